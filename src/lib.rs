@@ -4,5 +4,11 @@
 //! (compiled, immutable) → [`engine`] (one replication) → [`metrics`] →
 //! [`experiment`] (many replications, in parallel) → [`report`].
 
+pub mod calendar;
 pub mod error;
 pub mod stream;
+pub mod time;
+pub mod dist;
+pub mod rng;
+pub mod scenario;
+pub mod model;

@@ -1,0 +1,744 @@
+//! The scenario language: YAML as DevOps engineers write it, read with serde
+//! (unknown keys refused), then checked as a whole (references, cycles, budgets).
+//!
+//! `load` gives a [`Scenario`]: a file that parsed and whose references all
+//! resolve. [`crate::model::compile`] turns it into the immutable model.
+//! Every key, its unit and its default is documented in `docs/scenario.md`.
+
+pub mod values;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserializer};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::dist::DistSpec;
+use crate::error::InputError;
+use crate::stream::Severity;
+use values::{CivilDate, CivilDateTime, ClockRange, CronString, Duration, Probability, Zone};
+
+/// A name used to refer to something defined elsewhere in the file, with where it was written.
+pub type NameRef = Spanned<String>;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Used for the report folder; defaults to the file's stem.
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    pub run: RunSpec,
+    #[serde(default)]
+    pub calendars: BTreeMap<String, CalendarSpec>,
+    #[serde(default)]
+    pub people: BTreeMap<String, PersonSpec>,
+    pub commits: CommitsSpec,
+    pub build: BuildSpec,
+    #[serde(default)]
+    pub stages: Vec<StageSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// Civil start in `time_zone`.
+    pub start: CivilDateTime,
+    #[serde(default = "utc")]
+    pub time_zone: Zone,
+    pub horizon: Duration,
+    #[serde(default)]
+    pub warm_up: Duration,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default = "default_replications")]
+    pub replications: u32,
+    /// Refuse scenarios expected to need more commits than this per replication.
+    #[serde(default = "default_max_commits")]
+    pub max_commits: u64,
+}
+
+fn utc() -> Zone {
+    Zone(jiff::tz::TimeZone::UTC)
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_replications() -> u32 {
+    100
+}
+/// The runaway guard's default: about 200 MB of per-commit state per replication.
+pub const DEFAULT_MAX_COMMITS: u64 = 5_000_000;
+fn default_max_commits() -> u64 {
+    DEFAULT_MAX_COMMITS
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// Keys: `mon`…`sun`, ranges such as `mon-fri`, or `daily`; values: one or more `HH:MM-HH:MM`.
+    #[serde(default)]
+    pub working_hours: BTreeMap<DayKey, OneOrMany<ClockRange>>,
+    #[serde(default)]
+    pub holidays: Vec<CivilDate>,
+}
+
+/// A set of weekdays written as a map key: `mon`, `mon-fri`, `weekdays`, `weekends`, `daily`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayKey {
+    /// Bit i = weekday i, Monday = 0.
+    pub mask: u8,
+    pub text_order: u8,
+}
+
+impl DayKey {
+    fn day(s: &str) -> Option<u8> {
+        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let lower = s.trim().to_ascii_lowercase();
+        names.iter().position(|n| lower.starts_with(n)).map(|i| i as u8)
+    }
+
+    pub fn parse(s: &str) -> Result<DayKey, String> {
+        let t = s.trim().to_ascii_lowercase();
+        let bad = || format!("expected weekdays such as mon, mon-fri, weekdays, weekends or daily, found {t:?}");
+        let mask = match t.as_str() {
+            "daily" | "everyday" | "all" => 0b111_1111,
+            "weekdays" => 0b001_1111,
+            "weekends" | "weekend" => 0b110_0000,
+            _ => match t.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (Self::day(a).ok_or_else(bad)?, Self::day(b).ok_or_else(bad)?);
+                    if b < a {
+                        return Err(bad());
+                    }
+                    (a..=b).fold(0u8, |m, d| m | (1 << d))
+                }
+                None => 1 << Self::day(&t).ok_or_else(bad)?,
+            },
+        };
+        Ok(DayKey { mask, text_order: 0 })
+    }
+}
+
+impl<'de> Deserialize<'de> for DayKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DayKey::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+/// A value or a list of values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either<T> {
+            Many(Vec<T>),
+            One(T),
+        }
+        match Either::deserialize(d)? {
+            Either::Many(v) => Ok(OneOrMany(v)),
+            Either::One(x) => Ok(OneOrMany(vec![x])),
+        }
+    }
+}
+
+/// A person or a team (a group counts as one approver, as in Azure Pipelines).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonSpec {
+    /// Calendar name; a person without one works around the clock.
+    pub calendar: Option<NameRef>,
+    /// Time from a request to the person acting on it, counted in their working time.
+    #[serde(default = "default_reaction")]
+    pub reaction: DistSpec,
+}
+
+fn default_reaction() -> DistSpec {
+    DistSpec::Const(Duration::default())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommitsSpec {
+    pub poisson: Option<PoissonSpec>,
+    pub replay: Option<ReplaySpec>,
+    /// Scales the volume ("the same history at 3× the volume").
+    #[serde(default = "one")]
+    pub volume: f64,
+    #[serde(default)]
+    pub defects: DefectSpec,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoissonSpec {
+    /// Mean commits on a day of weekday weight 1.
+    pub per_day: Option<f64>,
+    /// Alternative to `per_day`: developers × commits per developer per day.
+    pub team: Option<TeamSpec>,
+    /// 24 relative weights, hour 0 first (default flat).
+    pub hours: Option<Vec<f64>>,
+    /// 7 relative weights, Monday first (default all 1).
+    pub weekdays: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSpec {
+    pub developers: u32,
+    pub commits_per_developer_per_day: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaySpec {
+    /// A CSV file, relative to the scenario file.
+    pub csv: Option<String>,
+    /// `git log --format='%H %cI'` output, relative to the scenario file.
+    pub git_log: Option<String>,
+    #[serde(default = "timestamp_col")]
+    pub timestamp_column: String,
+    pub defect_column: Option<String>,
+    /// Shift the history by whole weeks so it begins in the run's first week.
+    #[serde(default)]
+    pub align_to_start: bool,
+}
+
+fn timestamp_col() -> String {
+    "timestamp".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefectSpec {
+    /// Probability that a commit introduces a defect (synthetic streams, and replays without a defect column).
+    #[serde(default)]
+    pub probability: Probability,
+    /// Relative weights of severity classes.
+    #[serde(default)]
+    pub severity: SeverityWeights,
+    /// Time from a defect being caught to its fix commit landing on main.
+    #[serde(default = "default_fix_time")]
+    pub fix_time: DistSpec,
+}
+
+impl Default for DefectSpec {
+    fn default() -> Self {
+        DefectSpec {
+            probability: Probability(0.0),
+            severity: SeverityWeights::default(),
+            fix_time: default_fix_time(),
+        }
+    }
+}
+
+fn default_fix_time() -> DistSpec {
+    DistSpec::Exp(Duration(crate::time::SimDuration(4.0 * 3600.0)))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityWeights {
+    #[serde(default)]
+    pub minor: f64,
+    #[serde(default)]
+    pub major: f64,
+    #[serde(default)]
+    pub critical: f64,
+}
+
+impl Default for SeverityWeights {
+    fn default() -> Self {
+        SeverityWeights { minor: 0.6, major: 0.3, critical: 0.1 }
+    }
+}
+
+/// Detection probability per severity; a single number applies to all.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Detection(pub [f64; 3]);
+
+impl Detection {
+    pub fn of(&self, s: Severity) -> f64 {
+        self.0[s.index()]
+    }
+}
+
+impl<'de> Deserialize<'de> for Detection {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct PerSeverity {
+            #[serde(default)]
+            minor: Probability,
+            #[serde(default)]
+            major: Probability,
+            #[serde(default)]
+            critical: Probability,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            All(Probability),
+            Per(PerSeverity),
+        }
+        // An untagged enum would hide the inner error: try the scalar form by hand.
+        let v = Form::deserialize(d).map_err(|_| {
+            de::Error::custom("expected a detection probability in [0, 1] (or a percentage), or {minor: p, major: p, critical: p}")
+        })?;
+        Ok(match v {
+            Form::All(p) => Detection([p.0; 3]),
+            Form::Per(p) => Detection([p.minor.0, p.major.0, p.critical.0]),
+        })
+    }
+}
+
+/// How pushes become builds (Azure Pipelines' `batch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Batch {
+    /// One build per push.
+    #[default]
+    None,
+    /// Pushes that arrive while a build is queued or running wait and start one build together.
+    Build,
+    /// As Azure does: the whole multi-stage run of the previous batch must finish first.
+    Run,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildSpec {
+    #[serde(default)]
+    pub batch: Batch,
+    /// Parallel jobs (agents); builds beyond them queue FIFO.
+    #[serde(default = "one_u32")]
+    pub agents: u32,
+    pub duration: DistSpec,
+    /// Chance that a build attempt fails for no reason of the code.
+    #[serde(default)]
+    pub flaky_failure: Probability,
+    /// Retries of a flaky failure (each a full new attempt on the same agent).
+    #[serde(default)]
+    pub retries: u32,
+    /// Unit-test detection probability per severity.
+    #[serde(default)]
+    pub detect: Detection,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    pub name: Spanned<String>,
+    /// Display name for reports (not used for references).
+    pub title: Option<String>,
+    /// Stages (or `build`) that must have passed a release first. Default: the previous stage.
+    pub depends_on: Option<Vec<NameRef>>,
+    #[serde(default)]
+    pub trigger: TriggerSpec,
+    #[serde(default)]
+    pub checks: ChecksSpec,
+    #[serde(default)]
+    pub lock: LockPolicy,
+    #[serde(default)]
+    pub deploy: DeploySpec,
+    #[serde(default)]
+    pub verify: Vec<VerifySpec>,
+    /// Running here means delivered to users. Default: stages nothing depends on.
+    pub production: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TriggerSpec {
+    /// Continuous deployment: as soon as the upstream stages passed the release.
+    #[default]
+    Auto,
+    /// A cron string in the scenario's time zone; takes the newest release that
+    /// passed upstream and is newer than the one deployed; does nothing when none is.
+    Schedule(CronString),
+    /// A person deploys by hand, in their working hours, after their reaction time.
+    Manual(ManualSpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualSpec {
+    pub by: NameRef,
+    /// Overrides the person's reaction time for this trigger.
+    pub reaction: Option<DistSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSpec {
+    pub approval: Option<ApprovalSpec>,
+    #[serde(default)]
+    pub gates: Vec<GateSpec>,
+    /// A calendar: deployments start only in its working hours.
+    pub business_hours: Option<NameRef>,
+    /// No deployment starts inside these windows.
+    #[serde(default)]
+    pub freeze: Vec<FreezeSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalSpec {
+    /// People or teams; a team counts as one approver.
+    pub approvers: Vec<NameRef>,
+    /// How many must approve (default: all).
+    pub min: Option<u32>,
+    /// Overrides each approver's reaction time.
+    pub response: Option<DistSpec>,
+    /// Chance that an approver rejects; one rejection fails the check.
+    #[serde(default)]
+    pub rejection: Probability,
+    /// After this the stage is skipped for the release (Azure default 30 days).
+    #[serde(default = "thirty_days")]
+    pub timeout: Duration,
+}
+
+fn thirty_days() -> Duration {
+    Duration(crate::time::SimDuration(30.0 * 86_400.0))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSpec {
+    #[serde(default)]
+    pub name: String,
+    /// Delay before the first evaluation.
+    #[serde(default)]
+    pub delay: Duration,
+    /// Time between evaluations.
+    pub interval: Duration,
+    /// The release fails the stage when the gate is not healthy by then.
+    pub timeout: Duration,
+    pub condition: GateCondition,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GateCondition {
+    /// Healthy when no caught defect is still waiting for its fix commit.
+    NoOpenDefects,
+    /// Healthy at each evaluation with this probability (a stand-in for a monitor query).
+    PassProbability(Probability),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeSpec {
+    #[serde(default)]
+    pub name: String,
+    pub from: CivilDateTime,
+    pub to: CivilDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockPolicy {
+    /// Only the newest waiting release keeps waiting; older waiting ones are cancelled.
+    #[default]
+    RunLatest,
+    /// Waiting releases deploy one after another in order.
+    Sequential,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploySpec {
+    #[serde(default = "zero_dist")]
+    pub duration: DistSpec,
+    #[serde(default)]
+    pub failure: Probability,
+    #[serde(default)]
+    pub retries: u32,
+}
+
+impl Default for DeploySpec {
+    fn default() -> Self {
+        DeploySpec { duration: zero_dist(), failure: Probability(0.0), retries: 0 }
+    }
+}
+
+fn zero_dist() -> DistSpec {
+    DistSpec::Const(Duration::default())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySpec {
+    #[serde(default)]
+    pub name: String,
+    pub duration: DistSpec,
+    /// A person or team doing a manual test, in their working hours.
+    pub by: Option<NameRef>,
+    #[serde(default)]
+    pub detect: Detection,
+}
+
+/// A scenario that parsed and whose cross-references all resolve.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub file: ScenarioFile,
+    pub name: String,
+    /// Where it was read from (for relative replay paths and messages).
+    pub path: PathBuf,
+    /// The source text (for the scenario hash of baselines).
+    pub source: String,
+}
+
+/// Reads and checks a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    let shown = path.display().to_string();
+    let source = std::fs::read_to_string(path).map_err(|e| InputError::new(&shown, format!("cannot read the scenario: {e}")))?;
+    parse(&source, path)
+}
+
+/// Parses and checks scenario text; `path` names it in messages and anchors relative paths.
+pub fn parse(source: &str, path: &Path) -> Result<Scenario, InputError> {
+    let shown = path.display().to_string();
+    let file: ScenarioFile = serde_saphyr::from_str(source).map_err(|e| yaml_error(&shown, &e))?;
+    let name = file
+        .name
+        .clone()
+        .unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into()));
+    let scenario = Scenario { file, name, path: path.to_path_buf(), source: source.to_string() };
+    check(&scenario)?;
+    Ok(scenario)
+}
+
+/// A one-line message from the YAML reader: position, then what was expected.
+fn yaml_error(file: &str, e: &serde_saphyr::Error) -> InputError {
+    let text = e.without_snippet().to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    let msg = first.strip_prefix("error:").unwrap_or(first).trim();
+    // Drop the library's own "line N column M:" prefix: we print the position ourselves.
+    let msg = match msg.strip_prefix("line ") {
+        Some(rest) => rest.split_once(": ").map(|(_, m)| m).unwrap_or(rest),
+        None => msg,
+    };
+    match e.location() {
+        Some(l) => InputError::at(file, l.line(), l.column(), msg),
+        None => InputError::new(file, msg),
+    }
+}
+
+fn at(file: &str, r: &NameRef, message: impl Into<String>) -> InputError {
+    InputError::at(file, r.referenced.line(), r.referenced.column(), message)
+}
+
+/// The name the build step is referred to by in `depends_on`.
+pub const BUILD: &str = "build";
+
+fn check(s: &Scenario) -> Result<(), InputError> {
+    let file = s.path.display().to_string();
+    let f = &s.file;
+    let whole = |m: String| InputError::new(&file, m);
+
+    if f.run.horizon.secs() <= 0.0 {
+        return Err(whole("run.horizon must be longer than zero".into()));
+    }
+    if f.run.warm_up.secs() >= f.run.horizon.secs() {
+        return Err(whole(format!("run.warm_up ({}) must be shorter than run.horizon ({})", f.run.warm_up, f.run.horizon)));
+    }
+    if f.run.horizon.secs() > 100.0 * 365.0 * 86_400.0 {
+        return Err(whole(format!("run.horizon {} is over 100 years", f.run.horizon)));
+    }
+    if f.run.replications == 0 {
+        return Err(whole("run.replications must be at least 1".into()));
+    }
+    if f.build.agents == 0 {
+        return Err(whole("build.agents must be at least 1".into()));
+    }
+
+    for (name, p) in &f.people {
+        if let Some(c) = &p.calendar
+            && !f.calendars.contains_key(&c.value)
+        {
+            return Err(at(&file, c, format!("person {name:?} uses calendar {:?}, which is not defined under calendars", c.value)));
+        }
+    }
+    let person = |r: &NameRef, role: &str| -> Result<(), InputError> {
+        if f.people.contains_key(&r.value) {
+            Ok(())
+        } else {
+            let known: Vec<&str> = f.people.keys().map(String::as_str).collect();
+            Err(at(&file, r, format!("{role} {:?} is not defined under people (defined: {})", r.value, list(&known))))
+        }
+    };
+
+    check_commits(&file, &f.commits)?;
+
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, st) in f.stages.iter().enumerate() {
+        let n = st.name.value.as_str();
+        if n.is_empty() || n == BUILD {
+            return Err(at(&file, &st.name, format!("a stage cannot be named {n:?}")));
+        }
+        if index.insert(n, i).is_some() {
+            return Err(at(&file, &st.name, format!("stage {n:?} is defined twice")));
+        }
+    }
+    for st in &f.stages {
+        if let Some(deps) = &st.depends_on {
+            for d in deps {
+                if d.value != BUILD && !index.contains_key(d.value.as_str()) {
+                    let mut known: Vec<&str> = index.keys().copied().collect();
+                    known.sort();
+                    known.insert(0, BUILD);
+                    return Err(at(&file, d, format!("depends_on names {:?}, which is no stage (known: {})", d.value, list(&known))));
+                }
+                if d.value == st.name.value {
+                    return Err(at(&file, d, format!("stage {:?} depends on itself", d.value)));
+                }
+            }
+        }
+        match &st.trigger {
+            TriggerSpec::Manual(m) => person(&m.by, "manual trigger person")?,
+            TriggerSpec::Auto | TriggerSpec::Schedule(_) => {}
+        }
+        if let Some(a) = &st.checks.approval {
+            if a.approvers.is_empty() {
+                return Err(at(&file, &st.name, format!("stage {:?}: an approval needs at least one approver", st.name.value)));
+            }
+            for p in &a.approvers {
+                person(p, "approver")?;
+            }
+            if let Some(min) = a.min
+                && (min == 0 || min as usize > a.approvers.len())
+            {
+                return Err(at(&file, &st.name, format!("stage {:?}: approval min {min} must be between 1 and the {} approvers", st.name.value, a.approvers.len())));
+            }
+        }
+        for g in &st.checks.gates {
+            if g.interval.secs() <= 0.0 {
+                return Err(at(&file, &st.name, format!("stage {:?}: gate interval must be longer than zero", st.name.value)));
+            }
+        }
+        if let Some(c) = &st.checks.business_hours
+            && !f.calendars.contains_key(&c.value)
+        {
+            return Err(at(&file, c, format!("business_hours names calendar {:?}, which is not defined under calendars", c.value)));
+        }
+        for fr in &st.checks.freeze {
+            if fr.to <= fr.from {
+                return Err(at(&file, &st.name, format!("stage {:?}: freeze {:?} ends before it starts", st.name.value, fr.name)));
+            }
+        }
+        for v in &st.verify {
+            if let Some(p) = &v.by {
+                person(p, "tester")?;
+            }
+        }
+    }
+    // Cycles: depth-first over the dependency graph.
+    let deps = resolved_dependencies(f);
+    let mut state = vec![0u8; f.stages.len()];
+    fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8]) -> Option<usize> {
+        if state[i] == 1 {
+            return Some(i);
+        }
+        if state[i] == 2 {
+            return None;
+        }
+        state[i] = 1;
+        for &d in &deps[i] {
+            if let Some(c) = visit(d, deps, state) {
+                return Some(c);
+            }
+        }
+        state[i] = 2;
+        None
+    }
+    for i in 0..f.stages.len() {
+        if let Some(c) = visit(i, &deps, &mut state) {
+            let st = &f.stages[c];
+            return Err(at(&file, &st.name, format!("stage {:?} is part of a depends_on cycle", st.name.value)));
+        }
+    }
+    Ok(())
+}
+
+fn check_commits(file: &str, c: &CommitsSpec) -> Result<(), InputError> {
+    let whole = |m: &str| Err(InputError::new(file, m));
+    match (&c.poisson, &c.replay) {
+        (Some(_), Some(_)) => return whole("commits: give either poisson or replay, not both"),
+        (None, None) => return whole("commits: give a stream, poisson (synthetic) or replay (a history)"),
+        _ => {}
+    }
+    if !(c.volume.is_finite() && c.volume > 0.0) {
+        return whole("commits.volume must be a positive number");
+    }
+    if let Some(p) = &c.poisson {
+        match (p.per_day, &p.team) {
+            (Some(r), None) if r.is_finite() && r > 0.0 => {}
+            (None, Some(t)) if t.developers > 0 && t.commits_per_developer_per_day > 0.0 => {}
+            (Some(_), Some(_)) => return whole("commits.poisson: give per_day or team, not both"),
+            _ => return whole("commits.poisson needs per_day > 0 or team {developers, commits_per_developer_per_day}"),
+        }
+        if let Some(h) = &p.hours
+            && (h.len() != 24 || h.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || h.iter().sum::<f64>() <= 0.0)
+        {
+            return whole("commits.poisson.hours must be 24 non-negative weights, not all zero");
+        }
+        if let Some(w) = &p.weekdays
+            && (w.len() != 7 || w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || w.iter().sum::<f64>() <= 0.0)
+        {
+            return whole("commits.poisson.weekdays must be 7 non-negative weights (Monday first), not all zero");
+        }
+    }
+    if let Some(r) = &c.replay
+        && r.csv.is_some() == r.git_log.is_some()
+    {
+        return whole("commits.replay: give exactly one of csv or git_log");
+    }
+    let s = &c.defects.severity;
+    if [s.minor, s.major, s.critical].iter().any(|w| !(w.is_finite() && *w >= 0.0)) || s.minor + s.major + s.critical <= 0.0 {
+        return whole("commits.defects.severity weights must be non-negative and not all zero");
+    }
+    Ok(())
+}
+
+/// Each stage's upstream stage indices (`build` is implicit and dropped).
+pub fn resolved_dependencies(f: &ScenarioFile) -> Vec<Vec<usize>> {
+    let index: HashMap<&str, usize> = f.stages.iter().enumerate().map(|(i, s)| (s.name.value.as_str(), i)).collect();
+    f.stages
+        .iter()
+        .enumerate()
+        .map(|(i, st)| match &st.depends_on {
+            Some(deps) => deps.iter().filter_map(|d| index.get(d.value.as_str()).copied()).collect(),
+            None if i == 0 => Vec::new(),
+            None => vec![i - 1],
+        })
+        .collect()
+}
+
+fn list(names: &[&str]) -> String {
+    if names.is_empty() { "none".into() } else { names.join(", ") }
+}
+
+impl fmt::Display for Batch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Batch::None => "none",
+            Batch::Build => "build",
+            Batch::Run => "run",
+        })
+    }
+}
