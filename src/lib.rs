@@ -12,3 +12,5 @@ pub mod dist;
 pub mod rng;
 pub mod scenario;
 pub mod model;
+pub mod metrics;
+pub mod engine;

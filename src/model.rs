@@ -380,16 +380,17 @@ fn replay(s: &Scenario, clock: &Clock, r: &scenario::ReplaySpec, horizon: SimTim
     };
     let path = base.join(rel);
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| InputError::new(&shown, format!("cannot read the history: {e}")))?;
+    let bytes = std::fs::read(&path).map_err(|e| InputError::new(&shown, format!("cannot read the history: {e}")))?;
+    let text = stream::replay::text_from_bytes(&bytes, &shown)?;
     let commits = if is_csv {
         let columns = stream::replay::CsvColumns {
             timestamp: r.timestamp_column.clone(),
             defect: r.defect_column.clone(),
             default_severity: Severity::Major,
         };
-        stream::replay::parse_csv(&text, &shown, clock.tz(), &columns)?
+        stream::replay::parse_csv(text, &shown, clock.tz(), &columns)?
     } else {
-        stream::replay::parse_git_log(&text, &shown, clock.tz())?
+        stream::replay::parse_git_log(text, &shown, clock.tz())?
     };
     let mut times: Vec<(SimTime, Option<Severity>)> = commits.iter().map(|c| (clock.at(c.at), c.defect)).collect();
     if r.align_to_start

@@ -1,0 +1,344 @@
+//! What one replication measured, and how replications are summarised.
+//!
+//! The engine fills a [`ReplicationResult`] as it runs (no per-event records);
+//! [`ReplicationResult::metrics`] flattens it into named scalars in a fixed
+//! order, and [`summarise`] reduces those over replications, in replication
+//! order, into means with 95 % confidence intervals (Student t, R − 1 d.f.).
+
+use serde::Serialize;
+
+/// A quantity whose time average matters: a queue length, busy agents.
+/// Accumulates its integral from `from` (the end of the warm-up) onwards.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeWeighted {
+    from: f64,
+    last: f64,
+    value: f64,
+    area: f64,
+    max: f64,
+}
+
+impl TimeWeighted {
+    pub fn new(from: f64) -> Self {
+        TimeWeighted { from, last: from, value: 0.0, area: 0.0, max: 0.0 }
+    }
+
+    #[inline]
+    pub fn add(&mut self, t: f64, delta: f64) {
+        if t > self.from {
+            self.area += self.value * (t - self.last.max(self.from));
+            self.last = t;
+            // The value held until now counts once the warm-up is over.
+            self.max = self.max.max(self.value);
+        }
+        self.value += delta;
+        if t >= self.from && self.value > self.max {
+            self.max = self.value;
+        }
+    }
+
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// (time-weighted mean, max) over `[from, until)`.
+    pub fn finish(&self, until: f64) -> (f64, f64) {
+        let area = self.area + self.value * (until - self.last.max(self.from)).max(0.0);
+        let span = until - self.from;
+        (if span > 0.0 { area / span } else { f64::NAN }, self.max.max(self.value))
+    }
+}
+
+/// Lead time for changes, in hours, over commits that arrived after the warm-up
+/// and reached production before the horizon.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LeadTime {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p85: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+impl LeadTime {
+    /// Exact order statistics (nearest rank) without a full sort.
+    pub fn from_samples(mut v: Vec<f64>) -> LeadTime {
+        if v.is_empty() {
+            return LeadTime { count: 0, mean: f64::NAN, p50: f64::NAN, p85: f64::NAN, p95: f64::NAN, p99: f64::NAN };
+        }
+        let n = v.len();
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let mut q = |p: f64| {
+            let rank = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+            *v.select_nth_unstable_by(rank, f64::total_cmp).1
+        };
+        LeadTime { count: n as u64, mean, p50: q(0.50), p85: q(0.85), p95: q(0.95), p99: q(0.99) }
+    }
+}
+
+/// Where a delivered commit's lead time went, as a mean per commit (hours).
+/// The components sum to the mean lead time.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Breakdown {
+    /// Commit → its delivering release's build was triggered (batching, and
+    /// rework when an earlier release carrying it was rejected).
+    pub before_build: f64,
+    pub agent_wait: f64,
+    pub build: f64,
+    /// Per stage: waiting for the trigger, for checks, for the lock, executing.
+    pub stages: Vec<StageBreakdown>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageBreakdown {
+    pub trigger: f64,
+    pub checks: f64,
+    pub lock: f64,
+    pub executing: f64,
+}
+
+impl StageBreakdown {
+    pub fn total(&self) -> f64 {
+        self.trigger + self.checks + self.lock + self.executing
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildResult {
+    /// Builds started (after the warm-up).
+    pub builds: u64,
+    pub builds_per_week: f64,
+    /// Builds that failed every attempt (flaky failures beyond the retries).
+    pub failed: u64,
+    pub defects_caught: u64,
+    /// Mean wait for an agent, hours, over builds queued after the warm-up.
+    pub mean_agent_wait: f64,
+    /// Builds entering the agent queue per hour (for Little's law).
+    pub queue_arrival_rate: f64,
+    pub queue_mean: f64,
+    pub queue_max: f64,
+    /// Busy agent time / (agents × time).
+    pub utilisation: f64,
+    pub agent_hours: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageResult {
+    pub name: String,
+    /// Releases that passed the stage (deployed and verified), after the warm-up.
+    pub deployments: u64,
+    pub deployments_per_week: f64,
+    /// Mean per release that passed, hours.
+    pub trigger_wait: f64,
+    pub check_wait: f64,
+    pub lock_wait: f64,
+    pub executing: f64,
+    /// Releases waiting for checks or the lock.
+    pub queue_mean: f64,
+    pub queue_max: f64,
+    pub defects_caught: u64,
+    pub deploy_failures: u64,
+    pub approval_rejections: u64,
+    pub approval_timeouts: u64,
+    pub gate_timeouts: u64,
+    /// Releases dropped because a newer one overtook them.
+    pub superseded: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DefectResult {
+    /// Defects introduced by commits after the warm-up.
+    pub introduced: u64,
+    /// Caught anywhere (first catch), after the warm-up.
+    pub caught: u64,
+    /// Reached production, by severity (minor, major, critical).
+    pub escaped: [u64; 3],
+}
+
+/// Every commit of the run is in exactly one of these at the horizon.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Conservation {
+    pub arrived: u64,
+    pub delivered: u64,
+    /// Not delivered, and the newest release carrying them was rejected or failed.
+    pub rejected: u64,
+    /// Not delivered and still moving: not built yet, or in a release under way.
+    pub in_flight: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReplicationResult {
+    pub replication: u64,
+    pub lead_time: LeadTime,
+    pub breakdown: Breakdown,
+    pub build: BuildResult,
+    pub stages: Vec<StageResult>,
+    pub production_deploys: u64,
+    pub production_deploys_per_week: f64,
+    pub commits_per_production_deploy: f64,
+    pub defects: DefectResult,
+    pub conservation: Conservation,
+    pub events: u64,
+}
+
+/// One named scalar of a replication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub key: String,
+    pub unit: &'static str,
+    pub value: f64,
+}
+
+impl ReplicationResult {
+    /// All scalars in a fixed order; keys are stable names used by JSON, CSV,
+    /// compare and check.
+    pub fn metrics(&self) -> Vec<Metric> {
+        let mut m = Vec::with_capacity(32 + 16 * self.stages.len());
+        let mut put = |key: String, unit: &'static str, value: f64| m.push(Metric { key, unit, value });
+        let l = &self.lead_time;
+        put("lead_time.mean".into(), "h", l.mean);
+        put("lead_time.p50".into(), "h", l.p50);
+        put("lead_time.p85".into(), "h", l.p85);
+        put("lead_time.p95".into(), "h", l.p95);
+        put("lead_time.p99".into(), "h", l.p99);
+        put("lead_time.commits".into(), "commits", l.count as f64);
+        let b = &self.breakdown;
+        put("where.before_build".into(), "h", b.before_build);
+        put("where.build.agent_wait".into(), "h", b.agent_wait);
+        put("where.build.executing".into(), "h", b.build);
+        for (s, sb) in self.stages.iter().zip(&b.stages) {
+            put(format!("where.{}.trigger", s.name), "h", sb.trigger);
+            put(format!("where.{}.checks", s.name), "h", sb.checks);
+            put(format!("where.{}.lock", s.name), "h", sb.lock);
+            put(format!("where.{}.executing", s.name), "h", sb.executing);
+        }
+        put("production.deploys_per_week".into(), "1/week", self.production_deploys_per_week);
+        put("production.commits_per_deploy".into(), "commits", self.commits_per_production_deploy);
+        let bu = &self.build;
+        put("build.builds_per_week".into(), "1/week", bu.builds_per_week);
+        put("build.failed".into(), "builds", bu.failed as f64);
+        put("build.agent_wait".into(), "h", bu.mean_agent_wait);
+        put("build.queue.mean".into(), "builds", bu.queue_mean);
+        put("build.queue.max".into(), "builds", bu.queue_max);
+        put("build.utilisation".into(), "share", bu.utilisation);
+        put("build.agent_hours".into(), "h", bu.agent_hours);
+        put("build.defects_caught".into(), "defects", bu.defects_caught as f64);
+        for s in &self.stages {
+            let n = &s.name;
+            put(format!("stage.{n}.deploys_per_week"), "1/week", s.deployments_per_week);
+            put(format!("stage.{n}.trigger_wait"), "h", s.trigger_wait);
+            put(format!("stage.{n}.check_wait"), "h", s.check_wait);
+            put(format!("stage.{n}.lock_wait"), "h", s.lock_wait);
+            put(format!("stage.{n}.executing"), "h", s.executing);
+            put(format!("stage.{n}.queue.mean"), "releases", s.queue_mean);
+            put(format!("stage.{n}.queue.max"), "releases", s.queue_max);
+            put(format!("stage.{n}.defects_caught"), "defects", s.defects_caught as f64);
+            put(format!("stage.{n}.superseded"), "releases", s.superseded as f64);
+            put(format!("stage.{n}.deploy_failures"), "releases", s.deploy_failures as f64);
+            put(format!("stage.{n}.approval_rejections"), "releases", s.approval_rejections as f64);
+            put(format!("stage.{n}.timeouts"), "releases", (s.approval_timeouts + s.gate_timeouts) as f64);
+        }
+        let d = &self.defects;
+        put("defects.introduced".into(), "defects", d.introduced as f64);
+        put("defects.caught".into(), "defects", d.caught as f64);
+        put("defects.escaped".into(), "defects", d.escaped.iter().sum::<u64>() as f64);
+        put("defects.escaped.minor".into(), "defects", d.escaped[0] as f64);
+        put("defects.escaped.major".into(), "defects", d.escaped[1] as f64);
+        put("defects.escaped.critical".into(), "defects", d.escaped[2] as f64);
+        let c = &self.conservation;
+        put("commits.arrived".into(), "commits", c.arrived as f64);
+        put("commits.delivered".into(), "commits", c.delivered as f64);
+        put("commits.rejected".into(), "commits", c.rejected as f64);
+        put("commits.in_flight".into(), "commits", c.in_flight as f64);
+        put("events".into(), "events", self.events as f64);
+        m
+    }
+}
+
+/// A metric over replications: mean and 95 % confidence half-width.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MetricSummary {
+    pub key: String,
+    pub unit: &'static str,
+    /// Replications where the metric was defined (e.g. some commit was delivered).
+    pub n: u64,
+    pub mean: f64,
+    /// Half-width of the 95 % interval of the mean (Student t, n − 1 d.f.); 0 when n < 2.
+    pub ci95: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Two-sided 95 % Student t quantile with `df` degrees of freedom.
+pub fn t95(df: u64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if df == 0 {
+        return f64::NAN;
+    }
+    StudentsT::new(0.0, 1.0, df as f64).map(|t| t.inverse_cdf(0.975)).unwrap_or(1.96)
+}
+
+/// Mean, sd and 95 % half-width of values, NaNs skipped, summed in the given order.
+pub fn describe(key: String, unit: &'static str, values: impl Iterator<Item = f64>) -> MetricSummary {
+    // Welford, sequential: the same numbers whatever the thread count.
+    let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for x in values.filter(|x| !x.is_nan()) {
+        n += 1;
+        let d = x - mean;
+        mean += d / n as f64;
+        m2 += d * (x - mean);
+        min = min.min(x);
+        max = max.max(x);
+    }
+    if n == 0 {
+        return MetricSummary { key, unit, n, mean: f64::NAN, ci95: f64::NAN, sd: f64::NAN, min: f64::NAN, max: f64::NAN };
+    }
+    let sd = if n > 1 { (m2 / (n - 1) as f64).sqrt() } else { 0.0 };
+    let ci95 = if n > 1 { t95(n - 1) * sd / (n as f64).sqrt() } else { 0.0 };
+    MetricSummary { key, unit, n, mean, ci95, sd, min, max }
+}
+
+/// Summarises replications given in replication order.
+pub fn summarise(results: &[ReplicationResult]) -> Vec<MetricSummary> {
+    let per_rep: Vec<Vec<Metric>> = results.iter().map(|r| r.metrics()).collect();
+    let Some(first) = per_rep.first() else { return Vec::new() };
+    first
+        .iter()
+        .enumerate()
+        .map(|(i, m)| describe(m.key.clone(), m.unit, per_rep.iter().map(|r| r[i].value)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_nearest_rank() {
+        let l = LeadTime::from_samples((1..=100).map(f64::from).rev().collect());
+        assert_eq!((l.p50, l.p85, l.p95, l.p99), (50.0, 85.0, 95.0, 99.0));
+        assert_eq!(l.mean, 50.5);
+    }
+
+    #[test]
+    fn time_weighted_mean_ignores_the_warm_up() {
+        let mut q = TimeWeighted::new(10.0);
+        q.add(0.0, 5.0); // 5 during warm-up: not counted
+        q.add(12.0, -5.0); // 5 from 10 to 12
+        q.add(15.0, 2.0); // 0 from 12 to 15, then 2 until 20
+        let (mean, max) = q.finish(20.0);
+        assert!((mean - (5.0 * 2.0 + 2.0 * 5.0) / 10.0).abs() < 1e-12);
+        assert_eq!(max, 5.0);
+    }
+
+    #[test]
+    fn interval_uses_student_t() {
+        let s = describe("x".into(), "", [1.0, 2.0, 3.0, 4.0].into_iter());
+        assert!((s.mean - 2.5).abs() < 1e-12);
+        // t(3, 0.975) = 3.182446
+        assert!((s.ci95 - 3.182_446 * (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-5);
+    }
+}
