@@ -5,4 +5,5 @@
 //! [`experiment`] (many replications, in parallel) → [`report`].
 
 pub mod error;
+pub mod report;
 pub mod stream;
