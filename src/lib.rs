@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod error;
+pub mod report;
 pub mod stream;
 pub mod time;
 pub mod dist;
