@@ -239,8 +239,17 @@ impl IntervalSet {
 /// Compiles weekly working hours minus holidays into open periods covering
 /// `[0, until)` on the simulation clock (and the day before the start, so a
 /// period already open at the start is seen as open).
-pub fn working_time(clock: &Clock, week: &WeeklyHours, holidays: &[Date], until: SimTime) -> IntervalSet {
-    let first = clock.start_zoned().date().yesterday().unwrap_or(clock.start_zoned().date());
+pub fn working_time(
+    clock: &Clock,
+    week: &WeeklyHours,
+    holidays: &[Date],
+    until: SimTime,
+) -> IntervalSet {
+    let first = clock
+        .start_zoned()
+        .date()
+        .yesterday()
+        .unwrap_or(clock.start_zoned().date());
     let mut out = Vec::new();
     let mut day = first;
     loop {
@@ -311,13 +320,20 @@ mod tests {
 
     fn berlin() -> Clock {
         // A Monday.
-        Clock::new(date(2026, 1, 5).at(0, 0, 0, 0), TimeZone::get("Europe/Berlin").unwrap()).unwrap()
+        Clock::new(
+            date(2026, 1, 5).at(0, 0, 0, 0),
+            TimeZone::get("Europe/Berlin").unwrap(),
+        )
+        .unwrap()
     }
 
     fn nine_to_five() -> WeeklyHours {
         let mut w = WeeklyHours::default();
         for d in 0..5 {
-            w.days[d] = vec![(Time::constant(9, 0, 0, 0), Some(Time::constant(17, 0, 0, 0)))];
+            w.days[d] = vec![(
+                Time::constant(9, 0, 0, 0),
+                Some(Time::constant(17, 0, 0, 0)),
+            )];
         }
         w
     }
@@ -331,11 +347,17 @@ mod tests {
         assert!(set.contains(SimTime(9.0 * HOUR)));
         assert!(!set.contains(SimTime(17.0 * HOUR)));
         // Tuesday is a holiday: the next open instant after Monday 17:00 is Wednesday 09:00.
-        assert_eq!(set.next_open(SimTime(17.0 * HOUR)), Some(SimTime(48.0 * HOUR + 9.0 * HOUR)));
+        assert_eq!(
+            set.next_open(SimTime(17.0 * HOUR)),
+            Some(SimTime(48.0 * HOUR + 9.0 * HOUR))
+        );
         // Friday 16:00 + 3 working hours = Monday 11:00.
         let fri16 = SimTime(4.0 * 24.0 * HOUR + 16.0 * HOUR);
         let mon11 = SimTime(7.0 * 24.0 * HOUR + 11.0 * HOUR);
-        assert_eq!(set.add_open_time(fri16, SimDuration(3.0 * HOUR)), Some(mon11));
+        assert_eq!(
+            set.add_open_time(fri16, SimDuration(3.0 * HOUR)),
+            Some(mon11)
+        );
         assert_eq!(set.open_time_between(fri16, mon11), SimDuration(3.0 * HOUR));
     }
 
@@ -344,7 +366,9 @@ mod tests {
         let c = berlin();
         let set = working_time(&c, &nine_to_five(), &[], SimTime(60.0 * 86_400.0));
         // 10 working days of 8 h from Monday 09:00 ends Friday of the second week at 17:00.
-        let t = set.add_open_time(SimTime(9.0 * HOUR), SimDuration(80.0 * HOUR)).unwrap();
+        let t = set
+            .add_open_time(SimTime(9.0 * HOUR), SimDuration(80.0 * HOUR))
+            .unwrap();
         assert_eq!(t, SimTime(11.0 * 24.0 * HOUR + 17.0 * HOUR));
     }
 
@@ -353,10 +377,20 @@ mod tests {
         let a = IntervalSet::from_intervals(vec![(0.0, 10.0), (20.0, 30.0)]);
         let f = IntervalSet::from_intervals(vec![(5.0, 25.0)]);
         let m = a.minus(&f);
-        assert_eq!(m.intervals().collect::<Vec<_>>(), vec![(0.0, 5.0), (25.0, 30.0)]);
+        assert_eq!(
+            m.intervals().collect::<Vec<_>>(),
+            vec![(0.0, 5.0), (25.0, 30.0)]
+        );
         let always = IntervalSet::always().minus(&f);
-        assert!(always.contains(SimTime(4.0)) && !always.contains(SimTime(5.0)) && always.contains(SimTime(25.0)));
-        assert_eq!(always.add_open_time(SimTime(4.0), SimDuration(2.0)), Some(SimTime(26.0)));
+        assert!(
+            always.contains(SimTime(4.0))
+                && !always.contains(SimTime(5.0))
+                && always.contains(SimTime(25.0))
+        );
+        assert_eq!(
+            always.add_open_time(SimTime(4.0), SimDuration(2.0)),
+            Some(SimTime(26.0))
+        );
     }
 
     #[test]

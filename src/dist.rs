@@ -81,7 +81,9 @@ impl DistForm {
             DistForm::Exp(d) => DistSpec::Exp(d),
             DistForm::Uniform([a, b]) => {
                 if b < a {
-                    return Err(format!("uniform [{a}, {b}]: the upper bound is below the lower"));
+                    return Err(format!(
+                        "uniform [{a}, {b}]: the upper bound is below the lower"
+                    ));
                 }
                 DistSpec::Uniform(a, b)
             }
@@ -114,7 +116,9 @@ impl<'de> Deserialize<'de> for DistSpec {
                 if v == 0 {
                     return Ok(DistSpec::Const(Duration::default()));
                 }
-                Err(E::custom(format!("a bare number ({v}) has no unit: write {v}s, {v}m or {v}h")))
+                Err(E::custom(format!(
+                    "a bare number ({v}) has no unit: write {v}s, {v}m or {v}h"
+                )))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<DistSpec, E> {
                 self.visit_i64(v as i64)
@@ -152,7 +156,9 @@ impl DistSpec {
             DistSpec::Const(d) => format!("{d}"),
             DistSpec::Exp(d) => format!("exp(mean {d})"),
             DistSpec::Uniform(a, b) => format!("uniform({a}..{b})"),
-            DistSpec::LogNormal { .. } => format!("lognormal(mean {:.1}m)", self.compile().mean() / 60.0),
+            DistSpec::LogNormal { .. } => {
+                format!("lognormal(mean {:.1}m)", self.compile().mean() / 60.0)
+            }
             DistSpec::Empirical(v) => format!("empirical({} values)", v.len()),
         }
     }
@@ -216,37 +222,62 @@ mod tests {
         struct W {
             d: DistSpec,
         }
-        serde_saphyr::from_str::<W>(y).map(|w| w.d).map_err(|e| e.to_string())
+        serde_saphyr::from_str::<W>(y)
+            .map(|w| w.d)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn every_form_parses_and_has_the_stated_mean() {
         assert_eq!(parse("d: 15m").unwrap().compile().mean(), 900.0);
         assert_eq!(parse("d: {exp: 10m}").unwrap().compile().mean(), 600.0);
-        assert_eq!(parse("d: {uniform: [5m, 15m]}").unwrap().compile().mean(), 600.0);
-        let ln = parse("d: {lognormal: {mean: 10m, sd: 3m}}").unwrap().compile();
+        assert_eq!(
+            parse("d: {uniform: [5m, 15m]}").unwrap().compile().mean(),
+            600.0
+        );
+        let ln = parse("d: {lognormal: {mean: 10m, sd: 3m}}")
+            .unwrap()
+            .compile();
         assert!((ln.mean() - 600.0).abs() < 1e-9);
         let ln2 = parse("d: {lognormal: {median: 8m, p95: 20m}}").unwrap();
         match ln2 {
             DistSpec::LogNormal { mu, .. } => assert!((mu.exp() - 480.0).abs() < 1e-9),
             _ => panic!("lognormal expected"),
         }
-        assert_eq!(parse("d: {empirical: [1m, 2m, 3m]}").unwrap().compile().mean(), 120.0);
+        assert_eq!(
+            parse("d: {empirical: [1m, 2m, 3m]}")
+                .unwrap()
+                .compile()
+                .mean(),
+            120.0
+        );
     }
 
     #[test]
     fn mistakes_are_refused_with_a_reason() {
         assert!(parse("d: {exp: -5m}").unwrap_err().contains("negative"));
-        assert!(parse("d: {lognormal: {mean: 10m}}").unwrap_err().contains("either"));
+        assert!(
+            parse("d: {lognormal: {mean: 10m}}")
+                .unwrap_err()
+                .contains("either")
+        );
         assert!(parse("d: {gamma: 5m}").is_err());
         assert!(parse("d: 5").unwrap_err().contains("no unit"));
-        assert!(parse("d: {uniform: [10m, 5m]}").unwrap_err().contains("below"));
+        assert!(
+            parse("d: {uniform: [10m, 5m]}")
+                .unwrap_err()
+                .contains("below")
+        );
     }
 
     #[test]
     fn sample_means_converge() {
         let mut rng = crate::rng::stream(7, 0, 0);
-        for spec in ["d: {exp: 10m}", "d: {lognormal: {mean: 10m, sd: 5m}}", "d: {uniform: [0s, 20m]}"] {
+        for spec in [
+            "d: {exp: 10m}",
+            "d: {lognormal: {mean: 10m, sd: 5m}}",
+            "d: {uniform: [0s, 20m]}",
+        ] {
             let d = parse(spec).unwrap().compile();
             let n = 200_000;
             let m: f64 = (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64;

@@ -16,7 +16,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::metrics::{
-    Breakdown, BuildResult, Conservation, DefectResult, LeadTime, ReplicationResult, StageBreakdown, StageResult, TimeWeighted,
+    Breakdown, BuildResult, Conservation, DefectResult, LeadTime, ReplicationResult,
+    StageBreakdown, StageResult, TimeWeighted,
 };
 use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source, chance, uniform};
@@ -72,15 +73,42 @@ pub struct Replication {
 enum Ev {
     Arrival,
     FixLands(DefectId),
-    BuildDone { rel: ReleaseId, ok: bool },
-    ScheduleFire { stage: u16 },
-    PersonAct { stage: u16 },
-    ApprovalAnswer { rel: ReleaseId, stage: u16, approve: bool },
-    ApprovalTimeout { rel: ReleaseId, stage: u16 },
-    GatePoll { rel: ReleaseId, stage: u16 },
-    WindowOpens { rel: ReleaseId, stage: u16 },
-    DeployDone { rel: ReleaseId, stage: u16, ok: bool },
-    VerifyDone { rel: ReleaseId, stage: u16 },
+    BuildDone {
+        rel: ReleaseId,
+        ok: bool,
+    },
+    ScheduleFire {
+        stage: u16,
+    },
+    PersonAct {
+        stage: u16,
+    },
+    ApprovalAnswer {
+        rel: ReleaseId,
+        stage: u16,
+        approve: bool,
+    },
+    ApprovalTimeout {
+        rel: ReleaseId,
+        stage: u16,
+    },
+    GatePoll {
+        rel: ReleaseId,
+        stage: u16,
+    },
+    WindowOpens {
+        rel: ReleaseId,
+        stage: u16,
+    },
+    DeployDone {
+        rel: ReleaseId,
+        stage: u16,
+        ok: bool,
+    },
+    VerifyDone {
+        rel: ReleaseId,
+        stage: u16,
+    },
 }
 
 struct Scheduled {
@@ -144,8 +172,6 @@ enum Phase {
 #[derive(Clone, Copy)]
 struct Visit {
     phase: Phase,
-    /// Upstream stage whose pass made the release eligible here (`None`: the build).
-    via: Option<u16>,
     eligible: f64,
     triggered: f64,
     checked: f64,
@@ -157,7 +183,6 @@ struct Visit {
 
 const NO_VISIT: Visit = Visit {
     phase: Phase::None,
-    via: None,
     eligible: 0.0,
     triggered: 0.0,
     checked: 0.0,
@@ -169,11 +194,39 @@ const NO_VISIT: Visit = Visit {
 
 struct Defect {
     severity: Severity,
+    /// Bit k: catcher k (0 = build, 1 + s = stage s) has decided on this defect.
+    evaluated: u64,
+    /// Bit k: catcher k's tests catch this defect — drawn once, so a red test stays red.
+    detects: u64,
     /// Introduced after the warm-up (counted in the statistics).
     counted: bool,
     caught: bool,
     fixed: bool,
     escaped: bool,
+}
+
+/// A step of a frontier: the first time the build (or a stage) ran a release
+/// holding commits below `upto`, with that release's timings there. Commits are
+/// attributed their lead time by walking these, so the parts sum to the whole.
+#[derive(Debug, Clone, Copy)]
+struct Advance {
+    upto: u64,
+    /// Built (build) or passed (stage).
+    reached: f64,
+    triggered: f64,
+    /// Checks passed (stage) or agent taken (build).
+    checked: f64,
+    /// Lock taken (stage) or agent taken (build).
+    locked: f64,
+}
+
+/// The first advance holding commit `c`; earlier ones are dropped, since
+/// commits are attributed in order.
+fn front_at(front: &mut VecDeque<Advance>, c: u64) -> Advance {
+    while front.len() > 1 && front[0].upto <= c {
+        front.pop_front();
+    }
+    front[0]
 }
 
 struct StageState {
@@ -191,6 +244,10 @@ struct StageState {
     waiting: TimeWeighted,
     stats: StageResult,
     sums: StageBreakdown,
+    /// This stage's frontier; kept only for stages that lead to production.
+    front: VecDeque<Advance>,
+    front_upto: u64,
+    leads_to_production: bool,
     /// Combined detection probability of all verification steps, per severity.
     detect: [f64; 3],
 }
@@ -246,8 +303,8 @@ struct State<'m> {
     agent_wait_n: u64,
 
     stages: Vec<StageState>,
-    /// Newest snapshot passed per production stage.
-    prod_snapshot: Vec<u64>,
+    build_front: VecDeque<Advance>,
+    build_front_upto: u64,
     production_deploys: u64,
     delivered_counted: u64,
 
@@ -283,12 +340,21 @@ impl<'m> State<'m> {
         let seed = m.seed;
         let warm = m.warm_up.0;
         let n = m.stages.len();
+        // Stages that lead to production, found from the end of the (topologically ordered) DAG.
+        let mut leads = vec![false; n];
+        for i in topological(m).into_iter().rev() {
+            leads[i] = m.stages[i].production || m.stages[i].downstream.iter().any(|&d| leads[d]);
+        }
         let stages = (0..n)
             .map(|i| {
                 let st = &m.stages[i];
                 let detect = std::array::from_fn(|k| {
                     let sev = Severity::ALL[k];
-                    1.0 - st.verify.iter().map(|v| 1.0 - v.detect.of(sev)).product::<f64>()
+                    1.0 - st
+                        .verify
+                        .iter()
+                        .map(|v| 1.0 - v.detect.of(sev))
+                        .product::<f64>()
                 });
                 StageState {
                     rng: rng::for_source(seed, rep, Source::Stage(i)),
@@ -300,8 +366,14 @@ impl<'m> State<'m> {
                     act_pending: false,
                     next_fire: 0,
                     waiting: TimeWeighted::new(warm),
-                    stats: StageResult { name: st.name.clone(), ..Default::default() },
+                    stats: StageResult {
+                        name: st.name.clone(),
+                        ..Default::default()
+                    },
                     sums: StageBreakdown::default(),
+                    front: VecDeque::new(),
+                    front_upto: 0,
+                    leads_to_production: leads[i],
                     detect,
                 }
             })
@@ -318,7 +390,9 @@ impl<'m> State<'m> {
             defects_rng: rng::for_source(seed, rep, Source::Defects),
             build_rng: rng::for_source(seed, rep, Source::Build),
             fixes_rng: rng::for_source(seed, rep, Source::Fixes),
-            people_rng: (0..m.people.len()).map(|j| rng::for_source(seed, rep, Source::Person(j))).collect(),
+            people_rng: (0..m.people.len())
+                .map(|j| rng::for_source(seed, rep, Source::Person(j)))
+                .collect(),
             poisson_target: 0.0,
             poisson_hour: 0,
             replay: Vec::new(),
@@ -344,7 +418,8 @@ impl<'m> State<'m> {
             agent_wait_sum: 0.0,
             agent_wait_n: 0,
             stages,
-            prod_snapshot: vec![0; m.production.len()],
+            build_front: VecDeque::new(),
+            build_front_upto: 0,
             production_deploys: 0,
             delivered_counted: 0,
             lead: Vec::with_capacity((m.expected_commits * 1.1) as usize + 16),
@@ -362,13 +437,29 @@ impl<'m> State<'m> {
     #[inline]
     fn at(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Scheduled { t, seq: self.seq, ev });
+        self.heap.push(Scheduled {
+            t,
+            seq: self.seq,
+            ev,
+        });
     }
 
     #[inline]
-    fn log(&mut self, event: &'static str, rel: Option<ReleaseId>, stage: Option<usize>, value: Option<f64>) {
+    fn log(
+        &mut self,
+        event: &'static str,
+        rel: Option<ReleaseId>,
+        stage: Option<usize>,
+        value: Option<f64>,
+    ) {
         if self.opts.trace {
-            self.trace.push(TraceRecord { time: SimTime(self.now), event, release: rel.map(|r| r.0), stage, value });
+            self.trace.push(TraceRecord {
+                time: SimTime(self.now),
+                event,
+                release: rel.map(|r| r.0),
+                stage,
+                value,
+            });
         }
     }
 
@@ -411,10 +502,14 @@ impl<'m> State<'m> {
                 self.stages[s].act_pending = false;
                 self.take_candidate(s);
             }
-            Ev::ApprovalAnswer { rel, stage, approve } => self.approval_answer(rel, stage as usize, approve),
+            Ev::ApprovalAnswer {
+                rel,
+                stage,
+                approve,
+            } => self.approval_answer(rel, stage as usize, approve),
             Ev::ApprovalTimeout { rel, stage } => {
                 let s = stage as usize;
-                if self.visit(rel, s).phase == Phase::Approving {
+                if self.phase(rel, s) == Phase::Approving {
                     self.stages[s].stats.approval_timeouts += 1;
                     self.log("approval_timeout", Some(rel), Some(s), None);
                     self.end_visit(rel, s, Outcome::Failed);
@@ -423,7 +518,7 @@ impl<'m> State<'m> {
             Ev::GatePoll { rel, stage } => self.gate_poll(rel, stage as usize),
             Ev::WindowOpens { rel, stage } => {
                 let s = stage as usize;
-                if self.visit(rel, s).phase == Phase::Window {
+                if self.phase(rel, s) == Phase::Window {
                     self.through_window(rel, s);
                 }
             }
@@ -437,7 +532,8 @@ impl<'m> State<'m> {
     fn schedule_next_arrival(&mut self) {
         match &self.m.arrivals {
             Arrivals::Poisson(p) => {
-                let e: f64 = rand_distr::Distribution::sample(&rand_distr::Exp1, &mut self.arrivals_rng);
+                let e: f64 =
+                    rand_distr::Distribution::sample(&rand_distr::Exp1, &mut self.arrivals_rng);
                 self.poisson_target += e;
                 let cum = &p.cum;
                 let mut h = self.poisson_hour;
@@ -489,12 +585,26 @@ impl<'m> State<'m> {
             self.fix_commits.push(id);
         }
         if self.opts.commit_records {
-            self.commit_records.push(CommitRecord { commit: id, arrived: SimTime(self.now), delivered: None, release: None, fix });
+            self.commit_records.push(CommitRecord {
+                commit: id,
+                arrived: SimTime(self.now),
+                delivered: None,
+                release: None,
+                fix,
+            });
         }
         if let Some(severity) = defect {
             let d = self.defects.len() as DefectId;
             let counted = self.now >= self.warm;
-            self.defects.push(Defect { severity, counted, caught: false, fixed: false, escaped: false });
+            self.defects.push(Defect {
+                severity,
+                evaluated: 0,
+                detects: 0,
+                counted,
+                caught: false,
+                fixed: false,
+                escaped: false,
+            });
             self.main_open.push(d);
             if counted {
                 self.defect_stats.introduced += 1;
@@ -549,7 +659,9 @@ impl<'m> State<'m> {
 
     fn start_builds(&mut self) {
         while self.free_agents > 0 {
-            let Some(rel) = self.build_queue.pop_front() else { break };
+            let Some(rel) = self.build_queue.pop_front() else {
+                break;
+            };
             self.build_queue_len.add(self.now, -1.0);
             self.free_agents -= 1;
             self.busy.add(self.now, 1.0);
@@ -601,13 +713,26 @@ impl<'m> State<'m> {
                 self.finish_release(rel, Outcome::Rejected);
             } else {
                 self.log("build_done", Some(rel), None, None);
-                self.release_mut(rel).outcome = Outcome::Running;
+                let r = self.release_mut(rel);
+                r.outcome = Outcome::Running;
+                let adv = Advance {
+                    upto: r.snapshot,
+                    reached: now,
+                    triggered: r.triggered,
+                    checked: r.started,
+                    locked: r.started,
+                };
+                if adv.upto > self.build_front_upto {
+                    self.build_front_upto = adv.upto;
+                    self.build_front.push_back(adv);
+                }
                 if self.n_stages == 0 {
-                    self.deliver_upto(rel, None);
+                    self.production_deploys += u64::from(now >= self.warm);
+                    self.deliver(rel);
                 }
                 for s in 0..self.n_stages {
                     if self.m.stages[s].deps.is_empty() {
-                        self.become_eligible(rel, s, None);
+                        self.become_eligible(rel, s);
                     }
                 }
                 self.release_done_one(rel);
@@ -616,19 +741,29 @@ impl<'m> State<'m> {
         self.start_builds();
     }
 
-    /// Samples detection of each defect of `rel`; marks the newly caught and
-    /// schedules their fixes. True when anything was caught.
+    /// Checks each defect of `rel` against the catcher's tests (whether they
+    /// catch it is drawn the first time they meet it); marks the newly caught
+    /// and schedules their fixes. True when anything was caught.
     fn catch_defects(&mut self, rel: ReleaseId, p: impl Fn(Severity) -> f64, by: Catcher) -> bool {
         let idx = (rel.0 - self.base) as usize;
         let mut caught = false;
         for k in 0..self.releases[idx].defects.len() {
             let d = self.releases[idx].defects[k];
             let sev = self.defects[d as usize].severity;
-            let rng = match by {
-                Catcher::Build => &mut self.build_rng,
-                Catcher::Stage(s) => &mut self.stages[s].rng,
-            };
-            if !chance(rng, p(sev)) {
+            let bit = 1u64 << by.index();
+            if self.defects[d as usize].evaluated & bit == 0 {
+                let rng = match by {
+                    Catcher::Build => &mut self.build_rng,
+                    Catcher::Stage(s) => &mut self.stages[s].rng,
+                };
+                let hit = chance(rng, p(sev));
+                let def = &mut self.defects[d as usize];
+                def.evaluated |= bit;
+                if hit {
+                    def.detects |= bit;
+                }
+            }
+            if self.defects[d as usize].detects & bit == 0 {
                 continue;
             }
             caught = true;
@@ -669,6 +804,17 @@ impl<'m> State<'m> {
     #[inline]
     fn visit(&self, rel: ReleaseId, s: usize) -> &Visit {
         &self.visits[(rel.0 - self.base) as usize * self.n_stages + s]
+    }
+
+    /// The phase of a visit; `Ended` once its release left the window, so late
+    /// events (an approval after the timeout) find nothing to do.
+    #[inline]
+    fn phase(&self, rel: ReleaseId, s: usize) -> Phase {
+        if rel.0 < self.base {
+            Phase::Ended
+        } else {
+            self.visit(rel, s).phase
+        }
     }
 
     #[inline]
@@ -719,12 +865,11 @@ impl<'m> State<'m> {
         }
     }
 
-    fn become_eligible(&mut self, rel: ReleaseId, s: usize, via: Option<u16>) {
+    fn become_eligible(&mut self, rel: ReleaseId, s: usize) {
         self.release_mut(rel).active += 1;
         let now = self.now;
         let v = self.visit_mut(rel, s);
         v.phase = Phase::Eligible;
-        v.via = via;
         v.eligible = now;
         match &self.m.stages[s].trigger {
             Trigger::Auto => self.trigger(rel, s),
@@ -734,7 +879,10 @@ impl<'m> State<'m> {
                 if !self.stages[s].act_pending {
                     let (person, reaction) = (*person, reaction);
                     let delay = reaction.sample(&mut self.people_rng[person]);
-                    if let Some(t) = self.m.people[person].hours.add_open_time(SimTime(now), SimDuration(delay)) {
+                    if let Some(t) = self.m.people[person]
+                        .hours
+                        .add_open_time(SimTime(now), SimDuration(delay))
+                    {
                         self.stages[s].act_pending = true;
                         self.at(t.0, Ev::PersonAct { stage: s as u16 });
                     }
@@ -793,18 +941,34 @@ impl<'m> State<'m> {
                         None => self.m.people[p].reaction.sample(&mut self.people_rng[p]),
                     };
                     let approve = !chance(&mut self.stages[s].rng, a.rejection);
-                    if let Some(t) = self.m.people[p].hours.add_open_time(SimTime(now), SimDuration(d)) {
-                        self.at(t.0, Ev::ApprovalAnswer { rel, stage: s as u16, approve });
+                    if let Some(t) = self.m.people[p]
+                        .hours
+                        .add_open_time(SimTime(now), SimDuration(d))
+                    {
+                        self.at(
+                            t.0,
+                            Ev::ApprovalAnswer {
+                                rel,
+                                stage: s as u16,
+                                approve,
+                            },
+                        );
                     }
                 }
-                self.at(now + a.timeout.0, Ev::ApprovalTimeout { rel, stage: s as u16 });
+                self.at(
+                    now + a.timeout.0,
+                    Ev::ApprovalTimeout {
+                        rel,
+                        stage: s as u16,
+                    },
+                );
             }
             None => self.start_gates(rel, s),
         }
     }
 
     fn approval_answer(&mut self, rel: ReleaseId, s: usize, approve: bool) {
-        if self.visit(rel, s).phase != Phase::Approving {
+        if self.phase(rel, s) != Phase::Approving {
             return; // enough answers already, or timed out
         }
         if !approve {
@@ -829,15 +993,24 @@ impl<'m> State<'m> {
                 let v = self.visit_mut(rel, s);
                 v.phase = Phase::Gating;
                 v.deadline = now + g.delay.0 + g.timeout.0;
-                self.at(now + g.delay.0, Ev::GatePoll { rel, stage: s as u16 });
+                self.at(
+                    now + g.delay.0,
+                    Ev::GatePoll {
+                        rel,
+                        stage: s as u16,
+                    },
+                );
             }
             None => self.through_window(rel, s),
         }
     }
 
     fn gate_poll(&mut self, rel: ReleaseId, s: usize) {
-        let Some(g) = &self.m.stages[s].gates else { return };
-        let healthy = (!g.no_open_defects || self.open_caught == 0) & chance(&mut self.stages[s].rng, g.pass_probability);
+        let Some(g) = &self.m.stages[s].gates else {
+            return;
+        };
+        let healthy = (!g.no_open_defects || self.open_caught == 0)
+            & chance(&mut self.stages[s].rng, g.pass_probability);
         if healthy {
             self.log("gates_passed", Some(rel), Some(s), None);
             self.through_window(rel, s);
@@ -846,7 +1019,13 @@ impl<'m> State<'m> {
             self.log("gate_timeout", Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Failed);
         } else {
-            self.at(self.now + g.interval.0, Ev::GatePoll { rel, stage: s as u16 });
+            self.at(
+                self.now + g.interval.0,
+                Ev::GatePoll {
+                    rel,
+                    stage: s as u16,
+                },
+            );
         }
     }
 
@@ -858,7 +1037,13 @@ impl<'m> State<'m> {
         {
             self.visit_mut(rel, s).phase = Phase::Window;
             if let Some(t) = w.next_open(now) {
-                self.at(t.0, Ev::WindowOpens { rel, stage: s as u16 });
+                self.at(
+                    t.0,
+                    Ev::WindowOpens {
+                        rel,
+                        stage: s as u16,
+                    },
+                );
             }
             // No window ever again: the release waits here until the horizon.
             return;
@@ -910,7 +1095,14 @@ impl<'m> State<'m> {
         v.phase = Phase::Executing;
         v.locked = now;
         self.log("deploy_start", Some(rel), Some(s), None);
-        self.at(now + total, Ev::DeployDone { rel, stage: s as u16, ok });
+        self.at(
+            now + total,
+            Ev::DeployDone {
+                rel,
+                stage: s as u16,
+                ok,
+            },
+        );
     }
 
     fn next_in_lock(&mut self, s: usize) {
@@ -956,7 +1148,13 @@ impl<'m> State<'m> {
                 None => return,
             }
         }
-        self.at(t.0, Ev::VerifyDone { rel, stage: s as u16 });
+        self.at(
+            t.0,
+            Ev::VerifyDone {
+                rel,
+                stage: s as u16,
+            },
+        );
     }
 
     fn verify_done(&mut self, rel: ReleaseId, s: usize) {
@@ -979,14 +1177,29 @@ impl<'m> State<'m> {
             st.stats.executing += now - v.locked;
         }
         self.log("passed", Some(rel), Some(s), None);
+        let snap = self.release(rel).snapshot;
+        let st = &mut self.stages[s];
+        if st.leads_to_production && snap > st.front_upto {
+            st.front_upto = snap;
+            st.front.push_back(Advance {
+                upto: snap,
+                reached: now,
+                triggered: v.triggered,
+                checked: v.checked,
+                locked: v.locked,
+            });
+        }
         if self.m.stages[s].production {
-            self.production_passed(rel, s);
+            self.production_passed(rel);
         }
         let sm = &self.m.stages[s];
         for &d in &sm.downstream {
-            let all = self.m.stages[d].deps.iter().all(|&u| self.visit(rel, u).phase == Phase::Passed);
+            let all = self.m.stages[d]
+                .deps
+                .iter()
+                .all(|&u| self.visit(rel, u).phase == Phase::Passed);
             if all {
-                self.become_eligible(rel, d, Some(s as u16));
+                self.become_eligible(rel, d);
             }
         }
         self.release_done_one(rel);
@@ -996,7 +1209,10 @@ impl<'m> State<'m> {
     /// The visit ends without passing; a rejection or failure ends the release's run here.
     fn end_visit(&mut self, rel: ReleaseId, s: usize, outcome: Outcome) {
         let v = self.visit_mut(rel, s);
-        let was_waiting = matches!(v.phase, Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue);
+        let was_waiting = matches!(
+            v.phase,
+            Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue
+        );
         v.phase = Phase::Ended;
         if was_waiting {
             self.stages[s].waiting.add(self.now, -1.0);
@@ -1010,7 +1226,10 @@ impl<'m> State<'m> {
         self.stages[s].stats.superseded += 1;
         self.log("superseded", Some(rel), Some(s), None);
         let v = self.visit_mut(rel, s);
-        let was_waiting = matches!(v.phase, Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue);
+        let was_waiting = matches!(
+            v.phase,
+            Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue
+        );
         v.phase = Phase::Ended;
         if was_waiting {
             self.stages[s].waiting.add(self.now, -1.0);
@@ -1020,12 +1239,7 @@ impl<'m> State<'m> {
 
     // ----- delivery ----------------------------------------------------------
 
-    fn production_passed(&mut self, rel: ReleaseId, s: usize) {
-        let k = self.m.production.iter().position(|&p| p == s).unwrap_or(0);
-        let snap = self.release(rel).snapshot;
-        if snap > self.prod_snapshot[k] {
-            self.prod_snapshot[k] = snap;
-        }
+    fn production_passed(&mut self, rel: ReleaseId) {
         if self.now >= self.warm {
             self.production_deploys += 1;
         }
@@ -1040,59 +1254,86 @@ impl<'m> State<'m> {
                 }
             }
         }
-        self.deliver_upto(rel, Some(s));
+        self.deliver(rel);
     }
 
-    /// Delivers the commits every production stage now runs, attributing their
-    /// lead time to `rel`'s path through the pipeline (ending at `last`).
-    fn deliver_upto(&mut self, rel: ReleaseId, last: Option<usize>) {
-        let upto = match last {
-            None => self.release(rel).snapshot,
-            Some(_) => self.prod_snapshot.iter().copied().min().unwrap_or(0),
+    /// Delivers the commits that every production stage now runs (`rel` just
+    /// moved a frontier) and attributes each one's lead time.
+    fn deliver(&mut self, rel: ReleaseId) {
+        let upto = if self.n_stages == 0 {
+            self.build_front_upto
+        } else {
+            self.m
+                .production
+                .iter()
+                .map(|&p| self.stages[p].front_upto)
+                .min()
+                .unwrap_or(0)
         };
-        if upto <= self.delivered {
-            return;
-        }
         let now = self.now;
-        let (triggered, started, built) = {
-            let r = self.release(rel);
-            (r.triggered, r.started, r.built)
-        };
-        let mut counted = 0u64;
-        let mut before = 0.0;
+        let mut n = 0u64;
         while self.delivered < upto {
-            let Some(t) = self.pending.pop_front() else { break };
+            let Some(t) = self.pending.pop_front() else {
+                break;
+            };
+            let c = self.delivered;
             if self.opts.commit_records {
-                let rec = &mut self.commit_records[self.delivered as usize];
+                let rec = &mut self.commit_records[c as usize];
                 rec.delivered = Some(SimTime(now));
                 rec.release = Some(rel.0);
             }
             self.delivered += 1;
             if t >= self.warm {
-                counted += 1;
+                n += 1;
                 self.lead.push((now - t) / HOUR);
-                before += triggered - t;
+                self.attribute(c, t);
             }
         }
-        if counted == 0 {
-            return;
+        if n > 0 {
+            self.delivered_counted += n;
+            self.log("delivered", Some(rel), None, Some(n as f64));
         }
-        self.delivered_counted += counted;
-        let n = counted as f64;
-        self.sum_before_build += before;
-        self.sum_agent += n * (started - triggered);
-        self.sum_build += n * (built - started);
-        let mut at = last;
+    }
+
+    /// Splits commit `c`'s lead time along its critical path: for each stage,
+    /// from the time its upstream first held `c` to the time the stage first
+    /// ran it (trigger, checks, lock, executing), back to its build.
+    fn attribute(&mut self, c: u64, arrived: f64) {
+        // The production stage that got it last, then upstream along the latest dependency.
+        let mut at = None;
+        let mut latest = f64::NEG_INFINITY;
+        for &p in &self.m.production {
+            let a = front_at(&mut self.stages[p].front, c);
+            if a.reached > latest {
+                latest = a.reached;
+                at = Some(p);
+            }
+        }
         while let Some(s) = at {
-            let v = *self.visit(rel, s);
+            let a = front_at(&mut self.stages[s].front, c);
+            let mut up = None;
+            let mut upstream_reached = f64::NEG_INFINITY;
+            for &d in &self.m.stages[s].deps {
+                let r = front_at(&mut self.stages[d].front, c).reached;
+                if r > upstream_reached {
+                    upstream_reached = r;
+                    up = Some(d);
+                }
+            }
+            if up.is_none() {
+                upstream_reached = front_at(&mut self.build_front, c).reached;
+            }
             let sums = &mut self.stages[s].sums;
-            sums.trigger += n * (v.triggered - v.eligible);
-            sums.checks += n * (v.checked - v.triggered);
-            sums.lock += n * (v.locked - v.checked);
-            sums.executing += n * (v.passed - v.locked);
-            at = v.via.map(usize::from);
+            sums.trigger += a.triggered - upstream_reached;
+            sums.checks += a.checked - a.triggered;
+            sums.lock += a.locked - a.checked;
+            sums.executing += a.reached - a.locked;
+            at = up;
         }
-        self.log("delivered", Some(rel), last, Some(n));
+        let b = front_at(&mut self.build_front, c);
+        self.sum_before_build += b.triggered - arrived;
+        self.sum_agent += b.checked - b.triggered;
+        self.sum_build += b.reached - b.checked;
     }
 
     // ----- results -----------------------------------------------------------
@@ -1109,18 +1350,23 @@ impl<'m> State<'m> {
         let (busy_mean, _) = self.busy.finish(end);
         let mut build = std::mem::take(&mut self.build_stats);
         build.builds_per_week = build.builds as f64 / weeks;
-        build.mean_agent_wait = if self.agent_wait_n > 0 { self.agent_wait_sum / self.agent_wait_n as f64 / HOUR } else { f64::NAN };
+        build.mean_agent_wait = if self.agent_wait_n > 0 {
+            self.agent_wait_sum / self.agent_wait_n as f64 / HOUR
+        } else {
+            f64::NAN
+        };
         build.queue_arrival_rate = build.builds as f64 / (span / HOUR);
         build.queue_mean = bq_mean;
         build.queue_max = bq_max;
         build.utilisation = busy_mean / m.build.agents as f64;
         build.agent_hours = busy_mean * span / HOUR;
 
+        let breakdown_stages = Vec::with_capacity(self.n_stages);
         let mut breakdown = Breakdown {
             before_build: per_commit(self.sum_before_build, n),
             agent_wait: per_commit(self.sum_agent, n),
             build: per_commit(self.sum_build, n),
-            stages: Vec::with_capacity(self.n_stages),
+            stages: breakdown_stages,
         };
         let mut stages = Vec::with_capacity(self.n_stages);
         for st in &mut self.stages {
@@ -1148,7 +1394,9 @@ impl<'m> State<'m> {
         // rejected if that release was; the rest are still moving.
         let undelivered = self.arrived - self.delivered;
         let rejected = match self.releases.back() {
-            Some(r) if matches!(r.outcome, Outcome::Rejected | Outcome::Failed) => r.snapshot.saturating_sub(self.delivered),
+            Some(r) if matches!(r.outcome, Outcome::Rejected | Outcome::Failed) => {
+                r.snapshot.saturating_sub(self.delivered)
+            }
             _ => 0,
         };
         let conservation = Conservation {
@@ -1157,7 +1405,7 @@ impl<'m> State<'m> {
             rejected,
             in_flight: undelivered - rejected,
         };
-        let production_deploys = if m.stages.is_empty() { build.builds - build.failed } else { self.production_deploys };
+        let production_deploys = self.production_deploys;
         let result = ReplicationResult {
             replication,
             lead_time: LeadTime::from_samples(std::mem::take(&mut self.lead)),
@@ -1166,12 +1414,20 @@ impl<'m> State<'m> {
             stages,
             production_deploys,
             production_deploys_per_week: production_deploys as f64 / weeks,
-            commits_per_production_deploy: if production_deploys > 0 { n as f64 / production_deploys as f64 } else { f64::NAN },
+            commits_per_production_deploy: if production_deploys > 0 {
+                n as f64 / production_deploys as f64
+            } else {
+                f64::NAN
+            },
             defects: std::mem::take(&mut self.defect_stats),
             conservation,
             events: self.events,
         };
-        Replication { result, trace: self.trace, commits: self.commit_records }
+        Replication {
+            result,
+            trace: self.trace,
+            commits: self.commit_records,
+        }
     }
 }
 
@@ -1181,10 +1437,23 @@ enum Catcher {
     Stage(usize),
 }
 
+impl Catcher {
+    fn index(self) -> u32 {
+        match self {
+            Catcher::Build => 0,
+            Catcher::Stage(s) => 1 + s as u32,
+        }
+    }
+}
+
 /// A replayed history at `volume` times its size: each commit appears
 /// ⌊volume⌋ times, plus once more with probability frac(volume); extra copies
 /// land at a uniformly random instant of the same hour, keeping the profile.
-fn expand_replay(commits: &[(SimTime, Option<Severity>)], volume: f64, rng: &mut SimRng) -> Vec<(f64, Option<Severity>)> {
+fn expand_replay(
+    commits: &[(SimTime, Option<Severity>)],
+    volume: f64,
+    rng: &mut SimRng,
+) -> Vec<(f64, Option<Severity>)> {
     if volume == 1.0 {
         return commits.iter().map(|&(t, d)| (t.0, d)).collect();
     }
@@ -1194,10 +1463,35 @@ fn expand_replay(commits: &[(SimTime, Option<Severity>)], volume: f64, rng: &mut
     for &(t, d) in commits {
         let copies = whole + u64::from(chance(rng, frac));
         for k in 0..copies {
-            let at = if k == 0 { t.0 } else { (t.0 / HOUR).floor() * HOUR + uniform(rng) * HOUR };
+            let at = if k == 0 {
+                t.0
+            } else {
+                (t.0 / HOUR).floor() * HOUR + uniform(rng) * HOUR
+            };
             out.push((at, d));
         }
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
     out
+}
+
+/// Stage indices with every stage after its dependencies (the scenario check
+/// guarantees there is no cycle).
+fn topological(m: &Model) -> Vec<StageId> {
+    let n = m.stages.len();
+    let mut order = Vec::with_capacity(n);
+    let mut placed = vec![false; n];
+    while order.len() < n {
+        let before = order.len();
+        for i in 0..n {
+            if !placed[i] && m.stages[i].deps.iter().all(|&d| placed[d]) {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+        if order.len() == before {
+            break;
+        }
+    }
+    order
 }

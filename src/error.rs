@@ -46,7 +46,11 @@ impl fmt::Display for InputError {
             }
         }
         // One line, always: a multi-line YAML library message is folded.
-        let message = self.message.split_whitespace().collect::<Vec<_>>().join(" ");
+        let message = self
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         write!(f, ": {message}")
     }
 }

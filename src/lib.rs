@@ -5,13 +5,15 @@
 //! [`experiment`] (many replications, in parallel) → [`report`].
 
 pub mod calendar;
-pub mod error;
-pub mod report;
-pub mod stream;
-pub mod time;
+pub mod cli;
 pub mod dist;
+pub mod engine;
+pub mod error;
+pub mod experiment;
+pub mod metrics;
+pub mod model;
+pub mod report;
 pub mod rng;
 pub mod scenario;
-pub mod model;
-pub mod metrics;
-pub mod engine;
+pub mod stream;
+pub mod time;

@@ -20,7 +20,13 @@ pub struct TimeWeighted {
 
 impl TimeWeighted {
     pub fn new(from: f64) -> Self {
-        TimeWeighted { from, last: from, value: 0.0, area: 0.0, max: 0.0 }
+        TimeWeighted {
+            from,
+            last: from,
+            value: 0.0,
+            area: 0.0,
+            max: 0.0,
+        }
     }
 
     #[inline]
@@ -45,7 +51,10 @@ impl TimeWeighted {
     pub fn finish(&self, until: f64) -> (f64, f64) {
         let area = self.area + self.value * (until - self.last.max(self.from)).max(0.0);
         let span = until - self.from;
-        (if span > 0.0 { area / span } else { f64::NAN }, self.max.max(self.value))
+        (
+            if span > 0.0 { area / span } else { f64::NAN },
+            self.max.max(self.value),
+        )
     }
 }
 
@@ -65,7 +74,14 @@ impl LeadTime {
     /// Exact order statistics (nearest rank) without a full sort.
     pub fn from_samples(mut v: Vec<f64>) -> LeadTime {
         if v.is_empty() {
-            return LeadTime { count: 0, mean: f64::NAN, p50: f64::NAN, p85: f64::NAN, p95: f64::NAN, p99: f64::NAN };
+            return LeadTime {
+                count: 0,
+                mean: f64::NAN,
+                p50: f64::NAN,
+                p85: f64::NAN,
+                p95: f64::NAN,
+                p99: f64::NAN,
+            };
         }
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n as f64;
@@ -73,7 +89,14 @@ impl LeadTime {
             let rank = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
             *v.select_nth_unstable_by(rank, f64::total_cmp).1
         };
-        LeadTime { count: n as u64, mean, p50: q(0.50), p85: q(0.85), p95: q(0.95), p99: q(0.99) }
+        LeadTime {
+            count: n as u64,
+            mean,
+            p50: q(0.50),
+            p85: q(0.85),
+            p95: q(0.95),
+            p99: q(0.99),
+        }
     }
 }
 
@@ -195,7 +218,8 @@ impl ReplicationResult {
     /// compare and check.
     pub fn metrics(&self) -> Vec<Metric> {
         let mut m = Vec::with_capacity(32 + 16 * self.stages.len());
-        let mut put = |key: String, unit: &'static str, value: f64| m.push(Metric { key, unit, value });
+        let mut put =
+            |key: String, unit: &'static str, value: f64| m.push(Metric { key, unit, value });
         let l = &self.lead_time;
         put("lead_time.mean".into(), "h", l.mean);
         put("lead_time.p50".into(), "h", l.p50);
@@ -213,8 +237,16 @@ impl ReplicationResult {
             put(format!("where.{}.lock", s.name), "h", sb.lock);
             put(format!("where.{}.executing", s.name), "h", sb.executing);
         }
-        put("production.deploys_per_week".into(), "1/week", self.production_deploys_per_week);
-        put("production.commits_per_deploy".into(), "commits", self.commits_per_production_deploy);
+        put(
+            "production.deploys_per_week".into(),
+            "1/week",
+            self.production_deploys_per_week,
+        );
+        put(
+            "production.commits_per_deploy".into(),
+            "commits",
+            self.commits_per_production_deploy,
+        );
         let bu = &self.build;
         put("build.builds_per_week".into(), "1/week", bu.builds_per_week);
         put("build.failed".into(), "builds", bu.failed as f64);
@@ -223,29 +255,73 @@ impl ReplicationResult {
         put("build.queue.max".into(), "builds", bu.queue_max);
         put("build.utilisation".into(), "share", bu.utilisation);
         put("build.agent_hours".into(), "h", bu.agent_hours);
-        put("build.defects_caught".into(), "defects", bu.defects_caught as f64);
+        put(
+            "build.defects_caught".into(),
+            "defects",
+            bu.defects_caught as f64,
+        );
         for s in &self.stages {
             let n = &s.name;
-            put(format!("stage.{n}.deploys_per_week"), "1/week", s.deployments_per_week);
+            put(
+                format!("stage.{n}.deploys_per_week"),
+                "1/week",
+                s.deployments_per_week,
+            );
             put(format!("stage.{n}.trigger_wait"), "h", s.trigger_wait);
             put(format!("stage.{n}.check_wait"), "h", s.check_wait);
             put(format!("stage.{n}.lock_wait"), "h", s.lock_wait);
             put(format!("stage.{n}.executing"), "h", s.executing);
             put(format!("stage.{n}.queue.mean"), "releases", s.queue_mean);
             put(format!("stage.{n}.queue.max"), "releases", s.queue_max);
-            put(format!("stage.{n}.defects_caught"), "defects", s.defects_caught as f64);
-            put(format!("stage.{n}.superseded"), "releases", s.superseded as f64);
-            put(format!("stage.{n}.deploy_failures"), "releases", s.deploy_failures as f64);
-            put(format!("stage.{n}.approval_rejections"), "releases", s.approval_rejections as f64);
-            put(format!("stage.{n}.timeouts"), "releases", (s.approval_timeouts + s.gate_timeouts) as f64);
+            put(
+                format!("stage.{n}.defects_caught"),
+                "defects",
+                s.defects_caught as f64,
+            );
+            put(
+                format!("stage.{n}.superseded"),
+                "releases",
+                s.superseded as f64,
+            );
+            put(
+                format!("stage.{n}.deploy_failures"),
+                "releases",
+                s.deploy_failures as f64,
+            );
+            put(
+                format!("stage.{n}.approval_rejections"),
+                "releases",
+                s.approval_rejections as f64,
+            );
+            put(
+                format!("stage.{n}.timeouts"),
+                "releases",
+                (s.approval_timeouts + s.gate_timeouts) as f64,
+            );
         }
         let d = &self.defects;
         put("defects.introduced".into(), "defects", d.introduced as f64);
         put("defects.caught".into(), "defects", d.caught as f64);
-        put("defects.escaped".into(), "defects", d.escaped.iter().sum::<u64>() as f64);
-        put("defects.escaped.minor".into(), "defects", d.escaped[0] as f64);
-        put("defects.escaped.major".into(), "defects", d.escaped[1] as f64);
-        put("defects.escaped.critical".into(), "defects", d.escaped[2] as f64);
+        put(
+            "defects.escaped".into(),
+            "defects",
+            d.escaped.iter().sum::<u64>() as f64,
+        );
+        put(
+            "defects.escaped.minor".into(),
+            "defects",
+            d.escaped[0] as f64,
+        );
+        put(
+            "defects.escaped.major".into(),
+            "defects",
+            d.escaped[1] as f64,
+        );
+        put(
+            "defects.escaped.critical".into(),
+            "defects",
+            d.escaped[2] as f64,
+        );
         let c = &self.conservation;
         put("commits.arrived".into(), "commits", c.arrived as f64);
         put("commits.delivered".into(), "commits", c.delivered as f64);
@@ -277,11 +353,17 @@ pub fn t95(df: u64) -> f64 {
     if df == 0 {
         return f64::NAN;
     }
-    StudentsT::new(0.0, 1.0, df as f64).map(|t| t.inverse_cdf(0.975)).unwrap_or(1.96)
+    StudentsT::new(0.0, 1.0, df as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(1.96)
 }
 
 /// Mean, sd and 95 % half-width of values, NaNs skipped, summed in the given order.
-pub fn describe(key: String, unit: &'static str, values: impl Iterator<Item = f64>) -> MetricSummary {
+pub fn describe(
+    key: String,
+    unit: &'static str,
+    values: impl Iterator<Item = f64>,
+) -> MetricSummary {
     // Welford, sequential: the same numbers whatever the thread count.
     let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -294,17 +376,45 @@ pub fn describe(key: String, unit: &'static str, values: impl Iterator<Item = f6
         max = max.max(x);
     }
     if n == 0 {
-        return MetricSummary { key, unit, n, mean: f64::NAN, ci95: f64::NAN, sd: f64::NAN, min: f64::NAN, max: f64::NAN };
+        return MetricSummary {
+            key,
+            unit,
+            n,
+            mean: f64::NAN,
+            ci95: f64::NAN,
+            sd: f64::NAN,
+            min: f64::NAN,
+            max: f64::NAN,
+        };
     }
-    let sd = if n > 1 { (m2 / (n - 1) as f64).sqrt() } else { 0.0 };
-    let ci95 = if n > 1 { t95(n - 1) * sd / (n as f64).sqrt() } else { 0.0 };
-    MetricSummary { key, unit, n, mean, ci95, sd, min, max }
+    let sd = if n > 1 {
+        (m2 / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let ci95 = if n > 1 {
+        t95(n - 1) * sd / (n as f64).sqrt()
+    } else {
+        0.0
+    };
+    MetricSummary {
+        key,
+        unit,
+        n,
+        mean,
+        ci95,
+        sd,
+        min,
+        max,
+    }
 }
 
 /// Summarises replications given in replication order.
 pub fn summarise(results: &[ReplicationResult]) -> Vec<MetricSummary> {
     let per_rep: Vec<Vec<Metric>> = results.iter().map(|r| r.metrics()).collect();
-    let Some(first) = per_rep.first() else { return Vec::new() };
+    let Some(first) = per_rep.first() else {
+        return Vec::new();
+    };
     first
         .iter()
         .enumerate()

@@ -42,7 +42,10 @@ pub enum Arrivals {
     /// Non-homogeneous Poisson, piecewise constant per simulated hour.
     Poisson(RateProfile),
     /// A recorded history, copied `volume` times (see [`crate::stream`]).
-    Replay { commits: Vec<(SimTime, Option<Severity>)>, volume: f64 },
+    Replay {
+        commits: Vec<(SimTime, Option<Severity>)>,
+        volume: f64,
+    },
 }
 
 /// Expected commits accumulated at each hour boundary since the start: the
@@ -82,8 +85,14 @@ pub struct PersonModel {
 pub enum Trigger {
     Auto,
     /// Precomputed fire times within the horizon.
-    Schedule { cron: String, fires: Vec<SimTime> },
-    Manual { person: PersonId, reaction: Dist },
+    Schedule {
+        cron: String,
+        fires: Vec<SimTime>,
+    },
+    Manual {
+        person: PersonId,
+        reaction: Dist,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -146,17 +155,28 @@ const CALENDAR_MARGIN: f64 = 60.0 * 86_400.0;
 pub fn compile(s: &Scenario) -> Result<Model, InputError> {
     let f = &s.file;
     let file = s.path.display().to_string();
-    let clock = Clock::new(f.run.start.0, f.run.time_zone.0.clone()).map_err(|e| InputError::new(&file, e))?;
+    let clock = Clock::new(f.run.start.0, f.run.time_zone.0.clone())
+        .map_err(|e| InputError::new(&file, e))?;
     let horizon = SimTime(f.run.horizon.secs());
     let until = SimTime(horizon.0 + CALENDAR_MARGIN);
 
     let calendars: std::collections::BTreeMap<&str, IntervalSet> = f
         .calendars
         .iter()
-        .map(|(name, c)| (name.as_str(), calendar::working_time(&clock, &weekly_hours(c), &holidays(c), until)))
+        .map(|(name, c)| {
+            (
+                name.as_str(),
+                calendar::working_time(&clock, &weekly_hours(c), &holidays(c), until),
+            )
+        })
         .collect();
     let people_names: Vec<&String> = f.people.keys().collect();
-    let person_id = |n: &str| people_names.iter().position(|p| p.as_str() == n).unwrap_or(0);
+    let person_id = |n: &str| {
+        people_names
+            .iter()
+            .position(|p| p.as_str() == n)
+            .unwrap_or(0)
+    };
     let people: Vec<PersonModel> = f
         .people
         .iter()
@@ -177,12 +197,20 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         let trigger = match &st.trigger {
             TriggerSpec::Auto => Trigger::Auto,
             TriggerSpec::Schedule(cron) => {
-                let parsed = calendar::parse_cron(&cron.0).map_err(|e| InputError::new(&file, e))?;
-                Trigger::Schedule { cron: cron.0.clone(), fires: calendar::cron_fire_times(&clock, &parsed, horizon) }
+                let parsed =
+                    calendar::parse_cron(&cron.0).map_err(|e| InputError::new(&file, e))?;
+                Trigger::Schedule {
+                    cron: cron.0.clone(),
+                    fires: calendar::cron_fire_times(&clock, &parsed, horizon),
+                }
             }
             TriggerSpec::Manual(m) => {
                 let person = person_id(&m.by.value);
-                let reaction = m.reaction.as_ref().map(|d| d.compile()).unwrap_or_else(|| people[person].reaction.clone());
+                let reaction = m
+                    .reaction
+                    .as_ref()
+                    .map(|d| d.compile())
+                    .unwrap_or_else(|| people[person].reaction.clone());
                 Trigger::Manual { person, reaction }
             }
         };
@@ -197,12 +225,15 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
             None
         } else {
             let g = &st.checks.gates;
-            let min_of = |f: fn(&scenario::GateSpec) -> f64| g.iter().map(f).fold(f64::INFINITY, f64::min);
+            let min_of =
+                |f: fn(&scenario::GateSpec) -> f64| g.iter().map(f).fold(f64::INFINITY, f64::min);
             Some(Gates {
                 delay: SimDuration(g.iter().map(|g| g.delay.secs()).fold(0.0, f64::max)),
                 interval: SimDuration(min_of(|g| g.interval.secs())),
                 timeout: SimDuration(min_of(|g| g.timeout.secs())),
-                no_open_defects: g.iter().any(|g| matches!(g.condition, GateCondition::NoOpenDefects)),
+                no_open_defects: g
+                    .iter()
+                    .any(|g| matches!(g.condition, GateCondition::NoOpenDefects)),
                 pass_probability: g
                     .iter()
                     .map(|g| match g.condition {
@@ -213,7 +244,11 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
             })
         };
         let window = {
-            let base = st.checks.business_hours.as_ref().and_then(|c| calendars.get(c.value.as_str()).cloned());
+            let base = st
+                .checks
+                .business_hours
+                .as_ref()
+                .and_then(|c| calendars.get(c.value.as_str()).cloned());
             let freezes: Vec<(f64, f64)> = st
                 .checks
                 .freeze
@@ -222,7 +257,10 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
                 .collect();
             match (base, freezes.is_empty()) {
                 (None, true) => None,
-                (base, _) => Some(base.unwrap_or_else(IntervalSet::always).minus(&IntervalSet::from_intervals(freezes))),
+                (base, _) => Some(
+                    base.unwrap_or_else(IntervalSet::always)
+                        .minus(&IntervalSet::from_intervals(freezes)),
+                ),
             }
         };
         stages.push(StageModel {
@@ -264,15 +302,23 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
             None => stages[i].downstream.is_empty(),
         };
     }
-    let production: Vec<StageId> = (0..stages.len()).filter(|&i| stages[i].production).collect();
+    let production: Vec<StageId> = (0..stages.len())
+        .filter(|&i| stages[i].production)
+        .collect();
     if !stages.is_empty() && production.is_empty() {
-        return Err(InputError::new(&file, "no stage is production: mark one with `production: true`"));
+        return Err(InputError::new(
+            &file,
+            "no stage is production: mark one with `production: true`",
+        ));
     }
 
     let c = &f.commits;
     let arrivals = match (&c.poisson, &c.replay) {
         (Some(p), _) => Arrivals::Poisson(rate_profile(&clock, p, c.volume, horizon)),
-        (None, Some(r)) => Arrivals::Replay { commits: replay(s, &clock, r, horizon)?, volume: c.volume },
+        (None, Some(r)) => Arrivals::Replay {
+            commits: replay(s, &clock, r, horizon)?,
+            volume: c.volume,
+        },
         (None, None) => return Err(InputError::new(&file, "commits: no stream")),
     };
     let expected_commits = match &arrivals {
@@ -326,7 +372,11 @@ fn weekly_hours(c: &scenario::CalendarSpec) -> WeeklyHours {
     for (key, ranges) in &c.working_hours {
         for day in 0..7 {
             if key.mask & (1 << day) != 0 {
-                w.days[day] = ranges.0.iter().filter_map(|r| r.from.to_civil().map(|from| (from, r.to.to_civil()))).collect();
+                w.days[day] = ranges
+                    .0
+                    .iter()
+                    .filter_map(|r| r.from.to_civil().map(|from| (from, r.to.to_civil())))
+                    .collect();
             }
         }
     }
@@ -347,7 +397,12 @@ impl RateProfile {
     }
 }
 
-fn rate_profile(clock: &Clock, p: &scenario::PoissonSpec, volume: f64, horizon: SimTime) -> RateProfile {
+fn rate_profile(
+    clock: &Clock,
+    p: &scenario::PoissonSpec,
+    volume: f64,
+    horizon: SimTime,
+) -> RateProfile {
     let per_day = match (p.per_day, &p.team) {
         (Some(r), _) => r,
         (None, Some(t)) => t.developers as f64 * t.commits_per_developer_per_day,
@@ -363,7 +418,9 @@ fn rate_profile(clock: &Clock, p: &scenario::PoissonSpec, volume: f64, horizon: 
     let start = clock.start_zoned();
     for h in 0..n {
         // The civil hour this simulated hour falls in (DST-aware).
-        let z = start.checked_add(jiff::SignedDuration::from_hours(h as i64)).unwrap_or_else(|_| start.clone());
+        let z = start
+            .checked_add(jiff::SignedDuration::from_hours(h as i64))
+            .unwrap_or_else(|_| start.clone());
         let wd = z.weekday().to_monday_zero_offset() as usize;
         acc += per_day * weekdays[wd] * hours[z.hour() as usize] / hour_total;
         cum.push(acc);
@@ -371,16 +428,27 @@ fn rate_profile(clock: &Clock, p: &scenario::PoissonSpec, volume: f64, horizon: 
     RateProfile { cum }
 }
 
-fn replay(s: &Scenario, clock: &Clock, r: &scenario::ReplaySpec, horizon: SimTime) -> Result<Vec<(SimTime, Option<Severity>)>, InputError> {
+fn replay(
+    s: &Scenario,
+    clock: &Clock,
+    r: &scenario::ReplaySpec,
+    horizon: SimTime,
+) -> Result<Vec<(SimTime, Option<Severity>)>, InputError> {
     let base = s.path.parent().unwrap_or(Path::new("."));
     let (rel, is_csv) = match (&r.csv, &r.git_log) {
         (Some(p), _) => (p, true),
         (None, Some(p)) => (p, false),
-        (None, None) => return Err(InputError::new(s.path.display().to_string(), "commits.replay: no file")),
+        (None, None) => {
+            return Err(InputError::new(
+                s.path.display().to_string(),
+                "commits.replay: no file",
+            ));
+        }
     };
     let path = base.join(rel);
     let shown = path.display().to_string();
-    let bytes = std::fs::read(&path).map_err(|e| InputError::new(&shown, format!("cannot read the history: {e}")))?;
+    let bytes = std::fs::read(&path)
+        .map_err(|e| InputError::new(&shown, format!("cannot read the history: {e}")))?;
     let text = stream::replay::text_from_bytes(&bytes, &shown)?;
     let commits = if is_csv {
         let columns = stream::replay::CsvColumns {
@@ -392,7 +460,8 @@ fn replay(s: &Scenario, clock: &Clock, r: &scenario::ReplaySpec, horizon: SimTim
     } else {
         stream::replay::parse_git_log(text, &shown, clock.tz())?
     };
-    let mut times: Vec<(SimTime, Option<Severity>)> = commits.iter().map(|c| (clock.at(c.at), c.defect)).collect();
+    let mut times: Vec<(SimTime, Option<Severity>)> =
+        commits.iter().map(|c| (clock.at(c.at), c.defect)).collect();
     if r.align_to_start
         && let Some(first) = times.first().map(|t| t.0)
     {

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use serde_saphyr::Spanned;
 
 use crate::dist::DistSpec;
@@ -97,12 +97,19 @@ impl DayKey {
     fn day(s: &str) -> Option<u8> {
         let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
         let lower = s.trim().to_ascii_lowercase();
-        names.iter().position(|n| lower.starts_with(n)).map(|i| i as u8)
+        names
+            .iter()
+            .position(|n| lower.starts_with(n))
+            .map(|i| i as u8)
     }
 
     pub fn parse(s: &str) -> Result<DayKey, String> {
         let t = s.trim().to_ascii_lowercase();
-        let bad = || format!("expected weekdays such as mon, mon-fri, weekdays, weekends or daily, found {t:?}");
+        let bad = || {
+            format!(
+                "expected weekdays such as mon, mon-fri, weekdays, weekends or daily, found {t:?}"
+            )
+        };
         let mask = match t.as_str() {
             "daily" | "everyday" | "all" => 0b111_1111,
             "weekdays" => 0b001_1111,
@@ -118,7 +125,10 @@ impl DayKey {
                 None => 1 << Self::day(&t).ok_or_else(bad)?,
             },
         };
-        Ok(DayKey { mask, text_order: 0 })
+        Ok(DayKey {
+            mask,
+            text_order: 0,
+        })
     }
 }
 
@@ -259,7 +269,11 @@ pub struct SeverityWeights {
 
 impl Default for SeverityWeights {
     fn default() -> Self {
-        SeverityWeights { minor: 0.6, major: 0.3, critical: 0.1 }
+        SeverityWeights {
+            minor: 0.6,
+            major: 0.3,
+            critical: 0.1,
+        }
     }
 }
 
@@ -472,7 +486,11 @@ pub struct DeploySpec {
 
 impl Default for DeploySpec {
     fn default() -> Self {
-        DeploySpec { duration: zero_dist(), failure: Probability(0.0), retries: 0 }
+        DeploySpec {
+            duration: zero_dist(),
+            failure: Probability(0.0),
+            retries: 0,
+        }
     }
 }
 
@@ -506,7 +524,8 @@ pub struct Scenario {
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
     let shown = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|e| InputError::new(&shown, format!("cannot read the scenario: {e}")))?;
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(&shown, format!("cannot read the scenario: {e}")))?;
     parse(&source, path)
 }
 
@@ -514,11 +533,17 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
 pub fn parse(source: &str, path: &Path) -> Result<Scenario, InputError> {
     let shown = path.display().to_string();
     let file: ScenarioFile = serde_saphyr::from_str(source).map_err(|e| yaml_error(&shown, &e))?;
-    let name = file
-        .name
-        .clone()
-        .unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into()));
-    let scenario = Scenario { file, name, path: path.to_path_buf(), source: source.to_string() };
+    let name = file.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    });
+    let scenario = Scenario {
+        file,
+        name,
+        path: path.to_path_buf(),
+        source: source.to_string(),
+    };
     check(&scenario)?;
     Ok(scenario)
 }
@@ -543,6 +568,9 @@ fn at(file: &str, r: &NameRef, message: impl Into<String>) -> InputError {
     InputError::at(file, r.referenced.line(), r.referenced.column(), message)
 }
 
+/// Stages per scenario (defect detection keeps one bit per stage).
+pub const MAX_STAGES: usize = 63;
+
 /// The name the build step is referred to by in `depends_on`.
 pub const BUILD: &str = "build";
 
@@ -555,10 +583,16 @@ fn check(s: &Scenario) -> Result<(), InputError> {
         return Err(whole("run.horizon must be longer than zero".into()));
     }
     if f.run.warm_up.secs() >= f.run.horizon.secs() {
-        return Err(whole(format!("run.warm_up ({}) must be shorter than run.horizon ({})", f.run.warm_up, f.run.horizon)));
+        return Err(whole(format!(
+            "run.warm_up ({}) must be shorter than run.horizon ({})",
+            f.run.warm_up, f.run.horizon
+        )));
     }
     if f.run.horizon.secs() > 100.0 * 365.0 * 86_400.0 {
-        return Err(whole(format!("run.horizon {} is over 100 years", f.run.horizon)));
+        return Err(whole(format!(
+            "run.horizon {} is over 100 years",
+            f.run.horizon
+        )));
     }
     if f.run.replications == 0 {
         return Err(whole("run.replications must be at least 1".into()));
@@ -571,7 +605,14 @@ fn check(s: &Scenario) -> Result<(), InputError> {
         if let Some(c) = &p.calendar
             && !f.calendars.contains_key(&c.value)
         {
-            return Err(at(&file, c, format!("person {name:?} uses calendar {:?}, which is not defined under calendars", c.value)));
+            return Err(at(
+                &file,
+                c,
+                format!(
+                    "person {name:?} uses calendar {:?}, which is not defined under calendars",
+                    c.value
+                ),
+            ));
         }
     }
     let person = |r: &NameRef, role: &str| -> Result<(), InputError> {
@@ -579,17 +620,35 @@ fn check(s: &Scenario) -> Result<(), InputError> {
             Ok(())
         } else {
             let known: Vec<&str> = f.people.keys().map(String::as_str).collect();
-            Err(at(&file, r, format!("{role} {:?} is not defined under people (defined: {})", r.value, list(&known))))
+            Err(at(
+                &file,
+                r,
+                format!(
+                    "{role} {:?} is not defined under people (defined: {})",
+                    r.value,
+                    list(&known)
+                ),
+            ))
         }
     };
 
     check_commits(&file, &f.commits)?;
 
+    if f.stages.len() > MAX_STAGES {
+        return Err(whole(format!(
+            "{} stages: at most {MAX_STAGES} are supported",
+            f.stages.len()
+        )));
+    }
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, st) in f.stages.iter().enumerate() {
         let n = st.name.value.as_str();
         if n.is_empty() || n == BUILD {
-            return Err(at(&file, &st.name, format!("a stage cannot be named {n:?}")));
+            return Err(at(
+                &file,
+                &st.name,
+                format!("a stage cannot be named {n:?}"),
+            ));
         }
         if index.insert(n, i).is_some() {
             return Err(at(&file, &st.name, format!("stage {n:?} is defined twice")));
@@ -602,10 +661,22 @@ fn check(s: &Scenario) -> Result<(), InputError> {
                     let mut known: Vec<&str> = index.keys().copied().collect();
                     known.sort();
                     known.insert(0, BUILD);
-                    return Err(at(&file, d, format!("depends_on names {:?}, which is no stage (known: {})", d.value, list(&known))));
+                    return Err(at(
+                        &file,
+                        d,
+                        format!(
+                            "depends_on names {:?}, which is no stage (known: {})",
+                            d.value,
+                            list(&known)
+                        ),
+                    ));
                 }
                 if d.value == st.name.value {
-                    return Err(at(&file, d, format!("stage {:?} depends on itself", d.value)));
+                    return Err(at(
+                        &file,
+                        d,
+                        format!("stage {:?} depends on itself", d.value),
+                    ));
                 }
             }
         }
@@ -615,7 +686,14 @@ fn check(s: &Scenario) -> Result<(), InputError> {
         }
         if let Some(a) = &st.checks.approval {
             if a.approvers.is_empty() {
-                return Err(at(&file, &st.name, format!("stage {:?}: an approval needs at least one approver", st.name.value)));
+                return Err(at(
+                    &file,
+                    &st.name,
+                    format!(
+                        "stage {:?}: an approval needs at least one approver",
+                        st.name.value
+                    ),
+                ));
             }
             for p in &a.approvers {
                 person(p, "approver")?;
@@ -623,22 +701,51 @@ fn check(s: &Scenario) -> Result<(), InputError> {
             if let Some(min) = a.min
                 && (min == 0 || min as usize > a.approvers.len())
             {
-                return Err(at(&file, &st.name, format!("stage {:?}: approval min {min} must be between 1 and the {} approvers", st.name.value, a.approvers.len())));
+                return Err(at(
+                    &file,
+                    &st.name,
+                    format!(
+                        "stage {:?}: approval min {min} must be between 1 and the {} approvers",
+                        st.name.value,
+                        a.approvers.len()
+                    ),
+                ));
             }
         }
         for g in &st.checks.gates {
             if g.interval.secs() <= 0.0 {
-                return Err(at(&file, &st.name, format!("stage {:?}: gate interval must be longer than zero", st.name.value)));
+                return Err(at(
+                    &file,
+                    &st.name,
+                    format!(
+                        "stage {:?}: gate interval must be longer than zero",
+                        st.name.value
+                    ),
+                ));
             }
         }
         if let Some(c) = &st.checks.business_hours
             && !f.calendars.contains_key(&c.value)
         {
-            return Err(at(&file, c, format!("business_hours names calendar {:?}, which is not defined under calendars", c.value)));
+            return Err(at(
+                &file,
+                c,
+                format!(
+                    "business_hours names calendar {:?}, which is not defined under calendars",
+                    c.value
+                ),
+            ));
         }
         for fr in &st.checks.freeze {
             if fr.to <= fr.from {
-                return Err(at(&file, &st.name, format!("stage {:?}: freeze {:?} ends before it starts", st.name.value, fr.name)));
+                return Err(at(
+                    &file,
+                    &st.name,
+                    format!(
+                        "stage {:?}: freeze {:?} ends before it starts",
+                        st.name.value, fr.name
+                    ),
+                ));
             }
         }
         for v in &st.verify {
@@ -669,7 +776,11 @@ fn check(s: &Scenario) -> Result<(), InputError> {
     for i in 0..f.stages.len() {
         if let Some(c) = visit(i, &deps, &mut state) {
             let st = &f.stages[c];
-            return Err(at(&file, &st.name, format!("stage {:?} is part of a depends_on cycle", st.name.value)));
+            return Err(at(
+                &file,
+                &st.name,
+                format!("stage {:?} is part of a depends_on cycle", st.name.value),
+            ));
         }
     }
     Ok(())
@@ -679,7 +790,9 @@ fn check_commits(file: &str, c: &CommitsSpec) -> Result<(), InputError> {
     let whole = |m: &str| Err(InputError::new(file, m));
     match (&c.poisson, &c.replay) {
         (Some(_), Some(_)) => return whole("commits: give either poisson or replay, not both"),
-        (None, None) => return whole("commits: give a stream, poisson (synthetic) or replay (a history)"),
+        (None, None) => {
+            return whole("commits: give a stream, poisson (synthetic) or replay (a history)");
+        }
         _ => {}
     }
     if !(c.volume.is_finite() && c.volume > 0.0) {
@@ -690,17 +803,27 @@ fn check_commits(file: &str, c: &CommitsSpec) -> Result<(), InputError> {
             (Some(r), None) if r.is_finite() && r > 0.0 => {}
             (None, Some(t)) if t.developers > 0 && t.commits_per_developer_per_day > 0.0 => {}
             (Some(_), Some(_)) => return whole("commits.poisson: give per_day or team, not both"),
-            _ => return whole("commits.poisson needs per_day > 0 or team {developers, commits_per_developer_per_day}"),
+            _ => {
+                return whole(
+                    "commits.poisson needs per_day > 0 or team {developers, commits_per_developer_per_day}",
+                );
+            }
         }
         if let Some(h) = &p.hours
-            && (h.len() != 24 || h.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || h.iter().sum::<f64>() <= 0.0)
+            && (h.len() != 24
+                || h.iter().any(|w| !(w.is_finite() && *w >= 0.0))
+                || h.iter().sum::<f64>() <= 0.0)
         {
             return whole("commits.poisson.hours must be 24 non-negative weights, not all zero");
         }
         if let Some(w) = &p.weekdays
-            && (w.len() != 7 || w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || w.iter().sum::<f64>() <= 0.0)
+            && (w.len() != 7
+                || w.iter().any(|x| !(x.is_finite() && *x >= 0.0))
+                || w.iter().sum::<f64>() <= 0.0)
         {
-            return whole("commits.poisson.weekdays must be 7 non-negative weights (Monday first), not all zero");
+            return whole(
+                "commits.poisson.weekdays must be 7 non-negative weights (Monday first), not all zero",
+            );
         }
     }
     if let Some(r) = &c.replay
@@ -709,7 +832,11 @@ fn check_commits(file: &str, c: &CommitsSpec) -> Result<(), InputError> {
         return whole("commits.replay: give exactly one of csv or git_log");
     }
     let s = &c.defects.severity;
-    if [s.minor, s.major, s.critical].iter().any(|w| !(w.is_finite() && *w >= 0.0)) || s.minor + s.major + s.critical <= 0.0 {
+    if [s.minor, s.major, s.critical]
+        .iter()
+        .any(|w| !(w.is_finite() && *w >= 0.0))
+        || s.minor + s.major + s.critical <= 0.0
+    {
         return whole("commits.defects.severity weights must be non-negative and not all zero");
     }
     Ok(())
@@ -717,12 +844,20 @@ fn check_commits(file: &str, c: &CommitsSpec) -> Result<(), InputError> {
 
 /// Each stage's upstream stage indices (`build` is implicit and dropped).
 pub fn resolved_dependencies(f: &ScenarioFile) -> Vec<Vec<usize>> {
-    let index: HashMap<&str, usize> = f.stages.iter().enumerate().map(|(i, s)| (s.name.value.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = f
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.value.as_str(), i))
+        .collect();
     f.stages
         .iter()
         .enumerate()
         .map(|(i, st)| match &st.depends_on {
-            Some(deps) => deps.iter().filter_map(|d| index.get(d.value.as_str()).copied()).collect(),
+            Some(deps) => deps
+                .iter()
+                .filter_map(|d| index.get(d.value.as_str()).copied())
+                .collect(),
             None if i == 0 => Vec::new(),
             None => vec![i - 1],
         })
@@ -730,7 +865,11 @@ pub fn resolved_dependencies(f: &ScenarioFile) -> Vec<Vec<usize>> {
 }
 
 fn list(names: &[&str]) -> String {
-    if names.is_empty() { "none".into() } else { names.join(", ") }
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 impl fmt::Display for Batch {

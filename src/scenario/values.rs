@@ -24,19 +24,28 @@ impl Duration {
         let text = s.trim();
         let expected = "expected a duration such as 90s, 15m, 3h, 1h30m or 2d";
         if text.starts_with('-') {
-            return Err(format!("negative duration {text:?}: {expected} (not negative)"));
+            return Err(format!(
+                "negative duration {text:?}: {expected} (not negative)"
+            ));
         }
         let span: jiff::Span = text
             .parse()
             .map_err(|_| format!("{expected}, found {text:?}"))?;
         if span.get_months() != 0 || span.get_years() != 0 {
-            return Err(format!("{text:?}: months and years have no fixed length; write days (e.g. 30d)"));
+            return Err(format!(
+                "{text:?}: months and years have no fixed length; write days (e.g. 30d)"
+            ));
         }
         let secs = span
-            .total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours()))
+            .total((
+                jiff::Unit::Second,
+                jiff::SpanRelativeTo::days_are_24_hours(),
+            ))
             .map_err(|e| format!("{text:?}: {e}"))?;
         if secs < 0.0 {
-            return Err(format!("negative duration {text:?}: {expected} (not negative)"));
+            return Err(format!(
+                "negative duration {text:?}: {expected} (not negative)"
+            ));
         }
         Ok(Duration(SimDuration(secs)))
     }
@@ -104,7 +113,9 @@ impl Probability {
         if (0.0..=1.0).contains(&p) {
             Ok(Probability(p))
         } else {
-            Err(format!("probability {p} is outside [0, 1]; write e.g. 0.05 or 5%"))
+            Err(format!(
+                "probability {p} is outside [0, 1]; write e.g. 0.05 or 5%"
+            ))
         }
     }
 }
@@ -161,7 +172,9 @@ impl ClockTime {
         if m >= 60 || h > 24 || (h == 24 && m != 0) {
             return Err(bad());
         }
-        Ok(ClockTime { minutes: h * 60 + m })
+        Ok(ClockTime {
+            minutes: h * 60 + m,
+        })
     }
 
     /// `None` for 24:00, which ends the day.
@@ -182,9 +195,12 @@ pub struct ClockRange {
 
 impl ClockRange {
     pub fn parse(s: &str) -> Result<ClockRange, String> {
-        let (a, b) = s
-            .split_once('-')
-            .ok_or_else(|| format!("expected a range of clock times such as 09:00-17:00, found {:?}", s.trim()))?;
+        let (a, b) = s.split_once('-').ok_or_else(|| {
+            format!(
+                "expected a range of clock times such as 09:00-17:00, found {:?}",
+                s.trim()
+            )
+        })?;
         let from = ClockTime::parse(a)?;
         let to = ClockTime::parse(b)?;
         if to <= from {
@@ -237,7 +253,12 @@ impl<'de> Deserialize<'de> for CivilDate {
         s.trim()
             .parse::<jiff::civil::Date>()
             .map(CivilDate)
-            .map_err(|_| de::Error::custom(format!("expected a date such as 2026-12-25, found {:?}", s.trim())))
+            .map_err(|_| {
+                de::Error::custom(format!(
+                    "expected a date such as 2026-12-25, found {:?}",
+                    s.trim()
+                ))
+            })
     }
 }
 
@@ -248,9 +269,12 @@ pub struct Zone(pub jiff::tz::TimeZone);
 impl<'de> Deserialize<'de> for Zone {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        jiff::tz::TimeZone::get(s.trim())
-            .map(Zone)
-            .map_err(|_| de::Error::custom(format!("unknown time zone {:?}: expected an IANA name such as UTC or Europe/Berlin", s.trim())))
+        jiff::tz::TimeZone::get(s.trim()).map(Zone).map_err(|_| {
+            de::Error::custom(format!(
+                "unknown time zone {:?}: expected an IANA name such as UTC or Europe/Berlin",
+                s.trim()
+            ))
+        })
     }
 }
 

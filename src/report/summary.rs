@@ -1,0 +1,75 @@
+//! `summary.json` and `replications.csv`: the machine-readable results.
+
+use serde::Serialize;
+
+use crate::metrics::{MetricSummary, ReplicationResult};
+use crate::model::Model;
+
+/// The contents of `summary.json`. Field order is fixed (a struct, not a map),
+/// so the file is byte-comparable between runs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub promosim: &'static str,
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub start: String,
+    pub time_zone: String,
+    pub horizon_h: f64,
+    pub warm_up_h: f64,
+    pub stages: Vec<String>,
+    pub metrics: Vec<MetricSummary>,
+}
+
+impl Summary {
+    pub fn new(model: &Model, replications: u32, metrics: Vec<MetricSummary>) -> Summary {
+        let start = model.clock.start_zoned();
+        Summary {
+            promosim: env!("CARGO_PKG_VERSION"),
+            scenario: model.name.clone(),
+            description: model.description.clone(),
+            seed: model.seed,
+            replications,
+            start: start.datetime().to_string(),
+            time_zone: model.clock.tz().iana_name().unwrap_or("UTC").to_string(),
+            horizon_h: model.horizon.hours(),
+            warm_up_h: model.warm_up.hours(),
+            stages: model.stages.iter().map(|s| s.name.clone()).collect(),
+            metrics,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&MetricSummary> {
+        self.metrics.iter().find(|m| m.key == key)
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain structs of numbers and strings cannot fail.
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+/// `replications.csv`: one row per replication, one column per metric.
+pub fn replications_csv(results: &[ReplicationResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if let Some(first) = results.first() {
+        let mut header = vec!["replication".to_string()];
+        header.extend(first.metrics().into_iter().map(|m| m.key));
+        let _ = w.write_record(&header);
+    }
+    for r in results {
+        let mut row = vec![r.replication.to_string()];
+        row.extend(r.metrics().into_iter().map(|m| {
+            if m.value.is_nan() {
+                String::new()
+            } else {
+                m.value.to_string()
+            }
+        }));
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}

@@ -1,0 +1,163 @@
+//! The summary a person reads on stdout.
+
+use std::fmt::Write;
+
+use crate::report::summary::Summary;
+
+fn fmt(v: f64) -> String {
+    if v.is_nan() {
+        "—".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn with_ci(s: &Summary, key: &str) -> String {
+    match s.get(key) {
+        Some(m) if !m.mean.is_nan() => format!("{} ± {}", fmt(m.mean), fmt(m.ci95)),
+        _ => "—".into(),
+    }
+}
+
+fn mean(s: &Summary, key: &str) -> f64 {
+    s.get(key).map_or(f64::NAN, |m| m.mean)
+}
+
+/// Renders the summary as aligned plain text.
+pub fn render(s: &Summary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "promosim {}: {} replications, seed {}, {:.0} days from {} {} (warm-up {:.0} days)",
+        s.scenario,
+        s.replications,
+        s.seed,
+        s.horizon_h / 24.0,
+        s.start,
+        s.time_zone,
+        s.warm_up_h / 24.0
+    );
+    let _ = writeln!(
+        o,
+        "All times in hours; ± is the half-width of the 95 % confidence interval over replications.\n"
+    );
+
+    let _ = writeln!(o, "Lead time for changes (commit → running in production)");
+    for (label, key) in [
+        ("mean", "lead_time.mean"),
+        ("p50", "lead_time.p50"),
+        ("p85", "lead_time.p85"),
+        ("p95", "lead_time.p95"),
+        ("p99", "lead_time.p99"),
+    ] {
+        let _ = writeln!(o, "  {label:<38}{:>22}", with_ci(s, key));
+    }
+
+    let total = mean(s, "lead_time.mean");
+    let _ = writeln!(
+        o,
+        "\nWhere the time goes (mean per delivered commit)          share"
+    );
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            "before its build (batching, rework)".into(),
+            "where.before_build".into(),
+        ),
+        (
+            "build: waiting for an agent".into(),
+            "where.build.agent_wait".into(),
+        ),
+        ("build: executing".into(), "where.build.executing".into()),
+    ];
+    for st in &s.stages {
+        for (what, k) in [
+            ("waiting for trigger", "trigger"),
+            ("waiting for checks", "checks"),
+            ("waiting for the lock", "lock"),
+            ("deploying and verifying", "executing"),
+        ] {
+            rows.push((format!("{st}: {what}"), format!("where.{st}.{k}")));
+        }
+    }
+    for (label, key) in rows {
+        let m = mean(s, &key);
+        let share = if total > 0.0 && !m.is_nan() {
+            format!("{:>4.0} %", 100.0 * m / total)
+        } else {
+            "    —".into()
+        };
+        let _ = writeln!(o, "  {label:<38}{:>22}  {share}", with_ci(s, &key));
+    }
+
+    let _ = writeln!(o, "\nDelivery");
+    let _ = writeln!(
+        o,
+        "  {:<38}{:>22}",
+        "production deploys per week",
+        with_ci(s, "production.deploys_per_week")
+    );
+    let _ = writeln!(
+        o,
+        "  {:<38}{:>22}",
+        "commits per production deploy",
+        with_ci(s, "production.commits_per_deploy")
+    );
+
+    let _ = writeln!(o, "\nBuild");
+    for (label, key) in [
+        ("builds per week", "build.builds_per_week"),
+        ("mean wait for an agent (h)", "build.agent_wait"),
+        ("queue length, time-weighted mean", "build.queue.mean"),
+        ("queue length, max", "build.queue.max"),
+        ("agent utilisation", "build.utilisation"),
+        ("defects caught by unit tests", "build.defects_caught"),
+    ] {
+        let _ = writeln!(o, "  {label:<38}{:>22}", with_ci(s, key));
+    }
+
+    if !s.stages.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n  {:<14}{:>16}{:>16}{:>10}{:>10}{:>12}{:>10}",
+            "stage", "deploys/week", "queue mean", "q max", "caught", "superseded", "failed"
+        );
+        for st in &s.stages {
+            let failed = mean(s, &format!("stage.{st}.deploy_failures"))
+                + mean(s, &format!("stage.{st}.approval_rejections"))
+                + mean(s, &format!("stage.{st}.timeouts"));
+            let _ = writeln!(
+                o,
+                "  {:<14}{:>16}{:>16}{:>10}{:>10}{:>12}{:>10}",
+                st,
+                with_ci(s, &format!("stage.{st}.deploys_per_week")),
+                with_ci(s, &format!("stage.{st}.queue.mean")),
+                fmt(mean(s, &format!("stage.{st}.queue.max"))),
+                fmt(mean(s, &format!("stage.{st}.defects_caught"))),
+                fmt(mean(s, &format!("stage.{st}.superseded"))),
+                fmt(failed),
+            );
+        }
+    }
+
+    let _ = writeln!(o, "\nDefects (per replication)");
+    for (label, key) in [
+        ("introduced", "defects.introduced"),
+        ("caught before production", "defects.caught"),
+        ("escaped to production", "defects.escaped"),
+    ] {
+        let _ = writeln!(o, "  {label:<38}{:>22}", with_ci(s, key));
+    }
+    let _ = writeln!(
+        o,
+        "\nCommits: {} arrived = {} delivered + {} held by a rejected release + {} in flight (means)",
+        fmt(mean(s, "commits.arrived")),
+        fmt(mean(s, "commits.delivered")),
+        fmt(mean(s, "commits.rejected")),
+        fmt(mean(s, "commits.in_flight"))
+    );
+    o
+}
