@@ -1,0 +1,146 @@
+//! The command line: parses arguments, runs the work, writes reports.
+//! `main` only prints the error and sets the exit code.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+mod run;
+mod trace;
+mod validate;
+
+use crate::error::InputError;
+use crate::model::{self, Model};
+use crate::scenario;
+
+/// Why a command failed, and so its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: exit code 2.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// Anything else (cannot write a report): exit code 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Failed(_) => 1,
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "promosim",
+    version,
+    about = "What does our promotion policy cost? A discrete-event simulator of release pipelines.",
+    after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim validate scenarios/tailspin.yaml\n  promosim trace scenarios/tailspin.yaml --replication 0"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario's replications and report lead time, queues and defects.
+    #[command(
+        after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim run scenarios/tailspin.yaml --replications 1000 --seed 7 --threads 2\n  promosim run scenarios/tailspin.yaml --format json > summary.json\n\nWrites summary.json and replications.csv (and commits.csv with --commits) to reports/<scenario>/."
+    )]
+    Run(RunArgs),
+    /// Check a scenario file without running it.
+    #[command(after_help = "Example:\n  promosim validate scenarios/tailspin.yaml")]
+    Validate {
+        /// The scenario file (YAML).
+        file: PathBuf,
+    },
+    /// Write the event log of one replication as CSV.
+    #[command(
+        after_help = "Example:\n  promosim trace scenarios/tailspin.yaml --replication 3 --out trace.csv"
+    )]
+    Trace {
+        /// The scenario file (YAML).
+        file: PathBuf,
+        /// Which replication (0-based).
+        #[arg(long, short = 'k', default_value_t = 0)]
+        replication: u64,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output file (default reports/<scenario>/trace-<K>.csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (YAML).
+    pub file: PathBuf,
+    /// Number of replications (default: the scenario's run.replications).
+    #[arg(long, short = 'r')]
+    pub replications: Option<u32>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 't')]
+    pub threads: Option<usize>,
+    /// Report folder (default reports/<scenario>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write commits.csv: every commit of replication 0 and when it was delivered.
+    #[arg(long)]
+    pub commits: bool,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Loads, checks and compiles a scenario, applying a seed override.
+pub fn load_model(
+    file: &Path,
+    seed: Option<u64>,
+) -> Result<(scenario::Scenario, Model), InputError> {
+    let s = scenario::load(file)?;
+    let mut m = model::compile(&s)?;
+    if let Some(seed) = seed {
+        m.seed = seed;
+    }
+    Ok((s, m))
+}
+
+pub(crate) fn out_dir(out: &Option<PathBuf>, m: &Model) -> PathBuf {
+    out.clone()
+        .unwrap_or_else(|| Path::new("reports").join(&m.name))
+}
+
+pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |e| CliError::Failed(format!("{}: cannot write: {e}", path.display()))
+}
+
+pub fn execute(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { file } => validate::validate(&file),
+        Command::Trace {
+            file,
+            replication,
+            seed,
+            out,
+        } => trace::trace(&file, replication, seed, out),
+    }
+}

@@ -1,0 +1,48 @@
+//! `promosim validate`: check a scenario and say what was understood.
+
+use std::path::Path;
+
+use super::{CliError, load_model};
+use crate::model;
+
+pub fn validate(file: &Path) -> Result<(), CliError> {
+    let (_s, m) = load_model(file, None)?;
+    println!("{}: ok", file.display());
+    println!(
+        "  {} stage(s), {} people/teams, about {:.0} commits per replication over {:.0} days, {} replications, seed {}",
+        m.stages.len(),
+        m.people.len(),
+        m.expected_commits,
+        m.horizon.hours() / 24.0,
+        m.replications,
+        m.seed
+    );
+    for st in &m.stages {
+        let trigger = match &st.trigger {
+            model::Trigger::Auto => "auto".to_string(),
+            model::Trigger::Schedule { cron, fires } => {
+                format!("schedule {cron:?} ({} firings)", fires.len())
+            }
+            model::Trigger::Manual { person, .. } => {
+                format!("manual by {}", m.people[*person].name)
+            }
+        };
+        let deps: Vec<&str> = st.deps.iter().map(|&d| m.stages[d].name.as_str()).collect();
+        println!(
+            "  - {}: after {}, trigger {trigger}{}{}",
+            st.name,
+            if deps.is_empty() {
+                "build".into()
+            } else {
+                deps.join(" + ")
+            },
+            if st.approval.is_some() {
+                ", approval"
+            } else {
+                ""
+            },
+            if st.production { ", production" } else { "" }
+        );
+    }
+    Ok(())
+}
