@@ -167,6 +167,8 @@ pub struct StageResult {
     pub gate_timeouts: u64,
     /// Releases dropped because a newer one overtook them.
     pub superseded: u64,
+    /// Production: releases not shipped because they carry a known defect.
+    pub known_defect_blocks: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -190,6 +192,37 @@ pub struct Conservation {
     pub in_flight: u64,
 }
 
+/// Escaped defects seen by users: exposure, detection, recovery.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IncidentResult {
+    /// Defects that reached some share of users (introduced after the warm-up).
+    pub incidents: u64,
+    pub by_severity: [u64; 3],
+    /// Detected by monitoring or canary analysis before the horizon.
+    pub detected: u64,
+    pub detected_by_analysis: u64,
+    /// Mean exposed share × hours per incident.
+    pub share_hours: f64,
+    /// Mean user-hours per incident (share-hours × users).
+    pub user_hours: f64,
+    /// Total user-hours of all incidents.
+    pub user_hours_total: f64,
+    /// Mean peak share per incident.
+    pub peak_share: f64,
+    /// Detection → no user exposed, mean hours (recovered incidents).
+    pub restore_h: f64,
+    /// First exposure → no user exposed, mean hours (recovered incidents).
+    pub restore_from_exposure_h: f64,
+    pub rollbacks: u64,
+    /// Production rollouts started after the warm-up.
+    pub rollouts: u64,
+    /// Rollouts that exposed a defect that was then detected.
+    pub failed_rollouts: u64,
+    pub change_failure_rate: f64,
+    /// Production environment-hours (both colours count while both run).
+    pub environment_hours: f64,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ReplicationResult {
     pub replication: u64,
@@ -201,6 +234,7 @@ pub struct ReplicationResult {
     pub production_deploys_per_week: f64,
     pub commits_per_production_deploy: f64,
     pub defects: DefectResult,
+    pub incidents: IncidentResult,
     pub conservation: Conservation,
     pub events: u64,
 }
@@ -321,6 +355,59 @@ impl ReplicationResult {
             "defects.escaped.critical".into(),
             "defects",
             d.escaped[2] as f64,
+        );
+        let i = &self.incidents;
+        put("incidents.count".into(), "incidents", i.incidents as f64);
+        put(
+            "incidents.minor".into(),
+            "incidents",
+            i.by_severity[0] as f64,
+        );
+        put(
+            "incidents.major".into(),
+            "incidents",
+            i.by_severity[1] as f64,
+        );
+        put(
+            "incidents.critical".into(),
+            "incidents",
+            i.by_severity[2] as f64,
+        );
+        put("incidents.detected".into(), "incidents", i.detected as f64);
+        put(
+            "incidents.detected_by_analysis".into(),
+            "incidents",
+            i.detected_by_analysis as f64,
+        );
+        put("blast_radius.share_hours".into(), "share·h", i.share_hours);
+        put("blast_radius.user_hours".into(), "user·h", i.user_hours);
+        put(
+            "blast_radius.user_hours_total".into(),
+            "user·h",
+            i.user_hours_total,
+        );
+        put("blast_radius.peak_share".into(), "share", i.peak_share);
+        put("restore.from_detection".into(), "h", i.restore_h);
+        put(
+            "restore.from_exposure".into(),
+            "h",
+            i.restore_from_exposure_h,
+        );
+        put(
+            "production.rollbacks".into(),
+            "rollbacks",
+            i.rollbacks as f64,
+        );
+        put("production.rollouts".into(), "rollouts", i.rollouts as f64);
+        put(
+            "production.change_failure_rate".into(),
+            "share",
+            i.change_failure_rate,
+        );
+        put(
+            "production.environment_hours".into(),
+            "h",
+            i.environment_hours,
         );
         let c = &self.conservation;
         put("commits.arrived".into(), "commits", c.arrived as f64);

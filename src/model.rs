@@ -7,7 +7,10 @@ use std::path::Path;
 use crate::calendar::{self, Clock, IntervalSet, WeeklyHours};
 use crate::dist::Dist;
 use crate::error::InputError;
-use crate::scenario::{self, Batch, Detection, GateCondition, LockPolicy, Scenario, TriggerSpec};
+use crate::scenario::{
+    self, Batch, CanaryStep, Detection, GateCondition, LockPolicy, Scenario, StrategySpec,
+    TriggerSpec,
+};
 use crate::stream::{self, Severity};
 use crate::time::{HOUR, SimDuration, SimTime};
 
@@ -34,6 +37,79 @@ pub struct Model {
     pub production: Vec<StageId>,
     /// Expected commits per replication, for the runaway guard and reports.
     pub expected_commits: f64,
+    pub incidents: IncidentModel,
+}
+
+/// How production notices and undoes escaped defects.
+#[derive(Debug, Clone)]
+pub struct IncidentModel {
+    pub users: f64,
+    /// Monitoring hazard per second at 100 % exposure, per severity.
+    pub monitoring: [f64; 3],
+    /// Redeploying the previous release.
+    pub rollback: Dist,
+    /// (seconds since first production deployment, share of traffic) — empty: no flag.
+    pub flag_ramp: Vec<(f64, f64)>,
+}
+
+impl IncidentModel {
+    /// The flag's share `age` seconds after the code's first production deployment.
+    pub fn flag_share(&self, age: f64) -> f64 {
+        if self.flag_ramp.is_empty() {
+            return 1.0;
+        }
+        self.flag_ramp
+            .iter()
+            .rev()
+            .find(|(after, _)| age >= *after)
+            .map_or(0.0, |(_, share)| *share)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrategyKind {
+    AllAtOnce,
+    Rolling,
+    BlueGreen,
+    Canary,
+}
+
+/// One step of a production rollout.
+#[derive(Debug, Clone)]
+pub enum RolloutStep {
+    /// Share of the stage's traffic on the new release, 0–1.
+    Weight(f64),
+    Wait(Dist),
+    /// A batch of a rolling update: takes this long, may fail.
+    Batch {
+        duration: Dist,
+        failure: f64,
+    },
+    /// Wait for a person to promote.
+    Promote(PersonId),
+    /// `count` measurements `interval` seconds apart; more than `failure_limit` failed aborts.
+    Analysis {
+        interval: f64,
+        count: u32,
+        failure_limit: u32,
+    },
+}
+
+/// A production stage's rollout strategy, compiled.
+#[derive(Debug, Clone)]
+pub struct Strategy {
+    pub kind: StrategyKind,
+    pub steps: Vec<RolloutStep>,
+    /// Aborting a rollout in progress (canary abort, rolling roll-back).
+    pub abort: Dist,
+    /// Blue-green: the old colour runs on this long after the switch.
+    pub scale_down_delay: f64,
+    /// Blue-green: moving traffic between colours.
+    pub switch: f64,
+    /// Flagger's threshold: failed measurements over the whole rollout that abort it.
+    pub failure_budget: Option<u32>,
+    /// Canary analysis hazard per second at 100 % weight, per severity.
+    pub analysis: [f64; 3],
 }
 
 /// Where commits come from.
@@ -144,6 +220,8 @@ pub struct StageModel {
     pub deploy_retries: u32,
     pub verify: Vec<VerifyStep>,
     pub production: bool,
+    /// How users move to a new release (production stages).
+    pub strategy: Strategy,
 }
 
 /// Lead room past the horizon for calendars, so a request near the end still
@@ -191,6 +269,8 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         })
         .collect();
 
+    let per_hour = |r: [f64; 3]| r.map(|x| x / HOUR);
+    let monitoring = per_hour(f.incidents.detect_per_hour.as_array());
     let deps = scenario::resolved_dependencies(f);
     let mut stages: Vec<StageModel> = Vec::with_capacity(f.stages.len());
     for (i, st) in f.stages.iter().enumerate() {
@@ -287,6 +367,7 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
                 })
                 .collect(),
             production: false,
+            strategy: compile_strategy(st.strategy.as_ref(), f, &person_id, &monitoring),
         });
     }
     for i in 0..stages.len() {
@@ -364,6 +445,18 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         people,
         production,
         expected_commits,
+        incidents: IncidentModel {
+            users: f.incidents.users,
+            monitoring,
+            rollback: f.incidents.rollback.compile(),
+            flag_ramp: f
+                .incidents
+                .flag_ramp
+                .iter()
+                .flatten()
+                .map(|s| (s.after.secs(), s.percent / 100.0))
+                .collect(),
+        },
     })
 }
 
@@ -480,4 +573,105 @@ fn replay(
         ));
     }
     Ok(times)
+}
+
+/// Turns a strategy as written (Azure, Argo Rollouts or Flagger shape) into rollout steps.
+fn compile_strategy(
+    spec: Option<&StrategySpec>,
+    f: &scenario::ScenarioFile,
+    person_id: &dyn Fn(&str) -> PersonId,
+    monitoring: &[f64; 3],
+) -> Strategy {
+    let rollback = f.incidents.rollback.compile();
+    let base = |kind, steps| Strategy {
+        kind,
+        steps,
+        abort: rollback.clone(),
+        scale_down_delay: 0.0,
+        switch: 0.0,
+        failure_budget: None,
+        analysis: monitoring.map(|m| 10.0 * m),
+    };
+    match spec.unwrap_or(&StrategySpec::AllAtOnce) {
+        StrategySpec::AllAtOnce => base(StrategyKind::AllAtOnce, vec![RolloutStep::Weight(1.0)]),
+        StrategySpec::Rolling(r) => {
+            let n = match (r.batches, r.max_parallel) {
+                (Some(n), _) => n.max(1),
+                (None, Some(p)) => (1.0 / p.0.max(1e-9)).ceil() as u32,
+                (None, None) => 1,
+            };
+            let mut steps = Vec::with_capacity(2 * n as usize);
+            for k in 1..=n {
+                steps.push(RolloutStep::Batch {
+                    duration: r.batch_duration.compile(),
+                    failure: r.failure.0,
+                });
+                steps.push(RolloutStep::Weight(k as f64 / n as f64));
+            }
+            base(StrategyKind::Rolling, steps)
+        }
+        StrategySpec::BlueGreen(b) => {
+            let mut steps = Vec::new();
+            if let Some(p) = &b.promoted_by {
+                steps.push(RolloutStep::Promote(person_id(&p.value)));
+            }
+            steps.push(RolloutStep::Wait(Dist::Const(b.switch.secs())));
+            steps.push(RolloutStep::Weight(1.0));
+            let mut s = base(StrategyKind::BlueGreen, steps);
+            s.scale_down_delay = b.scale_down_delay.secs();
+            s.switch = b.switch.secs();
+            s.abort = Dist::Const(b.switch.secs());
+            s
+        }
+        StrategySpec::Canary(c) => {
+            let mut steps = Vec::new();
+            let mut budget = None;
+            if let Some(list) = &c.steps {
+                for step in list {
+                    steps.push(match step {
+                        CanaryStep::SetWeight(w) => RolloutStep::Weight(w / 100.0),
+                        CanaryStep::Pause(p) => match (p.duration, &c.promoter) {
+                            (Some(d), _) => RolloutStep::Wait(Dist::Const(d.secs())),
+                            (None, Some(person)) => RolloutStep::Promote(person_id(&person.value)),
+                            (None, None) => RolloutStep::Wait(Dist::Const(0.0)),
+                        },
+                        CanaryStep::Analysis(a) => RolloutStep::Analysis {
+                            interval: a.interval.secs(),
+                            count: a.count.max(1),
+                            failure_limit: a.failure_limit,
+                        },
+                    });
+                }
+            } else {
+                // Flagger: each weight is held for one interval with one check.
+                let weights: Vec<f64> = match (&c.step_weights, c.step_weight) {
+                    (Some(ws), _) => ws.clone(),
+                    (None, Some(step)) => {
+                        let max = c.max_weight.unwrap_or(100.0);
+                        let n = (max / step).floor().max(1.0) as usize;
+                        (1..=n).map(|k| (k as f64 * step).min(max)).collect()
+                    }
+                    (None, None) => vec![],
+                };
+                let interval = c.interval.map_or(60.0, |i| i.secs());
+                for w in weights {
+                    steps.push(RolloutStep::Weight(w / 100.0));
+                    steps.push(RolloutStep::Analysis {
+                        interval,
+                        count: 1,
+                        failure_limit: u32::MAX,
+                    });
+                }
+                budget = Some(c.threshold.unwrap_or(1).max(1));
+            }
+            steps.push(RolloutStep::Weight(1.0));
+            let mut s = base(StrategyKind::Canary, steps);
+            s.abort = Dist::Const(c.abort.secs());
+            s.failure_budget = budget;
+            if let Some(a) = &c.analysis_detect_per_hour {
+                s.analysis = a.as_array().map(|x| x / HOUR);
+            }
+            s
+        }
+    }
 }

@@ -14,7 +14,7 @@ pub enum Source {
     Arrivals,
     Defects,
     Build,
-    Fixes,
+    Incidents,
     Stage(usize),
     Person(usize),
 }
@@ -25,7 +25,7 @@ impl Source {
             Source::Arrivals => 1,
             Source::Defects => 2,
             Source::Build => 3,
-            Source::Fixes => 4,
+            Source::Incidents => 5,
             Source::Stage(i) => 1_000 + i as u64,
             Source::Person(i) => 1_000_000 + i as u64,
         }
@@ -62,4 +62,27 @@ pub fn uniform(rng: &mut SimRng) -> f64 {
 #[inline]
 pub fn chance(rng: &mut SimRng, p: f64) -> bool {
     p > 0.0 && (p >= 1.0 || uniform(rng) < p)
+}
+
+/// What a keyed stream draws for (see [`keyed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyed {
+    /// Whether catcher `k` (0 = build, 1 + s = stage s) catches the defect.
+    Detection(u32),
+    /// The defect's fix time.
+    Fix,
+    /// The defect's monitoring threshold (a unit exponential).
+    Monitoring,
+}
+
+/// A stream that belongs to one entity (a defect), so its draws are the same
+/// whatever order a policy meets the entities in: common random numbers hold
+/// for detections and fix times too, not only for the commit stream.
+pub fn keyed(seed: u64, replication: u64, what: Keyed, id: u64) -> SimRng {
+    let kind = match what {
+        Keyed::Detection(k) => 1 + u64::from(k),
+        Keyed::Fix => 100,
+        Keyed::Monitoring => 101,
+    };
+    stream(seed, replication, (kind << 40) | (id & ((1 << 40) - 1)))
 }

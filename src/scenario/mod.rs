@@ -39,6 +39,172 @@ pub struct ScenarioFile {
     pub build: BuildSpec,
     #[serde(default)]
     pub stages: Vec<StageSpec>,
+    #[serde(default)]
+    pub incidents: IncidentSpec,
+}
+
+/// How escaped defects are noticed and undone in production (see `docs/model.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentSpec {
+    /// Users of the product, for blast radius in user-hours.
+    #[serde(default = "default_users")]
+    pub users: f64,
+    /// Monitoring's detection rate per hour per severity at 100 % of traffic;
+    /// the rate at share s is s times this.
+    #[serde(default = "default_monitoring")]
+    pub detect_per_hour: SeverityRates,
+    /// Time to redeploy the previous release (all-at-once and rolling rollback).
+    #[serde(default = "default_rollback")]
+    pub rollback: DistSpec,
+    /// A feature-flag ramp: new code is deployed dark and exposed to this share
+    /// of its traffic, as time passes since its first production deployment.
+    pub flag_ramp: Option<Vec<FlagStep>>,
+}
+
+impl Default for IncidentSpec {
+    fn default() -> Self {
+        IncidentSpec {
+            users: default_users(),
+            detect_per_hour: default_monitoring(),
+            rollback: default_rollback(),
+            flag_ramp: None,
+        }
+    }
+}
+
+fn default_users() -> f64 {
+    10_000.0
+}
+fn default_monitoring() -> SeverityRates {
+    SeverityRates {
+        minor: 0.02,
+        major: 0.2,
+        critical: 2.0,
+    }
+}
+fn default_rollback() -> DistSpec {
+    DistSpec::Const(Duration(crate::time::SimDuration(600.0)))
+}
+
+/// A rate per hour for each severity.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityRates {
+    #[serde(default)]
+    pub minor: f64,
+    #[serde(default)]
+    pub major: f64,
+    #[serde(default)]
+    pub critical: f64,
+}
+
+impl SeverityRates {
+    pub fn as_array(&self) -> [f64; 3] {
+        [self.minor, self.major, self.critical]
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagStep {
+    /// Time since the code's first production deployment.
+    pub after: Duration,
+    /// Share of traffic that runs the new code, 0–100.
+    pub percent: f64,
+}
+
+/// How a production stage updates what users run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum StrategySpec {
+    /// Azure's `runOnce`: every user moves at the end of the deploy.
+    #[default]
+    AllAtOnce,
+    Rolling(RollingSpec),
+    BlueGreen(BlueGreenSpec),
+    Canary(CanarySpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollingSpec {
+    /// Number of batches (targets updated together), or…
+    pub batches: Option<u32>,
+    /// …the share of targets per batch (Azure `maxParallel` as a percentage).
+    pub max_parallel: Option<Probability>,
+    pub batch_duration: DistSpec,
+    /// Chance that a batch fails; a failure stops the roll and rolls back.
+    #[serde(default)]
+    pub failure: Probability,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlueGreenSpec {
+    /// Time to move traffic from one colour to the other (and back on rollback).
+    #[serde(default)]
+    pub switch: Duration,
+    /// Who promotes the idle colour after the smoke test (`verify`): nobody
+    /// (auto-promotion, Argo's default) or a person.
+    pub promoted_by: Option<NameRef>,
+    /// The old colour keeps running this long after the switch (Argo default 30s):
+    /// rollback within it is a switch back.
+    #[serde(default = "thirty_seconds")]
+    pub scale_down_delay: Duration,
+}
+
+fn thirty_seconds() -> Duration {
+    Duration(crate::time::SimDuration(30.0))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanarySpec {
+    /// Argo Rollouts steps.
+    pub steps: Option<Vec<CanaryStep>>,
+    /// Flagger shorthand: weight increments every `interval` up to `max_weight`.
+    pub step_weight: Option<f64>,
+    pub max_weight: Option<f64>,
+    /// Flagger: explicit weights instead of `step_weight`.
+    pub step_weights: Option<Vec<f64>>,
+    pub interval: Option<Duration>,
+    /// Flagger: failed checks before rollback (default 1).
+    pub threshold: Option<u32>,
+    /// Who promotes an indefinite `pause: {}`.
+    pub promoter: Option<NameRef>,
+    /// Analysis sensitivity per hour per severity at 100 % weight (default: 10× monitoring).
+    pub analysis_detect_per_hour: Option<SeverityRates>,
+    /// Time for an abort to return all traffic to stable.
+    #[serde(default)]
+    pub abort: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CanaryStep {
+    /// Percentage of traffic to the canary, 0–100.
+    SetWeight(f64),
+    /// `{duration: 1h}`, or `{}` to wait for the promoter.
+    Pause(PauseSpec),
+    Analysis(AnalysisSpec),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseSpec {
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    pub interval: Duration,
+    #[serde(default = "one_u32")]
+    pub count: u32,
+    /// Failed measurements tolerated; one more aborts (Argo default 0).
+    #[serde(default)]
+    pub failure_limit: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -373,6 +539,8 @@ pub struct StageSpec {
     pub verify: Vec<VerifySpec>,
     /// Running here means delivered to users. Default: stages nothing depends on.
     pub production: Option<bool>,
+    /// How users move to the new release (production stages only; default all_at_once).
+    pub strategy: Option<StrategySpec>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -754,8 +922,51 @@ fn check(s: &Scenario) -> Result<(), InputError> {
             }
         }
     }
-    // Cycles: depth-first over the dependency graph.
     let deps = resolved_dependencies(f);
+    let explicit = f.stages.iter().any(|s| s.production.is_some());
+    for (i, st) in f.stages.iter().enumerate() {
+        let Some(strategy) = &st.strategy else {
+            continue;
+        };
+        // The same default as the model: stages nothing depends on serve users.
+        let production = st
+            .production
+            .unwrap_or(!explicit && !deps.iter().any(|d| d.contains(&i)));
+        if !production {
+            return Err(at(
+                &file,
+                &st.name,
+                format!(
+                    "stage {:?} has a strategy but serves no users: strategies apply to production stages (set `production: true`)",
+                    st.name.value
+                ),
+            ));
+        }
+        check_strategy(&file, st, strategy, &person)?;
+    }
+    if let Some(ramp) = &f.incidents.flag_ramp {
+        let mut last = -1.0;
+        for step in ramp {
+            if !(0.0..=100.0).contains(&step.percent) || step.after.secs() < last {
+                return Err(whole(
+                    "incidents.flag_ramp: percentages must be within 0–100 and times increasing"
+                        .into(),
+                ));
+            }
+            last = step.after.secs();
+        }
+    }
+    let r = f.incidents.detect_per_hour;
+    if [r.minor, r.major, r.critical]
+        .iter()
+        .any(|x| !(x.is_finite() && *x >= 0.0))
+        || !(f.incidents.users >= 0.0)
+    {
+        return Err(whole(
+            "incidents: detection rates and users must be non-negative numbers".into(),
+        ));
+    }
+    // Cycles: depth-first over the dependency graph.
     let mut state = vec![0u8; f.stages.len()];
     fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8]) -> Option<usize> {
         if state[i] == 1 {
@@ -781,6 +992,82 @@ fn check(s: &Scenario) -> Result<(), InputError> {
                 &st.name,
                 format!("stage {:?} is part of a depends_on cycle", st.name.value),
             ));
+        }
+    }
+    Ok(())
+}
+
+fn check_strategy(
+    file: &str,
+    st: &StageSpec,
+    strategy: &StrategySpec,
+    person: &dyn Fn(&NameRef, &str) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    let name = &st.name.value;
+    let fail = |m: String| Err(at(file, &st.name, format!("stage {name:?}: {m}")));
+    match strategy {
+        StrategySpec::AllAtOnce => {}
+        StrategySpec::Rolling(r) => match (r.batches, r.max_parallel) {
+            (Some(n), None) if n >= 1 => {}
+            (None, Some(p)) if p.0 > 0.0 => {}
+            _ => {
+                return fail(
+                    "rolling needs either batches (at least 1) or max_parallel (above 0 %)".into(),
+                );
+            }
+        },
+        StrategySpec::BlueGreen(b) => {
+            if let Some(p) = &b.promoted_by {
+                person(p, "blue-green promoter")?;
+            }
+        }
+        StrategySpec::Canary(c) => {
+            if let Some(p) = &c.promoter {
+                person(p, "canary promoter")?;
+            }
+            let weights: Vec<f64> = match (&c.steps, c.step_weight, &c.step_weights) {
+                (Some(steps), None, None) => {
+                    for s in steps {
+                        if let CanaryStep::Pause(PauseSpec { duration: None }) = s
+                            && c.promoter.is_none()
+                        {
+                            return fail("a canary `pause: {}` waits for a person, but no `promoter` is named".into());
+                        }
+                        if let CanaryStep::Analysis(a) = s
+                            && a.interval.secs() <= 0.0
+                        {
+                            return fail("analysis interval must be longer than zero".into());
+                        }
+                    }
+                    steps.iter().filter_map(|s| if let CanaryStep::SetWeight(w) = s { Some(*w) } else { None }).collect()
+                }
+                (None, Some(step), None) => {
+                    let max = c.max_weight.unwrap_or(100.0);
+                    if !(step > 0.0) || !(max > 0.0) {
+                        return fail("step_weight and max_weight must be above 0".into());
+                    }
+                    vec![step, max]
+                }
+                (None, None, Some(ws)) => ws.clone(),
+                _ => return fail("canary takes steps (Argo Rollouts) or step_weight / step_weights (Flagger), exactly one".into()),
+            };
+            if (c.step_weight.is_some() || c.step_weights.is_some())
+                && c.interval.is_none_or(|i| i.secs() <= 0.0)
+            {
+                return fail("Flagger-style canary needs an interval above zero".into());
+            }
+            if weights.is_empty() {
+                return fail("canary needs at least one weight".into());
+            }
+            let mut last = 0.0;
+            for w in weights {
+                if !(w > last && w <= 100.0) {
+                    return fail(format!(
+                        "canary weights must increase and stay within 0–100 %; found {w} after {last}"
+                    ));
+                }
+                last = w;
+            }
         }
     }
     Ok(())

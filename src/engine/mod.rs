@@ -12,6 +12,8 @@
 //! A release that passes every production stage delivers every commit of its
 //! snapshot not delivered before.
 
+mod production;
+
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -24,6 +26,7 @@ use crate::rng::{self, SimRng, Source, chance, uniform};
 use crate::scenario::{Batch, LockPolicy};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimDuration, SimTime, WEEK};
+use production::{Exposure, Traffic};
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,6 +112,19 @@ enum Ev {
         rel: ReleaseId,
         stage: u16,
     },
+    Rollout {
+        stage: u16,
+        seq: u32,
+    },
+    Detect {
+        defect: DefectId,
+        version: u32,
+    },
+    Restore {
+        stage: u16,
+        seq: u32,
+    },
+    FlagStep,
 }
 
 struct Scheduled {
@@ -203,6 +219,7 @@ struct Defect {
     caught: bool,
     fixed: bool,
     escaped: bool,
+    exposure: Exposure,
 }
 
 /// A step of a frontier: the first time the build (or a stage) ran a release
@@ -250,10 +267,13 @@ struct StageState {
     leads_to_production: bool,
     /// Combined detection probability of all verification steps, per severity.
     detect: [f64; 3],
+    /// What users run (production stages).
+    traffic: Traffic,
 }
 
 struct State<'m> {
     m: &'m Model,
+    rep: u64,
     opts: Options,
     heap: BinaryHeap<Scheduled>,
     seq: u64,
@@ -264,7 +284,6 @@ struct State<'m> {
     arrivals_rng: SimRng,
     defects_rng: SimRng,
     build_rng: SimRng,
-    fixes_rng: SimRng,
     people_rng: Vec<SimRng>,
 
     // Commit stream.
@@ -312,7 +331,17 @@ struct State<'m> {
     sum_before_build: f64,
     sum_agent: f64,
     sum_build: f64,
-    defect_stats: DefectResult,
+    defect_stats: DefectResult, // Production and incidents.
+    incidents_rng: SimRng,
+    /// Defects exposed to some users now.
+    live: Vec<DefectId>,
+    scratch: Vec<DefectId>,
+    rollout_counter: u64,
+    rollouts_before_warm: u64,
+    rollouts: u64,
+    failed_rollouts: Vec<u64>,
+    rollbacks: u64,
+    extra_env_secs: f64,
 
     trace: Vec<TraceRecord>,
     commit_records: Vec<CommitRecord>,
@@ -375,11 +404,13 @@ impl<'m> State<'m> {
                     front_upto: 0,
                     leads_to_production: leads[i],
                     detect,
+                    traffic: Traffic::default(),
                 }
             })
             .collect();
         State {
             m,
+            rep,
             opts,
             heap: BinaryHeap::with_capacity(1024),
             seq: 0,
@@ -389,7 +420,6 @@ impl<'m> State<'m> {
             arrivals_rng: rng::for_source(seed, rep, Source::Arrivals),
             defects_rng: rng::for_source(seed, rep, Source::Defects),
             build_rng: rng::for_source(seed, rep, Source::Build),
-            fixes_rng: rng::for_source(seed, rep, Source::Fixes),
             people_rng: (0..m.people.len())
                 .map(|j| rng::for_source(seed, rep, Source::Person(j)))
                 .collect(),
@@ -427,6 +457,15 @@ impl<'m> State<'m> {
             sum_agent: 0.0,
             sum_build: 0.0,
             defect_stats: DefectResult::default(),
+            incidents_rng: rng::for_source(seed, rep, Source::Incidents),
+            live: Vec::new(),
+            scratch: Vec::new(),
+            rollout_counter: 0,
+            rollouts_before_warm: 0,
+            rollouts: 0,
+            failed_rollouts: Vec::new(),
+            rollbacks: 0,
+            extra_env_secs: 0.0,
             trace: Vec::new(),
             commit_records: Vec::new(),
         }
@@ -524,6 +563,10 @@ impl<'m> State<'m> {
             }
             Ev::DeployDone { rel, stage, ok } => self.deploy_done(rel, stage as usize, ok),
             Ev::VerifyDone { rel, stage } => self.verify_done(rel, stage as usize),
+            Ev::Rollout { stage, seq } => self.rollout_event(stage as usize, seq),
+            Ev::Detect { defect, version } => self.detect_event(defect, version),
+            Ev::Restore { stage, seq } => self.restore_event(stage as usize, seq),
+            Ev::FlagStep => self.refresh_exposure(),
         }
     }
 
@@ -604,6 +647,7 @@ impl<'m> State<'m> {
                 caught: false,
                 fixed: false,
                 escaped: false,
+                exposure: Exposure::default(),
             });
             self.main_open.push(d);
             if counted {
@@ -752,11 +796,10 @@ impl<'m> State<'m> {
             let sev = self.defects[d as usize].severity;
             let bit = 1u64 << by.index();
             if self.defects[d as usize].evaluated & bit == 0 {
-                let rng = match by {
-                    Catcher::Build => &mut self.build_rng,
-                    Catcher::Stage(s) => &mut self.stages[s].rng,
-                };
-                let hit = chance(rng, p(sev));
+                let hit = chance(
+                    &mut self.keyed(rng::Keyed::Detection(by.index()), d),
+                    p(sev),
+                );
                 let def = &mut self.defects[d as usize];
                 def.evaluated |= bit;
                 if hit {
@@ -767,26 +810,43 @@ impl<'m> State<'m> {
                 continue;
             }
             caught = true;
-            let def = &mut self.defects[d as usize];
-            if def.caught {
-                continue;
-            }
-            def.caught = true;
-            let counted = def.counted;
-            if !def.fixed {
-                self.open_caught += 1;
-            }
-            if counted {
-                self.defect_stats.caught += 1;
-                match by {
-                    Catcher::Build => self.build_stats.defects_caught += 1,
-                    Catcher::Stage(s) => self.stages[s].stats.defects_caught += 1,
-                }
-            }
-            let fix = self.m.defects.fix_time.sample(&mut self.fixes_rng);
-            self.at(self.now + fix, Ev::FixLands(d));
+            self.mark_caught(d, Some(by));
         }
         caught
+    }
+
+    /// A defect becomes known (by tests, or in production when `by` is `None`):
+    /// the first time, its fix commit is scheduled.
+    fn mark_caught(&mut self, d: DefectId, by: Option<Catcher>) {
+        let def = &mut self.defects[d as usize];
+        if def.caught {
+            return;
+        }
+        def.caught = true;
+        let counted = def.counted;
+        if !def.fixed {
+            self.open_caught += 1;
+        }
+        if counted {
+            match by {
+                Some(Catcher::Build) => self.build_stats.defects_caught += 1,
+                Some(Catcher::Stage(s)) => self.stages[s].stats.defects_caught += 1,
+                None => {}
+            }
+            if by.is_some() {
+                self.defect_stats.caught += 1;
+            }
+        }
+        let fix = self
+            .m
+            .defects
+            .fix_time
+            .sample(&mut self.keyed(rng::Keyed::Fix, d));
+        self.at(self.now + fix, Ev::FixLands(d));
+    }
+    /// The stream that belongs to defect `d` for `what`.
+    fn keyed(&self, what: rng::Keyed, d: DefectId) -> SimRng {
+        rng::keyed(self.m.seed, self.rep, what, u64::from(d))
     }
 
     // ----- releases and visits -----------------------------------------------
@@ -1164,6 +1224,14 @@ impl<'m> State<'m> {
             self.end_visit(rel, s, Outcome::Rejected);
             return self.release_lock(s);
         }
+        if self.m.stages[s].production {
+            return self.start_rollout(rel, s);
+        }
+        self.pass(rel, s);
+    }
+
+    /// The release passed stage `s` (for production: every user runs it).
+    fn pass(&mut self, rel: ReleaseId, s: usize) {
         let now = self.now;
         self.visit_mut(rel, s).phase = Phase::Passed;
         self.visit_mut(rel, s).passed = now;
@@ -1242,17 +1310,6 @@ impl<'m> State<'m> {
     fn production_passed(&mut self, rel: ReleaseId) {
         if self.now >= self.warm {
             self.production_deploys += 1;
-        }
-        // Escaped defects: everything this release carries now reaches users.
-        let idx = (rel.0 - self.base) as usize;
-        for &d in &self.releases[idx].defects {
-            let def = &mut self.defects[d as usize];
-            if !def.escaped {
-                def.escaped = true;
-                if def.counted {
-                    self.defect_stats.escaped[def.severity.index()] += 1;
-                }
-            }
         }
         self.deliver(rel);
     }
@@ -1419,6 +1476,7 @@ impl<'m> State<'m> {
             } else {
                 f64::NAN
             },
+            incidents: self.finish_incidents(),
             defects: std::mem::take(&mut self.defect_stats),
             conservation,
             events: self.events,

@@ -1,0 +1,597 @@
+//! Production: rollout strategies, what share of users runs which defect, and
+//! incidents — detection, rollback and blast radius.
+//!
+//! Each production stage splits its users between a *stable* release and, while
+//! a rollout runs, a *new* one with weight `w`. A defect's exposure is the share
+//! of all users running a release that carries it (production stages split the
+//! users equally), times the feature-flag share. Monitoring notices a defect as
+//! a Poisson process whose rate is its severity's rate times its exposure: a unit
+//! exponential threshold is drawn when it is first exposed and the detection is
+//! scheduled when the integrated hazard reaches it, recomputed at every change of
+//! exposure (piecewise constant, so exactly).
+
+use super::{DefectId, Ev, Outcome, ReleaseId, State};
+use crate::model::{RolloutStep, StrategyKind};
+use crate::rng::{Keyed, chance, uniform};
+use crate::time::{HOUR, SimDuration, SimTime};
+
+/// What a production stage's users run.
+#[derive(Debug, Default)]
+pub(super) struct Traffic {
+    pub stable: Option<ReleaseId>,
+    pub stable_snapshot: u64,
+    pub stable_defects: Vec<DefectId>,
+    pub new_defects: Vec<DefectId>,
+    /// Share of this stage's users on the new release.
+    pub w: f64,
+    pub rollout: Option<Rollout>,
+    /// Releases that ran at 100 %, newest last: rollback targets (snapshot, defects).
+    pub history: Vec<(ReleaseId, u64, Vec<DefectId>)>,
+    /// Blue-green: the previous colour still runs until then.
+    pub old_colour_until: f64,
+    /// Invalidates scheduled rollbacks that a newer change overtook.
+    pub restore_seq: u32,
+    pub restore_to: Option<(ReleaseId, u64, Vec<DefectId>)>,
+}
+
+#[derive(Debug)]
+pub(super) struct Rollout {
+    pub rel: ReleaseId,
+    pub step: usize,
+    /// Scheduled step events carry this; a stale one (after an abort) is ignored.
+    pub seq: u32,
+    pub awaiting: Awaiting,
+    pub failures_step: u32,
+    pub failures_total: u32,
+    pub measurements_left: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Awaiting {
+    Step,
+    BatchFails,
+    Measurement,
+    Abort,
+}
+
+/// Exposure bookkeeping of one defect.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Exposure {
+    pub x: f64,
+    pub last: f64,
+    pub hazard: f64,
+    pub threshold: f64,
+    pub area: f64,
+    pub peak: f64,
+    pub first: f64,
+    pub detected: f64,
+    pub by_analysis: bool,
+    pub recovered: f64,
+    pub version: u32,
+    /// First production deployment of its code (the flag ramp's clock).
+    pub deployed: f64,
+    /// The rollout that first exposed it.
+    pub rollout: u64,
+}
+
+impl Default for Exposure {
+    fn default() -> Self {
+        Exposure {
+            x: 0.0,
+            last: 0.0,
+            hazard: 0.0,
+            threshold: f64::INFINITY,
+            area: 0.0,
+            peak: 0.0,
+            first: f64::NAN,
+            detected: f64::NAN,
+            by_analysis: false,
+            recovered: f64::NAN,
+            version: 0,
+            deployed: f64::NAN,
+            rollout: 0,
+        }
+    }
+}
+
+impl State<'_> {
+    /// The release passed verification at production stage `s`: roll it out.
+    pub(super) fn start_rollout(&mut self, rel: ReleaseId, s: usize) {
+        // A release known to carry a defect (caught, fix not in it) is not shipped.
+        let idx = (rel.0 - self.base) as usize;
+        if self.releases[idx]
+            .defects
+            .iter()
+            .any(|&d| self.defects[d as usize].caught)
+        {
+            self.stages[s].stats.known_defect_blocks += 1;
+            self.log("blocked_known_defect", Some(rel), Some(s), None);
+            self.end_visit(rel, s, Outcome::Rejected);
+            return self.release_lock(s);
+        }
+        self.rollout_counter += 1;
+        let id = self.rollout_counter;
+        if self.now >= self.warm {
+            self.rollouts += 1;
+        } else {
+            self.rollouts_before_warm = id;
+        }
+        let defects = self.releases[idx].defects.clone();
+        let now = self.now;
+        for &d in &defects {
+            let e = &mut self.defects[d as usize].exposure;
+            if e.deployed.is_nan() {
+                e.deployed = now;
+                e.rollout = id;
+                for k in 0..self.m.incidents.flag_ramp.len() {
+                    let at = now + self.m.incidents.flag_ramp[k].0;
+                    self.at(at, Ev::FlagStep);
+                }
+            }
+        }
+        let t = &mut self.stages[s].traffic;
+        t.new_defects = defects;
+        t.w = 0.0;
+        t.rollout = Some(Rollout {
+            rel,
+            step: 0,
+            seq: 0,
+            awaiting: Awaiting::Step,
+            failures_step: 0,
+            failures_total: 0,
+            measurements_left: 0,
+        });
+        self.log("rollout_start", Some(rel), Some(s), None);
+        self.advance_rollout(s);
+    }
+
+    /// Runs rollout steps until one has to wait.
+    fn advance_rollout(&mut self, s: usize) {
+        let strategy = &self.m.stages[s].strategy;
+        loop {
+            let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+                return;
+            };
+            let Some(step) = strategy.steps.get(r.step) else {
+                return self.complete_rollout(s);
+            };
+            r.step += 1;
+            let rel = r.rel;
+            match step {
+                RolloutStep::Weight(w) => {
+                    self.stages[s].traffic.w = *w;
+                    self.log("weight", Some(rel), Some(s), Some(*w));
+                    self.refresh_exposure();
+                }
+                RolloutStep::Wait(d) => {
+                    let dt = d.sample(&mut self.stages[s].rng);
+                    return self.rollout_wait(s, dt, Awaiting::Step);
+                }
+                RolloutStep::Batch { duration, failure } => {
+                    let dt = duration.sample(&mut self.stages[s].rng);
+                    let fails = chance(&mut self.stages[s].rng, *failure);
+                    return self.rollout_wait(
+                        s,
+                        dt,
+                        if fails {
+                            Awaiting::BatchFails
+                        } else {
+                            Awaiting::Step
+                        },
+                    );
+                }
+                RolloutStep::Promote(p) => {
+                    let person = &self.m.people[*p];
+                    let delay = person.reaction.sample(&mut self.people_rng[*p]);
+                    match person
+                        .hours
+                        .add_open_time(SimTime(self.now), SimDuration(delay))
+                    {
+                        Some(t) => return self.rollout_wait(s, t.0 - self.now, Awaiting::Step),
+                        // The promoter never works again: the rollout holds here.
+                        None => return,
+                    }
+                }
+                RolloutStep::Analysis {
+                    interval, count, ..
+                } => {
+                    r.measurements_left = *count;
+                    r.failures_step = 0;
+                    r.step -= 1; // stays on this step until its measurements are done
+                    return self.rollout_wait(s, *interval, Awaiting::Measurement);
+                }
+            }
+        }
+    }
+
+    fn rollout_wait(&mut self, s: usize, dt: f64, awaiting: Awaiting) {
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.seq += 1;
+        r.awaiting = awaiting;
+        let seq = r.seq;
+        self.at(
+            self.now + dt,
+            Ev::Rollout {
+                stage: s as u16,
+                seq,
+            },
+        );
+    }
+
+    pub(super) fn rollout_event(&mut self, s: usize, seq: u32) {
+        let Some(r) = self.stages[s].traffic.rollout.as_ref() else {
+            return;
+        };
+        if r.seq != seq {
+            return;
+        }
+        match r.awaiting {
+            Awaiting::Step => self.advance_rollout(s),
+            Awaiting::BatchFails => {
+                self.stages[s].stats.deploy_failures += 1;
+                self.abort_rollout(s);
+            }
+            Awaiting::Measurement => self.measure(s),
+            Awaiting::Abort => self.aborted(s),
+        }
+    }
+
+    /// One canary analysis measurement: each exposed defect of the canary makes
+    /// it fail with probability 1 − exp(−sensitivity × weight × interval).
+    fn measure(&mut self, s: usize) {
+        let strategy = &self.m.stages[s].strategy;
+        let Some(r) = self.stages[s].traffic.rollout.as_ref() else {
+            return;
+        };
+        let RolloutStep::Analysis {
+            interval,
+            failure_limit,
+            ..
+        } = strategy.steps[r.step]
+        else {
+            return;
+        };
+        let w = self.stages[s].traffic.w;
+        let mut failed = false;
+        for k in 0..self.stages[s].traffic.new_defects.len() {
+            let d = self.stages[s].traffic.new_defects[k];
+            let def = &self.defects[d as usize];
+            let share = w * self
+                .m
+                .incidents
+                .flag_share(self.now - def.exposure.deployed);
+            let p = 1.0 - (-strategy.analysis[def.severity.index()] * share * interval).exp();
+            if uniform(&mut self.incidents_rng) < p {
+                failed = true;
+            }
+        }
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        if failed {
+            r.failures_step += 1;
+            r.failures_total += 1;
+        }
+        let over_budget = strategy
+            .failure_budget
+            .is_some_and(|b| r.failures_total >= b);
+        if r.failures_step > failure_limit || over_budget {
+            let rel = r.rel;
+            self.log("analysis_failed", Some(rel), Some(s), None);
+            // The analysis saw the canary's own defects: each is detected now.
+            let suspects: Vec<DefectId> = self.stages[s]
+                .traffic
+                .new_defects
+                .iter()
+                .copied()
+                .filter(|d| !self.stages[s].traffic.stable_defects.contains(d))
+                .collect();
+            for d in suspects {
+                self.detect(d, true);
+            }
+            return self.abort_rollout(s);
+        }
+        r.measurements_left -= 1;
+        if r.measurements_left > 0 {
+            self.rollout_wait(s, interval, Awaiting::Measurement);
+        } else {
+            r.step += 1;
+            self.advance_rollout(s);
+        }
+    }
+
+    /// Returns the stage's traffic to stable after the strategy's abort time.
+    fn abort_rollout(&mut self, s: usize) {
+        let Some(r) = self.stages[s].traffic.rollout.as_ref() else {
+            return;
+        };
+        if r.awaiting == Awaiting::Abort {
+            return;
+        }
+        let rel = r.rel;
+        if self.now >= self.warm {
+            self.rollbacks += 1;
+        }
+        self.log("rollout_abort", Some(rel), Some(s), None);
+        let dt = self.m.stages[s]
+            .strategy
+            .abort
+            .sample(&mut self.stages[s].rng);
+        self.rollout_wait(s, dt, Awaiting::Abort);
+    }
+
+    fn aborted(&mut self, s: usize) {
+        let t = &mut self.stages[s].traffic;
+        let Some(r) = t.rollout.take() else { return };
+        t.w = 0.0;
+        t.new_defects.clear();
+        self.stages[s].deployed = self.stages[s].traffic.stable;
+        self.log("rolled_back", Some(r.rel), Some(s), None);
+        self.refresh_exposure();
+        self.end_visit(r.rel, s, Outcome::Rejected);
+        self.release_lock(s);
+    }
+
+    /// All users of the stage run the new release: it becomes stable and passes.
+    fn complete_rollout(&mut self, s: usize) {
+        let strategy = &self.m.stages[s].strategy;
+        let now = self.now;
+        let t = &mut self.stages[s].traffic;
+        let Some(r) = t.rollout.take() else { return };
+        let snapshot = self.releases[(r.rel.0 - self.base) as usize].snapshot;
+        if let Some(old) = t.stable {
+            t.history.push((
+                old,
+                t.stable_snapshot,
+                std::mem::take(&mut t.stable_defects),
+            ));
+            if t.history.len() > 16 {
+                t.history.remove(0);
+            }
+        }
+        t.stable = Some(r.rel);
+        t.stable_snapshot = snapshot;
+        t.stable_defects = std::mem::take(&mut t.new_defects);
+        t.w = 0.0;
+        t.restore_to = None;
+        t.restore_seq += 1;
+        if strategy.kind == StrategyKind::BlueGreen {
+            t.old_colour_until = now + strategy.scale_down_delay;
+            // Both colours run from the deploy to the idle colour until scale-down.
+            let locked = self.visit(r.rel, s).locked;
+            self.extra_env_secs +=
+                (now - locked.max(self.warm)).max(0.0) + strategy.scale_down_delay;
+        }
+        self.refresh_exposure();
+        self.pass(r.rel, s);
+    }
+
+    // ----- exposure and incidents ---------------------------------------------
+
+    /// Share of all users exposed to defect `d` now.
+    fn exposure_of(&self, d: DefectId) -> f64 {
+        let prod = &self.m.production;
+        let mut x = 0.0;
+        for &p in prod {
+            let t = &self.stages[p].traffic;
+            let in_stable = t.stable_defects.contains(&d);
+            let in_new = t.rollout.is_some() && t.new_defects.contains(&d);
+            x += (1.0 - t.w) * f64::from(u8::from(in_stable)) + t.w * f64::from(u8::from(in_new));
+        }
+        let e = &self.defects[d as usize].exposure;
+        let flag = if e.deployed.is_nan() {
+            1.0
+        } else {
+            self.m.incidents.flag_share(self.now - e.deployed)
+        };
+        x / prod.len().max(1) as f64 * flag
+    }
+
+    /// Recomputes every candidate defect's exposure after a change of traffic.
+    pub(super) fn refresh_exposure(&mut self) {
+        let mut cand = std::mem::take(&mut self.scratch);
+        cand.clear();
+        cand.extend_from_slice(&self.live);
+        for &p in &self.m.production {
+            let t = &self.stages[p].traffic;
+            cand.extend_from_slice(&t.stable_defects);
+            cand.extend_from_slice(&t.new_defects);
+        }
+        cand.sort_unstable();
+        cand.dedup();
+        self.live.clear();
+        for &d in &cand {
+            let x = self.exposure_of(d);
+            self.set_exposure(d, x);
+            if x > 0.0 {
+                self.live.push(d);
+            }
+        }
+        self.scratch = cand;
+    }
+
+    fn set_exposure(&mut self, d: DefectId, x: f64) {
+        let now = self.now;
+        let rate = self.m.incidents.monitoring[self.defects[d as usize].severity.index()];
+        let first_time = x > 0.0 && self.defects[d as usize].exposure.first.is_nan();
+        if first_time {
+            // First exposure: the defect escaped to production.
+            let threshold = rand_distr::Distribution::sample(
+                &rand_distr::Exp1,
+                &mut self.keyed(Keyed::Monitoring, d),
+            );
+            let def = &mut self.defects[d as usize];
+            def.escaped = true;
+            def.exposure.first = now;
+            def.exposure.last = now;
+            def.exposure.threshold = threshold;
+            if def.counted {
+                self.defect_stats.escaped[def.severity.index()] += 1;
+            }
+        }
+        let e = &mut self.defects[d as usize].exposure;
+        let dt = now - e.last;
+        e.area += e.x * dt;
+        e.hazard += rate * e.x * dt;
+        e.last = now;
+        if x == e.x {
+            return;
+        }
+        if x == 0.0 && e.x > 0.0 && !e.detected.is_nan() {
+            e.recovered = now;
+        }
+        e.x = x;
+        e.peak = e.peak.max(x);
+        e.version += 1;
+        if x > 0.0 && e.detected.is_nan() && rate > 0.0 {
+            let at = now + (e.threshold - e.hazard).max(0.0) / (rate * x);
+            let version = e.version;
+            self.at(at, Ev::Detect { defect: d, version });
+        }
+    }
+
+    pub(super) fn detect_event(&mut self, d: DefectId, version: u32) {
+        let e = &self.defects[d as usize].exposure;
+        if e.version != version || !e.detected.is_nan() {
+            return;
+        }
+        self.detect(d, false);
+        self.recover_from(d);
+    }
+
+    /// A defect is noticed in production: it is caught (its fix is scheduled)
+    /// and its rollout counts as failed.
+    fn detect(&mut self, d: DefectId, by_analysis: bool) {
+        let now = self.now;
+        let def = &mut self.defects[d as usize];
+        if !def.exposure.detected.is_nan() {
+            return;
+        }
+        def.exposure.detected = now;
+        def.exposure.by_analysis = by_analysis;
+        self.failed_rollouts.push(def.exposure.rollout);
+        self.log(
+            if by_analysis {
+                "detected_by_analysis"
+            } else {
+                "incident_detected"
+            },
+            None,
+            None,
+            Some(d as f64),
+        );
+        self.mark_caught(d, None);
+    }
+
+    /// Undoes what exposes `d`: abort a rollout that carries it, else roll the
+    /// stable release back to the newest earlier one without it (blue-green:
+    /// switch back while the old colour still runs). With no such release the
+    /// team fixes forward: exposure lasts until a release with the fix ships.
+    fn recover_from(&mut self, d: DefectId) {
+        for k in 0..self.m.production.len() {
+            let s = self.m.production[k];
+            let t = &self.stages[s].traffic;
+            if t.rollout.is_some() && t.new_defects.contains(&d) && !t.stable_defects.contains(&d) {
+                self.abort_rollout(s);
+                continue;
+            }
+            if !t.stable_defects.contains(&d) || t.restore_to.is_some() {
+                continue;
+            }
+            let Some(target) = t.history.iter().rev().find(|h| !h.2.contains(&d)).cloned() else {
+                continue;
+            };
+            let strategy = &self.m.stages[s].strategy;
+            let switch_back = strategy.kind == StrategyKind::BlueGreen
+                && self.now < t.old_colour_until
+                && t.history.last().is_some_and(|h| h.0 == target.0);
+            let dt = if switch_back {
+                strategy.switch
+            } else {
+                self.m.incidents.rollback.sample(&mut self.incidents_rng)
+            };
+            if self.now >= self.warm {
+                self.rollbacks += 1;
+            }
+            let t = &mut self.stages[s].traffic;
+            t.restore_seq += 1;
+            t.restore_to = Some(target);
+            let seq = t.restore_seq;
+            self.log("rollback_start", None, Some(s), Some(d as f64));
+            self.at(
+                self.now + dt,
+                Ev::Restore {
+                    stage: s as u16,
+                    seq,
+                },
+            );
+        }
+    }
+
+    pub(super) fn restore_event(&mut self, s: usize, seq: u32) {
+        let t = &mut self.stages[s].traffic;
+        if t.restore_seq != seq {
+            return;
+        }
+        let Some((rel, snapshot, defects)) = t.restore_to.take() else {
+            return;
+        };
+        t.stable = Some(rel);
+        t.stable_snapshot = snapshot;
+        t.stable_defects = defects;
+        self.stages[s].deployed = Some(rel);
+        self.log("rolled_back", Some(rel), Some(s), None);
+        self.refresh_exposure();
+    }
+
+    /// Incident statistics at the horizon (exposure integrated up to it).
+    pub(super) fn finish_incidents(&mut self) -> crate::metrics::IncidentResult {
+        let end = self.m.horizon.0;
+        let users = self.m.incidents.users;
+        let mut r = crate::metrics::IncidentResult::default();
+        let (mut area, mut peak, mut restore, mut restore_n, mut from_exp) =
+            (0.0, 0.0, 0.0, 0u64, 0.0);
+        for def in &self.defects {
+            let e = &def.exposure;
+            if e.first.is_nan() || !def.counted {
+                continue;
+            }
+            let a = e.area + e.x * (end - e.last);
+            r.incidents += 1;
+            r.by_severity[def.severity.index()] += 1;
+            area += a;
+            peak += e.peak;
+            if !e.detected.is_nan() {
+                r.detected += 1;
+                r.detected_by_analysis += u64::from(e.by_analysis);
+                if !e.recovered.is_nan() {
+                    restore += e.recovered - e.detected;
+                    from_exp += e.recovered - e.first;
+                    restore_n += 1;
+                }
+            }
+        }
+        let per = |x: f64, n: u64| if n > 0 { x / n as f64 } else { f64::NAN };
+        r.share_hours = per(area / HOUR, r.incidents);
+        r.user_hours = r.share_hours * users;
+        r.user_hours_total = area / HOUR * users;
+        r.peak_share = per(peak, r.incidents);
+        r.restore_h = per(restore / HOUR, restore_n);
+        r.restore_from_exposure_h = per(from_exp / HOUR, restore_n);
+        r.rollbacks = self.rollbacks;
+        r.rollouts = self.rollouts;
+        self.failed_rollouts.sort_unstable();
+        self.failed_rollouts.dedup();
+        r.failed_rollouts = self
+            .failed_rollouts
+            .iter()
+            .filter(|&&id| id > self.rollouts_before_warm)
+            .count() as u64;
+        r.change_failure_rate = per(r.failed_rollouts as f64, r.rollouts);
+        let span = end - self.warm;
+        r.environment_hours = (self.m.production.len() as f64 * span + self.extra_env_secs) / HOUR;
+        r
+    }
+}
