@@ -238,7 +238,7 @@ build:
 /// mean trigger wait per commit is 12 h, and so is the lead time. The warm-up
 /// ends at 03:00 and the last fire is one hour before the horizon, so every
 /// commit counted is delivered (no truncation bias). Tolerance: the 99 % interval
-/// over 30 replications of 100 days (about 0.2 % of the value).
+/// over 30 replications of 100 days (about 0.4 % of the value).
 #[test]
 fn daily_schedule_waits_half_a_day() {
     let m = scenario(
