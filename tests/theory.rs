@@ -4,11 +4,11 @@
 //! confidence interval of the simulated mean.
 //!
 //! Every test uses a fixed seed, so it is deterministic. The statistical
-//! tolerance is the 99 % half-width of the mean over replications (Student t,
-//! R − 1 d.f., from the per-replication values): each comparison is a test at
-//! α = 1 %, so re-seeding the suite (or a change to how the engine consumes its
-//! random streams) trips a correct simulator about once in a hundred checks
-//! rather than once in twenty, while a real bias of a few per cent still shows.
+//! tolerance for a closed-form value is the 95 % half-width of the mean over
+//! replications (Student t, R − 1 d.f., from the per-replication values), as the
+//! issue asks; a re-seeding can trip a correct simulator about once in twenty
+//! checks, and the printed 99 % width says how close a call it was. Little's law
+//! (measured against itself) uses its 99 % interval plus a derived edge bound.
 //! Replications and horizons are chosen so the half-width is a few per cent of
 //! the value. A warm-up removes the start-empty transient.
 //!
@@ -57,20 +57,28 @@ fn ci99(s: &MetricSummary) -> f64 {
     t * s.sd / (s.n as f64).sqrt()
 }
 
-/// Asserts that `theory` lies in the 99 % interval of the simulated mean.
+/// Asserts that `theory` lies in the 95 % interval of the simulated mean: the
+/// check the issue names (mean waits, the schedule's 12 h).
 fn assert_covers(s: &MetricSummary, theory: f64) {
-    let h = ci99(s);
+    covers(s, theory, s.ci95, "95 %");
+}
+
+/// Auxiliary checks (utilisation) at 99 %, so that the file as a whole does not
+/// fail a correct simulator one re-seeding in three.
+fn assert_covers_99(s: &MetricSummary, theory: f64) {
+    covers(s, theory, ci99(s), "99 %");
+}
+
+fn covers(s: &MetricSummary, theory: f64, h: f64, level: &str) {
+    let h99 = ci99(s);
     println!(
-        "{:<24} theory {theory:.5}  sim {:.5} ± {:.5} (95 %) ± {h:.5} (99 %), {:.2} % of the value",
+        "{:<24} theory {theory:.5}  sim {:.5} ± {h:.5} (95 %) ± {h99:.5} (99 %), {:.2} % of the value",
         s.key,
-        s.mean,
-        s.ci95,
-        100.0 * h / theory.abs()
+        s.mean,100.0 * h / theory.abs()
     );
     assert!(
         (s.mean - theory).abs() <= h,
-        "{}: theory {theory} outside the simulated {} ± {h} (99 %)",
-        s.key,
+        "{}: theory {theory} outside the simulated {} ± {h} ({level})",s.key,
         s.mean
     );
 }
@@ -114,8 +122,7 @@ fn mm1_wait_and_utilisation() {
     let (lambda, mu) = (7.0, 10.0);
     let rho = lambda / mu;
     let out = run(&build_queue(lambda * 24.0, 1, "{exp: 6m}", 101), 100);
-    assert_covers(metric(&out, "build.agent_wait"), rho / (mu - lambda));
-    assert_covers(metric(&out, "build.utilisation"), rho);
+    assert_covers(metric(&out, "build.agent_wait"), rho / (mu - lambda));    assert_covers_99(metric(&out, "build.utilisation"), rho);
 }
 
 /// M/M/3 (Erlang C): λ = 24/h, μ = 10/h per agent, a = 2.4, ρ = 0.8 per agent:
@@ -128,8 +135,7 @@ fn mmc_erlang_c() {
     let out = run(&build_queue(lambda * 24.0, c, "{exp: 6m}", 202), 60);
     let wq = erlang_c(c, a) / (f64::from(c) * mu - lambda);
     assert!((erlang_c(c, a) - 0.647_191).abs() < 1e-5);
-    assert_covers(metric(&out, "build.agent_wait"), wq);
-    assert_covers(metric(&out, "build.utilisation"), a / f64::from(c));
+    assert_covers(metric(&out, "build.agent_wait"), wq);    assert_covers_99(metric(&out, "build.utilisation"), a / f64::from(c));
 }
 
 /// M/D/1 (Pollaczek–Khinchine with constant service): λ = 7/h, service exactly
