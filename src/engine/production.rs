@@ -483,20 +483,17 @@ impl State<'_> {
             Some(d as f64),
         );
         self.mark_caught(d, None);
-    }
-
-    /// Undoes what exposes `d`: abort a rollout that carries it, else roll the
+    }    /// Undoes what exposes `d`: abort a rollout that carries it, and roll the
     /// stable release back to the newest earlier one without it (blue-green:
     /// switch back while the old colour still runs). With no such release the
     /// team fixes forward: exposure lasts until a release with the fix ships.
     fn recover_from(&mut self, d: DefectId) {
         for k in 0..self.m.production.len() {
-            let s = self.m.production[k];
-            let t = &self.stages[s].traffic;
-            if t.rollout.is_some() && t.new_defects.contains(&d) && !t.stable_defects.contains(&d) {
+            let s = self.m.production[k];            let t = &self.stages[s].traffic;
+            if t.rollout.is_some() && t.new_defects.contains(&d) {
                 self.abort_rollout(s);
-                continue;
             }
+            let t = &self.stages[s].traffic;
             if !t.stable_defects.contains(&d) || t.restore_to.is_some() {
                 continue;
             }
