@@ -451,61 +451,109 @@ pub fn describe(
     unit: &'static str,
     values: impl Iterator<Item = f64>,
 ) -> MetricSummary {
-    // Welford, sequential: the same numbers whatever the thread count.
-    let (mut n, mut mean, mut m2) = (0u64, 0.0f64, 0.0f64);
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for x in values.filter(|x| !x.is_nan()) {
-        n += 1;
-        let d = x - mean;
-        mean += d / n as f64;
-        m2 += d * (x - mean);
-        min = min.min(x);
-        max = max.max(x);
+    let mut acc = Accumulator::default();
+    values.for_each(|x| acc.push(x));
+    acc.finish(key, unit)
+}
+
+/// Welford's running mean and variance, with min and max; NaNs skipped.
+/// Sequential: the same numbers whatever the thread count.
+#[derive(Debug, Clone, Copy)]
+struct Accumulator {
+    n: u64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Accumulator {
+    fn default() -> Self {
+        Accumulator {
+            n: 0,
+            mean: 0.0,
+            m2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
     }
-    if n == 0 {
-        return MetricSummary {
+}
+
+impl Accumulator {
+    #[inline]
+    fn push(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+
+    fn finish(self, key: String, unit: &'static str) -> MetricSummary {
+        let Accumulator {
+            n,
+            mean,
+            m2,
+            min,
+            max,
+        } = self;
+        if n == 0 {
+            return MetricSummary {
+                key,
+                unit,
+                n,
+                mean: f64::NAN,
+                ci95: f64::NAN,
+                sd: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
+            };
+        }
+        let sd = if n > 1 {
+            (m2 / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        let ci95 = if n > 1 {
+            t95(n - 1) * sd / (n as f64).sqrt()
+        } else {
+            0.0
+        };
+        MetricSummary {
             key,
             unit,
             n,
-            mean: f64::NAN,
-            ci95: f64::NAN,
-            sd: f64::NAN,
-            min: f64::NAN,
-            max: f64::NAN,
-        };
-    }
-    let sd = if n > 1 {
-        (m2 / (n - 1) as f64).sqrt()
-    } else {
-        0.0
-    };
-    let ci95 = if n > 1 {
-        t95(n - 1) * sd / (n as f64).sqrt()
-    } else {
-        0.0
-    };
-    MetricSummary {
-        key,
-        unit,
-        n,
-        mean,
-        ci95,
-        sd,
-        min,
-        max,
+            mean,
+            ci95,
+            sd,
+            min,
+            max,
+        }
     }
 }
 
 /// Summarises replications given in replication order.
+///
+/// One pass with a running accumulator per metric: the flattened metrics of all
+/// replications (about 8 kB each) are never held at once.
 pub fn summarise(results: &[ReplicationResult]) -> Vec<MetricSummary> {
-    let per_rep: Vec<Vec<Metric>> = results.iter().map(|r| r.metrics()).collect();
-    let Some(first) = per_rep.first() else {
+    let Some(first) = results.first() else {
         return Vec::new();
     };
-    first
-        .iter()
-        .enumerate()
-        .map(|(i, m)| describe(m.key.clone(), m.unit, per_rep.iter().map(|r| r[i].value)))
+    let head = first.metrics();
+    let mut acc = vec![Accumulator::default(); head.len()];
+    for r in results {
+        for (a, m) in acc.iter_mut().zip(r.metrics()) {
+            a.push(m.value);
+        }
+    }
+    head.into_iter()
+        .zip(acc)
+        .map(|(m, a)| a.finish(m.key, m.unit))
         .collect()
 }
 
