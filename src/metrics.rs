@@ -628,7 +628,11 @@ pub mod dora {
             }
             let bands = [Band::Elite, Band::High, Band::Medium];
             for (b, bound) in bands.into_iter().zip(bounds) {
-                let ok = if higher_is_better { value >= bound } else { value < bound };
+                let ok = if higher_is_better {
+                    value >= bound
+                } else {
+                    value < bound
+                };
                 if ok {
                     return Some(b);
                 }
@@ -650,13 +654,29 @@ pub mod dora {
     /// Bands from production deploys per week, median lead time (hours),
     /// change failure rate (share) and mean time to restore (hours).
     pub fn classify(deploys_per_week: f64, lead_p50_h: f64, cfr: f64, restore_h: f64) -> Dora {
-        let deployment_frequency = Band::from_thresholds(deploys_per_week, [7.0, 1.0, 12.0 / 52.0], true);
+        let deployment_frequency =
+            Band::from_thresholds(deploys_per_week, [7.0, 1.0, 12.0 / 52.0], true);
         let lead_time = Band::from_thresholds(lead_p50_h, [24.0, 168.0, 720.0], false);
         // ≤ rather than <: shift the bounds by a hair.
-        let change_failure_rate = Band::from_thresholds(cfr, [0.05 + 1e-12, 0.10 + 1e-12, 0.15 + 1e-12], false);
+        let change_failure_rate =
+            Band::from_thresholds(cfr, [0.05 + 1e-12, 0.10 + 1e-12, 0.15 + 1e-12], false);
         let time_to_restore = Band::from_thresholds(restore_h, [1.0, 24.0, 168.0], false);
-        let overall = [deployment_frequency, lead_time, change_failure_rate, time_to_restore].into_iter().flatten().max();
-        Dora { deployment_frequency, lead_time, change_failure_rate, time_to_restore, overall }
+        let overall = [
+            deployment_frequency,
+            lead_time,
+            change_failure_rate,
+            time_to_restore,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        Dora {
+            deployment_frequency,
+            lead_time,
+            change_failure_rate,
+            time_to_restore,
+            overall,
+        }
     }
 
     #[cfg(test)]
@@ -668,7 +688,10 @@ pub mod dora {
             let d = classify(10.0, 12.0, 0.05, 0.5);
             assert_eq!(d.overall, Some(Band::Elite));
             let d = classify(3.0, 30.0, 0.08, 5.0);
-            assert_eq!((d.deployment_frequency, d.lead_time, d.overall), (Some(Band::High), Some(Band::High), Some(Band::High)));
+            assert_eq!(
+                (d.deployment_frequency, d.lead_time, d.overall),
+                (Some(Band::High), Some(Band::High), Some(Band::High))
+            );
             let d = classify(0.5, 200.0, 0.12, 30.0);
             assert_eq!(d.overall, Some(Band::Medium));
             let d = classify(0.1, 800.0, 0.3, 300.0);

@@ -74,11 +74,13 @@ fn covers(s: &MetricSummary, theory: f64, h: f64, level: &str) {
     println!(
         "{:<24} theory {theory:.5}  sim {:.5} ± {h:.5} (95 %) ± {h99:.5} (99 %), {:.2} % of the value",
         s.key,
-        s.mean,100.0 * h / theory.abs()
+        s.mean,
+        100.0 * h / theory.abs()
     );
     assert!(
         (s.mean - theory).abs() <= h,
-        "{}: theory {theory} outside the simulated {} ± {h} ({level})",s.key,
+        "{}: theory {theory} outside the simulated {} ± {h} ({level})",
+        s.key,
         s.mean
     );
 }
@@ -122,7 +124,8 @@ fn mm1_wait_and_utilisation() {
     let (lambda, mu) = (7.0, 10.0);
     let rho = lambda / mu;
     let out = run(&build_queue(lambda * 24.0, 1, "{exp: 6m}", 101), 100);
-    assert_covers(metric(&out, "build.agent_wait"), rho / (mu - lambda));    assert_covers_99(metric(&out, "build.utilisation"), rho);
+    assert_covers(metric(&out, "build.agent_wait"), rho / (mu - lambda));
+    assert_covers_99(metric(&out, "build.utilisation"), rho);
 }
 
 /// M/M/3 (Erlang C): λ = 24/h, μ = 10/h per agent, a = 2.4, ρ = 0.8 per agent:
@@ -135,7 +138,8 @@ fn mmc_erlang_c() {
     let out = run(&build_queue(lambda * 24.0, c, "{exp: 6m}", 202), 60);
     let wq = erlang_c(c, a) / (f64::from(c) * mu - lambda);
     assert!((erlang_c(c, a) - 0.647_191).abs() < 1e-5);
-    assert_covers(metric(&out, "build.agent_wait"), wq);    assert_covers_99(metric(&out, "build.utilisation"), a / f64::from(c));
+    assert_covers(metric(&out, "build.agent_wait"), wq);
+    assert_covers_99(metric(&out, "build.utilisation"), a / f64::from(c));
 }
 
 /// M/D/1 (Pollaczek–Khinchine with constant service): λ = 7/h, service exactly

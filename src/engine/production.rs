@@ -483,13 +483,15 @@ impl State<'_> {
             Some(d as f64),
         );
         self.mark_caught(d, None);
-    }    /// Undoes what exposes `d`: abort a rollout that carries it, and roll the
+    }
+    /// Undoes what exposes `d`: abort a rollout that carries it, and roll the
     /// stable release back to the newest earlier one without it (blue-green:
     /// switch back while the old colour still runs). With no such release the
     /// team fixes forward: exposure lasts until a release with the fix ships.
     fn recover_from(&mut self, d: DefectId) {
         for k in 0..self.m.production.len() {
-            let s = self.m.production[k];            let t = &self.stages[s].traffic;
+            let s = self.m.production[k];
+            let t = &self.stages[s].traffic;
             if t.rollout.is_some() && t.new_defects.contains(&d) {
                 self.abort_rollout(s);
             }
@@ -541,6 +543,20 @@ impl State<'_> {
         self.stages[s].deployed = Some(rel);
         self.log("rolled_back", Some(rel), Some(s), None);
         self.refresh_exposure();
+        // A defect detected while this rollback was under way may still be
+        // running (the target carries it too): undo it in turn.
+        let mut still = std::mem::take(&mut self.scratch);
+        still.clear();
+        still.extend(
+            self.live
+                .iter()
+                .copied()
+                .filter(|&d| !self.defects[d as usize].exposure.detected.is_nan()),
+        );
+        for &d in &still {
+            self.recover_from(d);
+        }
+        self.scratch = still;
     }
 
     /// Incident statistics at the horizon (exposure integrated up to it).

@@ -18,7 +18,8 @@ pub struct Summary {
     pub start: String,
     pub time_zone: String,
     pub horizon_h: f64,
-    pub warm_up_h: f64,    pub stages: Vec<String>,
+    pub warm_up_h: f64,
+    pub stages: Vec<String>,
     /// DORA bands of the policy, from the metrics' means.
     pub dora: Dora,
     pub metrics: Vec<MetricSummary>,
@@ -36,7 +37,8 @@ impl Summary {
             start: start.datetime().to_string(),
             time_zone: model.clock.tz().iana_name().unwrap_or("UTC").to_string(),
             horizon_h: model.horizon.hours(),
-            warm_up_h: model.warm_up.hours(),            stages: model.stages.iter().map(|s| s.name.clone()).collect(),
+            warm_up_h: model.warm_up.hours(),
+            stages: model.stages.iter().map(|s| s.name.clone()).collect(),
             dora: dora_of(&metrics),
             metrics,
         }
@@ -78,7 +80,12 @@ pub fn replications_csv(results: &[ReplicationResult]) -> Vec<u8> {
 
 /// DORA bands from the summarised metrics.
 pub fn dora_of(metrics: &[MetricSummary]) -> Dora {
-    let mean = |k: &str| metrics.iter().find(|m| m.key == k).map_or(f64::NAN, |m| m.mean);
+    let mean = |k: &str| {
+        metrics
+            .iter()
+            .find(|m| m.key == k)
+            .map_or(f64::NAN, |m| m.mean)
+    };
     dora::classify(
         mean("production.deploys_per_week"),
         mean("lead_time.p50"),

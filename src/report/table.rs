@@ -141,19 +141,41 @@ pub fn render(s: &Summary) -> String {
                 fmt(failed),
             );
         }
-    }    let _ = writeln!(o, "\nIncidents (escaped defects users saw; per replication)");
+    }
+    let _ = writeln!(
+        o,
+        "\nIncidents (escaped defects users saw; per replication)"
+    );
     for (label, key) in [
         ("incidents", "incidents.count"),
-        ("detected (monitoring or canary analysis)", "incidents.detected"),
-        ("  of which by canary analysis", "incidents.detected_by_analysis"),
-        ("blast radius per incident (share·h)", "blast_radius.share_hours"),
-        ("blast radius per incident (user·h)", "blast_radius.user_hours"),
+        (
+            "detected (monitoring or canary analysis)",
+            "incidents.detected",
+        ),
+        (
+            "  of which by canary analysis",
+            "incidents.detected_by_analysis",
+        ),
+        (
+            "blast radius per incident (share·h)",
+            "blast_radius.share_hours",
+        ),
+        (
+            "blast radius per incident (user·h)",
+            "blast_radius.user_hours",
+        ),
         ("peak share per incident", "blast_radius.peak_share"),
-        ("time to restore from detection (h)", "restore.from_detection"),
+        (
+            "time to restore from detection (h)",
+            "restore.from_detection",
+        ),
         ("time to restore from exposure (h)", "restore.from_exposure"),
         ("change failure rate", "production.change_failure_rate"),
         ("rollbacks", "production.rollbacks"),
-        ("production environment-hours", "production.environment_hours"),
+        (
+            "production environment-hours",
+            "production.environment_hours",
+        ),
     ] {
         let _ = writeln!(o, "  {label:<40}{:>20}", with_ci(s, key));
     }

@@ -1041,7 +1041,8 @@ fn check(s: &Scenario) -> Result<(), InputError> {
     if [r.minor, r.major, r.critical]
         .iter()
         .any(|x| !(x.is_finite() && *x >= 0.0))
-        || !(f.incidents.users >= 0.0)
+        || f.incidents.users.is_nan()
+        || f.incidents.users < 0.0
     {
         return Err(whole(
             "incidents: detection rates and users must be non-negative numbers".into(),
@@ -1124,7 +1125,7 @@ fn check_strategy(
                 }
                 (None, Some(step), None) => {
                     let max = c.max_weight.unwrap_or(100.0);
-                    if !(step > 0.0) || !(max > 0.0) {
+                    if step.is_nan() || step <= 0.0 || max.is_nan() || max <= 0.0 {
                         return fail("step_weight and max_weight must be above 0".into());
                     }
                     vec![step, max]

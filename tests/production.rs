@@ -1,0 +1,270 @@
+//! Production strategies and incidents checked against closed forms.
+//!
+//! The setting of every closed-form test: commits are rare (one defect every ten
+//! days or so), every defect escapes (no test catches anything), monitoring
+//! detects a defect at rate r × (share of users exposed), and its fix takes a day,
+//! so an incident is undone by the strategy's rollback, not by a fix. Exposure is
+//! measured in share × hours per incident. Each tolerance is the 95 % interval of
+//! the mean over replications (Student t); the small bias from two incidents
+//! overlapping (about 2 % of incidents, each shortened) is far inside it.
+
+use std::path::Path;
+
+use promosim::experiment::{self, Outcome, Plan};
+use promosim::metrics::MetricSummary;
+use promosim::model::Model;
+
+const R: f64 = 0.5; // detections per hour at 100 % exposure
+const ROLLBACK_H: f64 = 2.0;
+
+fn model(stage: &str, extra: &str) -> Model {
+    let yaml = format!(
+        r#"
+run: {{start: 2026-01-05 00:00, horizon: 400d, warm_up: 10d, seed: 11, replications: 200}}
+commits:
+  poisson: {{per_day: 2}}
+  defects: {{probability: 0.05, severity: {{critical: 1}}, fix_time: 1d}}
+build: {{duration: 0s}}
+stages:
+{stage}
+incidents:
+  users: 1000
+  detect_per_hour: {{minor: {R}, major: {R}, critical: {R}}}
+  rollback: {ROLLBACK_H}h
+{extra}
+"#
+    );
+    let s = promosim::scenario::parse(&yaml, Path::new("production-test.yaml"))
+        .expect("valid scenario");
+    promosim::model::compile(&s).expect("compiles")
+}
+
+fn run(m: &Model) -> Outcome {
+    experiment::run(
+        m,
+        Plan {
+            replications: m.replications,
+            threads: None,
+            progress: false,
+        },
+    )
+    .expect("runs")
+}
+
+fn metric<'a>(out: &'a Outcome, key: &str) -> &'a MetricSummary {
+    out.summary
+        .iter()
+        .find(|m| m.key == key)
+        .unwrap_or_else(|| panic!("no metric {key}"))
+}
+
+fn assert_covers(s: &MetricSummary, theory: f64) {
+    println!(
+        "{:<28} theory {theory:.4}  sim {:.4} ± {:.4} (95 %)",
+        s.key, s.mean, s.ci95
+    );
+    assert!(s.n > 10, "{}: too few replications with incidents", s.key);
+    assert!(
+        (s.mean - theory).abs() <= s.ci95,
+        "{}: theory {theory} outside {} ± {}",
+        s.key,
+        s.mean,
+        s.ci95
+    );
+}
+
+/// All at once: every user runs the defect until detection (mean 1/r), then
+/// until the previous release is redeployed (d): E[exposure] = 1/r + d.
+#[test]
+fn all_at_once_exposure_is_detection_plus_rollback() {
+    let out = run(&model("  - {name: production, strategy: all_at_once}", ""));
+    assert_covers(
+        metric(&out, "blast_radius.share_hours"),
+        1.0 / R + ROLLBACK_H,
+    );
+    let peak = metric(&out, "blast_radius.peak_share");
+    assert!(
+        (peak.min - 1.0).abs() < 1e-12 && (peak.max - 1.0).abs() < 1e-12,
+        "all users exposed"
+    );
+    // Time to restore from detection is the rollback, except when the detection
+    // falls inside another incident: that rollback may remove this defect too
+    // (shorter) or land on a release that still carries it (a second rollback,
+    // longer). Defects arrive at 2 × 0.05 = 0.1 a day and each is exposed
+    // 1/r + d = 4 h, so about 0.1 × 4 / 24 ≈ 1.7 % of detections overlap; each is
+    // off by at most d, so the mean stays within 5 % of d.
+    let restore = metric(&out, "restore.from_detection");
+    println!(
+        "restore from detection: {:.4} (min {:.4}, max {:.4})",
+        restore.mean, restore.min, restore.max
+    );
+    assert!(
+        (restore.mean - ROLLBACK_H).abs() <= 0.05 * ROLLBACK_H,
+        "restore {restore:?}"
+    );
+    // User-hours are share-hours times users.
+    let users = metric(&out, "blast_radius.user_hours");
+    assert!((users.mean - 1000.0 * metric(&out, "blast_radius.share_hours").mean).abs() < 1e-6);
+}
+
+/// A canary holding share s for T hours, then 100 %. Detection during the hold
+/// (rate r·s) aborts at once; after it, the rollback takes d. With
+/// λ = r·s: E = s·E[τ; τ < T] + e^{−λT}(sT + 1/r + d) = 1/r + e^{−rsT}·d,
+/// and the peak share is s with probability 1 − e^{−λT}, else 1.
+#[test]
+fn canary_hold_exposure_matches_closed_form() {
+    let (s, t) = (0.05, 10.0);
+    let stage = format!(
+        "  - name: production\n    strategy:\n      canary:\n        steps:\n          - set_weight: {}\n          - pause: {{duration: {t}h}}\n        abort: 0s",
+        s * 100.0
+    );
+    let out = run(&model(&stage, ""));
+    let p_hold = (-R * s * t).exp();
+    assert_covers(
+        metric(&out, "blast_radius.share_hours"),
+        1.0 / R + p_hold * ROLLBACK_H,
+    );
+    assert_covers(
+        metric(&out, "blast_radius.peak_share"),
+        s * (1.0 - p_hold) + p_hold,
+    );
+}
+
+/// Blue-green with the old colour kept: rollback is a switch back, so every
+/// incident is restored exactly `switch` after detection, and the mean exposure
+/// is 1/r + switch. Production deploys once a day, so the previous colour is
+/// the release before the defect.
+#[test]
+fn blue_green_rollback_is_bounded_by_detection_plus_switch() {
+    let switch_h = 0.5;
+    let stage = format!(
+        "  - name: production\n    trigger: {{schedule: \"0 3 * * *\"}}\n    strategy:\n      blue_green: {{switch: {}m, scale_down_delay: 30d}}",
+        switch_h * 60.0
+    );
+    let out = run(&model(&stage, ""));
+    let restore = metric(&out, "restore.from_detection");
+    // No incident takes longer than the switch back once detected.
+    println!("restore from detection: {restore:?}");
+    assert!(restore.max <= switch_h + 1e-9, "{restore:?}");
+    assert_covers(metric(&out, "blast_radius.share_hours"), 1.0 / R + switch_h);
+    // Both colours run while the old one is kept: more environment-hours than one colour.
+    let env = metric(&out, "production.environment_hours");
+    assert!(env.min > 390.0 * 24.0, "environment hours {env:?}");
+}
+
+/// A feature flag held at 0 % deploys the code dark: nothing is exposed.
+#[test]
+fn flag_at_zero_exposes_nothing() {
+    let out = run(&model(
+        "  - {name: production}",
+        "  flag_ramp: [{after: 0s, percent: 0}]",
+    ));
+    assert!(
+        metric(&out, "defects.introduced").mean > 5.0,
+        "defects were shipped"
+    );
+    assert!(
+        metric(&out, "production.deploys_per_week").mean > 5.0,
+        "releases were deployed"
+    );
+    assert_eq!(metric(&out, "incidents.count").max, 0.0);
+    assert_eq!(metric(&out, "defects.escaped").max, 0.0);
+}
+
+/// The shipped SaaS canary against an all-at-once copy of itself, on the same
+/// seed (the same commits and defects): the canary exposes fewer users per
+/// incident and makes changes wait longer. Both are paired differences whose
+/// 95 % interval must exclude zero.
+#[test]
+fn saas_canary_trades_lead_time_for_blast_radius() {
+    let text = std::fs::read_to_string("scenarios/saas-canary.yaml").expect("shipped scenario");
+    let start = text
+        .find("    strategy:\n      canary:")
+        .expect("canary strategy");
+    let end = text.find("\nincidents:").expect("incidents section");
+    let aao = format!(
+        "{}    strategy: all_at_once\n{}",
+        &text[..start],
+        &text[end..]
+    );
+    let runs: Vec<Outcome> = [text.as_str(), aao.as_str()]
+        .iter()
+        .map(|t| {
+            let s = promosim::scenario::parse(t, Path::new("saas.yaml")).expect("parses");
+            let m = promosim::model::compile(&s).expect("compiles");
+            experiment::run(
+                &m,
+                Plan {
+                    replications: 30,
+                    threads: None,
+                    progress: false,
+                },
+            )
+            .expect("runs")
+        })
+        .collect();
+    let paired = |key: &str| {
+        let values = |o: &Outcome| -> Vec<f64> {
+            o.replications
+                .iter()
+                .map(|r| {
+                    r.metrics()
+                        .into_iter()
+                        .find(|m| m.key == key)
+                        .map_or(f64::NAN, |m| m.value)
+                })
+                .collect()
+        };
+        let (c, a) = (values(&runs[0]), values(&runs[1]));
+        promosim::metrics::describe(key.into(), "", c.iter().zip(&a).map(|(c, a)| c - a))
+    };
+    let blast = paired("blast_radius.share_hours");
+    let lead = paired("lead_time.mean");
+    println!(
+        "canary − all-at-once: blast radius {:.3} ± {:.3} share·h, lead time {:.3} ± {:.3} h",
+        blast.mean, blast.ci95, lead.mean, lead.ci95
+    );
+    assert!(
+        blast.mean + blast.ci95 < 0.0,
+        "canary must lower the blast radius: {blast:?}"
+    );
+    assert!(
+        lead.mean - lead.ci95 > 0.0,
+        "canary must lengthen lead time: {lead:?}"
+    );
+}
+
+fn refused(stage: &str) -> String {
+    let yaml = format!(
+        "run: {{start: 2026-01-05, horizon: 10d}}\npeople: {{ops: {{}}}}\ncommits: {{poisson: {{per_day: 5}}}}\nbuild: {{duration: 5m}}\nstages:\n{stage}\n"
+    );
+    match promosim::scenario::parse(&yaml, Path::new("bad.yaml")) {
+        Ok(_) => panic!("accepted:\n{stage}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_strategies_are_refused_with_a_position() {
+    let e = refused(
+        "  - name: prod\n    strategy:\n      canary:\n        steps: [{set_weight: 50}, {set_weight: 25}]",
+    );
+    assert!(
+        e.starts_with("bad.yaml:6:") && e.contains("must increase"),
+        "{e}"
+    );
+    let e = refused("  - name: prod\n    strategy: {canary: {steps: [{set_weight: 120}]}}");
+    assert!(e.contains("within 0–100"), "{e}");
+    let e =
+        refused("  - name: prod\n    strategy: {canary: {steps: [{set_weight: 5}, {pause: {}}]}}");
+    assert!(e.contains("promoter"), "{e}");
+    let e = refused("  - name: dev\n    strategy: {blue_green: {}}\n  - name: prod");
+    assert!(
+        e.starts_with("bad.yaml:6:") && e.contains("serves no users"),
+        "{e}"
+    );
+    let e = refused("  - name: prod\n    strategy: {canary: {step_weight: 10}}");
+    assert!(e.contains("interval"), "{e}");
+    let e = refused("  - name: prod\n    strategy: {rolling: {batch_duration: 5m}}");
+    assert!(e.contains("batches"), "{e}");
+}
