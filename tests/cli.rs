@@ -154,7 +154,7 @@ fn trace_writes_the_event_log() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time_h,civil_time,event,release,stage,value")
+        Some("time_h,civil_time,event,release,stage,value,defect")
     );
     let rows = lines.count();
     assert!(rows > 10_000, "only {rows} trace rows");

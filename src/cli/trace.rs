@@ -14,6 +14,7 @@ struct TraceRow<'a> {
     release: Option<u32>,
     stage: &'a str,
     value: Option<f64>,
+    defect: Option<u32>,
 }
 
 pub fn trace(
@@ -32,6 +33,7 @@ pub fn trace(
         release: r.release,
         stage: r.stage.map_or("", |s| m.stages[s].name.as_str()),
         value: r.value,
+        defect: r.defect,
     });
     write_csv(&path, rows).map_err(io(&path))?;
     println!(

@@ -50,8 +50,10 @@ pub struct TraceRecord {
     pub event: &'static str,
     pub release: Option<u32>,
     pub stage: Option<StageId>,
-    /// A count or a number that qualifies the event (commits in a release, an attempt).
+    /// A count or a number that qualifies the event (commits delivered, a weight, an exposed share).
     pub value: Option<f64>,
+    /// The defect the event is about (fixes, exposure, incidents).
+    pub defect: Option<u32>,
 }
 
 /// One commit's fate.
@@ -498,6 +500,28 @@ impl<'m> State<'m> {
                 release: rel.map(|r| r.0),
                 stage,
                 value,
+                defect: None,
+            });
+        }
+    }
+
+    /// An event about defect `d`.
+    #[inline]
+    fn log_defect(
+        &mut self,
+        event: &'static str,
+        d: DefectId,
+        stage: Option<usize>,
+        value: Option<f64>,
+    ) {
+        if self.opts.trace {
+            self.trace.push(TraceRecord {
+                time: SimTime(self.now),
+                event,
+                release: None,
+                stage,
+                value,
+                defect: Some(d),
             });
         }
     }
@@ -531,7 +555,7 @@ impl<'m> State<'m> {
                     self.open_caught -= 1;
                 }
                 self.main_open.retain(|&x| x != d);
-                self.log("fix_lands", None, None, Some(d as f64));
+                self.log_defect("fix_lands", d, None, None);
                 self.commit_arrives(None, true);
             }
             Ev::BuildDone { rel, ok } => self.build_done(rel, ok),

@@ -445,6 +445,7 @@ impl State<'_> {
         e.x = x;
         e.peak = e.peak.max(x);
         e.version += 1;
+        self.log_defect("exposure", d, None, Some(x));
         if x > 0.0 && e.detected.is_nan() && rate > 0.0 {
             let at = now + (e.threshold - e.hazard).max(0.0) / (rate * x);
             let version = e.version;
@@ -472,15 +473,15 @@ impl State<'_> {
         def.exposure.detected = now;
         def.exposure.by_analysis = by_analysis;
         self.failed_rollouts.push(def.exposure.rollout);
-        self.log(
+        self.log_defect(
             if by_analysis {
                 "detected_by_analysis"
             } else {
                 "incident_detected"
             },
+            d,
             None,
             None,
-            Some(d as f64),
         );
         self.mark_caught(d, None);
     }
@@ -518,7 +519,7 @@ impl State<'_> {
             t.restore_seq += 1;
             t.restore_to = Some(target);
             let seq = t.restore_seq;
-            self.log("rollback_start", None, Some(s), Some(d as f64));
+            self.log_defect("rollback_start", d, Some(s), None);
             self.at(
                 self.now + dt,
                 Ev::Restore {
