@@ -445,10 +445,11 @@ impl State<'_> {
         e.x = x;
         e.peak = e.peak.max(x);
         e.version += 1;
+        let detect_at = (x > 0.0 && e.detected.is_nan() && rate > 0.0)
+            .then(|| now + (e.threshold - e.hazard).max(0.0) / (rate * x));
+        let version = e.version;
         self.log_defect("exposure", d, None, Some(x));
-        if x > 0.0 && e.detected.is_nan() && rate > 0.0 {
-            let at = now + (e.threshold - e.hazard).max(0.0) / (rate * x);
-            let version = e.version;
+        if let Some(at) = detect_at {
             self.at(at, Ev::Detect { defect: d, version });
         }
     }
