@@ -41,7 +41,11 @@ fn model_from(text: &str, path: &Path) -> Model {
 }
 
 fn tailspin() -> Model {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tailspin.yaml");
+    shipped("tailspin")
+}
+
+fn shipped(name: &str) -> Model {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
     let s = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     model::compile(&s).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -67,6 +71,22 @@ fn tailspin_replication(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(1));
     g.bench_function("tailspin_replication", |b| {
+        b.iter(|| {
+            engine::run(black_box(&m), 0, Options::default())
+                .result
+                .events
+        })
+    });
+    g.finish();
+}
+
+/// Events per second on the canary scenario (rollout steps, analysis, incidents).
+fn canary_events(c: &mut Criterion) {
+    let m = shipped("saas-canary");
+    let events = engine::run(&m, 0, Options::default()).result.events;
+    let mut g = c.benchmark_group("engine");
+    g.throughput(Throughput::Elements(events));
+    g.bench_function("saas_canary_events", |b| {
         b.iter(|| {
             engine::run(black_box(&m), 0, Options::default())
                 .result
@@ -104,6 +124,6 @@ criterion_group! {
     name = benches;
     // No plots: criterion's plotting backend panics where no system font is installed.
     config = Criterion::default().without_plots();
-    targets = mm1_events, tailspin_replication, tailspin_100_reps
+    targets = mm1_events, tailspin_replication, canary_events, tailspin_100_reps
 }
 criterion_main!(benches);

@@ -268,3 +268,31 @@ fn bad_strategies_are_refused_with_a_position() {
     let e = refused("  - name: prod\n    strategy: {rolling: {batch_duration: 5m}}");
     assert!(e.contains("batches"), "{e}");
 }
+
+/// A rolling update whose every batch fails never moves a user: each rollout
+/// rolls back, nothing reaches production, so nothing is exposed.
+#[test]
+fn rolling_update_that_always_fails_never_exposes_users() {
+    let stage = "  - name: production\n    strategy: {rolling: {batches: 4, batch_duration: 10m, failure: 1.0}}";
+    let out = run(&model(stage, ""));
+    assert!(metric(&out, "production.rollouts").mean > 10.0);
+    assert_eq!(metric(&out, "production.deploys_per_week").max, 0.0);
+    assert_eq!(metric(&out, "incidents.count").max, 0.0);
+    // Every rollout rolls back; one may straddle the warm-up and one the horizon.
+    for r in &out.replications {
+        let (n, back) = (r.incidents.rollouts as f64, r.incidents.rollbacks as f64);
+        assert!((n - back).abs() <= 1.0, "rollouts {n}, rollbacks {back}");
+    }
+}
+
+/// A successful rolling update over N batches exposes a defect to k/N of the
+/// users after batch k: the peak share of an incident detected mid-roll is
+/// below 1, and over all incidents the mean peak share is between 1/N and 1.
+#[test]
+fn rolling_update_ramps_exposure_in_batches() {
+    let stage = "  - name: production\n    strategy: {rolling: {batches: 4, batch_duration: 2h}}";
+    let out = run(&model(stage, ""));
+    let peak = metric(&out, "blast_radius.peak_share");
+    println!("rolling peak share {:.3} ± {:.3}", peak.mean, peak.ci95);
+    assert!(peak.mean > 0.25 && peak.mean + peak.ci95 < 1.0, "{peak:?}");
+}
