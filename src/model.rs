@@ -128,8 +128,11 @@ pub enum Arrivals {
 /// inverse of this function turns a unit-rate Poisson process into arrivals.
 #[derive(Debug, Clone)]
 pub struct RateProfile {
-    /// `cum[h]` = expected commits in `[0, h hours)`; one entry past the horizon.
+    /// `cum[h]` = expected pushes in `[0, h hours)`; one entry past the horizon.
     pub cum: Vec<f64>,
+    /// Mean commits per push (1 + Poisson(push_size − 1)): bursts of commits
+    /// that arrive together and trigger one build.
+    pub push_size: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -403,7 +406,7 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         (None, None) => return Err(InputError::new(&file, "commits: no stream")),
     };
     let expected_commits = match &arrivals {
-        Arrivals::Poisson(p) => p.expected_until(horizon),
+        Arrivals::Poisson(p) => p.expected_until(horizon) * p.push_size,
         Arrivals::Replay { commits, volume } => commits.len() as f64 * volume,
     };
     if expected_commits > f.run.max_commits as f64 {
@@ -496,11 +499,13 @@ fn rate_profile(
     volume: f64,
     horizon: SimTime,
 ) -> RateProfile {
-    let per_day = match (p.per_day, &p.team) {
+    let push_size = p.push_size.unwrap_or(1.0);
+    let commits_per_day = match (p.per_day, &p.team) {
         (Some(r), _) => r,
         (None, Some(t)) => t.developers as f64 * t.commits_per_developer_per_day,
         (None, None) => 0.0,
     } * volume;
+    let per_day = commits_per_day / push_size;
     let hours = p.hours.clone().unwrap_or_else(|| vec![1.0; 24]);
     let hour_total: f64 = hours.iter().sum();
     let weekdays = p.weekdays.clone().unwrap_or_else(|| vec![1.0; 7]);
@@ -518,7 +523,7 @@ fn rate_profile(
         acc += per_day * weekdays[wd] * hours[z.hour() as usize] / hour_total;
         cum.push(acc);
     }
-    RateProfile { cum }
+    RateProfile { cum, push_size }
 }
 
 fn replay(

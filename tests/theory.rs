@@ -507,3 +507,22 @@ fn deterministic_and_common_random_numbers() {
         );
     }
 }
+
+/// Bursts: with a mean push size k, `per_day` still counts commits, and every
+/// push triggers one build, so builds ≈ commits / k. Commits per replication are
+/// Poisson-compound, so both are checked against their 95 % intervals.
+#[test]
+fn bursts_keep_the_commit_rate_and_build_once_per_push() {
+    let m = scenario(
+        r#"
+run: {start: 2026-01-05 00:00, horizon: 100d, warm_up: 0s, seed: 3, replications: 40}
+commits:
+  poisson: {per_day: 48, push_size: 3}
+build: {duration: 0s, agents: 4}
+"#,
+    );
+    let out = run(&m, 40);
+    let days = 100.0;
+    assert_covers(metric(&out, "commits.arrived"), 48.0 * days);
+    assert_covers(metric(&out, "build.builds_per_week"), 48.0 / 3.0 * 7.0);
+}

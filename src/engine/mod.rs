@@ -544,8 +544,21 @@ impl<'m> State<'m> {
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Arrival => {
-                let defect = self.draw_defect();
-                self.commit_arrives(defect, false);
+                // A push: one or more commits (a burst), one CI trigger.
+                let size = match &self.m.arrivals {
+                    Arrivals::Poisson(p) if p.push_size > 1.0 => {
+                        let extra = rand_distr::Poisson::new(p.push_size - 1.0).map_or(0.0, |d| {
+                            rand_distr::Distribution::<f64>::sample(&d, &mut self.arrivals_rng)
+                        });
+                        1 + extra as u64
+                    }
+                    _ => 1,
+                };
+                for _ in 0..size {
+                    let defect = self.draw_defect();
+                    self.commit_arrives(defect, false);
+                }
+                self.push();
                 self.schedule_next_arrival();
             }
             Ev::FixLands(d) => {
@@ -557,6 +570,7 @@ impl<'m> State<'m> {
                 self.main_open.retain(|&x| x != d);
                 self.log_defect("fix_lands", d, None, None);
                 self.commit_arrives(None, true);
+                self.push();
             }
             Ev::BuildDone { rel, ok } => self.build_done(rel, ok),
             Ev::ScheduleFire { stage } => self.schedule_fires(stage as usize),
@@ -679,7 +693,6 @@ impl<'m> State<'m> {
             }
         }
         self.log("commit", None, None, Some(id as f64));
-        self.push();
     }
 
     // ----- build -------------------------------------------------------------

@@ -366,6 +366,9 @@ pub struct PoissonSpec {
     pub hours: Option<Vec<f64>>,
     /// 7 relative weights, Monday first (default all 1).
     pub weekdays: Option<Vec<f64>>,
+    /// Mean commits per push (default 1): bursts of commits pushed together,
+    /// one CI trigger each; `per_day` still counts commits.
+    pub push_size: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1177,6 +1180,11 @@ fn check_commits(file: &str, c: &CommitsSpec) -> Result<(), InputError> {
                     "commits.poisson needs per_day > 0 or team {developers, commits_per_developer_per_day}",
                 );
             }
+        }
+        if let Some(size) = p.push_size
+            && !(size.is_finite() && size >= 1.0)
+        {
+            return whole("commits.poisson.push_size must be a number of at least 1");
         }
         if let Some(h) = &p.hours
             && (h.len() != 24
