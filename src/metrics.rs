@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+use crate::stream::Severity;
+
 /// A quantity whose time average matters: a queue length, busy agents.
 /// Accumulates its integral from `from` (the end of the warm-up) onwards.
 #[derive(Debug, Clone, Copy)]
@@ -341,38 +343,22 @@ impl ReplicationResult {
             "defects",
             d.escaped.iter().sum::<u64>() as f64,
         );
-        put(
-            "defects.escaped.minor".into(),
-            "defects",
-            d.escaped[0] as f64,
-        );
-        put(
-            "defects.escaped.major".into(),
-            "defects",
-            d.escaped[1] as f64,
-        );
-        put(
-            "defects.escaped.critical".into(),
-            "defects",
-            d.escaped[2] as f64,
-        );
+        for sev in Severity::ALL {
+            put(
+                format!("defects.escaped.{}", sev.name()),
+                "defects",
+                d.escaped[sev.index()] as f64,
+            );
+        }
         let i = &self.incidents;
         put("incidents.count".into(), "incidents", i.incidents as f64);
-        put(
-            "incidents.minor".into(),
-            "incidents",
-            i.by_severity[0] as f64,
-        );
-        put(
-            "incidents.major".into(),
-            "incidents",
-            i.by_severity[1] as f64,
-        );
-        put(
-            "incidents.critical".into(),
-            "incidents",
-            i.by_severity[2] as f64,
-        );
+        for sev in Severity::ALL {
+            put(
+                format!("incidents.{}", sev.name()),
+                "incidents",
+                i.by_severity[sev.index()] as f64,
+            );
+        }
         put("incidents.detected".into(), "incidents", i.detected as f64);
         put(
             "incidents.detected_by_analysis".into(),

@@ -1313,23 +1313,19 @@ impl<'m> State<'m> {
 
     /// The visit ends without passing; a rejection or failure ends the release's run here.
     fn end_visit(&mut self, rel: ReleaseId, s: usize, outcome: Outcome) {
-        let v = self.visit_mut(rel, s);
-        let was_waiting = matches!(
-            v.phase,
-            Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue
-        );
-        v.phase = Phase::Ended;
-        if was_waiting {
-            self.stages[s].waiting.add(self.now, -1.0);
-        }
         self.release_mut(rel).outcome = outcome;
-        self.release_done_one(rel);
+        self.close_visit(rel, s);
     }
 
     /// A newer release overtook this one at stage `s`.
     fn supersede(&mut self, rel: ReleaseId, s: usize) {
         self.stages[s].stats.superseded += 1;
         self.log("superseded", Some(rel), Some(s), None);
+        self.close_visit(rel, s);
+    }
+
+    /// Ends a visit that did not pass: it leaves the stage's queue if it waited there.
+    fn close_visit(&mut self, rel: ReleaseId, s: usize) {
         let v = self.visit_mut(rel, s);
         let was_waiting = matches!(
             v.phase,
