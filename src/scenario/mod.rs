@@ -39,6 +39,10 @@ pub struct ScenarioFile {
     pub build: BuildSpec,
     #[serde(default)]
     pub stages: Vec<StageSpec>,
+    /// A grid for `promosim sweep`: `{PATH: [values…]}`; read by
+    /// `experiment::overrides`, ignored (and stripped from each point) here.
+    #[serde(default)]
+    pub sweep: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
