@@ -183,13 +183,11 @@ impl Override {
 /// What applying an override did, for messages when the result does not parse.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
-    Replaced,
+    /// Holds the value the file had there.
+    Replaced(Node),
     /// The last segment was not in the file: a key was added (the scenario
     /// reader refuses it if no such key exists). Holds the keys that were there.
-    Added {
-        parent: String,
-        there: Vec<String>,
-    },
+    Added { parent: String, there: Vec<String> },
 }
 
 /// Keys that the experiment sets for every point; overriding them is refused.
@@ -288,8 +286,8 @@ pub fn apply(tree: &mut Node, o: &Override) -> Result<Applied, String> {
         }
         here.push_str(seg);
     }
-    *node = o.value.clone();
-    Ok(Applied::Replaced)
+    let old = std::mem::replace(node, o.value.clone());
+    Ok(Applied::Replaced(old))
 }
 
 fn list(names: &[&str]) -> String {
@@ -379,7 +377,9 @@ pub fn parse_values(text: &str) -> Result<Vec<Node>, String> {
             }));
             continue;
         }
-        let parsed = serde_saphyr::from_str::<Node>(item);
+        // YAML 1.2 booleans only: `y`, `no`, `on` stay strings.
+        let strict = serde_saphyr::options! { strict_booleans: true };
+        let parsed = serde_saphyr::from_str_with_options::<Node>(item, strict);
         let node = match parsed {
             Ok(n) => n,
             Err(e) if item.starts_with(['"', '\'', '{', '[']) => {
@@ -524,9 +524,10 @@ pub fn variant(
     let mut t = tree.clone();
     t.remove("sweep");
     let mut added = Vec::new();
+    let mut replaced = Vec::new();
     for (arg, o) in overrides {
         match apply(&mut t, o) {
-            Ok(Applied::Replaced) => {}
+            Ok(Applied::Replaced(old)) => replaced.push((o, old)),
             Ok(Applied::Added { parent, there }) => added.push((arg, o, parent, there)),
             Err(m) => return Err(InputError::new(format!("{arg} ({file})"), m)),
         }
@@ -549,7 +550,15 @@ pub fn variant(
     };
     let fail = |e: InputError| {
         let (set, origin) = who();
-        let mut m = format!("{file} with {set}: {}", e.message);
+        // Positions point into the edited text, not the file: drop them.
+        let msg = match e.message.rfind(" at line ") {
+            Some(i) if e.message[i..].contains(", column ") => &e.message[..i],
+            _ => e.message.as_str(),
+        };
+        let mut m = format!("{file} with {set}: {msg}");
+        for (o, old) in &replaced {
+            m.push_str(&format!(" (the file has {} = {})", o.path, old.text()));
+        }
         for (_, o, parent, there) in &added {
             let last = o.path.rsplit('.').next().unwrap_or("");
             let there: Vec<&str> = there.iter().map(String::as_str).collect();
@@ -607,7 +616,7 @@ mod tests {
         };
         assert_eq!(
             apply(&mut t, &o("build.agents", Node::UInt(4))),
-            Ok(Applied::Replaced)
+            Ok(Applied::Replaced(Node::UInt(2)))
         );
         apply(
             &mut t,
