@@ -70,10 +70,7 @@ pub fn points(file: &Path, set: &[String]) -> Result<(Vec<String>, Vec<PointSpec
             Err(e) => {
                 // Name the one override that is wrong on its own, when there is one.
                 for one in &with_args {
-                    if let Err(single) = overrides::variant(&tree, file, std::slice::from_ref(one))
-                    {
-                        return Err(single);
-                    }
+                    overrides::variant(&tree, file, std::slice::from_ref(one))?;
                 }
                 return Err(e);
             }

@@ -713,7 +713,7 @@ mod tests {
     #[test]
     fn units_split_evenly_and_completely() {
         let n = 3;
-        let mut owners = vec![0; 10];
+        let mut owners = [0; 10];
         for i in 1..=n {
             let s = Shard { index: i, count: n };
             for (u, o) in owners.iter_mut().enumerate() {
