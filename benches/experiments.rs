@@ -44,5 +44,10 @@ fn replications(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, replications);
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotters backend needs system fonts.
+    config = Criterion::default().without_plots();
+    targets = replications
+}
 criterion_main!(benches);
