@@ -341,7 +341,7 @@ fn split_items(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// Most points one range may give, and one grid may have.
-pub const MAX_POINTS: usize = 100_000;
+pub const MAX_POINTS: usize = 10_000;
 
 /// Parses `V1,V2,…`: YAML scalars or flow values; `A..B` is the integers A to B
 /// inclusive; quoted items stay strings; an unquoted item that is not YAML
@@ -363,7 +363,9 @@ pub fn parse_values(text: &str) -> Result<Vec<Node>, String> {
             if b < a {
                 return Err(format!("the range {item} is empty (write low..high)"));
             }
-            if (b - a) as u64 >= MAX_POINTS as u64 {
+            if b.checked_sub(a)
+                .is_none_or(|d| d as u64 >= MAX_POINTS as u64)
+            {
                 return Err(format!(
                     "the range {item} has more than {MAX_POINTS} values"
                 ));
@@ -601,6 +603,7 @@ mod tests {
         assert!(parse_values("").is_err());
         assert!(parse_values("3..1").is_err());
         assert!(parse_values("1,,2").is_err());
+        assert!(parse_values("-9223372036854775808..9223372036854775807").is_err());
     }
 
     #[test]
