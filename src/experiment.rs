@@ -1,5 +1,22 @@
-//! Many replications of a model, in parallel, reduced in replication order so
-//! the numbers do not depend on the thread count or the order runs finish in.
+//! Many replications of one or more models, in parallel, reduced in unit order
+//! so the numbers do not depend on the thread count or the order runs finish in.
+//!
+//! The unit of work is one (point × replication): point `p` (a scenario of a
+//! comparison, a grid point of a sweep, or the one scenario of a run) and
+//! replication `r` make unit `p × R + r`. One rayon `par_iter` runs every unit of
+//! an experiment; results are collected indexed by unit and reduced sequentially.
+//!
+//! Submodules: [`overrides`] (paths into a scenario, sweep grids), [`job`] (the
+//! experiment as data, shards, partial results, merge), [`compare`] (paired
+//! differences under common random numbers), [`output`] (the files and tables
+//! each command writes), [`precision`] (adding replications until the intervals
+//! are narrow enough).
+
+pub mod compare;
+pub mod job;
+pub mod output;
+pub mod overrides;
+pub mod precision;
 
 use rayon::prelude::*;
 
@@ -26,21 +43,47 @@ pub struct Outcome {
 
 /// Runs replications `0..plan.replications` of `model`.
 pub fn run(model: &Model, plan: Plan) -> Result<Outcome, String> {
-    let results = in_pool(plan.threads, || {
-        let bar = progress_bar(plan.progress, plan.replications as u64);
-        (0..plan.replications as u64)
-            .into_par_iter()
-            .map(|r| {
-                let out = engine::run(model, r, Options::default()).result;
-                bar.inc(1);
-                out
-            })
-            .collect::<Vec<_>>()
-    })?;
+    let units: Vec<u64> = (0..plan.replications as u64).collect();
+    let results = run_units(
+        std::slice::from_ref(model),
+        plan.replications,
+        &units,
+        plan.threads,
+        plan.progress,
+    )?;
     let summary = metrics::summarise(&results);
     Ok(Outcome {
         replications: results,
         summary,
+    })
+}
+
+/// Runs the given units of an experiment over `models` (the points) with
+/// `replications` replications each: unit `u` is replication `u % replications`
+/// of point `u / replications`. Results come back in the order of `units`,
+/// whatever the thread count.
+pub fn run_units(
+    models: &[Model],
+    replications: u32,
+    units: &[u64],
+    threads: Option<usize>,
+    progress: bool,
+) -> Result<Vec<ReplicationResult>, String> {
+    let reps = u64::from(replications.max(1));
+    in_pool(threads, || {
+        let bar = progress_bar(progress, units.len() as u64);
+        let out = units
+            .par_iter()
+            .with_max_len(1)
+            .map(|&u| {
+                let point = (u / reps) as usize;
+                let out = engine::run(&models[point], u % reps, Options::default()).result;
+                bar.inc(1);
+                out
+            })
+            .collect::<Vec<_>>();
+        bar.finish_and_clear();
+        out
     })
 }
 
@@ -74,10 +117,15 @@ fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} replications  {per_sec}  eta {eta}",
-    ) {
-        bar.set_style(style);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs  {rate}  {eta} left")
+    {
+        bar.set_style(style.with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", s.per_sec());
+            },
+        ));
     }
     bar
 }

@@ -241,6 +241,24 @@ pub struct ReplicationResult {
     pub events: u64,
 }
 
+/// Every unit a metric is reported in.
+pub const UNITS: &[&str] = &[
+    "h",
+    "commits",
+    "1/week",
+    "builds",
+    "share",
+    "releases",
+    "defects",
+    "events",
+    "incidents",
+    "rollouts",
+    "rollbacks",
+    "share·h",
+    "user·h",
+    "",
+];
+
 /// One named scalar of a replication.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
@@ -546,6 +564,26 @@ pub fn summarise(results: &[ReplicationResult]) -> Vec<MetricSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_unit_is_listed() {
+        let r = ReplicationResult {
+            stages: vec![StageResult::default()],
+            breakdown: Breakdown {
+                stages: vec![StageBreakdown::default()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        for m in r.metrics() {
+            assert!(
+                UNITS.contains(&m.unit),
+                "{} has unit {:?}, missing from UNITS",
+                m.key,
+                m.unit
+            );
+        }
+    }
 
     #[test]
     fn quantiles_are_nearest_rank() {

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod compare;
+mod job;
+mod merge;
 mod run;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -38,7 +42,7 @@ impl CliError {
     name = "promosim",
     version,
     about = "What does our promotion policy cost? A discrete-event simulator of release pipelines.",
-    after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim validate scenarios/tailspin.yaml\n  promosim trace scenarios/tailspin.yaml --replication 0"
+    after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim compare scenarios/tailspin.yaml scenarios/tailspin-continuous.yaml\n  promosim sweep scenarios/tailspin.yaml --set build.agents=1..4\n  promosim validate scenarios/tailspin.yaml\n  promosim trace scenarios/tailspin.yaml --replication 0"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -75,6 +79,15 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run several scenarios on the same seeds and compare them (paired differences).
+    #[command(after_help = compare::HELP)]
+    Compare(compare::CompareArgs),
+    /// Run a scenario over a grid of overrides (--set PATH=V1,V2,… or a sweep section).
+    #[command(after_help = sweep::HELP)]
+    Sweep(sweep::SweepArgs),
+    /// Join the partial results of a sharded run, compare or sweep into the whole result.
+    #[command(after_help = merge::HELP)]
+    Merge(merge::MergeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +115,16 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Run only shard I of N of the replications and write a partial result
+    /// (`auto` or `auto/N`: from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID); join with `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Add replications until the key metrics' 95 % intervals are within this relative half-width (e.g. 5%).
+    #[arg(long, value_name = "PERCENT")]
+    pub precision: Option<String>,
+    /// With --precision: stop at this many replications at most.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_replications: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -142,5 +165,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             seed,
             out,
         } => trace::trace(&file, replication, seed, out),
+        Command::Compare(args) => compare::compare(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => merge::merge(args),
     }
 }

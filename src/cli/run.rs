@@ -1,49 +1,55 @@
 //! `promosim run`: replications → summary table, summary.json, CSV.
 
-use super::{CliError, Format, RunArgs, io, load_model, out_dir};
+use super::job::{self as common, ExperimentOpts};
+use super::{CliError, RunArgs, io, load_model, out_dir};
 use crate::error::InputError;
-use crate::experiment::{self, Plan};
+use crate::experiment;
+use crate::experiment::job::{Job, Kind, PointHeader, PointSpec};
 use crate::model::Model;
-use crate::report::files::{write_atomic, write_csv};
-use crate::report::summary::{self, Summary};
-use crate::report::table;
+use crate::report::files::write_csv;
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
-    let (_s, m) = load_model(&a.file, a.seed)?;
-    let replications = a.replications.unwrap_or(m.replications);
-    if replications == 0 {
-        return Err(InputError::new("--replications", "must be at least 1").into());
-    }
-    if a.threads == Some(0) {
-        return Err(InputError::new("--threads", "must be at least 1").into());
-    }
-    let plan = Plan {
-        replications,
+    let (s, m) = load_model(&a.file, a.seed)?;
+    let opts = ExperimentOpts {
+        replications: a.replications,
+        seed: a.seed,
         threads: a.threads,
-        progress: !a.quiet,
+        out: a.out.clone(),
+        format: a.format,
+        quiet: a.quiet,
+        shard: a.shard.clone(),
+        precision: a.precision.clone(),
+        max_replications: a.max_replications,
     };
-    let outcome = experiment::run(&m, plan).map_err(CliError::Failed)?;
-    let summary = Summary::new(&m, replications, outcome.summary);
+    let replications = opts.check(m.replications)?;
+    if a.commits && a.shard.is_some() {
+        return Err(InputError::new(
+            "--commits",
+            "cannot be combined with --shard: run `promosim run --commits -r 1` for the commit records",
+        )
+        .into());
+    }
     let dir = out_dir(&a.out, &m);
-    let json = summary.to_json();
-    let p = dir.join("replications.csv");
-    write_atomic(&p, &summary::replications_csv(&outcome.replications)).map_err(io(&p))?;
     if a.commits {
         let rep = experiment::trace(&m, 0);
         let p = dir.join("commits.csv");
         write_csv(&p, rep.commits.iter().map(|c| CommitRow::new(&m, c))).map_err(io(&p))?;
     }
-    // summary.json last: its presence means the report is complete.
-    let p = dir.join("summary.json");
-    write_atomic(&p, json.as_bytes()).map_err(io(&p))?;
-    match a.format {
-        Format::Table => {
-            print!("{}", table::render(&summary));
-            println!("\nReport: {}", dir.display());
-        }
-        Format::Json => print!("{json}"),
-    }
-    Ok(())
+    let header = PointHeader::new(m.name.clone(), a.file.display().to_string(), Vec::new(), &m);
+    let build = |r: u32| {
+        Job::new(
+            Kind::Run,
+            m.seed,
+            r,
+            Vec::new(),
+            vec![PointSpec {
+                header: header.clone(),
+                model: m.clone(),
+                text: s.source.clone(),
+            }],
+        )
+    };
+    common::execute(&opts, replications, &dir, build)
 }
 
 #[derive(serde::Serialize)]

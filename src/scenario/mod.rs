@@ -41,6 +41,10 @@ pub struct ScenarioFile {
     pub stages: Vec<StageSpec>,
     #[serde(default)]
     pub incidents: IncidentSpec,
+    /// A grid for `promosim sweep`: `{PATH: [values…]}`; read by
+    /// `experiment::overrides`, ignored (and stripped from each point) here.
+    #[serde(default)]
+    pub sweep: Option<serde::de::IgnoredAny>,
 }
 
 /// How escaped defects are noticed and undone in production (see `docs/model.md`).

@@ -1,0 +1,118 @@
+//! `promosim sweep`: one scenario over a grid of overrides, every point on the same seeds.
+
+use std::path::{Path, PathBuf};
+
+use super::CliError;
+use super::job::{self as common, ExperimentOpts};
+use crate::error::InputError;
+use crate::experiment::job::{Job, Kind, PointHeader, PointSpec, Setting};
+use crate::experiment::overrides::{self, Dimension};
+
+pub const HELP: &str = "Examples:
+  promosim sweep scenarios/tailspin.yaml --set build.agents=1..4
+  promosim sweep scenarios/tailspin.yaml --set 'stages.test.trigger.schedule=\"0 3 * * *\",\"0 3,15 * * *\"'
+  promosim sweep scenarios/tailspin.yaml --set stages.test.trigger=auto,'{schedule: \"0 3 * * *\"}' --set build.agents=1,2
+
+A path names keys with dots; a list element by its name (stages.test.deploy.duration) or
+its index (stages.0). Values are YAML: 1..4 is the integers 1 to 4; quote strings that hold
+commas. Several --set make the cartesian grid (the first varies slowest). A scenario may
+carry its own grid as `sweep: {build.agents: [1, 2, 3]}`; --set adds to it (or replaces
+the same path). Every point runs replications 0..R on the scenario's seed (or --seed).
+Writes sweep.csv (one row per point) and sweep.json to reports/sweep-<name>/.";
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file (YAML).
+    pub file: PathBuf,
+    /// PATH=V1,V2,… : a dimension of the grid (repeatable).
+    #[arg(long = "set", value_name = "PATH=V1,V2,…")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub opts: ExperimentOpts,
+}
+
+/// The grid points of a sweep, checked and compiled.
+pub fn points(file: &Path, set: &[String]) -> Result<(Vec<String>, Vec<PointSpec>), InputError> {
+    let shown = file.display().to_string();
+    let source = std::fs::read_to_string(file)
+        .map_err(|e| InputError::new(&shown, format!("cannot read the scenario: {e}")))?;
+    // The file itself must be a valid scenario.
+    crate::scenario::parse(&source, file)?;
+    let tree = overrides::read_tree(&source, &shown)?;
+    let mut dims = overrides::sweep_section(&tree, &shown)?;
+    for arg in set {
+        let d = Dimension::parse(arg)?;
+        match dims.iter_mut().find(|x| x.path == d.path) {
+            Some(x) => *x = d,
+            None => dims.push(d),
+        }
+    }
+    let grid = overrides::grid(&dims).map_err(|m| {
+        InputError::new(
+            if set.is_empty() {
+                shown.clone()
+            } else {
+                "--set".into()
+            },
+            m,
+        )
+    })?;
+    let paths: Vec<String> = dims.iter().map(|d| d.path.clone()).collect();
+    let mut out = Vec::with_capacity(grid.len());
+    for (k, point) in grid.iter().enumerate() {
+        let with_args: Vec<(&str, &overrides::Override)> = dims
+            .iter()
+            .zip(point)
+            .map(|(d, o)| (d.arg.as_str(), o))
+            .collect();
+        let v = match overrides::variant(&tree, file, &with_args) {
+            Ok(v) => v,
+            Err(e) => {
+                // Name the one override that is wrong on its own, when there is one.
+                for one in &with_args {
+                    overrides::variant(&tree, file, std::slice::from_ref(one))?;
+                }
+                return Err(e);
+            }
+        };
+        let settings = point
+            .iter()
+            .map(|o| Setting {
+                path: o.path.clone(),
+                value: o.value.text(),
+            })
+            .collect();
+        let label = format!("point-{k}");
+        out.push(PointSpec {
+            header: PointHeader::new(label, shown.clone(), settings, &v.model),
+            model: v.model,
+            text: v.text,
+        });
+    }
+    Ok((paths, out))
+}
+
+pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
+    let (paths, points) = points(&a.file, &a.set)?;
+    let first = &points[0].model;
+    let seed = a.opts.seed.unwrap_or(first.seed);
+    let replications = a.opts.check(first.replications)?;
+    let name = first.name.clone();
+    let dir = a
+        .opts
+        .out
+        .clone()
+        .unwrap_or_else(|| common::default_dir(Kind::Sweep, &[name.as_str()]));
+    let build = |r: u32| {
+        let pts = points
+            .iter()
+            .map(|p| PointSpec {
+                header: p.header.clone(),
+                model: p.model.clone(),
+                text: p.text.clone(),
+            })
+            .collect();
+        Job::new(Kind::Sweep, seed, r, paths.clone(), pts)
+    };
+    common::execute(&a.opts, replications, &dir, build)
+}

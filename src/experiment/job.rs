@@ -1,0 +1,755 @@
+//! An experiment as data: its points (scenarios or grid points), the common
+//! seed and replication count, and its units of work; shards of the units;
+//! partial results and how they are merged back into the whole.
+//!
+//! The unsharded commands go through exactly the same path as `merge`: they
+//! build the one partial result holding every unit (shard 1/1) in memory and
+//! [`assemble`] it, so a merge of shards writes byte for byte the same files.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::InputError;
+use crate::metrics::{self, MetricSummary};
+use crate::model::Model;
+use crate::report::summary::Summary;
+
+/// The tag of a partial result file, and its format version.
+pub const PARTIAL_FORMAT: &str = "promosim-partial/1";
+
+/// Which command the experiment belongs to (and so which files it writes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Run,
+    Compare,
+    Sweep,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Run => "run",
+            Kind::Compare => "compare",
+            Kind::Sweep => "sweep",
+        })
+    }
+}
+
+/// An override as text, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Setting {
+    pub path: String,
+    pub value: String,
+}
+
+/// What the reports say about a point, without its model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointHeader {
+    /// Unique within the experiment: the scenario name, or `point-K` in a sweep.
+    pub label: String,
+    /// The scenario file it came from.
+    pub file: String,
+    pub settings: Vec<Setting>,
+    pub scenario: String,
+    pub description: String,
+    pub start: String,
+    pub time_zone: String,
+    pub horizon_h: f64,
+    pub warm_up_h: f64,
+    pub stages: Vec<String>,
+}
+
+impl PointHeader {
+    pub fn new(label: String, file: String, settings: Vec<Setting>, m: &Model) -> PointHeader {
+        // Summary::new knows how a model is described; reuse it.
+        let s = Summary::new(m, 0, Vec::new());
+        PointHeader {
+            label,
+            file,
+            settings,
+            scenario: s.scenario,
+            description: s.description,
+            start: s.start,
+            time_zone: s.time_zone,
+            horizon_h: s.horizon_h,
+            warm_up_h: s.warm_up_h,
+            stages: s.stages,
+        }
+    }
+}
+
+/// Everything that identifies an experiment's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobHeader {
+    pub promosim: String,
+    /// FNV-1a 64 of the version, kind, seed, replications and every point's
+    /// scenario text (after overrides), in hex.
+    pub fingerprint: String,
+    pub kind: Kind,
+    pub seed: u64,
+    pub replications: u32,
+    /// Sweep: the overridden paths (one column each).
+    pub dimensions: Vec<String>,
+    pub points: Vec<PointHeader>,
+}
+
+impl JobHeader {
+    pub fn units(&self) -> u64 {
+        self.points.len() as u64 * u64::from(self.replications)
+    }
+}
+
+/// An experiment ready to run.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub header: JobHeader,
+    pub models: Vec<Model>,
+}
+
+/// A point to put into a job: its header, model (seed already common) and the text it was read from.
+pub struct PointSpec {
+    pub header: PointHeader,
+    pub model: Model,
+    pub text: String,
+}
+
+/// FNV-1a, 64 bits: small, stable across versions and machines (unlike `DefaultHasher`).
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    /// A field: its length first, so ("ab", "c") and ("a", "bc") differ.
+    pub fn field(&mut self, b: &[u8]) {
+        self.bytes(&(b.len() as u64).to_le_bytes());
+        self.bytes(b);
+    }
+    pub fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+impl Job {
+    /// Builds a job; every model runs on `seed`.
+    pub fn new(
+        kind: Kind,
+        seed: u64,
+        replications: u32,
+        dimensions: Vec<String>,
+        points: Vec<PointSpec>,
+    ) -> Job {
+        let mut h = Fnv::default();
+        h.field(env!("CARGO_PKG_VERSION").as_bytes());
+        h.field(kind.to_string().as_bytes());
+        h.field(&seed.to_le_bytes());
+        h.field(&replications.to_le_bytes());
+        for d in &dimensions {
+            h.field(d.as_bytes());
+        }
+        let mut headers = Vec::new();
+        let mut models = Vec::new();
+        for mut p in points {
+            h.field(p.header.label.as_bytes());
+            h.field(p.text.as_bytes());
+            for s in &p.header.settings {
+                h.field(s.path.as_bytes());
+                h.field(s.value.as_bytes());
+            }
+            p.model.seed = seed;
+            headers.push(p.header);
+            models.push(p.model);
+        }
+        Job {
+            header: JobHeader {
+                promosim: env!("CARGO_PKG_VERSION").to_string(),
+                fingerprint: format!("{:016x}", h.finish()),
+                kind,
+                seed,
+                replications,
+                dimensions,
+                points: headers,
+            },
+            models,
+        }
+    }
+
+    /// Runs the units of `shard` (all of them for 1/1) and returns the partial result.
+    pub fn run(
+        &self,
+        shard: Shard,
+        threads: Option<usize>,
+        progress: bool,
+    ) -> Result<Partial, String> {
+        let units: Vec<u64> = (0..self.header.units())
+            .filter(|u| shard.owns(*u))
+            .collect();
+        let results = super::run_units(
+            &self.models,
+            self.header.replications,
+            &units,
+            threads,
+            progress,
+        )?;
+        let reps = u64::from(self.header.replications);
+        let mut keys: Vec<Option<Vec<KeyUnit>>> = vec![None; self.models.len()];
+        let mut out = Vec::with_capacity(units.len());
+        for (&u, r) in units.iter().zip(&results) {
+            let m = r.metrics();
+            let p = (u / reps) as usize;
+            if keys[p].is_none() {
+                keys[p] = Some(
+                    m.iter()
+                        .map(|x| KeyUnit {
+                            key: x.key.clone(),
+                            unit: x.unit.to_string(),
+                        })
+                        .collect(),
+                );
+            }
+            out.push(UnitValues {
+                unit: u,
+                values: m.into_iter().map(|x| Num(x.value)).collect(),
+            });
+        }
+        Ok(Partial {
+            format: PARTIAL_FORMAT.to_string(),
+            header: self.header.clone(),
+            shard,
+            keys,
+            units: out,
+        })
+    }
+
+    /// Runs every unit and assembles the result (what an unsharded command reports).
+    pub fn run_all(&self, threads: Option<usize>, progress: bool) -> Result<Assembled, String> {
+        let part = self.run(Shard::WHOLE, threads, progress)?;
+        assemble(vec![("this run".to_string(), part)]).map_err(|e| e.to_string())
+    }
+}
+
+/// Shard `index` (1-based) of `count`: the units `u` with `u % count == index - 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    pub fn owns(&self, unit: u64) -> bool {
+        unit % u64::from(self.count) == u64::from(self.index - 1)
+    }
+
+    /// Parses `I/N` (1 ≤ I ≤ N), `auto/N` or `auto`, reading the process environment for `auto`.
+    pub fn parse(text: &str) -> Result<Shard, InputError> {
+        Self::parse_with(text, |k| std::env::var(k).ok())
+    }
+
+    /// As [`Shard::parse`], with the environment given (for tests).
+    ///
+    /// `auto` takes the index from `JOB_COMPLETION_INDEX` (Kubernetes indexed
+    /// Job, 0-based: shard = index + 1) or else `SLURM_ARRAY_TASK_ID` (shard =
+    /// id − `SLURM_ARRAY_TASK_MIN` + 1, so `--array=0-2` and `--array=1-3` both
+    /// work; without `SLURM_ARRAY_TASK_MIN` the id is taken as 0-based). The
+    /// count comes from `auto/N`, or else `SLURM_ARRAY_TASK_COUNT`.
+    pub fn parse_with(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Shard, InputError> {
+        let arg = format!("--shard {text}");
+        let bad = |m: String| InputError::new(&arg, m);
+        let (i, n) = match text.split_once('/') {
+            Some((i, n)) => (i.trim(), Some(n.trim())),
+            None => (text.trim(), None),
+        };
+        let count = match n {
+            Some(n) => Some(n.parse::<u32>().map_err(|_| {
+                bad(format!(
+                    "expected I/N with whole numbers, e.g. 2/3; {n:?} is not a count"
+                ))
+            })?),
+            None => None,
+        };
+        let (index, count) = if i == "auto" {
+            let num = |k: &str| -> Result<Option<u64>, InputError> {
+                match env(k) {
+                    None => Ok(None),
+                    Some(v) => v
+                        .trim()
+                        .parse::<u64>()
+                        .map(Some)
+                        .map_err(|_| bad(format!("{k}={v:?} is not a whole number"))),
+                }
+            };
+            let index = if let Some(k) = num("JOB_COMPLETION_INDEX")? {
+                k + 1
+            } else if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+                let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+                if id < min {
+                    return Err(bad(format!(
+                        "SLURM_ARRAY_TASK_ID={id} is below SLURM_ARRAY_TASK_MIN={min}"
+                    )));
+                }
+                id - min + 1
+            } else {
+                return Err(bad(
+                    "auto needs JOB_COMPLETION_INDEX (Kubernetes indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array) in the environment".into(),
+                ));
+            };
+            let count = match count {
+                Some(c) => c,
+                None => match num("SLURM_ARRAY_TASK_COUNT")? {
+                    Some(c) => {
+                        u32::try_from(c).map_err(|_| bad(format!("{c} shards are too many")))?
+                    }
+                    None => {
+                        return Err(bad(
+                            "give the shard count as auto/N (no SLURM_ARRAY_TASK_COUNT in the environment)".into(),
+                        ));
+                    }
+                },
+            };
+            (index, count)
+        } else {
+            let index = i.parse::<u64>().map_err(|_| {
+                bad(format!(
+                    "expected I/N (e.g. 2/3), auto/N or auto; {i:?} is not a shard number"
+                ))
+            })?;
+            let count = count.ok_or_else(|| bad("expected I/N, e.g. 2/3".into()))?;
+            (index, count)
+        };
+        if count == 0 {
+            return Err(bad("the shard count must be at least 1".into()));
+        }
+        if index == 0 || index > u64::from(count) {
+            return Err(bad(format!(
+                "shard {index} of {count} does not exist: shards are numbered 1 to {count}"
+            )));
+        }
+        Ok(Shard {
+            index: index as u32,
+            count,
+        })
+    }
+}
+
+/// A metric's key and unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyUnit {
+    pub key: String,
+    pub unit: String,
+}
+
+/// A metric value in a partial file: a number; `null` for NaN (undefined in
+/// that replication); `"inf"`/`"-inf"` for infinities. Round-trips exactly.
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.is_nan() {
+            s.serialize_none()
+        } else if v == f64::INFINITY {
+            s.serialize_str("inf")
+        } else if v == f64::NEG_INFINITY {
+            s.serialize_str("-inf")
+        } else {
+            s.serialize_f64(v)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Number(f64),
+            Text(String),
+        }
+        match Option::<Form>::deserialize(d)? {
+            None => Ok(Num(f64::NAN)),
+            Some(Form::Number(v)) => Ok(Num(v)),
+            Some(Form::Text(t)) => match t.as_str() {
+                "inf" => Ok(Num(f64::INFINITY)),
+                "-inf" => Ok(Num(f64::NEG_INFINITY)),
+                _ => Err(serde::de::Error::custom(format!(
+                    "expected a number, null, \"inf\" or \"-inf\", found {t:?}"
+                ))),
+            },
+        }
+    }
+}
+
+/// One unit's metric values, in the order of its point's keys.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnitValues {
+    pub unit: u64,
+    pub values: Vec<Num>,
+}
+
+/// What `--shard I/N` writes: the experiment's identity and the units of one shard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Partial {
+    pub format: String,
+    pub header: JobHeader,
+    pub shard: Shard,
+    /// Per point: its metric keys, when this shard ran a unit of it.
+    pub keys: Vec<Option<Vec<KeyUnit>>>,
+    pub units: Vec<UnitValues>,
+}
+
+impl Partial {
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    pub fn from_json(text: &str, file: &str) -> Result<Partial, InputError> {
+        let p: Partial = serde_json::from_str(text).map_err(|e| {
+            InputError::at(
+                file,
+                e.line() as u64,
+                e.column() as u64,
+                format!("not a promosim partial result: {e}"),
+            )
+        })?;
+        if p.format != PARTIAL_FORMAT {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "partial result format {:?}, this promosim reads {PARTIAL_FORMAT:?}",
+                    p.format
+                ),
+            ));
+        }
+        Ok(p)
+    }
+
+    /// The file name a shard writes: `part-I-of-N.json`.
+    pub fn file_name(&self) -> String {
+        format!("part-{}-of-{}.json", self.shard.index, self.shard.count)
+    }
+}
+
+/// The metric values of one point, every replication, in replication order.
+#[derive(Debug, Clone)]
+pub struct PointResults {
+    pub keys: Vec<(String, &'static str)>,
+    /// `rows[r][i]`: metric `i` of replication `r`.
+    pub rows: Vec<Vec<f64>>,
+}
+
+impl PointResults {
+    /// Summaries of every metric, reduced in replication order.
+    pub fn summarise(&self) -> Vec<MetricSummary> {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(i, (k, u))| metrics::describe(k.clone(), u, self.rows.iter().map(|r| r[i])))
+            .collect()
+    }
+
+    pub fn index(&self, key: &str) -> Option<usize> {
+        self.keys.iter().position(|(k, _)| k == key)
+    }
+
+    /// The values of metric `key`, one per replication.
+    pub fn column(&self, key: &str) -> Option<Vec<f64>> {
+        let i = self.index(key)?;
+        Some(self.rows.iter().map(|r| r[i]).collect())
+    }
+}
+
+/// Every unit of an experiment, from one run or merged from shards.
+#[derive(Debug, Clone)]
+pub struct Assembled {
+    pub header: JobHeader,
+    pub points: Vec<PointResults>,
+}
+
+impl Assembled {
+    /// The `summary.json` of point `p`.
+    pub fn summary(&self, p: usize) -> Summary {
+        let h = &self.header.points[p];
+        let metrics = self.points[p].summarise();
+        Summary {
+            promosim: env!("CARGO_PKG_VERSION"),
+            scenario: h.scenario.clone(),
+            description: h.description.clone(),
+            seed: self.header.seed,
+            replications: self.header.replications,
+            start: h.start.clone(),
+            time_zone: h.time_zone.clone(),
+            horizon_h: h.horizon_h,
+            warm_up_h: h.warm_up_h,
+            stages: h.stages.clone(),
+            dora: crate::report::summary::dora_of(&metrics),
+            metrics,
+        }
+    }
+}
+
+/// Units are stored as `&'static str` in summaries; the known ones need no allocation.
+fn intern(unit: &str) -> &'static str {
+    match crate::metrics::UNITS.iter().find(|k| **k == unit) {
+        Some(k) => k,
+        // A unit this version does not know (a part from a newer build is refused by
+        // its fingerprint anyway): a few bytes, once per metric.
+        None => Box::leak(unit.to_string().into_boxed_str()),
+    }
+}
+
+/// Checks that `parts` are the shards of one experiment, all of them, each
+/// once, and puts their units back in order.
+pub fn assemble(parts: Vec<(String, Partial)>) -> Result<Assembled, InputError> {
+    let Some((first_file, first)) = parts.first() else {
+        return Err(InputError::new("merge", "no partial results given"));
+    };
+    let header = first.header.clone();
+    let count = first.shard.count;
+    let mut seen: Vec<Option<&str>> = vec![None; count as usize];
+    for (file, p) in &parts {
+        // The fingerprint covers what the result depends on; where the scenario
+        // file lay on each machine (`file`) may differ.
+        if p.header.fingerprint != header.fingerprint
+            || p.header.replications != header.replications
+            || p.header.points.len() != header.points.len()
+        {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "is a part of a different run than {first_file} ({} {} with fingerprint {}, not {} {} with fingerprint {}): merge parts of one command only",
+                    p.header.kind,
+                    p.header
+                        .points
+                        .iter()
+                        .map(|x| x.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    p.header.fingerprint,
+                    header.kind,
+                    header
+                        .points
+                        .iter()
+                        .map(|x| x.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    header.fingerprint
+                ),
+            ));
+        }
+        if p.shard.count != count {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "is shard {} but {first_file} is shard {}: all parts must split the run into the same number of shards",
+                    p.shard, first.shard
+                ),
+            ));
+        }
+        if p.shard.index == 0 || p.shard.index > count {
+            return Err(InputError::new(
+                file,
+                format!("shard {} does not exist", p.shard),
+            ));
+        }
+        let slot = &mut seen[(p.shard.index - 1) as usize];
+        if let Some(other) = slot {
+            return Err(InputError::new(
+                file,
+                format!("shard {} is given twice (also {other})", p.shard),
+            ));
+        }
+        *slot = Some(file.as_str());
+        if p.keys.len() != header.points.len() {
+            return Err(InputError::new(file, "metric keys do not match its points"));
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{}/{count}", i + 1))
+        .collect();
+    if !missing.is_empty() {
+        return Err(InputError::new(
+            "merge",
+            format!(
+                "shard(s) {} missing: give every part-I-of-{count}.json of the run",
+                missing.join(", ")
+            ),
+        ));
+    }
+    // Keys per point: from any part that ran a unit of it; all must agree.
+    let npoints = header.points.len();
+    let mut keys: Vec<Option<&Vec<KeyUnit>>> = vec![None; npoints];
+    for (file, p) in &parts {
+        for (i, k) in p.keys.iter().enumerate() {
+            if let Some(k) = k {
+                match keys[i] {
+                    Some(prev) if prev != k => {
+                        return Err(InputError::new(
+                            file,
+                            format!(
+                                "metric names of {} differ from another part's",
+                                header.points[i].label
+                            ),
+                        ));
+                    }
+                    _ => keys[i] = Some(k),
+                }
+            }
+        }
+    }
+    let reps = u64::from(header.replications);
+    let total = header.units();
+    let mut rows: Vec<Option<Vec<f64>>> = vec![None; total as usize];
+    for (file, p) in parts.iter() {
+        for u in &p.units {
+            if u.unit >= total || !p.shard.owns(u.unit) {
+                return Err(InputError::new(
+                    file,
+                    format!("unit {} does not belong to shard {}", u.unit, p.shard),
+                ));
+            }
+            let point = (u.unit / reps) as usize;
+            let width = keys[point].map_or(0, |k| k.len());
+            if u.values.len() != width {
+                return Err(InputError::new(
+                    file,
+                    format!(
+                        "unit {} has {} values, expected {width}",
+                        u.unit,
+                        u.values.len()
+                    ),
+                ));
+            }
+            let slot = &mut rows[u.unit as usize];
+            if slot.is_some() {
+                return Err(InputError::new(
+                    file,
+                    format!("unit {} is given twice", u.unit),
+                ));
+            }
+            *slot = Some(u.values.iter().map(|n| n.0).collect());
+        }
+    }
+    if let Some(u) = rows.iter().position(Option::is_none) {
+        let shard = u as u64 % u64::from(count) + 1;
+        return Err(InputError::new(
+            seen[(shard - 1) as usize].unwrap_or("merge"),
+            format!("unit {u} of shard {shard}/{count} is missing: the part is incomplete"),
+        ));
+    }
+    let mut rows = rows.into_iter().flatten();
+    let points = (0..npoints)
+        .map(|p| PointResults {
+            keys: keys[p]
+                .map(|k| k.iter().map(|x| (x.key.clone(), intern(&x.unit))).collect())
+                .unwrap_or_default(),
+            rows: rows.by_ref().take(reps as usize).collect(),
+        })
+        .collect();
+    Ok(Assembled { header, points })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_specs() {
+        let none = |_: &str| None;
+        assert_eq!(
+            Shard::parse_with("2/3", none).unwrap(),
+            Shard { index: 2, count: 3 }
+        );
+        assert!(Shard::parse_with("0/3", none).is_err());
+        assert!(Shard::parse_with("4/3", none).is_err());
+        assert!(Shard::parse_with("1/0", none).is_err());
+        assert!(Shard::parse_with("x/3", none).is_err());
+        assert!(Shard::parse_with("2", none).is_err());
+        assert!(Shard::parse_with("auto/3", none).is_err());
+        let k8s = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "0".to_string());
+        assert_eq!(
+            Shard::parse_with("auto/3", k8s).unwrap(),
+            Shard { index: 1, count: 3 }
+        );
+        assert!(Shard::parse_with("auto", k8s).is_err());
+        let slurm = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some("3".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("1".to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("3".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            Shard::parse_with("auto", slurm).unwrap(),
+            Shard { index: 3, count: 3 }
+        );
+        let over = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "3".to_string());
+        assert!(Shard::parse_with("auto/3", over).is_err());
+    }
+
+    #[test]
+    fn units_split_evenly_and_completely() {
+        let n = 3;
+        let mut owners = [0; 10];
+        for i in 1..=n {
+            let s = Shard { index: i, count: n };
+            for (u, o) in owners.iter_mut().enumerate() {
+                if s.owns(u as u64) {
+                    *o += 1;
+                }
+            }
+        }
+        assert!(owners.iter().all(|&o| o == 1));
+    }
+
+    #[test]
+    fn numbers_round_trip() {
+        let v = vec![
+            Num(f64::NAN),
+            Num(0.1 + 0.2),
+            Num(f64::INFINITY),
+            Num(-1e-300),
+            Num(f64::NEG_INFINITY),
+        ];
+        let s = serde_json::to_string(&v).unwrap();
+        let back: Vec<Num> = serde_json::from_str(&s).unwrap();
+        assert!(back[0].0.is_nan());
+        for (a, b) in v.iter().zip(&back).skip(1) {
+            assert_eq!(a.0.to_bits(), b.0.to_bits(), "{s}");
+        }
+    }
+
+    #[test]
+    fn fnv_is_stable() {
+        let mut h = Fnv::default();
+        h.bytes(b"a");
+        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+    }
+}
