@@ -22,6 +22,10 @@ pub const KEY_METRICS: &[&str] = &[
     "production.commits_per_deploy",
     "build.utilisation",
     "defects.escaped",
+    "blast_radius.share_hours",
+    "blast_radius.user_hours_total",
+    "production.change_failure_rate",
+    "restore.from_detection",
     "commits.delivered",
 ];
 
