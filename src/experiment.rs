@@ -69,6 +69,20 @@ pub fn run_units(
     threads: Option<usize>,
     progress: bool,
 ) -> Result<Vec<ReplicationResult>, String> {
+    run_units_with(models, replications, units, threads, progress, |_, r| r)
+}
+
+/// As [`run_units`], but each result is turned into what the caller keeps
+/// (`keep(unit, result)`) as soon as it is made, so a long experiment holds only
+/// that — a row of numbers — rather than every full result.
+pub fn run_units_with<T: Send>(
+    models: &[Model],
+    replications: u32,
+    units: &[u64],
+    threads: Option<usize>,
+    progress: bool,
+    keep: impl Fn(u64, ReplicationResult) -> T + Sync,
+) -> Result<Vec<T>, String> {
     let reps = u64::from(replications.max(1));
     in_pool(threads, || {
         let bar = progress_bar(progress, units.len() as u64);
@@ -77,9 +91,9 @@ pub fn run_units(
             .with_max_len(1)
             .map(|&u| {
                 let point = (u / reps) as usize;
-                let out = engine::run(&models[point], u % reps, Options::default()).result;
+                let result = engine::run(&models[point], u % reps, Options::default()).result;
                 bar.inc(1);
-                out
+                keep(u, result)
             })
             .collect::<Vec<_>>();
         bar.finish_and_clear();

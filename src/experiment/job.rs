@@ -196,33 +196,44 @@ impl Job {
         let units: Vec<u64> = (0..self.header.units())
             .filter(|u| shard.owns(*u))
             .collect();
-        let results = super::run_units(
+        let reps = u64::from(self.header.replications);
+        // The metric names of a point come with the first of its units here.
+        let mut first_of_point: Vec<Option<u64>> = vec![None; self.models.len()];
+        for &u in &units {
+            first_of_point[(u / reps) as usize].get_or_insert(u);
+        }
+        let rows = super::run_units_with(
             &self.models,
             self.header.replications,
             &units,
             threads,
             progress,
-        )?;
-        let reps = u64::from(self.header.replications);
-        let mut keys: Vec<Option<Vec<KeyUnit>>> = vec![None; self.models.len()];
-        let mut out = Vec::with_capacity(units.len());
-        for (&u, r) in units.iter().zip(&results) {
-            let m = r.metrics();
-            let p = (u / reps) as usize;
-            if keys[p].is_none() {
-                keys[p] = Some(
+            |u, r| {
+                let m = r.metrics();
+                let names = (first_of_point[(u / reps) as usize] == Some(u)).then(|| {
                     m.iter()
                         .map(|x| KeyUnit {
                             key: x.key.clone(),
                             unit: x.unit.to_string(),
                         })
-                        .collect(),
-                );
+                        .collect::<Vec<_>>()
+                });
+                (
+                    UnitValues {
+                        unit: u,
+                        values: m.into_iter().map(|x| Num(x.value)).collect(),
+                    },
+                    names,
+                )
+            },
+        )?;
+        let mut keys: Vec<Option<Vec<KeyUnit>>> = vec![None; self.models.len()];
+        let mut out = Vec::with_capacity(units.len());
+        for (values, names) in rows {
+            if let Some(names) = names {
+                keys[(values.unit / reps) as usize] = Some(names);
             }
-            out.push(UnitValues {
-                unit: u,
-                values: m.into_iter().map(|x| Num(x.value)).collect(),
-            });
+            out.push(values);
         }
         Ok(Partial {
             format: PARTIAL_FORMAT.to_string(),
