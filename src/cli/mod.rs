@@ -49,7 +49,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario's replications and report lead time, queues and defects.
     #[command(
-        after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim run scenarios/tailspin.yaml --replications 1000 --seed 7 --threads 2\n  promosim run scenarios/tailspin.yaml --format json > summary.json\n\nWrites summary.json and replications.csv (and commits.csv with --commits) to reports/<scenario>/."
+        after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim run scenarios/tailspin.yaml --replications 1000 --seed 7 --threads 2\n  promosim run scenarios/tailspin.yaml --format json > summary.json\n\nWrites summary.json and replications.csv (and commits.csv with --commits) to reports/<scenario>/,\nand, unless --no-report, charts/*.png|svg, index.html (one self-contained page) and report.md."
     )]
     Run(RunArgs),
     /// Check a scenario file without running it.
@@ -102,6 +102,12 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Skip the charts, index.html and report.md.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Print how long the simulation and the report took (on stderr).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,6 +4,7 @@ use super::{CliError, Format, RunArgs, io, load_model, out_dir};
 use crate::error::InputError;
 use crate::experiment::{self, Plan};
 use crate::model::Model;
+use crate::report;
 use crate::report::files::{write_atomic, write_csv};
 use crate::report::summary::{self, Summary};
 use crate::report::table;
@@ -22,7 +23,9 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         threads: a.threads,
         progress: !a.quiet,
     };
+    let t0 = std::time::Instant::now();
     let outcome = experiment::run(&m, plan).map_err(CliError::Failed)?;
+    let sim_secs = t0.elapsed().as_secs_f64();
     let summary = Summary::new(&m, replications, outcome.summary);
     let dir = out_dir(&a.out, &m);
     let json = summary.to_json();
@@ -32,6 +35,28 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         let rep = experiment::trace(&m, 0);
         let p = dir.join("commits.csv");
         write_csv(&p, rep.commits.iter().map(|c| CommitRow::new(&m, c))).map_err(io(&p))?;
+    }
+    if !a.no_report {
+        let t1 = std::time::Instant::now();
+        let k = (replications as usize).min(report::figures::QUEUE_BAND_REPLICATIONS);
+        let written = experiment::in_pool(a.threads, || {
+            let traces = report::trace_replications(&m, k);
+            report::write_run(&dir, &m, &summary, &traces)
+        })
+        .map_err(CliError::Failed)?
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+        if a.verbose {
+            eprintln!(
+                "simulation: {sim_secs:.3} s for {replications} replications; report: {:.3} s \
+                 ({k} traced replications {:.3} s, {} files rendered and written {:.3} s)",
+                t1.elapsed().as_secs_f64(),
+                t1.elapsed().as_secs_f64() - written.render_secs,
+                written.files.len(),
+                written.render_secs
+            );
+        }
+    } else if a.verbose {
+        eprintln!("simulation: {sim_secs:.3} s for {replications} replications");
     }
     // summary.json last: its presence means the report is complete.
     let p = dir.join("summary.json");
