@@ -545,9 +545,17 @@ pub fn gantt_bars(trace: &[TraceRecord], a: f64, b: f64, n_lanes: usize) -> Vec<
                 }
             }
             ("build_failed" | "build_rejected", false)
-            | ("rejected" | "deploy_failed" | "approval_rejected" | "blocked_known_defect", true) => {
-                if let Some((s, _)) = open.remove(&(rel, lane)) {
-                    push(lane, s, t, BarKind::Rejected, label());
+            | ("rejected" | "deploy_failed" | "approval_rejected" | "blocked_known_defect", true) =>
+            {
+                match open.remove(&(rel, lane)) {
+                    // Rejected while waiting (an approver said no): the wait,
+                    // then the mark.
+                    Some((s, true)) => {
+                        push(lane, s, t, BarKind::Waiting, None);
+                        push(lane, t, t, BarKind::Rejected, None);
+                    }
+                    Some((s, false)) => push(lane, s, t, BarKind::Rejected, label()),
+                    None => {}
                 }
             }
             ("superseded" | "approval_timeout" | "gate_timeout", true) => {
@@ -648,7 +656,8 @@ pub fn integrated_exposure(points: &[(f64, f64)], end: f64) -> f64 {
 pub fn incidents(model: &Model, summary: &Summary, rep: &Replication) -> Chart {
     let end = model.horizon.hours();
     let warm = model.warm_up.hours();
-    let mut all: Vec<(u32, Vec<(f64, f64)>, f64)> = exposures(&rep.trace)
+    type Incident = (u32, Vec<(f64, f64)>, f64);
+    let mut all: Vec<Incident> = exposures(&rep.trace)
         .into_iter()
         .filter(|(_, p)| p.first().is_some_and(|f| f.0 >= warm))
         .map(|(d, p)| {
@@ -773,7 +782,7 @@ pub fn run_figures(scenario: &Scenario) -> Vec<Figure> {
         chart,
         caption: caption.into(),
     };
-    if scenario.traces.first().is_some() {
+    if !scenario.traces.is_empty() {
         out.push(fig(
             "lead-time",
             lead_time_cdf(std::slice::from_ref(scenario)),

@@ -601,7 +601,7 @@ fn dora_sentence(s: &Summary) -> String {
 fn incident_sentence(model: &Model, s: &Summary) -> String {
     let n = mean(s, "incidents.count");
     let days = fmt_num((model.horizon.hours() - model.warm_up.hours()) / 24.0);
-    if !(n > 0.0) {
+    if n.is_nan() || n <= 0.0 {
         return format!("No defect reached production users in {days} counted days.");
     }
     format!(
