@@ -57,6 +57,13 @@ for line in log.splitlines():
         ours and re.search(r"net::ERR_|Uncaught|Refused to", line)
     ):
         fail.append("chromium: " + line.strip()[:200])
+    # Every file Chromium opens is logged (at --v=1): only the page itself may be.
+    m = re.search(r"FileURLLoader::Start: (\S+)", line)
+    if m and m.group(1) != "file://" + page:
+        fail.append("the page loaded another file: " + m.group(1))
+loads = sum("FileURLLoader::Start: file://" + page in l for l in log.splitlines())
+if loads == 0:
+    fail.append("chromium did not log loading the page (is --v=1 logging working?)")
 
 # 2. Every chart of the page is in the rendered DOM.
 want = src.count("<figure")

@@ -20,8 +20,9 @@ pub fn pm(value: f64, ci95: f64) -> String {
     if !value.is_finite() {
         return "—".into();
     }
-    if ci95.is_finite() && ci95 > 0.0 {
-        format!("{} ± {}", fmt_num(value), fmt_num(ci95))
+    let half = fmt_num(ci95);
+    if ci95.is_finite() && ci95 > 0.0 && half != "0" {
+        format!("{} ± {half}", fmt_num(value))
     } else {
         fmt_num(value)
     }
@@ -502,9 +503,9 @@ pub fn findings(model: &Model, s: &Summary) -> Vec<String> {
         );
         if let Some(next) = rows.get(1) {
             sentence.push_str(&format!(
-                " Next comes {} ({}).",
-                next.what,
-                pct_round(next.share)
+                " Next comes {}: {}.",
+                pct_round(next.share),
+                next.what
             ));
         }
         out.push(sentence);
