@@ -73,5 +73,8 @@ pub fn compare(a: CompareArgs) -> Result<(), CliError> {
             .collect();
         Job::new(Kind::Compare, seed, r, Vec::new(), pts)
     };
-    common::execute(&a.opts, replications, &dir, build)
+    let title = format!("compare {}", labels.join(" vs "));
+    let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+    let report = common::points_report(&a.opts, &dir, &title, &points, &names);
+    common::execute(&a.opts, replications, &dir, build, &report)
 }

@@ -30,6 +30,9 @@ pub struct ExperimentOpts {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Skip the charts, index.html and report.md.
+    #[arg(long)]
+    pub no_report: bool,
     /// Run only shard I of N of the units (scenario or point × replication) and write a
     /// partial result (`auto` or `auto/N`: from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID); join with `merge`.
     #[arg(long, value_name = "I/N")]
@@ -88,6 +91,7 @@ pub fn execute(
     replications: u32,
     dir: &Path,
     build: impl Fn(u32) -> Job,
+    before_summary: &dyn Fn(&Assembled) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let progress = !opts.quiet;
     if let Some(spec) = &opts.shard {
@@ -151,14 +155,28 @@ pub fn execute(
             .run_all(opts.threads, progress)
             .map_err(CliError::Failed)?,
     };
-    report(&asm, dir, opts.format)
+    report(&asm, dir, opts.format, before_summary)
 }
 
 /// Writes the files of an assembled experiment (the last one marks the report
 /// complete) and prints its table or JSON.
-pub fn report(asm: &Assembled, dir: &Path, format: Format) -> Result<(), CliError> {
+pub fn report(
+    asm: &Assembled,
+    dir: &Path,
+    format: Format,
+    before_summary: &dyn Fn(&Assembled) -> Result<(), CliError>,
+) -> Result<(), CliError> {
     let out = output::render(asm);
-    for (name, bytes) in &out.files {
+    let (last, rest) = out
+        .files
+        .split_last()
+        .map_or((None, &out.files[..]), |(l, r)| (Some(l), r));
+    for (name, bytes) in rest {
+        let p = dir.join(name);
+        write_atomic(&p, bytes).map_err(io(&p))?;
+    }
+    before_summary(asm)?;
+    if let Some((name, bytes)) = last {
         let p = dir.join(name);
         write_atomic(&p, bytes).map_err(io(&p))?;
     }
@@ -197,5 +215,49 @@ pub fn default_dir(asm_kind: crate::experiment::job::Kind, names: &[&str]) -> Pa
             "sweep-{}",
             name(names.first().copied().unwrap_or("scenario"))
         )),
+    }
+}
+
+/// The hook that writes a comparison's charts, `index.html` and `report.md`
+/// (one column per scenario or grid point), before its last file.
+pub fn points_report<'a>(
+    opts: &'a ExperimentOpts,
+    dir: &'a Path,
+    title: &'a str,
+    points: &'a [crate::experiment::job::PointSpec],
+    labels: &'a [String],
+) -> impl Fn(&Assembled) -> Result<(), CliError> + 'a {
+    move |asm: &Assembled| {
+        if opts.no_report {
+            return Ok(());
+        }
+        let summaries: Vec<_> = (0..points.len()).map(|p| asm.summary(p)).collect();
+        let traces: Vec<_> = crate::experiment::in_pool(opts.threads, || {
+            points
+                .iter()
+                .map(|p| crate::report::trace_replications(&p.model, 1))
+                .collect()
+        })
+        .map_err(CliError::Failed)?;
+        let scenarios: Vec<crate::report::figures::Scenario> = points
+            .iter()
+            .zip(&summaries)
+            .zip(&traces)
+            .zip(labels)
+            .map(
+                |(((p, summary), traces), label): (
+                    ((&crate::experiment::job::PointSpec, _), &Vec<_>),
+                    &String,
+                )| crate::report::figures::Scenario {
+                    label: label.as_str(),
+                    model: &p.model,
+                    summary,
+                    traces,
+                },
+            )
+            .collect();
+        crate::report::write_compare(dir, title, &scenarios)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        Ok(())
     }
 }

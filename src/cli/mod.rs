@@ -53,7 +53,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario's replications and report lead time, queues and defects.
     #[command(
-        after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim run scenarios/tailspin.yaml --replications 1000 --seed 7 --threads 2\n  promosim run scenarios/tailspin.yaml --format json > summary.json\n\nWrites summary.json and replications.csv (and commits.csv with --commits) to reports/<scenario>/."
+        after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim run scenarios/tailspin.yaml --replications 1000 --seed 7 --threads 2\n  promosim run scenarios/tailspin.yaml --format json > summary.json\n\nWrites summary.json and replications.csv (and commits.csv with --commits) to reports/<scenario>/,\nand, unless --no-report, charts/*.png|svg, index.html (one self-contained page) and report.md."
     )]
     Run(RunArgs),
     /// Check a scenario file without running it.
@@ -125,6 +125,12 @@ pub struct RunArgs {
     /// With --precision: stop at this many replications at most.
     #[arg(long, default_value_t = 10_000)]
     pub max_replications: u32,
+    /// Skip the charts, index.html and report.md.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Print how long the simulation and the report took (on stderr).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ use crate::error::InputError;
 use crate::experiment;
 use crate::experiment::job::{Job, Kind, PointHeader, PointSpec};
 use crate::model::Model;
+use crate::report;
 use crate::report::files::write_csv;
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
@@ -17,6 +18,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         out: a.out.clone(),
         format: a.format,
         quiet: a.quiet,
+        no_report: a.no_report,
         shard: a.shard.clone(),
         precision: a.precision.clone(),
         max_replications: a.max_replications,
@@ -49,7 +51,40 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             }],
         )
     };
-    common::execute(&opts, replications, &dir, build)
+    let t0 = std::time::Instant::now();
+    // The charts, index.html and report.md are written before summary.json,
+    // whose presence marks the report complete.
+    let charts = |asm: &experiment::job::Assembled| -> Result<(), CliError> {
+        let sim_secs = t0.elapsed().as_secs_f64();
+        if a.no_report {
+            if a.verbose {
+                eprintln!("simulation: {sim_secs:.3} s for {replications} replications");
+            }
+            return Ok(());
+        }
+        let t1 = std::time::Instant::now();
+        let summary = asm.summary(0);
+        let k = (summary.replications as usize).min(report::figures::QUEUE_BAND_REPLICATIONS);
+        let written = experiment::in_pool(a.threads, || {
+            let traces = report::trace_replications(&m, k);
+            report::write_run(&dir, &m, &summary, &traces)
+        })
+        .map_err(CliError::Failed)?
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+        if a.verbose {
+            let report_secs = t1.elapsed().as_secs_f64();
+            eprintln!(
+                "simulation: {sim_secs:.3} s for {} replications; report: {report_secs:.3} s \
+                 ({k} traced replications {:.3} s, {} files rendered and written {:.3} s)",
+                summary.replications,
+                report_secs - written.render_secs,
+                written.files.len(),
+                written.render_secs
+            );
+        }
+        Ok(())
+    };
+    common::execute(&opts, replications, &dir, build, &charts)
 }
 
 #[derive(serde::Serialize)]

@@ -114,5 +114,19 @@ pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
             .collect();
         Job::new(Kind::Sweep, seed, r, paths.clone(), pts)
     };
-    common::execute(&a.opts, replications, &dir, build)
+    // A grid point is labelled by its settings ("build.agents=2").
+    let labels: Vec<String> = points
+        .iter()
+        .map(|p| {
+            p.header
+                .settings
+                .iter()
+                .map(|s| format!("{}={}", s.path, s.value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    let title = format!("sweep {name}");
+    let report = common::points_report(&a.opts, &dir, &title, &points, &labels);
+    common::execute(&a.opts, replications, &dir, build, &report)
 }

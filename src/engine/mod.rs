@@ -505,6 +505,19 @@ impl<'m> State<'m> {
         }
     }
 
+    /// A queue length changed (`stage` `None`: the build queue): `queue`, with
+    /// the new length, caused by release `rel`.
+    #[inline]
+    fn log_queue(&mut self, rel: ReleaseId, stage: Option<usize>) {
+        if self.opts.trace {
+            let len = match stage {
+                None => self.build_queue_len.value(),
+                Some(s) => self.stages[s].waiting.value(),
+            };
+            self.log("queue", Some(rel), stage, Some(len));
+        }
+    }
+
     /// An event about defect `d`.
     #[inline]
     fn log_defect(
@@ -731,6 +744,7 @@ impl<'m> State<'m> {
         self.log("build_queued", Some(rel), None, Some(self.arrived as f64));
         self.build_queue.push_back(rel);
         self.build_queue_len.add(self.now, 1.0);
+        self.log_queue(rel, None);
         if self.now >= self.warm {
             self.build_stats.builds += 1;
         }
@@ -744,6 +758,7 @@ impl<'m> State<'m> {
                 break;
             };
             self.build_queue_len.add(self.now, -1.0);
+            self.log_queue(rel, None);
             self.free_agents -= 1;
             self.busy.add(self.now, 1.0);
             let now = self.now;
@@ -1025,6 +1040,7 @@ impl<'m> State<'m> {
         let st = &mut self.stages[s];
         st.taken = Some(st.taken.map_or(rel, |t| t.max(rel)));
         st.waiting.add(now, 1.0);
+        self.log_queue(rel, Some(s));
         self.visit_mut(rel, s).triggered = now;
         self.log("triggered", Some(rel), Some(s), None);
         match &self.m.stages[s].approval {
@@ -1188,6 +1204,7 @@ impl<'m> State<'m> {
                 break;
             }
         }
+        self.log_queue(rel, Some(s));
         let v = self.visit_mut(rel, s);
         v.phase = Phase::Executing;
         v.locked = now;
@@ -1334,6 +1351,7 @@ impl<'m> State<'m> {
         v.phase = Phase::Ended;
         if was_waiting {
             self.stages[s].waiting.add(self.now, -1.0);
+            self.log_queue(rel, Some(s));
         }
         self.release_done_one(rel);
     }

@@ -1,8 +1,139 @@
-//! Results → files and text: the summary table, JSON, CSV, charts.
-//! Knows nothing of the event loop; every file is written to a temporary
-//! name and renamed, so an interrupted run never leaves half a report.
+//! Results → files and text: the summary table, JSON, CSV, charts, the HTML
+//! page and `report.md`. Knows nothing of the event loop; every file is
+//! written to a temporary name and renamed, so an interrupted run never
+//! leaves half a report.
 
 pub mod charts;
+pub mod figures;
 pub mod files;
+pub mod html;
+pub mod markdown;
 pub mod summary;
 pub mod table;
+pub mod words;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::engine::Replication;
+use crate::model::Model;
+use charts::ChartError;
+use figures::{Figure, Scenario};
+use summary::Summary;
+
+/// What writing a report produced, and how long it took.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// Every file written (charts as PNG and SVG, `index.html`, `report.md`).
+    pub files: Vec<PathBuf>,
+    /// Seconds spent rendering charts and writing the page.
+    pub render_secs: f64,
+}
+
+/// Replications `0..k` of `model` with their event logs and commit records,
+/// in parallel (in the current rayon pool), in replication order.
+pub fn trace_replications(model: &Model, k: usize) -> Vec<Replication> {
+    (0..k as u64)
+        .into_par_iter()
+        .map(|r| crate::experiment::trace(model, r))
+        .collect()
+}
+
+/// Renders each figure to `dir/charts/<stem>.{png,svg}` (in parallel) and
+/// returns it with its SVG text, in order.
+pub fn render_figures(
+    dir: &Path,
+    figures: Vec<Figure>,
+    files: &mut Vec<PathBuf>,
+) -> Result<Vec<(Figure, String)>, ChartError> {
+    let charts_dir = dir.join("charts");
+    let rendered: Vec<Result<(Figure, String), ChartError>> = figures
+        .into_par_iter()
+        .map(|f| {
+            let r = charts::save(&f.chart, &charts_dir.join(&f.stem))?;
+            Ok((f, r.svg))
+        })
+        .collect();
+    let mut out = Vec::with_capacity(rendered.len());
+    for r in rendered {
+        let (f, svg) = r?;
+        for ext in ["png", "svg"] {
+            files.push(charts_dir.join(format!("{}.{ext}", f.stem)));
+        }
+        out.push((f, svg));
+    }
+    Ok(out)
+}
+
+fn write(path: PathBuf, text: &str, files: &mut Vec<PathBuf>) -> Result<(), ChartError> {
+    files::write_atomic(&path, text.as_bytes()).map_err(|source| ChartError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    files.push(path);
+    Ok(())
+}
+
+/// Writes the report of one `run` into `dir`: `charts/*.{png,svg}`,
+/// `index.html`, `report.md`. `traces` are replications 0..K of the run
+/// (see [`trace_replications`]; K = [`figures::QUEUE_BAND_REPLICATIONS`]).
+pub fn write_run(
+    dir: &Path,
+    model: &Model,
+    summary: &Summary,
+    traces: &[Replication],
+) -> Result<Written, ChartError> {
+    let t0 = Instant::now();
+    let mut files = Vec::new();
+    let scenario = Scenario {
+        label: &summary.scenario,
+        model,
+        summary,
+        traces,
+    };
+    let figs = figures::run_figures(&scenario);
+    let md = markdown::run_markdown(model, summary, &figs);
+    let rendered = render_figures(dir, figs, &mut files)?;
+    write(
+        dir.join("index.html"),
+        &html::run_page(model, summary, &rendered),
+        &mut files,
+    )?;
+    write(dir.join("report.md"), &md, &mut files)?;
+    Ok(Written {
+        files,
+        render_secs: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Writes the report of a comparison or a sweep into `dir`: one series, bar
+/// or point per scenario (or grid point) in `charts/*.{png,svg}`,
+/// `index.html` and `report.md`. Give each scenario replication 0's trace
+/// (or none) for the lead-time CDF.
+pub fn write_compare(
+    dir: &Path,
+    title: &str,
+    scenarios: &[Scenario],
+) -> Result<Written, ChartError> {
+    let t0 = Instant::now();
+    let mut files = Vec::new();
+    let points: Vec<(String, &Summary)> = scenarios
+        .iter()
+        .map(|s| (s.label.to_string(), s.summary))
+        .collect();
+    let figs = figures::compare_figures(scenarios);
+    let md = markdown::compare_markdown(title, &points, &figs);
+    let rendered = render_figures(dir, figs, &mut files)?;
+    write(
+        dir.join("index.html"),
+        &html::compare_page(title, &points, &rendered),
+        &mut files,
+    )?;
+    write(dir.join("report.md"), &md, &mut files)?;
+    Ok(Written {
+        files,
+        render_secs: t0.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,649 @@
+//! Results in plain words, shared by the HTML page and `report.md`: the
+//! scenario's parameters, the key figures with their intervals, and a few
+//! generated sentences that say what dominates.
+
+use crate::model::{Model, RolloutStep, StrategyKind, Trigger};
+use crate::report::charts::fmt_num;
+use crate::report::summary::Summary;
+use crate::scenario::{Batch, LockPolicy};
+
+fn mean(s: &Summary, key: &str) -> f64 {
+    s.get(key).map_or(f64::NAN, |m| m.mean)
+}
+
+fn ci(s: &Summary, key: &str) -> f64 {
+    s.get(key).map_or(f64::NAN, |m| m.ci95)
+}
+
+/// "12.3 ± 0.4", or "—" when undefined.
+pub fn pm(value: f64, ci95: f64) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let half = fmt_num(ci95);
+    if ci95.is_finite() && ci95 > 0.0 && half != "0" {
+        format!("{} ± {half}", fmt_num(value))
+    } else {
+        fmt_num(value)
+    }
+}
+
+/// A duration in seconds as people write it: "90 s", "15 min", "3.5 h", "2 d".
+pub fn duration(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "—".into();
+    }
+    if secs < 120.0 {
+        format!("{} s", fmt_num(secs))
+    } else if secs < 2.0 * 3600.0 {
+        format!("{} min", fmt_num(secs / 60.0))
+    } else if secs < 2.0 * 86_400.0 {
+        format!("{} h", fmt_num(secs / 3600.0))
+    } else {
+        format!("{} d", fmt_num(secs / 86_400.0))
+    }
+}
+
+fn pct(share: f64) -> String {
+    if share.is_finite() {
+        format!("{} %", fmt_num(share * 100.0))
+    } else {
+        "—".into()
+    }
+}
+
+/// A cron string in words when it is a plain daily or weekday time.
+pub fn cron_words(cron: &str) -> String {
+    let f: Vec<&str> = cron.split_whitespace().collect();
+    if let [m, h, "*", "*", dow] = f[..]
+        && let (Ok(m), Ok(h)) = (m.parse::<u32>(), h.parse::<u32>())
+    {
+        let days = match dow {
+            "*" => "every day",
+            "1-5" | "MON-FRI" | "mon-fri" => "on weekdays",
+            _ => return format!("the schedule “{cron}”"),
+        };
+        return format!("{days} at {h:02}:{m:02}");
+    }
+    format!("the schedule “{cron}”")
+}
+
+/// The short name of a schedule: "the 03:00 schedule".
+fn schedule_name(cron: &str) -> String {
+    let w = cron_words(cron);
+    match w.rsplit_once(" at ") {
+        Some((_, time)) => format!("the {time} schedule"),
+        None => w,
+    }
+}
+
+fn upstream(model: &Model, s: usize) -> String {
+    let deps = &model.stages[s].deps;
+    if deps.is_empty() {
+        "the build".into()
+    } else {
+        deps.iter()
+            .map(|&d| model.stages[d].name.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+}
+
+/// The scenario's parameters in plain words: (topic, sentence).
+pub fn parameters(model: &Model) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let days = model.horizon.hours() / 24.0;
+    let start = model.clock.start_zoned();
+    out.push((
+        "Run".to_string(),
+        format!(
+            "{} replications of {} days from {} ({}); the first {} days are warm-up and not counted; seed {}.",
+            model.replications,
+            fmt_num(days),
+            start.datetime().strftime("%Y-%m-%d %H:%M"),
+            model.clock.tz().iana_name().unwrap_or("UTC"),
+            fmt_num(model.warm_up.hours() / 24.0),
+            model.seed
+        ),
+    ));
+    let arrivals = match &model.arrivals {
+        crate::model::Arrivals::Poisson(_) => format!(
+            "A synthetic stream of about {} commits per replication (about {} a day on average).",
+            fmt_num(model.expected_commits),
+            fmt_num(model.expected_commits / days.max(1e-9))
+        ),
+        crate::model::Arrivals::Replay { commits, volume } => format!(
+            "A replayed history of {} commits at {}× its volume.",
+            commits.len(),
+            fmt_num(*volume)
+        ),
+    };
+    out.push((
+        "Commits".to_string(),
+        format!(
+            "{arrivals} {} of commits introduce a defect; its fix lands about {} after it is found.",
+            pct(model.defects.probability),
+            duration(model.defects.fix_time.mean())
+        ),
+    ));
+    let b = &model.build;
+    let batching = match b.batch {
+        Batch::None => "one build per push",
+        Batch::Build => "pushes that arrive while a build runs are batched into the next build",
+        _ => "pushes wait until the whole previous run has finished, then build together",
+    };
+    out.push((
+        "Build".to_string(),
+        capitalise(&format!(
+            "{batching}; {} agent{}; a build takes about {}, fails flakily {} of the time ({} retr{}); unit tests catch {} of minor, {} of major and {} of critical defects.",
+            b.agents,
+            if b.agents == 1 { "" } else { "s" },
+            duration(b.duration.mean()),
+            pct(b.flaky_failure),
+            b.retries,
+            if b.retries == 1 { "y" } else { "ies" },
+            pct(b.detect.0[0]),
+            pct(b.detect.0[1]),
+            pct(b.detect.0[2]),
+        )),
+    ));
+    for (s, st) in model.stages.iter().enumerate() {
+        let up = upstream(model, s);
+        let mut parts = vec![match &st.trigger {
+            Trigger::Auto => format!("deploys automatically when {up} succeeds"),
+            Trigger::Schedule { cron, .. } => format!(
+                "deploys the newest release that passed {up}, {}",
+                cron_words(cron)
+            ),
+            Trigger::Manual { person, reaction } => format!(
+                "{} deploys by hand a release that passed {up} (reacting in about {}, in working hours)",
+                model.people[*person].name,
+                duration(reaction.mean())
+            ),
+        }];
+        if let Some(a) = &st.approval {
+            let names: Vec<&str> = a
+                .approvers
+                .iter()
+                .map(|&p| model.people[p].name.as_str())
+                .collect();
+            parts.push(format!(
+                "needs approval by {}{} (rejects {}, times out after {})",
+                if a.min as usize >= names.len() || names.len() == 1 {
+                    String::new()
+                } else {
+                    format!("{} of ", a.min)
+                },
+                names.join(", "),
+                pct(a.rejection),
+                duration(a.timeout.secs())
+            ));
+        }
+        if let Some(g) = &st.gates {
+            parts.push(format!(
+                "gates re-checked every {} until they pass (timeout {}){}",
+                duration(g.interval.secs()),
+                duration(g.timeout.secs()),
+                if g.no_open_defects {
+                    ", including “no open defects”"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if st.window.is_some() {
+            parts.push("deploys only inside its window (business hours, outside freezes)".into());
+        }
+        parts.push(match st.lock {
+            LockPolicy::RunLatest => {
+                "one release at a time, only the newest waiting one keeps its place".into()
+            }
+            LockPolicy::Sequential => "one release at a time, waiting releases in order".into(),
+        });
+        let mut deploy = format!(
+            "a deployment takes about {}",
+            duration(st.deploy_duration.mean())
+        );
+        if st.deploy_failure > 0.0 {
+            deploy.push_str(&format!(
+                " and fails {} of the time",
+                pct(st.deploy_failure)
+            ));
+        }
+        parts.push(deploy);
+        if !st.verify.is_empty() {
+            let steps: Vec<String> = st
+                .verify
+                .iter()
+                .map(|v| match v.by {
+                    Some(p) => format!(
+                        "{} by {} (about {})",
+                        v.name,
+                        model.people[p].name,
+                        duration(v.duration.mean())
+                    ),
+                    None => format!("{} (about {})", v.name, duration(v.duration.mean())),
+                })
+                .collect();
+            parts.push(format!("then {}", steps.join(", then ")));
+        }
+        if st.production {
+            parts.push(strategy_words(st));
+        }
+        let title = if st.title.is_empty() || st.title == st.name {
+            st.name.clone()
+        } else {
+            format!("{} ({})", st.name, st.title)
+        };
+        out.push((
+            format!("Stage {title}"),
+            capitalise(&parts.join("; ")) + ".",
+        ));
+    }
+    let inc = &model.incidents;
+    out.push((
+        "Incidents".to_string(),
+        format!(
+            "{} users; monitoring notices a defect running for all users in about {} (minor), {} (major), {} (critical); a rollback takes about {}.",
+            fmt_num(inc.users),
+            rate_words(inc.monitoring[0]),
+            rate_words(inc.monitoring[1]),
+            rate_words(inc.monitoring[2]),
+            duration(inc.rollback.mean())
+        ),
+    ));
+    out
+}
+
+fn rate_words(per_hour: f64) -> String {
+    if per_hour > 0.0 {
+        duration(3600.0 / per_hour)
+    } else {
+        "never".into()
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn strategy_words(st: &crate::model::StageModel) -> String {
+    let sg = &st.strategy;
+    match sg.kind {
+        StrategyKind::AllAtOnce => "all users move to the new release at once".into(),
+        StrategyKind::Rolling => {
+            let n = sg
+                .steps
+                .iter()
+                .filter(|s| matches!(s, RolloutStep::Batch { .. }))
+                .count();
+            format!("a rolling update in {n} batches")
+        }
+        StrategyKind::BlueGreen => format!(
+            "blue-green: deploy to the idle colour, switch traffic in {}; the old colour runs on for {} so a rollback is a switch back",
+            duration(sg.switch),
+            duration(sg.scale_down_delay)
+        ),
+        StrategyKind::Canary => {
+            let weights: Vec<String> = sg
+                .steps
+                .iter()
+                .filter_map(|s| match s {
+                    RolloutStep::Weight(w) => Some(format!("{} %", fmt_num(w * 100.0))),
+                    _ => None,
+                })
+                .collect();
+            let analysis = sg
+                .steps
+                .iter()
+                .any(|s| matches!(s, RolloutStep::Analysis { .. }));
+            format!(
+                "canary: traffic {}{}",
+                weights.join(" → "),
+                if analysis {
+                    ", with automated analysis that aborts on anomalies"
+                } else {
+                    ""
+                }
+            )
+        }
+    }
+}
+
+/// One row of the key-figures table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyFigure {
+    pub label: &'static str,
+    /// "52.2 ± 0.9", or a band name.
+    pub value: String,
+    pub unit: &'static str,
+}
+
+/// The key figures, each with its 95 % interval.
+pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
+    let row = |label, key: &str, unit, scale: f64| KeyFigure {
+        label,
+        value: pm(mean(s, key) * scale, ci(s, key) * scale),
+        unit,
+    };
+    vec![
+        row("Lead time, median (p50)", "lead_time.p50", "h", 1.0),
+        row("Lead time, 95th percentile", "lead_time.p95", "h", 1.0),
+        row("Lead time, mean", "lead_time.mean", "h", 1.0),
+        row(
+            "Production deployments",
+            "production.deploys_per_week",
+            "per week",
+            1.0,
+        ),
+        row(
+            "Commits per production deployment",
+            "production.commits_per_deploy",
+            "commits",
+            1.0,
+        ),
+        row(
+            "Change failure rate",
+            "production.change_failure_rate",
+            "%",
+            100.0,
+        ),
+        row(
+            "Incidents (defects users saw)",
+            "incidents.count",
+            "per replication",
+            1.0,
+        ),
+        row(
+            "Blast radius per incident",
+            "blast_radius.share_hours",
+            "share·h",
+            1.0,
+        ),
+        row(
+            "Peak traffic share per incident",
+            "blast_radius.peak_share",
+            "%",
+            100.0,
+        ),
+        row(
+            "Time to restore, from detection",
+            "restore.from_detection",
+            "h",
+            1.0,
+        ),
+        KeyFigure {
+            label: "DORA performance band",
+            value: s.dora.overall.map_or("—".into(), |b| b.name().to_string()),
+            unit: "",
+        },
+    ]
+}
+
+/// One `where.*` component: what, mean hours, interval, share of lead time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhereRow {
+    pub key: String,
+    pub what: String,
+    pub mean: f64,
+    pub ci95: f64,
+    pub share: f64,
+}
+
+/// Every `where.*` component, in pipeline order.
+pub fn where_rows(model: &Model, s: &Summary) -> Vec<WhereRow> {
+    let total = mean(s, "lead_time.mean");
+    crate::report::figures::where_keys(s)
+        .into_iter()
+        .map(|(_, _, key)| {
+            let m = mean(s, &key);
+            WhereRow {
+                what: where_words(model, &key),
+                mean: m,
+                ci95: ci(s, &key),
+                share: m / total,
+                key,
+            }
+        })
+        .collect()
+}
+
+/// What a `where.*` key means for this scenario, as the end of a sentence.
+pub fn where_words(model: &Model, key: &str) -> String {
+    match key {
+        "where.before_build" => {
+            return "waiting before its build (batching, rework after a rejection)".into();
+        }
+        "where.build.agent_wait" => return "waiting for a build agent".into(),
+        "where.build.executing" => return "building".into(),
+        _ => {}
+    }
+    let Some((stage, part)) = key.strip_prefix("where.").and_then(|k| k.rsplit_once('.')) else {
+        return key.to_string();
+    };
+    let Some(st) = model.stages.iter().find(|s| s.name == stage) else {
+        return format!("{stage}: {part}");
+    };
+    match part {
+        "trigger" => match &st.trigger {
+            Trigger::Schedule { cron, .. } => {
+                format!("waiting for {} of {stage}", schedule_name(cron))
+            }
+            Trigger::Manual { person, .. } => format!(
+                "waiting for {} to deploy to {stage} by hand",
+                model.people[*person].name
+            ),
+            Trigger::Auto => format!("waiting for {stage}'s automatic trigger"),
+        },
+        "checks" => {
+            let mut what = Vec::new();
+            if let Some(a) = &st.approval {
+                let names: Vec<&str> = a
+                    .approvers
+                    .iter()
+                    .map(|&p| model.people[p].name.as_str())
+                    .collect();
+                what.push(format!("approval by {}", names.join(", ")));
+            }
+            if st.gates.is_some() {
+                what.push("gates".into());
+            }
+            if st.window.is_some() {
+                what.push("the deployment window".into());
+            }
+            if what.is_empty() {
+                format!("waiting for {stage}'s checks")
+            } else {
+                format!("waiting for {} before {stage}", what.join(" and "))
+            }
+        }
+        "lock" => format!("waiting for {stage}'s lock (another release deploying there)"),
+        "executing" => {
+            let manual: Vec<String> = st
+                .verify
+                .iter()
+                .filter_map(|v| {
+                    v.by.map(|p| format!("{} by {}", v.name, model.people[p].name))
+                })
+                .collect();
+            if manual.is_empty() {
+                format!("deploying and verifying in {stage}")
+            } else {
+                format!(
+                    "deploying and verifying in {stage} (including {}, in working hours)",
+                    manual.join(", ")
+                )
+            }
+        }
+        _ => format!("{stage}: {part}"),
+    }
+}
+
+/// A few sentences that say what dominates: the biggest parts of lead time,
+/// the DORA band, incidents and blast radius, the longest queue.
+pub fn findings(model: &Model, s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    let total = mean(s, "lead_time.mean");
+    let mut rows = where_rows(model, s);
+    rows.retain(|r| r.mean.is_finite() && r.mean > 0.0);
+    rows.sort_by(|a, b| b.mean.total_cmp(&a.mean));
+    if let Some(top) = rows.first()
+        && total > 0.0
+    {
+        let mut sentence = format!(
+            "{} of lead time ({} h of a mean {} h) is {}.",
+            pct_round(top.share),
+            fmt_num(top.mean),
+            fmt_num(total),
+            top.what
+        );
+        if let Some(next) = rows.get(1) {
+            sentence.push_str(&format!(
+                " Next comes {}: {}.",
+                pct_round(next.share),
+                next.what
+            ));
+        }
+        out.push(sentence);
+        let work: f64 = rows
+            .iter()
+            .filter(|r| r.key.ends_with(".executing"))
+            .map(|r| r.mean)
+            .sum();
+        out.push(format!(
+            "Altogether {} of lead time is waiting (for agents, triggers, people, checks and locks) and {} is building, deploying and testing.",
+            pct_round(1.0 - work / total),
+            pct_round(work / total)
+        ));
+    }
+    let p50 = mean(s, "lead_time.p50");
+    if p50.is_finite() {
+        out.push(format!(
+            "Half of the commits run for every user within {} h of being pushed; 95 % within {} h.",
+            pm(p50, ci(s, "lead_time.p50")),
+            pm(mean(s, "lead_time.p95"), ci(s, "lead_time.p95"))
+        ));
+    }
+    out.push(dora_sentence(s));
+    out.push(incident_sentence(model, s));
+    let q = s
+        .stages
+        .iter()
+        .map(|st| (st, mean(s, &format!("stage.{st}.queue.mean"))))
+        .filter(|(_, v)| v.is_finite())
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((st, v)) = q
+        && v >= 0.05
+    {
+        out.push(format!(
+            "Releases queue longest before {st}: {} waiting on average; the longest queue of a replication averages {}.",
+            fmt_num(v),
+            fmt_num(mean(s, &format!("stage.{st}.queue.max")))
+        ));
+    }
+    out
+}
+
+fn pct_round(share: f64) -> String {
+    if share.is_finite() {
+        format!("{:.0} %", share * 100.0)
+    } else {
+        "—".into()
+    }
+}
+
+fn dora_sentence(s: &Summary) -> String {
+    let d = &s.dora;
+    let Some(overall) = d.overall else {
+        return "There is too little data for a DORA performance band.".into();
+    };
+    let mut parts = Vec::new();
+    let mut part = |band: Option<crate::metrics::dora::Band>, what: String| {
+        if let Some(b) = band {
+            parts.push(format!("{what}: {}", b.name()));
+        }
+    };
+    part(
+        d.deployment_frequency,
+        format!(
+            "deployment frequency ({} a week)",
+            fmt_num(mean(s, "production.deploys_per_week"))
+        ),
+    );
+    part(
+        d.lead_time,
+        format!("lead time (median {} h)", fmt_num(mean(s, "lead_time.p50"))),
+    );
+    part(
+        d.change_failure_rate,
+        format!(
+            "change failure rate ({})",
+            pct(mean(s, "production.change_failure_rate"))
+        ),
+    );
+    part(
+        d.time_to_restore,
+        format!(
+            "time to restore ({} h)",
+            fmt_num(mean(s, "restore.from_detection"))
+        ),
+    );
+    format!(
+        "By the DORA 2023 clusters this policy is a {} performer overall (the weakest of its keys) — {}.",
+        overall.name(),
+        parts.join("; ")
+    )
+}
+
+fn incident_sentence(model: &Model, s: &Summary) -> String {
+    let n = mean(s, "incidents.count");
+    let days = fmt_num((model.horizon.hours() - model.warm_up.hours()) / 24.0);
+    if n.is_nan() || n <= 0.0 {
+        return format!("No defect reached production users in {days} counted days.");
+    }
+    format!(
+        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users), peaking at {} of traffic. Exposure lasted {} h on average, of which {} h after the defect was detected.",
+        pm(n, ci(s, "incidents.count")),
+        pm(
+            mean(s, "blast_radius.share_hours"),
+            ci(s, "blast_radius.share_hours")
+        ),
+        fmt_num(mean(s, "blast_radius.user_hours")),
+        fmt_num(model.incidents.users),
+        pct(mean(s, "blast_radius.peak_share")),
+        fmt_num(mean(s, "restore.from_exposure")),
+        fmt_num(mean(s, "restore.from_detection"))
+    )
+}
+
+/// One sentence per comparison: which scenario is fastest and which is safest.
+pub fn compare_findings(points: &[(String, &Summary)]) -> Vec<String> {
+    let mut out = Vec::new();
+    let best = |key: &str| {
+        points
+            .iter()
+            .map(|(l, s)| (l, mean(s, key), ci(s, key)))
+            .filter(|p| p.1.is_finite())
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    };
+    if let Some((l, v, c)) = best("lead_time.p50") {
+        out.push(format!("Shortest median lead time: {l}, {} h.", pm(v, c)));
+    }
+    if let Some((l, v, c)) = best("blast_radius.share_hours") {
+        out.push(format!(
+            "Smallest blast radius per incident: {l}, {} share·h.",
+            pm(v, c)
+        ));
+    }
+    if let Some((l, v, c)) = best("production.change_failure_rate") {
+        out.push(format!(
+            "Lowest change failure rate: {l}, {} %.",
+            pm(v * 100.0, c * 100.0)
+        ));
+    }
+    out
+}
