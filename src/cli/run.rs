@@ -23,6 +23,12 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         progress: !a.quiet,
     };
     let outcome = experiment::run(&m, plan).map_err(CliError::Failed)?;
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
+    for w in crate::check::stall_warnings(&m, &outcome.replications) {
+        eprintln!("{w}");
+    }
     let summary = Summary::new(&m, replications, outcome.summary);
     let dir = out_dir(&a.out, &m);
     let json = summary.to_json();

@@ -4,5 +4,6 @@
 
 pub mod charts;
 pub mod files;
+pub mod junit;
 pub mod summary;
 pub mod table;

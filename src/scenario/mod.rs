@@ -41,6 +41,48 @@ pub struct ScenarioFile {
     pub stages: Vec<StageSpec>,
     #[serde(default)]
     pub incidents: IncidentSpec,
+    /// Regression checks against a baseline (`promosim check`; see `docs/ci.md`).
+    pub check: Option<CheckSpec>,
+}
+
+/// The `check:` section: which metrics a baseline keeps and how much each may move.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Metric keys a new baseline keeps (default: `promosim::check::DEFAULT_METRICS`).
+    pub metrics: Option<Vec<String>>,
+    /// Per metric key: `5%` (relative to the baseline mean), `0.5` (absolute) or `5%,0.5`.
+    #[serde(default)]
+    pub tolerances: BTreeMap<String, Spanned<ToleranceText>>,
+}
+
+/// A tolerance as written: text (`5%`) or a bare number (`0.5`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToleranceText(pub String);
+
+impl<'de> Deserialize<'de> for ToleranceText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = ToleranceText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a tolerance such as 5%, 0.5 or 5%,0.5")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// How escaped defects are noticed and undone in production (see `docs/model.md`).
@@ -224,6 +266,14 @@ pub struct RunSpec {
     /// Refuse scenarios expected to need more commits than this per replication.
     #[serde(default = "default_max_commits")]
     pub max_commits: u64,
+    /// Refuse scenarios estimated to need more events than this per replication;
+    /// a replication that still reaches it stops there and is flagged.
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+    /// Refuse scenarios whose calendars and schedules would precompute more
+    /// instants or intervals than this (cron firings, working periods).
+    #[serde(default = "default_max_precomputed")]
+    pub max_precomputed: u64,
 }
 
 fn utc() -> Zone {
@@ -239,6 +289,16 @@ fn default_replications() -> u32 {
 pub const DEFAULT_MAX_COMMITS: u64 = 5_000_000;
 fn default_max_commits() -> u64 {
     DEFAULT_MAX_COMMITS
+}
+/// The event budget's default: about 20–60 s of one core per replication.
+pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
+fn default_max_events() -> u64 {
+    DEFAULT_MAX_EVENTS
+}
+/// The precomputation budget's default: about 40 MB of instants.
+pub const DEFAULT_MAX_PRECOMPUTED: u64 = 5_000_000;
+fn default_max_precomputed() -> u64 {
+    DEFAULT_MAX_PRECOMPUTED
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
