@@ -347,3 +347,30 @@ fn junit_shape(xml: &str) -> Suite {
         failed,
     }
 }
+
+/// Dogfooding: every shipped scenario has a committed baseline, and passes it.
+#[test]
+fn every_shipped_scenario_passes_its_committed_baseline() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let t = tempfile::tempdir().unwrap();
+    let mut files: Vec<PathBuf> = fs::read_dir(repo.join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    for f in files {
+        let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
+        let baseline = repo.join("baselines").join(format!("{stem}.json"));
+        assert!(
+            baseline.exists(),
+            "{stem}: no baselines/{stem}.json (promosim baseline {} --out {})",
+            f.display(),
+            baseline.display()
+        );
+        check(&t, &f, &baseline)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("PASS"));
+    }
+}

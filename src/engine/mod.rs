@@ -352,9 +352,12 @@ struct State<'m> {
 /// Runs replication `replication` of `model`.
 pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     let mut s = State::new(model, replication, opts);
-    s.start();
+    // After Ctrl-C, replications not yet started do nothing.
+    let mut stopped = crate::interrupt::requested();
+    if !stopped {
+        s.start();
+    }
     let horizon = model.horizon.0;
-    let mut stopped = false;
     while let Some(Scheduled { t, ev, .. }) = s.heap.pop() {
         if t > horizon {
             break;
