@@ -437,7 +437,7 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         Arrivals::Poisson(p) => p.expected_until(horizon),
         Arrivals::Replay { commits, volume } => commits.len() as f64 * volume,
     };
-    if expected_commits > f.run.max_commits as f64 {
+    if !expected_commits.is_finite() || expected_commits > f.run.max_commits as f64 {
         return Err(InputError::new(
             &file,
             format!(

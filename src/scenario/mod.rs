@@ -880,6 +880,12 @@ fn at(file: &str, r: &NameRef, message: impl Into<String>) -> InputError {
 /// Stages per scenario (defect detection keeps one bit per stage).
 pub const MAX_STAGES: usize = 63;
 
+/// Retries of a build or a deployment (each is drawn at once).
+pub const MAX_RETRIES: u32 = 100;
+
+/// Batches of a rolling update, or weight steps of a Flagger canary.
+pub const MAX_ROLLOUT_STEPS: f64 = 1000.0;
+
 /// The name the build step is referred to by in `depends_on`.
 pub const BUILD: &str = "build";
 
@@ -908,6 +914,12 @@ fn check(s: &Scenario) -> Result<(), InputError> {
     }
     if f.build.agents == 0 {
         return Err(whole("build.agents must be at least 1".into()));
+    }
+    if f.build.retries > MAX_RETRIES {
+        return Err(whole(format!(
+            "build.retries {} is above {MAX_RETRIES}",
+            f.build.retries
+        )));
     }
 
     for (name, p) in &f.people {
@@ -1062,6 +1074,16 @@ fn check(s: &Scenario) -> Result<(), InputError> {
                 person(p, "tester")?;
             }
         }
+        if st.deploy.retries > MAX_RETRIES {
+            return Err(at(
+                &file,
+                &st.name,
+                format!(
+                    "stage {:?}: deploy.retries {} is above {MAX_RETRIES}",
+                    st.name.value, st.deploy.retries
+                ),
+            ));
+        }
     }
     let deps = resolved_dependencies(f);
     let explicit = f.stages.iter().any(|s| s.production.is_some());
@@ -1150,12 +1172,13 @@ fn check_strategy(
     match strategy {
         StrategySpec::AllAtOnce => {}
         StrategySpec::Rolling(r) => match (r.batches, r.max_parallel) {
-            (Some(n), None) if n >= 1 => {}
-            (None, Some(p)) if p.0 > 0.0 => {}
+            (Some(n), None) if n >= 1 && f64::from(n) <= MAX_ROLLOUT_STEPS => {}
+            (None, Some(p)) if p.0 > 0.0 && (1.0 / p.0).ceil() <= MAX_ROLLOUT_STEPS => {}
             _ => {
-                return fail(
-                    "rolling needs either batches (at least 1) or max_parallel (above 0 %)".into(),
-                );
+                return fail(format!(
+                    "rolling needs either batches (1 to {MAX_ROLLOUT_STEPS}) or max_parallel (at least {} %)",
+                    100.0 / MAX_ROLLOUT_STEPS
+                ));
             }
         },
         StrategySpec::BlueGreen(b) => {
@@ -1187,6 +1210,11 @@ fn check_strategy(
                     let max = c.max_weight.unwrap_or(100.0);
                     if step.is_nan() || step <= 0.0 || max.is_nan() || max <= 0.0 {
                         return fail("step_weight and max_weight must be above 0".into());
+                    }
+                    if max / step > MAX_ROLLOUT_STEPS {
+                        return fail(format!(
+                            "max_weight / step_weight gives more than {MAX_ROLLOUT_STEPS} steps"
+                        ));
                     }
                     vec![step, max]
                 }
