@@ -290,18 +290,46 @@ pub fn parse_cron(expr: &str) -> Result<croner::Cron, String> {
         .map_err(|e| format!("invalid cron string {expr:?} (expected five fields: minute hour day-of-month month day-of-week): {e}"))
 }
 
+/// 366 days, in seconds.
+const YEAR: f64 = 366.0 * 86_400.0;
+
 /// Every firing of a cron schedule in `[0, until)`, in the scenario's zone.
 pub fn cron_fire_times(clock: &Clock, cron: &croner::Cron, until: SimTime) -> Vec<SimTime> {
+    cron_fire_times_limited(clock, cron, until, usize::MAX).unwrap_or_default()
+}
+
+/// As [`cron_fire_times`], but gives up past `limit` firings and returns the
+/// estimated total instead (extrapolated from the firings found so far).
+pub fn cron_fire_times_limited(
+    clock: &Clock,
+    cron: &croner::Cron,
+    until: SimTime,
+    limit: usize,
+) -> Result<Vec<SimTime>, f64> {
     let mut out = Vec::new();
     let start = clock.start_zoned();
     let mut cur = match cron.find_next_occurrence(&start, true) {
         Ok(z) => z,
-        Err(_) => return out,
+        Err(_) => return Ok(out),
     };
+    let mut year_checked = false;
     loop {
         let t = clock.at(cur.timestamp());
         if t.0 >= until.0 {
             break;
+        }
+        if out.len() >= limit {
+            let covered = t.0.max(1.0);
+            return Err(out.len() as f64 * until.0 / covered);
+        }
+        // Cron repeats within a year: after the first one, a schedule on course
+        // for more than twice the limit is refused without counting on.
+        if !year_checked && limit < usize::MAX && t.0 >= YEAR {
+            year_checked = true;
+            let estimate = out.len() as f64 * until.0 / t.0;
+            if estimate > 2.0 * limit as f64 {
+                return Err(estimate);
+            }
         }
         out.push(t);
         cur = match cron.find_next_occurrence(&cur, false) {
@@ -309,7 +337,7 @@ pub fn cron_fire_times(clock: &Clock, cron: &croner::Cron, until: SimTime) -> Ve
             Err(_) => break,
         };
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -5,11 +5,14 @@
 //! [`experiment`] (many replications, in parallel) → [`report`].
 
 pub mod calendar;
+pub mod check;
 pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod fuzzing;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -171,6 +171,11 @@ pub struct StageResult {
     pub superseded: u64,
     /// Production: releases not shipped because they carry a known defect.
     pub known_defect_blocks: u64,
+    /// Times a release got stuck for good: a person who never works again, a
+    /// window that never opens again, an approval that can never come.
+    pub stalls: u64,
+    /// Why, the first time it happened.
+    pub stall_reason: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -239,6 +244,8 @@ pub struct ReplicationResult {
     pub incidents: IncidentResult,
     pub conservation: Conservation,
     pub events: u64,
+    /// The replication hit `run.max_events` (or was interrupted) before the horizon.
+    pub stopped_early: bool,
 }
 
 /// Every unit a metric is reported in.
@@ -352,6 +359,7 @@ impl ReplicationResult {
                 "releases",
                 (s.approval_timeouts + s.gate_timeouts) as f64,
             );
+            put(format!("stage.{n}.stalled"), "releases", s.stalls as f64);
         }
         let d = &self.defects;
         put("defects.introduced".into(), "defects", d.introduced as f64);
@@ -419,6 +427,11 @@ impl ReplicationResult {
         put("commits.rejected".into(), "commits", c.rejected as f64);
         put("commits.in_flight".into(), "commits", c.in_flight as f64);
         put("events".into(), "events", self.events as f64);
+        put(
+            "stopped_early".into(),
+            "",
+            f64::from(u8::from(self.stopped_early)),
+        );
         m
     }
 }

@@ -38,6 +38,8 @@ pub struct Model {
     /// Expected commits per replication, for the runaway guard and reports.
     pub expected_commits: f64,
     pub incidents: IncidentModel,
+    /// Runaway guard: a replication stops after this many events and is flagged.
+    pub max_events: u64,
 }
 
 /// How production notices and undoes escaped defects.
@@ -240,6 +242,23 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         .map_err(|e| InputError::new(&file, e))?;
     let horizon = SimTime(f.run.horizon.secs());
     let until = SimTime(horizon.0 + CALENDAR_MARGIN);
+    let budget = f.run.max_precomputed;
+    // Working periods: one per range per day, over the horizon and the margin.
+    let days = until.0 / 86_400.0 + 2.0;
+    for (name, c) in &f.calendars {
+        let ranges_per_week: usize = weekly_hours(c).days.iter().map(Vec::len).sum();
+        let periods = ranges_per_week as f64 * days / 7.0;
+        if periods > budget as f64 {
+            return Err(InputError::new(
+                &file,
+                format!(
+                    "calendar {name:?} has about {periods:.0} working periods over run.horizon {}, above run.max_precomputed = {budget}; \
+                     use fewer ranges per day, shorten the horizon, or raise run.max_precomputed",
+                    f.run.horizon
+                ),
+            ));
+        }
+    }
 
     let calendars: std::collections::BTreeMap<&str, IntervalSet> = f
         .calendars
@@ -282,9 +301,21 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
             TriggerSpec::Schedule(cron) => {
                 let parsed =
                     calendar::parse_cron(&cron.0).map_err(|e| InputError::new(&file, e))?;
+                let limit = usize::try_from(budget).unwrap_or(usize::MAX);
+                let fires = calendar::cron_fire_times_limited(&clock, &parsed, horizon, limit)
+                    .map_err(|estimate| {
+                        InputError::new(
+                            &file,
+                            format!(
+                                "stage {:?}: schedule {:?} fires about {estimate:.0} times over run.horizon {}, above run.max_precomputed = {budget}; \
+                                 use a coarser schedule, shorten the horizon, or raise run.max_precomputed",
+                                st.name.value, cron.0, f.run.horizon
+                            ),
+                        )
+                    })?;
                 Trigger::Schedule {
                     cron: cron.0.clone(),
-                    fires: calendar::cron_fire_times(&clock, &parsed, horizon),
+                    fires,
                 }
             }
             TriggerSpec::Manual(m) => {
@@ -409,13 +440,34 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         Arrivals::Poisson(p) => p.expected_until(horizon) * p.push_size,
         Arrivals::Replay { commits, volume } => commits.len() as f64 * volume,
     };
-    if expected_commits > f.run.max_commits as f64 {
+    if !expected_commits.is_finite() || expected_commits > f.run.max_commits as f64 {
         return Err(InputError::new(
             &file,
             format!(
                 "this scenario expects {expected_commits:.0} commits per replication over run.horizon {}, above the limit of {} \
                  (about 40 bytes of state each); shorten the horizon, lower the rate, or raise run.max_commits",
                 f.run.horizon, f.run.max_commits
+            ),
+        ));
+    }
+
+    // Events: a rough upper estimate per commit (arrival, build, each stage's
+    // trigger, checks, deploy and verification) plus every schedule firing.
+    let fires: usize = stages
+        .iter()
+        .map(|st| match &st.trigger {
+            Trigger::Schedule { fires, .. } => fires.len(),
+            _ => 0,
+        })
+        .sum();
+    let expected_events = expected_commits * (4.0 + 4.0 * stages.len() as f64) + fires as f64;
+    if expected_events > f.run.max_events as f64 {
+        return Err(InputError::new(
+            &file,
+            format!(
+                "this scenario needs an estimated {expected_events:.0} events per replication over run.horizon {}, above run.max_events = {}; \
+                 shorten the horizon, lower the commit rate, or raise run.max_events",
+                f.run.horizon, f.run.max_events
             ),
         ));
     }
@@ -448,6 +500,7 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         people,
         production,
         expected_commits,
+        max_events: f.run.max_events,
         incidents: IncidentModel {
             users: f.incidents.users,
             monitoring,

@@ -100,6 +100,9 @@ pub fn execute(
         let part = job
             .run(shard, opts.threads, progress)
             .map_err(CliError::Failed)?;
+        if crate::interrupt::requested() {
+            return Err(CliError::Interrupted);
+        }
         let p = dir.join(part.file_name());
         write_atomic(&p, part.to_json().as_bytes()).map_err(io(&p))?;
         println!(
@@ -155,6 +158,10 @@ pub fn execute(
             .run_all(opts.threads, progress)
             .map_err(CliError::Failed)?,
     };
+    // Ctrl-C: the replications stopped early; write nothing.
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
     report(&asm, dir, opts.format, before_summary)
 }
 

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod baseline;
+mod check;
 mod compare;
 mod job;
 mod merge;
@@ -23,9 +25,12 @@ pub enum CliError {
     /// Bad input: exit code 2.
     #[error("{0}")]
     Input(#[from] InputError),
-    /// Anything else (cannot write a report): exit code 1.
+    /// Anything else (cannot write a report, a regression): exit code 1.
     #[error("{0}")]
     Failed(String),
+    /// Ctrl-C: nothing was written; exit code 130.
+    #[error("interrupted: no report was written")]
+    Interrupted,
 }
 
 impl CliError {
@@ -33,6 +38,7 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Failed(_) => 1,
+            CliError::Interrupted => 130,
         }
     }
 }
@@ -56,6 +62,16 @@ pub enum Command {
         after_help = "Examples:\n  promosim run scenarios/tailspin.yaml\n  promosim run scenarios/tailspin.yaml --replications 1000 --seed 7 --threads 2\n  promosim run scenarios/tailspin.yaml --format json > summary.json\n\nWrites summary.json and replications.csv (and commits.csv with --commits) to reports/<scenario>/,\nand, unless --no-report, charts/*.png|svg, index.html (one self-contained page) and report.md."
     )]
     Run(RunArgs),
+    /// Store a scenario's key metrics, per replication, as a baseline for `check`.
+    #[command(
+        after_help = "Examples:\n  promosim baseline scenarios/tailspin.yaml --out baselines/tailspin.json\n  promosim baseline scenarios/tailspin.yaml -r 20 --tolerance lead_time.p50=5% --metric where.test.trigger\n\nSee docs/ci.md for the decision rule and the default tolerances."
+    )]
+    Baseline(baseline::BaselineArgs),
+    /// Rerun a scenario on a baseline's seeds and fail when a metric regressed.
+    #[command(
+        after_help = "Examples:\n  promosim check scenarios/tailspin.yaml --baseline baselines/tailspin.json\n  promosim check scenarios/tailspin.yaml --baseline baselines/tailspin.json --junit check.xml --markdown check.md\n\nExit codes: 0 pass (or improved), 1 a metric regressed, 2 bad input, 130 interrupted."
+    )]
+    Check(check::CheckArgs),
     /// Check a scenario file without running it.
     #[command(after_help = "Example:\n  promosim validate scenarios/tailspin.yaml")]
     Validate {
@@ -162,8 +178,11 @@ pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
 }
 
 pub fn execute(cli: Cli) -> Result<(), CliError> {
+    crate::interrupt::install();
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Baseline(args) => baseline::baseline(args),
+        Command::Check(args) => check::check(args),
         Command::Validate { file } => validate::validate(&file),
         Command::Trace {
             file,

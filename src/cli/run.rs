@@ -56,6 +56,9 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     // whose presence marks the report complete.
     let charts = |asm: &experiment::job::Assembled| -> Result<(), CliError> {
         let sim_secs = t0.elapsed().as_secs_f64();
+        for w in crate::check::stall_warnings_for_point(&m, &asm.points[0]) {
+            eprintln!("{w}");
+        }
         if a.no_report {
             if a.verbose {
                 eprintln!("simulation: {sim_secs:.3} s for {replications} replications");

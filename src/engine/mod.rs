@@ -352,7 +352,11 @@ struct State<'m> {
 /// Runs replication `replication` of `model`.
 pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     let mut s = State::new(model, replication, opts);
-    s.start();
+    // After Ctrl-C, replications not yet started do nothing.
+    let mut stopped = crate::interrupt::requested();
+    if !stopped {
+        s.start();
+    }
     let horizon = model.horizon.0;
     while let Some(Scheduled { t, ev, .. }) = s.heap.pop() {
         if t > horizon {
@@ -360,10 +364,18 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
         }
         s.now = t;
         s.events += 1;
+        // Runaway guard and Ctrl-C, looked at every 65 536 events.
+        if s.events & 0xFFFF == 0 && (s.events > model.max_events || crate::interrupt::requested())
+        {
+            stopped = true;
+            break;
+        }
         s.handle(ev);
     }
     s.now = horizon;
-    s.finish(replication)
+    let mut out = s.finish(replication);
+    out.result.stopped_early = stopped;
+    out
 }
 
 impl<'m> State<'m> {
@@ -997,6 +1009,8 @@ impl<'m> State<'m> {
                     {
                         self.stages[s].act_pending = true;
                         self.at(t.0, Ev::PersonAct { stage: s as u16 });
+                    } else {
+                        self.stall(s, "the person who triggers it never works again");
                     }
                 }
             }
@@ -1048,6 +1062,7 @@ impl<'m> State<'m> {
                 let v = self.visit_mut(rel, s);
                 v.phase = Phase::Approving;
                 v.approvals = 0;
+                let mut can_answer = 0;
                 for &p in &a.approvers {
                     let d = match &a.response {
                         Some(d) => d.sample(&mut self.people_rng[p]),
@@ -1058,6 +1073,7 @@ impl<'m> State<'m> {
                         .hours
                         .add_open_time(SimTime(now), SimDuration(d))
                     {
+                        can_answer += 1;
                         self.at(
                             t.0,
                             Ev::ApprovalAnswer {
@@ -1067,6 +1083,12 @@ impl<'m> State<'m> {
                             },
                         );
                     }
+                }
+                if can_answer < a.min {
+                    self.stall(
+                        s,
+                        "an approval that can never come: too few approvers ever work again (the release times out)",
+                    );
                 }
                 self.at(
                     now + a.timeout.0,
@@ -1157,8 +1179,13 @@ impl<'m> State<'m> {
                         stage: s as u16,
                     },
                 );
+            } else {
+                // No window ever again: the release waits here until the horizon.
+                self.stall(
+                    s,
+                    "its deployment window (business hours minus freezes) never opens again",
+                );
             }
-            // No window ever again: the release waits here until the horizon.
             return;
         }
         let v = self.visit_mut(rel, s);
@@ -1259,7 +1286,9 @@ impl<'m> State<'m> {
             match next {
                 Some(n) => t = n,
                 // The tester never works again: the release holds the stage until the horizon.
-                None => return,
+                None => {
+                    return self.stall(s, "a manual verification step's tester never works again");
+                }
             }
         }
         self.at(
@@ -1444,6 +1473,14 @@ impl<'m> State<'m> {
         self.sum_build += b.reached - b.checked;
     }
 
+    /// A release at stage `s` waits for something that cannot happen before the horizon.
+    fn stall(&mut self, s: usize, reason: &'static str) {
+        let st = &mut self.stages[s].stats;
+        st.stalls += 1;
+        st.stall_reason.get_or_insert(reason);
+        self.log("stalled", None, Some(s), None);
+    }
+
     // ----- results -----------------------------------------------------------
 
     fn finish(mut self, replication: u64) -> Replication {
@@ -1531,6 +1568,7 @@ impl<'m> State<'m> {
             defects: std::mem::take(&mut self.defect_stats),
             conservation,
             events: self.events,
+            stopped_early: false,
         };
         Replication {
             result,

@@ -189,7 +189,10 @@ impl State<'_> {
                     {
                         Some(t) => return self.rollout_wait(s, t.0 - self.now, Awaiting::Step),
                         // The promoter never works again: the rollout holds here.
-                        None => return,
+                        None => {
+                            return self
+                                .stall(s, "the person who promotes the rollout never works again");
+                        }
                     }
                 }
                 RolloutStep::Analysis {

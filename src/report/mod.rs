@@ -7,6 +7,7 @@ pub mod charts;
 pub mod figures;
 pub mod files;
 pub mod html;
+pub mod junit;
 pub mod markdown;
 pub mod summary;
 pub mod table;

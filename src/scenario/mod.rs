@@ -45,6 +45,48 @@ pub struct ScenarioFile {
     /// `experiment::overrides`, ignored (and stripped from each point) here.
     #[serde(default)]
     pub sweep: Option<serde::de::IgnoredAny>,
+    /// Regression checks against a baseline (`promosim check`; see `docs/ci.md`).
+    pub check: Option<CheckSpec>,
+}
+
+/// The `check:` section: which metrics a baseline keeps and how much each may move.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// Metric keys a new baseline keeps (default: `promosim::check::DEFAULT_METRICS`).
+    pub metrics: Option<Vec<String>>,
+    /// Per metric key: `5%` (relative to the baseline mean), `0.5` (absolute) or `5%,0.5`.
+    #[serde(default)]
+    pub tolerances: BTreeMap<String, Spanned<ToleranceText>>,
+}
+
+/// A tolerance as written: text (`5%`) or a bare number (`0.5`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToleranceText(pub String);
+
+impl<'de> Deserialize<'de> for ToleranceText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = ToleranceText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a tolerance such as 5%, 0.5 or 5%,0.5")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// How escaped defects are noticed and undone in production (see `docs/model.md`).
@@ -228,6 +270,14 @@ pub struct RunSpec {
     /// Refuse scenarios expected to need more commits than this per replication.
     #[serde(default = "default_max_commits")]
     pub max_commits: u64,
+    /// Refuse scenarios estimated to need more events than this per replication;
+    /// a replication that still reaches it stops there and is flagged.
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+    /// Refuse scenarios whose calendars and schedules would precompute more
+    /// instants or intervals than this (cron firings, working periods).
+    #[serde(default = "default_max_precomputed")]
+    pub max_precomputed: u64,
 }
 
 fn utc() -> Zone {
@@ -243,6 +293,16 @@ fn default_replications() -> u32 {
 pub const DEFAULT_MAX_COMMITS: u64 = 5_000_000;
 fn default_max_commits() -> u64 {
     DEFAULT_MAX_COMMITS
+}
+/// The event budget's default: about 20–60 s of one core per replication.
+pub const DEFAULT_MAX_EVENTS: u64 = 200_000_000;
+fn default_max_events() -> u64 {
+    DEFAULT_MAX_EVENTS
+}
+/// The precomputation budget's default: about 40 MB of instants.
+pub const DEFAULT_MAX_PRECOMPUTED: u64 = 5_000_000;
+fn default_max_precomputed() -> u64 {
+    DEFAULT_MAX_PRECOMPUTED
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -827,6 +887,12 @@ fn at(file: &str, r: &NameRef, message: impl Into<String>) -> InputError {
 /// Stages per scenario (defect detection keeps one bit per stage).
 pub const MAX_STAGES: usize = 63;
 
+/// Retries of a build or a deployment (each is drawn at once).
+pub const MAX_RETRIES: u32 = 100;
+
+/// Batches of a rolling update, or weight steps of a Flagger canary.
+pub const MAX_ROLLOUT_STEPS: f64 = 1000.0;
+
 /// The name the build step is referred to by in `depends_on`.
 pub const BUILD: &str = "build";
 
@@ -855,6 +921,12 @@ fn check(s: &Scenario) -> Result<(), InputError> {
     }
     if f.build.agents == 0 {
         return Err(whole("build.agents must be at least 1".into()));
+    }
+    if f.build.retries > MAX_RETRIES {
+        return Err(whole(format!(
+            "build.retries {} is above {MAX_RETRIES}",
+            f.build.retries
+        )));
     }
 
     for (name, p) in &f.people {
@@ -1009,6 +1081,16 @@ fn check(s: &Scenario) -> Result<(), InputError> {
                 person(p, "tester")?;
             }
         }
+        if st.deploy.retries > MAX_RETRIES {
+            return Err(at(
+                &file,
+                &st.name,
+                format!(
+                    "stage {:?}: deploy.retries {} is above {MAX_RETRIES}",
+                    st.name.value, st.deploy.retries
+                ),
+            ));
+        }
     }
     let deps = resolved_dependencies(f);
     let explicit = f.stages.iter().any(|s| s.production.is_some());
@@ -1097,12 +1179,13 @@ fn check_strategy(
     match strategy {
         StrategySpec::AllAtOnce => {}
         StrategySpec::Rolling(r) => match (r.batches, r.max_parallel) {
-            (Some(n), None) if n >= 1 => {}
-            (None, Some(p)) if p.0 > 0.0 => {}
+            (Some(n), None) if n >= 1 && f64::from(n) <= MAX_ROLLOUT_STEPS => {}
+            (None, Some(p)) if p.0 > 0.0 && (1.0 / p.0).ceil() <= MAX_ROLLOUT_STEPS => {}
             _ => {
-                return fail(
-                    "rolling needs either batches (at least 1) or max_parallel (above 0 %)".into(),
-                );
+                return fail(format!(
+                    "rolling needs either batches (1 to {MAX_ROLLOUT_STEPS}) or max_parallel (at least {} %)",
+                    100.0 / MAX_ROLLOUT_STEPS
+                ));
             }
         },
         StrategySpec::BlueGreen(b) => {
@@ -1134,6 +1217,11 @@ fn check_strategy(
                     let max = c.max_weight.unwrap_or(100.0);
                     if step.is_nan() || step <= 0.0 || max.is_nan() || max <= 0.0 {
                         return fail("step_weight and max_weight must be above 0".into());
+                    }
+                    if max / step > MAX_ROLLOUT_STEPS {
+                        return fail(format!(
+                            "max_weight / step_weight gives more than {MAX_ROLLOUT_STEPS} steps"
+                        ));
                     }
                     vec![step, max]
                 }

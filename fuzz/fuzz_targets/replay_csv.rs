@@ -1,0 +1,8 @@
+//! A CSV commit history → the replay reader.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = promosim::fuzzing::replay_csv(data);
+});

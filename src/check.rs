@@ -1,0 +1,807 @@
+//! Baselines and regression checks of a policy (`promosim baseline`, `promosim check`).
+//!
+//! A [`Baseline`] stores, for a few key metrics, the value of every replication
+//! of a run (besides mean and interval), the seed and replication count, and a
+//! hash of the scenario text. [`compare`] reruns nothing itself: given the
+//! per-replication results of a rerun on the baseline's seed and replication
+//! count, it pairs replication r of the rerun with replication r of the baseline
+//! (common random numbers: the same commits and defects) and decides each metric
+//! on the paired difference `d_r = now_r − base_r`:
+//!
+//! * `d̄ ± h` is the mean of the `d_r` and the half-width of its 95 % Student-t
+//!   interval ([`crate::metrics::describe`]);
+//! * the tolerance of a metric is `tol = max(relative × |baseline mean|, absolute)`;
+//! * for a metric where higher is worse: **regressed** when `d̄ − h > tol` (the
+//!   whole interval lies beyond the tolerance: worse, and not by noise);
+//!   **improved** when `d̄ + h < −tol`; otherwise **pass**. Higher-is-better
+//!   metrics are mirrored (`−d_r`).
+//!
+//! Replications where either value is undefined (NaN, e.g. no incident so no time
+//! to restore) are left out of the pairs; with fewer than two pairs the metric is
+//! reported `n/a` and passes (undefined lead times mean nothing was delivered,
+//! which the deploy rate catches). A baseline metric that the rerun does not
+//! produce at all (a stage was renamed or removed) is `missing` and fails.
+//! Documented for users in `docs/ci.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::InputError;
+use crate::metrics::{self, ReplicationResult};
+use crate::model::Model;
+
+/// The metrics a baseline keeps unless told otherwise.
+pub const DEFAULT_METRICS: [&str; 9] = [
+    "lead_time.mean",
+    "lead_time.p50",
+    "lead_time.p95",
+    "production.deploys_per_week",
+    "build.agent_wait",
+    "blast_radius.share_hours",
+    "production.change_failure_rate",
+    "restore.from_detection",
+    "defects.escaped",
+];
+
+/// How much a metric may move the wrong way before it counts: the larger of
+/// `relative × |baseline mean|` and `absolute` (in the metric's unit).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tolerance {
+    pub relative: f64,
+    pub absolute: f64,
+}
+
+impl Tolerance {
+    /// The allowed movement for a baseline mean.
+    pub fn allowed(&self, baseline_mean: f64) -> f64 {
+        let rel = if baseline_mean.is_finite() {
+            self.relative * baseline_mean.abs()
+        } else {
+            0.0
+        };
+        rel.max(self.absolute)
+    }
+
+    /// Parses `5%` (relative), `0.5` (absolute, in the metric's unit) or
+    /// `5%,0.5` (the larger of the two).
+    pub fn parse(text: &str) -> Result<Tolerance, String> {
+        let bad = || {
+            format!(
+                "expected a tolerance such as 5% (relative), 0.5 (absolute, in the metric's unit) or 5%,0.5 (the larger), found {text:?}"
+            )
+        };
+        let mut t = Tolerance {
+            relative: 0.0,
+            absolute: 0.0,
+        };
+        let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+        if parts.is_empty() || parts.len() > 2 {
+            return Err(bad());
+        }
+        let (mut seen_rel, mut seen_abs) = (false, false);
+        for p in parts {
+            if let Some(num) = p.strip_suffix('%') {
+                let v: f64 = num.trim().parse().map_err(|_| bad())?;
+                if !(v.is_finite() && v >= 0.0) || seen_rel {
+                    return Err(bad());
+                }
+                t.relative = v / 100.0;
+                seen_rel = true;
+            } else {
+                let v: f64 = p.parse().map_err(|_| bad())?;
+                if !(v.is_finite() && v >= 0.0) || seen_abs {
+                    return Err(bad());
+                }
+                t.absolute = v;
+                seen_abs = true;
+            }
+        }
+        Ok(t)
+    }
+}
+
+impl std::fmt::Display for Tolerance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.relative > 0.0, self.absolute > 0.0) {
+            (true, true) => write!(f, "{}%,{}", self.relative * 100.0, self.absolute),
+            (true, false) => write!(f, "{}%", self.relative * 100.0),
+            (false, _) => write!(f, "{}", self.absolute),
+        }
+    }
+}
+
+/// The default tolerance of a metric (see `docs/ci.md`).
+pub fn default_tolerance(key: &str) -> Tolerance {
+    let (relative, absolute) = match key {
+        k if k.starts_with("lead_time.") => (0.05, 0.05),
+        "production.deploys_per_week" => (0.05, 0.1),
+        "production.change_failure_rate" => (0.0, 0.01),
+        "defects.escaped" => (0.10, 0.5),
+        k if k.starts_with("blast_radius.") => (0.10, 0.01),
+        k if k.starts_with("restore.") => (0.10, 0.05),
+        "build.agent_wait" => (0.10, 0.01),
+        _ => (0.05, 0.0),
+    };
+    Tolerance { relative, absolute }
+}
+
+/// Whether a larger value of the metric is better (deploy rates, defects caught).
+pub fn higher_is_better(key: &str) -> bool {
+    key.ends_with("per_week")
+        || key.ends_with("defects_caught")
+        || key == "defects.caught"
+        || key.ends_with(".detected")
+        || key.ends_with(".detected_by_analysis")
+        || key == "commits.delivered"
+        || key == "lead_time.commits"
+        || key == "build.utilisation"
+}
+
+/// One metric of a baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineMetric {
+    pub key: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub tolerance: Tolerance,
+    /// Replications where the metric was defined.
+    pub n: u64,
+    /// Mean over defined replications (`null` when none).
+    pub mean: Option<f64>,
+    /// Half-width of the 95 % interval of the mean.
+    pub ci95: Option<f64>,
+    /// The value of every replication, in replication order; `null` = undefined.
+    pub values: Vec<Option<f64>>,
+}
+
+/// The contents of `baselines/NAME.json`. Field order is fixed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub promosim: String,
+    pub scenario: String,
+    /// FNV-1a 64 of the scenario text (line endings normalised), hex.
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub metrics: Vec<BaselineMetric>,
+}
+
+/// FNV-1a, 64 bits: small, stable across platforms and Rust versions.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The hash a baseline stores: FNV-1a 64 of the text with `\r\n` read as `\n`,
+/// so a checkout with Windows line endings hashes the same.
+pub fn scenario_hash(source: &str) -> String {
+    format!("{:016x}", fnv1a64(source.replace("\r\n", "\n").as_bytes()))
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// The value of each metric key in each replication (`NaN` when the key is absent).
+fn columns(results: &[ReplicationResult], keys: &[String]) -> Vec<Vec<f64>> {
+    let mut cols = vec![Vec::with_capacity(results.len()); keys.len()];
+    for r in results {
+        let all = r.metrics();
+        for (k, col) in keys.iter().zip(cols.iter_mut()) {
+            col.push(
+                all.iter()
+                    .find(|m| &m.key == k)
+                    .map_or(f64::NAN, |m| m.value),
+            );
+        }
+    }
+    cols
+}
+
+/// Every metric key a replication produces.
+pub fn known_keys(results: &[ReplicationResult]) -> Vec<String> {
+    results
+        .first()
+        .map(|r| r.metrics().into_iter().map(|m| m.key).collect())
+        .unwrap_or_default()
+}
+
+/// Builds a baseline from a run's per-replication results.
+///
+/// `keys` are the metrics to keep; `tolerances` override the defaults per key.
+/// An unknown key is bad input.
+pub fn make_baseline(
+    model: &Model,
+    source: &str,
+    results: &[ReplicationResult],
+    keys: &[String],
+    tolerances: &BTreeMap<String, Tolerance>,
+) -> Result<Baseline, InputError> {
+    let known = known_keys(results);
+    for k in keys.iter().chain(tolerances.keys()) {
+        if !known.contains(k) {
+            return Err(InputError::new(
+                "--metric",
+                format!(
+                    "unknown metric {k:?}; metrics of this scenario: {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    let cols = columns(results, keys);
+    let metrics = keys
+        .iter()
+        .zip(cols)
+        .map(|(k, col)| {
+            let unit = results
+                .first()
+                .and_then(|r| r.metrics().into_iter().find(|m| &m.key == k))
+                .map_or("", |m| m.unit);
+            let s = metrics::describe(k.clone(), unit, col.iter().copied());
+            BaselineMetric {
+                key: k.clone(),
+                unit: unit.to_string(),
+                higher_is_better: higher_is_better(k),
+                tolerance: tolerances
+                    .get(k)
+                    .copied()
+                    .unwrap_or_else(|| default_tolerance(k)),
+                n: s.n,
+                mean: finite(s.mean),
+                ci95: finite(s.ci95),
+                values: col.into_iter().map(finite).collect(),
+            }
+        })
+        .collect();
+    Ok(Baseline {
+        promosim: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: model.name.clone(),
+        scenario_hash: scenario_hash(source),
+        seed: model.seed,
+        replications: results.len() as u32,
+        metrics,
+    })
+}
+
+impl Baseline {
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Reads a baseline file's text; a malformed one is bad input.
+    pub fn from_json(text: &str, file: &str) -> Result<Baseline, InputError> {
+        let b: Baseline = serde_json::from_str(text).map_err(|e| {
+            InputError::at(
+                file,
+                e.line() as u64,
+                e.column() as u64,
+                format!("not a promosim baseline: {e}"),
+            )
+        })?;
+        if b.replications < 2 {
+            return Err(InputError::new(
+                file,
+                "a baseline needs at least 2 replications",
+            ));
+        }
+        for m in &b.metrics {
+            if m.values.len() != b.replications as usize {
+                return Err(InputError::new(
+                    file,
+                    format!(
+                        "metric {:?} has {} values for {} replications",
+                        m.key,
+                        m.values.len(),
+                        b.replications
+                    ),
+                ));
+            }
+            let t = m.tolerance;
+            if !(t.relative.is_finite()
+                && t.relative >= 0.0
+                && t.absolute.is_finite()
+                && t.absolute >= 0.0)
+            {
+                return Err(InputError::new(
+                    file,
+                    format!("metric {:?}: tolerances must be non-negative", m.key),
+                ));
+            }
+        }
+        Ok(b)
+    }
+}
+
+/// What `check` decided for one metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Improved,
+    Regressed,
+    /// Fewer than two replications where both runs define the metric.
+    NotApplicable,
+    /// The rerun does not produce the metric.
+    Missing,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Improved => "IMPROVED",
+            Verdict::Regressed => "REGRESSED",
+            Verdict::NotApplicable => "n/a",
+            Verdict::Missing => "MISSING",
+        }
+    }
+
+    /// Whether the verdict fails the check.
+    pub fn fails(self) -> bool {
+        matches!(self, Verdict::Regressed | Verdict::Missing)
+    }
+}
+
+/// One metric's comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricCheck {
+    pub key: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub baseline_mean: f64,
+    pub now_mean: f64,
+    /// Mean paired difference now − baseline, and the half-width of its 95 % interval.
+    pub delta: f64,
+    pub delta_ci95: f64,
+    /// Pairs used.
+    pub pairs: u64,
+    pub tolerance: Tolerance,
+    /// The allowed movement, in the metric's unit.
+    pub allowed: f64,
+    pub verdict: Verdict,
+}
+
+impl MetricCheck {
+    /// One sentence on why, for a failure message.
+    pub fn explain(&self) -> String {
+        let dir = if self.higher_is_better {
+            "lower is worse"
+        } else {
+            "higher is worse"
+        };
+        match self.verdict {
+            Verdict::Missing => format!(
+                "{}: the run no longer produces this metric; update the baseline",
+                self.key
+            ),
+            Verdict::NotApplicable => format!(
+                "{}: defined in both runs in only {} replication(s)",
+                self.key, self.pairs
+            ),
+            _ => format!(
+                "{}: {} → {} {} (Δ {} ± {}, 95 % paired interval; tolerance {} = {} {}; {dir})",
+                self.key,
+                num(self.baseline_mean),
+                num(self.now_mean),
+                self.unit,
+                signed(self.delta),
+                num(self.delta_ci95),
+                self.tolerance,
+                num(self.allowed),
+                self.unit
+            ),
+        }
+    }
+}
+
+/// The outcome of `check`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckReport {
+    pub scenario: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub metrics: Vec<MetricCheck>,
+    /// Things worth saying that do not decide (scenario text changed, version).
+    pub notes: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn failures(&self) -> impl Iterator<Item = &MetricCheck> {
+        self.metrics.iter().filter(|m| m.verdict.fails())
+    }
+
+    pub fn passed(&self) -> bool {
+        self.failures().next().is_none()
+    }
+}
+
+/// Decides every baseline metric on the paired differences (see the module docs).
+///
+/// `results` must be the rerun's replications `0..baseline.replications` on the
+/// baseline's seed; `tolerances` override the baseline's stored ones.
+pub fn compare(
+    baseline: &Baseline,
+    source: &str,
+    results: &[ReplicationResult],
+    tolerances: &BTreeMap<String, Tolerance>,
+) -> CheckReport {
+    let mut notes = Vec::new();
+    let hash = scenario_hash(source);
+    if hash != baseline.scenario_hash {
+        notes.push(format!(
+            "the scenario text changed since the baseline (hash {} → {hash}); the decision is on the metrics",
+            baseline.scenario_hash
+        ));
+    }
+    if baseline.promosim != env!("CARGO_PKG_VERSION") {
+        notes.push(format!(
+            "baseline made by promosim {}, this is {}",
+            baseline.promosim,
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    let known = known_keys(results);
+    let keys: Vec<String> = baseline.metrics.iter().map(|m| m.key.clone()).collect();
+    let cols = columns(results, &keys);
+    let metrics =
+        baseline
+            .metrics
+            .iter()
+            .zip(cols)
+            .map(|(b, now)| {
+                let tolerance = tolerances.get(&b.key).copied().unwrap_or(b.tolerance);
+                let base_mean = b.mean.unwrap_or(f64::NAN);
+                let allowed = tolerance.allowed(base_mean);
+                let now_mean = metrics::describe(String::new(), "", now.iter().copied()).mean;
+                let mut check = MetricCheck {
+                    key: b.key.clone(),
+                    unit: b.unit.clone(),
+                    higher_is_better: b.higher_is_better,
+                    baseline_mean: base_mean,
+                    now_mean,
+                    delta: f64::NAN,
+                    delta_ci95: f64::NAN,
+                    pairs: 0,
+                    tolerance,
+                    allowed,
+                    verdict: Verdict::NotApplicable,
+                };
+                if !known.contains(&b.key) {
+                    check.verdict = Verdict::Missing;
+                    return check;
+                }
+                let diffs = b.values.iter().zip(&now).filter_map(|(base, new)| {
+                    match (base, new.is_finite()) {
+                        (Some(base), true) => Some(new - base),
+                        _ => None,
+                    }
+                });
+                let d = metrics::describe(String::new(), "", diffs);
+                check.pairs = d.n;
+                if d.n < 2 {
+                    return check;
+                }
+                check.delta = d.mean;
+                check.delta_ci95 = d.ci95;
+                // Worsening is positive.
+                let worse = if b.higher_is_better { -d.mean } else { d.mean };
+                check.verdict = if worse - d.ci95 > allowed {
+                    Verdict::Regressed
+                } else if worse + d.ci95 < -allowed {
+                    Verdict::Improved
+                } else {
+                    Verdict::Pass
+                };
+                check
+            })
+            .collect();
+    CheckReport {
+        scenario: baseline.scenario.clone(),
+        seed: baseline.seed,
+        replications: baseline.replications,
+        metrics,
+        notes,
+    }
+}
+
+/// Parses `KEY=TOL` command-line overrides.
+pub fn parse_overrides(items: &[String]) -> Result<BTreeMap<String, Tolerance>, InputError> {
+    let mut out = BTreeMap::new();
+    for item in items {
+        let (k, v) = item.split_once('=').ok_or_else(|| {
+            InputError::new(
+                "--tolerance",
+                format!("expected KEY=TOLERANCE such as lead_time.p50=5%, found {item:?}"),
+            )
+        })?;
+        let t = Tolerance::parse(v.trim()).map_err(|e| InputError::new("--tolerance", e))?;
+        out.insert(k.trim().to_string(), t);
+    }
+    Ok(out)
+}
+
+/// Tolerances written in a scenario's `check:` section.
+pub fn scenario_overrides(
+    s: &crate::scenario::Scenario,
+) -> Result<BTreeMap<String, Tolerance>, InputError> {
+    let mut out = BTreeMap::new();
+    if let Some(c) = &s.file.check {
+        for (k, v) in &c.tolerances {
+            let t = Tolerance::parse(&v.value.0).map_err(|e| {
+                InputError::at(
+                    s.path.display().to_string(),
+                    v.referenced.line(),
+                    v.referenced.column(),
+                    format!("check.tolerances.{k}: {e}"),
+                )
+            })?;
+            out.insert(k.clone(), t);
+        }
+    }
+    Ok(out)
+}
+
+/// A number as the tables print it.
+pub fn num(v: f64) -> String {
+    if v.is_nan() {
+        "—".into()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else if v.abs() >= 0.1 || v == 0.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+fn signed(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", num(v))
+    } else {
+        num(v)
+    }
+}
+
+/// The readable table `check` prints.
+pub fn render_table(r: &CheckReport) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "promosim check {}: {} paired replications, seed {}",
+        r.scenario, r.replications, r.seed
+    );
+    let _ = writeln!(
+        o,
+        "Δ = now − baseline per replication (same seed: same commits and defects); ± is its 95 % interval.\n"
+    );
+    let _ = writeln!(
+        o,
+        "{:<34} {:>10} {:>10} {:>20} {:>12}  verdict",
+        "metric", "baseline", "now", "Δ (95 % CI)", "tolerance"
+    );
+    for m in &r.metrics {
+        let delta = if m.delta.is_nan() {
+            "—".to_string()
+        } else {
+            format!("{} ± {}", signed(m.delta), num(m.delta_ci95))
+        };
+        let _ = writeln!(
+            o,
+            "{:<34} {:>10} {:>10} {:>20} {:>12}  {}",
+            m.key,
+            num(m.baseline_mean),
+            num(m.now_mean),
+            delta,
+            format!("±{}", num(m.allowed)),
+            m.verdict.name()
+        );
+    }
+    for n in &r.notes {
+        let _ = writeln!(o, "note: {n}");
+    }
+    let failures: Vec<&str> = r.failures().map(|m| m.key.as_str()).collect();
+    if failures.is_empty() {
+        let improved: Vec<&str> = r
+            .metrics
+            .iter()
+            .filter(|m| m.verdict == Verdict::Improved)
+            .map(|m| m.key.as_str())
+            .collect();
+        if improved.is_empty() {
+            let _ = writeln!(o, "\nPASS");
+        } else {
+            let _ = writeln!(o, "\nPASS (improved: {})", improved.join(", "));
+        }
+    } else {
+        let _ = writeln!(o, "\nFAIL: {}", failures.join(", "));
+        for m in r.failures() {
+            let _ = writeln!(o, "  {}", m.explain());
+        }
+    }
+    o
+}
+
+/// A markdown summary for a pull-request comment.
+pub fn render_markdown(r: &CheckReport) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let failures: Vec<&str> = r.failures().map(|m| m.key.as_str()).collect();
+    let head = if failures.is_empty() {
+        "✅ pass".to_string()
+    } else {
+        format!("❌ regressed: {}", failures.join(", "))
+    };
+    let _ = writeln!(o, "### promosim check `{}`: {head}\n", r.scenario);
+    let _ = writeln!(
+        o,
+        "{} paired replications on seed {}; Δ = now − baseline with its 95 % interval.\n",
+        r.replications, r.seed
+    );
+    let _ = writeln!(
+        o,
+        "| metric | baseline | now | Δ (95 % CI) | tolerance | verdict |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---|");
+    for m in &r.metrics {
+        let delta = if m.delta.is_nan() {
+            "—".to_string()
+        } else {
+            format!("{} ± {}", signed(m.delta), num(m.delta_ci95))
+        };
+        let verdict = match m.verdict {
+            Verdict::Regressed | Verdict::Missing => format!("**{}**", m.verdict.name()),
+            Verdict::Improved => format!("_{}_", m.verdict.name()),
+            _ => m.verdict.name().to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "| `{}` | {} {} | {} | {} | ±{} | {} |",
+            m.key,
+            num(m.baseline_mean),
+            m.unit,
+            num(m.now_mean),
+            delta,
+            num(m.allowed),
+            verdict
+        );
+    }
+    for n in &r.notes {
+        let _ = writeln!(o, "\n> note: {n}");
+    }
+    o
+}
+
+/// Warnings about a run that stalled: a stage whose person never works again,
+/// a window that never opens, an approval that can never come, or a production
+/// stage that deployed nothing at all.
+/// The stall warnings of one point of an experiment, from its metric rows (in
+/// replication order); a stall's reason comes from re-running the first
+/// replication that stalled there.
+pub fn stall_warnings_for_point(
+    model: &Model,
+    point: &crate::experiment::job::PointResults,
+) -> Vec<String> {
+    let flagged = |key: &str| -> Vec<usize> {
+        point.column(key).map_or_else(Vec::new, |c| {
+            c.iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(r, _)| r)
+                .collect()
+        })
+    };
+    let mut out = Vec::new();
+    let n = point.rows.len();
+    let early = flagged("stopped_early").len();
+    if early > 0 && !crate::interrupt::requested() {
+        out.push(format!(
+            "WARNING: {early} of {n} replications reached run.max_events ({}) and stopped before the horizon: their results cover only part of the run; raise run.max_events",
+            model.max_events
+        ));
+    }
+    for (i, st) in model.stages.iter().enumerate() {
+        let stalled = flagged(&format!("stage.{}.stalled", st.name));
+        if let Some(&first) = stalled.first() {
+            let rerun =
+                crate::engine::run(model, first as u64, crate::engine::Options::default()).result;
+            let reason = rerun
+                .stages
+                .get(i)
+                .and_then(|s| s.stall_reason)
+                .unwrap_or("a release waits for something that never happens");
+            out.push(format!(
+                "WARNING: stage {:?} stalled in {} of {n} replications: {reason}",
+                st.name,
+                stalled.len()
+            ));
+        }
+        let deployed = flagged(&format!("stage.{}.deploys_per_week", st.name));
+        if st.production && n > 0 && deployed.is_empty() {
+            out.push(format!(
+                "WARNING: production stage {:?} made no deployment in any of {n} replications: nothing reached users (see `promosim trace`)",
+                st.name
+            ));
+        }
+    }
+    out
+}
+
+pub fn stall_warnings(model: &Model, results: &[ReplicationResult]) -> Vec<String> {
+    let mut out = Vec::new();
+    let n = results.len();
+    let early = results.iter().filter(|r| r.stopped_early).count();
+    if early > 0 && !crate::interrupt::requested() {
+        out.push(format!(
+            "WARNING: {early} of {n} replications reached run.max_events ({}) and stopped before the horizon: their results cover only part of the run; raise run.max_events",
+            model.max_events
+        ));
+    }
+    for (i, st) in model.stages.iter().enumerate() {
+        let stalled = results
+            .iter()
+            .filter(|r| r.stages.get(i).is_some_and(|s| s.stalls > 0))
+            .count();
+        if stalled > 0 {
+            let reason = results
+                .iter()
+                .filter_map(|r| r.stages.get(i))
+                .find_map(|s| s.stall_reason)
+                .unwrap_or("a release waits for something that never happens");
+            out.push(format!(
+                "WARNING: stage {:?} stalled in {stalled} of {n} replications: {reason}",
+                st.name
+            ));
+        }
+        if st.production
+            && n > 0
+            && results
+                .iter()
+                .all(|r| r.stages.get(i).is_none_or(|s| s.deployments == 0))
+        {
+            out.push(format!(
+                "WARNING: production stage {:?} made no deployment in any of {n} replications: nothing reached users (see `promosim trace`)",
+                st.name
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_reference_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+        assert_eq!(scenario_hash("a\r\nb"), scenario_hash("a\nb"));
+    }
+
+    #[test]
+    fn tolerances_parse() {
+        let t = Tolerance::parse("5%").unwrap();
+        assert_eq!((t.relative, t.absolute), (0.05, 0.0));
+        let t = Tolerance::parse("0.5").unwrap();
+        assert_eq!((t.relative, t.absolute), (0.0, 0.5));
+        let t = Tolerance::parse("10%, 2").unwrap();
+        assert_eq!((t.relative, t.absolute), (0.1, 2.0));
+        assert_eq!(t.allowed(100.0), 10.0);
+        assert_eq!(t.allowed(1.0), 2.0);
+        for bad in ["", "x", "-1", "5%,6%", "1,2", "NaN", "inf%"] {
+            assert!(Tolerance::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

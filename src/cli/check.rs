@@ -1,0 +1,102 @@
+//! `promosim check`: rerun on a baseline's seeds, decide per metric on the paired
+//! difference, print a table, optionally write JUnit XML and a markdown summary.
+
+use std::path::PathBuf;
+
+use super::{CliError, io, load_model};
+use crate::check::{self, Baseline};
+use crate::error::InputError;
+use crate::experiment::{self, Plan};
+use crate::report::files::write_atomic;
+use crate::report::junit;
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The scenario file (YAML).
+    pub file: PathBuf,
+    /// The baseline written by `promosim baseline`.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// Override a metric's tolerance: KEY=5%, KEY=0.5 or KEY=5%,0.5 (repeatable).
+    #[arg(long = "tolerance", value_name = "KEY=TOL")]
+    pub tolerances: Vec<String>,
+    /// Write a JUnit XML report (one test case per metric) for CI test tabs.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a markdown summary for a pull-request comment.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 't')]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+pub fn check(a: CheckArgs) -> Result<(), CliError> {
+    let shown = a.baseline.display().to_string();
+    let text = std::fs::read_to_string(&a.baseline)
+        .map_err(|e| InputError::new(&shown, format!("cannot read the baseline: {e}")))?;
+    let b = Baseline::from_json(&text, &shown)?;
+    let (s, m) = load_model(&a.file, Some(b.seed))?;
+    if b.scenario != m.name {
+        return Err(InputError::new(
+            &shown,
+            format!(
+                "this baseline is of scenario {:?}, not {:?}",
+                b.scenario, m.name
+            ),
+        )
+        .into());
+    }
+    if a.threads == Some(0) {
+        return Err(InputError::new("--threads", "must be at least 1").into());
+    }
+    let mut tolerances = check::scenario_overrides(&s)?;
+    tolerances.extend(check::parse_overrides(&a.tolerances)?);
+    for k in tolerances.keys() {
+        if !b.metrics.iter().any(|mm| &mm.key == k) {
+            let keys: Vec<&str> = b.metrics.iter().map(|mm| mm.key.as_str()).collect();
+            return Err(InputError::new(
+                "--tolerance",
+                format!(
+                    "{k:?} is not a metric of the baseline (it has: {}); add it with `promosim baseline --metric {k}`",
+                    keys.join(", ")
+                ),
+            )
+            .into());
+        }
+    }
+    let plan = Plan {
+        replications: b.replications,
+        threads: a.threads,
+        progress: !a.quiet,
+    };
+    let outcome = experiment::run(&m, plan).map_err(CliError::Failed)?;
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
+    for w in check::stall_warnings(&m, &outcome.replications) {
+        eprintln!("{w}");
+    }
+    let report = check::compare(&b, &s.source, &outcome.replications, &tolerances);
+    if let Some(p) = &a.junit {
+        write_atomic(p, junit::render(&report).as_bytes()).map_err(io(p))?;
+    }
+    if let Some(p) = &a.markdown {
+        write_atomic(p, check::render_markdown(&report).as_bytes()).map_err(io(p))?;
+    }
+    print!("{}", check::render_table(&report));
+    let failed: Vec<&str> = report.failures().map(|mm| mm.key.as_str()).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!(
+            "{} of {} metrics regressed: {}",
+            failed.len(),
+            report.metrics.len(),
+            failed.join(", ")
+        )))
+    }
+}
