@@ -255,9 +255,10 @@ pub fn parameters(model: &Model) -> Vec<(String, String)> {
     out
 }
 
-fn rate_words(per_hour: f64) -> String {
-    if per_hour > 0.0 {
-        duration(3600.0 / per_hour)
+/// The mean time to detection at 100 % exposure, from the model's rate per second.
+fn rate_words(per_second: f64) -> String {
+    if per_second > 0.0 {
+        duration(1.0 / per_second)
     } else {
         "never".into()
     }
@@ -646,4 +647,27 @@ pub fn compare_findings(points: &[(String, &Summary)]) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_parameters_say_the_mean_time_to_detection() {
+        let yaml = "run: {start: 2026-01-05, horizon: 10d}\ncommits: {poisson: {per_day: 5}}\nbuild: {duration: 5m}\n\
+                    stages: [{name: prod}]\nincidents: {detect_per_hour: {minor: 0.02, major: 0.5, critical: 2}, rollback: 10m}\n";
+        let s = crate::scenario::parse(yaml, std::path::Path::new("t.yaml")).expect("valid");
+        let m = crate::model::compile(&s).expect("compiles");
+        let words = parameters(&m)
+            .into_iter()
+            .find(|(k, _)| k == "Incidents")
+            .expect("incidents row")
+            .1;
+        // 1 / 0.02 per hour = 50 h = 2.08 d; 1 / 0.5 = 2 h; 1 / 2 = 30 min.
+        assert!(
+            words.contains("2.08 d (minor), 2 h (major), 30 min (critical)"),
+            "{words}"
+        );
+    }
 }
