@@ -685,97 +685,70 @@ pub fn render_markdown(r: &CheckReport) -> String {
 /// Warnings about a run that stalled: a stage whose person never works again,
 /// a window that never opens, an approval that can never come, or a production
 /// stage that deployed nothing at all.
-/// The stall warnings of one point of an experiment, from its metric rows (in
-/// replication order); a stall's reason comes from re-running the first
-/// replication that stalled there.
-pub fn stall_warnings_for_point(
-    model: &Model,
-    point: &crate::experiment::job::PointResults,
-) -> Vec<String> {
-    let flagged = |key: &str| -> Vec<usize> {
-        point.column(key).map_or_else(Vec::new, |c| {
-            c.iter()
-                .enumerate()
-                .filter(|(_, v)| **v > 0.0)
-                .map(|(r, _)| r)
-                .collect()
-        })
-    };
-    let mut out = Vec::new();
-    let n = point.rows.len();
-    let early = flagged("stopped_early").len();
-    if early > 0 && !crate::interrupt::requested() {
-        out.push(format!(
-            "WARNING: {early} of {n} replications reached run.max_events ({}) and stopped before the horizon: their results cover only part of the run; raise run.max_events",
-            model.max_events
-        ));
-    }
-    for (i, st) in model.stages.iter().enumerate() {
-        let stalled = flagged(&format!("stage.{}.stalled", st.name));
-        if let Some(&first) = stalled.first() {
-            let rerun =
-                crate::engine::run(model, first as u64, crate::engine::Options::default()).result;
-            let reason = rerun
-                .stages
-                .get(i)
-                .and_then(|s| s.stall_reason)
-                .unwrap_or("a release waits for something that never happens");
-            out.push(format!(
-                "WARNING: stage {:?} stalled in {} of {n} replications: {reason}",
-                st.name,
-                stalled.len()
-            ));
-        }
-        let deployed = flagged(&format!("stage.{}.deploys_per_week", st.name));
-        if st.production && n > 0 && deployed.is_empty() {
-            out.push(format!(
-                "WARNING: production stage {:?} made no deployment in any of {n} replications: nothing reached users (see `promosim trace`)",
-                st.name
-            ));
-        }
-    }
-    out
+/// What the stall warnings need, gathered one replication at a time.
+#[derive(Debug, Clone, Default)]
+pub struct StallTally {
+    replications: usize,
+    stopped_early: usize,
+    /// Per stage: replications that stalled there, and the first reason seen.
+    stalled: Vec<(usize, Option<&'static str>)>,
+    /// Per stage: replications with at least one deployment.
+    deployed: Vec<usize>,
 }
 
+impl StallTally {
+    pub fn add(&mut self, r: &ReplicationResult) {
+        self.replications += 1;
+        self.stopped_early += usize::from(r.stopped_early);
+        if self.stalled.len() < r.stages.len() {
+            self.stalled.resize(r.stages.len(), (0, None));
+            self.deployed.resize(r.stages.len(), 0);
+        }
+        for (i, s) in r.stages.iter().enumerate() {
+            if s.stalls > 0 {
+                self.stalled[i].0 += 1;
+                self.stalled[i].1 = self.stalled[i].1.or(s.stall_reason);
+            }
+            self.deployed[i] += usize::from(s.deployments > 0);
+        }
+    }
+
+    /// One line per problem: replications cut short by the event budget, stages
+    /// that stalled, production stages that never deployed.
+    pub fn warnings(&self, model: &Model) -> Vec<String> {
+        let n = self.replications;
+        let mut out = Vec::new();
+        if self.stopped_early > 0 && !crate::interrupt::requested() {
+            out.push(format!(
+                "WARNING: {} of {n} replications reached run.max_events ({}) and stopped before the horizon: their results cover only part of the run; raise run.max_events",
+                self.stopped_early, model.max_events
+            ));
+        }
+        for (i, st) in model.stages.iter().enumerate() {
+            let (stalled, reason) = self.stalled.get(i).copied().unwrap_or((0, None));
+            if stalled > 0 {
+                let reason = reason.unwrap_or("a release waits for something that never happens");
+                out.push(format!(
+                    "WARNING: stage {:?} stalled in {stalled} of {n} replications: {reason}",
+                    st.name
+                ));
+            }
+            if st.production && n > 0 && self.deployed.get(i).copied().unwrap_or(0) == 0 {
+                out.push(format!(
+                    "WARNING: production stage {:?} made no deployment in any of {n} replications: nothing reached users (see `promosim trace`)",
+                    st.name
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Stall warnings for a run's results (see [`StallTally`]).
 pub fn stall_warnings(model: &Model, results: &[ReplicationResult]) -> Vec<String> {
-    let mut out = Vec::new();
-    let n = results.len();
-    let early = results.iter().filter(|r| r.stopped_early).count();
-    if early > 0 && !crate::interrupt::requested() {
-        out.push(format!(
-            "WARNING: {early} of {n} replications reached run.max_events ({}) and stopped before the horizon: their results cover only part of the run; raise run.max_events",
-            model.max_events
-        ));
-    }
-    for (i, st) in model.stages.iter().enumerate() {
-        let stalled = results
-            .iter()
-            .filter(|r| r.stages.get(i).is_some_and(|s| s.stalls > 0))
-            .count();
-        if stalled > 0 {
-            let reason = results
-                .iter()
-                .filter_map(|r| r.stages.get(i))
-                .find_map(|s| s.stall_reason)
-                .unwrap_or("a release waits for something that never happens");
-            out.push(format!(
-                "WARNING: stage {:?} stalled in {stalled} of {n} replications: {reason}",
-                st.name
-            ));
-        }
-        if st.production
-            && n > 0
-            && results
-                .iter()
-                .all(|r| r.stages.get(i).is_none_or(|s| s.deployments == 0))
-        {
-            out.push(format!(
-                "WARNING: production stage {:?} made no deployment in any of {n} replications: nothing reached users (see `promosim trace`)",
-                st.name
-            ));
-        }
-    }
-    out
+    let mut tally = StallTally::default();
+    results.iter().for_each(|r| tally.add(r));
+    tally.warnings(model)
 }
 
 #[cfg(test)]

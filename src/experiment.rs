@@ -101,6 +101,44 @@ pub fn run_units_with<T: Send>(
     })
 }
 
+/// Runs replications `0..replications` of `model` a chunk at a time and hands
+/// each result to `consume` in replication order, so memory stays flat in the
+/// number of replications. Stops early (without error) after Ctrl-C.
+pub fn run_in_order(
+    model: &Model,
+    replications: u32,
+    threads: Option<usize>,
+    progress: bool,
+    mut consume: impl FnMut(u64, ReplicationResult) -> Result<(), String> + Send,
+) -> Result<(), String> {
+    in_pool(threads, || {
+        let bar = progress_bar(progress, u64::from(replications));
+        // A few replications per worker: enough to keep every core busy.
+        let chunk = 32 * rayon::current_num_threads().max(1) as u64;
+        let total = u64::from(replications);
+        let mut start = 0;
+        while start < total && !crate::interrupt::requested() {
+            let end = (start + chunk).min(total);
+            let reps: Vec<u64> = (start..end).collect();
+            let results: Vec<ReplicationResult> = reps
+                .par_iter()
+                .with_max_len(1)
+                .map(|&r| {
+                    let out = engine::run(model, r, Options::default()).result;
+                    bar.inc(1);
+                    out
+                })
+                .collect();
+            for (r, result) in (start..end).zip(results) {
+                consume(r, result)?;
+            }
+            start = end;
+        }
+        bar.finish_and_clear();
+        Ok(())
+    })?
+}
+
 /// One replication with its event log and commit records.
 pub fn trace(model: &Model, replication: u64) -> Replication {
     engine::run(

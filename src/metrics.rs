@@ -476,7 +476,7 @@ pub fn describe(
 /// Welford's running mean and variance, with min and max; NaNs skipped.
 /// Sequential: the same numbers whatever the thread count.
 #[derive(Debug, Clone, Copy)]
-struct Accumulator {
+pub struct Accumulator {
     n: u64,
     mean: f64,
     m2: f64,
@@ -498,7 +498,7 @@ impl Default for Accumulator {
 
 impl Accumulator {
     #[inline]
-    fn push(&mut self, x: f64) {
+    pub fn push(&mut self, x: f64) {
         if x.is_nan() {
             return;
         }
@@ -510,7 +510,7 @@ impl Accumulator {
         self.max = self.max.max(x);
     }
 
-    fn finish(self, key: String, unit: &'static str) -> MetricSummary {
+    pub fn finish(self, key: String, unit: &'static str) -> MetricSummary {
         let Accumulator {
             n,
             mean,

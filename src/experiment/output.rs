@@ -52,13 +52,14 @@ pub fn replications_csv(p: &PointResults) -> Vec<u8> {
     }
     for (r, row) in p.rows.iter().enumerate() {
         let mut rec = vec![r.to_string()];
-        rec.extend(row.iter().map(|v| num(*v)));
+        rec.extend(row.iter().map(|v| csv_number(*v)));
         let _ = w.write_record(&rec);
     }
     w.into_inner().unwrap_or_default()
 }
 
-fn num(v: f64) -> String {
+/// A cell of `replications.csv`: the shortest exact decimal, empty when undefined.
+pub fn csv_number(v: f64) -> String {
     if v.is_nan() {
         String::new()
     } else {
@@ -289,8 +290,8 @@ fn sweep(asm: &Assembled) -> Output {
         let mut line = rec.clone();
         for (j, k) in KEY_METRICS.iter().enumerate() {
             let m = get(k);
-            rec.push(m.map_or(String::new(), |m| num(m.mean)));
-            rec.push(m.map_or(String::new(), |m| num(m.ci95)));
+            rec.push(m.map_or(String::new(), |m| csv_number(m.mean)));
+            rec.push(m.map_or(String::new(), |m| csv_number(m.ci95)));
             if j < 5 {
                 line.push(m.map_or("—".into(), |m| {
                     if m.mean.is_nan() {
