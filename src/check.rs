@@ -549,20 +549,7 @@ pub fn scenario_overrides(
     Ok(out)
 }
 
-/// A number as the tables print it.
-pub fn num(v: f64) -> String {
-    if v.is_nan() {
-        "—".into()
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else if v.abs() >= 0.1 || v == 0.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    }
-}
+pub use crate::report::table::fmt as num;
 
 fn signed(v: f64) -> String {
     if v > 0.0 {

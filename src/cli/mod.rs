@@ -110,40 +110,11 @@ pub enum Command {
 pub struct RunArgs {
     /// The scenario file (YAML).
     pub file: PathBuf,
-    /// Number of replications (default: the scenario's run.replications).
-    #[arg(long, short = 'r')]
-    pub replications: Option<u32>,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 't')]
-    pub threads: Option<usize>,
-    /// Report folder (default reports/<scenario>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub opts: job::ExperimentOpts,
     /// Also write commits.csv: every commit of replication 0 and when it was delivered.
     #[arg(long)]
     pub commits: bool,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// Run only shard I of N of the replications and write a partial result
-    /// (`auto` or `auto/N`: from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID); join with `merge`.
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
-    /// Add replications until the key metrics' 95 % intervals are within this relative half-width (e.g. 5%).
-    #[arg(long, value_name = "PERCENT")]
-    pub precision: Option<String>,
-    /// With --precision: stop at this many replications at most.
-    #[arg(long, default_value_t = 10_000)]
-    pub max_replications: u32,
-    /// Skip the charts, index.html and report.md.
-    #[arg(long)]
-    pub no_report: bool,
     /// Print how long the simulation and the report took (on stderr).
     #[arg(long, short = 'v')]
     pub verbose: bool,

@@ -1,6 +1,6 @@
 //! `promosim run`: replications → summary table, summary.json, CSV.
 
-use super::job::{self as common, ExperimentOpts};
+use super::job as common;
 use std::path::Path;
 
 use super::{CliError, Format, RunArgs, io, load_model, out_dir};
@@ -17,28 +17,17 @@ use crate::report::summary::Summary;
 use crate::report::table;
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
-    let (s, m) = load_model(&a.file, a.seed)?;
-    let opts = ExperimentOpts {
-        replications: a.replications,
-        seed: a.seed,
-        threads: a.threads,
-        out: a.out.clone(),
-        format: a.format,
-        quiet: a.quiet,
-        no_report: a.no_report,
-        shard: a.shard.clone(),
-        precision: a.precision.clone(),
-        max_replications: a.max_replications,
-    };
+    let (s, m) = load_model(&a.file, a.opts.seed)?;
+    let opts = &a.opts;
     let replications = opts.check(m.replications)?;
-    if a.commits && a.shard.is_some() {
+    if a.commits && opts.shard.is_some() {
         return Err(InputError::new(
             "--commits",
             "cannot be combined with --shard: run `promosim run --commits -r 1` for the commit records",
         )
         .into());
     }
-    let dir = out_dir(&a.out, &m);
+    let dir = out_dir(&opts.out, &m);
     if a.commits {
         let rep = experiment::trace(&m, 0);
         let p = dir.join("commits.csv");
@@ -63,7 +52,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     // whose presence marks the report complete.
     let charts = |summary: &Summary| -> Result<(), CliError> {
         let sim_secs = t0.elapsed().as_secs_f64();
-        if a.no_report {
+        if opts.no_report {
             if a.verbose {
                 eprintln!("simulation: {sim_secs:.3} s for {replications} replications");
             }
@@ -71,7 +60,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         }
         let t1 = std::time::Instant::now();
         let k = (summary.replications as usize).min(report::figures::QUEUE_BAND_REPLICATIONS);
-        let written = experiment::in_pool(a.threads, || {
+        let written = experiment::in_pool(opts.threads, || {
             let traces = report::trace_replications(&m, k);
             report::write_run(&dir, &m, summary, &traces)
         })
@@ -90,17 +79,17 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         }
         Ok(())
     };
-    if a.shard.is_some() || a.precision.is_some() {
+    if opts.shard.is_some() || opts.precision.is_some() {
         // Shards and early stopping go through the experiment job (parts, merge).
         let hook = |asm: &experiment::job::Assembled| charts(&asm.summary(0));
-        return common::execute(&opts, replications, &dir, build, &hook);
+        return common::execute(opts, replications, &dir, build, &hook);
     }
     let summary = stream_replications(&m, replications, &a, &dir)?;
     charts(&summary)?;
     let json = summary.to_json();
     let p = dir.join("summary.json");
     write_atomic(&p, json.as_bytes()).map_err(io(&p))?;
-    match a.format {
+    match opts.format {
         Format::Table => {
             print!("{}", table::render(&summary));
             println!("\nReport: {}", dir.display());
@@ -126,23 +115,30 @@ fn stream_replications(
     let mut keys: Vec<(String, &'static str)> = Vec::new();
     let mut stats: Vec<Accumulator> = Vec::new();
     let mut tally = StallTally::default();
-    experiment::run_in_order(m, replications, a.threads, !a.quiet, |r, result| {
-        let metrics = result.metrics();
-        if keys.is_empty() {
-            keys = metrics.iter().map(|x| (x.key.clone(), x.unit)).collect();
-            stats = vec![Accumulator::default(); keys.len()];
-            let header = std::iter::once("replication").chain(keys.iter().map(|(k, _)| k.as_str()));
-            csv.write_record(header).map_err(|e| e.to_string())?;
-        }
-        let cells =
-            std::iter::once(r.to_string()).chain(metrics.iter().map(|x| csv_number(x.value)));
-        csv.write_record(cells).map_err(|e| e.to_string())?;
-        for (acc, x) in stats.iter_mut().zip(&metrics) {
-            acc.push(x.value);
-        }
-        tally.add(&result);
-        Ok(())
-    })
+    experiment::run_in_order(
+        m,
+        replications,
+        a.opts.threads,
+        !a.opts.quiet,
+        |r, result| {
+            let metrics = result.metrics();
+            if keys.is_empty() {
+                keys = metrics.iter().map(|x| (x.key.clone(), x.unit)).collect();
+                stats = vec![Accumulator::default(); keys.len()];
+                let header =
+                    std::iter::once("replication").chain(keys.iter().map(|(k, _)| k.as_str()));
+                csv.write_record(header).map_err(|e| e.to_string())?;
+            }
+            let cells =
+                std::iter::once(r.to_string()).chain(metrics.iter().map(|x| csv_number(x.value)));
+            csv.write_record(cells).map_err(|e| e.to_string())?;
+            for (acc, x) in stats.iter_mut().zip(&metrics) {
+                acc.push(x.value);
+            }
+            tally.add(&result);
+            Ok(())
+        },
+    )
     .map_err(|e| CliError::Failed(format!("{}: {e}", csv_path.display())))?;
     if crate::interrupt::requested() {
         // Dropping the writer removes its temporary file: nothing is left behind.

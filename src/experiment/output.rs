@@ -73,18 +73,7 @@ fn to_json<T: Serialize>(v: &T) -> String {
     s
 }
 
-/// A number as the tables show it: three significant figures or so.
-pub fn fmt(v: f64) -> String {
-    if v.is_nan() {
-        "—".into()
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
+pub use crate::report::table::fmt;
 
 fn signed(v: f64) -> String {
     let s = fmt(v);

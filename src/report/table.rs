@@ -4,15 +4,18 @@ use std::fmt::Write;
 
 use crate::report::summary::Summary;
 
-fn fmt(v: f64) -> String {
+/// A number as the tables print it: about three significant figures.
+pub fn fmt(v: f64) -> String {
     if v.is_nan() {
         "—".into()
     } else if v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 10.0 {
         format!("{v:.1}")
-    } else {
+    } else if v.abs() >= 0.1 || v == 0.0 {
         format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
     }
 }
 
