@@ -404,3 +404,65 @@ fn run_writes_the_page_unless_told_not_to() {
     assert!(!without.join("report.md").exists());
     assert!(!without.join("charts").exists());
 }
+
+/// `compare` and `sweep` write their page and charts (a trade-off point per
+/// scenario or grid point) before their last file; `--no-report` skips them.
+#[test]
+fn compare_and_sweep_write_a_report_page_unless_told_not_to() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runs: [(&str, Vec<&str>); 2] = [
+        (
+            "compare",
+            vec![
+                "compare",
+                "scenarios/tailspin.yaml",
+                "scenarios/tailspin-continuous.yaml",
+                "-r",
+                "3",
+            ],
+        ),
+        (
+            "sweep",
+            vec![
+                "sweep",
+                "scenarios/tailspin.yaml",
+                "--set",
+                "build.agents=1..2",
+                "-r",
+                "3",
+            ],
+        ),
+    ];
+    for (name, args) in runs {
+        for skip in [false, true] {
+            let out = dir.path().join(format!("{name}-{skip}"));
+            let mut cmd = cargo_bin_cmd!("promosim");
+            cmd.args(&args).arg("-q").arg("--out").arg(&out);
+            if skip {
+                cmd.arg("--no-report");
+            }
+            cmd.assert().success();
+            let page = out.join("index.html");
+            assert_eq!(page.exists(), !skip, "{name} --no-report={skip}");
+            assert_eq!(
+                out.join("charts/tradeoff.svg").exists(),
+                !skip,
+                "{name} --no-report={skip}"
+            );
+            if !skip {
+                let html = std::fs::read_to_string(&page).expect("page");
+                assert!(
+                    !html.contains("http://")
+                        && !html.contains("https://")
+                        && !html.contains("<script")
+                );
+                if name == "sweep" {
+                    assert!(
+                        html.contains("build.agents=1") && html.contains("build.agents=2"),
+                        "grid points labelled"
+                    );
+                }
+            }
+        }
+    }
+}
