@@ -72,9 +72,10 @@ fn assert_covers_99(s: &MetricSummary, theory: f64) {
 fn covers(s: &MetricSummary, theory: f64, h: f64, level: &str) {
     let h99 = ci99(s);
     println!(
-        "{:<24} theory {theory:.5}  sim {:.5} ± {h:.5} (95 %) ± {h99:.5} (99 %), {:.2} % of the value",
+        "{:<24} theory {theory:.5}  sim {:.5} ± {:.5} (95 %) ± {h99:.5} (99 %), checked at {level}: {:.2} % of the value",
         s.key,
         s.mean,
+        s.ci95,
         100.0 * h / theory.abs()
     );
     assert!(
