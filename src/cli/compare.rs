@@ -62,17 +62,7 @@ pub fn compare(a: CompareArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| common::default_dir(Kind::Compare, &labels));
-    let build = |r: u32| {
-        let pts = points
-            .iter()
-            .map(|p| PointSpec {
-                header: p.header.clone(),
-                model: p.model.clone(),
-                text: p.text.clone(),
-            })
-            .collect();
-        Job::new(Kind::Compare, seed, r, Vec::new(), pts)
-    };
+    let build = |r: u32| Job::new(Kind::Compare, seed, r, Vec::new(), points.to_vec());
     let title = format!("compare {}", labels.join(" vs "));
     let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
     let report = common::points_report(&a.opts, &dir, &title, &points, &names);

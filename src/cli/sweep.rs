@@ -103,17 +103,7 @@ pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| common::default_dir(Kind::Sweep, &[name.as_str()]));
-    let build = |r: u32| {
-        let pts = points
-            .iter()
-            .map(|p| PointSpec {
-                header: p.header.clone(),
-                model: p.model.clone(),
-                text: p.text.clone(),
-            })
-            .collect();
-        Job::new(Kind::Sweep, seed, r, paths.clone(), pts)
-    };
+    let build = |r: u32| Job::new(Kind::Sweep, seed, r, paths.clone(), points.to_vec());
     // A grid point is labelled by its settings ("build.agents=2").
     let labels: Vec<String> = points
         .iter()

@@ -109,6 +109,7 @@ pub struct Job {
 }
 
 /// A point to put into a job: its header, model (seed already common) and the text it was read from.
+#[derive(Clone)]
 pub struct PointSpec {
     pub header: PointHeader,
     pub model: Model,
