@@ -505,14 +505,28 @@ impl<'m> State<'m> {
         stage: Option<usize>,
         value: Option<f64>,
     ) {
+        self.record(event, rel, stage, value, None);
+    }
+
+    /// One line of the event log, when a trace was asked for.
+    #[inline]
+    fn record(
+        &mut self,
+        event: &'static str,
+        rel: Option<ReleaseId>,
+        stage: Option<usize>,
+        value: Option<f64>,
+        defect: Option<DefectId>,
+    ) {
         if self.opts.trace {
+            let time = SimTime(self.now);
             self.trace.push(TraceRecord {
-                time: SimTime(self.now),
+                time,
                 event,
                 release: rel.map(|r| r.0),
                 stage,
                 value,
-                defect: None,
+                defect,
             });
         }
     }
@@ -539,16 +553,7 @@ impl<'m> State<'m> {
         stage: Option<usize>,
         value: Option<f64>,
     ) {
-        if self.opts.trace {
-            self.trace.push(TraceRecord {
-                time: SimTime(self.now),
-                event,
-                release: None,
-                stage,
-                value,
-                defect: Some(d),
-            });
-        }
+        self.record(event, None, stage, value, Some(d));
     }
 
     fn start(&mut self) {
