@@ -104,7 +104,7 @@ impl LeadTime {
 
 /// Where a delivered commit's lead time went, as a mean per commit (hours).
 /// The components sum to the mean lead time.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Breakdown {
     /// Commit → its delivering release's build was triggered (batching, and
     /// rework when an earlier release carrying it was rejected).
@@ -115,17 +115,84 @@ pub struct Breakdown {
     pub stages: Vec<StageBreakdown>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+/// What a commit was doing at a stage, between the time its upstream first
+/// held it and the time the stage first ran it. Declared once: the metric keys
+/// (`where.<stage>.<key>`), the table, the chart and the page all use this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StagePart {
+    /// Waiting for a schedule or a person to take the release.
+    Trigger,
+    /// Waiting for checks: approvals and gates.
+    Checks,
+    /// Waiting for the deployment window to open (business hours, freezes).
+    Window,
+    /// Waiting for the stage's lock (another release deploying or verifying there).
+    Lock,
+    /// Deploying, verifying and rolling out: machine time and people's working time.
+    Executing,
+    /// A person's task (a manual trigger, a manual test, a promotion) held
+    /// open while that person is outside their working hours.
+    OffHours,
+    /// No release holding the commit was at the stage: earlier ones were
+    /// rejected, failed or aborted, and the next one was still on its way.
+    Rework,
+}
+
+impl StagePart {
+    pub const ALL: [StagePart; 7] = [
+        StagePart::Trigger,
+        StagePart::Checks,
+        StagePart::Window,
+        StagePart::Lock,
+        StagePart::Executing,
+        StagePart::OffHours,
+        StagePart::Rework,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The last segment of the metric key `where.<stage>.<key>`.
+    pub fn key(self) -> &'static str {
+        match self {
+            StagePart::Trigger => "trigger",
+            StagePart::Checks => "checks",
+            StagePart::Window => "window",
+            StagePart::Lock => "lock",
+            StagePart::Executing => "executing",
+            StagePart::OffHours => "off_hours",
+            StagePart::Rework => "rework",
+        }
+    }
+
+    /// Short label for tables and chart legends.
+    pub fn label(self) -> &'static str {
+        match self {
+            StagePart::Trigger => "waiting for trigger",
+            StagePart::Checks => "waiting for checks",
+            StagePart::Window => "waiting for the window",
+            StagePart::Lock => "waiting for the lock",
+            StagePart::Executing => "deploying and verifying",
+            StagePart::OffHours => "person off work",
+            StagePart::Rework => "rework",
+        }
+    }
+}
+
+/// Hours per [`StagePart`], indexed by [`StagePart::index`].
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct StageBreakdown {
-    pub trigger: f64,
-    pub checks: f64,
-    pub lock: f64,
-    pub executing: f64,
+    pub parts: [f64; 7],
 }
 
 impl StageBreakdown {
+    pub fn get(&self, p: StagePart) -> f64 {
+        self.parts[p.index()]
+    }
+
     pub fn total(&self) -> f64 {
-        self.trigger + self.checks + self.lock + self.executing
+        self.parts.iter().sum()
     }
 }
 
@@ -202,7 +269,7 @@ pub struct Conservation {
 /// Escaped defects seen by users: exposure, detection, recovery.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IncidentResult {
-    /// Defects that reached some share of users (introduced after the warm-up).
+    /// Defects that first reached some share of users after the warm-up.
     pub incidents: u64,
     pub by_severity: [u64; 3],
     /// Detected by monitoring or canary analysis before the horizon.
@@ -216,11 +283,21 @@ pub struct IncidentResult {
     pub user_hours_total: f64,
     /// Mean peak share per incident.
     pub peak_share: f64,
-    /// Detection → no user exposed, mean hours (recovered incidents).
+    /// Hours during which some user was exposed, mean per incident.
+    pub exposed_h: f64,
+    /// First exposure → detection, mean hours (detected incidents).
+    pub detection_delay_h: f64,
+    /// Detection → the first time afterwards no user is exposed, mean hours
+    /// (restored incidents).
     pub restore_h: f64,
-    /// First exposure → no user exposed, mean hours (recovered incidents).
+    /// First exposure → the first time after detection no user is exposed,
+    /// mean hours (restored incidents): DORA's "time to restore service".
     pub restore_from_exposure_h: f64,
+    /// Stable releases rolled back (switched back or redeployed) after a detection.
     pub rollbacks: u64,
+    /// Rollouts aborted before they completed (canary analysis, a failed
+    /// batch, a detection during the rollout).
+    pub aborts: u64,
     /// Production rollouts started after the warm-up.
     pub rollouts: u64,
     /// Rollouts that exposed a defect that was then detected.
@@ -293,10 +370,9 @@ impl ReplicationResult {
         put("where.build.agent_wait".into(), "h", b.agent_wait);
         put("where.build.executing".into(), "h", b.build);
         for (s, sb) in self.stages.iter().zip(&b.stages) {
-            put(format!("where.{}.trigger", s.name), "h", sb.trigger);
-            put(format!("where.{}.checks", s.name), "h", sb.checks);
-            put(format!("where.{}.lock", s.name), "h", sb.lock);
-            put(format!("where.{}.executing", s.name), "h", sb.executing);
+            for p in StagePart::ALL {
+                put(format!("where.{}.{}", s.name, p.key()), "h", sb.get(p));
+            }
         }
         put(
             "production.deploys_per_week".into(),
@@ -399,6 +475,8 @@ impl ReplicationResult {
             i.user_hours_total,
         );
         put("blast_radius.peak_share".into(), "share", i.peak_share);
+        put("blast_radius.exposed_hours".into(), "h", i.exposed_h);
+        put("restore.detection_delay".into(), "h", i.detection_delay_h);
         put("restore.from_detection".into(), "h", i.restore_h);
         put(
             "restore.from_exposure".into(),
@@ -410,6 +488,7 @@ impl ReplicationResult {
             "rollbacks",
             i.rollbacks as f64,
         );
+        put("production.aborts".into(), "rollouts", i.aborts as f64);
         put("production.rollouts".into(), "rollouts", i.rollouts as f64);
         put(
             "production.change_failure_rate".into(),

@@ -278,10 +278,12 @@ fn rolling_update_that_always_fails_never_exposes_users() {
     assert!(metric(&out, "production.rollouts").mean > 10.0);
     assert_eq!(metric(&out, "production.deploys_per_week").max, 0.0);
     assert_eq!(metric(&out, "incidents.count").max, 0.0);
-    // Every rollout rolls back; one may straddle the warm-up and one the horizon.
+    // Every rollout is aborted (none is a rollback of a running release); one
+    // may straddle the warm-up and one the horizon.
     for r in &out.replications {
-        let (n, back) = (r.incidents.rollouts as f64, r.incidents.rollbacks as f64);
-        assert!((n - back).abs() <= 1.0, "rollouts {n}, rollbacks {back}");
+        let (n, back) = (r.incidents.rollouts as f64, r.incidents.aborts as f64);
+        assert!((n - back).abs() <= 1.0, "rollouts {n}, aborts {back}");
+        assert_eq!(r.incidents.rollbacks, 0);
     }
 }
 

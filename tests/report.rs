@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::cargo::cargo_bin_cmd;
 use promosim::engine::Replication;
 use promosim::experiment::{self, Plan};
-use promosim::metrics::ReplicationResult;
+use promosim::metrics::{ReplicationResult, StagePart};
 use promosim::model::{self, Model};
 use promosim::report::charts::Chart;
 use promosim::report::figures::{self, Risk, Scenario};
@@ -203,10 +203,11 @@ fn chart_data_match_the_summary_and_the_replication() {
                 .iter()
                 .position(|c| c == stage)
                 .expect("stage bar");
-            for (k, part) in [(1, "trigger"), (2, "checks"), (3, "lock"), (4, "executing")] {
+            for (k, part) in StagePart::ALL.iter().enumerate() {
+                let k = k + 1; // after the agent wait
                 assert_eq!(
                     values[i][k],
-                    mean(&r.summary, &format!("where.{stage}.{part}")),
+                    mean(&r.summary, &format!("where.{stage}.{}", part.key())),
                     "{name}: {stage} {}",
                     components[k]
                 );

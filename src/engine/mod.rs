@@ -12,6 +12,7 @@
 //! A release that passes every production stage delivers every commit of its
 //! snapshot not delivered before.
 
+mod attribution;
 mod production;
 
 use std::cmp::Ordering;
@@ -19,13 +20,14 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::metrics::{
     Breakdown, BuildResult, Conservation, DefectResult, LeadTime, ReplicationResult,
-    StageBreakdown, StageResult, TimeWeighted,
+    StageBreakdown, StagePart, StageResult, TimeWeighted,
 };
 use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source, chance, uniform};
 use crate::scenario::{Batch, LockPolicy};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimDuration, SimTime, WEEK};
+use attribution::{Advance, BuildAdvance, Parts, Timeline, part_of};
 use production::{Exposure, Traffic};
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
@@ -64,6 +66,8 @@ pub struct CommitRecord {
     pub delivered: Option<SimTime>,
     pub release: Option<u32>,
     pub fix: bool,
+    /// Where its lead time went (hours), once delivered after the warm-up.
+    pub breakdown: Option<Breakdown>,
 }
 
 /// Everything a replication produced.
@@ -190,24 +194,29 @@ enum Phase {
 #[derive(Clone, Copy)]
 struct Visit {
     phase: Phase,
+    /// When the current phase began.
+    since: f64,
     eligible: f64,
     triggered: f64,
-    checked: f64,
+    /// The deploy started (lock taken).
     locked: f64,
     passed: f64,
     approvals: u32,
     deadline: f64,
+    /// Seconds spent per part so far (closed phases).
+    parts: Parts,
 }
 
 const NO_VISIT: Visit = Visit {
     phase: Phase::None,
+    since: 0.0,
     eligible: 0.0,
     triggered: 0.0,
-    checked: 0.0,
     locked: 0.0,
     passed: f64::NAN,
     approvals: 0,
     deadline: 0.0,
+    parts: [0.0; 7],
 };
 
 struct Defect {
@@ -216,36 +225,10 @@ struct Defect {
     evaluated: u64,
     /// Bit k: catcher k's tests catch this defect — drawn once, so a red test stays red.
     detects: u64,
-    /// Introduced after the warm-up (counted in the statistics).
-    counted: bool,
     caught: bool,
     fixed: bool,
     escaped: bool,
     exposure: Exposure,
-}
-
-/// A step of a frontier: the first time the build (or a stage) ran a release
-/// holding commits below `upto`, with that release's timings there. Commits are
-/// attributed their lead time by walking these, so the parts sum to the whole.
-#[derive(Debug, Clone, Copy)]
-struct Advance {
-    upto: u64,
-    /// Built (build) or passed (stage).
-    reached: f64,
-    triggered: f64,
-    /// Checks passed (stage) or agent taken (build).
-    checked: f64,
-    /// Lock taken (stage) or agent taken (build).
-    locked: f64,
-}
-
-/// The first advance holding commit `c`; earlier ones are dropped, since
-/// commits are attributed in order.
-fn front_at(front: &mut VecDeque<Advance>, c: u64) -> Advance {
-    while front.len() > 1 && front[0].upto <= c {
-        front.pop_front();
-    }
-    front[0]
 }
 
 struct StageState {
@@ -262,10 +245,14 @@ struct StageState {
     next_fire: usize,
     waiting: TimeWeighted,
     stats: StageResult,
-    sums: StageBreakdown,
-    /// This stage's frontier; kept only for stages that lead to production.
+    /// Seconds per part over delivered commits.
+    sums: Parts,
+    /// This stage's frontier and timeline; kept only for stages that lead to production.
     front: VecDeque<Advance>,
     front_upto: u64,
+    timeline: Timeline,
+    newest_live: Option<ReleaseId>,
+    live_visits: u32,
     leads_to_production: bool,
     /// Combined detection probability of all verification steps, per severity.
     detect: [f64; 3],
@@ -324,7 +311,7 @@ struct State<'m> {
     agent_wait_n: u64,
 
     stages: Vec<StageState>,
-    build_front: VecDeque<Advance>,
+    build_front: VecDeque<BuildAdvance>,
     build_front_upto: u64,
     production_deploys: u64,
     delivered_counted: u64,
@@ -343,6 +330,7 @@ struct State<'m> {
     rollouts: u64,
     failed_rollouts: Vec<u64>,
     rollbacks: u64,
+    aborts: u64,
     extra_env_secs: f64,
 
     trace: Vec<TraceRecord>,
@@ -413,9 +401,12 @@ impl<'m> State<'m> {
                         name: st.name.clone(),
                         ..Default::default()
                     },
-                    sums: StageBreakdown::default(),
+                    sums: [0.0; 7],
                     front: VecDeque::new(),
                     front_upto: 0,
+                    timeline: Timeline::default(),
+                    newest_live: None,
+                    live_visits: 0,
                     leads_to_production: leads[i],
                     detect,
                     traffic: Traffic::default(),
@@ -479,6 +470,7 @@ impl<'m> State<'m> {
             rollouts: 0,
             failed_rollouts: Vec::new(),
             rollbacks: 0,
+            aborts: 0,
             extra_env_secs: 0.0,
             trace: Vec::new(),
             commit_records: Vec::new(),
@@ -598,7 +590,8 @@ impl<'m> State<'m> {
                     self.open_caught -= 1;
                 }
                 self.main_open.retain(|&x| x != d);
-                self.log_defect("fix_lands", d, None, None);
+                let fix_commit = self.arrived;
+                self.log_defect("fix_lands", d, None, Some(fix_commit as f64));
                 self.commit_arrives(None, true);
                 self.push();
             }
@@ -617,7 +610,7 @@ impl<'m> State<'m> {
             Ev::ApprovalTimeout { rel, stage } => {
                 let s = stage as usize;
                 if self.phase(rel, s) == Phase::Approving {
-                    self.stages[s].stats.approval_timeouts += 1;
+                    self.stages[s].stats.approval_timeouts += u64::from(self.counting());
                     self.log("approval_timeout", Some(rel), Some(s), None);
                     self.end_visit(rel, s, Outcome::Failed);
                 }
@@ -702,6 +695,7 @@ impl<'m> State<'m> {
                 delivered: None,
                 release: None,
                 fix,
+                breakdown: None,
             });
         }
         if let Some(severity) = defect {
@@ -711,7 +705,6 @@ impl<'m> State<'m> {
                 severity,
                 evaluated: 0,
                 detects: 0,
-                counted,
                 caught: false,
                 fixed: false,
                 escaped: false,
@@ -721,6 +714,7 @@ impl<'m> State<'m> {
             if counted {
                 self.defect_stats.introduced += 1;
             }
+            self.log_defect("defect_introduced", d, None, Some(id as f64));
         }
         self.log("commit", None, None, Some(id as f64));
     }
@@ -828,12 +822,11 @@ impl<'m> State<'m> {
                 self.log("build_done", Some(rel), None, None);
                 let r = self.release_mut(rel);
                 r.outcome = Outcome::Running;
-                let adv = Advance {
+                let adv = BuildAdvance {
                     upto: r.snapshot,
                     reached: now,
                     triggered: r.triggered,
-                    checked: r.started,
-                    locked: r.started,
+                    started: r.started,
                 };
                 if adv.upto > self.build_front_upto {
                     self.build_front_upto = adv.upto;
@@ -887,15 +880,21 @@ impl<'m> State<'m> {
     /// A defect becomes known (by tests, or in production when `by` is `None`):
     /// the first time, its fix commit is scheduled.
     fn mark_caught(&mut self, d: DefectId, by: Option<Catcher>) {
+        // Counted when caught after the warm-up, like every event counter.
+        let counted = self.counting();
         let def = &mut self.defects[d as usize];
         if def.caught {
             return;
         }
         def.caught = true;
-        let counted = def.counted;
         if !def.fixed {
             self.open_caught += 1;
         }
+        let stage = match by {
+            Some(Catcher::Stage(s)) => Some(s),
+            _ => None,
+        };
+        self.log_defect("defect_caught", d, stage, None);
         if counted {
             match by {
                 Some(Catcher::Build) => self.build_stats.defects_caught += 1,
@@ -952,6 +951,35 @@ impl<'m> State<'m> {
         &mut self.visits[(rel.0 - self.base) as usize * n + s]
     }
 
+    /// Moves a visit to `phase`, closing the time of the phase it leaves.
+    fn set_phase(&mut self, rel: ReleaseId, s: usize, phase: Phase) {
+        let now = self.now;
+        let v = self.visit_mut(rel, s);
+        let old = part_of(v.phase);
+        if let Some(p) = old {
+            v.parts[p.index()] += now - v.since;
+        }
+        v.phase = phase;
+        v.since = now;
+        if self.stages[s].leads_to_production {
+            self.touch_timeline(rel, s, old.is_some());
+        }
+    }
+
+    /// Moves `secs` of a visit's current or closed time from `from` to a
+    /// person's off-hours.
+    fn off_hours(&mut self, rel: ReleaseId, s: usize, from: StagePart, secs: f64) {
+        let v = self.visit_mut(rel, s);
+        v.parts[from.index()] -= secs;
+        v.parts[StagePart::OffHours.index()] += secs;
+    }
+
+    /// After the warm-up: counters count events from then on.
+    #[inline]
+    fn counting(&self) -> bool {
+        self.now >= self.warm
+    }
+
     /// One unit of a release's work is over; when none is left its run ends.
     fn release_done_one(&mut self, rel: ReleaseId) {
         let r = self.release_mut(rel);
@@ -997,9 +1025,8 @@ impl<'m> State<'m> {
     fn become_eligible(&mut self, rel: ReleaseId, s: usize) {
         self.release_mut(rel).active += 1;
         let now = self.now;
-        let v = self.visit_mut(rel, s);
-        v.phase = Phase::Eligible;
-        v.eligible = now;
+        self.visit_mut(rel, s).eligible = now;
+        self.set_phase(rel, s, Phase::Eligible);
         match &self.m.stages[s].trigger {
             Trigger::Auto => self.trigger(rel, s),
             Trigger::Schedule { .. } => self.set_candidate(rel, s),
@@ -1022,10 +1049,16 @@ impl<'m> State<'m> {
         }
     }
 
-    /// Only the newest eligible release waits for a schedule or a person.
+    /// Only the newest eligible release waits for a schedule or a person (an
+    /// older one, e.g. a build that finished late, is superseded at once).
     fn set_candidate(&mut self, rel: ReleaseId, s: usize) {
-        if let Some(old) = self.stages[s].candidate.replace(rel) {
-            self.supersede(old, s);
+        match self.stages[s].candidate {
+            Some(c) if c > rel => self.supersede(rel, s),
+            _ => {
+                if let Some(old) = self.stages[s].candidate.replace(rel) {
+                    self.supersede(old, s);
+                }
+            }
         }
     }
 
@@ -1061,12 +1094,18 @@ impl<'m> State<'m> {
         st.waiting.add(now, 1.0);
         self.log_queue(rel, Some(s));
         self.visit_mut(rel, s).triggered = now;
+        if let Trigger::Manual { person, .. } = &self.m.stages[s].trigger {
+            // The person's reaction runs in their working hours; the rest is off-hours.
+            let eligible = self.visit(rel, s).eligible;
+            let hours = &self.m.people[*person].hours;
+            let open = hours.open_time_between(SimTime(eligible), SimTime(now)).0;
+            self.off_hours(rel, s, StagePart::Trigger, now - eligible - open);
+        }
         self.log("triggered", Some(rel), Some(s), None);
         match &self.m.stages[s].approval {
             Some(a) => {
-                let v = self.visit_mut(rel, s);
-                v.phase = Phase::Approving;
-                v.approvals = 0;
+                self.set_phase(rel, s, Phase::Approving);
+                self.visit_mut(rel, s).approvals = 0;
                 let mut can_answer = 0;
                 for &p in &a.approvers {
                     let d = match &a.response {
@@ -1112,7 +1151,7 @@ impl<'m> State<'m> {
             return; // enough answers already, or timed out
         }
         if !approve {
-            self.stages[s].stats.approval_rejections += 1;
+            self.stages[s].stats.approval_rejections += u64::from(self.counting());
             self.log("approval_rejected", Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Failed);
             return;
@@ -1130,9 +1169,8 @@ impl<'m> State<'m> {
         match &self.m.stages[s].gates {
             Some(g) => {
                 let now = self.now;
-                let v = self.visit_mut(rel, s);
-                v.phase = Phase::Gating;
-                v.deadline = now + g.delay.0 + g.timeout.0;
+                self.set_phase(rel, s, Phase::Gating);
+                self.visit_mut(rel, s).deadline = now + g.delay.0 + g.timeout.0;
                 self.at(
                     now + g.delay.0,
                     Ev::GatePoll {
@@ -1155,7 +1193,7 @@ impl<'m> State<'m> {
             self.log("gates_passed", Some(rel), Some(s), None);
             self.through_window(rel, s);
         } else if self.now + g.interval.0 > self.visit(rel, s).deadline {
-            self.stages[s].stats.gate_timeouts += 1;
+            self.stages[s].stats.gate_timeouts += u64::from(self.counting());
             self.log("gate_timeout", Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Failed);
         } else {
@@ -1175,7 +1213,7 @@ impl<'m> State<'m> {
         if let Some(w) = &self.m.stages[s].window
             && !w.contains(now)
         {
-            self.visit_mut(rel, s).phase = Phase::Window;
+            self.set_phase(rel, s, Phase::Window);
             if let Some(t) = w.next_open(now) {
                 self.at(
                     t.0,
@@ -1193,20 +1231,33 @@ impl<'m> State<'m> {
             }
             return;
         }
-        let v = self.visit_mut(rel, s);
-        v.phase = Phase::LockQueue;
-        v.checked = now.0;
-        let st = &mut self.stages[s];
+        let run_latest = self.m.stages[s].lock == LockPolicy::RunLatest;
+        // Run-latest: when the window opens for several releases at once, the
+        // newest takes the lock and the older ones are superseded.
+        if run_latest && self.newer_waiting_for_window(rel, s) {
+            return self.supersede(rel, s);
+        }
+        self.set_phase(rel, s, Phase::LockQueue);
+        let st = &self.stages[s];
         if st.holder.is_none() {
             self.acquire(rel, s);
+        } else if !run_latest {
+            self.stages[s].queue.push_back(rel);
+        } else if st.holder > Some(rel) || st.queue.iter().any(|&q| q > rel) {
+            // Run-latest: a newer release already holds or waits for the lock.
+            self.supersede(rel, s);
         } else {
-            if self.m.stages[s].lock == LockPolicy::RunLatest {
-                while let Some(old) = self.stages[s].queue.pop_front() {
-                    self.supersede(old, s);
-                }
+            while let Some(old) = self.stages[s].queue.pop_front() {
+                self.supersede(old, s);
             }
             self.stages[s].queue.push_back(rel);
         }
+    }
+
+    /// A release newer than `rel` waits at stage `s` for the window.
+    fn newer_waiting_for_window(&self, rel: ReleaseId, s: usize) -> bool {
+        let end = self.base + self.releases.len() as u32;
+        (rel.0 + 1..end).any(|r| self.visit(ReleaseId(r), s).phase == Phase::Window)
     }
 
     fn acquire(&mut self, rel: ReleaseId, s: usize) {
@@ -1223,6 +1274,9 @@ impl<'m> State<'m> {
             self.through_window(rel, s);
             return self.next_in_lock(s);
         }
+        if self.m.stages[s].production {
+            self.deploy_begins(s);
+        }
         let st = &mut self.stages[s];
         st.holder = Some(rel);
         st.waiting.add(now, -1.0);
@@ -1237,9 +1291,8 @@ impl<'m> State<'m> {
             }
         }
         self.log_queue(rel, Some(s));
-        let v = self.visit_mut(rel, s);
-        v.phase = Phase::Executing;
-        v.locked = now;
+        self.set_phase(rel, s, Phase::Executing);
+        self.visit_mut(rel, s).locked = now;
         self.log("deploy_start", Some(rel), Some(s), None);
         self.at(
             now + total,
@@ -1266,7 +1319,7 @@ impl<'m> State<'m> {
 
     fn deploy_done(&mut self, rel: ReleaseId, s: usize, ok: bool) {
         if !ok {
-            self.stages[s].stats.deploy_failures += 1;
+            self.stages[s].stats.deploy_failures += u64::from(self.counting());
             self.log("deploy_failed", Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Failed);
             return self.release_lock(s);
@@ -1275,6 +1328,7 @@ impl<'m> State<'m> {
         self.log("deployed", Some(rel), Some(s), None);
         // Verification: every step in turn; manual ones in the tester's working time.
         let mut t = SimTime(self.now);
+        let mut off = 0.0;
         for step in &self.m.stages[s].verify {
             let next = match step.by {
                 None => Some(t + SimDuration(step.duration.sample(&mut self.stages[s].rng))),
@@ -1282,10 +1336,14 @@ impl<'m> State<'m> {
                     let person = &self.m.people[p];
                     let reaction = person.reaction.sample(&mut self.people_rng[p]);
                     let work = step.duration.sample(&mut self.people_rng[p]);
-                    person
+                    let end = person
                         .hours
                         .add_open_time(t, SimDuration(reaction))
-                        .and_then(|start| person.hours.add_open_time(start, SimDuration(work)))
+                        .and_then(|start| person.hours.add_open_time(start, SimDuration(work)));
+                    if let Some(e) = end {
+                        off += (e.0 - t.0) - person.hours.open_time_between(t, e).0;
+                    }
+                    end
                 }
             };
             match next {
@@ -1296,6 +1354,7 @@ impl<'m> State<'m> {
                 }
             }
         }
+        self.off_hours(rel, s, StagePart::Executing, off);
         self.at(
             t.0,
             Ev::VerifyDone {
@@ -1321,16 +1380,21 @@ impl<'m> State<'m> {
     /// The release passed stage `s` (for production: every user runs it).
     fn pass(&mut self, rel: ReleaseId, s: usize) {
         let now = self.now;
-        self.visit_mut(rel, s).phase = Phase::Passed;
+        self.set_phase(rel, s, Phase::Passed);
         self.visit_mut(rel, s).passed = now;
         let v = *self.visit(rel, s);
+        let counting = self.counting();
         let st = &mut self.stages[s];
-        if now >= self.warm {
+        if counting {
+            let part = |p: StagePart| v.parts[p.index()];
+            let trigger = v.triggered - v.eligible;
+            let checks = part(StagePart::Checks) + part(StagePart::Window);
+            let lock = part(StagePart::Lock);
             st.stats.deployments += 1;
-            st.stats.trigger_wait += v.triggered - v.eligible;
-            st.stats.check_wait += v.checked - v.triggered;
-            st.stats.lock_wait += v.locked - v.checked;
-            st.stats.executing += now - v.locked;
+            st.stats.trigger_wait += trigger;
+            st.stats.check_wait += checks;
+            st.stats.lock_wait += lock;
+            st.stats.executing += now - v.eligible - trigger - checks - lock;
         }
         self.log("passed", Some(rel), Some(s), None);
         let snap = self.release(rel).snapshot;
@@ -1340,9 +1404,8 @@ impl<'m> State<'m> {
             st.front.push_back(Advance {
                 upto: snap,
                 reached: now,
-                triggered: v.triggered,
-                checked: v.checked,
-                locked: v.locked,
+                eligible: v.eligible,
+                parts: v.parts,
             });
         }
         if self.m.stages[s].production {
@@ -1370,19 +1433,18 @@ impl<'m> State<'m> {
 
     /// A newer release overtook this one at stage `s`.
     fn supersede(&mut self, rel: ReleaseId, s: usize) {
-        self.stages[s].stats.superseded += 1;
+        self.stages[s].stats.superseded += u64::from(self.counting());
         self.log("superseded", Some(rel), Some(s), None);
         self.close_visit(rel, s);
     }
 
     /// Ends a visit that did not pass: it leaves the stage's queue if it waited there.
     fn close_visit(&mut self, rel: ReleaseId, s: usize) {
-        let v = self.visit_mut(rel, s);
         let was_waiting = matches!(
-            v.phase,
+            self.visit(rel, s).phase,
             Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue
         );
-        v.phase = Phase::Ended;
+        self.set_phase(rel, s, Phase::Ended);
         if was_waiting {
             self.stages[s].waiting.add(self.now, -1.0);
             self.log_queue(rel, Some(s));
@@ -1419,63 +1481,25 @@ impl<'m> State<'m> {
                 break;
             };
             let c = self.delivered;
+            self.delivered += 1;
+            let own = if t >= self.warm {
+                n += 1;
+                self.lead.push((now - t) / HOUR);
+                self.attribute(c, t)
+            } else {
+                None
+            };
             if self.opts.commit_records {
                 let rec = &mut self.commit_records[c as usize];
                 rec.delivered = Some(SimTime(now));
                 rec.release = Some(rel.0);
-            }
-            self.delivered += 1;
-            if t >= self.warm {
-                n += 1;
-                self.lead.push((now - t) / HOUR);
-                self.attribute(c, t);
+                rec.breakdown = own;
             }
         }
         if n > 0 {
             self.delivered_counted += n;
             self.log("delivered", Some(rel), None, Some(n as f64));
         }
-    }
-
-    /// Splits commit `c`'s lead time along its critical path: for each stage,
-    /// from the time its upstream first held `c` to the time the stage first
-    /// ran it (trigger, checks, lock, executing), back to its build.
-    fn attribute(&mut self, c: u64, arrived: f64) {
-        // The production stage that got it last, then upstream along the latest dependency.
-        let mut at = None;
-        let mut latest = f64::NEG_INFINITY;
-        for &p in &self.m.production {
-            let a = front_at(&mut self.stages[p].front, c);
-            if a.reached > latest {
-                latest = a.reached;
-                at = Some(p);
-            }
-        }
-        while let Some(s) = at {
-            let a = front_at(&mut self.stages[s].front, c);
-            let mut up = None;
-            let mut upstream_reached = f64::NEG_INFINITY;
-            for &d in &self.m.stages[s].deps {
-                let r = front_at(&mut self.stages[d].front, c).reached;
-                if r > upstream_reached {
-                    upstream_reached = r;
-                    up = Some(d);
-                }
-            }
-            if up.is_none() {
-                upstream_reached = front_at(&mut self.build_front, c).reached;
-            }
-            let sums = &mut self.stages[s].sums;
-            sums.trigger += a.triggered - upstream_reached;
-            sums.checks += a.checked - a.triggered;
-            sums.lock += a.locked - a.checked;
-            sums.executing += a.reached - a.locked;
-            at = up;
-        }
-        let b = front_at(&mut self.build_front, c);
-        self.sum_before_build += b.triggered - arrived;
-        self.sum_agent += b.checked - b.triggered;
-        self.sum_build += b.reached - b.checked;
     }
 
     /// A release at stage `s` waits for something that cannot happen before the horizon.
@@ -1533,10 +1557,7 @@ impl<'m> State<'m> {
             r.queue_max = q_max;
             stages.push(r);
             breakdown.stages.push(StageBreakdown {
-                trigger: per_commit(st.sums.trigger, n),
-                checks: per_commit(st.sums.checks, n),
-                lock: per_commit(st.sums.lock, n),
-                executing: per_commit(st.sums.executing, n),
+                parts: st.sums.map(|x| per_commit(x, n)),
             });
         }
 

@@ -11,13 +11,23 @@
 //! exposure (piecewise constant, so exactly).
 
 use super::{DefectId, Ev, Outcome, ReleaseId, State};
+use crate::metrics::StagePart;
 use crate::model::{RolloutStep, StrategyKind};
 use crate::rng::{Keyed, chance, uniform};
 use crate::time::{HOUR, SimDuration, SimTime};
 
+/// How many releases that ran at 100 % a production stage keeps as rollback
+/// candidates (the version that ran before the run counts among them).
+const HISTORY: usize = 16;
+
+/// A release users ran: `None` is the version that ran before the run started.
+/// With its snapshot and the defects it carries.
+pub(super) type Ran = (Option<ReleaseId>, u64, Vec<DefectId>);
+
 /// What a production stage's users run.
 #[derive(Debug, Default)]
 pub(super) struct Traffic {
+    /// `None`: the version that ran before the run started.
     pub stable: Option<ReleaseId>,
     pub stable_snapshot: u64,
     pub stable_defects: Vec<DefectId>,
@@ -25,13 +35,14 @@ pub(super) struct Traffic {
     /// Share of this stage's users on the new release.
     pub w: f64,
     pub rollout: Option<Rollout>,
-    /// Releases that ran at 100 %, newest last: rollback targets (snapshot, defects).
-    pub history: Vec<(ReleaseId, u64, Vec<DefectId>)>,
+    /// Releases that ran at 100 % before the stable one, in the order they
+    /// ran, the most recent last: the rollback candidates.
+    pub history: Vec<Ran>,
     /// Blue-green: the previous colour still runs until then.
     pub old_colour_until: f64,
     /// Invalidates scheduled rollbacks that a newer change overtook.
     pub restore_seq: u32,
-    pub restore_to: Option<(ReleaseId, u64, Vec<DefectId>)>,
+    pub restore_to: Option<Ran>,
 }
 
 #[derive(Debug)]
@@ -62,6 +73,8 @@ pub(super) struct Exposure {
     pub hazard: f64,
     pub threshold: f64,
     pub area: f64,
+    /// Seconds with some user exposed.
+    pub exposed: f64,
     pub peak: f64,
     pub first: f64,
     pub detected: f64,
@@ -82,6 +95,7 @@ impl Default for Exposure {
             hazard: 0.0,
             threshold: f64::INFINITY,
             area: 0.0,
+            exposed: 0.0,
             peak: 0.0,
             first: f64::NAN,
             detected: f64::NAN,
@@ -104,7 +118,7 @@ impl State<'_> {
             .iter()
             .any(|&d| self.defects[d as usize].caught)
         {
-            self.stages[s].stats.known_defect_blocks += 1;
+            self.stages[s].stats.known_defect_blocks += u64::from(self.counting());
             self.log("blocked_known_defect", Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Rejected);
             return self.release_lock(s);
@@ -183,11 +197,13 @@ impl State<'_> {
                 RolloutStep::Promote(p) => {
                     let person = &self.m.people[*p];
                     let delay = person.reaction.sample(&mut self.people_rng[*p]);
-                    match person
-                        .hours
-                        .add_open_time(SimTime(self.now), SimDuration(delay))
-                    {
-                        Some(t) => return self.rollout_wait(s, t.0 - self.now, Awaiting::Step),
+                    let now = SimTime(self.now);
+                    match person.hours.add_open_time(now, SimDuration(delay)) {
+                        Some(t) => {
+                            let open = person.hours.open_time_between(now, t).0;
+                            self.off_hours(rel, s, StagePart::Executing, t.0 - now.0 - open);
+                            return self.rollout_wait(s, t.0 - self.now, Awaiting::Step);
+                        }
                         // The promoter never works again: the rollout holds here.
                         None => {
                             return self
@@ -233,7 +249,7 @@ impl State<'_> {
         match r.awaiting {
             Awaiting::Step => self.advance_rollout(s),
             Awaiting::BatchFails => {
-                self.stages[s].stats.deploy_failures += 1;
+                self.stages[s].stats.deploy_failures += u64::from(self.counting());
                 self.abort_rollout(s);
             }
             Awaiting::Measurement => self.measure(s),
@@ -315,7 +331,7 @@ impl State<'_> {
         }
         let rel = r.rel;
         if self.now >= self.warm {
-            self.rollbacks += 1;
+            self.aborts += 1;
         }
         self.log("rollout_abort", Some(rel), Some(s), None);
         let dt = self.m.stages[s]
@@ -344,15 +360,13 @@ impl State<'_> {
         let t = &mut self.stages[s].traffic;
         let Some(r) = t.rollout.take() else { return };
         let snapshot = self.releases[(r.rel.0 - self.base) as usize].snapshot;
-        if let Some(old) = t.stable {
-            t.history.push((
-                old,
-                t.stable_snapshot,
-                std::mem::take(&mut t.stable_defects),
-            ));
-            if t.history.len() > 16 {
-                t.history.remove(0);
-            }
+        t.history.push((
+            t.stable,
+            t.stable_snapshot,
+            std::mem::take(&mut t.stable_defects),
+        ));
+        if t.history.len() > HISTORY {
+            t.history.remove(0);
         }
         t.stable = Some(r.rel);
         t.stable_snapshot = snapshot;
@@ -367,6 +381,7 @@ impl State<'_> {
             self.extra_env_secs +=
                 (now - locked.max(self.warm)).max(0.0) + strategy.scale_down_delay;
         }
+        self.log("running", Some(r.rel), Some(s), None);
         self.refresh_exposure();
         self.pass(r.rel, s);
     }
@@ -430,7 +445,7 @@ impl State<'_> {
             def.exposure.first = now;
             def.exposure.last = now;
             def.exposure.threshold = threshold;
-            if def.counted {
+            if now >= self.warm {
                 self.defect_stats.escaped[def.severity.index()] += 1;
             }
         }
@@ -442,7 +457,11 @@ impl State<'_> {
         if x == e.x {
             return;
         }
-        if x == 0.0 && e.x > 0.0 && !e.detected.is_nan() {
+        if e.x > 0.0 {
+            e.exposed += dt;
+        }
+        // Time to restore ends the first time no user is exposed after detection.
+        if x == 0.0 && e.x > 0.0 && !e.detected.is_nan() && e.recovered.is_nan() {
             e.recovered = now;
         }
         e.x = x;
@@ -490,9 +509,9 @@ impl State<'_> {
         self.mark_caught(d, None);
     }
     /// Undoes what exposes `d`: abort a rollout that carries it, and roll the
-    /// stable release back to the newest earlier one without it (blue-green:
-    /// switch back while the old colour still runs). With no such release the
-    /// team fixes forward: exposure lasts until a release with the fix ships.
+    /// stable release back (see [`Self::rollback_target`]); blue-green switches
+    /// back while the old colour still runs it. With no candidate the team fixes
+    /// forward: exposure lasts until a release with the fix ships.
     fn recover_from(&mut self, d: DefectId) {
         for k in 0..self.m.production.len() {
             let s = self.m.production[k];
@@ -501,12 +520,24 @@ impl State<'_> {
                 self.abort_rollout(s);
             }
             let t = &self.stages[s].traffic;
-            if !t.stable_defects.contains(&d) || t.restore_to.is_some() {
+            if !t.stable_defects.contains(&d) {
                 continue;
             }
-            let Some(target) = t.history.iter().rev().find(|h| !h.2.contains(&d)).cloned() else {
+            // A rollback under way to a release now known to be bad is re-aimed.
+            let retarget = match &t.restore_to {
+                Some(to) if !self.known_bad(&to.2) => continue,
+                Some(_) => true,
+                None => false,
+            };
+            let Some(target) = self.rollback_target(s) else {
+                if retarget {
+                    let t = &mut self.stages[s].traffic;
+                    t.restore_to = None;
+                    t.restore_seq += 1;
+                }
                 continue;
             };
+            let t = &self.stages[s].traffic;
             let strategy = &self.m.stages[s].strategy;
             let switch_back = strategy.kind == StrategyKind::BlueGreen
                 && self.now < t.old_colour_until
@@ -516,14 +547,20 @@ impl State<'_> {
             } else {
                 self.m.incidents.rollback.sample(&mut self.incidents_rng)
             };
-            if self.now >= self.warm {
+            if self.now >= self.warm && !retarget {
                 self.rollbacks += 1;
             }
             let t = &mut self.stages[s].traffic;
             t.restore_seq += 1;
+            let to = target.0.map_or(-1.0, |r| f64::from(r.0));
             t.restore_to = Some(target);
             let seq = t.restore_seq;
-            self.log_defect("rollback_start", d, Some(s), None);
+            let event = if retarget {
+                "rollback_retarget"
+            } else {
+                "rollback_start"
+            };
+            self.log_defect(event, d, Some(s), Some(to));
             self.at(
                 self.now + dt,
                 Ev::Restore {
@@ -531,6 +568,39 @@ impl State<'_> {
                     seq,
                 },
             );
+        }
+    }
+
+    /// Carries a defect that is known (caught by tests or detected in production).
+    fn known_bad(&self, defects: &[DefectId]) -> bool {
+        defects.iter().any(|&d| self.defects[d as usize].caught)
+    }
+
+    /// Where production stage `s` rolls back to: the newest release older than
+    /// the running one that carries no known defect, among the last releases
+    /// that ran there at 100 % (the version before the run included). Never
+    /// forward, never to a known-bad build.
+    fn rollback_target(&self, s: usize) -> Option<Ran> {
+        let t = &self.stages[s].traffic;
+        t.history
+            .iter()
+            .filter(|h| h.0 < t.stable && !self.known_bad(&h.2))
+            .max_by_key(|h| h.0)
+            .cloned()
+    }
+
+    /// A production stage starts deploying a new release. Blue-green deploys it
+    /// to the idle colour, which overwrites the previous release kept there.
+    pub(super) fn deploy_begins(&mut self, s: usize) {
+        if self.m.stages[s].strategy.kind != StrategyKind::BlueGreen {
+            return;
+        }
+        let now = self.now;
+        let t = &mut self.stages[s].traffic;
+        if now < t.old_colour_until {
+            // It was counted as running until scale-down.
+            self.extra_env_secs -= (t.old_colour_until - now.max(self.warm)).max(0.0);
+            t.old_colour_until = now;
         }
     }
 
@@ -542,11 +612,14 @@ impl State<'_> {
         let Some((rel, snapshot, defects)) = t.restore_to.take() else {
             return;
         };
-        t.stable = Some(rel);
+        // Blue-green: the colour switched away from is the bad release now.
+        t.old_colour_until = self.now;
+        t.stable = rel;
         t.stable_snapshot = snapshot;
         t.stable_defects = defects;
-        self.stages[s].deployed = Some(rel);
-        self.log("rolled_back", Some(rel), Some(s), None);
+        self.stages[s].deployed = rel;
+        self.log("rolled_back", rel, Some(s), None);
+        self.log("running", rel, Some(s), None);
         self.refresh_exposure();
         // A defect detected while this rollback was under way may still be
         // running (the target carries it too): undo it in turn.
@@ -571,12 +644,15 @@ impl State<'_> {
         let mut r = crate::metrics::IncidentResult::default();
         let (mut area, mut peak, mut restore, mut restore_n, mut from_exp) =
             (0.0, 0.0, 0.0, 0u64, 0.0);
+        let (mut exposed, mut delay) = (0.0, 0.0);
         for def in &self.defects {
             let e = &def.exposure;
-            if e.first.is_nan() || !def.counted {
+            // Incidents that began after the warm-up.
+            if e.first.is_nan() || e.first < self.warm {
                 continue;
             }
             let a = e.area + e.x * (end - e.last);
+            exposed += e.exposed + if e.x > 0.0 { end - e.last } else { 0.0 };
             r.incidents += 1;
             r.by_severity[def.severity.index()] += 1;
             area += a;
@@ -584,6 +660,7 @@ impl State<'_> {
             if !e.detected.is_nan() {
                 r.detected += 1;
                 r.detected_by_analysis += u64::from(e.by_analysis);
+                delay += e.detected - e.first;
                 if !e.recovered.is_nan() {
                     restore += e.recovered - e.detected;
                     from_exp += e.recovered - e.first;
@@ -596,9 +673,12 @@ impl State<'_> {
         r.user_hours = r.share_hours * users;
         r.user_hours_total = area / HOUR * users;
         r.peak_share = per(peak, r.incidents);
+        r.exposed_h = per(exposed / HOUR, r.incidents);
+        r.detection_delay_h = per(delay / HOUR, r.detected);
         r.restore_h = per(restore / HOUR, restore_n);
         r.restore_from_exposure_h = per(from_exp / HOUR, restore_n);
         r.rollbacks = self.rollbacks;
+        r.aborts = self.aborts;
         r.rollouts = self.rollouts;
         self.failed_rollouts.sort_unstable();
         self.failed_rollouts.dedup();

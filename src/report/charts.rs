@@ -300,11 +300,12 @@ const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
 const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 const INK: RGBColor = RGBColor(0x00, 0x00, 0x00);
+const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
 
 /// Okabe–Ito, ordered so the first colours contrast best with white and each other
-/// (yellow, weakest on white, comes last).
-const PALETTE: [RGBColor; 8] = [
-    BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY_BLUE, INK, YELLOW,
+/// (yellow, weakest on white, comes last), then a neutral grey for a ninth series.
+const PALETTE: [RGBColor; 9] = [
+    BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY_BLUE, INK, YELLOW, GREY,
 ];
 
 const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);

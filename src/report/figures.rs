@@ -13,6 +13,7 @@
 //! [`compare_figures`] bundles them.
 
 use crate::engine::{CommitRecord, Replication, TraceRecord};
+use crate::metrics::StagePart;
 use crate::model::Model;
 use crate::report::charts::{BarKind, CdfSeries, Chart, GanttBar, Series, TradeoffPoint, fmt_num};
 use crate::report::summary::Summary;
@@ -92,15 +93,24 @@ pub fn lead_time_cdf(scenarios: &[Scenario]) -> Chart {
     }
 }
 
-/// The six ways a commit spends its lead time, as stacked components.
-pub const WHERE_COMPONENTS: [&str; 6] = [
+/// The ways a commit spends its lead time, as stacked components: an agent
+/// wait, the stage parts ([`StagePart::ALL`], in order), and before the build.
+pub const WHERE_COMPONENTS: [&str; 9] = [
     "waiting for an agent",
     "waiting for trigger",
     "waiting for checks",
+    "waiting for the window",
     "waiting for the lock",
     "executing",
+    "person off work",
+    "rework",
     "before the build",
 ];
+
+/// The component index of a stage part.
+fn component(p: StagePart) -> usize {
+    1 + p.index()
+}
 
 /// The `where.*` keys of one scenario as (category, component index, key):
 /// categories are "before build", "build" and each stage. Every `where.*`
@@ -109,15 +119,19 @@ pub fn where_keys(summary: &Summary) -> Vec<(String, usize, String)> {
     let mut keys = vec![
         (
             "before build".to_string(),
-            5,
+            WHERE_COMPONENTS.len() - 1,
             "where.before_build".to_string(),
         ),
         ("build".to_string(), 0, "where.build.agent_wait".to_string()),
-        ("build".to_string(), 4, "where.build.executing".to_string()),
+        (
+            "build".to_string(),
+            component(StagePart::Executing),
+            "where.build.executing".to_string(),
+        ),
     ];
     for s in &summary.stages {
-        for (k, part) in [(1, "trigger"), (2, "checks"), (3, "lock"), (4, "executing")] {
-            keys.push((s.clone(), k, format!("where.{s}.{part}")));
+        for p in StagePart::ALL {
+            keys.push((s.clone(), component(p), format!("where.{s}.{}", p.key())));
         }
     }
     keys
@@ -154,9 +168,9 @@ fn nan_to_zero(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
 }
 
-/// The six components of one scenario's lead time, summed over stages.
-pub fn where_components(summary: &Summary) -> [f64; 6] {
-    let mut out = [0.0; 6];
+/// The components of one scenario's lead time, summed over stages.
+pub fn where_components(summary: &Summary) -> [f64; WHERE_COMPONENTS.len()] {
+    let mut out = [0.0; WHERE_COMPONENTS.len()];
     for (_, k, key) in where_keys(summary) {
         out[k] += nan_to_zero(mean(summary, &key));
     }

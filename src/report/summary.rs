@@ -90,6 +90,7 @@ pub fn dora_of(metrics: &[MetricSummary]) -> Dora {
         mean("production.deploys_per_week"),
         mean("lead_time.p50"),
         mean("production.change_failure_rate"),
-        mean("restore.from_detection"),
+        // DORA's time to restore service runs from the failure in production.
+        mean("restore.from_exposure"),
     )
 }

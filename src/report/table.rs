@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::metrics::StagePart;
 use crate::report::summary::Summary;
 
 /// A number as the tables print it: about three significant figures.
@@ -76,14 +77,16 @@ pub fn render(s: &Summary) -> String {
         ),
         ("build: executing".into(), "where.build.executing".into()),
     ];
+    let mut zero = 0;
     for st in &s.stages {
-        for (what, k) in [
-            ("waiting for trigger", "trigger"),
-            ("waiting for checks", "checks"),
-            ("waiting for the lock", "lock"),
-            ("deploying and verifying", "executing"),
-        ] {
-            rows.push((format!("{st}: {what}"), format!("where.{st}.{k}")));
+        for p in StagePart::ALL {
+            let key = format!("where.{st}.{}", p.key());
+            // A part no commit ever spent time in is left out (and said so below).
+            if s.get(&key).is_some_and(|m| m.max == 0.0 && m.min == 0.0) {
+                zero += 1;
+                continue;
+            }
+            rows.push((format!("{st}: {}", p.label()), key));
         }
     }
     for (label, key) in rows {
@@ -94,6 +97,12 @@ pub fn render(s: &Summary) -> String {
             "    —".into()
         };
         let _ = writeln!(o, "  {label:<38}{:>22}  {share}", with_ci(s, &key));
+    }
+    if zero > 0 {
+        let _ = writeln!(
+            o,
+            "  ({zero} stage parts where no commit spent any time are left out)"
+        );
     }
 
     let _ = writeln!(o, "\nDelivery");
@@ -169,12 +178,21 @@ pub fn render(s: &Summary) -> String {
         ),
         ("peak share per incident", "blast_radius.peak_share"),
         (
-            "time to restore from detection (h)",
-            "restore.from_detection",
+            "hours with users exposed, per incident",
+            "blast_radius.exposed_hours",
         ),
-        ("time to restore from exposure (h)", "restore.from_exposure"),
+        (
+            "detection delay (h, exposure → detection)",
+            "restore.detection_delay",
+        ),
+        ("restore from detection (h)", "restore.from_detection"),
+        (
+            "time to restore (h, exposure → restored)",
+            "restore.from_exposure",
+        ),
         ("change failure rate", "production.change_failure_rate"),
-        ("rollbacks", "production.rollbacks"),
+        ("rollbacks of the running release", "production.rollbacks"),
+        ("rollouts aborted", "production.aborts"),
         (
             "production environment-hours",
             "production.environment_hours",

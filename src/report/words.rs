@@ -372,6 +372,12 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
             100.0,
         ),
         row(
+            "Time to restore, from the first exposure (DORA)",
+            "restore.from_exposure",
+            "h",
+            1.0,
+        ),
+        row(
             "Time to restore, from detection",
             "restore.from_detection",
             "h",
@@ -453,16 +459,38 @@ pub fn where_words(model: &Model, key: &str) -> String {
             if st.gates.is_some() {
                 what.push("gates".into());
             }
-            if st.window.is_some() {
-                what.push("the deployment window".into());
-            }
             if what.is_empty() {
                 format!("waiting for {stage}'s checks")
             } else {
                 format!("waiting for {} before {stage}", what.join(" and "))
             }
         }
+        "window" => {
+            format!("waiting for {stage}'s deployment window (business hours, freezes) to open")
+        }
         "lock" => format!("waiting for {stage}'s lock (another release deploying there)"),
+        "off_hours" => {
+            let mut who: Vec<&str> = st
+                .verify
+                .iter()
+                .filter_map(|v| v.by.map(|p| model.people[p].name.as_str()))
+                .collect();
+            if let Trigger::Manual { person, .. } = &st.trigger {
+                who.insert(0, model.people[*person].name.as_str());
+            }
+            who.dedup();
+            if who.is_empty() {
+                format!("waiting at {stage} for a person outside their working hours")
+            } else {
+                format!(
+                    "waiting at {stage} for {} outside working hours",
+                    who.join(" and ")
+                )
+            }
+        }
+        "rework" => format!(
+            "rework at {stage}: an earlier release with the commit was rejected, failed or aborted there, and the next one was on its way"
+        ),
         "executing" => {
             let manual: Vec<String> = st
                 .verify
@@ -475,7 +503,7 @@ pub fn where_words(model: &Model, key: &str) -> String {
                 format!("deploying and verifying in {stage}")
             } else {
                 format!(
-                    "deploying and verifying in {stage} (including {}, in working hours)",
+                    "deploying and verifying in {stage} (including {}: their working time)",
                     manual.join(", ")
                 )
             }
@@ -589,8 +617,8 @@ fn dora_sentence(s: &Summary) -> String {
     part(
         d.time_to_restore,
         format!(
-            "time to restore ({} h)",
-            fmt_num(mean(s, "restore.from_detection"))
+            "time to restore ({} h from the failure reaching users)",
+            fmt_num(mean(s, "restore.from_exposure"))
         ),
     );
     format!(
@@ -607,7 +635,7 @@ fn incident_sentence(model: &Model, s: &Summary) -> String {
         return format!("No defect reached production users in {days} counted days.");
     }
     format!(
-        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users), peaking at {} of traffic. Exposure lasted {} h on average, of which {} h after the defect was detected.",
+        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users), peaking at {} of traffic. Users were exposed for {} h per incident on average; detection took {} h from the first exposure, and service was restored {} h after detection.",
         pm(n, ci(s, "incidents.count")),
         pm(
             mean(s, "blast_radius.share_hours"),
@@ -616,7 +644,8 @@ fn incident_sentence(model: &Model, s: &Summary) -> String {
         fmt_num(mean(s, "blast_radius.user_hours")),
         fmt_num(model.incidents.users),
         pct(mean(s, "blast_radius.peak_share")),
-        fmt_num(mean(s, "restore.from_exposure")),
+        fmt_num(mean(s, "blast_radius.exposed_hours")),
+        fmt_num(mean(s, "restore.detection_delay")),
         fmt_num(mean(s, "restore.from_detection"))
     )
 }

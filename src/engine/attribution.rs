@@ -1,0 +1,272 @@
+//! Where a commit's lead time goes.
+//!
+//! Each stage that leads to production keeps a *frontier*: the first time it
+//! passed a release holding commits below `upto`, with that release's own
+//! visit split into parts. A delivered commit is attributed along its critical
+//! path (from the production stage that got it last, back through the latest
+//! upstream dependency, to its build), so the parts telescope to the lead time.
+//!
+//! At each stage a commit may wait longer than its delivering release's own
+//! visit: from the time its upstream first held it (in an earlier release) to
+//! the time the delivering release became eligible. That gap is split by the
+//! stage's *timeline*: what the stage's newest live visit was doing (waiting for
+//! a trigger, checks, the window, the lock, or executing), or *rework* when no
+//! release holding the commit was at the stage (earlier ones rejected, failed or
+//! aborted, the next one on its way). See `docs/model.md`.
+
+use std::collections::VecDeque;
+
+use super::{Phase, ReleaseId, State};
+use crate::metrics::{Breakdown, StageBreakdown, StagePart};
+use crate::time::HOUR;
+
+/// Seconds per [`StagePart`].
+pub(super) type Parts = [f64; 7];
+
+/// What a visit in `phase` is doing, if it is still at the stage.
+pub(super) fn part_of(phase: Phase) -> Option<StagePart> {
+    match phase {
+        Phase::Eligible => Some(StagePart::Trigger),
+        Phase::Approving | Phase::Gating => Some(StagePart::Checks),
+        Phase::Window => Some(StagePart::Window),
+        Phase::LockQueue => Some(StagePart::Lock),
+        Phase::Executing => Some(StagePart::Executing),
+        Phase::None | Phase::Passed | Phase::Ended => None,
+    }
+}
+
+/// A step of a stage's frontier.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Advance {
+    pub upto: u64,
+    /// The release passed the stage.
+    pub reached: f64,
+    /// The release became eligible at the stage.
+    pub eligible: f64,
+    /// Its visit, eligible → passed, in seconds per part.
+    pub parts: Parts,
+}
+
+/// A step of the build's frontier: the first successful build holding commits below `upto`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BuildAdvance {
+    pub upto: u64,
+    pub reached: f64,
+    pub triggered: f64,
+    /// Agent taken.
+    pub started: f64,
+}
+
+trait Upto {
+    fn upto(&self) -> u64;
+}
+impl Upto for Advance {
+    fn upto(&self) -> u64 {
+        self.upto
+    }
+}
+impl Upto for BuildAdvance {
+    fn upto(&self) -> u64 {
+        self.upto
+    }
+}
+
+/// The first advance holding commit `c`; earlier ones are dropped, since
+/// commits are attributed in order.
+fn front_at<T: Upto + Copy>(front: &mut VecDeque<T>, c: u64) -> T {
+    while front.len() > 1 && front[0].upto() <= c {
+        front.pop_front();
+    }
+    front[0]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Segment {
+    start: f64,
+    /// What the newest live visit does; `None`: no visit is live.
+    part: Option<StagePart>,
+    /// That visit's release holds commits below this.
+    upto: u64,
+}
+
+/// What a stage's newest live visit was doing over time.
+#[derive(Debug, Default)]
+pub(super) struct Timeline {
+    segs: VecDeque<Segment>,
+}
+
+impl Timeline {
+    pub fn set(&mut self, now: f64, part: Option<StagePart>, upto: u64) {
+        let seg = Segment {
+            start: now,
+            part,
+            upto,
+        };
+        if let Some(last) = self.segs.back_mut() {
+            if last.part == part && last.upto == upto {
+                return;
+            }
+            if last.start == now {
+                *last = seg;
+                let n = self.segs.len();
+                if n > 1 && self.segs[n - 2].part == part && self.segs[n - 2].upto == upto {
+                    self.segs.pop_back();
+                }
+                return;
+            }
+        }
+        self.segs.push_back(seg);
+    }
+
+    /// Adds to `parts` the seconds of `[a, b)` by what the stage's newest live
+    /// visit was doing, for commit `c`: a visit of a release not holding `c`,
+    /// or none, is rework. Calls come with non-decreasing `a`, so the past is dropped.
+    pub fn split(&mut self, a: f64, b: f64, c: u64, parts: &mut Parts) {
+        while self.segs.len() > 1 && self.segs[1].start <= a {
+            self.segs.pop_front();
+        }
+        if b <= a {
+            return;
+        }
+        let rework = StagePart::Rework.index();
+        match self.segs.front() {
+            None => {
+                parts[rework] += b - a;
+                return;
+            }
+            Some(first) if first.start > a => parts[rework] += first.start.min(b) - a,
+            _ => {}
+        }
+        for (i, seg) in self.segs.iter().enumerate() {
+            let end = self.segs.get(i + 1).map_or(f64::INFINITY, |n| n.start);
+            let (lo, hi) = (seg.start.max(a), end.min(b));
+            if hi > lo {
+                let part = match seg.part {
+                    Some(p) if seg.upto > c => p,
+                    _ => StagePart::Rework,
+                };
+                parts[part.index()] += hi - lo;
+            }
+            if end >= b {
+                break;
+            }
+        }
+    }
+}
+
+impl State<'_> {
+    /// Stage `s`'s visit of `rel` changed phase: the stage's timeline follows
+    /// its newest live visit.
+    pub(super) fn touch_timeline(&mut self, rel: ReleaseId, s: usize, was_live: bool) {
+        let live = part_of(self.visit(rel, s).phase).is_some();
+        let st = &mut self.stages[s];
+        match (was_live, live) {
+            (false, true) => st.live_visits += 1,
+            (true, false) => st.live_visits -= 1,
+            _ => {}
+        }
+        let newest = match st.newest_live {
+            Some(n) if rel < n => return, // an older visit: the newest one is unchanged
+            _ if live => Some(rel),
+            _ if st.live_visits == 0 => None,
+            _ => (self.base..rel.0)
+                .rev()
+                .map(ReleaseId)
+                .find(|&r| part_of(self.visit(r, s).phase).is_some()),
+        };
+        let (part, upto) = match newest {
+            Some(r) => (part_of(self.visit(r, s).phase), self.release(r).snapshot),
+            None => (None, 0),
+        };
+        let now = self.now;
+        let st = &mut self.stages[s];
+        st.newest_live = newest;
+        st.timeline.set(now, part, upto);
+    }
+
+    /// Splits commit `c`'s lead time along its critical path and adds it to the
+    /// sums; returns the commit's own split (hours) when commit records are kept.
+    pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
+        let mut own = self.opts.commit_records.then(|| Breakdown {
+            stages: vec![StageBreakdown::default(); self.n_stages],
+            ..Default::default()
+        });
+        // The production stage that got it last, then upstream along the latest dependency.
+        let mut at = None;
+        let mut latest = f64::NEG_INFINITY;
+        for &p in &self.m.production {
+            let a = front_at(&mut self.stages[p].front, c);
+            if a.reached > latest {
+                latest = a.reached;
+                at = Some(p);
+            }
+        }
+        while let Some(s) = at {
+            let a = front_at(&mut self.stages[s].front, c);
+            let mut up = None;
+            let mut upstream_reached = f64::NEG_INFINITY;
+            for &d in &self.m.stages[s].deps {
+                let r = front_at(&mut self.stages[d].front, c).reached;
+                if r > upstream_reached {
+                    upstream_reached = r;
+                    up = Some(d);
+                }
+            }
+            if up.is_none() {
+                upstream_reached = front_at(&mut self.build_front, c).reached;
+            }
+            let st = &mut self.stages[s];
+            let mut parts = a.parts;
+            st.timeline
+                .split(upstream_reached, a.eligible, c, &mut parts);
+            for (sum, x) in st.sums.iter_mut().zip(parts) {
+                *sum += x;
+            }
+            if let Some(o) = own.as_mut() {
+                for (h, x) in o.stages[s].parts.iter_mut().zip(parts) {
+                    *h += x / HOUR;
+                }
+            }
+            at = up;
+        }
+        let b = front_at(&mut self.build_front, c);
+        self.sum_before_build += b.triggered - arrived;
+        self.sum_agent += b.started - b.triggered;
+        self.sum_build += b.reached - b.started;
+        if let Some(o) = own.as_mut() {
+            o.before_build = (b.triggered - arrived) / HOUR;
+            o.agent_wait = (b.started - b.triggered) / HOUR;
+            o.build = (b.reached - b.started) / HOUR;
+        }
+        own
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gap_is_split_by_the_newest_visit_and_rework_where_none_holds_the_commit() {
+        let mut t = Timeline::default();
+        t.set(0.0, Some(StagePart::Lock), 10);
+        t.set(5.0, None, 0);
+        t.set(7.0, Some(StagePart::Executing), 3); // an older release, not holding commit 5
+        t.set(9.0, Some(StagePart::Trigger), 20);
+        let mut p = [0.0; 7];
+        t.split(2.0, 12.0, 5, &mut p);
+        assert_eq!(p[StagePart::Lock.index()], 3.0);
+        assert_eq!(p[StagePart::Rework.index()], 4.0);
+        assert_eq!(p[StagePart::Trigger.index()], 3.0);
+        assert_eq!(p.iter().sum::<f64>(), 10.0);
+    }
+
+    #[test]
+    fn same_instant_changes_keep_the_last() {
+        let mut t = Timeline::default();
+        t.set(0.0, Some(StagePart::Lock), 10);
+        t.set(1.0, Some(StagePart::Trigger), 10);
+        t.set(1.0, Some(StagePart::Lock), 10);
+        assert_eq!(t.segs.len(), 1);
+    }
+}

@@ -1,0 +1,315 @@
+//! Invariants over random scenarios (proptest).
+//!
+//! Each case draws a pipeline (1–4 stages, random triggers, approvals, windows,
+//! locks, deploy failures, tests, a production strategy), a replayed history of
+//! commits in the first five days, defects, and a horizon long enough for the
+//! pipeline to fall idle. One replication is run with its event log and commit
+//! records, and checked against rules reconstructed from the log alone:
+//!
+//! - conservation: at the horizon every commit is delivered or held by the
+//!   rejection of the newest release; none is lost to a lock;
+//! - attribution: the parts of each delivered commit sum to its lead time;
+//! - rollbacks: never to a release newer than the running one, never to a
+//!   release carrying a defect already known (caught by tests or detected in
+//!   production), and at most 2 × incidents + 2 of them.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use proptest::prelude::*;
+
+use promosim::engine::{self, Options, Replication};
+use promosim::model::Model;
+
+#[derive(Debug, Clone)]
+struct StageSpec {
+    trigger: u8,
+    approval: Option<f64>,
+    window: bool,
+    sequential: bool,
+    deploy_failure: f64,
+    verify: Option<(bool, f64)>,
+}
+
+#[derive(Debug, Clone)]
+struct Spec {
+    seed: u64,
+    commits: Vec<(u32, u8)>,
+    agents: u32,
+    flaky: f64,
+    build_detect: f64,
+    batch: bool,
+    stages: Vec<StageSpec>,
+    strategy: u8,
+    detect_per_hour: f64,
+}
+
+fn stage_spec() -> impl Strategy<Value = StageSpec> {
+    (
+        0u8..3,
+        prop_oneof![Just(None), (0.0f64..0.3).prop_map(Some)],
+        any::<bool>(),
+        any::<bool>(),
+        prop_oneof![Just(0.0), Just(0.1)],
+        prop_oneof![Just(None), (any::<bool>(), 0.0f64..1.0).prop_map(Some)],
+    )
+        .prop_map(
+            |(trigger, approval, window, sequential, deploy_failure, verify)| StageSpec {
+                trigger,
+                approval,
+                window,
+                sequential,
+                deploy_failure,
+                verify,
+            },
+        )
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (
+        any::<u64>(),
+        prop::collection::vec((0u32..5 * 86_400, 0u8..8), 1..40),
+        1u32..3,
+        prop_oneof![Just(0.0), Just(0.1)],
+        prop_oneof![Just(0.0), Just(0.3)],
+        any::<bool>(),
+        prop::collection::vec(stage_spec(), 1..5),
+        0u8..4,
+        0.2f64..5.0,
+    )
+        .prop_map(
+            |(seed, commits, agents, flaky, build_detect, batch, stages, strategy, d)| Spec {
+                seed,
+                commits,
+                agents,
+                flaky,
+                build_detect,
+                batch,
+                stages,
+                strategy,
+                detect_per_hour: d,
+            },
+        )
+}
+
+/// The scenario of a spec (and its text); the commit history goes to
+/// `history.csv` in `dir`.
+fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
+    let mut csv = String::from("timestamp,defect\n");
+    let mut commits = spec.commits.clone();
+    commits.sort_unstable();
+    for (secs, mark) in &commits {
+        // Marks 0–4: no defect; 5, 6, 7: minor, major, critical.
+        let defect = match mark {
+            5 => "minor",
+            6 => "major",
+            7 => "critical",
+            _ => "",
+        };
+        let _ = writeln!(csv, "{},{defect}", 1_767_571_200 + u64::from(*secs));
+    }
+    std::fs::write(dir.join("history.csv"), csv).expect("write history");
+    let mut y = String::new();
+    let _ = writeln!(
+        y,
+        "run: {{start: 2026-01-05 00:00, horizon: 60d, seed: {}, replications: 1}}",
+        spec.seed % 1_000_000
+    );
+    y.push_str(
+        "calendars:\n  office: {working_hours: {mon-fri: \"09:00-17:00\"}}\n\
+         people:\n  ops: {calendar: office, reaction: {uniform: [0s, 2h]}}\n  \
+         boss: {calendar: office, reaction: {uniform: [0s, 3h]}}\n  \
+         tester: {calendar: office, reaction: {uniform: [0s, 1h]}}\n",
+    );
+    y.push_str("commits:\n  replay: {csv: history.csv, defect_column: defect}\n");
+    y.push_str("  defects: {probability: 0, fix_time: {uniform: [1h, 2d]}}\n");
+    let _ = writeln!(
+        y,
+        "build: {{agents: {}, duration: {{uniform: [1m, 30m]}}, flaky_failure: {}, detect: {}, batch: {}}}",
+        spec.agents,
+        spec.flaky,
+        spec.build_detect,
+        if spec.batch { "build" } else { "none" }
+    );
+    y.push_str("stages:\n");
+    let n = spec.stages.len();
+    for (i, st) in spec.stages.iter().enumerate() {
+        let _ = writeln!(y, "  - name: s{i}");
+        let trigger = match st.trigger {
+            0 => "auto".to_string(),
+            1 => "{schedule: \"0 */6 * * *\"}".to_string(),
+            _ => "{manual: {by: ops}}".to_string(),
+        };
+        let _ = writeln!(y, "    trigger: {trigger}");
+        if st.approval.is_some() || st.window {
+            y.push_str("    checks:\n");
+            if let Some(r) = st.approval {
+                let _ = writeln!(
+                    y,
+                    "      approval: {{approvers: [boss], rejection: {r}, timeout: 1d}}"
+                );
+            }
+            if st.window {
+                y.push_str("      business_hours: office\n");
+            }
+        }
+        let lock = if st.sequential {
+            "sequential"
+        } else {
+            "run_latest"
+        };
+        let _ = writeln!(y, "    lock: {lock}");
+        let _ = writeln!(
+            y,
+            "    deploy: {{duration: {{uniform: [0s, 3h]}}, failure: {}}}",
+            st.deploy_failure
+        );
+        if let Some((manual, p)) = st.verify {
+            let by = if manual { ", by: tester" } else { "" };
+            let _ = writeln!(
+                y,
+                "    verify: [{{name: t, duration: {{uniform: [10m, 4h]}}{by}, detect: {p}}}]"
+            );
+        }
+        if i + 1 == n {
+            let strategy = match spec.strategy {
+                0 => "all_at_once",
+                1 => "{blue_green: {switch: 1m, scale_down_delay: 6h}}",
+                2 => {
+                    "{canary: {steps: [{set_weight: 10}, {pause: {duration: 1h}}, \
+                     {analysis: {interval: 10m, count: 3}}, {set_weight: 50}, {pause: {duration: 1h}}]}}"
+                }
+                _ => "{rolling: {batches: 3, batch_duration: 20m, failure: 0.05}}",
+            };
+            let _ = writeln!(y, "    strategy: {strategy}");
+        }
+    }
+    let r = spec.detect_per_hour;
+    let _ = writeln!(
+        y,
+        "incidents:\n  users: 1000\n  detect_per_hour: {{minor: {r}, major: {r}, critical: {r}}}\n  \
+         rollback: {{uniform: [0s, 1h]}}"
+    );
+    let path = dir.join("random.yaml");
+    let s = promosim::scenario::parse(&y, &path)
+        .unwrap_or_else(|e| panic!("generated scenario is invalid: {e}\n{y}"));
+    let m = promosim::model::compile(&s).unwrap_or_else(|e| panic!("does not compile: {e}\n{y}"));
+    (m, y)
+}
+
+/// One replication, and the scenario with its history for failure messages.
+fn replicate(spec: &Spec) -> (Replication, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (m, yaml) = scenario(spec, dir.path());
+    let history = std::fs::read_to_string(dir.path().join("history.csv")).unwrap_or_default();
+    let rep = engine::run(
+        &m,
+        0,
+        Options {
+            trace: true,
+            commit_records: true,
+        },
+    );
+    (rep, format!("{yaml}\n--- history.csv\n{history}"))
+}
+
+/// Rollback checks from the event log alone: which release each production
+/// stage runs, what each release holds (its snapshot), which defects each
+/// snapshot carries (introduced before it, fixed after it) and which are known.
+fn check_rollbacks(rep: &Replication) -> Result<u64, TestCaseError> {
+    let mut snapshot: HashMap<u32, u64> = HashMap::new();
+    let mut introduced: HashMap<u32, u64> = HashMap::new();
+    let mut fixed_by: HashMap<u32, u64> = HashMap::new();
+    let mut known: Vec<u32> = Vec::new();
+    let mut running: HashMap<usize, i64> = HashMap::new();
+    let mut rollbacks = 0;
+    for r in &rep.trace {
+        match r.event {
+            "build_queued" => {
+                snapshot.insert(r.release.unwrap(), r.value.unwrap() as u64);
+            }
+            "defect_introduced" => {
+                introduced.insert(r.defect.unwrap(), r.value.unwrap() as u64);
+            }
+            "fix_lands" => {
+                fixed_by.insert(r.defect.unwrap(), r.value.unwrap() as u64);
+            }
+            "defect_caught" => known.push(r.defect.unwrap()),
+            "running" => {
+                running.insert(r.stage.unwrap(), r.release.map_or(-1, i64::from));
+            }
+            "rollback_start" | "rollback_retarget" => {
+                rollbacks += u64::from(r.event == "rollback_start");
+                let s = r.stage.unwrap();
+                let to = r.value.unwrap() as i64;
+                let from = running.get(&s).copied().unwrap_or(-1);
+                prop_assert!(
+                    to < from,
+                    "at {:?}: rollback of stage {s} from v{from} forward to v{to}",
+                    r.time
+                );
+                // The version before the run carries nothing.
+                let snap = if to < 0 { 0 } else { snapshot[&(to as u32)] };
+                for &d in &known {
+                    let carries =
+                        introduced[&d] < snap && fixed_by.get(&d).is_none_or(|&f| f >= snap);
+                    prop_assert!(
+                        !carries,
+                        "at {:?}: rollback to v{to}, which carries known defect {d}",
+                        r.time
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(rollbacks)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_pipelines_keep_the_invariants(spec in spec()) {
+        let (rep, text) = replicate(&spec);
+        let r = &rep.result;
+        prop_assert!(!r.stopped_early);
+
+        // Conservation: the pipeline is idle long before the horizon.
+        let c = &r.conservation;
+        prop_assert_eq!(c.arrived, c.delivered + c.rejected + c.in_flight);
+        prop_assert_eq!(
+            c.in_flight, 0,
+            "commits neither delivered nor held by a rejection: {:?}\n{}", c, text
+        );
+
+        // Attribution: every delivered commit's parts sum to its lead time.
+        let mut delivered = 0;
+        for rec in &rep.commits {
+            let (Some(at), Some(b)) = (rec.delivered, &rec.breakdown) else { continue };
+            delivered += 1;
+            let lead = at.hours() - rec.arrived.hours();
+            let parts = b.before_build + b.agent_wait + b.build
+                + b.stages.iter().map(|s| s.total()).sum::<f64>();
+            prop_assert!(
+                (parts - lead).abs() <= 1e-9 * lead.max(1.0),
+                "commit {}: parts {parts} h vs lead time {lead} h ({:?})", rec.commit, b
+            );
+            for s in &b.stages {
+                for p in s.parts {
+                    prop_assert!(p >= -1e-9, "negative part {p} in {:?}", b);
+                }
+            }
+        }
+        prop_assert_eq!(delivered, c.delivered);
+
+        // Rollbacks: never forward, never to a known-bad release, bounded by incidents.
+        let logged = check_rollbacks(&rep)?;
+        prop_assert_eq!(logged, r.incidents.rollbacks);
+        prop_assert!(
+            r.incidents.rollbacks <= 2 * r.incidents.incidents + 2,
+            "{} rollbacks for {} incidents", r.incidents.rollbacks, r.incidents.incidents
+        );
+    }
+}
