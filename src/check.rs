@@ -550,14 +550,7 @@ pub fn scenario_overrides(
 }
 
 pub use crate::report::table::fmt as num;
-
-fn signed(v: f64) -> String {
-    if v > 0.0 {
-        format!("+{}", num(v))
-    } else {
-        num(v)
-    }
-}
+use crate::report::table::signed;
 
 /// The readable table `check` prints.
 pub fn render_table(r: &CheckReport) -> String {

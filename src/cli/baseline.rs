@@ -1,8 +1,9 @@
 //! `promosim baseline`: a run's key metrics, per replication, stored for `check`.
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use super::{CliError, io, load_model};
+use super::{CliError, io, load_model, print};
 use crate::check;
 use crate::error::InputError;
 use crate::experiment::{self, Plan};
@@ -84,8 +85,8 @@ pub fn baseline(a: BaselineArgs) -> Result<(), CliError> {
         .out
         .unwrap_or_else(|| Path::new("baselines").join(format!("{}.json", m.name)));
     write_atomic(&path, b.to_json().as_bytes()).map_err(io(&path))?;
-    println!(
-        "baseline of {}: {} metrics over {} replications (seed {}, scenario hash {}) written to {}",
+    let mut o = format!(
+        "baseline of {}: {} metrics over {} replications (seed {}, scenario hash {}) written to {}\n",
         b.scenario,
         b.metrics.len(),
         b.replications,
@@ -94,14 +95,20 @@ pub fn baseline(a: BaselineArgs) -> Result<(), CliError> {
         path.display()
     );
     for mm in &b.metrics {
-        println!(
+        // With fewer than 2 values the interval is undefined, not zero.
+        let half = match mm.ci95 {
+            Some(h) if mm.n >= 2 => check::num(h),
+            _ => "n/a".into(),
+        };
+        let _ = writeln!(
+            o,
             "  {:<34} {:>10} ± {:<8} {:<8} tolerance {}",
             mm.key,
             check::num(mm.mean.unwrap_or(f64::NAN)),
-            check::num(mm.ci95.unwrap_or(f64::NAN)),
+            half,
             mm.unit,
             mm.tolerance
         );
     }
-    Ok(())
+    print(&o)
 }

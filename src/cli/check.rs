@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{CliError, io, load_model};
+use super::{CliError, io, load_model, print};
 use crate::check::{self, Baseline};
 use crate::error::InputError;
 use crate::experiment::{self, Plan};
@@ -87,7 +87,7 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
     if let Some(p) = &a.markdown {
         write_atomic(p, check::render_markdown(&report).as_bytes()).map_err(io(p))?;
     }
-    print!("{}", check::render_table(&report));
+    print(&check::render_table(&report))?;
     let failed: Vec<&str> = report.failures().map(|mm| mm.key.as_str()).collect();
     if failed.is_empty() {
         Ok(())

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CliError, Format, io};
+use super::{CliError, Format, io, print};
 use crate::error::InputError;
 use crate::experiment::job::{Assembled, Job, Shard};
 use crate::experiment::{output, precision};
@@ -105,8 +105,9 @@ pub fn execute(
         }
         let p = dir.join(part.file_name());
         write_atomic(&p, part.to_json().as_bytes()).map_err(io(&p))?;
-        println!(
-            "{} {}: shard {shard}, {} of {} runs (point × replication) → {}",
+        print(&format!(
+            "{} {}: shard {shard}, {} of {} runs (point × replication) → {}\n\
+             Join the parts with: promosim merge {}/part-*-of-{}.json\n",
             job.header.kind,
             job.header
                 .points
@@ -114,13 +115,10 @@ pub fn execute(
                 .map_or("", |p| p.scenario.as_str()),
             part.units.len(),
             job.header.units(),
-            p.display()
-        );
-        println!(
-            "Join the parts with: promosim merge {}/part-*-of-{}.json",
+            p.display(),
             dir.display(),
             shard.count
-        );
+        ))?;
         return Ok(());
     }
     let asm = match &opts.precision {
@@ -188,13 +186,9 @@ pub fn report(
         write_atomic(&p, bytes).map_err(io(&p))?;
     }
     match format {
-        Format::Table => {
-            print!("{}", out.table);
-            println!("\nReport: {}", dir.display());
-        }
-        Format::Json => print!("{}", out.json),
+        Format::Table => print(&format!("{}\nReport: {}\n", out.table, dir.display())),
+        Format::Json => print(&out.json),
     }
-    Ok(())
 }
 
 /// The folder a command writes to when `--out` is not given.

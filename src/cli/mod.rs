@@ -1,6 +1,7 @@
 //! The command line: parses arguments, runs the work, writes reports.
 //! `main` only prints the error and sets the exit code.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -146,6 +147,29 @@ pub(crate) fn out_dir(out: &Option<PathBuf>, m: &Model) -> PathBuf {
 
 pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
     move |e| CliError::Failed(format!("{}: cannot write: {e}", path.display()))
+}
+
+/// Writes `text` to standard output, locked and flushed: the only way a
+/// command prints (no `print!`, which panics when stdout fails).
+pub(crate) fn print(text: &str) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    stdout_result(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
+}
+
+/// What a failed write to standard output means, decided in this one place.
+///
+/// A closed pipe (`promosim validate s.yaml | head -1`, EPIPE) is not an
+/// error: the reader has all it wanted, so the rest is dropped and the command
+/// finishes with its own exit code, silently. Anything else (a full device,
+/// `>/dev/full`) is an ordinary failure: one line on stderr, exit code 1.
+pub fn stdout_result(r: io::Result<()>) -> Result<(), CliError> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failed(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
 }
 
 pub fn execute(cli: Cli) -> Result<(), CliError> {

@@ -3,7 +3,7 @@
 use super::job as common;
 use std::path::Path;
 
-use super::{CliError, Format, RunArgs, io, load_model, out_dir};
+use super::{CliError, Format, RunArgs, io, load_model, out_dir, print};
 use crate::check::StallTally;
 use crate::error::InputError;
 use crate::experiment;
@@ -90,13 +90,13 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     let p = dir.join("summary.json");
     write_atomic(&p, json.as_bytes()).map_err(io(&p))?;
     match opts.format {
-        Format::Table => {
-            print!("{}", table::render(&summary));
-            println!("\nReport: {}", dir.display());
-        }
-        Format::Json => print!("{json}"),
+        Format::Table => print(&format!(
+            "{}\nReport: {}\n",
+            table::render(&summary),
+            dir.display()
+        )),
+        Format::Json => print(&json),
     }
-    Ok(())
 }
 
 /// Runs the replications in order, folding each into the summary's running

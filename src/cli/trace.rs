@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CliError, io, load_model, out_dir};
+use super::{CliError, io, load_model, out_dir, print};
 use crate::experiment;
 use crate::report::files::write_csv;
 
@@ -36,10 +36,9 @@ pub fn trace(
         defect: r.defect,
     });
     write_csv(&path, rows).map_err(io(&path))?;
-    println!(
-        "{} events of replication {replication} written to {}",
+    print(&format!(
+        "{} events of replication {replication} written to {}\n",
         rep.trace.len(),
         path.display()
-    );
-    Ok(())
+    ))
 }

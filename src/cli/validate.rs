@@ -1,14 +1,17 @@
 //! `promosim validate`: check a scenario and say what was understood.
 
+use std::fmt::Write;
 use std::path::Path;
 
-use super::{CliError, load_model};
+use super::{CliError, load_model, print};
 use crate::model;
 
 pub fn validate(file: &Path) -> Result<(), CliError> {
     let (_s, m) = load_model(file, None)?;
-    println!("{}: ok", file.display());
-    println!(
+    let mut o = String::new();
+    let _ = writeln!(o, "{}: ok", file.display());
+    let _ = writeln!(
+        o,
         "  {} stage(s), {} people/teams, about {:.0} commits per replication over {:.0} days, {} replications, seed {}",
         m.stages.len(),
         m.people.len(),
@@ -28,7 +31,8 @@ pub fn validate(file: &Path) -> Result<(), CliError> {
             }
         };
         let deps: Vec<&str> = st.deps.iter().map(|&d| m.stages[d].name.as_str()).collect();
-        println!(
+        let _ = writeln!(
+            o,
             "  - {}: after {}, trigger {trigger}{}{}",
             st.name,
             if deps.is_empty() {
@@ -44,5 +48,5 @@ pub fn validate(file: &Path) -> Result<(), CliError> {
             if st.production { ", production" } else { "" }
         );
     }
-    Ok(())
+    print(&o)
 }

@@ -42,7 +42,7 @@ pub struct Difference {
     pub ci95: f64,
     /// 95 % half-width had the scenarios been run on independent seeds (Welch).
     pub unpaired_ci95: f64,
-    /// The paired interval excludes zero.
+    /// The paired interval excludes zero: see [`is_real`].
     pub real: bool,
 }
 
@@ -106,7 +106,7 @@ pub fn paired(label: &str, a: &[f64], b: &[f64]) -> Difference {
     let s = metrics::describe(String::new(), "", d.iter().copied());
     let sa = metrics::describe(String::new(), "", a.iter().copied());
     let sb = metrics::describe(String::new(), "", b.iter().copied());
-    let real = s.n >= 2 && s.ci95.is_finite() && s.mean.abs() > s.ci95;
+    let real = is_real(&s, sa.mean.abs().max(sb.mean.abs()));
     Difference {
         scenario: label.to_string(),
         n: s.n,
@@ -115,6 +115,25 @@ pub fn paired(label: &str, a: &[f64], b: &[f64]) -> Difference {
         unpaired_ci95: welch_half_width(&sa, &sb),
         real,
     }
+}
+
+/// Differences smaller than this share of the metric's size are rounding
+/// noise: the same quantities summed in another order differ by a few units in
+/// the last place (about 1e-16 of their size), never by a real amount.
+pub const ROUNDING: f64 = 1e-9;
+
+/// Whether a paired difference `d` (mean, 95 % half-width, pairs) is real: its
+/// interval is defined (at least 2 pairs) and excludes 0, and its mean is
+/// neither exactly 0 nor rounding noise next to `scale`, the size of the
+/// metric itself. Identical values in every replication (difference 0,
+/// half-width 0) are not a difference.
+pub fn is_real(d: &MetricSummary, scale: f64) -> bool {
+    let noise = if scale.is_finite() {
+        ROUNDING * scale
+    } else {
+        0.0
+    };
+    d.n >= 2 && d.ci95.is_finite() && d.mean != 0.0 && d.mean.abs() > noise && d.mean.abs() > d.ci95
 }
 
 /// 95 % half-width of the difference of two independent means (Welch–Satterthwaite d.f.).
@@ -206,6 +225,38 @@ mod tests {
         let d = paired("b", &a, &a);
         assert_eq!((d.n, d.mean, d.ci95, d.real), (4, 0.0, 0.0, false));
         assert!(d.unpaired_ci95 > 0.0);
+    }
+
+    #[test]
+    fn rounding_noise_is_not_a_real_difference() {
+        // 0.1 + 0.2 and 0.3: the same quantity summed in two orders, in every
+        // replication. The difference is -5.6e-17 with half-width 0, which
+        // "excludes 0" but is no difference: shown as "-0.000 ± 0.00 *" before.
+        let a = [0.1 + 0.2; 5];
+        let b = [0.3; 5];
+        let d = paired("b", &a, &b);
+        assert!(d.mean < 0.0 && d.mean.abs() > d.ci95, "{d:?}");
+        assert!(!d.real, "{d:?}");
+        // A relative shift of rounding size that varies with the value.
+        let a: Vec<f64> = (0..10).map(|i| 0.1 * i as f64 + 0.2).collect();
+        let c: Vec<f64> = a.iter().map(|x| x * (1.0 + 1e-15)).collect();
+        let d = paired("c", &a, &c);
+        assert!(d.mean.abs() > d.ci95, "{d:?}");
+        assert!(!d.real, "{d:?}");
+    }
+
+    #[test]
+    fn one_pair_has_no_interval_and_is_never_real() {
+        let d = paired("b", &[1.0], &[5.0]);
+        assert_eq!((d.n, d.mean, d.real), (1, 4.0, false));
+    }
+
+    #[test]
+    fn a_constant_shift_in_every_replication_is_real() {
+        let a = [1.0, 5.0, 3.0, 2.0];
+        let b = [2.0, 6.0, 4.0, 3.0];
+        let d = paired("b", &a, &b);
+        assert_eq!((d.mean, d.ci95, d.real), (1.0, 0.0, true));
     }
 
     #[test]

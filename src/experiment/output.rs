@@ -74,11 +74,7 @@ fn to_json<T: Serialize>(v: &T) -> String {
 }
 
 pub use crate::report::table::fmt;
-
-fn signed(v: f64) -> String {
-    let s = fmt(v);
-    if v > 0.0 { format!("+{s}") } else { s }
-}
+use crate::report::table::{NO_INTERVALS, signed, with_interval};
 
 /// Aligns rows of cells: the first column left, the rest right.
 fn grid_text(rows: &[Vec<String>]) -> String {
@@ -175,11 +171,19 @@ fn comparison_table(c: &Comparison) -> String {
         c.replications,
         c.seed
     );
-    let _ = writeln!(
-        o,
-        "Mean ± 95 % half-width; Δ = paired difference from {} (per replication), * = the interval excludes 0.\n",
-        c.baseline
-    );
+    if c.replications < 2 {
+        let _ = writeln!(
+            o,
+            "Means of {NO_INTERVALS}; Δ = difference from {}.\n",
+            c.baseline
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "Mean ± 95 % half-width; Δ = paired difference from {} (per replication), * = the interval excludes 0.\n",
+            c.baseline
+        );
+    }
     let mut header = vec!["metric".to_string()];
     for (i, s) in c.scenarios.iter().enumerate() {
         header.push(s.label.clone());
@@ -193,15 +197,14 @@ fn comparison_table(c: &Comparison) -> String {
         let mut row = vec![format!("{key} ({})", m.unit)];
         for (i, v) in m.values.iter().enumerate() {
             row.push(match v {
-                Some(v) if !v.mean.is_nan() => format!("{} ± {}", fmt(v.mean), fmt(v.ci95)),
-                _ => "—".into(),
+                Some(v) => with_interval(v.mean, v.ci95, v.n),
+                None => "—".into(),
             });
             if i > 0 {
                 row.push(match m.differences.get(i - 1).and_then(|d| d.as_ref()) {
                     Some(d) if !d.mean.is_nan() => format!(
-                        "{} ± {}{}",
-                        signed(d.mean),
-                        fmt(d.ci95),
+                        "{}{}",
+                        difference(d.mean, d.ci95, d.n, d.real),
                         if d.real { " *" } else { "  " }
                     ),
                     _ => "—  ".into(),
@@ -212,6 +215,20 @@ fn comparison_table(c: &Comparison) -> String {
     }
     o.push_str(&grid_text(&rows));
     o
+}
+
+/// A paired difference, "+1.23 ± 0.45"; the difference alone when its
+/// interval is undefined (fewer than 2 pairs). A real difference too small
+/// for three decimals is shown in scientific notation, not as "0.000 ± 0.000 *".
+fn difference(mean: f64, ci95: f64, n: u64, real: bool) -> String {
+    let rounds_to_zero = |s: &str| !s.chars().any(|c| c.is_ascii_digit() && c != '0');
+    if n < 2 || ci95.is_nan() {
+        signed(mean)
+    } else if real && rounds_to_zero(&fmt(mean)) {
+        format!("{mean:+.2e} ± {ci95:.2e}")
+    } else {
+        format!("{} ± {}", signed(mean), fmt(ci95))
+    }
 }
 
 #[derive(Serialize)]
@@ -282,13 +299,7 @@ fn sweep(asm: &Assembled) -> Output {
             rec.push(m.map_or(String::new(), |m| csv_number(m.mean)));
             rec.push(m.map_or(String::new(), |m| csv_number(m.ci95)));
             if j < 5 {
-                line.push(m.map_or("—".into(), |m| {
-                    if m.mean.is_nan() {
-                        "—".into()
-                    } else {
-                        format!("{} ± {}", fmt(m.mean), fmt(m.ci95))
-                    }
-                }));
+                line.push(m.map_or("—".into(), |m| with_interval(m.mean, m.ci95, m.n)));
             }
         }
         let _ = w.write_record(&rec);
@@ -304,10 +315,17 @@ fn sweep(asm: &Assembled) -> Output {
         h.replications,
         h.seed
     );
-    let _ = writeln!(
-        table,
-        "Mean ± 95 % half-width; all metrics in sweep.csv and sweep.json.\n"
-    );
+    if h.replications < 2 {
+        let _ = writeln!(
+            table,
+            "Means of {NO_INTERVALS}; all metrics in sweep.csv and sweep.json.\n"
+        );
+    } else {
+        let _ = writeln!(
+            table,
+            "Mean ± 95 % half-width; all metrics in sweep.csv and sweep.json.\n"
+        );
+    }
     table.push_str(&grid_text(&rows));
     Output {
         files: vec![
@@ -316,5 +334,20 @@ fn sweep(asm: &Assembled) -> Output {
         ],
         table,
         json,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_print_honestly() {
+        // No interval with one pair, and never "-0.000".
+        assert_eq!(difference(-11.2, 0.0, 1, false), "-11.2");
+        assert_eq!(difference(-0.00001, 0.000001, 5, false), "0.000 ± 0.000");
+        assert_eq!(difference(0.0, 0.0, 3, false), "0.00 ± 0.00");
+        assert_eq!(difference(2.78, 0.45, 5, true), "+2.78 ± 0.45");
+        assert_eq!(difference(-3e-5, 1e-5, 5, true), "-3.00e-5 ± 1.00e-5");
     }
 }

@@ -5,8 +5,10 @@
 
 use crate::model::Model;
 use crate::report::figures::Figure;
+use crate::report::markdown::{most_replications, where_hours};
 use crate::report::summary::Summary;
-use crate::report::words::{self, pm};
+use crate::report::table::{interval_note, percent};
+use crate::report::words;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -105,9 +107,13 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
     ));
     let band = summary.dora.overall.map_or("—", |b| b.name());
     out.push_str(&format!(
-        "<p>DORA performance band: <span class=\"band\">{}</span> · {} replications · ± is the half-width of the 95 % confidence interval over replications.</p>\n",
+        "<p>DORA performance band: <span class=\"band\">{}</span> · {} replications · {}.</p>\n",
         escape(band),
-        summary.replications
+        summary.replications,
+        escape(interval_note(
+            summary.replications,
+            "± is the half-width of the 95 % confidence interval over replications"
+        ))
     ));
     findings_html(&mut out, &words::findings(model, summary));
 
@@ -139,8 +145,8 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
         out.push_str(&format!(
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             escape(&r.what),
-            escape(&pm(r.mean, r.ci95)),
-            escape(&share(r.share))
+            escape(&where_hours(summary, &r)),
+            escape(&percent(r.share))
         ));
     }
     out.push_str("</table>\n");
@@ -149,14 +155,6 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
         summary.promosim, summary.scenario, summary.seed
     )));
     out
-}
-
-fn share(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.0} %", v * 100.0)
-    } else {
-        "—".into()
-    }
 }
 
 /// The page of a comparison or sweep: one column per scenario (or grid
@@ -168,7 +166,13 @@ pub fn compare_page(
 ) -> String {
     let mut out = head(&format!("{title} — promosim report"));
     out.push_str(&format!("<h1>{}</h1>\n", escape(title)));
-    out.push_str("<p class=\"lead\">± is the half-width of the 95 % confidence interval over replications; scenarios share random numbers (common random numbers) when they share a seed.</p>\n");
+    out.push_str(&format!(
+        "<p class=\"lead\">{}; scenarios share random numbers (common random numbers) when they share a seed.</p>\n",
+        escape(interval_note(
+            most_replications(points),
+            "± is the half-width of the 95 % confidence interval over replications"
+        ))
+    ));
     findings_html(&mut out, &words::compare_findings(points));
     out.push_str("<h2>Key figures</h2>\n<table class=\"key\">\n<tr><th>measure</th>");
     for (label, _) in points {

@@ -4,7 +4,8 @@
 use crate::model::Model;
 use crate::report::figures::Figure;
 use crate::report::summary::Summary;
-use crate::report::words::{self, pm};
+use crate::report::table::{interval_note, percent};
+use crate::report::words::{self, WhereRow, pm};
 
 /// Escapes the characters that would break a Markdown table cell or start markup.
 pub fn cell(s: &str) -> String {
@@ -30,6 +31,24 @@ fn charts_list(out: &mut String, figures: &[Figure]) {
     }
 }
 
+/// The hours of a `where.*` row, with its interval only when one is defined
+/// (two or more replications measured it).
+pub(crate) fn where_hours(summary: &Summary, r: &WhereRow) -> String {
+    let n = summary.get(&r.key).map_or(0, |m| m.n);
+    pm(r.mean, if n < 2 { f64::NAN } else { r.ci95 })
+}
+
+/// The most replications of any point of a comparison or sweep.
+pub(crate) fn most_replications(points: &[(String, &Summary)]) -> u32 {
+    points
+        .iter()
+        .map(|(_, s)| s.replications)
+        .max()
+        .unwrap_or(0)
+}
+
+const LEGEND: &str = "± = 95 % interval over replications";
+
 /// `report.md` for one `run`.
 pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> String {
     let mut out = format!(
@@ -38,9 +57,10 @@ pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> Str
         cell(summary.description.trim())
     );
     out.push_str(&format!(
-        "DORA band: **{}** · {} replications · ± = 95 % interval over replications\n\n",
+        "DORA band: **{}** · {} replications · {}\n\n",
         summary.dora.overall.map_or("—", |b| b.name()),
-        summary.replications
+        summary.replications,
+        interval_note(summary.replications, LEGEND)
     ));
     for f in words::findings(model, summary) {
         out.push_str(&format!("- {}\n", cell(&f)));
@@ -56,16 +76,11 @@ pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> Str
     }
     out.push_str("\n<details><summary>Where the time goes</summary>\n\n| mean per delivered commit | hours | share |\n|---|---:|---:|\n");
     for r in words::where_rows(model, summary) {
-        let share = if r.share.is_finite() {
-            format!("{:.0} %", r.share * 100.0)
-        } else {
-            "—".into()
-        };
         out.push_str(&format!(
             "| {} | {} | {} |\n",
             cell(&r.what),
-            cell(&pm(r.mean, r.ci95)),
-            share
+            cell(&where_hours(summary, &r)),
+            percent(r.share)
         ));
     }
     out.push_str("\n</details>\n\n<details><summary>The scenario in plain words</summary>\n\n");
@@ -80,8 +95,9 @@ pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> Str
 /// `report.md` for a comparison or sweep: one column per scenario.
 pub fn compare_markdown(title: &str, points: &[(String, &Summary)], figures: &[Figure]) -> String {
     let mut out = format!(
-        "## promosim: {}\n\n± = 95 % interval over replications\n\n",
-        cell(title)
+        "## promosim: {}\n\n{}\n\n",
+        cell(title),
+        interval_note(most_replications(points), LEGEND)
     );
     for f in words::compare_findings(points) {
         out.push_str(&format!("- {}\n", cell(&f)));

@@ -324,12 +324,21 @@ pub struct DayKey {
 }
 
 impl DayKey {
+    /// A weekday by its exact name, `mon` or `monday` (any case); Monday = 0.
     fn day(s: &str) -> Option<u8> {
-        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        const NAMES: [(&str, &str); 7] = [
+            ("mon", "monday"),
+            ("tue", "tuesday"),
+            ("wed", "wednesday"),
+            ("thu", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        ];
         let lower = s.trim().to_ascii_lowercase();
-        names
+        NAMES
             .iter()
-            .position(|n| lower.starts_with(n))
+            .position(|(short, long)| lower == *short || lower == *long)
             .map(|i| i as u8)
     }
 
@@ -337,7 +346,8 @@ impl DayKey {
         let t = s.trim().to_ascii_lowercase();
         let bad = || {
             format!(
-                "expected weekdays such as mon, mon-fri, weekdays, weekends or daily, found {t:?}"
+                "expected weekdays: a day (mon … sun or monday … sunday), a range such as mon-fri, weekdays, weekends or daily, found {:?}",
+                s.trim()
             )
         };
         let mask = match t.as_str() {
@@ -348,7 +358,10 @@ impl DayKey {
                 Some((a, b)) => {
                     let (a, b) = (Self::day(a).ok_or_else(bad)?, Self::day(b).ok_or_else(bad)?);
                     if b < a {
-                        return Err(bad());
+                        return Err(format!(
+                            "{:?}: a range of weekdays runs forward from Monday, e.g. mon-fri or sat-sun",
+                            s.trim()
+                        ));
                     }
                     (a..=b).fold(0u8, |m, d| m | (1 << d))
                 }
@@ -369,22 +382,48 @@ impl<'de> Deserialize<'de> for DayKey {
     }
 }
 
+/// What a value of a [`OneOrMany`] may be written as, for its error messages.
+pub trait Expected {
+    /// Completes "expected …": the accepted forms of one value or a list of them.
+    const EXPECTED: &'static str;
+}
+
+impl Expected for ClockRange {
+    const EXPECTED: &'static str = "\"HH:MM-HH:MM\" such as \"09:00-17:00\", or a list of them";
+}
+
 /// A value or a list of values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OneOrMany<T>(pub Vec<T>);
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+/// Read by hand, not as an untagged enum, whose only message is "data did not
+/// match any variant": a list's items report their own errors, a single value
+/// its own, and anything else says which forms are accepted.
+impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Either<T> {
-            Many(Vec<T>),
-            One(T),
+        use serde::de::IntoDeserializer;
+        use serde::de::value::Error as ValueError;
+
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Expected> de::Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(T::EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let one = T::deserialize(IntoDeserializer::<ValueError>::into_deserializer(v))
+                    .map_err(E::custom)?;
+                Ok(OneOrMany(vec![one]))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(x) = seq.next_element()? {
+                    v.push(x);
+                }
+                Ok(OneOrMany(v))
+            }
         }
-        match Either::deserialize(d)? {
-            Either::Many(v) => Ok(OneOrMany(v)),
-            Either::One(x) => Ok(OneOrMany(vec![x])),
-        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -520,8 +559,14 @@ impl Detection {
     }
 }
 
+/// Read by hand, not as an untagged enum: a number or a percentage is checked
+/// as a probability, a mapping reports its own errors (an unknown severity, a
+/// probability out of range) where they are.
 impl<'de> Deserialize<'de> for Detection {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error as ValueError, MapAccessDeserializer};
+
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct PerSeverity {
@@ -532,20 +577,35 @@ impl<'de> Deserialize<'de> for Detection {
             #[serde(default)]
             critical: Probability,
         }
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Form {
-            All(Probability),
-            Per(PerSeverity),
+        fn all<E: de::Error>(p: Result<Probability, ValueError>) -> Result<Detection, E> {
+            p.map(|p| Detection([p.0; 3])).map_err(E::custom)
         }
-        // An untagged enum would hide the inner error: try the scalar form by hand.
-        let v = Form::deserialize(d).map_err(|_| {
-            de::Error::custom("expected a detection probability in [0, 1] (or a percentage), or {minor: p, major: p, critical: p}")
-        })?;
-        Ok(match v {
-            Form::All(p) => Detection([p.0; 3]),
-            Form::Per(p) => Detection([p.minor.0, p.major.0, p.critical.0]),
-        })
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Detection;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a detection probability in [0, 1] (or a percentage), or {minor: p, major: p, critical: p}")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Detection, E> {
+                all(Probability::deserialize(v.into_deserializer()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Detection, E> {
+                all(Probability::deserialize(v.into_deserializer()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Detection, E> {
+                all(Probability::deserialize(v.into_deserializer()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Detection, E> {
+                all(Probability::deserialize(
+                    IntoDeserializer::<ValueError>::into_deserializer(v),
+                ))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Detection, A::Error> {
+                let p = PerSeverity::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(Detection([p.minor.0, p.major.0, p.critical.0]))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -1348,5 +1408,43 @@ impl fmt::Display for Batch {
             Batch::Build => "build",
             Batch::Run => "run",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mask(s: &str) -> Result<u8, String> {
+        DayKey::parse(s).map(|k| k.mask)
+    }
+
+    #[test]
+    fn weekday_keys_are_exact_names_or_ranges_of_them() {
+        assert_eq!(mask("mon"), Ok(0b000_0001));
+        assert_eq!(mask("Monday"), Ok(0b000_0001));
+        assert_eq!(mask("SUN"), Ok(0b100_0000));
+        assert_eq!(mask("mon-fri"), Ok(0b001_1111));
+        assert_eq!(mask("monday-Friday"), Ok(0b001_1111));
+        assert_eq!(mask("tue - thu"), Ok(0b000_1110));
+        assert_eq!(mask("sat-sun"), Ok(0b110_0000));
+        assert_eq!(mask("weekdays"), Ok(0b001_1111));
+        assert_eq!(mask("weekends"), Ok(0b110_0000));
+        assert_eq!(mask("daily"), Ok(0b111_1111));
+        for bad in [
+            "monkey-frisbee",
+            "monkey",
+            "mondays",
+            "mo",
+            "tues",
+            "thurs",
+            "fri-mon",
+            "mon-",
+            "-fri",
+            "mon-tue-wed",
+            "",
+        ] {
+            assert!(mask(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

@@ -195,14 +195,15 @@ pub struct ClockRange {
 
 impl ClockRange {
     pub fn parse(s: &str) -> Result<ClockRange, String> {
-        let (a, b) = s.split_once('-').ok_or_else(|| {
+        let bad = || {
             format!(
-                "expected a range of clock times such as 09:00-17:00, found {:?}",
+                "expected \"HH:MM-HH:MM\" such as \"09:00-17:00\", or a list of them, found {:?}",
                 s.trim()
             )
-        })?;
-        let from = ClockTime::parse(a)?;
-        let to = ClockTime::parse(b)?;
+        };
+        let (a, b) = s.split_once('-').ok_or_else(bad)?;
+        let from = ClockTime::parse(a).map_err(|_| bad())?;
+        let to = ClockTime::parse(b).map_err(|_| bad())?;
         if to <= from {
             return Err(format!("{:?}: the end must be after the start", s.trim()));
         }
