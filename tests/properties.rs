@@ -304,6 +304,15 @@ proptest! {
         }
         prop_assert_eq!(delivered, c.delivered);
 
+        // Exposure: a share of at most 1 for the hours anyone was exposed.
+        let i = &r.incidents;
+        if i.incidents > 0 {
+            prop_assert!(
+                i.share_hours <= i.exposed_h * (1.0 + 1e-9) + 1e-9,
+                "blast radius {} share·h over {} exposed hours", i.share_hours, i.exposed_h
+            );
+        }
+
         // Rollbacks: never forward, never to a known-bad release, bounded by incidents.
         let logged = check_rollbacks(&rep)?;
         prop_assert_eq!(logged, r.incidents.rollbacks);

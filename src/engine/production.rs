@@ -452,13 +452,13 @@ impl State<'_> {
         let e = &mut self.defects[d as usize].exposure;
         let dt = now - e.last;
         e.area += e.x * dt;
+        if e.x > 0.0 {
+            e.exposed += dt;
+        }
         e.hazard += rate * e.x * dt;
         e.last = now;
         if x == e.x {
             return;
-        }
-        if e.x > 0.0 {
-            e.exposed += dt;
         }
         // Time to restore ends the first time no user is exposed after detection.
         if x == 0.0 && e.x > 0.0 && !e.detected.is_nan() && e.recovered.is_nan() {

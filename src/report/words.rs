@@ -285,7 +285,7 @@ fn strategy_words(st: &crate::model::StageModel) -> String {
             format!("a rolling update in {n} batches")
         }
         StrategyKind::BlueGreen => format!(
-            "blue-green: deploy to the idle colour, switch traffic in {}; the old colour runs on for {} so a rollback is a switch back",
+            "blue-green: deploy to the idle colour, switch traffic in {}; the old colour runs on for {} so a rollback is a switch back, until the next release is deployed to that colour",
             duration(sg.switch),
             duration(sg.scale_down_delay)
         ),
@@ -544,7 +544,7 @@ pub fn findings(model: &Model, s: &Summary) -> Vec<String> {
             .map(|r| r.mean)
             .sum();
         out.push(format!(
-            "Altogether {} of lead time is waiting (for agents, triggers, people, checks and locks) and {} is building, deploying and testing.",
+            "Altogether {} of lead time is waiting (for agents, triggers, checks, windows, locks, people off work and rework) and {} is building, deploying and testing.",
             pct_round(1.0 - work / total),
             pct_round(work / total)
         ));
@@ -578,11 +578,7 @@ pub fn findings(model: &Model, s: &Summary) -> Vec<String> {
 }
 
 fn pct_round(share: f64) -> String {
-    if share.is_finite() {
-        format!("{:.0} %", share * 100.0)
-    } else {
-        "—".into()
-    }
+    crate::report::table::percent(share)
 }
 
 fn dora_sentence(s: &Summary) -> String {
@@ -635,7 +631,7 @@ fn incident_sentence(model: &Model, s: &Summary) -> String {
         return format!("No defect reached production users in {days} counted days.");
     }
     format!(
-        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users), peaking at {} of traffic. Users were exposed for {} h per incident on average; detection took {} h from the first exposure, and service was restored {} h after detection.",
+        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users), peaking at {} of traffic. Counting only the hours some user ran it, an incident was exposed {} h on average; from its first exposure, detection took {} h (exposure pauses while a rollback for another defect removes it), and service was restored {} h after detection.",
         pm(n, ci(s, "incidents.count")),
         pm(
             mean(s, "blast_radius.share_hours"),
