@@ -87,35 +87,89 @@ struct Segment {
     part: Option<StagePart>,
     /// That visit's release holds commits below this.
     upto: u64,
+    /// The largest `upto` of this and every earlier segment (never decreases).
+    runmax: u64,
+    /// Seconds per part of all earlier segments, each counted as its part
+    /// (`None` as rework): splits are differences of these.
+    cum: Parts,
+}
+
+impl Segment {
+    fn part_index(&self) -> usize {
+        self.part.unwrap_or(StagePart::Rework).index()
+    }
 }
 
 /// What a stage's newest live visit was doing over time.
 #[derive(Debug, Default)]
 pub(super) struct Timeline {
     segs: VecDeque<Segment>,
+    /// Index of `segs[0]` since the start (the front is dropped as time passes).
+    first: u64,
+    /// Indices of segments whose `upto` is below an earlier one's (an older
+    /// release became the newest live one again): the only ones, past the
+    /// start of a gap, that may not hold a commit.
+    dips: VecDeque<u64>,
+    /// The last split: commits delivered together mostly share their gap, so
+    /// `[a, b)` split for a commit below `valid_below` is reused as is.
+    last: Option<Split>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    a: f64,
+    b: f64,
+    valid_below: u64,
+    parts: Parts,
 }
 
 impl Timeline {
     pub fn set(&mut self, now: f64, part: Option<StagePart>, upto: u64) {
-        let seg = Segment {
-            start: now,
-            part,
-            upto,
-        };
-        if let Some(last) = self.segs.back_mut() {
+        if let Some(last) = self.segs.back() {
             if last.part == part && last.upto == upto {
                 return;
             }
             if last.start == now {
-                *last = seg;
-                let n = self.segs.len();
-                if n > 1 && self.segs[n - 2].part == part && self.segs[n - 2].upto == upto {
-                    self.segs.pop_back();
+                // A change at the same instant replaces the zero-length segment.
+                self.segs.pop_back();
+                if self.dips.back() == Some(&(self.first + self.segs.len() as u64)) {
+                    self.dips.pop_back();
                 }
-                return;
+                return self.set(now, part, upto);
             }
         }
-        self.segs.push_back(seg);
+        let (cum, before) = match self.segs.back() {
+            Some(l) => {
+                let mut cum = l.cum;
+                cum[l.part_index()] += now - l.start;
+                (cum, l.runmax)
+            }
+            None => ([0.0; 7], 0),
+        };
+        if part.is_some() && upto < before {
+            self.dips.push_back(self.first + self.segs.len() as u64);
+        }
+        self.segs.push_back(Segment {
+            start: now,
+            part,
+            upto,
+            runmax: before.max(if part.is_some() { upto } else { 0 }),
+            cum,
+        });
+    }
+
+    /// Seconds per part from the first segment's start to `t`, counting each
+    /// segment as its part; `i` is the segment holding `t`.
+    fn at(&self, i: usize, t: f64) -> Parts {
+        let seg = &self.segs[i];
+        let mut cum = seg.cum;
+        cum[seg.part_index()] += t - seg.start;
+        cum
+    }
+
+    /// The segment holding `t` (the last starting at or before it), if any.
+    fn holding(&self, t: f64) -> Option<usize> {
+        self.segs.partition_point(|g| g.start <= t).checked_sub(1)
     }
 
     /// Adds to `parts` the seconds of `[a, b)` by what the stage's newest live
@@ -124,32 +178,106 @@ impl Timeline {
     pub fn split(&mut self, a: f64, b: f64, c: u64, parts: &mut Parts) {
         while self.segs.len() > 1 && self.segs[1].start <= a {
             self.segs.pop_front();
+            self.first += 1;
+        }
+        while self.dips.front().is_some_and(|&d| d < self.first) {
+            self.dips.pop_front();
         }
         if b <= a {
             return;
         }
-        let rework = StagePart::Rework.index();
-        match self.segs.front() {
-            None => {
-                parts[rework] += b - a;
-                return;
+        if let Some(l) = self.last
+            && l.a == a
+            && l.b == b
+            && c < l.valid_below
+        {
+            for (p, x) in parts.iter_mut().zip(l.parts) {
+                *p += x;
             }
-            Some(first) if first.start > a => parts[rework] += first.start.min(b) - a,
-            _ => {}
+            return;
         }
-        for (i, seg) in self.segs.iter().enumerate() {
-            let end = self.segs.get(i + 1).map_or(f64::INFINITY, |n| n.start);
-            let (lo, hi) = (seg.start.max(a), end.min(b));
-            if hi > lo {
-                let part = match seg.part {
-                    Some(p) if seg.upto > c => p,
-                    _ => StagePart::Rework,
-                };
-                parts[part.index()] += hi - lo;
+        let rework = StagePart::Rework.index();
+        let Some(first) = self.segs.front() else {
+            parts[rework] += b - a;
+            return;
+        };
+        // Before the first segment no visit was ever live.
+        let a0 = a.max(first.start);
+        parts[rework] += a0.min(b) - a;
+        if b <= a0 {
+            return;
+        }
+        // After pruning, the first segment holds `a0`.
+        let ia = 0;
+        let Some(ib) = self.holding(b) else {
+            return;
+        };
+        let mut own = self.at(ib, b);
+        let from = self.at(ia, a0);
+        for (o, f) in own.iter_mut().zip(from) {
+            *o -= f;
+        }
+        // Segments not holding `c`: first those before the running maximum of
+        // `upto` passes `c` (all of them hold only older commits) ...
+        let j = self
+            .segs
+            .partition_point(|g| g.runmax <= c)
+            .clamp(ia, ib + 1);
+        // The same split holds for later commits until one of these reaches them.
+        let mut valid_below = if j <= ib {
+            self.segs[j].runmax
+        } else {
+            u64::MAX
+        };
+        if j > ia {
+            let t = if j <= ib { self.segs[j].start } else { b };
+            let mut lost = self.at(j - 1, t);
+            for (l, f) in lost.iter_mut().zip(from) {
+                *l -= f;
             }
-            if end >= b {
+            move_to_rework(&mut own, &lost);
+        }
+        // ... then the dips after it.
+        for &d in &self.dips {
+            let k = (d - self.first) as usize;
+            if k > ib {
                 break;
             }
+            let seg = &self.segs[k];
+            if k < j {
+                continue;
+            }
+            if seg.upto > c {
+                valid_below = valid_below.min(seg.upto);
+                continue;
+            }
+            let end = self.segs.get(k + 1).map_or(f64::INFINITY, |n| n.start);
+            let overlap = end.min(b) - seg.start.max(a0);
+            if overlap > 0.0 {
+                let mut lost = [0.0; 7];
+                lost[seg.part_index()] = overlap;
+                move_to_rework(&mut own, &lost);
+            }
+        }
+        self.last = Some(Split {
+            a,
+            b,
+            valid_below,
+            parts: own,
+        });
+        for (p, x) in parts.iter_mut().zip(own) {
+            *p += x;
+        }
+    }
+}
+
+/// Moves `lost` seconds of each part to rework.
+fn move_to_rework(own: &mut Parts, lost: &Parts) {
+    let rework = StagePart::Rework.index();
+    for (i, l) in lost.iter().enumerate() {
+        if i != rework {
+            own[i] -= l;
+            own[rework] += l;
         }
     }
 }
@@ -160,28 +288,29 @@ impl State<'_> {
     pub(super) fn touch_timeline(&mut self, rel: ReleaseId, s: usize, was_live: bool) {
         let live = part_of(self.visit(rel, s).phase).is_some();
         let st = &mut self.stages[s];
+        // Sorted; visits mostly start newest and end oldest, so at the ends.
         match (was_live, live) {
-            (false, true) => st.live_visits += 1,
-            (true, false) => st.live_visits -= 1,
+            (false, true) => {
+                let at = st.live.partition_point(|&r| r < rel);
+                st.live.insert(at, rel);
+            }
+            (true, false) => {
+                if let Ok(at) = st.live.binary_search(&rel) {
+                    st.live.remove(at);
+                }
+            }
             _ => {}
         }
-        let newest = match st.newest_live {
-            Some(n) if rel < n => return, // an older visit: the newest one is unchanged
-            _ if live => Some(rel),
-            _ if st.live_visits == 0 => None,
-            _ => (self.base..rel.0)
-                .rev()
-                .map(ReleaseId)
-                .find(|&r| part_of(self.visit(r, s).phase).is_some()),
-        };
+        let newest = st.live.back().copied();
+        if newest.is_some_and(|n| n > rel) {
+            return; // an older visit changed: the newest one did not
+        }
         let (part, upto) = match newest {
             Some(r) => (part_of(self.visit(r, s).phase), self.release(r).snapshot),
             None => (None, 0),
         };
         let now = self.now;
-        let st = &mut self.stages[s];
-        st.newest_live = newest;
-        st.timeline.set(now, part, upto);
+        self.stages[s].timeline.set(now, part, upto);
     }
 
     /// Splits commit `c`'s lead time along its critical path and adds it to the

@@ -251,8 +251,8 @@ struct StageState {
     front: VecDeque<Advance>,
     front_upto: u64,
     timeline: Timeline,
-    newest_live: Option<ReleaseId>,
-    live_visits: u32,
+    /// Releases whose visit here is under way (eligible → passed or ended).
+    live: VecDeque<ReleaseId>,
     leads_to_production: bool,
     /// Combined detection probability of all verification steps, per severity.
     detect: [f64; 3],
@@ -405,8 +405,7 @@ impl<'m> State<'m> {
                     front: VecDeque::new(),
                     front_upto: 0,
                     timeline: Timeline::default(),
-                    newest_live: None,
-                    live_visits: 0,
+                    live: VecDeque::new(),
                     leads_to_production: leads[i],
                     detect,
                     traffic: Traffic::default(),

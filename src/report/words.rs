@@ -468,7 +468,9 @@ pub fn where_words(model: &Model, key: &str) -> String {
         "window" => {
             format!("waiting for {stage}'s deployment window (business hours, freezes) to open")
         }
-        "lock" => format!("waiting for {stage}'s lock (another release deploying or being tested there)"),
+        "lock" => {
+            format!("waiting for {stage}'s lock (another release deploying or being tested there)")
+        }
         "off_hours" => {
             let mut who: Vec<&str> = st
                 .verify
