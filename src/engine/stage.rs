@@ -1,0 +1,474 @@
+//! A stage's policy: trigger, checks (approval, gates), window, lock, deploy
+//! and verification, and how a visit ends (passed, rejected, superseded).
+
+use super::attribution::{Advance, part_of};
+use super::commits::Catcher;
+use super::{Ev, Outcome, Phase, ReleaseId, State};
+use crate::metrics::StagePart;
+use crate::model::Trigger;
+use crate::rng::chance;
+use crate::scenario::LockPolicy;
+use crate::time::{SimDuration, SimTime};
+
+impl State<'_> {
+    /// Moves a visit to `phase`, closing the time of the phase it leaves.
+    pub(super) fn set_phase(&mut self, rel: ReleaseId, s: usize, phase: Phase) {
+        let now = self.now;
+        let v = self.visit_mut(rel, s);
+        let old = part_of(v.phase);
+        if let Some(p) = old {
+            v.parts[p.index()] += now - v.since;
+        }
+        v.phase = phase;
+        v.since = now;
+        if self.stages[s].leads_to_production {
+            self.touch_timeline(rel, s, old.is_some());
+        }
+    }
+
+    /// Moves `secs` of a visit's current or closed time from `from` to a
+    /// person's off-hours.
+    pub(super) fn off_hours(&mut self, rel: ReleaseId, s: usize, from: StagePart, secs: f64) {
+        let v = self.visit_mut(rel, s);
+        v.parts[from.index()] -= secs;
+        v.parts[StagePart::OffHours.index()] += secs;
+    }
+
+    pub(super) fn become_eligible(&mut self, rel: ReleaseId, s: usize) {
+        self.release_mut(rel).active += 1;
+        let now = self.now;
+        self.visit_mut(rel, s).eligible = now;
+        self.set_phase(rel, s, Phase::Eligible);
+        match &self.m.stages[s].trigger {
+            Trigger::Auto => self.trigger(rel, s),
+            Trigger::Schedule { .. } => self.set_candidate(rel, s),
+            Trigger::Manual { person, reaction } => {
+                self.set_candidate(rel, s);
+                if !self.stages[s].act_pending {
+                    let (person, reaction) = (*person, reaction);
+                    let delay = reaction.sample(&mut self.people_rng[person]);
+                    if let Some(t) = self.m.people[person]
+                        .hours
+                        .add_open_time(SimTime(now), SimDuration(delay))
+                    {
+                        self.stages[s].act_pending = true;
+                        self.at(t.0, Ev::PersonAct { stage: s as u16 });
+                    } else {
+                        self.stall(s, "the person who triggers it never works again");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Only the newest eligible release waits for a schedule or a person (an
+    /// older one, e.g. a build that finished late, is superseded at once).
+    pub(super) fn set_candidate(&mut self, rel: ReleaseId, s: usize) {
+        match self.stages[s].candidate {
+            Some(c) if c > rel => self.supersede(rel, s),
+            _ => {
+                if let Some(old) = self.stages[s].candidate.replace(rel) {
+                    self.supersede(old, s);
+                }
+            }
+        }
+    }
+
+    pub(super) fn schedule_fires(&mut self, s: usize) {
+        self.log("schedule_fires", None, Some(s), None);
+        self.take_candidate(s);
+        let st = &mut self.stages[s];
+        st.next_fire += 1;
+        if let Trigger::Schedule { fires, .. } = &self.m.stages[s].trigger
+            && let Some(&t) = fires.get(st.next_fire)
+        {
+            self.at(t.0, Ev::ScheduleFire { stage: s as u16 });
+        }
+    }
+
+    /// A schedule fires or a person acts: take the newest release that passed
+    /// upstream and is newer than the last one taken; nothing when none is.
+    pub(super) fn take_candidate(&mut self, s: usize) {
+        let st = &mut self.stages[s];
+        if let Some(rel) = st.candidate.take() {
+            if st.taken.is_some_and(|t| t >= rel) {
+                self.supersede(rel, s);
+            } else {
+                self.trigger(rel, s);
+            }
+        }
+    }
+
+    pub(super) fn trigger(&mut self, rel: ReleaseId, s: usize) {
+        let now = self.now;
+        let st = &mut self.stages[s];
+        st.taken = Some(st.taken.map_or(rel, |t| t.max(rel)));
+        st.waiting.add(now, 1.0);
+        self.log_queue(rel, Some(s));
+        self.visit_mut(rel, s).triggered = now;
+        if let Trigger::Manual { person, .. } = &self.m.stages[s].trigger {
+            // The person's reaction runs in their working hours; the rest is off-hours.
+            let eligible = self.visit(rel, s).eligible;
+            let hours = &self.m.people[*person].hours;
+            let open = hours.open_time_between(SimTime(eligible), SimTime(now)).0;
+            self.off_hours(rel, s, StagePart::Trigger, now - eligible - open);
+        }
+        self.log("triggered", Some(rel), Some(s), None);
+        match &self.m.stages[s].approval {
+            Some(a) => {
+                self.set_phase(rel, s, Phase::Approving);
+                self.visit_mut(rel, s).approvals = 0;
+                let mut can_answer = 0;
+                for &p in &a.approvers {
+                    let d = match &a.response {
+                        Some(d) => d.sample(&mut self.people_rng[p]),
+                        None => self.m.people[p].reaction.sample(&mut self.people_rng[p]),
+                    };
+                    let approve = !chance(&mut self.stages[s].rng, a.rejection);
+                    if let Some(t) = self.m.people[p]
+                        .hours
+                        .add_open_time(SimTime(now), SimDuration(d))
+                    {
+                        can_answer += 1;
+                        self.at(
+                            t.0,
+                            Ev::ApprovalAnswer {
+                                rel,
+                                stage: s as u16,
+                                approve,
+                            },
+                        );
+                    }
+                }
+                if can_answer < a.min {
+                    self.stall(
+                        s,
+                        "an approval that can never come: too few approvers ever work again (the release times out)",
+                    );
+                }
+                self.at(
+                    now + a.timeout.0,
+                    Ev::ApprovalTimeout {
+                        rel,
+                        stage: s as u16,
+                    },
+                );
+            }
+            None => self.start_gates(rel, s),
+        }
+    }
+
+    pub(super) fn approval_answer(&mut self, rel: ReleaseId, s: usize, approve: bool) {
+        if self.phase(rel, s) != Phase::Approving {
+            return; // enough answers already, or timed out
+        }
+        if !approve {
+            self.stages[s].stats.approval_rejections += u64::from(self.counting());
+            self.log("approval_rejected", Some(rel), Some(s), None);
+            self.end_visit(rel, s, Outcome::Failed);
+            return;
+        }
+        let min = self.m.stages[s].approval.as_ref().map_or(1, |a| a.min);
+        let v = self.visit_mut(rel, s);
+        v.approvals += 1;
+        if v.approvals >= min {
+            self.log("approved", Some(rel), Some(s), None);
+            self.start_gates(rel, s);
+        }
+    }
+
+    pub(super) fn start_gates(&mut self, rel: ReleaseId, s: usize) {
+        match &self.m.stages[s].gates {
+            Some(g) => {
+                let now = self.now;
+                self.set_phase(rel, s, Phase::Gating);
+                self.visit_mut(rel, s).deadline = now + g.delay.0 + g.timeout.0;
+                self.at(
+                    now + g.delay.0,
+                    Ev::GatePoll {
+                        rel,
+                        stage: s as u16,
+                    },
+                );
+            }
+            None => self.through_window(rel, s),
+        }
+    }
+
+    pub(super) fn gate_poll(&mut self, rel: ReleaseId, s: usize) {
+        let Some(g) = &self.m.stages[s].gates else {
+            return;
+        };
+        let healthy = (!g.no_open_defects || self.open_caught == 0)
+            & chance(&mut self.stages[s].rng, g.pass_probability);
+        if healthy {
+            self.log("gates_passed", Some(rel), Some(s), None);
+            self.through_window(rel, s);
+        } else if self.now + g.interval.0 > self.visit(rel, s).deadline {
+            self.stages[s].stats.gate_timeouts += u64::from(self.counting());
+            self.log("gate_timeout", Some(rel), Some(s), None);
+            self.end_visit(rel, s, Outcome::Failed);
+        } else {
+            self.at(
+                self.now + g.interval.0,
+                Ev::GatePoll {
+                    rel,
+                    stage: s as u16,
+                },
+            );
+        }
+    }
+
+    /// Business hours and freezes: wait for the window, then queue for the lock.
+    pub(super) fn through_window(&mut self, rel: ReleaseId, s: usize) {
+        let now = SimTime(self.now);
+        if let Some(w) = &self.m.stages[s].window
+            && !w.contains(now)
+        {
+            self.set_phase(rel, s, Phase::Window);
+            if let Some(t) = w.next_open(now) {
+                self.at(
+                    t.0,
+                    Ev::WindowOpens {
+                        rel,
+                        stage: s as u16,
+                    },
+                );
+            } else {
+                // No window ever again: the release waits here until the horizon.
+                self.stall(
+                    s,
+                    "its deployment window (business hours minus freezes) never opens again",
+                );
+            }
+            return;
+        }
+        let run_latest = self.m.stages[s].lock == LockPolicy::RunLatest;
+        // Run-latest: when the window opens for several releases at once, the
+        // newest takes the lock and the older ones are superseded.
+        if run_latest && self.newer_waiting_for_window(rel, s) {
+            return self.supersede(rel, s);
+        }
+        self.set_phase(rel, s, Phase::LockQueue);
+        let st = &self.stages[s];
+        if st.holder.is_none() {
+            self.acquire(rel, s);
+        } else if !run_latest {
+            self.stages[s].queue.push_back(rel);
+        } else if st.holder > Some(rel) || st.queue.iter().any(|&q| q > rel) {
+            // Run-latest: a newer release already holds or waits for the lock.
+            self.supersede(rel, s);
+        } else {
+            while let Some(old) = self.stages[s].queue.pop_front() {
+                self.supersede(old, s);
+            }
+            self.stages[s].queue.push_back(rel);
+        }
+    }
+
+    /// A release newer than `rel` waits at stage `s` for the window.
+    pub(super) fn newer_waiting_for_window(&self, rel: ReleaseId, s: usize) -> bool {
+        let end = self.base + self.releases.len() as u32;
+        (rel.0 + 1..end).any(|r| self.visit(ReleaseId(r), s).phase == Phase::Window)
+    }
+
+    pub(super) fn acquire(&mut self, rel: ReleaseId, s: usize) {
+        let now = self.now;
+        // Never roll a stage back to an older release than it runs.
+        if self.stages[s].deployed.is_some_and(|d| d >= rel) {
+            self.supersede(rel, s);
+            return self.next_in_lock(s);
+        }
+        if let Some(w) = &self.m.stages[s].window
+            && !w.contains(SimTime(now))
+        {
+            // The window closed while it queued: back to waiting for it.
+            self.through_window(rel, s);
+            return self.next_in_lock(s);
+        }
+        if self.m.stages[s].production {
+            self.deploy_begins(s);
+        }
+        let st = &mut self.stages[s];
+        st.holder = Some(rel);
+        st.waiting.add(now, -1.0);
+        let sm = &self.m.stages[s];
+        let mut total = 0.0;
+        let mut ok = false;
+        for _ in 0..=sm.deploy_retries {
+            total += sm.deploy_duration.sample(&mut st.rng);
+            if !chance(&mut st.rng, sm.deploy_failure) {
+                ok = true;
+                break;
+            }
+        }
+        self.log_queue(rel, Some(s));
+        self.set_phase(rel, s, Phase::Executing);
+        self.visit_mut(rel, s).locked = now;
+        self.log("deploy_start", Some(rel), Some(s), None);
+        self.at(
+            now + total,
+            Ev::DeployDone {
+                rel,
+                stage: s as u16,
+                ok,
+            },
+        );
+    }
+
+    pub(super) fn next_in_lock(&mut self, s: usize) {
+        if self.stages[s].holder.is_none()
+            && let Some(next) = self.stages[s].queue.pop_front()
+        {
+            self.acquire(next, s);
+        }
+    }
+
+    pub(super) fn release_lock(&mut self, s: usize) {
+        self.stages[s].holder = None;
+        self.next_in_lock(s);
+    }
+
+    pub(super) fn deploy_done(&mut self, rel: ReleaseId, s: usize, ok: bool) {
+        if !ok {
+            self.stages[s].stats.deploy_failures += u64::from(self.counting());
+            self.log("deploy_failed", Some(rel), Some(s), None);
+            self.end_visit(rel, s, Outcome::Failed);
+            return self.release_lock(s);
+        }
+        self.stages[s].deployed = Some(rel);
+        self.log("deployed", Some(rel), Some(s), None);
+        // Verification: every step in turn; manual ones in the tester's working time.
+        let mut t = SimTime(self.now);
+        let mut off = 0.0;
+        for step in &self.m.stages[s].verify {
+            let next = match step.by {
+                None => Some(t + SimDuration(step.duration.sample(&mut self.stages[s].rng))),
+                Some(p) => {
+                    let person = &self.m.people[p];
+                    let reaction = person.reaction.sample(&mut self.people_rng[p]);
+                    let work = step.duration.sample(&mut self.people_rng[p]);
+                    let end = person
+                        .hours
+                        .add_open_time(t, SimDuration(reaction))
+                        .and_then(|start| person.hours.add_open_time(start, SimDuration(work)));
+                    if let Some(e) = end {
+                        off += (e.0 - t.0) - person.hours.open_time_between(t, e).0;
+                    }
+                    end
+                }
+            };
+            match next {
+                Some(n) => t = n,
+                // The tester never works again: the release holds the stage until the horizon.
+                None => {
+                    return self.stall(s, "a manual verification step's tester never works again");
+                }
+            }
+        }
+        self.off_hours(rel, s, StagePart::Executing, off);
+        self.at(
+            t.0,
+            Ev::VerifyDone {
+                rel,
+                stage: s as u16,
+            },
+        );
+    }
+
+    pub(super) fn verify_done(&mut self, rel: ReleaseId, s: usize) {
+        let detect = self.stages[s].detect;
+        if self.catch_defects(rel, |sev| detect[sev.index()], Catcher::Stage(s)) {
+            self.log("rejected", Some(rel), Some(s), None);
+            self.end_visit(rel, s, Outcome::Rejected);
+            return self.release_lock(s);
+        }
+        if self.m.stages[s].production {
+            return self.start_rollout(rel, s);
+        }
+        self.pass(rel, s);
+    }
+
+    /// The release passed stage `s` (for production: every user runs it).
+    pub(super) fn pass(&mut self, rel: ReleaseId, s: usize) {
+        let now = self.now;
+        self.set_phase(rel, s, Phase::Passed);
+        self.visit_mut(rel, s).passed = now;
+        let v = *self.visit(rel, s);
+        let counting = self.counting();
+        let st = &mut self.stages[s];
+        if counting {
+            let part = |p: StagePart| v.parts[p.index()];
+            let trigger = v.triggered - v.eligible;
+            let checks = part(StagePart::Checks) + part(StagePart::Window);
+            let lock = part(StagePart::Lock);
+            st.stats.deployments += 1;
+            st.stats.trigger_wait += trigger;
+            st.stats.check_wait += checks;
+            st.stats.lock_wait += lock;
+            st.stats.executing += now - v.eligible - trigger - checks - lock;
+        }
+        self.log("passed", Some(rel), Some(s), None);
+        let snap = self.release(rel).snapshot;
+        let st = &mut self.stages[s];
+        if st.leads_to_production && snap > st.front_upto {
+            st.front_upto = snap;
+            st.front.push_back(Advance {
+                upto: snap,
+                reached: now,
+                eligible: v.eligible,
+                parts: v.parts,
+            });
+        }
+        if self.m.stages[s].production {
+            self.production_passed(rel);
+        }
+        let sm = &self.m.stages[s];
+        for &d in &sm.downstream {
+            let all = self.m.stages[d]
+                .deps
+                .iter()
+                .all(|&u| self.visit(rel, u).phase == Phase::Passed);
+            if all {
+                self.become_eligible(rel, d);
+            }
+        }
+        self.release_done_one(rel);
+        self.release_lock(s);
+    }
+
+    /// The visit ends without passing; a rejection or failure ends the release's run here.
+    pub(super) fn end_visit(&mut self, rel: ReleaseId, s: usize, outcome: Outcome) {
+        self.release_mut(rel).outcome = outcome;
+        self.close_visit(rel, s);
+    }
+
+    /// A newer release overtook this one at stage `s`.
+    pub(super) fn supersede(&mut self, rel: ReleaseId, s: usize) {
+        self.stages[s].stats.superseded += u64::from(self.counting());
+        self.log("superseded", Some(rel), Some(s), None);
+        self.close_visit(rel, s);
+    }
+
+    /// Ends a visit that did not pass: it leaves the stage's queue if it waited there.
+    pub(super) fn close_visit(&mut self, rel: ReleaseId, s: usize) {
+        let was_waiting = matches!(
+            self.visit(rel, s).phase,
+            Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue
+        );
+        self.set_phase(rel, s, Phase::Ended);
+        if was_waiting {
+            self.stages[s].waiting.add(self.now, -1.0);
+            self.log_queue(rel, Some(s));
+        }
+        self.release_done_one(rel);
+    }
+
+    /// A release at stage `s` waits for something that cannot happen before the horizon.
+    pub(super) fn stall(&mut self, s: usize, reason: &'static str) {
+        let st = &mut self.stages[s].stats;
+        st.stalls += 1;
+        st.stall_reason.get_or_insert(reason);
+        self.log("stalled", None, Some(s), None);
+    }
+}
