@@ -291,11 +291,19 @@ impl State<'_> {
         // Sorted; visits mostly start newest and end oldest, so at the ends.
         match (was_live, live) {
             (false, true) => {
-                let at = st.live.partition_point(|&r| r < rel);
-                st.live.insert(at, rel);
+                if st.live.back().is_none_or(|&b| b < rel) {
+                    st.live.push_back(rel);
+                } else {
+                    let at = st.live.partition_point(|&r| r < rel);
+                    st.live.insert(at, rel);
+                }
             }
             (true, false) => {
-                if let Ok(at) = st.live.binary_search(&rel) {
+                if st.live.front() == Some(&rel) {
+                    st.live.pop_front();
+                } else if st.live.back() == Some(&rel) {
+                    st.live.pop_back();
+                } else if let Ok(at) = st.live.binary_search(&rel) {
                     st.live.remove(at);
                 }
             }

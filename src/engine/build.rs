@@ -4,7 +4,6 @@
 use super::attribution::BuildAdvance;
 use super::commits::Catcher;
 use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State};
-use crate::rng::chance;
 use crate::scenario::Batch;
 
 impl State<'_> {
@@ -69,15 +68,8 @@ impl State<'_> {
             }
             // All attempts resolved at once: a flaky failure retries on the same agent.
             let b = &self.m.build;
-            let mut total = 0.0;
-            let mut ok = false;
-            for _ in 0..=b.retries {
-                total += b.duration.sample(&mut self.build_rng);
-                if !chance(&mut self.build_rng, b.flaky_failure) {
-                    ok = true;
-                    break;
-                }
-            }
+            let (total, ok) =
+                super::attempts(&b.duration, b.flaky_failure, b.retries, &mut self.build_rng);
             self.log("build_start", Some(rel), None, None);
             self.at(now + total, Ev::BuildDone { rel, ok });
         }

@@ -30,6 +30,7 @@ mod stage;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
+use crate::dist::Dist;
 use crate::metrics::{
     Breakdown, BuildResult, DefectResult, ReplicationResult, StageResult, TimeWeighted,
 };
@@ -679,6 +680,20 @@ impl<'m> State<'m> {
     fn counting(&self) -> bool {
         self.now >= self.warm
     }
+}
+
+/// Attempts of a build or a deploy, all resolved at once on the same agent or
+/// environment: each takes a sampled duration and fails with `failure`; a
+/// failure is retried up to `retries` times. (Total duration, succeeded.)
+fn attempts(duration: &Dist, failure: f64, retries: u32, rng: &mut SimRng) -> (f64, bool) {
+    let mut total = 0.0;
+    for _ in 0..=retries {
+        total += duration.sample(rng);
+        if !rng::chance(rng, failure) {
+            return (total, true);
+        }
+    }
+    (total, false)
 }
 
 /// Stage indices with every stage after its dependencies (the scenario check

@@ -293,15 +293,12 @@ impl State<'_> {
         st.holder = Some(rel);
         st.waiting.add(now, -1.0);
         let sm = &self.m.stages[s];
-        let mut total = 0.0;
-        let mut ok = false;
-        for _ in 0..=sm.deploy_retries {
-            total += sm.deploy_duration.sample(&mut st.rng);
-            if !chance(&mut st.rng, sm.deploy_failure) {
-                ok = true;
-                break;
-            }
-        }
+        let (total, ok) = super::attempts(
+            &sm.deploy_duration,
+            sm.deploy_failure,
+            sm.deploy_retries,
+            &mut st.rng,
+        );
         self.log_queue(rel, Some(s));
         self.set_phase(rel, s, Phase::Executing);
         self.visit_mut(rel, s).locked = now;
