@@ -246,7 +246,8 @@ impl State<'_> {
         let run_latest = self.m.stages[s].lock == LockPolicy::RunLatest;
         // Run-latest: when the window opens for several releases at once, the
         // newest takes the lock and the older ones are superseded.
-        if run_latest && self.newer_waiting_for_window(rel, s) {
+        if run_latest && self.m.stages[s].window.is_some() && self.newer_waiting_for_window(rel, s)
+        {
             return self.supersede(rel, s);
         }
         self.set_phase(rel, s, Phase::LockQueue);
