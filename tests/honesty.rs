@@ -85,6 +85,14 @@ fn one_replication_claims_no_interval_anywhere() {
         assert!(!cell.contains('±'), "index.html: {cell:?}");
     }
     assert!(page.contains("no confidence intervals"));
+    // Nor in the charts' titles and whiskers (inline SVG and the chart files).
+    assert!(!page.contains('±'), "index.html claims an interval");
+    for f in std::fs::read_dir(out.join("charts")).unwrap() {
+        let f = f.unwrap().path();
+        if f.extension().is_some_and(|e| e == "svg") {
+            assert!(!read(&f).contains('±'), "{}", f.display());
+        }
+    }
 }
 
 #[test]

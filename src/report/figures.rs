@@ -191,13 +191,30 @@ pub fn where_by_scenario(scenarios: &[Scenario]) -> Chart {
     }
 }
 
+/// ", ± 95 % interval" for a title, when there are intervals: one
+/// replication has none (a whisker of 0 would claim a certainty it cannot give).
+fn interval_note(replications: u64) -> &'static str {
+    if replications >= 2 {
+        ", ± 95 % interval"
+    } else {
+        " (one replication: no interval)"
+    }
+}
+
+/// Whiskers, when there are intervals.
+fn whiskers(replications: u64, errors: impl FnOnce() -> Vec<f64>) -> Option<Vec<f64>> {
+    (replications >= 2).then(errors)
+}
+
 /// Deployments per week of each stage, with 95 % intervals.
 pub fn deploys_by_stage(summary: &Summary) -> Chart {
     let key = |s: &String| format!("stage.{s}.deploys_per_week");
+    let n = summary.replications as u64;
     Chart::Bars {
         title: format!(
-            "How often does each stage deploy? Mean per week over {} replications, ± 95 % interval",
-            summary.replications
+            "How often does each stage deploy? Mean per week over {} replications{}",
+            summary.replications,
+            interval_note(n)
         ),
         y_label: "deployments per week".into(),
         categories: summary.stages.clone(),
@@ -206,38 +223,55 @@ pub fn deploys_by_stage(summary: &Summary) -> Chart {
             .iter()
             .map(|s| mean(summary, &key(s)))
             .collect(),
-        errors: Some(
+        errors: whiskers(n, || {
             summary
                 .stages
                 .iter()
                 .map(|s| ci(summary, &key(s)))
-                .collect(),
-        ),
+                .collect()
+        }),
     }
 }
 
 /// Production deployments per week, one bar per scenario.
 pub fn production_deploys(scenarios: &[Scenario]) -> Chart {
     let k = "production.deploys_per_week";
+    let n = replications(scenarios);
     Chart::Bars {
-        title: "How often does production deploy? Mean per week, ± 95 % interval".into(),
+        title: format!(
+            "How often does production deploy? Mean per week{}",
+            interval_note(n)
+        ),
         y_label: "production deployments per week".into(),
         categories: scenarios.iter().map(|s| s.label.to_string()).collect(),
         values: scenarios.iter().map(|s| mean(s.summary, k)).collect(),
-        errors: Some(scenarios.iter().map(|s| ci(s.summary, k)).collect()),
+        errors: whiskers(n, || scenarios.iter().map(|s| ci(s.summary, k)).collect()),
     }
 }
 
 /// Commits per production deployment, one bar per scenario.
 pub fn commits_per_deploy(scenarios: &[Scenario]) -> Chart {
     let k = "production.commits_per_deploy";
+    let n = replications(scenarios);
     Chart::Bars {
-        title: "How many commits does a production deployment carry? Mean, ± 95 % interval".into(),
+        title: format!(
+            "How many commits does a production deployment carry? Mean{}",
+            interval_note(n)
+        ),
         y_label: "commits per production deployment".into(),
         categories: scenarios.iter().map(|s| s.label.to_string()).collect(),
         values: scenarios.iter().map(|s| mean(s.summary, k)).collect(),
-        errors: Some(scenarios.iter().map(|s| ci(s.summary, k)).collect()),
+        errors: whiskers(n, || scenarios.iter().map(|s| ci(s.summary, k)).collect()),
     }
+}
+
+/// The fewest replications among the scenarios of a comparison.
+fn replications(scenarios: &[Scenario]) -> u64 {
+    scenarios
+        .iter()
+        .map(|s| s.summary.replications as u64)
+        .min()
+        .unwrap_or(0)
 }
 
 /// Bucket edges (inclusive upper bounds) of the batch-size histogram.
@@ -296,10 +330,13 @@ pub fn batch_sizes(model: &Model, summary: &Summary, rep: &Replication) -> Chart
     let k = "production.commits_per_deploy";
     Chart::Bars {
         title: format!(
-            "How many commits does a production deployment carry? Mean {} ± {}; \
+            "How many commits does a production deployment carry? Mean {}; \
              bars: the {} deployments of replication 0",
-            fmt_num(mean(summary, k)),
-            fmt_num(ci(summary, k)),
+            crate::report::table::with_interval(
+                mean(summary, k),
+                ci(summary, k),
+                summary.replications as u64
+            ),
             sizes.len()
         ),
         y_label: "production deployments (%)".into(),
