@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
-use crate::metrics::{self, ReplicationResult};
+use crate::metrics::{self, ReplicationResult, StopReason};
 use crate::model::Model;
 
 /// The metrics a baseline keeps unless told otherwise.
@@ -669,7 +669,11 @@ pub fn render_markdown(r: &CheckReport) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct StallTally {
     replications: usize,
-    stopped_early: usize,
+    /// Replications that reached `run.max_events`.
+    over_budget: usize,
+    /// Replications whose clock stopped moving, and the first one's report.
+    stuck: usize,
+    stuck_first: Option<String>,
     /// Per stage: replications that stalled there, and the first reason seen.
     stalled: Vec<(usize, Option<&'static str>)>,
     /// Per stage: replications with at least one deployment.
@@ -679,7 +683,22 @@ pub struct StallTally {
 impl StallTally {
     pub fn add(&mut self, r: &ReplicationResult) {
         self.replications += 1;
-        self.stopped_early += usize::from(r.stopped_early);
+        match &r.stop {
+            StopReason::EventBudget => self.over_budget += 1,
+            StopReason::NoProgress { at_h, events } => {
+                self.stuck += 1;
+                self.stuck_first.get_or_insert_with(|| {
+                    let kinds: Vec<String> =
+                        events.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+                    format!(
+                        "replication {} at {at_h:.2} h, the last events: {}",
+                        r.replication,
+                        kinds.join(", ")
+                    )
+                });
+            }
+            StopReason::Horizon | StopReason::Interrupted => {}
+        }
         if self.stalled.len() < r.stages.len() {
             self.stalled.resize(r.stages.len(), (0, None));
             self.deployed.resize(r.stages.len(), 0);
@@ -698,10 +717,17 @@ impl StallTally {
     pub fn warnings(&self, model: &Model) -> Vec<String> {
         let n = self.replications;
         let mut out = Vec::new();
-        if self.stopped_early > 0 && !crate::interrupt::requested() {
+        if self.over_budget > 0 {
             out.push(format!(
                 "WARNING: {} of {n} replications reached run.max_events ({}) and stopped before the horizon: their results cover only part of the run; raise run.max_events",
-                self.stopped_early, model.max_events
+                self.over_budget, model.max_events
+            ));
+        }
+        if let Some(first) = &self.stuck_first {
+            out.push(format!(
+                "WARNING: {} of {n} replications stopped in a loop that makes no progress in time ({} events at one instant; {first}): the scenario's rules feed each other without the clock moving — this is a defect of promosim or of the scenario, not a budget to raise",
+                self.stuck,
+                crate::engine::NO_PROGRESS
             ));
         }
         for (i, st) in model.stages.iter().enumerate() {

@@ -147,6 +147,7 @@ pub fn trace(model: &Model, replication: u64) -> Replication {
         Options {
             trace: true,
             commit_records: true,
+            ..Options::default()
         },
     )
 }

@@ -321,8 +321,33 @@ pub struct ReplicationResult {
     pub incidents: IncidentResult,
     pub conservation: Conservation,
     pub events: u64,
-    /// The replication hit `run.max_events` (or was interrupted) before the horizon.
-    pub stopped_early: bool,
+    /// Why the replication ended: the horizon, or before it.
+    pub stop: StopReason,
+}
+
+/// Why a replication ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub enum StopReason {
+    /// It ran to the horizon.
+    #[default]
+    Horizon,
+    /// It reached `run.max_events`.
+    EventBudget,
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+    /// The clock stopped moving: this many events at one instant (a loop that
+    /// makes no progress in time), with the kinds of the last of them.
+    NoProgress {
+        at_h: f64,
+        events: Vec<(&'static str, u64)>,
+    },
+}
+
+impl ReplicationResult {
+    /// Ended before the horizon, for whatever reason.
+    pub fn stopped_early(&self) -> bool {
+        self.stop != StopReason::Horizon
+    }
 }
 
 /// Every unit a metric is reported in.
@@ -509,7 +534,7 @@ impl ReplicationResult {
         put(
             "stopped_early".into(),
             "",
-            f64::from(u8::from(self.stopped_early)),
+            f64::from(u8::from(self.stopped_early())),
         );
         m
     }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use promosim::engine::{self, CommitRecord, Options, Replication};
-use promosim::metrics::{StagePart, describe};
+use promosim::metrics::{StagePart, StopReason, describe};
 use promosim::model::Model;
 
 const MONDAY: u64 = 1_767_571_200; // 2026-01-05 00:00 UTC
@@ -41,6 +41,7 @@ fn replicate(m: &Model, r: u64) -> Replication {
         Options {
             trace: false,
             commit_records: true,
+            ..Options::default()
         },
     )
 }
@@ -334,4 +335,44 @@ fn restore_clocks_are_named_for_what_they_measure() {
         1.0 / r
     );
     assert!((delay.mean - 1.0 / r).abs() <= delay.ci95);
+}
+
+/// A replication whose clock stops moving is cut short with the reason and
+/// the kinds of events that kept it busy, and the warning says it is a loop,
+/// not a budget to raise. (No shipped rule loops; a low threshold and a burst
+/// of commits at one instant stand in for one.)
+#[test]
+fn a_loop_without_progress_in_time_is_reported_as_such() {
+    let burst: Vec<(f64, bool)> = (0..300).map(|_| (5.0, false)).collect();
+    let m = model(
+        "run: {start: 2026-01-05 00:00, horizon: 2d, seed: 1}\nbuild: {duration: 0s, agents: 1000}\n\
+         stages:\n  - {name: production}\n",
+        &burst,
+    );
+    let rep = engine::run(
+        &m,
+        0,
+        Options {
+            no_progress: 100,
+            ..Options::default()
+        },
+    );
+    let StopReason::NoProgress { at_h, events } = &rep.result.stop else {
+        panic!("not stopped: {:?}", rep.result.stop);
+    };
+    assert!(close(*at_h, 5.0));
+    assert!(
+        events.iter().any(|(k, _)| *k == "commit arrival"),
+        "{events:?}"
+    );
+    let mut tally = promosim::check::StallTally::default();
+    tally.add(&rep.result);
+    let w = tally.warnings(&m).join("\n");
+    assert!(
+        w.contains("no progress in time") && w.contains("commit arrival"),
+        "{w}"
+    );
+    assert!(!w.contains("raise run.max_events"), "{w}");
+    // The same burst with the real threshold runs to the horizon.
+    assert_eq!(replicate(&m, 0).result.stop, StopReason::Horizon);
 }

@@ -1,7 +1,9 @@
 //! Finishing a replication: the statistics gathered as it ran become its result.
 
 use super::{Outcome, Replication, State};
-use crate::metrics::{Breakdown, Conservation, LeadTime, ReplicationResult, StageBreakdown};
+use crate::metrics::{
+    Breakdown, Conservation, LeadTime, ReplicationResult, StageBreakdown, StopReason,
+};
 use crate::time::{HOUR, WEEK};
 
 impl State<'_> {
@@ -87,7 +89,7 @@ impl State<'_> {
             defects: std::mem::take(&mut self.defect_stats),
             conservation,
             events: self.events,
-            stopped_early: false,
+            stop: StopReason::Horizon,
         };
         Replication {
             result,

@@ -32,12 +32,12 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::dist::Dist;
 use crate::metrics::{
-    Breakdown, BuildResult, DefectResult, ReplicationResult, StageResult, TimeWeighted,
+    Breakdown, BuildResult, DefectResult, ReplicationResult, StageResult, StopReason, TimeWeighted,
 };
 use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
-use crate::time::SimTime;
+use crate::time::{HOUR, SimTime};
 use attribution::{Advance, BuildAdvance, Parts, Timeline};
 use production::{Exposure, Traffic};
 
@@ -54,7 +54,14 @@ pub struct Options {
     pub trace: bool,
     /// Keep one record per commit.
     pub commit_records: bool,
+    /// Events at one instant after which a replication counts as stuck in a
+    /// loop that makes no progress in time; 0: [`NO_PROGRESS`].
+    pub no_progress: u64,
 }
+
+/// Events at one instant that mean a loop: far more than any real pipeline
+/// does at once (every commit of a big push, every stage, every rollout step).
+pub const NO_PROGRESS: u64 = 1_000_000;
 
 /// One line of the event log.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +149,29 @@ enum Ev {
         seq: u32,
     },
     FlagStep,
+}
+
+impl Ev {
+    /// The kind of event, as a stuck-loop report names it.
+    fn name(&self) -> &'static str {
+        match self {
+            Ev::Arrival => "commit arrival",
+            Ev::FixLands(_) => "fix lands",
+            Ev::BuildDone { .. } => "build done",
+            Ev::ScheduleFire { .. } => "schedule fires",
+            Ev::PersonAct { .. } => "person acts",
+            Ev::ApprovalAnswer { .. } => "approval answer",
+            Ev::ApprovalTimeout { .. } => "approval timeout",
+            Ev::GatePoll { .. } => "gate poll",
+            Ev::WindowOpens { .. } => "window opens",
+            Ev::DeployDone { .. } => "deploy done",
+            Ev::VerifyDone { .. } => "verification done",
+            Ev::Rollout { .. } => "rollout step",
+            Ev::Detect { .. } => "incident detected",
+            Ev::Restore { .. } => "rollback lands",
+            Ev::FlagStep => "feature-flag step",
+        }
+    }
 }
 
 struct Scheduled {
@@ -352,28 +382,58 @@ struct State<'m> {
 pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     let mut s = State::new(model, replication, opts);
     // After Ctrl-C, replications not yet started do nothing.
-    let mut stopped = crate::interrupt::requested();
-    if !stopped {
+    let mut stop = StopReason::Horizon;
+    if crate::interrupt::requested() {
+        stop = StopReason::Interrupted;
+    } else {
         s.start();
     }
     let horizon = model.horizon.0;
+    let limit = if opts.no_progress == 0 {
+        NO_PROGRESS
+    } else {
+        opts.no_progress
+    };
+    // Events since the clock last moved, and what the last of them were.
+    let mut still = 0u64;
+    let mut stuck: Vec<(&'static str, u64)> = Vec::new();
     while let Some(Scheduled { t, ev, .. }) = s.heap.pop() {
         if t > horizon {
             break;
         }
+        if t > s.now {
+            still = 0;
+        } else {
+            still += 1;
+            if still + limit.min(1000) > limit {
+                tally(&mut stuck, ev.name());
+            }
+            if still >= limit {
+                stop = StopReason::NoProgress {
+                    at_h: t / HOUR,
+                    events: stuck,
+                };
+                break;
+            }
+        }
         s.now = t;
         s.events += 1;
         // Runaway guard and Ctrl-C, looked at every 65 536 events.
-        if s.events & 0xFFFF == 0 && (s.events > model.max_events || crate::interrupt::requested())
-        {
-            stopped = true;
-            break;
+        if s.events & 0xFFFF == 0 {
+            if s.events > model.max_events {
+                stop = StopReason::EventBudget;
+                break;
+            }
+            if crate::interrupt::requested() {
+                stop = StopReason::Interrupted;
+                break;
+            }
         }
         s.handle(ev);
     }
     s.now = horizon;
     let mut out = s.finish(replication);
-    out.result.stopped_early = stopped;
+    out.result.stop = stop;
     out
 }
 
@@ -679,6 +739,14 @@ impl<'m> State<'m> {
     #[inline]
     fn counting(&self) -> bool {
         self.now >= self.warm
+    }
+}
+
+/// Counts one more `kind`.
+fn tally(counts: &mut Vec<(&'static str, u64)>, kind: &'static str) {
+    match counts.iter_mut().find(|c| c.0 == kind) {
+        Some(c) => c.1 += 1,
+        None => counts.push((kind, 1)),
     }
 }
 
