@@ -41,6 +41,7 @@ fn replicate(m: &Model, r: u64) -> Replication {
         Options {
             trace: false,
             commit_records: true,
+            commit_parts: true,
             ..Options::default()
         },
     )

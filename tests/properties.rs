@@ -209,6 +209,7 @@ fn replicate(spec: &Spec) -> (Replication, String) {
         Options {
             trace: true,
             commit_records: true,
+            commit_parts: true,
             ..Options::default()
         },
     );

@@ -324,7 +324,8 @@ impl State<'_> {
     /// Splits commit `c`'s lead time along its critical path and adds it to the
     /// sums; returns the commit's own split (hours) when commit records are kept.
     pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
-        let mut own = self.opts.commit_records.then(|| Breakdown {
+        let keep = self.opts.commit_records && self.opts.commit_parts;
+        let mut own = keep.then(|| Breakdown {
             stages: vec![StageBreakdown::default(); self.n_stages],
             ..Default::default()
         });

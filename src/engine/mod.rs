@@ -54,6 +54,9 @@ pub struct Options {
     pub trace: bool,
     /// Keep one record per commit.
     pub commit_records: bool,
+    /// With the commit records, each commit's own split of its lead time
+    /// (for tests: a few hundred bytes per commit).
+    pub commit_parts: bool,
     /// Events at one instant after which a replication counts as stuck in a
     /// loop that makes no progress in time; 0: [`NO_PROGRESS`].
     pub no_progress: u64,
@@ -84,7 +87,8 @@ pub struct CommitRecord {
     pub delivered: Option<SimTime>,
     pub release: Option<u32>,
     pub fix: bool,
-    /// Where its lead time went (hours), once delivered after the warm-up.
+    /// Where its lead time went (hours), once delivered after the warm-up,
+    /// when [`Options::commit_parts`] asked for it.
     pub breakdown: Option<Breakdown>,
 }
 
