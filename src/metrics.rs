@@ -134,7 +134,7 @@ pub enum StagePart {
     /// open while that person is outside their working hours.
     OffHours,
     /// No release holding the commit was at the stage: earlier ones were
-    /// rejected, failed or aborted, and the next one was still on its way.
+    /// rejected, failed or aborted here, and the next one was still on its way.
     Rework,
 }
 
