@@ -11,6 +11,7 @@ pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod fingerprint;
 pub mod fuzzing;
 pub mod interrupt;
 pub mod metrics;

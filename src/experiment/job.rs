@@ -11,6 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::InputError;
+use crate::fingerprint::Fnv;
 use crate::metrics::{self, MetricSummary};
 use crate::model::Model;
 use crate::report::summary::Summary;
@@ -114,33 +115,6 @@ pub struct PointSpec {
     pub header: PointHeader,
     pub model: Model,
     pub text: String,
-}
-
-/// FNV-1a, 64 bits: small, stable across versions and machines (unlike `DefaultHasher`).
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= u64::from(x);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    /// A field: its length first, so ("ab", "c") and ("a", "bc") differ.
-    pub fn field(&mut self, b: &[u8]) {
-        self.bytes(&(b.len() as u64).to_le_bytes());
-        self.bytes(b);
-    }
-    pub fn finish(self) -> u64 {
-        self.0
-    }
 }
 
 impl Job {
@@ -756,12 +730,5 @@ mod tests {
         for (a, b) in v.iter().zip(&back).skip(1) {
             assert_eq!(a.0.to_bits(), b.0.to_bits(), "{s}");
         }
-    }
-
-    #[test]
-    fn fnv_is_stable() {
-        let mut h = Fnv::default();
-        h.bytes(b"a");
-        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
     }
 }
