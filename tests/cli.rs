@@ -4,33 +4,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
-use tempfile::TempDir;
 
-fn promosim(cwd: &Path) -> Command {
-    let mut cmd = cargo_bin_cmd!("promosim");
-    // Nothing may land in the repository, whatever a command's defaults.
-    cmd.current_dir(cwd);
-    cmd
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tailspin() -> PathBuf {
-    repo().join("scenarios").join("tailspin.yaml")
-}
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("temporary directory")
-}
-
-fn read(p: &Path) -> String {
-    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+mod common;
+use common::*;
 
 #[test]
 fn run_is_deterministic_across_thread_counts() {

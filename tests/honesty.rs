@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 
 use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin_cmd;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -15,31 +14,8 @@ use promosim::experiment::{self, Plan};
 use promosim::report::summary::Summary;
 use promosim::report::{html, markdown, table};
 
-fn promosim(cwd: &Path) -> Command {
-    let mut cmd = cargo_bin_cmd!("promosim");
-    cmd.current_dir(cwd);
-    cmd
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scenario(name: &str) -> PathBuf {
-    repo().join("scenarios").join(name)
-}
-
-fn tailspin() -> PathBuf {
-    scenario("tailspin.yaml")
-}
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("temporary directory")
-}
-
-fn read(p: &Path) -> String {
-    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+mod common;
+use common::*;
 
 fn stdout_of(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();
