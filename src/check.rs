@@ -21,7 +21,8 @@
 //! reported `n/a` and passes (undefined lead times mean nothing was delivered,
 //! which the deploy rate catches). A baseline metric that the rerun does not
 //! produce at all (a stage was renamed or removed) is `missing` and fails.
-//! Documented for users in `docs/ci.md`.
+//! Documented for users in `docs/ci.md`. Data and decisions only: the table,
+//! markdown and JUnit renderings are in `report::check` and `report::junit`.
 
 use std::collections::BTreeMap;
 
@@ -29,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 use crate::fingerprint::fnv1a64;
-use crate::metrics::{self, ReplicationResult, StopReason};
+use crate::metrics::{self, ReplicationResult};
 use crate::model::Model;
 
 /// The metrics a baseline keeps unless told otherwise.
@@ -360,39 +361,6 @@ pub struct MetricCheck {
     pub verdict: Verdict,
 }
 
-impl MetricCheck {
-    /// One sentence on why, for a failure message.
-    pub fn explain(&self) -> String {
-        let dir = if self.higher_is_better {
-            "lower is worse"
-        } else {
-            "higher is worse"
-        };
-        match self.verdict {
-            Verdict::Missing => format!(
-                "{}: the run no longer produces this metric; update the baseline",
-                self.key
-            ),
-            Verdict::NotApplicable => format!(
-                "{}: defined in both runs in only {} replication(s)",
-                self.key, self.pairs
-            ),
-            _ => format!(
-                "{}: {} → {} {} (Δ {} ± {}, 95 % paired interval; tolerance {} = {} {}; {dir})",
-                self.key,
-                num(self.baseline_mean),
-                num(self.now_mean),
-                self.unit,
-                signed(self.delta),
-                num(self.delta_ci95),
-                self.tolerance,
-                num(self.allowed),
-                self.unit
-            ),
-        }
-    }
-}
-
 /// The outcome of `check`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckReport {
@@ -538,214 +506,6 @@ pub fn scenario_overrides(
         }
     }
     Ok(out)
-}
-
-pub use crate::report::table::fmt as num;
-use crate::report::table::signed;
-
-/// The readable table `check` prints.
-pub fn render_table(r: &CheckReport) -> String {
-    use std::fmt::Write;
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "promosim check {}: {} paired replications, seed {}",
-        r.scenario, r.replications, r.seed
-    );
-    let _ = writeln!(
-        o,
-        "Δ = now − baseline per replication (same seed: same commits and defects); ± is its 95 % interval.\n"
-    );
-    let _ = writeln!(
-        o,
-        "{:<34} {:>10} {:>10} {:>20} {:>12}  verdict",
-        "metric", "baseline", "now", "Δ (95 % CI)", "tolerance"
-    );
-    for m in &r.metrics {
-        let delta = if m.delta.is_nan() {
-            "—".to_string()
-        } else {
-            format!("{} ± {}", signed(m.delta), num(m.delta_ci95))
-        };
-        let _ = writeln!(
-            o,
-            "{:<34} {:>10} {:>10} {:>20} {:>12}  {}",
-            m.key,
-            num(m.baseline_mean),
-            num(m.now_mean),
-            delta,
-            format!("±{}", num(m.allowed)),
-            m.verdict.name()
-        );
-    }
-    for n in &r.notes {
-        let _ = writeln!(o, "note: {n}");
-    }
-    let failures: Vec<&str> = r.failures().map(|m| m.key.as_str()).collect();
-    if failures.is_empty() {
-        let improved: Vec<&str> = r
-            .metrics
-            .iter()
-            .filter(|m| m.verdict == Verdict::Improved)
-            .map(|m| m.key.as_str())
-            .collect();
-        if improved.is_empty() {
-            let _ = writeln!(o, "\nPASS");
-        } else {
-            let _ = writeln!(o, "\nPASS (improved: {})", improved.join(", "));
-        }
-    } else {
-        let _ = writeln!(o, "\nFAIL: {}", failures.join(", "));
-        for m in r.failures() {
-            let _ = writeln!(o, "  {}", m.explain());
-        }
-    }
-    o
-}
-
-/// A markdown summary for a pull-request comment.
-pub fn render_markdown(r: &CheckReport) -> String {
-    use std::fmt::Write;
-    let mut o = String::new();
-    let failures: Vec<&str> = r.failures().map(|m| m.key.as_str()).collect();
-    let head = if failures.is_empty() {
-        "✅ pass".to_string()
-    } else {
-        format!("❌ regressed: {}", failures.join(", "))
-    };
-    let _ = writeln!(o, "### promosim check `{}`: {head}\n", r.scenario);
-    let _ = writeln!(
-        o,
-        "{} paired replications on seed {}; Δ = now − baseline with its 95 % interval.\n",
-        r.replications, r.seed
-    );
-    let _ = writeln!(
-        o,
-        "| metric | baseline | now | Δ (95 % CI) | tolerance | verdict |"
-    );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---|");
-    for m in &r.metrics {
-        let delta = if m.delta.is_nan() {
-            "—".to_string()
-        } else {
-            format!("{} ± {}", signed(m.delta), num(m.delta_ci95))
-        };
-        let verdict = match m.verdict {
-            Verdict::Regressed | Verdict::Missing => format!("**{}**", m.verdict.name()),
-            Verdict::Improved => format!("_{}_", m.verdict.name()),
-            _ => m.verdict.name().to_string(),
-        };
-        let _ = writeln!(
-            o,
-            "| `{}` | {} {} | {} | {} | ±{} | {} |",
-            m.key,
-            num(m.baseline_mean),
-            m.unit,
-            num(m.now_mean),
-            delta,
-            num(m.allowed),
-            verdict
-        );
-    }
-    for n in &r.notes {
-        let _ = writeln!(o, "\n> note: {n}");
-    }
-    o
-}
-
-/// Warnings about a run that stalled: a stage whose person never works again,
-/// a window that never opens, an approval that can never come, or a production
-/// stage that deployed nothing at all.
-/// What the stall warnings need, gathered one replication at a time.
-#[derive(Debug, Clone, Default)]
-pub struct StallTally {
-    replications: usize,
-    /// Replications that reached `run.max_events`.
-    over_budget: usize,
-    /// Replications whose clock stopped moving, and the first one's report.
-    stuck: usize,
-    stuck_first: Option<String>,
-    /// Per stage: replications that stalled there, and the first reason seen.
-    stalled: Vec<(usize, Option<&'static str>)>,
-    /// Per stage: replications with at least one deployment.
-    deployed: Vec<usize>,
-}
-
-impl StallTally {
-    pub fn add(&mut self, r: &ReplicationResult) {
-        self.replications += 1;
-        match &r.stop {
-            StopReason::EventBudget => self.over_budget += 1,
-            StopReason::NoProgress { at_h, events } => {
-                self.stuck += 1;
-                self.stuck_first.get_or_insert_with(|| {
-                    let kinds: Vec<String> =
-                        events.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
-                    format!(
-                        "replication {} at {at_h:.2} h, the last events: {}",
-                        r.replication,
-                        kinds.join(", ")
-                    )
-                });
-            }
-            StopReason::Horizon | StopReason::Interrupted => {}
-        }
-        if self.stalled.len() < r.stages.len() {
-            self.stalled.resize(r.stages.len(), (0, None));
-            self.deployed.resize(r.stages.len(), 0);
-        }
-        for (i, s) in r.stages.iter().enumerate() {
-            if s.stalls > 0 {
-                self.stalled[i].0 += 1;
-                self.stalled[i].1 = self.stalled[i].1.or(s.stall_reason);
-            }
-            self.deployed[i] += usize::from(s.deployments > 0);
-        }
-    }
-
-    /// One line per problem: replications cut short by the event budget, stages
-    /// that stalled, production stages that never deployed.
-    pub fn warnings(&self, model: &Model) -> Vec<String> {
-        let n = self.replications;
-        let mut out = Vec::new();
-        if self.over_budget > 0 {
-            out.push(format!(
-                "WARNING: {} of {n} replications reached run.max_events ({}) and stopped before the horizon: their results cover only part of the run; raise run.max_events",
-                self.over_budget, model.max_events
-            ));
-        }
-        if let Some(first) = &self.stuck_first {
-            out.push(format!(
-                "WARNING: {} of {n} replications stopped in a loop that makes no progress in time ({} events at one instant; {first}): the scenario's rules feed each other without the clock moving — this is a defect of promosim or of the scenario, not a budget to raise",
-                self.stuck,
-                crate::engine::NO_PROGRESS
-            ));
-        }
-        for (i, st) in model.stages.iter().enumerate() {
-            let (stalled, reason) = self.stalled.get(i).copied().unwrap_or((0, None));
-            if stalled > 0 {
-                let reason = reason.unwrap_or("a release waits for something that never happens");
-                out.push(format!(
-                    "WARNING: stage {:?} stalled in {stalled} of {n} replications: {reason}",
-                    st.name
-                ));
-            }
-            if st.production && n > 0 && self.deployed.get(i).copied().unwrap_or(0) == 0 {
-                out.push(format!(
-                    "WARNING: production stage {:?} made no deployment in any of {n} replications: nothing reached users (see `promosim trace`)",
-                    st.name
-                ));
-            }
-        }
-        out
-    }
-}
-
-/// Stall warnings for a run's results (see [`StallTally`]).
-pub fn stall_warnings(model: &Model, results: &[ReplicationResult]) -> Vec<String> {
-    let mut tally = StallTally::default();
-    results.iter().for_each(|r| tally.add(r));
-    tally.warnings(model)
 }
 
 #[cfg(test)]

@@ -6,23 +6,33 @@
 //! replication `r` make unit `p × R + r`. One rayon `par_iter` runs every unit of
 //! an experiment; results are collected indexed by unit and reduced sequentially.
 //!
+//! A run of one model streams: [`stream`] hands each replication's values to a
+//! [`Sink`] in replication order (so `replications.csv` is written as the run
+//! goes) and folds them into the [`Summary`]; the same [`Fold`] reduces the
+//! rows of an assembled (sharded, merged or early-stopped) experiment. The
+//! experiment computes results; it renders and writes nothing (see `report`).
+//!
 //! Submodules: [`overrides`] (paths into a scenario, sweep grids), [`job`] (the
 //! experiment as data, shards, partial results, merge), [`compare`] (paired
-//! differences under common random numbers), [`output`] (the files and tables
-//! each command writes), [`precision`] (adding replications until the intervals
-//! are narrow enough).
+//! differences under common random numbers), [`precision`] (adding
+//! replications until the intervals are narrow enough), [`summary`] (what
+//! `summary.json` holds), [`stalls`] (warnings about runs that stalled).
 
 pub mod compare;
 pub mod job;
-pub mod output;
 pub mod overrides;
 pub mod precision;
+pub mod stalls;
+pub mod summary;
+
+pub use summary::Summary;
 
 use rayon::prelude::*;
 
 use crate::engine::{self, Options, Replication};
-use crate::metrics::{self, MetricSummary, ReplicationResult};
+use crate::metrics::{self, Accumulator, MetricSummary, ReplicationResult};
 use crate::model::Model;
+use stalls::StallTally;
 
 /// How to run an experiment.
 #[derive(Debug, Clone, Copy)]
@@ -36,13 +46,108 @@ pub struct Plan {
 
 /// The per-replication results of a run, in replication order, and their summary.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct Results {
     pub replications: Vec<ReplicationResult>,
     pub summary: Vec<MetricSummary>,
 }
 
-/// Runs replications `0..plan.replications` of `model`.
-pub fn run(model: &Model, plan: Plan) -> Result<Outcome, String> {
+/// Receives each replication's metric values, in replication order, as the
+/// run makes them, so a run of any length holds only what the sink keeps.
+pub trait Sink {
+    /// The metrics' keys and units; called once, before the first replication.
+    fn keys(&mut self, keys: &[(String, &'static str)]) -> Result<(), String>;
+    /// Replication `r`'s values, in the order of the keys.
+    fn replication(&mut self, r: u64, values: &[f64]) -> Result<(), String>;
+}
+
+/// A sink that keeps nothing.
+impl Sink for () {
+    fn keys(&mut self, _: &[(String, &'static str)]) -> Result<(), String> {
+        Ok(())
+    }
+    fn replication(&mut self, _: u64, _: &[f64]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The running statistics of every metric, fed one replication at a time in
+/// replication order: the one reduction behind every summary, so a streamed
+/// run and an assembled one give the same numbers to the bit.
+#[derive(Debug, Clone, Default)]
+pub struct Fold {
+    keys: Vec<(String, &'static str)>,
+    stats: Vec<Accumulator>,
+}
+
+impl Fold {
+    pub fn new(keys: Vec<(String, &'static str)>) -> Fold {
+        let stats = vec![Accumulator::default(); keys.len()];
+        Fold { keys, stats }
+    }
+
+    pub fn push(&mut self, values: &[f64]) {
+        for (acc, v) in self.stats.iter_mut().zip(values) {
+            acc.push(*v);
+        }
+    }
+
+    pub fn finish(self) -> Vec<MetricSummary> {
+        self.keys
+            .into_iter()
+            .zip(self.stats)
+            .map(|((k, u), acc)| acc.finish(k, u))
+            .collect()
+    }
+}
+
+/// What a streamed run gives back besides what its sink kept.
+#[derive(Debug, Clone)]
+pub struct Streamed {
+    pub summary: Summary,
+    /// What the stall warnings need (see [`StallTally::warnings`]).
+    pub stalls: StallTally,
+}
+
+/// Runs replications `0..plan.replications` of `model` in order, handing each
+/// one's metric values to `sink` and folding them into the summary: memory
+/// stays flat in the number of replications. After Ctrl-C it stops early
+/// without error; the caller checks [`crate::interrupt::requested`].
+pub fn stream<S: Sink + Send>(model: &Model, plan: Plan, sink: &mut S) -> Result<Streamed, String> {
+    let mut fold: Option<Fold> = None;
+    let mut stalls = StallTally::default();
+    let mut values = Vec::new();
+    run_in_order(
+        model,
+        plan.replications,
+        plan.threads,
+        plan.progress,
+        |r, result| {
+            let metrics = result.metrics();
+            let fold = match &mut fold {
+                Some(f) => f,
+                None => {
+                    let keys: Vec<_> = metrics.iter().map(|x| (x.key.clone(), x.unit)).collect();
+                    sink.keys(&keys)?;
+                    fold.insert(Fold::new(keys))
+                }
+            };
+            values.clear();
+            values.extend(metrics.iter().map(|x| x.value));
+            sink.replication(r, &values)?;
+            fold.push(&values);
+            stalls.add(&result);
+            Ok(())
+        },
+    )?;
+    let metrics = fold.map(Fold::finish).unwrap_or_default();
+    Ok(Streamed {
+        summary: Summary::new(model, plan.replications, metrics),
+        stalls,
+    })
+}
+
+/// Runs replications `0..plan.replications` of `model`, keeping every result.
+pub fn run(model: &Model, plan: Plan) -> Result<Results, String> {
     let units: Vec<u64> = (0..plan.replications as u64).collect();
     let results = run_units(
         std::slice::from_ref(model),
@@ -52,7 +157,7 @@ pub fn run(model: &Model, plan: Plan) -> Result<Outcome, String> {
         plan.progress,
     )?;
     let summary = metrics::summarise(&results);
-    Ok(Outcome {
+    Ok(Results {
         replications: results,
         summary,
     })
@@ -150,6 +255,16 @@ pub fn trace(model: &Model, replication: u64) -> Replication {
             ..Options::default()
         },
     )
+}
+
+/// Replications `0..k` of `model` with their event logs and commit records
+/// (what the charts are drawn from), in parallel in the current rayon pool,
+/// in replication order.
+pub fn trace_replications(model: &Model, k: usize) -> Vec<Replication> {
+    (0..k as u64)
+        .into_par_iter()
+        .map(|r| trace(model, r))
+        .collect()
 }
 
 /// Runs `f` in a pool of `threads` workers (or the global pool).

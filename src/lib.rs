@@ -1,8 +1,39 @@
 //! promosim: a discrete-event simulator for release-promotion pipelines.
 //!
-//! Data flows one way: [`scenario`] (YAML → validated scenario) → [`model`]
-//! (compiled, immutable) → [`engine`] (one replication) → [`metrics`] →
-//! [`experiment`] (many replications, in parallel) → [`report`].
+//! Data flows one way: scenario file → validated [`scenario`] → compiled
+//! [`model`] (immutable, shared by all replications) → one replication in the
+//! [`engine`], which fills the [`metrics`] records → many replications in an
+//! [`experiment`] (summaries, comparisons, sweeps, shards) → the [`check`] of a
+//! baseline → files and text in the [`report`] → the [`cli`] on top. The
+//! experiment does not render and the report does not simulate; the engine
+//! sees only the compiled model and knows nothing of files, charts or threads.
+//!
+//! The layers, first to last. A module may use only the modules before it;
+//! `tests/layers.rs` reads this list and checks every `use crate::…` and
+//! `crate::…::` path in `src/` against it.
+//!
+//! 1. [`error`] — bad input, with file, line and column.
+//! 2. [`time`] — the simulation clock: instants and durations in seconds.
+//! 3. [`rng`] — portable random streams, one per source.
+//! 4. [`calendar`] — working hours, holidays, freeze windows, cron schedules.
+//! 5. [`fingerprint`] — FNV-1a, for scenario hashes and job identities.
+//! 6. [`interrupt`] — the Ctrl-C flag.
+//! 7. [`dist`] — distributions (`exp`, `lognormal`, …) and their sampling.
+//! 8. [`stream`] — commit streams: synthetic arrivals, replayed history.
+//! 9. [`scenario`] — YAML → a checked scenario, errors with line and column.
+//! 10. [`model`] — the compiled, immutable model: calendars and schedules resolved.
+//! 11. [`metrics`] — the measurement vocabulary: what one replication measured
+//!     (the records the engine fills), summaries with Student-t intervals, the
+//!     DORA bands. Before the engine because the engine fills it.
+//! 12. [`engine`] — one replication: the event loop over the compiled model.
+//! 13. [`experiment`] — many replications in parallel, reduced in order: the
+//!     run's [`Summary`](experiment::Summary), comparisons, sweeps, shards and
+//!     merge, early stopping, traced replications for charts, stall warnings.
+//! 14. [`check`] — baselines and the regression verdict on paired differences.
+//! 15. [`report`] — every rendering and every file written: tables, JSON, CSV,
+//!     charts, the HTML page, `report.md`, the check's markdown and JUnit XML.
+//! 16. [`cli`] — the commands: parse → options → call → print.
+//! 17. [`fuzzing`] — the entry points of the fuzz targets.
 
 pub mod calendar;
 pub mod check;

@@ -366,7 +366,7 @@ fn a_loop_without_progress_in_time_is_reported_as_such() {
         events.iter().any(|(k, _)| *k == "commit arrival"),
         "{events:?}"
     );
-    let mut tally = promosim::check::StallTally::default();
+    let mut tally = promosim::experiment::stalls::StallTally::default();
     tally.add(&rep.result);
     let w = tally.warnings(&m).join("\n");
     assert!(

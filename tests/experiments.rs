@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use promosim::experiment;
 use promosim::experiment::compare::{self, Comparison};
 use promosim::experiment::job::{Job, Kind, PointHeader, PointSpec};
 use promosim::experiment::overrides::{self, Node, Override};
-use promosim::experiment::{self, output};
 use promosim::model::{self, Model};
+use promosim::report::output;
+use promosim::report::replications::ReplicationsCsv;
 use promosim::scenario;
 
 fn tailspin_path() -> PathBuf {
@@ -447,7 +449,7 @@ fn merge_refuses_parts_of_different_runs_and_incomplete_sets() {
 
 #[test]
 fn output_of_one_run_matches_the_library() {
-    // The run command's replications.csv agrees with the library's per-replication results.
+    // The assembled run's replications.csv and summary agree with a streamed run's.
     let (text, m) = tailspin();
     let job = Job::new(
         Kind::Run,
@@ -458,15 +460,18 @@ fn output_of_one_run_matches_the_library() {
     );
     let asm = job.run_all(Some(1), false).unwrap();
     let out = output::render(&asm);
-    let direct = experiment::run(
-        &m,
-        experiment::Plan {
-            replications: 2,
-            threads: Some(1),
-            progress: false,
-        },
-    )
-    .unwrap();
-    let csv = promosim::report::summary::replications_csv(&direct.replications);
+    let plan = experiment::Plan {
+        replications: 2,
+        threads: Some(1),
+        progress: false,
+    };
+    let mut sink = ReplicationsCsv::new(Vec::new());
+    let streamed = experiment::stream(&m, plan, &mut sink).unwrap();
+    let csv = sink.finish().unwrap();
     assert!(out.files[0].1 == csv);
+    assert!(out.files[1].1 == streamed.summary.to_json().into_bytes());
+    // And with what the library keeps of every replication.
+    let direct = experiment::run(&m, plan).unwrap();
+    let json = |m: &[promosim::metrics::MetricSummary]| serde_json::to_string(m).unwrap();
+    assert_eq!(json(&direct.summary), json(&streamed.summary.metrics));
 }

@@ -10,8 +10,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
+use promosim::experiment::Summary;
 use promosim::experiment::{self, Plan};
-use promosim::report::summary::Summary;
 use promosim::report::{html, markdown, table};
 
 mod common;

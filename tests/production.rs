@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use promosim::experiment::{self, Outcome, Plan};
+use promosim::experiment::{self, Plan, Results};
 use promosim::metrics::MetricSummary;
 use promosim::model::Model;
 
@@ -39,7 +39,7 @@ incidents:
     promosim::model::compile(&s).expect("compiles")
 }
 
-fn run(m: &Model) -> Outcome {
+fn run(m: &Model) -> Results {
     experiment::run(
         m,
         Plan {
@@ -51,7 +51,7 @@ fn run(m: &Model) -> Outcome {
     .expect("runs")
 }
 
-fn metric<'a>(out: &'a Outcome, key: &str) -> &'a MetricSummary {
+fn metric<'a>(out: &'a Results, key: &str) -> &'a MetricSummary {
     out.summary
         .iter()
         .find(|m| m.key == key)
@@ -187,7 +187,7 @@ fn saas_canary_trades_lead_time_for_blast_radius() {
         &text[..start],
         &text[end..]
     );
-    let runs: Vec<Outcome> = [text.as_str(), aao.as_str()]
+    let runs: Vec<Results> = [text.as_str(), aao.as_str()]
         .iter()
         .map(|t| {
             let s = promosim::scenario::parse(t, Path::new("saas.yaml")).expect("parses");
@@ -204,7 +204,7 @@ fn saas_canary_trades_lead_time_for_blast_radius() {
         })
         .collect();
     let paired = |key: &str| {
-        let values = |o: &Outcome| -> Vec<f64> {
+        let values = |o: &Results| -> Vec<f64> {
             o.replications
                 .iter()
                 .map(|r| {

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use promosim::engine::Replication;
+use promosim::experiment::Summary;
 use promosim::experiment::{self, Plan};
 use promosim::metrics::{ReplicationResult, StagePart};
 use promosim::model::{self, Model};
 use promosim::report::charts::Chart;
 use promosim::report::figures::{self, Risk, Scenario};
-use promosim::report::summary::Summary;
 use promosim::report::{self, html};
 use promosim::scenario;
 
@@ -53,7 +53,7 @@ fn run(path: &Path) -> Run {
     };
     let outcome = experiment::run(&model, plan).expect("run");
     let summary = Summary::new(&model, REPS, outcome.summary);
-    let traces = report::trace_replications(&model, REPS as usize);
+    let traces = experiment::trace_replications(&model, REPS as usize);
     Run {
         model,
         summary,

@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use promosim::engine;
-use promosim::experiment::{self, Outcome, Plan};
+use promosim::experiment::{self, Plan, Results};
 use promosim::metrics::{MetricSummary, describe};
 use promosim::model::{self, Model};
 use promosim::scenario;
@@ -29,7 +29,7 @@ fn scenario(yaml: &str) -> Model {
     model::compile(&s).expect("scenario compiles")
 }
 
-fn run(m: &Model, replications: u32) -> Outcome {
+fn run(m: &Model, replications: u32) -> Results {
     experiment::run(
         m,
         Plan {
@@ -41,7 +41,7 @@ fn run(m: &Model, replications: u32) -> Outcome {
     .expect("experiment runs")
 }
 
-fn metric<'a>(out: &'a Outcome, key: &str) -> &'a MetricSummary {
+fn metric<'a>(out: &'a Results, key: &str) -> &'a MetricSummary {
     out.summary
         .iter()
         .find(|s| s.key == key)
@@ -159,7 +159,7 @@ fn md1_pollaczek_khinchine() {
 
 /// Lq − λ·Wq per replication of a build pool: time-weighted queue length
 /// against (builds queued per hour) × (their mean wait), from the same run.
-fn little_gaps(out: &Outcome) -> Vec<f64> {
+fn little_gaps(out: &Results) -> Vec<f64> {
     out.replications
         .iter()
         .map(|r| r.build.queue_mean - r.build.queue_arrival_rate * r.build.mean_agent_wait)
@@ -476,7 +476,7 @@ fn deterministic_and_common_random_numbers() {
     };
     let one = experiment::run(&m, plan(1)).unwrap();
     let two = experiment::run(&m, plan(2)).unwrap();
-    let json = |o: &Outcome| {
+    let json = |o: &Results| {
         (
             serde_json::to_string(&o.summary).unwrap(),
             serde_json::to_string(&o.replications).unwrap(),

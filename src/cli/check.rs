@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 
+use super::execute::kept_replications;
+use super::opts::RunnerOpts;
 use super::{CliError, io, load_model, print};
 use crate::check::{self, Baseline};
 use crate::error::InputError;
-use crate::experiment::{self, Plan};
 use crate::report::files::write_atomic;
-use crate::report::junit;
+use crate::report::{check as render, junit};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -26,12 +27,8 @@ pub struct CheckArgs {
     /// Write a markdown summary for a pull-request comment.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 't')]
-    pub threads: Option<usize>,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub runner: RunnerOpts,
 }
 
 pub fn check(a: CheckArgs) -> Result<(), CliError> {
@@ -50,9 +47,7 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
         )
         .into());
     }
-    if a.threads == Some(0) {
-        return Err(InputError::new("--threads", "must be at least 1").into());
-    }
+    a.runner.check()?;
     let mut tolerances = check::scenario_overrides(&s)?;
     tolerances.extend(check::parse_overrides(&a.tolerances)?);
     for k in tolerances.keys() {
@@ -68,26 +63,15 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
             .into());
         }
     }
-    let plan = Plan {
-        replications: b.replications,
-        threads: a.threads,
-        progress: !a.quiet,
-    };
-    let outcome = experiment::run(&m, plan).map_err(CliError::Failed)?;
-    if crate::interrupt::requested() {
-        return Err(CliError::Interrupted);
-    }
-    for w in check::stall_warnings(&m, &outcome.replications) {
-        eprintln!("{w}");
-    }
-    let report = check::compare(&b, &s.source, &outcome.replications, &tolerances);
+    let results = kept_replications(&m, b.replications, &a.runner)?;
+    let report = check::compare(&b, &s.source, &results, &tolerances);
     if let Some(p) = &a.junit {
         write_atomic(p, junit::render(&report).as_bytes()).map_err(io(p))?;
     }
     if let Some(p) = &a.markdown {
-        write_atomic(p, check::render_markdown(&report).as_bytes()).map_err(io(p))?;
+        write_atomic(p, render::render_markdown(&report).as_bytes()).map_err(io(p))?;
     }
-    print(&check::render_table(&report))?;
+    print(&render::render_table(&report))?;
     let failed: Vec<&str> = report.failures().map(|mm| mm.key.as_str()).collect();
     if failed.is_empty() {
         Ok(())

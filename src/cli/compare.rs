@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use super::CliError;
-use super::job::{self as common, ExperimentOpts};
+use super::execute as common;
+use super::opts::ExperimentOpts;
 use crate::error::InputError;
 use crate::experiment::job::{Job, Kind, PointHeader, PointSpec};
 use crate::model;

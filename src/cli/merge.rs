@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::job::{self as common};
+use super::execute as common;
 use super::{CliError, Format};
 use crate::error::InputError;
 use crate::experiment::job::{self, Kind, Partial};

@@ -9,8 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod baseline;
 mod check;
 mod compare;
-mod job;
+mod execute;
 mod merge;
+mod opts;
 mod run;
 mod sweep;
 mod trace;
@@ -112,7 +113,7 @@ pub struct RunArgs {
     /// The scenario file (YAML).
     pub file: PathBuf,
     #[command(flatten)]
-    pub opts: job::ExperimentOpts,
+    pub opts: opts::ExperimentOpts,
     /// Also write commits.csv: every commit of replication 0 and when it was delivered.
     #[arg(long)]
     pub commits: bool,

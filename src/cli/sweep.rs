@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use super::CliError;
-use super::job::{self as common, ExperimentOpts};
+use super::execute as common;
+use super::opts::ExperimentOpts;
 use crate::error::InputError;
 use crate::experiment::job::{Job, Kind, PointHeader, PointSpec, Setting};
 use crate::experiment::overrides::{self, Dimension};

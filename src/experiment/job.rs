@@ -10,11 +10,12 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::summary::{Summary, dora_of};
+use super::{Fold, Sink};
 use crate::error::InputError;
 use crate::fingerprint::Fnv;
-use crate::metrics::{self, MetricSummary};
+use crate::metrics::MetricSummary;
 use crate::model::Model;
-use crate::report::summary::Summary;
 
 /// The tag of a partial result file, and its format version.
 pub const PARTIAL_FORMAT: &str = "promosim-partial/1";
@@ -452,11 +453,22 @@ pub struct PointResults {
 impl PointResults {
     /// Summaries of every metric, reduced in replication order.
     pub fn summarise(&self) -> Vec<MetricSummary> {
-        self.keys
-            .iter()
-            .enumerate()
-            .map(|(i, (k, u))| metrics::describe(k.clone(), u, self.rows.iter().map(|r| r[i])))
-            .collect()
+        let mut fold = Fold::new(self.keys.clone());
+        self.rows.iter().for_each(|r| fold.push(r));
+        fold.finish()
+    }
+
+    /// Hands every replication's values to `sink`, in order, as a streamed
+    /// run does (nothing at all when there are none).
+    pub fn replay(&self, sink: &mut impl Sink) -> Result<(), String> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        sink.keys(&self.keys)?;
+        for (r, row) in self.rows.iter().enumerate() {
+            sink.replication(r as u64, row)?;
+        }
+        Ok(())
     }
 
     pub fn index(&self, key: &str) -> Option<usize> {
@@ -493,7 +505,7 @@ impl Assembled {
             horizon_h: h.horizon_h,
             warm_up_h: h.warm_up_h,
             stages: h.stages.clone(),
-            dora: crate::report::summary::dora_of(&metrics),
+            dora: dora_of(&metrics),
             metrics,
         }
     }

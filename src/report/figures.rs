@@ -13,10 +13,10 @@
 //! [`compare_figures`] bundles them.
 
 use crate::engine::{CommitRecord, Replication, TraceRecord};
+use crate::experiment::Summary;
 use crate::metrics::StagePart;
 use crate::model::Model;
 use crate::report::charts::{BarKind, CdfSeries, Chart, GanttBar, Series, TradeoffPoint, fmt_num};
-use crate::report::summary::Summary;
 
 /// A chart, the file stem it is saved under (`charts/<stem>.{png,svg}`) and a
 /// caption for the page.
@@ -332,7 +332,7 @@ pub fn batch_sizes(model: &Model, summary: &Summary, rep: &Replication) -> Chart
         title: format!(
             "How many commits does a production deployment carry? Mean {}; \
              bars: the {} deployments of replication 0",
-            crate::report::table::with_interval(
+            crate::report::number::with_interval(
                 mean(summary, k),
                 ci(summary, k),
                 summary.replications as u64

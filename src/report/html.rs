@@ -3,11 +3,12 @@
 //! to any other file or to the network, so the page opens anywhere, offline,
 //! and can be mailed as one file. Every piece of text is escaped.
 
+use crate::experiment::Summary;
 use crate::model::Model;
 use crate::report::figures::Figure;
 use crate::report::markdown::{most_replications, where_hours};
-use crate::report::summary::Summary;
-use crate::report::table::{interval_note, percent};
+use crate::report::number::percent;
+use crate::report::table::interval_note;
 use crate::report::words;
 
 /// Escapes text for HTML element content and attribute values.

@@ -9,6 +9,7 @@
 use std::fmt::Write;
 
 use crate::check::{CheckReport, Verdict};
+use crate::report::check::explain;
 
 /// Escapes text for an XML attribute or element, dropping characters XML 1.0 forbids.
 pub fn escape(s: &str) -> String {
@@ -59,7 +60,7 @@ pub fn render(r: &CheckReport) -> String {
     let _ = writeln!(o, "    </properties>");
     for m in &r.metrics {
         let name = escape(&m.key);
-        let detail = escape(&m.explain());
+        let detail = escape(&explain(m));
         match m.verdict {
             Verdict::Regressed | Verdict::Missing => {
                 let _ = writeln!(

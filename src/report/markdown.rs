@@ -1,10 +1,11 @@
 //! `report.md`: the page's figures as Markdown, for a pull-request comment.
 //! Charts are listed by file name (a comment cannot show local images).
 
+use crate::experiment::Summary;
 use crate::model::Model;
 use crate::report::figures::Figure;
-use crate::report::summary::Summary;
-use crate::report::table::{interval_note, percent};
+use crate::report::number::percent;
+use crate::report::table::interval_note;
 use crate::report::words::{self, WhereRow, pm};
 
 /// Escapes the characters that would break a Markdown table cell or start markup.

@@ -1,15 +1,28 @@
 //! Results → files and text: the summary table, JSON, CSV, charts, the HTML
-//! page and `report.md`. Knows nothing of the event loop; every file is
-//! written to a temporary name and renamed, so an interrupted run never
-//! leaves half a report.
+//! page, `report.md`, the check's table, markdown and JUnit XML. Every file
+//! promosim writes is written here. It renders what it is given (summaries,
+//! assembled experiments, replications the experiment traced) and runs no
+//! simulation; every file is written to a temporary name and renamed, so an
+//! interrupted run never leaves half a report.
+//!
+//! Submodules: [`number`] (how every number is written), [`table`] (the run's
+//! summary on stdout), [`output`] (the files and tables of run, compare and
+//! sweep), [`replications`] (`replications.csv`), [`records`] (`commits.csv`,
+//! traces), [`check`] and [`junit`] (what `check` and `baseline` print and
+//! write), [`figures`], [`charts`], [`words`], [`markdown`], [`html`] (the
+//! report page), [`files`] (atomic writes).
 
 pub mod charts;
+pub mod check;
 pub mod figures;
 pub mod files;
 pub mod html;
 pub mod junit;
 pub mod markdown;
-pub mod summary;
+pub mod number;
+pub mod output;
+pub mod records;
+pub mod replications;
 pub mod table;
 pub mod words;
 
@@ -19,10 +32,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::engine::Replication;
+use crate::experiment::Summary;
 use crate::model::Model;
 use charts::ChartError;
 use figures::{Figure, Scenario};
-use summary::Summary;
 
 /// What writing a report produced, and how long it took.
 #[derive(Debug, Clone, Default)]
@@ -31,15 +44,6 @@ pub struct Written {
     pub files: Vec<PathBuf>,
     /// Seconds spent rendering charts and writing the page.
     pub render_secs: f64,
-}
-
-/// Replications `0..k` of `model` with their event logs and commit records,
-/// in parallel (in the current rayon pool), in replication order.
-pub fn trace_replications(model: &Model, k: usize) -> Vec<Replication> {
-    (0..k as u64)
-        .into_par_iter()
-        .map(|r| crate::experiment::trace(model, r))
-        .collect()
 }
 
 /// Renders each figure to `dir/charts/<stem>.{png,svg}` (in parallel) and
@@ -79,7 +83,7 @@ fn write(path: PathBuf, text: &str, files: &mut Vec<PathBuf>) -> Result<(), Char
 
 /// Writes the report of one `run` into `dir`: `charts/*.{png,svg}`,
 /// `index.html`, `report.md`. `traces` are replications 0..K of the run
-/// (see [`trace_replications`]; K = [`figures::QUEUE_BAND_REPLICATIONS`]).
+/// (see [`crate::experiment::trace_replications`]; K = [`figures::QUEUE_BAND_REPLICATIONS`]).
 pub fn write_run(
     dir: &Path,
     model: &Model,

@@ -2,68 +2,9 @@
 
 use std::fmt::Write;
 
+use crate::experiment::Summary;
 use crate::metrics::StagePart;
-use crate::report::summary::Summary;
-
-/// A number as the tables print it: about three significant figures.
-/// Never "-0.000": a value that rounds to zero prints without a sign.
-pub fn fmt(v: f64) -> String {
-    let s = if v.is_nan() {
-        return "—".into();
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else if v.abs() >= 0.1 || v == 0.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.3}")
-    };
-    unsigned_zero(s)
-}
-
-/// Drops the minus sign of a formatted number that is all zeros ("-0", "-0.00").
-fn unsigned_zero(s: String) -> String {
-    match s.strip_prefix('-') {
-        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
-        _ => s,
-    }
-}
-
-/// [`fmt`] with an explicit sign, for differences: "+1.23", "-1.23"; a value
-/// that rounds to zero has no sign ("0.00", not "+0.00" or "-0.00").
-pub fn signed(v: f64) -> String {
-    let s = fmt(v);
-    if v > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("+{s}")
-    } else {
-        s
-    }
-}
-
-/// A mean with the half-width of its 95 % interval, "12.3 ± 0.45"; the mean
-/// alone when the interval is undefined (fewer than 2 values: a half-width of
-/// 0 would claim a certainty one replication cannot give); "—" when the mean
-/// is undefined.
-pub fn with_interval(mean: f64, ci95: f64, n: u64) -> String {
-    if mean.is_nan() {
-        "—".into()
-    } else if n < 2 || ci95.is_nan() {
-        fmt(mean)
-    } else {
-        format!("{} ± {}", fmt(mean), fmt(ci95))
-    }
-}
-
-/// A share (0.25) as a whole percentage, "25 %"; "0 %", never "-0 %", for
-/// whatever rounds to zero; "—" when undefined.
-pub fn percent(share: f64) -> String {
-    if share.is_finite() {
-        format!("{} %", unsigned_zero(format!("{:.0}", share * 100.0)))
-    } else {
-        "—".into()
-    }
-}
+use crate::report::number::{fmt, percent, with_interval};
 
 /// What a report says instead of explaining ± when it has a single replication.
 pub const NO_INTERVALS: &str =
@@ -291,43 +232,4 @@ pub fn render(s: &Summary) -> String {
         fmt(mean(s, "commits.in_flight"))
     );
     o
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn zero_never_prints_with_a_sign() {
-        assert_eq!(fmt(-0.0), "0.00");
-        assert_eq!(fmt(-0.00001), "0.000");
-        assert_eq!(fmt(-0.0004), "0.000");
-        assert_eq!(fmt(-0.004), "-0.004");
-        assert_eq!(fmt(-0.4), "-0.40");
-        assert_eq!(fmt(-140.0), "-140");
-        assert_eq!(signed(0.00001), "0.000");
-        assert_eq!(signed(-0.00001), "0.000");
-        assert_eq!(signed(0.0), "0.00");
-        assert_eq!(signed(1.5), "+1.50");
-        assert_eq!(signed(-1.5), "-1.50");
-        assert_eq!(fmt(f64::NAN), "—");
-    }
-
-    #[test]
-    fn an_undefined_interval_is_not_printed_as_zero() {
-        assert_eq!(with_interval(56.6, 0.0, 1), "56.6");
-        assert_eq!(with_interval(56.6, 0.0, 2), "56.6 ± 0.00");
-        assert_eq!(with_interval(56.6, 1.25, 5), "56.6 ± 1.25");
-        assert_eq!(with_interval(f64::NAN, f64::NAN, 0), "—");
-    }
-
-    #[test]
-    fn percentages_that_round_to_zero_have_no_sign() {
-        assert_eq!(percent(-0.0), "0 %");
-        assert_eq!(percent(-0.001), "0 %");
-        assert_eq!(percent(0.004), "0 %");
-        assert_eq!(percent(0.394), "39 %");
-        assert_eq!(percent(-0.25), "-25 %");
-        assert_eq!(percent(f64::NAN), "—");
-    }
 }

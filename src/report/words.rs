@@ -2,9 +2,9 @@
 //! scenario's parameters, the key figures with their intervals, and a few
 //! generated sentences that say what dominates.
 
+use crate::experiment::Summary;
 use crate::model::{Model, RolloutStep, StrategyKind, Trigger};
 use crate::report::charts::fmt_num;
-use crate::report::summary::Summary;
 use crate::scenario::{Batch, LockPolicy};
 
 fn mean(s: &Summary, key: &str) -> f64 {
@@ -580,7 +580,7 @@ pub fn findings(model: &Model, s: &Summary) -> Vec<String> {
 }
 
 fn pct_round(share: f64) -> String {
-    crate::report::table::percent(share)
+    crate::report::number::percent(share)
 }
 
 fn dora_sentence(s: &Summary) -> String {

@@ -1,87 +1,36 @@
-//! What `run`, `compare` and `sweep` share: replications, seed, threads,
-//! shards, early stopping, and writing the report.
+//! Running an experiment as the options say, and writing what it made: a
+//! job whole, in a shard or until precise (`run --shard/--precision`,
+//! `compare`, `sweep`, `merge`), and the replications `baseline` and `check`
+//! keep.
 
 use std::path::{Path, PathBuf};
 
+use super::opts::{ExperimentOpts, RunnerOpts, parse_precision};
 use super::{CliError, Format, io, print};
-use crate::error::InputError;
-use crate::experiment::job::{Assembled, Job, Shard};
-use crate::experiment::{output, precision};
+use crate::experiment::job::{Assembled, Job, Kind, PointSpec, Shard};
+use crate::experiment::{self, precision, stalls};
+use crate::metrics::ReplicationResult;
+use crate::model::Model;
 use crate::report::files::write_atomic;
+use crate::report::{self, figures, output};
 
-/// Options of every experiment command.
-#[derive(Debug, Clone, clap::Args)]
-pub struct ExperimentOpts {
-    /// Replications of every scenario or point (default: the first scenario's run.replications).
-    #[arg(long, short = 'r')]
-    pub replications: Option<u32>,
-    /// Seed for every scenario or point (default: the first scenario's run.seed).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 't')]
-    pub threads: Option<usize>,
-    /// Report folder.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    /// Skip the charts, index.html and report.md.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Run only shard I of N of the units (scenario or point × replication) and write a
-    /// partial result (`auto` or `auto/N`: from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID); join with `merge`.
-    #[arg(long, value_name = "I/N")]
-    pub shard: Option<String>,
-    /// Add replications until the key metrics' 95 % intervals are within this relative half-width (e.g. 5%).
-    #[arg(long, value_name = "PERCENT")]
-    pub precision: Option<String>,
-    /// With --precision: stop at this many replications at most.
-    #[arg(long, default_value_t = 10_000)]
-    pub max_replications: u32,
-}
-
-/// Parses `5%` or `0.05`.
-pub fn parse_precision(text: &str) -> Result<f64, InputError> {
-    let t = text.trim();
-    let v = match t.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
-        None => t.parse::<f64>(),
-    };
-    match v {
-        Ok(x) if x.is_finite() && x > 0.0 && x < 1.0 => Ok(x),
-        _ => Err(InputError::new(
-            format!("--precision {text}"),
-            "expected a relative half-width between 0 and 100 %, e.g. 5% or 0.05",
-        )),
+/// Runs replications `0..replications` of `m`, keeping every result (what
+/// `baseline` and `check` decide on), and prints the stall warnings.
+pub fn kept_replications(
+    m: &Model,
+    replications: u32,
+    runner: &RunnerOpts,
+) -> Result<Vec<ReplicationResult>, CliError> {
+    let results = experiment::run(m, runner.plan(replications))
+        .map_err(CliError::Failed)?
+        .replications;
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
     }
-}
-
-impl ExperimentOpts {
-    /// Checks the options; gives the replication count to use.
-    pub fn check(&self, default_replications: u32) -> Result<u32, InputError> {
-        let r = self.replications.unwrap_or(default_replications);
-        if r == 0 {
-            return Err(InputError::new("--replications", "must be at least 1"));
-        }
-        if self.threads == Some(0) {
-            return Err(InputError::new("--threads", "must be at least 1"));
-        }
-        if self.shard.is_some() && self.precision.is_some() {
-            return Err(InputError::new(
-                "--precision",
-                "cannot be combined with --shard: each shard would stop at a different count; run the sharded experiment with a fixed --replications",
-            ));
-        }
-        if self.precision.is_some() && self.max_replications < 2 {
-            return Err(InputError::new("--max-replications", "must be at least 2"));
-        }
-        Ok(r)
+    for w in stalls::stall_warnings(m, &results) {
+        eprintln!("{w}");
     }
+    Ok(results)
 }
 
 /// Runs a job as the options say and writes its report to `dir`.
@@ -93,12 +42,12 @@ pub fn execute(
     build: impl Fn(u32) -> Job,
     before_summary: &dyn Fn(&Assembled) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let progress = !opts.quiet;
+    let progress = !opts.runner.quiet;
     if let Some(spec) = &opts.shard {
         let shard = Shard::parse(spec)?;
         let job = build(replications);
         let part = job
-            .run(shard, opts.threads, progress)
+            .run(shard, opts.runner.threads, progress)
             .map_err(CliError::Failed)?;
         if crate::interrupt::requested() {
             return Err(CliError::Interrupted);
@@ -129,7 +78,7 @@ pub fn execute(
                 &job,
                 target,
                 opts.max_replications,
-                opts.threads,
+                opts.runner.threads,
                 progress,
                 &build,
             )
@@ -153,7 +102,7 @@ pub fn execute(
             asm
         }
         None => build(replications)
-            .run_all(opts.threads, progress)
+            .run_all(opts.runner.threads, progress)
             .map_err(CliError::Failed)?,
     };
     // Ctrl-C: the replications stopped early; write nothing.
@@ -192,8 +141,7 @@ pub fn report(
 }
 
 /// The folder a command writes to when `--out` is not given.
-pub fn default_dir(asm_kind: crate::experiment::job::Kind, names: &[&str]) -> PathBuf {
-    use crate::experiment::job::Kind;
+pub fn default_dir(asm_kind: Kind, names: &[&str]) -> PathBuf {
     let reports = Path::new("reports");
     let name = |s: &str| -> String {
         s.chars()
@@ -225,7 +173,7 @@ pub fn points_report<'a>(
     opts: &'a ExperimentOpts,
     dir: &'a Path,
     title: &'a str,
-    points: &'a [crate::experiment::job::PointSpec],
+    points: &'a [PointSpec],
     labels: &'a [String],
 ) -> impl Fn(&Assembled) -> Result<(), CliError> + 'a {
     move |asm: &Assembled| {
@@ -233,31 +181,30 @@ pub fn points_report<'a>(
             return Ok(());
         }
         let summaries: Vec<_> = (0..points.len()).map(|p| asm.summary(p)).collect();
-        let traces: Vec<_> = crate::experiment::in_pool(opts.threads, || {
+        let traces: Vec<_> = experiment::in_pool(opts.runner.threads, || {
             points
                 .iter()
-                .map(|p| crate::report::trace_replications(&p.model, 1))
+                .map(|p| experiment::trace_replications(&p.model, 1))
                 .collect()
         })
         .map_err(CliError::Failed)?;
-        let scenarios: Vec<crate::report::figures::Scenario> = points
+        let scenarios: Vec<figures::Scenario> = points
             .iter()
             .zip(&summaries)
             .zip(&traces)
             .zip(labels)
             .map(
-                |(((p, summary), traces), label): (
-                    ((&crate::experiment::job::PointSpec, _), &Vec<_>),
-                    &String,
-                )| crate::report::figures::Scenario {
-                    label: label.as_str(),
-                    model: &p.model,
-                    summary,
-                    traces,
+                |(((p, summary), traces), label): (((&PointSpec, _), &Vec<_>), &String)| {
+                    figures::Scenario {
+                        label: label.as_str(),
+                        model: &p.model,
+                        summary,
+                        traces,
+                    }
                 },
             )
             .collect();
-        crate::report::write_compare(dir, title, &scenarios)
+        report::write_compare(dir, title, &scenarios)
             .map_err(|e| CliError::Failed(e.to_string()))?;
         Ok(())
     }

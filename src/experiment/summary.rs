@@ -1,9 +1,11 @@
-//! `summary.json` and `replications.csv`: the machine-readable results.
+//! The result of a run: the contents of `summary.json` (metadata, every
+//! metric's summary over replications, the DORA bands). Data only; it is
+//! written by `report`.
 
 use serde::Serialize;
 
+use crate::metrics::MetricSummary;
 use crate::metrics::dora::{self, Dora};
-use crate::metrics::{MetricSummary, ReplicationResult};
 use crate::model::Model;
 
 /// The contents of `summary.json`. Field order is fixed (a struct, not a map),
@@ -54,28 +56,6 @@ impl Summary {
         s.push('\n');
         s
     }
-}
-
-/// `replications.csv`: one row per replication, one column per metric.
-pub fn replications_csv(results: &[ReplicationResult]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    if let Some(first) = results.first() {
-        let mut header = vec!["replication".to_string()];
-        header.extend(first.metrics().into_iter().map(|m| m.key));
-        let _ = w.write_record(&header);
-    }
-    for r in results {
-        let mut row = vec![r.replication.to_string()];
-        row.extend(r.metrics().into_iter().map(|m| {
-            if m.value.is_nan() {
-                String::new()
-            } else {
-                m.value.to_string()
-            }
-        }));
-        let _ = w.write_record(&row);
-    }
-    w.into_inner().unwrap_or_default()
 }
 
 /// DORA bands from the summarised metrics.

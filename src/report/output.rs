@@ -1,14 +1,18 @@
 //! The files and the stdout text of `run`, `compare` and `sweep`, made from an
 //! assembled experiment: the same bytes whether it ran whole or in shards.
+//! (An unsharded `run` streams instead; it writes the same `replications.csv`
+//! with the same [`ReplicationsCsv`].)
 
 use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::compare::{self, Comparison, KEY_METRICS};
-use super::job::{Assembled, Kind, PointResults, Setting};
+use crate::experiment::compare::{self, Comparison, KEY_METRICS};
+use crate::experiment::job::{Assembled, Kind, PointResults, Setting};
 use crate::metrics::MetricSummary;
-use crate::report::table;
+use crate::report::number::{csv_number, defined, difference, with_interval};
+use crate::report::replications::ReplicationsCsv;
+use crate::report::table::{self, NO_INTERVALS};
 
 /// Files to write (in order; the last one marks the report complete) and what to print.
 #[derive(Debug, Clone)]
@@ -42,29 +46,12 @@ fn run(asm: &Assembled) -> Output {
     }
 }
 
-/// `replications.csv`: one row per replication, one column per metric (empty = undefined).
+/// `replications.csv` of an assembled run.
 pub fn replications_csv(p: &PointResults) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    if !p.rows.is_empty() {
-        let mut header = vec!["replication".to_string()];
-        header.extend(p.keys.iter().map(|(k, _)| k.clone()));
-        let _ = w.write_record(&header);
-    }
-    for (r, row) in p.rows.iter().enumerate() {
-        let mut rec = vec![r.to_string()];
-        rec.extend(row.iter().map(|v| csv_number(*v)));
-        let _ = w.write_record(&rec);
-    }
-    w.into_inner().unwrap_or_default()
-}
-
-/// A cell of `replications.csv`: the shortest exact decimal, empty when undefined.
-pub fn csv_number(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else {
-        v.to_string()
-    }
+    let mut w = ReplicationsCsv::new(Vec::new());
+    // Writing into memory cannot fail.
+    let _ = p.replay(&mut w);
+    w.finish().unwrap_or_default()
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {
@@ -72,9 +59,6 @@ fn to_json<T: Serialize>(v: &T) -> String {
     s.push('\n');
     s
 }
-
-pub use crate::report::table::fmt;
-use crate::report::table::{NO_INTERVALS, signed, with_interval};
 
 /// Aligns rows of cells: the first column left, the rest right.
 fn grid_text(rows: &[Vec<String>]) -> String {
@@ -121,10 +105,6 @@ struct ComparisonRow<'a> {
     real: Option<bool>,
 }
 
-fn finite(v: f64) -> Option<f64> {
-    (!v.is_nan()).then_some(v)
-}
-
 fn comparison(asm: &Assembled) -> Output {
     let c = compare::compare(asm);
     let json = to_json(&c);
@@ -142,11 +122,11 @@ fn comparison(asm: &Assembled) -> Output {
                 unit: &m.unit,
                 scenario: &s.label,
                 n: v.map(|v| v.n),
-                mean: v.and_then(|v| finite(v.mean)),
-                ci95: v.and_then(|v| finite(v.ci95)),
-                difference: d.and_then(|d| finite(d.mean)),
-                difference_ci95: d.and_then(|d| finite(d.ci95)),
-                unpaired_ci95: d.and_then(|d| finite(d.unpaired_ci95)),
+                mean: v.and_then(|v| defined(v.mean)),
+                ci95: v.and_then(|v| defined(v.ci95)),
+                difference: d.and_then(|d| defined(d.mean)),
+                difference_ci95: d.and_then(|d| defined(d.ci95)),
+                unpaired_ci95: d.and_then(|d| defined(d.unpaired_ci95)),
                 real: d.map(|d| d.real),
             });
         }
@@ -215,20 +195,6 @@ fn comparison_table(c: &Comparison) -> String {
     }
     o.push_str(&grid_text(&rows));
     o
-}
-
-/// A paired difference, "+1.23 ± 0.45"; the difference alone when its
-/// interval is undefined (fewer than 2 pairs). A real difference too small
-/// for three decimals is shown in scientific notation, not as "0.000 ± 0.000 *".
-fn difference(mean: f64, ci95: f64, n: u64, real: bool) -> String {
-    let rounds_to_zero = |s: &str| !s.chars().any(|c| c.is_ascii_digit() && c != '0');
-    if n < 2 || ci95.is_nan() {
-        signed(mean)
-    } else if real && rounds_to_zero(&fmt(mean)) {
-        format!("{mean:+.2e} ± {ci95:.2e}")
-    } else {
-        format!("{} ± {}", signed(mean), fmt(ci95))
-    }
 }
 
 #[derive(Serialize)]
@@ -334,20 +300,5 @@ fn sweep(asm: &Assembled) -> Output {
         ],
         table,
         json,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn differences_print_honestly() {
-        // No interval with one pair, and never "-0.000".
-        assert_eq!(difference(-11.2, 0.0, 1, false), "-11.2");
-        assert_eq!(difference(-0.00001, 0.000001, 5, false), "0.000 ± 0.000");
-        assert_eq!(difference(0.0, 0.0, 3, false), "0.00 ± 0.00");
-        assert_eq!(difference(2.78, 0.45, 5, true), "+2.78 ± 0.45");
-        assert_eq!(difference(-3e-5, 1e-5, 5, true), "-3.00e-5 ± 1.00e-5");
     }
 }

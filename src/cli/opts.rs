@@ -1,0 +1,107 @@
+//! The options the commands share: how replications run (threads, progress
+//! bar) and, for `run`, `compare` and `sweep`, replications, seed, output,
+//! shards and early stopping.
+
+use std::path::PathBuf;
+
+use super::Format;
+use crate::error::InputError;
+use crate::experiment::Plan;
+
+/// How replications run; every command that runs them takes these.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunnerOpts {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 't')]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+impl RunnerOpts {
+    pub fn check(&self) -> Result<(), InputError> {
+        if self.threads == Some(0) {
+            return Err(InputError::new("--threads", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// The plan of a run of `replications` replications.
+    pub fn plan(&self, replications: u32) -> Plan {
+        Plan {
+            replications,
+            threads: self.threads,
+            progress: !self.quiet,
+        }
+    }
+}
+
+/// Options of every experiment command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExperimentOpts {
+    /// Replications of every scenario or point (default: the first scenario's run.replications).
+    #[arg(long, short = 'r')]
+    pub replications: Option<u32>,
+    /// Seed for every scenario or point (default: the first scenario's run.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub runner: RunnerOpts,
+    /// Report folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Skip the charts, index.html and report.md.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Run only shard I of N of the units (scenario or point × replication) and write a
+    /// partial result (`auto` or `auto/N`: from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID); join with `merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Add replications until the key metrics' 95 % intervals are within this relative half-width (e.g. 5%).
+    #[arg(long, value_name = "PERCENT")]
+    pub precision: Option<String>,
+    /// With --precision: stop at this many replications at most.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_replications: u32,
+}
+
+/// Parses `5%` or `0.05`.
+pub fn parse_precision(text: &str) -> Result<f64, InputError> {
+    let t = text.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match v {
+        Ok(x) if x.is_finite() && x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(InputError::new(
+            format!("--precision {text}"),
+            "expected a relative half-width between 0 and 100 %, e.g. 5% or 0.05",
+        )),
+    }
+}
+
+impl ExperimentOpts {
+    /// Checks the options; gives the replication count to use.
+    pub fn check(&self, default_replications: u32) -> Result<u32, InputError> {
+        let r = self.replications.unwrap_or(default_replications);
+        if r == 0 {
+            return Err(InputError::new("--replications", "must be at least 1"));
+        }
+        self.runner.check()?;
+        if self.shard.is_some() && self.precision.is_some() {
+            return Err(InputError::new(
+                "--precision",
+                "cannot be combined with --shard: each shard would stop at a different count; run the sharded experiment with a fixed --replications",
+            ));
+        }
+        if self.precision.is_some() && self.max_replications < 2 {
+            return Err(InputError::new("--max-replications", "must be at least 2"));
+        }
+        Ok(r)
+    }
+}

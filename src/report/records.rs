@@ -1,0 +1,64 @@
+//! One replication's records as CSV: `commits.csv` (every commit and when it
+//! was delivered) and `trace-K.csv` (the event log).
+
+use std::path::Path;
+
+use crate::engine::{CommitRecord, Replication};
+use crate::model::Model;
+use crate::report::files::write_csv;
+
+#[derive(serde::Serialize)]
+struct CommitRow {
+    commit: u64,
+    arrived_h: f64,
+    arrived: String,
+    delivered_h: Option<f64>,
+    lead_time_h: Option<f64>,
+    release: Option<u32>,
+    fix: bool,
+}
+
+impl CommitRow {
+    fn new(m: &Model, c: &CommitRecord) -> Self {
+        CommitRow {
+            commit: c.commit,
+            arrived_h: c.arrived.hours(),
+            arrived: m.clock.zoned(c.arrived).datetime().to_string(),
+            delivered_h: c.delivered.map(|d| d.hours()),
+            lead_time_h: c.delivered.map(|d| (d - c.arrived).hours()),
+            release: c.release,
+            fix: c.fix,
+        }
+    }
+}
+
+/// Writes `commits.csv`: every commit of `rep`.
+pub fn write_commits(path: &Path, m: &Model, rep: &Replication) -> std::io::Result<()> {
+    write_csv(path, rep.commits.iter().map(|c| CommitRow::new(m, c)))
+}
+
+#[derive(serde::Serialize)]
+struct TraceRow<'a> {
+    time_h: f64,
+    civil_time: String,
+    event: &'a str,
+    release: Option<u32>,
+    stage: &'a str,
+    value: Option<f64>,
+    defect: Option<u32>,
+}
+
+/// Writes the event log of `rep` (`queue` rows give a queue's new length; no
+/// stage = the build queue).
+pub fn write_trace(path: &Path, m: &Model, rep: &Replication) -> std::io::Result<()> {
+    let rows = rep.trace.iter().map(|r| TraceRow {
+        time_h: r.time.hours(),
+        civil_time: m.clock.zoned(r.time).datetime().to_string(),
+        event: r.event,
+        release: r.release,
+        stage: r.stage.map_or("", |s| m.stages[s].name.as_str()),
+        value: r.value,
+        defect: r.defect,
+    });
+    write_csv(path, rows)
+}
