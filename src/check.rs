@@ -487,6 +487,44 @@ pub fn parse_overrides(items: &[String]) -> Result<BTreeMap<String, Tolerance>, 
     Ok(out)
 }
 
+/// The metrics a baseline keeps: the scenario's `check.metrics` (or
+/// [`DEFAULT_METRICS`]), then each `--metric` and each metric given a
+/// tolerance, once each, in that order.
+pub fn baseline_keys(
+    listed: Option<Vec<String>>,
+    extra: &[String],
+    tolerances: &BTreeMap<String, Tolerance>,
+) -> Vec<String> {
+    let mut keys =
+        listed.unwrap_or_else(|| DEFAULT_METRICS.iter().map(|k| k.to_string()).collect());
+    for k in extra.iter().chain(tolerances.keys()) {
+        if !keys.contains(k) {
+            keys.push(k.clone());
+        }
+    }
+    keys
+}
+
+/// Refuses a tolerance override for a metric the baseline does not keep.
+pub fn known_overrides(
+    b: &Baseline,
+    tolerances: &BTreeMap<String, Tolerance>,
+) -> Result<(), InputError> {
+    for k in tolerances.keys() {
+        if !b.metrics.iter().any(|mm| &mm.key == k) {
+            let keys: Vec<&str> = b.metrics.iter().map(|mm| mm.key.as_str()).collect();
+            return Err(InputError::new(
+                "--tolerance",
+                format!(
+                    "{k:?} is not a metric of the baseline (it has: {}); add it with `promosim baseline --metric {k}`",
+                    keys.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Tolerances written in a scenario's `check:` section.
 pub fn scenario_overrides(
     s: &crate::scenario::Scenario,

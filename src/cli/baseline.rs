@@ -46,23 +46,8 @@ pub fn baseline(a: BaselineArgs) -> Result<(), CliError> {
     a.runner.check()?;
     let mut tolerances = check::scenario_overrides(&s)?;
     tolerances.extend(check::parse_overrides(&a.tolerances)?);
-    let mut keys: Vec<String> = match s.file.check.as_ref().and_then(|c| c.metrics.clone()) {
-        Some(k) => k,
-        None => check::DEFAULT_METRICS
-            .iter()
-            .map(|k| k.to_string())
-            .collect(),
-    };
-    for k in &a.metrics {
-        if !keys.contains(k) {
-            keys.push(k.clone());
-        }
-    }
-    for k in tolerances.keys() {
-        if !keys.contains(k) {
-            keys.push(k.clone());
-        }
-    }
+    let listed = s.file.check.as_ref().and_then(|c| c.metrics.clone());
+    let keys = check::baseline_keys(listed, &a.metrics, &tolerances);
     let results = kept_replications(&m, replications, &a.runner)?;
     let b = check::make_baseline(&m, &s.source, &results, &keys, &tolerances)?;
     let path = a

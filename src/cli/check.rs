@@ -50,19 +50,7 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
     a.runner.check()?;
     let mut tolerances = check::scenario_overrides(&s)?;
     tolerances.extend(check::parse_overrides(&a.tolerances)?);
-    for k in tolerances.keys() {
-        if !b.metrics.iter().any(|mm| &mm.key == k) {
-            let keys: Vec<&str> = b.metrics.iter().map(|mm| mm.key.as_str()).collect();
-            return Err(InputError::new(
-                "--tolerance",
-                format!(
-                    "{k:?} is not a metric of the baseline (it has: {}); add it with `promosim baseline --metric {k}`",
-                    keys.join(", ")
-                ),
-            )
-            .into());
-        }
-    }
+    check::known_overrides(&b, &tolerances)?;
     let results = kept_replications(&m, b.replications, &a.runner)?;
     let report = check::compare(&b, &s.source, &results, &tolerances);
     if let Some(p) = &a.junit {

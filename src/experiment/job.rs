@@ -521,16 +521,16 @@ fn intern(unit: &str) -> &'static str {
     }
 }
 
-/// Checks that `parts` are the shards of one experiment, all of them, each
-/// once, and puts their units back in order.
-pub fn assemble(parts: Vec<(String, Partial)>) -> Result<Assembled, InputError> {
+/// Checks that `parts` are every shard of one run, each once; gives the file
+/// of each shard, in shard order.
+fn shard_files(parts: &[(String, Partial)]) -> Result<Vec<&str>, InputError> {
     let Some((first_file, first)) = parts.first() else {
         return Err(InputError::new("merge", "no partial results given"));
     };
     let header = first.header.clone();
     let count = first.shard.count;
     let mut seen: Vec<Option<&str>> = vec![None; count as usize];
-    for (file, p) in &parts {
+    for (file, p) in parts {
         // The fingerprint covers what the result depends on; where the scenario
         // file lay on each machine (`file`) may differ.
         if p.header.fingerprint != header.fingerprint
@@ -602,10 +602,17 @@ pub fn assemble(parts: Vec<(String, Partial)>) -> Result<Assembled, InputError> 
             ),
         ));
     }
-    // Keys per point: from any part that ran a unit of it; all must agree.
+    Ok(seen.into_iter().flatten().collect())
+}
+
+/// The metric keys of each point, from any part that ran a unit of it; all must agree.
+fn point_keys<'a>(
+    parts: &'a [(String, Partial)],
+    header: &JobHeader,
+) -> Result<Vec<Option<&'a Vec<KeyUnit>>>, InputError> {
     let npoints = header.points.len();
     let mut keys: Vec<Option<&Vec<KeyUnit>>> = vec![None; npoints];
-    for (file, p) in &parts {
+    for (file, p) in parts {
         for (i, k) in p.keys.iter().enumerate() {
             if let Some(k) = k {
                 match keys[i] {
@@ -623,6 +630,17 @@ pub fn assemble(parts: Vec<(String, Partial)>) -> Result<Assembled, InputError> 
             }
         }
     }
+    Ok(keys)
+}
+
+/// Checks that `parts` are the shards of one experiment, all of them, each
+/// once, and puts their units back in order.
+pub fn assemble(parts: Vec<(String, Partial)>) -> Result<Assembled, InputError> {
+    let seen = shard_files(&parts)?;
+    let header = parts[0].1.header.clone();
+    let count = parts[0].1.shard.count;
+    let npoints = header.points.len();
+    let keys = point_keys(&parts, &header)?;
     let reps = u64::from(header.replications);
     let total = header.units();
     let mut rows: Vec<Option<Vec<f64>>> = vec![None; total as usize];
@@ -659,7 +677,7 @@ pub fn assemble(parts: Vec<(String, Partial)>) -> Result<Assembled, InputError> 
     if let Some(u) = rows.iter().position(Option::is_none) {
         let shard = u as u64 % u64::from(count) + 1;
         return Err(InputError::new(
-            seen[(shard - 1) as usize].unwrap_or("merge"),
+            seen[(shard - 1) as usize],
             format!("unit {u} of shard {shard}/{count} is missing: the part is incomplete"),
         ));
     }

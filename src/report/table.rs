@@ -64,6 +64,31 @@ pub fn render(s: &Summary) -> String {
         let _ = writeln!(o, "  {label:<38}{:>22}", with_ci(s, key));
     }
 
+    where_the_time_goes(&mut o, s);
+    delivery_and_build(&mut o, s);
+    incidents_and_dora(&mut o, s);
+
+    let _ = writeln!(o, "\nDefects (per replication)");
+    for (label, key) in [
+        ("introduced", "defects.introduced"),
+        ("caught before production", "defects.caught"),
+        ("escaped to production", "defects.escaped"),
+    ] {
+        let _ = writeln!(o, "  {label:<38}{:>22}", with_ci(s, key));
+    }
+    let _ = writeln!(
+        o,
+        "\nCommits: {} arrived = {} delivered + {} held by a rejected release + {} in flight (means)",
+        fmt(mean(s, "commits.arrived")),
+        fmt(mean(s, "commits.delivered")),
+        fmt(mean(s, "commits.rejected")),
+        fmt(mean(s, "commits.in_flight"))
+    );
+    o
+}
+
+/// The mean of every part of the lead time, with its share.
+fn where_the_time_goes(o: &mut String, s: &Summary) {
     let total = mean(s, "lead_time.mean");
     let _ = writeln!(
         o,
@@ -107,7 +132,10 @@ pub fn render(s: &Summary) -> String {
             "  ({zero} stage parts where no commit spent any time are left out)"
         );
     }
+}
 
+/// Deploy rates, the build queue and agents, and one row per stage.
+fn delivery_and_build(o: &mut String, s: &Summary) {
     let _ = writeln!(o, "\nDelivery");
     let _ = writeln!(
         o,
@@ -157,6 +185,10 @@ pub fn render(s: &Summary) -> String {
             );
         }
     }
+}
+
+/// Incidents, blast radius, restore times and the DORA band.
+fn incidents_and_dora(o: &mut String, s: &Summary) {
     let _ = writeln!(
         o,
         "\nIncidents (escaped defects users saw; per replication)"
@@ -214,22 +246,4 @@ pub fn render(s: &Summary) -> String {
         band(d.change_failure_rate),
         band(d.time_to_restore)
     );
-
-    let _ = writeln!(o, "\nDefects (per replication)");
-    for (label, key) in [
-        ("introduced", "defects.introduced"),
-        ("caught before production", "defects.caught"),
-        ("escaped to production", "defects.escaped"),
-    ] {
-        let _ = writeln!(o, "  {label:<38}{:>22}", with_ci(s, key));
-    }
-    let _ = writeln!(
-        o,
-        "\nCommits: {} arrived = {} delivered + {} held by a rejected release + {} in flight (means)",
-        fmt(mean(s, "commits.arrived")),
-        fmt(mean(s, "commits.delivered")),
-        fmt(mean(s, "commits.rejected")),
-        fmt(mean(s, "commits.in_flight"))
-    );
-    o
 }
