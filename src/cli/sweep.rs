@@ -6,8 +6,8 @@ use super::CliError;
 use super::execute as common;
 use super::opts::ExperimentOpts;
 use crate::error::InputError;
-use crate::experiment::job::{Job, Kind, PointHeader, PointSpec, Setting};
-use crate::experiment::overrides::{self, Dimension};
+use crate::experiment::job::{Job, Kind, PointSpec};
+use crate::experiment::overrides;
 
 pub const HELP: &str = "Examples:
   promosim sweep scenarios/tailspin.yaml --set build.agents=1..4
@@ -37,60 +37,7 @@ pub fn points(file: &Path, set: &[String]) -> Result<(Vec<String>, Vec<PointSpec
     let shown = file.display().to_string();
     let source = std::fs::read_to_string(file)
         .map_err(|e| InputError::new(&shown, format!("cannot read the scenario: {e}")))?;
-    // The file itself must be a valid scenario.
-    crate::scenario::parse(&source, file)?;
-    let tree = overrides::read_tree(&source, &shown)?;
-    let mut dims = overrides::sweep_section(&tree, &shown)?;
-    for arg in set {
-        let d = Dimension::parse(arg)?;
-        match dims.iter_mut().find(|x| x.path == d.path) {
-            Some(x) => *x = d,
-            None => dims.push(d),
-        }
-    }
-    let grid = overrides::grid(&dims).map_err(|m| {
-        InputError::new(
-            if set.is_empty() {
-                shown.clone()
-            } else {
-                "--set".into()
-            },
-            m,
-        )
-    })?;
-    let paths: Vec<String> = dims.iter().map(|d| d.path.clone()).collect();
-    let mut out = Vec::with_capacity(grid.len());
-    for (k, point) in grid.iter().enumerate() {
-        let with_args: Vec<(&str, &overrides::Override)> = dims
-            .iter()
-            .zip(point)
-            .map(|(d, o)| (d.arg.as_str(), o))
-            .collect();
-        let v = match overrides::variant(&tree, file, &with_args) {
-            Ok(v) => v,
-            Err(e) => {
-                // Name the one override that is wrong on its own, when there is one.
-                for one in &with_args {
-                    overrides::variant(&tree, file, std::slice::from_ref(one))?;
-                }
-                return Err(e);
-            }
-        };
-        let settings = point
-            .iter()
-            .map(|o| Setting {
-                path: o.path.clone(),
-                value: o.value.text(),
-            })
-            .collect();
-        let label = format!("point-{k}");
-        out.push(PointSpec {
-            header: PointHeader::new(label, shown.clone(), settings, &v.model),
-            model: v.model,
-            text: v.text,
-        });
-    }
-    Ok((paths, out))
+    overrides::sweep_points(&source, file, set)
 }
 
 pub fn sweep(a: SweepArgs) -> Result<(), CliError> {

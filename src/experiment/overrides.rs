@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+use super::job::{PointHeader, PointSpec, Setting};
 use crate::error::InputError;
 use crate::model::{self, Model};
 use crate::scenario::{self, Scenario};
@@ -578,6 +579,72 @@ pub fn variant(
         model,
         text,
     })
+}
+
+/// The grid points of a sweep of `source` (the text of `file`): the file's
+/// `sweep:` section with each `--set PATH=V1,V2,…` added (or replacing the
+/// same path), every point checked and compiled. Gives the overridden paths
+/// and the points.
+pub fn sweep_points(
+    source: &str,
+    file: &Path,
+    set: &[String],
+) -> Result<(Vec<String>, Vec<PointSpec>), InputError> {
+    let shown = file.display().to_string();
+    // The file itself must be a valid scenario.
+    scenario::parse(source, file)?;
+    let tree = read_tree(source, &shown)?;
+    let mut dims = sweep_section(&tree, &shown)?;
+    for arg in set {
+        let d = Dimension::parse(arg)?;
+        match dims.iter_mut().find(|x| x.path == d.path) {
+            Some(x) => *x = d,
+            None => dims.push(d),
+        }
+    }
+    let grid = grid(&dims).map_err(|m| {
+        InputError::new(
+            if set.is_empty() {
+                shown.clone()
+            } else {
+                "--set".into()
+            },
+            m,
+        )
+    })?;
+    let paths: Vec<String> = dims.iter().map(|d| d.path.clone()).collect();
+    let mut out = Vec::with_capacity(grid.len());
+    for (k, point) in grid.iter().enumerate() {
+        let with_args: Vec<(&str, &Override)> = dims
+            .iter()
+            .zip(point)
+            .map(|(d, o)| (d.arg.as_str(), o))
+            .collect();
+        let v = match variant(&tree, file, &with_args) {
+            Ok(v) => v,
+            Err(e) => {
+                // Name the one override that is wrong on its own, when there is one.
+                for one in &with_args {
+                    variant(&tree, file, std::slice::from_ref(one))?;
+                }
+                return Err(e);
+            }
+        };
+        let settings = point
+            .iter()
+            .map(|o| Setting {
+                path: o.path.clone(),
+                value: o.value.text(),
+            })
+            .collect();
+        let label = format!("point-{k}");
+        out.push(PointSpec {
+            header: PointHeader::new(label, shown.clone(), settings, &v.model),
+            model: v.model,
+            text: v.text,
+        });
+    }
+    Ok((paths, out))
 }
 
 #[cfg(test)]
