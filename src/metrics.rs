@@ -87,10 +87,7 @@ impl LeadTime {
         }
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n as f64;
-        let mut q = |p: f64| {
-            let rank = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
-            *v.select_nth_unstable_by(rank, f64::total_cmp).1
-        };
+        let mut q = |p: f64| *v.select_nth_unstable_by(rank(p, n), f64::total_cmp).1;
         LeadTime {
             count: n as u64,
             mean,
@@ -100,6 +97,22 @@ impl LeadTime {
             p99: q(0.99),
         }
     }
+}
+
+/// The index of the p-quantile among n sorted samples, by nearest rank: the
+/// smallest value with at least a share p of the samples at or below it. Every
+/// percentile promosim shows (summary, charts, bands) uses this one rule.
+fn rank(p: f64, n: usize) -> usize {
+    ((p * n as f64).ceil() as usize).clamp(1, n) - 1
+}
+
+/// The p-quantile of ascending `sorted` samples by nearest rank (see [`rank`]);
+/// NaN when there are none.
+pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[rank(p, sorted.len())]
 }
 
 /// Where a delivered commit's lead time went, as a mean per commit (hours).

@@ -240,7 +240,7 @@ pub fn points_report<'a>(
                 .collect()
         })
         .map_err(CliError::Failed)?;
-        let scenarios: Vec<crate::report::figures::Scenario> = points
+        let scenarios: Vec<crate::report::figures::Charted> = points
             .iter()
             .zip(&summaries)
             .zip(&traces)
@@ -249,7 +249,7 @@ pub fn points_report<'a>(
                 |(((p, summary), traces), label): (
                     ((&crate::experiment::job::PointSpec, _), &Vec<_>),
                     &String,
-                )| crate::report::figures::Scenario {
+                )| crate::report::figures::Charted {
                     label: label.as_str(),
                     model: &p.model,
                     summary,

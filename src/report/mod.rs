@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::engine::Replication;
 use crate::model::Model;
 use charts::ChartError;
-use figures::{Figure, Scenario};
+use figures::{Charted, Figure};
 use summary::Summary;
 
 /// What writing a report produced, and how long it took.
@@ -88,7 +88,7 @@ pub fn write_run(
 ) -> Result<Written, ChartError> {
     let t0 = Instant::now();
     let mut files = Vec::new();
-    let scenario = Scenario {
+    let scenario = Charted {
         label: &summary.scenario,
         model,
         summary,
@@ -116,7 +116,7 @@ pub fn write_run(
 pub fn write_compare(
     dir: &Path,
     title: &str,
-    scenarios: &[Scenario],
+    scenarios: &[Charted],
 ) -> Result<Written, ChartError> {
     let t0 = Instant::now();
     let mut files = Vec::new();
