@@ -128,16 +128,9 @@ pub fn default_tolerance(key: &str) -> Tolerance {
     Tolerance { relative, absolute }
 }
 
-/// Whether a larger value of the metric is better (deploy rates, defects caught).
+/// Whether a larger value of the metric is better, as its declaration says.
 pub fn higher_is_better(key: &str) -> bool {
-    key.ends_with("per_week")
-        || key.ends_with("defects_caught")
-        || key == "defects.caught"
-        || key.ends_with(".detected")
-        || key.ends_with(".detected_by_analysis")
-        || key == "commits.delivered"
-        || key == "lead_time.commits"
-        || key == "build.utilisation"
+    metrics::higher_is_better(key)
 }
 
 /// One metric of a baseline.

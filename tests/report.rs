@@ -14,7 +14,7 @@ use promosim::experiment::{self, Plan};
 use promosim::metrics::{ReplicationResult, StagePart};
 use promosim::model::{self, Model};
 use promosim::report::charts::Chart;
-use promosim::report::figures::{self, Risk, Scenario};
+use promosim::report::figures::{self, Charted, Risk};
 use promosim::report::{self, html};
 use promosim::scenario;
 
@@ -148,7 +148,7 @@ fn chart_data_match_the_summary_and_the_replication() {
     for path in shipped() {
         let r = run(&path);
         let name = &r.model.name;
-        let sc = Scenario {
+        let sc = Charted {
             label: name,
             model: &r.model,
             summary: &r.summary,
@@ -306,13 +306,13 @@ fn compare_report_renders() {
     let a = run(&repo().join("scenarios").join("tailspin.yaml"));
     let b = run(&repo().join("scenarios").join("saas-canary.yaml"));
     let scenarios = [
-        Scenario {
+        Charted {
             label: "tailspin",
             model: &a.model,
             summary: &a.summary,
             traces: &a.traces[..1],
         },
-        Scenario {
+        Charted {
             label: "saas-canary",
             model: &b.model,
             summary: &b.summary,

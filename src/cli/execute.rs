@@ -188,14 +188,14 @@ pub fn points_report<'a>(
                 .collect()
         })
         .map_err(CliError::Failed)?;
-        let scenarios: Vec<figures::Scenario> = points
+        let scenarios: Vec<figures::Charted> = points
             .iter()
             .zip(&summaries)
             .zip(&traces)
             .zip(labels)
             .map(
                 |(((p, summary), traces), label): (((&PointSpec, _), &Vec<_>), &String)| {
-                    figures::Scenario {
+                    figures::Charted {
                         label: label.as_str(),
                         model: &p.model,
                         summary,

@@ -35,7 +35,7 @@ use crate::engine::Replication;
 use crate::experiment::Summary;
 use crate::model::Model;
 use charts::ChartError;
-use figures::{Figure, Scenario};
+use figures::{Charted, Figure};
 
 /// What writing a report produced, and how long it took.
 #[derive(Debug, Clone, Default)]
@@ -92,7 +92,7 @@ pub fn write_run(
 ) -> Result<Written, ChartError> {
     let t0 = Instant::now();
     let mut files = Vec::new();
-    let scenario = Scenario {
+    let scenario = Charted {
         label: &summary.scenario,
         model,
         summary,
@@ -120,7 +120,7 @@ pub fn write_run(
 pub fn write_compare(
     dir: &Path,
     title: &str,
-    scenarios: &[Scenario],
+    scenarios: &[Charted],
 ) -> Result<Written, ChartError> {
     let t0 = Instant::now();
     let mut files = Vec::new();

@@ -1,0 +1,289 @@
+//! Charts 2 and 3: bars over categories, stacked or grouped.
+
+use super::text::BLUE;
+use super::*;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
+use plotters::style::text_anchor::{HPos, VPos};
+use std::ops::Range;
+
+/// A linear f64 axis whose ticks sit exactly at given values (category centres).
+///
+/// Plotters' own `WithKeyPoints<RangedCoordf64>` cannot take a label formatter.
+#[derive(Clone)]
+pub(super) struct Ticked {
+    pub(super) inner: RangedCoordf64,
+    pub(super) ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+}
+
+/// Axis for categories 0..n at integer positions.
+pub(super) fn category_axis(n: usize) -> Ticked {
+    Ticked {
+        inner: (-0.5..(n.max(1) as f64 - 0.5)).into(),
+        ticks: (0..n).map(|i| i as f64).collect(),
+    }
+}
+
+pub(super) type CatPlot<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, RangedCoordf64>>;
+
+pub(super) fn category_chart<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    n: usize,
+    y_range: Range<f64>,
+    y_desc: &str,
+) -> Result<CatPlot<'a, DB>, ChartError> {
+    let mut chart = ChartBuilder::on(plot)
+        .margin(16)
+        .margin_right(20)
+        .x_label_area_size(46)
+        .y_label_area_size(72)
+        .build_cartesian_2d(category_axis(n), y_range)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_desc(y_desc)
+        .axis_desc_style(font(DESC_PX))
+        .label_style(font(TICK_PX))
+        .x_label_formatter(&|_| String::new())
+        .y_labels(7)
+        .y_label_formatter(&|v| fmt_num(*v))
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(AXIS)
+        .draw()?;
+    Ok(chart)
+}
+
+/// Category names under the bars, on up to two lines each.
+pub(super) fn draw_category_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &CatPlot<'_, DB>,
+    categories: &[String],
+) -> Result<(), ChartError> {
+    let n = categories.len();
+    if n == 0 {
+        return Ok(());
+    }
+    let y0 = chart.y_range().start;
+    let left = chart.backend_coord(&(-0.5, y0)).0;
+    let right = chart.backend_coord(&(n as f64 - 0.5, y0)).0;
+    let slot = ((right - left) as f64 / n as f64 * 0.96).max(20.0) as u32;
+    for (i, name) in categories.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(i as f64, y0));
+        for (k, line) in wrap(root, name, TICK_PX, slot, 2).into_iter().enumerate() {
+            root.draw(&Text::new(
+                line,
+                (x, y + 8 + k as i32 * 16),
+                anchored(font(TICK_PX), HPos::Center, VPos::Top),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn draw_stacked<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    body: &DrawingArea<DB, Shift>,
+    y_label: &str,
+    categories: &[String],
+    components: &[String],
+    values: &[Vec<f64>],
+) -> Result<(), ChartError> {
+    let value = |c: usize, k: usize| -> f64 {
+        values
+            .get(c)
+            .and_then(|row| row.get(k))
+            .copied()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .unwrap_or(0.0)
+    };
+    let totals: Vec<f64> = (0..categories.len())
+        .map(|c| (0..components.len()).map(|k| value(c, k)).sum())
+        .collect();
+    let max_total = totals.iter().copied().fold(0.0, f64::max);
+    if categories.is_empty() || components.is_empty() || max_total <= 0.0 {
+        let (plot, _) = split_for_legend(body, &[]);
+        return draw_empty(&plot, "", y_label);
+    }
+    // Legend lists the top of the stack first, as the eye meets it.
+    let entries: Vec<LegendEntry> = components
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(k, name)| LegendEntry {
+            swatch: Swatch::Block(color(k)),
+            text: name.clone(),
+            sub: None,
+        })
+        .collect();
+    let (plot, panel) = split_for_legend(body, &entries);
+    let n = categories.len();
+    let mut chart = category_chart(&plot, n, 0.0..max_total * 1.1, y_label)?;
+    let half = bar_half_width(n);
+    for (c, _) in categories.iter().enumerate() {
+        let mut base = 0.0;
+        for k in 0..components.len() {
+            let v = value(c, k);
+            if v <= 0.0 {
+                continue;
+            }
+            let x = c as f64;
+            let mut rect =
+                Rectangle::new([(x - half, base), (x + half, base + v)], color(k).filled());
+            // One pixel of white between segments, so adjacent colours never merge.
+            rect.set_margin(1, 0, 0, 0);
+            chart.draw_series(std::iter::once(rect))?;
+            base += v;
+        }
+    }
+    draw_totals(&mut chart, &totals, n)?;
+    draw_category_labels(root, &chart, categories)?;
+    if let Some(panel) = panel {
+        draw_legend(&panel, &entries, 24)?;
+    }
+    Ok(())
+}
+
+pub(super) fn bar_half_width(n: usize) -> f64 {
+    if n <= 2 { 0.25 } else { 0.32 }
+}
+
+/// Totals above bars, when there is room for them.
+pub(super) fn draw_totals<DB: DrawingBackend>(
+    chart: &mut CatPlot<'_, DB>,
+    tops: &[f64],
+    n: usize,
+) -> Result<(), ChartError> {
+    if n > 16 {
+        return Ok(());
+    }
+    chart.draw_series(
+        tops.iter()
+            .enumerate()
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(i, v)| {
+                EmptyElement::at((i as f64, *v))
+                    + Text::new(
+                        fmt_num(*v),
+                        (0, -4),
+                        anchored(font_c(NOTE_PX, MUTED), HPos::Center, VPos::Bottom),
+                    )
+            }),
+    )?;
+    Ok(())
+}
+
+pub(super) fn draw_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    body: &DrawingArea<DB, Shift>,
+    y_label: &str,
+    categories: &[String],
+    values: &[f64],
+    errors: Option<&[f64]>,
+) -> Result<(), ChartError> {
+    let n = categories.len();
+    let val = |i: usize| values.get(i).copied().filter(|v| v.is_finite());
+    let err = |i: usize| {
+        errors
+            .and_then(|e| e.get(i))
+            .copied()
+            .filter(|e| e.is_finite())
+            .map(f64::abs)
+            .unwrap_or(0.0)
+    };
+    let bounds = min_max(
+        (0..n)
+            .filter_map(|i| val(i).map(|v| (v, err(i))))
+            .flat_map(|(v, e)| [v - e, v + e, 0.0]),
+    );
+    let Some((lo, hi)) = bounds.filter(|_| (0..n).any(|i| val(i).is_some())) else {
+        return draw_empty(body, "", y_label);
+    };
+    let span = (hi - lo).max(1e-9);
+    let y_range = if lo < 0.0 { lo - span * 0.1 } else { 0.0 }..if hi > 0.0 {
+        hi + span * 0.1
+    } else {
+        0.0 + span * 0.02
+    };
+    let y_range = if y_range.end - y_range.start < 1e-9 {
+        0.0..1.0
+    } else {
+        y_range
+    };
+    let mut chart = category_chart(body, n, y_range, y_label)?;
+    let half = bar_half_width(n);
+    chart.draw_series((0..n).filter_map(|i| {
+        val(i).map(|v| {
+            let x = i as f64;
+            Rectangle::new([(x - half, 0.0), (x + half, v)], BLUE.filled())
+        })
+    }))?;
+    if lo < 0.0 {
+        chart.draw_series(LineSeries::new(
+            vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+            AXIS.stroke_width(1),
+        ))?;
+    }
+    let whisker = INK.stroke_width(2);
+    for i in 0..n {
+        let (Some(v), e) = (val(i), err(i)) else {
+            continue;
+        };
+        let x = i as f64;
+        if e > 0.0 {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, v - e), (x, v + e)],
+                whisker,
+            )))?;
+            for end in [v - e, v + e] {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((x, end)) + PathElement::new(vec![(-6, 0), (6, 0)], whisker),
+                ))?;
+            }
+        }
+        if n <= 16 {
+            // Value label beyond the bar end (and beyond the whisker).
+            let (at, dy, v_pos) = if v >= 0.0 {
+                (v + e, -4, VPos::Bottom)
+            } else {
+                (v - e, 4, VPos::Top)
+            };
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x, at))
+                    + Text::new(
+                        fmt_num(v),
+                        (if e > 0.0 { 10 } else { 0 }, dy),
+                        anchored(
+                            font_c(NOTE_PX, MUTED),
+                            if e > 0.0 { HPos::Left } else { HPos::Center },
+                            v_pos,
+                        ),
+                    ),
+            ))?;
+        }
+    }
+    draw_category_labels(root, &chart, categories)?;
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! Chart 6: the trade-off scatter.
+
+use super::*;
+use plotters::coord::Shift;
+use plotters::style::text_anchor::{HPos, VPos};
+
+pub(super) fn overlap(a: (i32, i32, i32, i32), b: (i32, i32, i32, i32)) -> i64 {
+    let w = (a.2.min(b.2) - a.0.max(b.0)).max(0) as i64;
+    let h = (a.3.min(b.3) - a.1.max(b.1)).max(0) as i64;
+    w * h
+}
+
+pub(super) fn draw_tradeoff<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    body: &DrawingArea<DB, Shift>,
+    x_label: &str,
+    y_label: &str,
+    points: &[TradeoffPoint],
+) -> Result<(), ChartError> {
+    // Intervals: a missing or inverted bound collapses onto the point.
+    // (index, point, (x_lo, x_hi), (y_lo, y_hi))
+    type Placed<'a> = (usize, &'a TradeoffPoint, (f64, f64), (f64, f64));
+    let pts: Vec<Placed> = points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| finite2(p.x, p.y))
+        .map(|(i, p)| {
+            let lo = |v: f64, c: f64| if v.is_finite() { v.min(c) } else { c };
+            let hi = |v: f64, c: f64| if v.is_finite() { v.max(c) } else { c };
+            (
+                i,
+                p,
+                (lo(p.x_lo, p.x), hi(p.x_hi, p.x)),
+                (lo(p.y_lo, p.y), hi(p.y_hi, p.y)),
+            )
+        })
+        .collect();
+    if pts.is_empty() {
+        return draw_empty(body, x_label, y_label);
+    }
+    let (x0, x1) = min_max(pts.iter().flat_map(|p| [p.2.0, p.2.1])).unwrap_or((0.0, 1.0));
+    let (y0, y1) = min_max(pts.iter().flat_map(|p| [p.3.0, p.3.1])).unwrap_or((0.0, 1.0));
+    let mut chart = ChartBuilder::on(body)
+        .margin(16)
+        .margin_right(30)
+        .x_label_area_size(48)
+        .y_label_area_size(68)
+        .build_cartesian_2d(padded(x0, x1, 0.08, 0.12), padded(y0, y1, 0.08, 0.12))?;
+    numeric_mesh(&mut chart, x_label, y_label, &|v| fmt_num(*v))?;
+    for (i, p, (xl, xh), (yl, yh)) in &pts {
+        let style = color(*i).stroke_width(2);
+        chart.draw_series([
+            PathElement::new(vec![(*xl, p.y), (*xh, p.y)], style),
+            PathElement::new(vec![(p.x, *yl), (p.x, *yh)], style),
+        ])?;
+        for (x, y, cap) in [
+            (*xl, p.y, [(0, -5), (0, 5)]),
+            (*xh, p.y, [(0, -5), (0, 5)]),
+            (p.x, *yl, [(-5, 0), (5, 0)]),
+            (p.x, *yh, [(-5, 0), (5, 0)]),
+        ] {
+            if (x, y) != (p.x, p.y) {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((x, y)) + PathElement::new(cap.to_vec(), style),
+                ))?;
+            }
+        }
+    }
+    for (i, p, _, _) in &pts {
+        chart.draw_series(std::iter::once(Circle::new(
+            (p.x, p.y),
+            6,
+            color(*i).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (p.x, p.y),
+            6,
+            WHITE.stroke_width(1),
+        )))?;
+    }
+    // Labels: try eight places around each marker; take the first that overlaps no
+    // marker or earlier label and stays inside the plot, else the least-bad one.
+    let (px_range, py_range) = chart.plotting_area().get_pixel_range();
+    let centers: Vec<(i32, i32)> = pts
+        .iter()
+        .map(|(_, p, _, _)| chart.backend_coord(&(p.x, p.y)))
+        .collect();
+    let mut taken: Vec<(i32, i32, i32, i32)> = centers
+        .iter()
+        .map(|&(x, y)| (x - 7, y - 7, x + 7, y + 7))
+        .collect();
+    // Whiskers are obstacles too, but crossing one is better than hiding a label.
+    let mut whiskers: Vec<(i32, i32, i32, i32)> = Vec::new();
+    for (_, p, (xl, xh), (yl, yh)) in &pts {
+        let (l, t) = chart.backend_coord(&(*xl, *yh));
+        let (r, b) = chart.backend_coord(&(*xh, *yl));
+        let (cx, cy) = chart.backend_coord(&(p.x, p.y));
+        whiskers.push((l - 1, cy - 5, r + 1, cy + 5));
+        whiskers.push((cx - 5, t - 1, cx + 5, b + 1));
+    }
+    for (k, (_, p, _, _)) in pts.iter().enumerate() {
+        if p.label.is_empty() {
+            continue;
+        }
+        let text = fit(root, &p.label, LEGEND_PX, 220);
+        let w = text_width(root, &text, LEGEND_PX) as i32;
+        let h = LEGEND_PX as i32 + 2;
+        let (cx, cy) = centers[k];
+        let candidates = [
+            (cx + 9, cy - 9 - h),
+            (cx + 9, cy + 9),
+            (cx - 9 - w, cy - 9 - h),
+            (cx - 9 - w, cy + 9),
+            (cx + 11, cy - h / 2),
+            (cx - 11 - w, cy - h / 2),
+            (cx - w / 2, cy - 12 - h),
+            (cx - w / 2, cy + 12),
+        ];
+        let score = |&(x, y): &(i32, i32)| -> i64 {
+            let bx = (x, y, x + w, y + h);
+            let outside = (px_range.start - bx.0).max(0)
+                + (bx.2 - px_range.end).max(0)
+                + (py_range.start - bx.1).max(0)
+                + (bx.3 - py_range.end).max(0);
+            let clash: i64 = taken.iter().map(|t| overlap(*t, bx)).sum();
+            let crossing: i64 = whiskers.iter().map(|t| overlap(*t, bx)).sum();
+            clash * 4 + crossing + outside as i64 * 1000
+        };
+        let best = candidates
+            .iter()
+            .enumerate()
+            .min_by_key(|(ci, c)| (score(c), *ci))
+            .map(|(_, c)| *c)
+            .unwrap_or(candidates[0]);
+        taken.push((best.0, best.1, best.0 + w, best.1 + h));
+        // A translucent backdrop keeps the label legible over a whisker or grid line.
+        root.draw(&Rectangle::new(
+            [(best.0 - 2, best.1 - 1), (best.0 + w + 2, best.1 + h)],
+            WHITE.mix(0.75).filled(),
+        ))?;
+        root.draw(&Text::new(
+            text,
+            best,
+            anchored(font(LEGEND_PX), HPos::Left, VPos::Top),
+        ))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! The release timeline (Gantt) and exposure over time.
+
+use super::*;
+use crate::engine::{Replication, TraceRecord};
+use crate::model::Model;
+use crate::report::charts::{BarKind, Chart, GanttBar, fmt_num};
+
+/// The timeline window in hours: [`TIMELINE_DAYS`] from the end of warm-up
+/// (or the last days of the run when it is shorter).
+pub fn timeline_window(model: &Model) -> (f64, f64) {
+    let end = model.horizon.hours();
+    let a = model.warm_up.hours().min(end);
+    let b = (a + TIMELINE_DAYS * 24.0).min(end);
+    let a = (b - TIMELINE_DAYS * 24.0).max(0.0).min(a);
+    (a, b)
+}
+
+/// Releases moving through build and stages in one replication, in
+/// [`timeline_window`]: thin bars while waiting (queue, trigger, checks, lock),
+/// full bars while building, deploying and verifying; rejections and
+/// rollbacks marked. Times on the axis are hours since the window start.
+pub fn timeline(model: &Model, rep: &Replication) -> Chart {
+    let (a, b) = timeline_window(model);
+    let mut lanes = vec!["build".to_string()];
+    lanes.extend(model.stages.iter().map(|s| s.name.clone()));
+    let bars = gantt_bars(&rep.trace, a, b, lanes.len());
+    Chart::Gantt {
+        title: format!(
+            "How do releases move through the pipeline? Replication 0, hours from day {}",
+            fmt_num((a / 24.0).floor())
+        ),
+        lanes,
+        bars,
+    }
+}
+
+/// Gantt bars of the trace clipped to `[a, b]` hours, shifted so `a` is 0;
+/// bars of the same kind closer than a pixel (at 800 px) are merged.
+pub fn gantt_bars(trace: &[TraceRecord], a: f64, b: f64, n_lanes: usize) -> Vec<GanttBar> {
+    use std::collections::HashMap;
+    // Open intervals per (release, lane): (start, waiting?).
+    let mut open: HashMap<(u32, usize), (f64, bool)> = HashMap::new();
+    let mut last_rollback_start: HashMap<usize, f64> = HashMap::new();
+    let mut raw: Vec<GanttBar> = Vec::new();
+    let mut push = |lane: usize, s: f64, e: f64, kind: BarKind, label: Option<String>| {
+        if e < a || s > b || lane >= n_lanes {
+            return;
+        }
+        // An outcome after the window is not shown at the window's edge.
+        let kind = if e > b && matches!(kind, BarKind::Rejected | BarKind::Rollback) {
+            BarKind::Normal
+        } else {
+            kind
+        };
+        raw.push(GanttBar {
+            lane,
+            start_h: s.max(a) - a,
+            end_h: e.min(b) - a,
+            label,
+            kind,
+        });
+    };
+    for r in trace {
+        let t = r.time.hours();
+        if t > b + 24.0 * 60.0 {
+            break;
+        }
+        let lane = r.stage.map_or(0, |s| s + 1);
+        let Some(rel) = r.release else {
+            if r.event == "rollback_start"
+                && let Some(s) = r.stage
+            {
+                last_rollback_start.insert(s + 1, t);
+            }
+            continue;
+        };
+        let label = || Some(format!("v{rel}"));
+        match (r.event, r.stage.is_some()) {
+            ("build_queued", false) | ("triggered", true) => {
+                open.insert((rel, lane), (t, true));
+            }
+            ("build_start", false) | ("deploy_start", true) => {
+                if let Some((s, true)) = open.get(&(rel, lane)).copied() {
+                    push(lane, s, t, BarKind::Waiting, None);
+                }
+                open.insert((rel, lane), (t, false));
+            }
+            ("build_done", false) | ("passed", true) => {
+                if let Some((s, false)) = open.remove(&(rel, lane)) {
+                    push(lane, s, t, BarKind::Normal, label());
+                }
+            }
+            ("build_failed" | "build_rejected", false)
+            | ("rejected" | "deploy_failed" | "approval_rejected" | "blocked_known_defect", true) =>
+            {
+                match open.remove(&(rel, lane)) {
+                    // Rejected while waiting (an approver said no): the wait,
+                    // then the mark.
+                    Some((s, true)) => {
+                        push(lane, s, t, BarKind::Waiting, None);
+                        push(lane, t, t, BarKind::Rejected, None);
+                    }
+                    Some((s, false)) => push(lane, s, t, BarKind::Rejected, label()),
+                    None => {}
+                }
+            }
+            ("superseded" | "approval_timeout" | "gate_timeout", true) => {
+                if let Some((s, true)) = open.remove(&(rel, lane)) {
+                    push(lane, s, t, BarKind::Waiting, None);
+                }
+            }
+            ("rolled_back", true) => {
+                if let Some((s, _)) = open.remove(&(rel, lane)) {
+                    push(lane, s, t, BarKind::Rollback, label());
+                } else {
+                    let s = last_rollback_start.remove(&lane).unwrap_or(t);
+                    push(lane, s, t, BarKind::Rollback, None);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Still open at the window's end: draw up to it.
+    let mut rest: Vec<_> = open.into_iter().collect();
+    rest.sort_by_key(|((rel, lane), _)| (*lane, *rel));
+    for ((rel, lane), (s, waiting)) in rest {
+        if s <= b {
+            let kind = if waiting {
+                BarKind::Waiting
+            } else {
+                BarKind::Normal
+            };
+            let label = (!waiting).then(|| format!("v{rel}"));
+            push(lane, s, b, kind, label);
+        }
+    }
+    merge_bars(raw, (b - a) / 800.0)
+}
+
+/// Merges bars of the same lane and kind that overlap or nearly touch (gap
+/// below `eps`, one pixel), dropping their labels. Rejections closer than
+/// ten pixels are merged too, so their markers do not pile up; rollbacks
+/// stay single.
+pub(super) fn merge_bars(mut bars: Vec<GanttBar>, eps: f64) -> Vec<GanttBar> {
+    bars.sort_by(|x, y| {
+        (x.lane, x.kind as u8)
+            .cmp(&(y.lane, y.kind as u8))
+            .then(x.start_h.total_cmp(&y.start_h))
+    });
+    let mut out: Vec<GanttBar> = Vec::with_capacity(bars.len());
+    for bar in bars {
+        if let Some(last) = out.last_mut()
+            && last.lane == bar.lane
+            && last.kind == bar.kind
+            && match bar.kind {
+                BarKind::Normal | BarKind::Waiting => bar.start_h <= last.end_h + eps,
+                BarKind::Rejected => bar.start_h <= last.end_h + 10.0 * eps,
+                BarKind::Rollback => false,
+            }
+        {
+            if bar.end_h > last.end_h {
+                last.end_h = bar.end_h;
+            }
+            last.label = None;
+            continue;
+        }
+        out.push(bar);
+    }
+    out
+}
+
+/// Exposure over time of each escaped defect in a trace: (defect, [(t h, share)]).
+pub fn exposures(trace: &[TraceRecord]) -> Vec<(u32, Vec<(f64, f64)>)> {
+    let mut by: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();
+    for r in trace.iter().filter(|r| r.event == "exposure") {
+        let (Some(d), Some(x)) = (r.defect, r.value) else {
+            continue;
+        };
+        let t = r.time.hours();
+        match by.iter_mut().find(|(k, _)| *k == d) {
+            Some((_, v)) => v.push((t, x)),
+            None => by.push((d, vec![(t, x)])),
+        }
+    }
+    by
+}
+
+/// Exposed share integrated over time (share·hours), until `end` hours.
+pub fn integrated_exposure(points: &[(f64, f64)], end: f64) -> f64 {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, &(t, x))| {
+            let next = points.get(i + 1).map_or(end, |p| p.0);
+            x * (next - t).max(0.0)
+        })
+        .sum()
+}
