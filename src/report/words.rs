@@ -2,10 +2,10 @@
 //! scenario's parameters, the key figures with their intervals, and a few
 //! generated sentences that say what dominates.
 
+use crate::model::{Batch, LockPolicy};
 use crate::model::{Model, RolloutStep, StrategyKind, Trigger};
 use crate::report::charts::fmt_num;
 use crate::report::summary::Summary;
-use crate::scenario::{Batch, LockPolicy};
 
 fn mean(s: &Summary, key: &str) -> f64 {
     s.get(key).map_or(f64::NAN, |m| m.mean)
