@@ -10,7 +10,9 @@ use std::num::NonZeroU32;
 
 use super::file::{Batch, CalendarSpec, CheckSpec, FlagStep, SeverityRates, SeverityWeights};
 use super::stage::{DeploySpec, FreezeSpec, GateSpec, LockPolicy};
-use super::values::{CivilDateTime, CronString, Detection, Positive, Probability, Zone};
+use super::values::{
+    CivilDateTime, CronString, Detection, Positive, PositiveDuration, Probability, Zone,
+};
 use crate::dist::DistSpec;
 use crate::time::Duration;
 
@@ -36,8 +38,8 @@ pub struct Validated {
 pub struct Run {
     pub start: CivilDateTime,
     pub time_zone: Zone,
-    /// Longer than zero and than `warm_up`, at most 100 years.
-    pub horizon: Duration,
+    /// Longer than `warm_up`, at most 100 years.
+    pub horizon: PositiveDuration,
     pub warm_up: Duration,
     pub seed: u64,
     pub replications: NonZeroU32,
@@ -255,7 +257,7 @@ pub enum CanaryPlan {
     /// checks over the rollout abort it.
     Flagger {
         weights: Vec<f64>,
-        interval: Duration,
+        interval: PositiveDuration,
         threshold: NonZeroU32,
     },
 }
@@ -268,7 +270,7 @@ pub enum CanaryStep {
     /// `pause: {}`: until the promoter promotes.
     Promote(PersonIndex),
     Analysis {
-        interval: Duration,
+        interval: PositiveDuration,
         count: NonZeroU32,
         failure_limit: u32,
     },

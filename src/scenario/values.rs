@@ -25,6 +25,31 @@ impl Positive {
     }
 }
 
+/// A duration longer than zero: a horizon, an interval between measurements.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct PositiveDuration(Duration);
+
+impl PositiveDuration {
+    /// `None` for a zero duration (a written duration is never negative).
+    pub fn new(d: Duration) -> Option<PositiveDuration> {
+        (d.secs() > 0.0).then_some(PositiveDuration(d))
+    }
+
+    pub fn get(self) -> Duration {
+        self.0
+    }
+
+    pub fn secs(self) -> f64 {
+        self.0.secs()
+    }
+}
+
+impl fmt::Display for PositiveDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A probability in `[0, 1]`; `5%` is also accepted.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default, Serialize)]
 pub struct Probability(pub f64);

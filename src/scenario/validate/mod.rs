@@ -12,7 +12,7 @@ use super::MAX_RETRIES;
 use super::NameRef;
 use super::file::*;
 use super::valid::*;
-use super::values::Positive;
+use super::values::{Positive, PositiveDuration};
 use crate::error::InputError;
 
 /// An error at `loc`, or about the whole file when `loc` is a default's (no place).
@@ -80,10 +80,8 @@ pub(super) fn validate(f: &ScenarioFile, file: &str) -> Result<Validated, InputE
 }
 
 fn run(file: &str, r: &RunSpec) -> Result<Run, InputError> {
-    let horizon = r.horizon.value;
-    if horizon.secs() <= 0.0 {
-        return Err(at(file, &r.horizon, "run.horizon must be longer than zero"));
-    }
+    let horizon = PositiveDuration::new(r.horizon.value)
+        .ok_or_else(|| at(file, &r.horizon, "run.horizon must be longer than zero"))?;
     if r.warm_up.value.secs() >= horizon.secs() {
         return Err(at(
             file,
@@ -356,5 +354,100 @@ fn list(names: &[&str]) -> String {
         "none".into()
     } else {
         names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// A scenario with `commits` and `prod` (the production stage's extra keys) filled in.
+    fn valid(commits: &str, prod: &str) -> Validated {
+        let text = format!(
+            "run: {{start: 2026-01-05, horizon: 10d}}\npeople: {{ann: {{}}, bob: {{}}}}\n\
+             commits: {commits}\nbuild: {{duration: 5m}}\n\
+             stages:\n  - name: dev\n  - name: prod\n{prod}"
+        );
+        crate::scenario::parse(&text, Path::new("t.yaml"))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+            .file
+    }
+
+    fn strategy(prod: &str) -> Strategy {
+        valid("{poisson: {per_day: 5}}", prod).stages[1]
+            .strategy
+            .clone()
+    }
+
+    #[test]
+    fn each_exclusive_pair_becomes_one_variant() {
+        let v = valid("{poisson: {per_day: 5}}", "");
+        let Stream::Poisson(p) = &v.commits.stream else {
+            panic!("poisson expected")
+        };
+        assert!(matches!(p.rate, Rate::PerDay(r) if r.get() == 5.0));
+        assert_eq!((p.hours.len(), p.weekdays.len(), p.push_size), (24, 7, 1.0));
+
+        let v = valid(
+            "{poisson: {team: {developers: 4, commits_per_developer_per_day: 1.5}}}",
+            "",
+        );
+        let Stream::Poisson(p) = &v.commits.stream else {
+            panic!("poisson expected")
+        };
+        assert_eq!(p.rate.commits_per_day(), 6.0);
+
+        let v = valid("{replay: {git_log: h.log}, volume: 3}", "");
+        let Stream::Replay(r) = &v.commits.stream else {
+            panic!("replay expected")
+        };
+        assert!(matches!(&r.history, History::GitLog { path } if path == "h.log"));
+        assert_eq!(v.commits.volume.get(), 3.0);
+
+        let s = strategy("    strategy: {rolling: {max_parallel: 30%, batch_duration: 1m}}\n");
+        let Strategy::Rolling(r) = s else {
+            panic!("rolling expected")
+        };
+        assert!(matches!(r.size, RollingSize::MaxParallel(_)));
+        assert_eq!(r.size.batches(), 4);
+    }
+
+    #[test]
+    fn canaries_resolve_their_shape_and_people() {
+        let s = strategy(
+            "    strategy: {canary: {steps: [{set_weight: 5}, {pause: {}}, {analysis: {interval: 5m, count: 0}}], promoter: bob}}\n",
+        );
+        let Strategy::Canary(Canary {
+            plan: CanaryPlan::Steps(steps),
+            ..
+        }) = s
+        else {
+            panic!("Argo steps expected")
+        };
+        assert!(matches!(steps[1], CanaryStep::Promote(1)), "bob is index 1");
+        // `count: 0` has always meant one measurement.
+        assert!(matches!(steps[2], CanaryStep::Analysis { count, .. } if count.get() == 1));
+
+        let s =
+            strategy("    strategy: {canary: {step_weight: 15, max_weight: 50, interval: 1m}}\n");
+        let Strategy::Canary(Canary {
+            plan: CanaryPlan::Flagger {
+                weights, threshold, ..
+            },
+            ..
+        }) = s
+        else {
+            panic!("Flagger weights expected")
+        };
+        assert_eq!(weights, [15.0, 30.0, 45.0]);
+        assert_eq!(threshold.get(), 1);
+    }
+
+    #[test]
+    fn defaults_have_no_place_and_are_named_by_file_only() {
+        let e = at_loc("t.yaml", Location::UNKNOWN, "m");
+        assert_eq!((e.line, e.column), (None, None));
     }
 }

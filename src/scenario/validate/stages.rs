@@ -9,6 +9,7 @@ use crate::error::InputError;
 use crate::scenario::file::ScenarioFile;
 use crate::scenario::stage::{self, *};
 use crate::scenario::valid::{self, *};
+use crate::scenario::values::PositiveDuration;
 use crate::scenario::{BUILD, MAX_RETRIES, MAX_ROLLOUT_STEPS, MAX_STAGES};
 
 /// Each stage as written, checked one by one; then what needs them all (the
@@ -264,11 +265,10 @@ fn canary(
                             ));
                         }
                     },
-                    stage::CanaryStep::Analysis(a) if a.interval.secs() <= 0.0 => {
-                        return Err(refuse("analysis interval must be longer than zero".into()));
-                    }
                     stage::CanaryStep::Analysis(a) => valid::CanaryStep::Analysis {
-                        interval: a.interval,
+                        interval: PositiveDuration::new(a.interval).ok_or_else(|| {
+                            refuse("analysis interval must be longer than zero".into())
+                        })?,
                         // `count: 0` has always meant one measurement.
                         count: NonZeroU32::new(a.count).unwrap_or(NonZeroU32::MIN),
                         failure_limit: a.failure_limit,
@@ -332,8 +332,8 @@ fn flagger(
     weights: Vec<f64>,
     refuse: &dyn Fn(String) -> InputError,
 ) -> Result<CanaryPlan, InputError> {
-    match c.interval {
-        Some(interval) if interval.secs() > 0.0 => Ok(CanaryPlan::Flagger {
+    match c.interval.and_then(PositiveDuration::new) {
+        Some(interval) => Ok(CanaryPlan::Flagger {
             weights,
             interval,
             // A threshold of 0 (or none) has always meant one failed check.
