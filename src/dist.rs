@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::rng::SimRng;
-use crate::scenario::values::Duration;
+use crate::time::Duration;
 
 /// A duration distribution as written in a scenario.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::error::InputError;
+use crate::scenario::valid::Stream;
 use crate::stream::Severity;
 use crate::stream::replay::{self, CsvColumns};
 
@@ -12,7 +13,7 @@ use crate::stream::replay::{self, CsvColumns};
 /// read (a fuzzed path could name any file): such scenarios stop after validation.
 pub fn scenario(text: &str) -> Result<(), InputError> {
     let s = crate::scenario::parse(text, Path::new("fuzz.yaml"))?;
-    if s.file.commits.replay.is_some() {
+    if matches!(s.file.commits.stream, Stream::Replay(_)) {
         return Ok(());
     }
     crate::model::compile(&s).map(|_| ())

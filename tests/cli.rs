@@ -389,6 +389,89 @@ fn bad_replayed_csv_row() {
         .success();
 }
 
+/// Checks on meaning (a value that reads but makes no sense) point at the
+/// value, as the reader's own errors do, and keep their words.
+#[test]
+fn bad_values_name_line_and_column() {
+    refused_scenario(
+        "per-day.yaml",
+        &edit("per_day: 20", "per_day: -5"),
+        Some((9, 14)),
+        &["commits.poisson needs per_day > 0 or team"],
+    );
+    refused_scenario(
+        "agents.yaml",
+        &edit("agents: 2", "agents: 0"),
+        Some((11, 11)),
+        &["build.agents must be at least 1"],
+    );
+    refused_scenario(
+        "replications.yaml",
+        &edit("replications: 2", "replications: 0"),
+        Some((6, 17)),
+        &["run.replications must be at least 1"],
+    );
+    refused_scenario(
+        "horizon.yaml",
+        &edit("horizon: 30d", "horizon: 0s"),
+        Some((4, 12)),
+        &["run.horizon must be longer than zero"],
+    );
+    refused_scenario(
+        "warm-up.yaml",
+        &edit("seed: 7", "seed: 7\n  warm_up: 30d"),
+        Some((6, 12)),
+        &["run.warm_up (30d) must be shorter than run.horizon (30d)"],
+    );
+    refused_scenario(
+        "volume.yaml",
+        &edit("    per_day: 20\n", "    per_day: 20\n  volume: 0\n"),
+        Some((10, 11)),
+        &["commits.volume must be a positive number"],
+    );
+    refused_scenario(
+        "team.yaml",
+        &edit(
+            "    per_day: 20\n",
+            "    per_day: 20\n    team: {developers: 3, commits_per_developer_per_day: 2}\n",
+        ),
+        Some((10, 11)),
+        &["give per_day or team, not both"],
+    );
+}
+
+/// Choices that exclude each other are refused where they are written.
+#[test]
+fn bad_choices_name_line_and_column() {
+    refused_scenario(
+        "both-streams.yaml",
+        &edit(
+            "    per_day: 20\n",
+            "    per_day: 20\n  replay: {csv: history.csv}\n",
+        ),
+        Some((8, 3)),
+        &["commits: give either poisson or replay, not both"],
+    );
+    refused_scenario(
+        "both-histories.yaml",
+        &edit(
+            "  poisson:\n    per_day: 20\n",
+            "  replay: {csv: a.csv, git_log: b.log}\n",
+        ),
+        Some((8, 11)),
+        &["commits.replay: give exactly one of csv or git_log"],
+    );
+    refused_scenario(
+        "rolling.yaml",
+        &edit(
+            "    deploy: {duration: 3m}\n",
+            "    deploy: {duration: 3m}\n    strategy: {rolling: {batches: 2, max_parallel: 50%, batch_duration: 1m}}\n",
+        ),
+        Some((18, 11)),
+        &["stage \"prod\"", "rolling needs either batches"],
+    );
+}
+
 #[test]
 fn bad_runaway_horizon_times_rate() {
     refused_scenario(

@@ -38,16 +38,7 @@ const SIMULATING: &[&str] = &[
 
 /// Known violations, each owned by another part of issue 10: (file, module it
 /// uses). Delete an entry when its lane lands; the test fails on a stale one.
-const ALLOWED: &[(&str, &str)] = &[
-    // TODO(issue 10): removed when the scenario/model typing lane lands (dist takes scenario::values::Duration).
-    ("src/dist.rs", "scenario"),
-    // TODO(issue 10): removed when the scenario/model typing lane lands (model's own Batch, LockPolicy).
-    ("src/engine/build.rs", "scenario"),
-    // TODO(issue 10): removed when the scenario/model typing lane lands (model's own Batch, LockPolicy).
-    ("src/engine/stage.rs", "scenario"),
-    // TODO(issue 10): removed when the scenario/model typing lane lands (model's own Batch, LockPolicy).
-    ("src/report/words.rs", "scenario"),
-];
+const ALLOWED: &[(&str, &str)] = &[];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

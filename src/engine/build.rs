@@ -4,7 +4,7 @@
 use super::attribution::BuildAdvance;
 use super::commits::Catcher;
 use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State};
-use crate::scenario::Batch;
+use crate::model::Batch;
 
 impl State<'_> {
     /// A push: a build per push, or coalesced into the next batch.

@@ -5,9 +5,9 @@ use super::attribution::{Advance, part_of};
 use super::commits::Catcher;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
 use crate::metrics::StagePart;
+use crate::model::LockPolicy;
 use crate::model::Trigger;
 use crate::rng::chance;
-use crate::scenario::LockPolicy;
 use crate::time::{SimDuration, SimTime};
 
 impl State<'_> {

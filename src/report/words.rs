@@ -3,9 +3,9 @@
 //! generated sentences that say what dominates.
 
 use crate::experiment::Summary;
+use crate::model::{Batch, LockPolicy};
 use crate::model::{Model, RolloutStep, StrategyKind, Trigger};
 use crate::report::charts::fmt_num;
-use crate::scenario::{Batch, LockPolicy};
 
 fn mean(s: &Summary, key: &str) -> f64 {
     s.get(key).map_or(f64::NAN, |m| m.mean)

@@ -5,102 +5,48 @@
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use crate::time::SimDuration;
+use crate::stream::Severity;
+pub use crate::time::Duration;
 
-/// A non-negative length of time written with a unit: `90s`, `15m`, `3h`,
-/// `1h30m`, `2d`, `1w`. Days are 24 hours and weeks 7 days (simulated time is not
-/// civil time); months and years are refused as ambiguous.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
-pub struct Duration(pub SimDuration);
+/// A finite number above zero: a rate, a volume.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Positive(f64);
 
-impl Duration {
+impl Positive {
+    /// `None` for zero, a negative number, an infinity or NaN.
+    pub fn new(x: f64) -> Option<Positive> {
+        (x.is_finite() && x > 0.0).then_some(Positive(x))
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// A duration longer than zero: a horizon, an interval between measurements.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct PositiveDuration(Duration);
+
+impl PositiveDuration {
+    /// `None` for a zero duration (a written duration is never negative).
+    pub fn new(d: Duration) -> Option<PositiveDuration> {
+        (d.secs() > 0.0).then_some(PositiveDuration(d))
+    }
+
+    pub fn get(self) -> Duration {
+        self.0
+    }
+
     pub fn secs(self) -> f64 {
-        self.0.0
-    }
-
-    pub fn parse(s: &str) -> Result<Duration, String> {
-        let text = s.trim();
-        let expected = "expected a duration such as 90s, 15m, 3h, 1h30m or 2d";
-        if text.starts_with('-') {
-            return Err(format!(
-                "negative duration {text:?}: {expected} (not negative)"
-            ));
-        }
-        let span: jiff::Span = text
-            .parse()
-            .map_err(|_| format!("{expected}, found {text:?}"))?;
-        if span.get_months() != 0 || span.get_years() != 0 {
-            return Err(format!(
-                "{text:?}: months and years have no fixed length; write days (e.g. 30d)"
-            ));
-        }
-        let secs = span
-            .total((
-                jiff::Unit::Second,
-                jiff::SpanRelativeTo::days_are_24_hours(),
-            ))
-            .map_err(|e| format!("{text:?}: {e}"))?;
-        if secs < 0.0 {
-            return Err(format!(
-                "negative duration {text:?}: {expected} (not negative)"
-            ));
-        }
-        Ok(Duration(SimDuration(secs)))
+        self.0.secs()
     }
 }
 
-impl fmt::Display for Duration {
+impl fmt::Display for PositiveDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.secs();
-        if s != 0.0 && s % 86_400.0 == 0.0 {
-            write!(f, "{}d", s / 86_400.0)
-        } else if s != 0.0 && s % 3600.0 == 0.0 {
-            write!(f, "{}h", s / 3600.0)
-        } else if s != 0.0 && s % 60.0 == 0.0 {
-            write!(f, "{}m", s / 60.0)
-        } else {
-            write!(f, "{s}s")
-        }
-    }
-}
-
-impl Serialize for Duration {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Duration {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Duration;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a duration such as 90s, 15m, 3h or 2d")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
-                Duration::parse(v).map_err(E::custom)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-                if v == 0 {
-                    return Ok(Duration::default());
-                }
-                Err(E::custom(format!(
-                    "a bare number ({v}) has no unit: write a duration such as {v}s, {v}m or {v}h"
-                )))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-                self.visit_i64(v as i64)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
-                Err(E::custom(format!(
-                    "a bare number ({v}) has no unit: write a duration such as {v}s, {v}m or {v}h"
-                )))
-            }
-        }
-        d.deserialize_any(V)
+        self.0.fmt(f)
     }
 }
 
@@ -291,21 +237,210 @@ impl<'de> Deserialize<'de> for CronString {
     }
 }
 
+/// A tolerance as written: text (`5%`) or a bare number (`0.5`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToleranceText(pub String);
+
+impl<'de> Deserialize<'de> for ToleranceText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl de::Visitor<'_> for V {
+            type Value = ToleranceText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a tolerance such as 5%, 0.5 or 5%,0.5")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ToleranceText, E> {
+                Ok(ToleranceText(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A set of weekdays written as a map key: `mon`, `mon-fri`, `weekdays`, `weekends`, `daily`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayKey {
+    /// Bit i = weekday i, Monday = 0.
+    pub mask: u8,
+    pub text_order: u8,
+}
+
+impl DayKey {
+    /// A weekday by its exact name, `mon` or `monday` (any case); Monday = 0.
+    fn day(s: &str) -> Option<u8> {
+        const NAMES: [(&str, &str); 7] = [
+            ("mon", "monday"),
+            ("tue", "tuesday"),
+            ("wed", "wednesday"),
+            ("thu", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        ];
+        let lower = s.trim().to_ascii_lowercase();
+        NAMES
+            .iter()
+            .position(|(short, long)| lower == *short || lower == *long)
+            .map(|i| i as u8)
+    }
+
+    pub fn parse(s: &str) -> Result<DayKey, String> {
+        let t = s.trim().to_ascii_lowercase();
+        let bad = || {
+            format!(
+                "expected weekdays: a day (mon … sun or monday … sunday), a range such as mon-fri, weekdays, weekends or daily, found {:?}",
+                s.trim()
+            )
+        };
+        let mask = match t.as_str() {
+            "daily" | "everyday" | "all" => 0b111_1111,
+            "weekdays" => 0b001_1111,
+            "weekends" | "weekend" => 0b110_0000,
+            _ => match t.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (Self::day(a).ok_or_else(bad)?, Self::day(b).ok_or_else(bad)?);
+                    if b < a {
+                        return Err(format!(
+                            "{:?}: a range of weekdays runs forward from Monday, e.g. mon-fri or sat-sun",
+                            s.trim()
+                        ));
+                    }
+                    (a..=b).fold(0u8, |m, d| m | (1 << d))
+                }
+                None => 1 << Self::day(&t).ok_or_else(bad)?,
+            },
+        };
+        Ok(DayKey {
+            mask,
+            text_order: 0,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for DayKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DayKey::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+/// What a value of a [`OneOrMany`] may be written as, for its error messages.
+pub trait Expected {
+    /// Completes "expected …": the accepted forms of one value or a list of them.
+    const EXPECTED: &'static str;
+}
+
+impl Expected for ClockRange {
+    const EXPECTED: &'static str = "\"HH:MM-HH:MM\" such as \"09:00-17:00\", or a list of them";
+}
+
+/// A value or a list of values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+/// Read by hand, not as an untagged enum, whose only message is "data did not
+/// match any variant": a list's items report their own errors, a single value
+/// its own, and anything else says which forms are accepted.
+impl<'de, T: Deserialize<'de> + Expected> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::Error as ValueError;
+
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Expected> de::Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(T::EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                let one = T::deserialize(IntoDeserializer::<ValueError>::into_deserializer(v))
+                    .map_err(E::custom)?;
+                Ok(OneOrMany(vec![one]))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(x) = seq.next_element()? {
+                    v.push(x);
+                }
+                Ok(OneOrMany(v))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Detection probability per severity; a single number applies to all.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Detection(pub [f64; 3]);
+
+impl Detection {
+    pub fn of(&self, s: Severity) -> f64 {
+        self.0[s.index()]
+    }
+}
+
+/// Read by hand, not as an untagged enum: a number or a percentage is checked
+/// as a probability, a mapping reports its own errors (an unknown severity, a
+/// probability out of range) where they are.
+impl<'de> Deserialize<'de> for Detection {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error as ValueError, MapAccessDeserializer};
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct PerSeverity {
+            #[serde(default)]
+            minor: Probability,
+            #[serde(default)]
+            major: Probability,
+            #[serde(default)]
+            critical: Probability,
+        }
+        fn all<E: de::Error>(p: Result<Probability, ValueError>) -> Result<Detection, E> {
+            p.map(|p| Detection([p.0; 3])).map_err(E::custom)
+        }
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Detection;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a detection probability in [0, 1] (or a percentage), or {minor: p, major: p, critical: p}")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Detection, E> {
+                all(Probability::deserialize(v.into_deserializer()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Detection, E> {
+                all(Probability::deserialize(v.into_deserializer()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Detection, E> {
+                all(Probability::deserialize(v.into_deserializer()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Detection, E> {
+                all(Probability::deserialize(
+                    IntoDeserializer::<ValueError>::into_deserializer(v),
+                ))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Detection, A::Error> {
+                let p = PerSeverity::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(Detection([p.minor.0, p.major.0, p.critical.0]))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_as_people_write_them() {
-        assert_eq!(Duration::parse("90s").unwrap().secs(), 90.0);
-        assert_eq!(Duration::parse("15m").unwrap().secs(), 900.0);
-        assert_eq!(Duration::parse("1h30m").unwrap().secs(), 5400.0);
-        assert_eq!(Duration::parse("2d").unwrap().secs(), 172_800.0);
-        assert_eq!(Duration::parse("1w").unwrap().secs(), 604_800.0);
-        assert!(Duration::parse("-5m").unwrap_err().contains("negative"));
-        assert!(Duration::parse("1 month").is_err());
-        assert!(Duration::parse("soon").is_err());
-    }
 
     #[test]
     fn clock_ranges() {
@@ -314,5 +449,38 @@ mod tests {
         assert!(ClockRange::parse("17:00-09:00").is_err());
         assert!(ClockRange::parse("00:00-24:00").is_ok());
         assert!(ClockRange::parse("9-5").is_err());
+    }
+
+    fn mask(s: &str) -> Result<u8, String> {
+        DayKey::parse(s).map(|k| k.mask)
+    }
+
+    #[test]
+    fn weekday_keys_are_exact_names_or_ranges_of_them() {
+        assert_eq!(mask("mon"), Ok(0b000_0001));
+        assert_eq!(mask("Monday"), Ok(0b000_0001));
+        assert_eq!(mask("SUN"), Ok(0b100_0000));
+        assert_eq!(mask("mon-fri"), Ok(0b001_1111));
+        assert_eq!(mask("monday-Friday"), Ok(0b001_1111));
+        assert_eq!(mask("tue - thu"), Ok(0b000_1110));
+        assert_eq!(mask("sat-sun"), Ok(0b110_0000));
+        assert_eq!(mask("weekdays"), Ok(0b001_1111));
+        assert_eq!(mask("weekends"), Ok(0b110_0000));
+        assert_eq!(mask("daily"), Ok(0b111_1111));
+        for bad in [
+            "monkey-frisbee",
+            "monkey",
+            "mondays",
+            "mo",
+            "tues",
+            "thurs",
+            "fri-mon",
+            "mon-",
+            "-fri",
+            "mon-tue-wed",
+            "",
+        ] {
+            assert!(mask(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

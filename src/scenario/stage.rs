@@ -1,0 +1,263 @@
+//! A stage as written: trigger, checks, lock, deploy, verification and the
+//! production strategy (Azure, Argo Rollouts or Flagger shapes).
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::NameRef;
+use super::file::{SeverityRates, one_u32};
+use super::values::{CivilDateTime, CronString, Detection, Probability};
+use crate::dist::DistSpec;
+use crate::time::Duration;
+
+/// How a production stage updates what users run.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum StrategySpec {
+    /// Azure's `runOnce`: every user moves at the end of the deploy.
+    #[default]
+    AllAtOnce,
+    Rolling(RollingSpec),
+    BlueGreen(BlueGreenSpec),
+    Canary(CanarySpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollingSpec {
+    /// Number of batches (targets updated together), or…
+    pub batches: Option<u32>,
+    /// …the share of targets per batch (Azure `maxParallel` as a percentage).
+    pub max_parallel: Option<Probability>,
+    pub batch_duration: DistSpec,
+    /// Chance that a batch fails; a failure stops the roll and rolls back.
+    #[serde(default)]
+    pub failure: Probability,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlueGreenSpec {
+    /// Time to move traffic from one colour to the other (and back on rollback).
+    #[serde(default)]
+    pub switch: Duration,
+    /// Who promotes the idle colour after the smoke test (`verify`): nobody
+    /// (auto-promotion, Argo's default) or a person.
+    pub promoted_by: Option<NameRef>,
+    /// The old colour keeps running this long after the switch (Argo default 30s):
+    /// rollback within it is a switch back.
+    #[serde(default = "thirty_seconds")]
+    pub scale_down_delay: Duration,
+}
+
+fn thirty_seconds() -> Duration {
+    Duration(crate::time::SimDuration(30.0))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CanarySpec {
+    /// Argo Rollouts steps.
+    pub steps: Option<Vec<CanaryStep>>,
+    /// Flagger shorthand: weight increments every `interval` up to `max_weight`.
+    pub step_weight: Option<f64>,
+    pub max_weight: Option<f64>,
+    /// Flagger: explicit weights instead of `step_weight`.
+    pub step_weights: Option<Vec<f64>>,
+    pub interval: Option<Duration>,
+    /// Flagger: failed checks before rollback (default 1).
+    pub threshold: Option<u32>,
+    /// Who promotes an indefinite `pause: {}`.
+    pub promoter: Option<NameRef>,
+    /// Analysis sensitivity per hour per severity at 100 % weight (default: 10× monitoring).
+    pub analysis_detect_per_hour: Option<SeverityRates>,
+    /// Time for an abort to return all traffic to stable.
+    #[serde(default)]
+    pub abort: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum CanaryStep {
+    /// Percentage of traffic to the canary, 0–100.
+    SetWeight(f64),
+    /// `{duration: 1h}`, or `{}` to wait for the promoter.
+    Pause(PauseSpec),
+    Analysis(AnalysisSpec),
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseSpec {
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    pub interval: Duration,
+    #[serde(default = "one_u32")]
+    pub count: u32,
+    /// Failed measurements tolerated; one more aborts (Argo default 0).
+    #[serde(default)]
+    pub failure_limit: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    pub name: Spanned<String>,
+    /// Display name for reports (not used for references).
+    pub title: Option<String>,
+    /// Stages (or `build`) that must have passed a release first. Default: the previous stage.
+    pub depends_on: Option<Vec<NameRef>>,
+    #[serde(default)]
+    pub trigger: TriggerSpec,
+    #[serde(default)]
+    pub checks: ChecksSpec,
+    #[serde(default)]
+    pub lock: LockPolicy,
+    #[serde(default)]
+    pub deploy: DeploySpec,
+    #[serde(default)]
+    pub verify: Vec<VerifySpec>,
+    /// Running here means delivered to users. Default: stages nothing depends on.
+    pub production: Option<bool>,
+    /// How users move to the new release (production stages only; default all_at_once).
+    pub strategy: Option<StrategySpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TriggerSpec {
+    /// Continuous deployment: as soon as the upstream stages passed the release.
+    #[default]
+    Auto,
+    /// A cron string in the scenario's time zone; takes the newest release that
+    /// passed upstream and is newer than the one deployed; does nothing when none is.
+    Schedule(CronString),
+    /// A person deploys by hand, in their working hours, after their reaction time.
+    Manual(ManualSpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualSpec {
+    pub by: NameRef,
+    /// Overrides the person's reaction time for this trigger.
+    pub reaction: Option<DistSpec>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSpec {
+    pub approval: Option<ApprovalSpec>,
+    #[serde(default)]
+    pub gates: Vec<GateSpec>,
+    /// A calendar: deployments start only in its working hours.
+    pub business_hours: Option<NameRef>,
+    /// No deployment starts inside these windows.
+    #[serde(default)]
+    pub freeze: Vec<FreezeSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalSpec {
+    /// People or teams; a team counts as one approver.
+    pub approvers: Vec<NameRef>,
+    /// How many must approve (default: all).
+    pub min: Option<u32>,
+    /// Overrides each approver's reaction time.
+    pub response: Option<DistSpec>,
+    /// Chance that an approver rejects; one rejection fails the check.
+    #[serde(default)]
+    pub rejection: Probability,
+    /// After this the stage is skipped for the release (Azure default 30 days).
+    #[serde(default = "thirty_days")]
+    pub timeout: Duration,
+}
+
+fn thirty_days() -> Duration {
+    Duration(crate::time::SimDuration(30.0 * 86_400.0))
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSpec {
+    #[serde(default)]
+    pub name: String,
+    /// Delay before the first evaluation.
+    #[serde(default)]
+    pub delay: Duration,
+    /// Time between evaluations.
+    pub interval: Duration,
+    /// The release fails the stage when the gate is not healthy by then.
+    pub timeout: Duration,
+    pub condition: GateCondition,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum GateCondition {
+    /// Healthy when no caught defect is still waiting for its fix commit.
+    NoOpenDefects,
+    /// Healthy at each evaluation with this probability (a stand-in for a monitor query).
+    PassProbability(Probability),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeSpec {
+    #[serde(default)]
+    pub name: String,
+    pub from: CivilDateTime,
+    pub to: CivilDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockPolicy {
+    /// Only the newest waiting release keeps waiting; older waiting ones are cancelled.
+    #[default]
+    RunLatest,
+    /// Waiting releases deploy one after another in order.
+    Sequential,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploySpec {
+    #[serde(default = "zero_dist")]
+    pub duration: DistSpec,
+    #[serde(default)]
+    pub failure: Probability,
+    #[serde(default)]
+    pub retries: u32,
+}
+
+impl Default for DeploySpec {
+    fn default() -> Self {
+        DeploySpec {
+            duration: zero_dist(),
+            failure: Probability(0.0),
+            retries: 0,
+        }
+    }
+}
+
+fn zero_dist() -> DistSpec {
+    DistSpec::Const(Duration::default())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySpec {
+    #[serde(default)]
+    pub name: String,
+    pub duration: DistSpec,
+    /// A person or team doing a manual test, in their working hours.
+    pub by: Option<NameRef>,
+    #[serde(default)]
+    pub detect: Detection,
+}

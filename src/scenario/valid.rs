@@ -1,0 +1,288 @@
+//! The validated scenario (ripgrep's `HiArgs`): what `validate` makes of
+//! a [`super::ScenarioFile`]. Choices that exclude each other in the file
+//! (`poisson` or `replay`, `per_day` or `team`, `csv` or `git_log`, `batches` or
+//! `max_parallel`, Argo steps or Flagger weights) are enums here, names are
+//! resolved to indices, and defaults are filled in, so the model compiles from
+//! it without a fallback: an invalid combination cannot be written down.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+
+use super::file::{Batch, CalendarSpec, CheckSpec, FlagStep, SeverityRates, SeverityWeights};
+use super::stage::{DeploySpec, FreezeSpec, GateSpec, LockPolicy};
+use super::values::{
+    CivilDateTime, CronString, Detection, Positive, PositiveDuration, Probability, Zone,
+};
+use crate::dist::DistSpec;
+use crate::time::Duration;
+
+/// Index of a person or team in [`Validated::people`] (names in sorted order).
+pub type PersonIndex = usize;
+
+/// Everything a scenario file says, checked.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub description: String,
+    pub run: Run,
+    pub calendars: BTreeMap<String, CalendarSpec>,
+    pub people: Vec<Person>,
+    pub commits: Commits,
+    pub build: Build,
+    pub stages: Vec<Stage>,
+    pub incidents: Incidents,
+    /// Regression checks against a baseline (`promosim check`; see `docs/ci.md`).
+    pub check: Option<CheckSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub start: CivilDateTime,
+    pub time_zone: Zone,
+    /// Longer than `warm_up`, at most 100 years.
+    pub horizon: PositiveDuration,
+    pub warm_up: Duration,
+    pub seed: u64,
+    pub replications: NonZeroU32,
+    pub max_commits: u64,
+    pub max_events: u64,
+    pub max_precomputed: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    /// A calendar defined under `calendars`; `None`: around the clock.
+    pub calendar: Option<String>,
+    pub reaction: DistSpec,
+}
+
+#[derive(Debug, Clone)]
+pub struct Commits {
+    pub stream: Stream,
+    /// Scales the volume ("the same history at 3× the volume").
+    pub volume: Positive,
+    pub defects: Defects,
+}
+
+/// Where commits come from: exactly one of `poisson` and `replay`.
+#[derive(Debug, Clone)]
+pub enum Stream {
+    Poisson(Poisson),
+    Replay(Replay),
+}
+
+#[derive(Debug, Clone)]
+pub struct Poisson {
+    pub rate: Rate,
+    /// 24 non-negative weights, hour 0 first, not all zero (default flat).
+    pub hours: Vec<f64>,
+    /// 7 non-negative weights, Monday first, not all zero (default all 1).
+    pub weekdays: Vec<f64>,
+    /// Mean commits per push, at least 1.
+    pub push_size: f64,
+}
+
+/// A synthetic stream's mean commits per day: exactly one of `per_day` and `team`.
+#[derive(Debug, Clone, Copy)]
+pub enum Rate {
+    PerDay(Positive),
+    Team {
+        developers: NonZeroU32,
+        commits_per_developer_per_day: Positive,
+    },
+}
+
+impl Rate {
+    /// Mean commits on a day of weekday weight 1.
+    pub fn commits_per_day(self) -> f64 {
+        match self {
+            Rate::PerDay(r) => r.get(),
+            Rate::Team {
+                developers,
+                commits_per_developer_per_day,
+            } => developers.get() as f64 * commits_per_developer_per_day.get(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub history: History,
+    /// Shift the history by whole weeks so it begins in the run's first week.
+    pub align_to_start: bool,
+}
+
+/// A recorded history: exactly one of `csv` and `git_log`, relative to the scenario file.
+#[derive(Debug, Clone)]
+pub enum History {
+    Csv {
+        path: String,
+        timestamp_column: String,
+        defect_column: Option<String>,
+    },
+    GitLog {
+        path: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Defects {
+    pub probability: Probability,
+    /// Non-negative, not all zero.
+    pub severity: SeverityWeights,
+    pub fix_time: DistSpec,
+}
+
+#[derive(Debug, Clone)]
+pub struct Build {
+    pub batch: Batch,
+    pub agents: NonZeroU32,
+    pub duration: DistSpec,
+    pub flaky_failure: Probability,
+    /// At most [`super::MAX_RETRIES`].
+    pub retries: u32,
+    pub detect: Detection,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: String,
+    /// The display name (`title`, or the name).
+    pub title: String,
+    /// Upstream stage indices; empty: fed by the build.
+    pub deps: Vec<usize>,
+    /// Running here means delivered to users (written, or the default).
+    pub production: bool,
+    pub trigger: Trigger,
+    pub approval: Option<Approval>,
+    /// Each with an interval longer than zero.
+    pub gates: Vec<GateSpec>,
+    /// A calendar defined under `calendars`.
+    pub business_hours: Option<String>,
+    /// Each ends after it starts.
+    pub freeze: Vec<FreezeSpec>,
+    pub lock: LockPolicy,
+    pub deploy: DeploySpec,
+    pub verify: Vec<Verify>,
+    /// How users move to a new release; anything but all-at-once only on
+    /// production stages.
+    pub strategy: Strategy,
+}
+
+#[derive(Debug, Clone)]
+pub enum Trigger {
+    Auto,
+    Schedule(CronString),
+    Manual {
+        by: PersonIndex,
+        /// Overrides the person's reaction time.
+        reaction: Option<DistSpec>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Approval {
+    /// At least one.
+    pub approvers: Vec<PersonIndex>,
+    /// Between 1 and the number of approvers (default: all).
+    pub min: NonZeroU32,
+    pub response: Option<DistSpec>,
+    pub rejection: Probability,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verify {
+    pub name: String,
+    pub duration: DistSpec,
+    pub by: Option<PersonIndex>,
+    pub detect: Detection,
+}
+
+#[derive(Debug, Clone)]
+pub enum Strategy {
+    AllAtOnce,
+    Rolling(Rolling),
+    BlueGreen(BlueGreen),
+    Canary(Canary),
+}
+
+#[derive(Debug, Clone)]
+pub struct Rolling {
+    pub size: RollingSize,
+    pub batch_duration: DistSpec,
+    pub failure: Probability,
+}
+
+/// Exactly one of `batches` and `max_parallel`, each giving at most
+/// [`super::MAX_ROLLOUT_STEPS`] batches.
+#[derive(Debug, Clone, Copy)]
+pub enum RollingSize {
+    Batches(NonZeroU32),
+    /// The share of targets per batch, above zero.
+    MaxParallel(Probability),
+}
+
+impl RollingSize {
+    pub fn batches(self) -> u32 {
+        match self {
+            RollingSize::Batches(n) => n.get(),
+            RollingSize::MaxParallel(p) => (1.0 / p.0).ceil() as u32,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BlueGreen {
+    pub switch: Duration,
+    /// Who promotes the idle colour; `None`: auto-promotion.
+    pub promoted_by: Option<PersonIndex>,
+    pub scale_down_delay: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Canary {
+    pub plan: CanaryPlan,
+    /// Analysis sensitivity per hour per severity at 100 % weight (default: 10× monitoring).
+    pub analysis_detect_per_hour: Option<SeverityRates>,
+    pub abort: Duration,
+}
+
+/// Argo Rollouts steps or the Flagger shorthand, exactly one. Weights increase
+/// and stay within 0–100 %.
+#[derive(Debug, Clone)]
+pub enum CanaryPlan {
+    Steps(Vec<CanaryStep>),
+    /// Each weight held for one `interval` with one check; `threshold` failed
+    /// checks over the rollout abort it.
+    Flagger {
+        weights: Vec<f64>,
+        interval: PositiveDuration,
+        threshold: NonZeroU32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum CanaryStep {
+    /// Percentage of traffic to the canary.
+    SetWeight(f64),
+    Pause(Duration),
+    /// `pause: {}`: until the promoter promotes.
+    Promote(PersonIndex),
+    Analysis {
+        interval: PositiveDuration,
+        count: NonZeroU32,
+        failure_limit: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Incidents {
+    /// Non-negative.
+    pub users: f64,
+    /// Non-negative, finite.
+    pub detect_per_hour: SeverityRates,
+    pub rollback: DistSpec,
+    /// Percentages within 0–100, times increasing; empty: no flag.
+    pub flag_ramp: Vec<FlagStep>,
+}

@@ -1,0 +1,399 @@
+//! Validating the stages: names, references, each stage's checks, the
+//! production default, strategies, and the dependency graph.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+use super::{People, at, list};
+use crate::error::InputError;
+use crate::scenario::file::ScenarioFile;
+use crate::scenario::stage::{self, *};
+use crate::scenario::valid::{self, *};
+use crate::scenario::values::PositiveDuration;
+use crate::scenario::{BUILD, MAX_RETRIES, MAX_ROLLOUT_STEPS, MAX_STAGES};
+
+/// Each stage as written, checked one by one; then what needs them all (the
+/// production default, which depends on who depends on whom, and the strategy).
+pub(super) fn stages(
+    file: &str,
+    f: &ScenarioFile,
+    people: &People,
+) -> Result<Vec<Stage>, InputError> {
+    if f.stages.len() > MAX_STAGES {
+        return Err(InputError::new(
+            file,
+            format!(
+                "{} stages: at most {MAX_STAGES} are supported",
+                f.stages.len()
+            ),
+        ));
+    }
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, st) in f.stages.iter().enumerate() {
+        let n = st.name.value.as_str();
+        if n.is_empty() || n == BUILD {
+            return Err(at(file, &st.name, format!("a stage cannot be named {n:?}")));
+        }
+        if index.insert(n, i).is_some() {
+            return Err(at(file, &st.name, format!("stage {n:?} is defined twice")));
+        }
+    }
+    let mut parts = Vec::with_capacity(f.stages.len());
+    for st in &f.stages {
+        parts.push(stage(file, f, st, &index, people)?);
+    }
+    let deps = dependencies(f, &index);
+    let explicit = f.stages.iter().any(|s| s.production.is_some());
+    let mut stages = Vec::with_capacity(f.stages.len());
+    for ((i, st), (trigger, approval, verify)) in f.stages.iter().enumerate().zip(parts) {
+        // Stages nothing depends on serve users, unless some stage says so itself.
+        let production = st
+            .production
+            .unwrap_or(!explicit && !deps.iter().any(|d| d.contains(&i)));
+        let strategy = match &st.strategy {
+            None => Strategy::AllAtOnce,
+            Some(_) if !production => {
+                return Err(at(
+                    file,
+                    &st.name,
+                    format!(
+                        "stage {:?} has a strategy but serves no users: strategies apply to production stages (set `production: true`)",
+                        st.name.value
+                    ),
+                ));
+            }
+            Some(s) => strategy(file, st, s, people)?,
+        };
+        stages.push(Stage {
+            name: st.name.value.clone(),
+            title: st.title.clone().unwrap_or_else(|| st.name.value.clone()),
+            deps: deps[i].clone(),
+            production,
+            trigger,
+            approval,
+            gates: st.checks.gates.clone(),
+            business_hours: st.checks.business_hours.as_ref().map(|c| c.value.clone()),
+            freeze: st.checks.freeze.clone(),
+            lock: st.lock,
+            deploy: st.deploy.clone(),
+            verify,
+            strategy,
+        });
+    }
+    Ok(stages)
+}
+
+/// One stage's references and checks: its trigger, approval and verification.
+fn stage(
+    file: &str,
+    f: &ScenarioFile,
+    st: &StageSpec,
+    index: &HashMap<&str, usize>,
+    people: &People,
+) -> Result<(Trigger, Option<Approval>, Vec<Verify>), InputError> {
+    let name = &st.name.value;
+    let fail = |m: String| Err(at(file, &st.name, format!("stage {name:?}: {m}")));
+    for d in st.depends_on.iter().flatten() {
+        if d.value != BUILD && !index.contains_key(d.value.as_str()) {
+            let mut known: Vec<&str> = index.keys().copied().collect();
+            known.sort();
+            known.insert(0, BUILD);
+            return Err(at(
+                file,
+                d,
+                format!(
+                    "depends_on names {:?}, which is no stage (known: {})",
+                    d.value,
+                    list(&known)
+                ),
+            ));
+        }
+        if d.value == *name {
+            return Err(at(
+                file,
+                d,
+                format!("stage {:?} depends on itself", d.value),
+            ));
+        }
+    }
+    let trigger = match &st.trigger {
+        TriggerSpec::Auto => Trigger::Auto,
+        TriggerSpec::Schedule(cron) => Trigger::Schedule(cron.clone()),
+        TriggerSpec::Manual(m) => Trigger::Manual {
+            by: people.get(&m.by, "manual trigger person")?,
+            reaction: m.reaction.clone(),
+        },
+    };
+    let approval = match &st.checks.approval {
+        None => None,
+        Some(a) if a.approvers.is_empty() => {
+            return fail("an approval needs at least one approver".into());
+        }
+        Some(a) => {
+            let approvers = a
+                .approvers
+                .iter()
+                .map(|p| people.get(p, "approver"))
+                .collect::<Result<Vec<_>, _>>()?;
+            // Default: all approvers; there is at least one.
+            let min = a.min.unwrap_or(approvers.len() as u32);
+            let Some(min) = NonZeroU32::new(min).filter(|m| m.get() as usize <= approvers.len())
+            else {
+                return fail(format!(
+                    "approval min {min} must be between 1 and the {} approvers",
+                    approvers.len()
+                ));
+            };
+            Some(Approval {
+                approvers,
+                min,
+                response: a.response.clone(),
+                rejection: a.rejection,
+                timeout: a.timeout,
+            })
+        }
+    };
+    if st.checks.gates.iter().any(|g| g.interval.secs() <= 0.0) {
+        return fail("gate interval must be longer than zero".into());
+    }
+    if let Some(c) = &st.checks.business_hours
+        && !f.calendars.contains_key(&c.value)
+    {
+        return Err(at(
+            file,
+            c,
+            format!(
+                "business_hours names calendar {:?}, which is not defined under calendars",
+                c.value
+            ),
+        ));
+    }
+    if let Some(fr) = st.checks.freeze.iter().find(|fr| fr.to <= fr.from) {
+        return fail(format!("freeze {:?} ends before it starts", fr.name));
+    }
+    let verify = st
+        .verify
+        .iter()
+        .map(|v| {
+            Ok(Verify {
+                name: v.name.clone(),
+                duration: v.duration.clone(),
+                by: v.by.as_ref().map(|p| people.get(p, "tester")).transpose()?,
+                detect: v.detect,
+            })
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
+    if st.deploy.retries > MAX_RETRIES {
+        return fail(format!(
+            "deploy.retries {} is above {MAX_RETRIES}",
+            st.deploy.retries
+        ));
+    }
+    Ok((trigger, approval, verify))
+}
+
+fn strategy(
+    file: &str,
+    st: &StageSpec,
+    spec: &StrategySpec,
+    people: &People,
+) -> Result<Strategy, InputError> {
+    let name = &st.name.value;
+    let refuse = |m: String| at(file, &st.name, format!("stage {name:?}: {m}"));
+    Ok(match spec {
+        StrategySpec::AllAtOnce => Strategy::AllAtOnce,
+        StrategySpec::Rolling(r) => {
+            let size = match (r.batches, r.max_parallel) {
+                (Some(n), None) => NonZeroU32::new(n)
+                    .filter(|n| f64::from(n.get()) <= MAX_ROLLOUT_STEPS)
+                    .map(RollingSize::Batches),
+                (None, Some(p)) => (p.0 > 0.0 && (1.0 / p.0).ceil() <= MAX_ROLLOUT_STEPS)
+                    .then_some(RollingSize::MaxParallel(p)),
+                _ => None,
+            };
+            let Some(size) = size else {
+                return Err(refuse(format!(
+                    "rolling needs either batches (1 to {MAX_ROLLOUT_STEPS}) or max_parallel (at least {} %)",
+                    100.0 / MAX_ROLLOUT_STEPS
+                )));
+            };
+            Strategy::Rolling(Rolling {
+                size,
+                batch_duration: r.batch_duration.clone(),
+                failure: r.failure,
+            })
+        }
+        StrategySpec::BlueGreen(b) => Strategy::BlueGreen(BlueGreen {
+            switch: b.switch,
+            promoted_by: b
+                .promoted_by
+                .as_ref()
+                .map(|p| people.get(p, "blue-green promoter"))
+                .transpose()?,
+            scale_down_delay: b.scale_down_delay,
+        }),
+        StrategySpec::Canary(c) => Strategy::Canary(canary(c, people, &refuse)?),
+    })
+}
+
+/// A canary in Argo Rollouts or Flagger shape; `refuse` words a mistake.
+fn canary(
+    c: &CanarySpec,
+    people: &People,
+    refuse: &dyn Fn(String) -> InputError,
+) -> Result<Canary, InputError> {
+    let promoter = c
+        .promoter
+        .as_ref()
+        .map(|p| people.get(p, "canary promoter"))
+        .transpose()?;
+    let (plan, weights) = match (&c.steps, c.step_weight, &c.step_weights) {
+        (Some(steps), None, None) => {
+            let mut plan = Vec::with_capacity(steps.len());
+            for s in steps {
+                plan.push(match s {
+                    stage::CanaryStep::SetWeight(w) => valid::CanaryStep::SetWeight(*w),
+                    stage::CanaryStep::Pause(PauseSpec { duration: Some(d) }) => {
+                        valid::CanaryStep::Pause(*d)
+                    }
+                    stage::CanaryStep::Pause(PauseSpec { duration: None }) => match promoter {
+                        Some(p) => valid::CanaryStep::Promote(p),
+                        None => {
+                            return Err(refuse(
+                                "a canary `pause: {}` waits for a person, but no `promoter` is named"
+                                    .into(),
+                            ));
+                        }
+                    },
+                    stage::CanaryStep::Analysis(a) => valid::CanaryStep::Analysis {
+                        interval: PositiveDuration::new(a.interval).ok_or_else(|| {
+                            refuse("analysis interval must be longer than zero".into())
+                        })?,
+                        // `count: 0` has always meant one measurement.
+                        count: NonZeroU32::new(a.count).unwrap_or(NonZeroU32::MIN),
+                        failure_limit: a.failure_limit,
+                    },
+                });
+            }
+            let weights: Vec<f64> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    stage::CanaryStep::SetWeight(w) => Some(*w),
+                    _ => None,
+                })
+                .collect();
+            (CanaryPlan::Steps(plan), weights)
+        }
+        (None, Some(step), None) => {
+            let max = c.max_weight.unwrap_or(100.0);
+            if step.is_nan() || step <= 0.0 || max.is_nan() || max <= 0.0 {
+                return Err(refuse("step_weight and max_weight must be above 0".into()));
+            }
+            if max / step > MAX_ROLLOUT_STEPS {
+                return Err(refuse(format!(
+                    "max_weight / step_weight gives more than {MAX_ROLLOUT_STEPS} steps"
+                )));
+            }
+            // Weights step, 2·step, … up to max; the check below sees step and max.
+            let n = (max / step).floor().max(1.0) as usize;
+            let weights = (1..=n).map(|k| (k as f64 * step).min(max)).collect();
+            (flagger(c, weights, refuse)?, vec![step, max])
+        }
+        (None, None, Some(ws)) => (flagger(c, ws.clone(), refuse)?, ws.clone()),
+        _ => {
+            return Err(refuse(
+                "canary takes steps (Argo Rollouts) or step_weight / step_weights (Flagger), exactly one"
+                    .into(),
+            ));
+        }
+    };
+    if weights.is_empty() {
+        return Err(refuse("canary needs at least one weight".into()));
+    }
+    let mut last = 0.0;
+    for w in weights {
+        if !(w > last && w <= 100.0) {
+            return Err(refuse(format!(
+                "canary weights must increase and stay within 0–100 %; found {w} after {last}"
+            )));
+        }
+        last = w;
+    }
+    Ok(Canary {
+        plan,
+        analysis_detect_per_hour: c.analysis_detect_per_hour,
+        abort: c.abort,
+    })
+}
+
+/// The Flagger shorthand's plan: it needs an interval above zero.
+fn flagger(
+    c: &CanarySpec,
+    weights: Vec<f64>,
+    refuse: &dyn Fn(String) -> InputError,
+) -> Result<CanaryPlan, InputError> {
+    match c.interval.and_then(PositiveDuration::new) {
+        Some(interval) => Ok(CanaryPlan::Flagger {
+            weights,
+            interval,
+            // A threshold of 0 (or none) has always meant one failed check.
+            threshold: c
+                .threshold
+                .and_then(NonZeroU32::new)
+                .unwrap_or(NonZeroU32::MIN),
+        }),
+        _ => Err(refuse(
+            "Flagger-style canary needs an interval above zero".into(),
+        )),
+    }
+}
+
+/// Refuses a `depends_on` cycle, naming the first stage found on it.
+pub(super) fn no_cycles(file: &str, f: &ScenarioFile, stages: &[Stage]) -> Result<(), InputError> {
+    // Depth-first: 0 unvisited, 1 on the path, 2 done.
+    fn visit(i: usize, stages: &[Stage], state: &mut [u8]) -> Option<usize> {
+        if state[i] == 1 {
+            return Some(i);
+        }
+        if state[i] == 2 {
+            return None;
+        }
+        state[i] = 1;
+        for &d in &stages[i].deps {
+            if let Some(c) = visit(d, stages, state) {
+                return Some(c);
+            }
+        }
+        state[i] = 2;
+        None
+    }
+    let mut state = vec![0u8; stages.len()];
+    for i in 0..stages.len() {
+        if let Some(c) = visit(i, stages, &mut state) {
+            let st = &f.stages[c];
+            return Err(at(
+                file,
+                &st.name,
+                format!("stage {:?} is part of a depends_on cycle", st.name.value),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each stage's upstream stage indices (`build` is implicit and dropped);
+/// without `depends_on`, the previous stage.
+fn dependencies(f: &ScenarioFile, index: &HashMap<&str, usize>) -> Vec<Vec<usize>> {
+    f.stages
+        .iter()
+        .enumerate()
+        .map(|(i, st)| match &st.depends_on {
+            Some(deps) => deps
+                .iter()
+                .filter_map(|d| index.get(d.value.as_str()).copied())
+                .collect(),
+            None if i == 0 => Vec::new(),
+            None => vec![i - 1],
+        })
+        .collect()
+}

@@ -1,0 +1,100 @@
+//! The YAML reader's errors in the file's words: `file:line:column`, then what
+//! was expected and what was found.
+
+use crate::error::InputError;
+
+/// A one-line message from the YAML reader: position, then what was expected.
+pub(super) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> InputError {
+    use serde_saphyr::Error as E;
+    let e = e.without_snippet();
+    let location = e.location();
+    let found = || {
+        location
+            .and_then(|l| token_at(source, l.line(), l.column()))
+            .map(|t| format!(", found {t:?}"))
+            .unwrap_or_default()
+    };
+    let msg = match e {
+        // The library names a Rust type ("invalid u32") and not what was written.
+        E::InvalidScalar { ty, .. } => format!("expected {}{}", scalar_kind(ty), found()),
+        // "expected string scalar" where a list or a mapping was written, and the like.
+        E::Unexpected { expected, .. } => {
+            format!("expected {}{}", structure_kind(expected), found())
+        }
+        _ => {
+            // User-facing wording, without the library's " at line N, column M" suffix:
+            // the position is printed once, in front, as `file:line:column`.
+            let formatter = serde_saphyr::UserMessageFormatter.with_localizer(&NoPosition);
+            let text = e.render_with_formatter(&formatter);
+            let first = text.lines().next().unwrap_or("").trim();
+            first
+                .strip_prefix("error:")
+                .unwrap_or(first)
+                .trim()
+                .to_string()
+        }
+    };
+    match location {
+        Some(l) if l.line() > 0 => InputError::at(file, l.line(), l.column(), msg),
+        _ => InputError::new(file, msg),
+    }
+}
+
+/// Renders the YAML reader's messages without a position suffix.
+struct NoPosition;
+
+impl serde_saphyr::Localizer for NoPosition {
+    fn attach_location<'a>(
+        &self,
+        base: std::borrow::Cow<'a, str>,
+        _: serde_saphyr::Location,
+    ) -> std::borrow::Cow<'a, str> {
+        base
+    }
+}
+
+/// What a scalar type of the file's schema is, in the file's words.
+fn scalar_kind(ty: &str) -> String {
+    match ty {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number (0 or more)".into(),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number".into(),
+        "floating point" | "f32" | "f64" => "a number".into(),
+        "boolean" | "bool" => "true or false".into(),
+        "char" => "a single character".into(),
+        other => format!("a {other}"),
+    }
+}
+
+/// What a YAML structure the reader expected is, in the file's words.
+fn structure_kind(expected: &str) -> String {
+    match expected {
+        "string scalar" | "scalar" => "a single value, not a list or a mapping".into(),
+        "mapping start" => "a mapping of `key: value` entries".into(),
+        "sequence start" => "a list".into(),
+        other => other.into(),
+    }
+}
+
+/// The scalar or flow collection written at 1-based `line`:`column`, shortened.
+fn token_at(source: &str, line: u64, column: u64) -> Option<String> {
+    let text = source
+        .lines()
+        .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
+    let skip = usize::try_from(column).ok()?.saturating_sub(1);
+    let rest: String = text.chars().skip(skip).collect();
+    // A trailing comment is not part of the value.
+    let mut rest = rest.split(" #").next().unwrap_or("").trim();
+    // Inside a flow collection (`{exp: many}`) a plain scalar ends at `,`, `}` or `]`.
+    let in_flow = text.chars().take(skip).any(|c| c == '{' || c == '[');
+    if in_flow && !rest.starts_with(['{', '[', '"', '\'']) {
+        rest = rest.split([',', '}', ']']).next().unwrap_or("").trim();
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut t: String = rest.chars().take(40).collect();
+    if rest.chars().count() > 40 {
+        t.push('…');
+    }
+    Some(t)
+}
