@@ -135,10 +135,6 @@ impl IntervalSet {
         IntervalSet { starts, ends, cum }
     }
 
-    pub fn is_always(&self) -> bool {
-        self.starts.len() == 1 && self.starts[0] <= -FAR && self.ends[0] >= FAR
-    }
-
     pub fn intervals(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
         self.starts.iter().copied().zip(self.ends.iter().copied())
     }
@@ -159,14 +155,6 @@ impl IntervalSet {
             Some(i) if t.0 < self.ends[i] => Some(t),
             Some(i) => self.starts.get(i + 1).map(|&s| SimTime(s)),
             None => self.starts.first().map(|&s| SimTime(s)),
-        }
-    }
-
-    /// The end of the open period containing `t` (`t` itself when closed).
-    pub fn open_until(&self, t: SimTime) -> SimTime {
-        match self.index_at(t.0) {
-            Some(i) if t.0 < self.ends[i] => SimTime(self.ends[i]),
-            _ => t,
         }
     }
 

@@ -24,7 +24,6 @@ pub const WEEK: f64 = 7.0 * DAY;
 
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0.0);
-    pub const NEVER: SimTime = SimTime(f64::INFINITY);
 
     pub fn secs(self) -> f64 {
         self.0

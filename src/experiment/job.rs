@@ -14,7 +14,7 @@ use super::summary::{Summary, dora_of};
 use super::{Fold, Sink};
 use crate::error::InputError;
 use crate::fingerprint::Fnv;
-use crate::metrics::MetricSummary;
+use crate::metrics::{MetricSummary, Unit};
 use crate::model::Model;
 
 /// The tag of a partial result file, and its format version.
@@ -511,14 +511,15 @@ impl Assembled {
     }
 }
 
-/// Units are stored as `&'static str` in summaries; the known ones need no allocation.
-fn intern(unit: &str) -> &'static str {
-    match crate::metrics::UNITS.iter().find(|k| **k == unit) {
-        Some(k) => k,
-        // A unit this version does not know (a part from a newer build is refused by
-        // its fingerprint anyway): a few bytes, once per metric.
-        None => Box::leak(unit.to_string().into_boxed_str()),
-    }
+/// A part's unit symbol as one of the declared units (summaries hold
+/// `&'static str`); any other is refused, never leaked into memory.
+fn unit_of(unit: &str, file: &str) -> Result<&'static str, InputError> {
+    Unit::from_symbol(unit).map(Unit::symbol).ok_or_else(|| {
+        InputError::new(
+            file,
+            format!("unknown unit {unit:?}: the part was written by another promosim version"),
+        )
+    })
 }
 
 /// Checks that `parts` are every shard of one run, each once; gives the file
@@ -682,14 +683,19 @@ pub fn assemble(parts: Vec<(String, Partial)>) -> Result<Assembled, InputError> 
         ));
     }
     let mut rows = rows.into_iter().flatten();
-    let points = (0..npoints)
-        .map(|p| PointResults {
-            keys: keys[p]
-                .map(|k| k.iter().map(|x| (x.key.clone(), intern(&x.unit))).collect())
-                .unwrap_or_default(),
-            rows: rows.by_ref().take(reps as usize).collect(),
-        })
-        .collect();
+    let mut points = Vec::with_capacity(npoints);
+    for p in 0..npoints {
+        let keys = keys[p]
+            .map(|k| {
+                k.iter()
+                    .map(|x| Ok((x.key.clone(), unit_of(&x.unit, seen[0])?)))
+                    .collect::<Result<Vec<_>, InputError>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let rows = rows.by_ref().take(reps as usize).collect();
+        points.push(PointResults { keys, rows });
+    }
     Ok(Assembled { header, points })
 }
 

@@ -12,7 +12,7 @@ pub mod dora;
 mod stats;
 
 pub use catalogue::{
-    Better, Def, METRICS, UNITS, Unit, find, higher_is_better, reference_markdown,
+    Better, Def, METRICS, Unit, Where, find, higher_is_better, reference_markdown,
 };
 pub use stats::*;
 
@@ -383,9 +383,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_metric_unit_is_listed() {
+    fn every_metric_is_declared_with_its_unit() {
         let r = ReplicationResult {
-            stages: vec![StageResult::default()],
+            stages: vec![StageResult {
+                name: "prod".into(),
+                ..Default::default()
+            }],
             breakdown: Breakdown {
                 stages: vec![StageBreakdown::default()],
                 ..Default::default()

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::experiment::Summary;
-use crate::metrics::StagePart;
+use crate::metrics::Where;
 use crate::report::number::{fmt, percent, with_interval};
 
 /// What a report says instead of explaining ± when it has a single replication.
@@ -94,28 +94,24 @@ fn where_the_time_goes(o: &mut String, s: &Summary) {
         o,
         "\nWhere the time goes (mean per delivered commit)          share"
     );
-    let mut rows: Vec<(String, String)> = vec![
-        (
-            "before its build (batching, rework)".into(),
-            "where.before_build".into(),
-        ),
-        (
-            "build: waiting for an agent".into(),
-            "where.build.agent_wait".into(),
-        ),
-        ("build: executing".into(), "where.build.executing".into()),
-    ];
+    let mut rows: Vec<(String, String)> = Vec::new();
     let mut zero = 0;
-    for st in &s.stages {
-        for p in StagePart::ALL {
-            let key = format!("where.{st}.{}", p.key());
-            // A part no commit ever spent time in is left out (and said so below).
-            if s.get(&key).is_some_and(|m| m.max == 0.0 && m.min == 0.0) {
-                zero += 1;
-                continue;
+    for w in Where::all(s.stages.iter().map(String::as_str)) {
+        let key = w.key();
+        let label = match w {
+            Where::BeforeBuild => "before its build (batching, rework)".to_string(),
+            Where::AgentWait => "build: waiting for an agent".to_string(),
+            Where::Building => "build: executing".to_string(),
+            Where::Stage(st, p) => {
+                // A part no commit ever spent time in is left out (and said so below).
+                if s.get(&key).is_some_and(|m| m.max == 0.0 && m.min == 0.0) {
+                    zero += 1;
+                    continue;
+                }
+                format!("{st}: {}", p.label())
             }
-            rows.push((format!("{st}: {}", p.label()), key));
-        }
+        };
+        rows.push((label, key));
     }
     for (label, key) in rows {
         let m = mean(s, &key);

@@ -3,6 +3,7 @@
 //! generated sentences that say what dominates.
 
 use crate::experiment::Summary;
+use crate::metrics::{StagePart, Where};
 use crate::model::{Batch, LockPolicy};
 use crate::model::{Model, RolloutStep, StrategyKind, Trigger};
 use crate::report::charts::fmt_num;
@@ -147,98 +148,8 @@ pub fn parameters(model: &Model) -> Vec<(String, String)> {
             pct(b.detect.0[2]),
         )),
     ));
-    for (s, st) in model.stages.iter().enumerate() {
-        let up = upstream(model, s);
-        let mut parts = vec![match &st.trigger {
-            Trigger::Auto => format!("deploys automatically when {up} succeeds"),
-            Trigger::Schedule { cron, .. } => format!(
-                "deploys the newest release that passed {up}, {}",
-                cron_words(cron)
-            ),
-            Trigger::Manual { person, reaction } => format!(
-                "{} deploys by hand a release that passed {up} (reacting in about {}, in working hours)",
-                model.people[*person].name,
-                duration(reaction.mean())
-            ),
-        }];
-        if let Some(a) = &st.approval {
-            let names: Vec<&str> = a
-                .approvers
-                .iter()
-                .map(|&p| model.people[p].name.as_str())
-                .collect();
-            parts.push(format!(
-                "needs approval by {}{} (rejects {}, times out after {})",
-                if a.min as usize >= names.len() || names.len() == 1 {
-                    String::new()
-                } else {
-                    format!("{} of ", a.min)
-                },
-                names.join(", "),
-                pct(a.rejection),
-                duration(a.timeout.secs())
-            ));
-        }
-        if let Some(g) = &st.gates {
-            parts.push(format!(
-                "gates re-checked every {} until they pass (timeout {}){}",
-                duration(g.interval.secs()),
-                duration(g.timeout.secs()),
-                if g.no_open_defects {
-                    ", including “no open defects”"
-                } else {
-                    ""
-                }
-            ));
-        }
-        if st.window.is_some() {
-            parts.push("deploys only inside its window (business hours, outside freezes)".into());
-        }
-        parts.push(match st.lock {
-            LockPolicy::RunLatest => {
-                "one release at a time, only the newest waiting one keeps its place".into()
-            }
-            LockPolicy::Sequential => "one release at a time, waiting releases in order".into(),
-        });
-        let mut deploy = format!(
-            "a deployment takes about {}",
-            duration(st.deploy_duration.mean())
-        );
-        if st.deploy_failure > 0.0 {
-            deploy.push_str(&format!(
-                " and fails {} of the time",
-                pct(st.deploy_failure)
-            ));
-        }
-        parts.push(deploy);
-        if !st.verify.is_empty() {
-            let steps: Vec<String> = st
-                .verify
-                .iter()
-                .map(|v| match v.by {
-                    Some(p) => format!(
-                        "{} by {} (about {})",
-                        v.name,
-                        model.people[p].name,
-                        duration(v.duration.mean())
-                    ),
-                    None => format!("{} (about {})", v.name, duration(v.duration.mean())),
-                })
-                .collect();
-            parts.push(format!("then {}", steps.join(", then ")));
-        }
-        if st.production {
-            parts.push(strategy_words(st));
-        }
-        let title = if st.title.is_empty() || st.title == st.name {
-            st.name.clone()
-        } else {
-            format!("{} ({})", st.name, st.title)
-        };
-        out.push((
-            format!("Stage {title}"),
-            capitalise(&parts.join("; ")) + ".",
-        ));
+    for s in 0..model.stages.len() {
+        out.push(stage_words(model, s));
     }
     let inc = &model.incidents;
     out.push((
@@ -253,6 +164,103 @@ pub fn parameters(model: &Model) -> Vec<(String, String)> {
         ),
     ));
     out
+}
+
+/// One stage in words: its trigger, checks, lock, deployment, verification and
+/// (in production) its rollout.
+fn stage_words(model: &Model, s: usize) -> (String, String) {
+    let st = &model.stages[s];
+    let up = upstream(model, s);
+    let mut parts = vec![match &st.trigger {
+        Trigger::Auto => format!("deploys automatically when {up} succeeds"),
+        Trigger::Schedule { cron, .. } => format!(
+            "deploys the newest release that passed {up}, {}",
+            cron_words(cron)
+        ),
+        Trigger::Manual { person, reaction } => format!(
+            "{} deploys by hand a release that passed {up} (reacting in about {}, in working hours)",
+            model.people[*person].name,
+            duration(reaction.mean())
+        ),
+    }];
+    if let Some(a) = &st.approval {
+        let names: Vec<&str> = a
+            .approvers
+            .iter()
+            .map(|&p| model.people[p].name.as_str())
+            .collect();
+        parts.push(format!(
+            "needs approval by {}{} (rejects {}, times out after {})",
+            if a.min as usize >= names.len() || names.len() == 1 {
+                String::new()
+            } else {
+                format!("{} of ", a.min)
+            },
+            names.join(", "),
+            pct(a.rejection),
+            duration(a.timeout.secs())
+        ));
+    }
+    if let Some(g) = &st.gates {
+        parts.push(format!(
+            "gates re-checked every {} until they pass (timeout {}){}",
+            duration(g.interval.secs()),
+            duration(g.timeout.secs()),
+            if g.no_open_defects {
+                ", including “no open defects”"
+            } else {
+                ""
+            }
+        ));
+    }
+    if st.window.is_some() {
+        parts.push("deploys only inside its window (business hours, outside freezes)".into());
+    }
+    parts.push(match st.lock {
+        LockPolicy::RunLatest => {
+            "one release at a time, only the newest waiting one keeps its place".into()
+        }
+        LockPolicy::Sequential => "one release at a time, waiting releases in order".into(),
+    });
+    let mut deploy = format!(
+        "a deployment takes about {}",
+        duration(st.deploy_duration.mean())
+    );
+    if st.deploy_failure > 0.0 {
+        deploy.push_str(&format!(
+            " and fails {} of the time",
+            pct(st.deploy_failure)
+        ));
+    }
+    parts.push(deploy);
+    if !st.verify.is_empty() {
+        let steps: Vec<String> = st
+            .verify
+            .iter()
+            .map(|v| match v.by {
+                Some(p) => format!(
+                    "{} by {} (about {})",
+                    v.name,
+                    model.people[p].name,
+                    duration(v.duration.mean())
+                ),
+                None => format!("{} (about {})", v.name, duration(v.duration.mean())),
+            })
+            .collect();
+        parts.push(format!("then {}", steps.join(", then ")));
+    }
+    if st.production {
+        parts.push(strategy_words(st));
+    }
+    let title = if st.title.is_empty() || st.title == st.name {
+        st.name.clone()
+    } else {
+        format!("{} ({})", st.name, st.title)
+    };
+    (
+        format!("Stage {title}"),
+        capitalise(&parts.join("; ")) + ".",
+    )
 }
 
 /// The mean time to detection at 100 % exposure, from the model's rate per second.
@@ -406,10 +414,11 @@ pub fn where_rows(model: &Model, s: &Summary) -> Vec<WhereRow> {
     let total = mean(s, "lead_time.mean");
     crate::report::figures::where_keys(s)
         .into_iter()
-        .map(|(_, _, key)| {
+        .map(|(_, _, w)| {
+            let key = w.key();
             let m = mean(s, &key);
             WhereRow {
-                what: where_words(model, &key),
+                what: where_words(model, w),
                 mean: m,
                 ci95: ci(s, &key),
                 share: m / total,
@@ -419,24 +428,21 @@ pub fn where_rows(model: &Model, s: &Summary) -> Vec<WhereRow> {
         .collect()
 }
 
-/// What a `where.*` key means for this scenario, as the end of a sentence.
-pub fn where_words(model: &Model, key: &str) -> String {
-    match key {
-        "where.before_build" => {
+/// What a `where.*` part means for this scenario, as the end of a sentence.
+pub fn where_words(model: &Model, w: Where) -> String {
+    let (stage, part) = match w {
+        Where::BeforeBuild => {
             return "waiting before its build (batching, rework after a rejection)".into();
         }
-        "where.build.agent_wait" => return "waiting for a build agent".into(),
-        "where.build.executing" => return "building".into(),
-        _ => {}
-    }
-    let Some((stage, part)) = key.strip_prefix("where.").and_then(|k| k.rsplit_once('.')) else {
-        return key.to_string();
+        Where::AgentWait => return "waiting for a build agent".into(),
+        Where::Building => return "building".into(),
+        Where::Stage(stage, part) => (stage, part),
     };
     let Some(st) = model.stages.iter().find(|s| s.name == stage) else {
-        return format!("{stage}: {part}");
+        return format!("{stage}: {}", part.key());
     };
     match part {
-        "trigger" => match &st.trigger {
+        StagePart::Trigger => match &st.trigger {
             Trigger::Schedule { cron, .. } => {
                 format!("waiting for {} of {stage}", schedule_name(cron))
             }
@@ -446,7 +452,7 @@ pub fn where_words(model: &Model, key: &str) -> String {
             ),
             Trigger::Auto => format!("waiting for {stage}'s automatic trigger"),
         },
-        "checks" => {
+        StagePart::Checks => {
             let mut what = Vec::new();
             if let Some(a) = &st.approval {
                 let names: Vec<&str> = a
@@ -465,13 +471,13 @@ pub fn where_words(model: &Model, key: &str) -> String {
                 format!("waiting for {} before {stage}", what.join(" and "))
             }
         }
-        "window" => {
+        StagePart::Window => {
             format!("waiting for {stage}'s deployment window (business hours, freezes) to open")
         }
-        "lock" => {
+        StagePart::Lock => {
             format!("waiting for {stage}'s lock (another release deploying or being tested there)")
         }
-        "off_hours" => {
+        StagePart::OffHours => {
             let mut who: Vec<&str> = st
                 .verify
                 .iter()
@@ -490,10 +496,10 @@ pub fn where_words(model: &Model, key: &str) -> String {
                 )
             }
         }
-        "rework" => format!(
+        StagePart::Rework => format!(
             "rework at {stage}: an earlier release with the commit was rejected, failed or aborted there, and the next one was on its way"
         ),
-        "executing" => {
+        StagePart::Executing => {
             let manual: Vec<String> = st
                 .verify
                 .iter()
@@ -510,7 +516,6 @@ pub fn where_words(model: &Model, key: &str) -> String {
                 )
             }
         }
-        _ => format!("{stage}: {part}"),
     }
 }
 

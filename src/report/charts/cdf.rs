@@ -55,6 +55,32 @@ pub(super) fn draw_cdf<DB: DrawingBackend>(
         "lead time (hours)".to_string()
     };
 
+    let entries = cdf_legend(&prepared);
+    let (plot, panel) = split_for_legend(body, &entries);
+
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(16)
+        .margin_right(24)
+        .x_label_area_size(48)
+        .y_label_area_size(68)
+        .build_cartesian_2d(x_range, 0f64..1.0f64)?;
+    numeric_mesh(&mut chart, &x_desc, y_desc, &|v| {
+        format!("{:.0}%", v * 100.0)
+    })?;
+
+    for (i, _, v) in &prepared {
+        draw_line(&mut chart, *i, cdf_steps(v, x_min, x_end))?;
+    }
+    draw_percentile_markers(&mut chart, &prepared, x_min, x_end)?;
+    if let Some(panel) = panel {
+        draw_legend(&panel, &entries, 24)?;
+    }
+    Ok(())
+}
+
+/// Step points of the empirical CDF of `v` (sorted, non-empty) from `x0` to `x_end`.
+/// One legend entry per series (with its p50 and p95), then the two markers.
+fn cdf_legend(prepared: &[(usize, &CdfSeries, Vec<f64>)]) -> Vec<LegendEntry> {
     let mut entries: Vec<LegendEntry> = prepared
         .iter()
         .map(|(i, s, _)| {
@@ -82,23 +108,17 @@ pub(super) fn draw_cdf<DB: DrawingBackend>(
         text: "95th percentile".into(),
         sub: None,
     });
-    let (plot, panel) = split_for_legend(body, &entries);
+    entries
+}
 
-    let mut chart = ChartBuilder::on(&plot)
-        .margin(16)
-        .margin_right(24)
-        .x_label_area_size(48)
-        .y_label_area_size(68)
-        .build_cartesian_2d(x_range, 0f64..1.0f64)?;
-    numeric_mesh(&mut chart, &x_desc, y_desc, &|v| {
-        format!("{:.0}%", v * 100.0)
-    })?;
-
-    for (i, _, v) in &prepared {
-        draw_line(&mut chart, *i, cdf_steps(v, x_min, x_end))?;
-    }
-    // Percentile markers on top of all curves, with dashed drop lines to the axis.
-    for (i, s, _) in &prepared {
+/// The p50 and p95 markers on top of all curves, with dashed drop lines to the axis.
+fn draw_percentile_markers<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    prepared: &[(usize, &CdfSeries, Vec<f64>)],
+    x_min: f64,
+    x_end: f64,
+) -> Result<(), ChartError> {
+    for (i, s, _) in prepared {
         let c = color(*i);
         for (p, share, marker) in [
             (s.p50, 0.5, Marker::Circle),
@@ -132,13 +152,9 @@ pub(super) fn draw_cdf<DB: DrawingBackend>(
             }
         }
     }
-    if let Some(panel) = panel {
-        draw_legend(&panel, &entries, 24)?;
-    }
     Ok(())
 }
 
-/// Step points of the empirical CDF of `v` (sorted, non-empty) from `x0` to `x_end`.
 pub(super) fn cdf_steps(v: &[f64], x0: f64, x_end: f64) -> Vec<(f64, f64)> {
     let n = v.len() as f64;
     let mut pts = vec![(x0, 0.0)];

@@ -30,26 +30,7 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
     if valid.is_empty() {
         return draw_empty(body, x_desc, "");
     }
-    let mut entries = Vec::new();
-    for kind in [
-        BarKind::Normal,
-        BarKind::Waiting,
-        BarKind::Rejected,
-        BarKind::Rollback,
-    ] {
-        if valid.iter().any(|(b, _, _)| b.kind == kind) {
-            let (c, _, marker, name) = kind_style(kind);
-            entries.push(LegendEntry {
-                swatch: match (kind, marker) {
-                    (BarKind::Waiting, _) => Swatch::ThinBlock(c),
-                    (_, Some(m)) => Swatch::BlockWithMarker(c, m),
-                    _ => Swatch::Block(c),
-                },
-                text: name.to_string(),
-                sub: None,
-            });
-        }
-    }
+    let entries = gantt_legend(&valid);
     let (plot, panel) = split_for_legend(body, &entries);
     let (x0, x1) = min_max(valid.iter().flat_map(|(_, s, e)| [*s, *e])).unwrap_or((0.0, 1.0));
     let (pw, ph) = plot.dim_in_pixel();
@@ -145,4 +126,29 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
         draw_legend(&panel, &entries, 24)?;
     }
     Ok(())
+}
+
+/// One legend entry per kind of bar the chart shows.
+fn gantt_legend(valid: &[(&GanttBar, f64, f64)]) -> Vec<LegendEntry> {
+    let mut entries = Vec::new();
+    for kind in [
+        BarKind::Normal,
+        BarKind::Waiting,
+        BarKind::Rejected,
+        BarKind::Rollback,
+    ] {
+        if valid.iter().any(|(b, _, _)| b.kind == kind) {
+            let (c, _, marker, name) = kind_style(kind);
+            entries.push(LegendEntry {
+                swatch: match (kind, marker) {
+                    (BarKind::Waiting, _) => Swatch::ThinBlock(c),
+                    (_, Some(m)) => Swatch::BlockWithMarker(c, m),
+                    _ => Swatch::Block(c),
+                },
+                text: name.to_string(),
+                sub: None,
+            });
+        }
+    }
+    entries
 }

@@ -10,6 +10,9 @@ pub(super) fn overlap(a: (i32, i32, i32, i32), b: (i32, i32, i32, i32)) -> i64 {
     w * h
 }
 
+/// A point as drawn: (index, point, (x_lo, x_hi), (y_lo, y_hi)).
+type Placed<'a> = (usize, &'a TradeoffPoint, (f64, f64), (f64, f64));
+
 pub(super) fn draw_tradeoff<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     body: &DrawingArea<DB, Shift>,
@@ -18,8 +21,6 @@ pub(super) fn draw_tradeoff<DB: DrawingBackend>(
     points: &[TradeoffPoint],
 ) -> Result<(), ChartError> {
     // Intervals: a missing or inverted bound collapses onto the point.
-    // (index, point, (x_lo, x_hi), (y_lo, y_hi))
-    type Placed<'a> = (usize, &'a TradeoffPoint, (f64, f64), (f64, f64));
     let pts: Vec<Placed> = points
         .iter()
         .enumerate()
@@ -47,37 +48,7 @@ pub(super) fn draw_tradeoff<DB: DrawingBackend>(
         .y_label_area_size(68)
         .build_cartesian_2d(padded(x0, x1, 0.08, 0.12), padded(y0, y1, 0.08, 0.12))?;
     numeric_mesh(&mut chart, x_label, y_label, &|v| fmt_num(*v))?;
-    for (i, p, (xl, xh), (yl, yh)) in &pts {
-        let style = color(*i).stroke_width(2);
-        chart.draw_series([
-            PathElement::new(vec![(*xl, p.y), (*xh, p.y)], style),
-            PathElement::new(vec![(p.x, *yl), (p.x, *yh)], style),
-        ])?;
-        for (x, y, cap) in [
-            (*xl, p.y, [(0, -5), (0, 5)]),
-            (*xh, p.y, [(0, -5), (0, 5)]),
-            (p.x, *yl, [(-5, 0), (5, 0)]),
-            (p.x, *yh, [(-5, 0), (5, 0)]),
-        ] {
-            if (x, y) != (p.x, p.y) {
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((x, y)) + PathElement::new(cap.to_vec(), style),
-                ))?;
-            }
-        }
-    }
-    for (i, p, _, _) in &pts {
-        chart.draw_series(std::iter::once(Circle::new(
-            (p.x, p.y),
-            6,
-            color(*i).filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Circle::new(
-            (p.x, p.y),
-            6,
-            WHITE.stroke_width(1),
-        )))?;
-    }
+    draw_points(&mut chart, &pts)?;
     // Labels: try eight places around each marker; take the first that overlaps no
     // marker or earlier label and stays inside the plot, else the least-bad one.
     let (px_range, py_range) = chart.plotting_area().get_pixel_range();
@@ -143,6 +114,45 @@ pub(super) fn draw_tradeoff<DB: DrawingBackend>(
             best,
             anchored(font(LEGEND_PX), HPos::Left, VPos::Top),
         ))?;
+    }
+    Ok(())
+}
+
+/// Each point's whiskers (95 % intervals, with caps), then its marker on top.
+fn draw_points<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    pts: &[Placed],
+) -> Result<(), ChartError> {
+    for (i, p, (xl, xh), (yl, yh)) in pts {
+        let style = color(*i).stroke_width(2);
+        chart.draw_series([
+            PathElement::new(vec![(*xl, p.y), (*xh, p.y)], style),
+            PathElement::new(vec![(p.x, *yl), (p.x, *yh)], style),
+        ])?;
+        for (x, y, cap) in [
+            (*xl, p.y, [(0, -5), (0, 5)]),
+            (*xh, p.y, [(0, -5), (0, 5)]),
+            (p.x, *yl, [(-5, 0), (5, 0)]),
+            (p.x, *yh, [(-5, 0), (5, 0)]),
+        ] {
+            if (x, y) != (p.x, p.y) {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((x, y)) + PathElement::new(cap.to_vec(), style),
+                ))?;
+            }
+        }
+    }
+    for (i, p, _, _) in pts {
+        chart.draw_series(std::iter::once(Circle::new(
+            (p.x, p.y),
+            6,
+            color(*i).filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new(
+            (p.x, p.y),
+            6,
+            WHITE.stroke_width(1),
+        )))?;
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::engine::{CommitRecord, Replication};
 use crate::experiment::Summary;
-use crate::metrics::StagePart;
+use crate::metrics::{StagePart, Where};
 use crate::model::Model;
 use crate::report::charts::{CdfSeries, Chart, fmt_num};
 
@@ -65,29 +65,19 @@ pub(super) fn component(p: StagePart) -> usize {
     1 + p.index()
 }
 
-/// The `where.*` keys of one scenario as (category, component index, key):
+/// The `where.*` parts of one scenario as (category, component index, part):
 /// categories are "before build", "build" and each stage. Every `where.*`
 /// metric appears exactly once, so the components sum to `lead_time.mean`.
-pub fn where_keys(summary: &Summary) -> Vec<(String, usize, String)> {
-    let mut keys = vec![
-        (
-            "before build".to_string(),
-            WHERE_COMPONENTS.len() - 1,
-            "where.before_build".to_string(),
-        ),
-        ("build".to_string(), 0, "where.build.agent_wait".to_string()),
-        (
-            "build".to_string(),
-            component(StagePart::Executing),
-            "where.build.executing".to_string(),
-        ),
-    ];
-    for s in &summary.stages {
-        for p in StagePart::ALL {
-            keys.push((s.clone(), component(p), format!("where.{s}.{}", p.key())));
-        }
-    }
-    keys
+pub fn where_keys(summary: &Summary) -> Vec<(String, usize, Where<'_>)> {
+    Where::all(summary.stages.iter().map(String::as_str))
+        .into_iter()
+        .map(|w| match w {
+            Where::BeforeBuild => ("before build".to_string(), WHERE_COMPONENTS.len() - 1, w),
+            Where::AgentWait => ("build".to_string(), 0, w),
+            Where::Building => ("build".to_string(), component(StagePart::Executing), w),
+            Where::Stage(s, p) => (s.to_string(), component(p), w),
+        })
+        .collect()
 }
 
 /// Where the time goes in one scenario: one stacked bar per stage (and the
@@ -95,13 +85,13 @@ pub fn where_keys(summary: &Summary) -> Vec<(String, usize, String)> {
 pub fn where_by_stage(summary: &Summary) -> Chart {
     let mut categories: Vec<String> = Vec::new();
     let mut values: Vec<Vec<f64>> = Vec::new();
-    for (cat, k, key) in where_keys(summary) {
+    for (cat, k, w) in where_keys(summary) {
         if categories.last() != Some(&cat) {
             categories.push(cat);
             values.push(vec![0.0; WHERE_COMPONENTS.len()]);
         }
         if let Some(row) = values.last_mut() {
-            row[k] += nan_to_zero(mean(summary, &key));
+            row[k] += nan_to_zero(mean(summary, &w.key()));
         }
     }
     Chart::StackedBars {
@@ -124,8 +114,8 @@ pub(super) fn nan_to_zero(v: f64) -> f64 {
 /// The components of one scenario's lead time, summed over stages.
 pub fn where_components(summary: &Summary) -> [f64; WHERE_COMPONENTS.len()] {
     let mut out = [0.0; WHERE_COMPONENTS.len()];
-    for (_, k, key) in where_keys(summary) {
-        out[k] += nan_to_zero(mean(summary, &key));
+    for (_, k, w) in where_keys(summary) {
+        out[k] += nan_to_zero(mean(summary, &w.key()));
     }
     out
 }
