@@ -50,9 +50,9 @@ pub fn baseline(a: BaselineArgs) -> Result<(), CliError> {
     let keys = check::baseline_keys(listed, &a.metrics, &tolerances);
     let results = kept_replications(&m, replications, &a.runner)?;
     let b = check::make_baseline(&m, &s.source, &results, &keys, &tolerances)?;
-    let path = a
-        .out
-        .unwrap_or_else(|| Path::new("baselines").join(format!("{}.json", m.name)));
+    let path = a.out.unwrap_or_else(|| {
+        Path::new("baselines").join(format!("{}.json", crate::report::files::safe_name(&m.name)))
+    });
     write_atomic(&path, b.to_json().as_bytes()).map_err(io(&path))?;
     print(&render_baseline(&b, &path))
 }

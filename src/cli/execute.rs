@@ -143,19 +143,9 @@ pub fn report(
 /// The folder a command writes to when `--out` is not given.
 pub fn default_dir(asm_kind: Kind, names: &[&str]) -> PathBuf {
     let reports = Path::new("reports");
-    let name = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
+    let name = crate::report::files::safe_name;
     match asm_kind {
-        Kind::Run => reports.join(names.first().copied().unwrap_or("scenario")),
+        Kind::Run => reports.join(name(names.first().copied().unwrap_or("scenario"))),
         Kind::Compare => {
             let parts: Vec<String> = names.iter().map(|n| name(n)).collect();
             reports.join(format!("compare-{}", parts.join("-vs-")))

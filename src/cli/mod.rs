@@ -143,7 +143,7 @@ pub fn load_model(
 
 pub(crate) fn out_dir(out: &Option<PathBuf>, m: &Model) -> PathBuf {
     out.clone()
-        .unwrap_or_else(|| Path::new("reports").join(&m.name))
+        .unwrap_or_else(|| Path::new("reports").join(crate::report::files::safe_name(&m.name)))
 }
 
 pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {

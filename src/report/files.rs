@@ -3,6 +3,24 @@
 use std::io::Write;
 use std::path::Path;
 
+/// A scenario or label name made safe as one folder or file name: letters,
+/// digits, `-` and `_` are kept, anything else (`/`, `.`, spaces) becomes `_`,
+/// so a name in a scenario file (or a shard part) can never point outside the
+/// folder it is written into; an empty name becomes `scenario`.
+pub fn safe_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() { "scenario".into() } else { s }
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = AtomicFile::create(path)?;
