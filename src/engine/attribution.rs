@@ -48,7 +48,7 @@ pub(super) struct Advance {
 }
 
 /// A step of the build's frontier: the first successful build holding commits below `upto`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct BuildAdvance {
     pub upto: u64,
     pub reached: f64,
@@ -72,12 +72,30 @@ impl Upto for BuildAdvance {
 }
 
 /// The first advance holding commit `c`; earlier ones are dropped, since
-/// commits are attributed in order.
-fn front_at<T: Upto + Copy>(front: &mut VecDeque<T>, c: u64) -> T {
+/// commits are attributed in order. With the first commit it no longer answers for.
+fn front_at<T: Upto + Copy>(front: &mut VecDeque<T>, c: u64) -> (T, u64) {
     while front.len() > 1 && front[0].upto() <= c {
         front.pop_front();
     }
-    front[0]
+    let until = if front.len() > 1 {
+        front[0].upto()
+    } else {
+        u64::MAX
+    };
+    (front[0], until)
+}
+
+/// A critical path that consecutive delivered commits share: the same
+/// advance at every stage and the build, the same split of every gap. Traced
+/// once for all of them; each commit still adds its parts to the sums one by
+/// one, so the sums (and their rounding) are what commit-by-commit gives.
+#[derive(Debug, Default)]
+pub(super) struct Path {
+    /// Stages from the production stage back upstream, with their parts (seconds).
+    stages: Vec<(usize, Parts)>,
+    build: BuildAdvance,
+    /// Commits from the one it was traced for up to this one (excluded) share it.
+    pub end: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,8 +192,9 @@ impl Timeline {
 
     /// Adds to `parts` the seconds of `[a, b)` by what the stage's newest live
     /// visit was doing, for commit `c`: a visit of a release not holding `c`,
-    /// or none, is rework. Calls come with non-decreasing `a`, so the past is dropped.
-    pub fn split(&mut self, a: f64, b: f64, c: u64, parts: &mut Parts) {
+    /// or none, is rework. Calls come with non-decreasing `a`, so the past is
+    /// dropped. Returns the first later commit the same split may not hold for.
+    pub fn split(&mut self, a: f64, b: f64, c: u64, parts: &mut Parts) -> u64 {
         while self.segs.len() > 1 && self.segs[1].start <= a {
             self.segs.pop_front();
             self.first += 1;
@@ -184,7 +203,7 @@ impl Timeline {
             self.dips.pop_front();
         }
         if b <= a {
-            return;
+            return u64::MAX;
         }
         if let Some(l) = self.last
             && l.a == a
@@ -194,23 +213,23 @@ impl Timeline {
             for (p, x) in parts.iter_mut().zip(l.parts) {
                 *p += x;
             }
-            return;
+            return l.valid_below;
         }
         let rework = StagePart::Rework.index();
         let Some(first) = self.segs.front() else {
             parts[rework] += b - a;
-            return;
+            return u64::MAX;
         };
         // Before the first segment no visit was ever live.
         let a0 = a.max(first.start);
         parts[rework] += a0.min(b) - a;
         if b <= a0 {
-            return;
+            return u64::MAX;
         }
         // After pruning, the first segment holds `a0`.
         let ia = 0;
         let Some(ib) = self.holding(b) else {
-            return;
+            return u64::MAX;
         };
         let mut own = self.at(ib, b);
         let from = self.at(ia, a0);
@@ -268,6 +287,7 @@ impl Timeline {
         for (p, x) in parts.iter_mut().zip(own) {
             *p += x;
         }
+        valid_below
     }
 }
 
@@ -321,43 +341,71 @@ impl State<'_> {
         self.stages[s].timeline.set(now, part, upto);
     }
 
-    /// Splits commit `c`'s lead time along its critical path and adds it to the
-    /// sums; returns the commit's own split (hours) when commit records are kept.
-    pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
-        let keep = self.opts.commit_records && self.opts.commit_parts;
-        let mut own = keep.then(|| Breakdown {
-            stages: vec![StageBreakdown::default(); self.n_stages],
-            ..Default::default()
-        });
-        // The production stage that got it last, then upstream along the latest dependency.
+    /// Traces commit `c`'s critical path (from the production stage that got it
+    /// last, upstream along the latest dependency, to its build) and how far
+    /// later commits share it.
+    pub(super) fn trace_path(&mut self, c: u64) {
+        let m = self.m;
+        let mut stages = std::mem::take(&mut self.path.stages);
+        stages.clear();
+        let mut end = u64::MAX;
         let mut at = None;
         let mut latest = f64::NEG_INFINITY;
-        for &p in &self.m.production {
-            let a = front_at(&mut self.stages[p].front, c);
+        for &p in &m.production {
+            let (a, until) = front_at(&mut self.stages[p].front, c);
+            end = end.min(until);
             if a.reached > latest {
                 latest = a.reached;
                 at = Some(p);
             }
         }
         while let Some(s) = at {
-            let a = front_at(&mut self.stages[s].front, c);
+            let (a, until) = front_at(&mut self.stages[s].front, c);
+            end = end.min(until);
             let mut up = None;
             let mut upstream_reached = f64::NEG_INFINITY;
-            for &d in &self.m.stages[s].deps {
-                let r = front_at(&mut self.stages[d].front, c).reached;
-                if r > upstream_reached {
-                    upstream_reached = r;
+            for &d in &m.stages[s].deps {
+                let (r, until) = front_at(&mut self.stages[d].front, c);
+                end = end.min(until);
+                if r.reached > upstream_reached {
+                    upstream_reached = r.reached;
                     up = Some(d);
                 }
             }
             if up.is_none() {
-                upstream_reached = front_at(&mut self.build_front, c).reached;
+                let (b, until) = front_at(&mut self.build_front, c);
+                end = end.min(until);
+                upstream_reached = b.reached;
             }
-            let st = &mut self.stages[s];
             let mut parts = a.parts;
-            st.timeline
+            let until = self.stages[s]
+                .timeline
                 .split(upstream_reached, a.eligible, c, &mut parts);
-            for (sum, x) in st.sums.iter_mut().zip(parts) {
+            end = end.min(until);
+            stages.push((s, parts));
+            at = up;
+        }
+        let (build, until) = front_at(&mut self.build_front, c);
+        self.path = Path {
+            stages,
+            build,
+            end: end.min(until),
+        };
+    }
+
+    /// Adds commit `c`'s lead time, split along its critical path, to the sums;
+    /// returns the commit's own split (hours) when commit records are kept.
+    pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
+        if c >= self.path.end {
+            self.trace_path(c);
+        }
+        let keep = self.opts.commit_records && self.opts.commit_parts;
+        let mut own = keep.then(|| Breakdown {
+            stages: vec![StageBreakdown::default(); self.n_stages],
+            ..Default::default()
+        });
+        for &(s, parts) in &self.path.stages {
+            for (sum, x) in self.stages[s].sums.iter_mut().zip(parts) {
                 *sum += x;
             }
             if let Some(o) = own.as_mut() {
@@ -365,9 +413,8 @@ impl State<'_> {
                     *h += x / HOUR;
                 }
             }
-            at = up;
         }
-        let b = front_at(&mut self.build_front, c);
+        let b = self.path.build;
         self.sum_before_build += b.triggered - arrived;
         self.sum_agent += b.started - b.triggered;
         self.sum_build += b.reached - b.started;

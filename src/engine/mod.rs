@@ -29,6 +29,7 @@ mod stage;
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
+use std::rc::Rc;
 
 use crate::dist::Dist;
 use crate::metrics::{
@@ -38,7 +39,7 @@ use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
-use attribution::{Advance, BuildAdvance, Parts, Timeline};
+use attribution::{Advance, BuildAdvance, Parts, Path, Timeline};
 use production::{Exposure, Traffic};
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
@@ -213,7 +214,9 @@ enum Outcome {
 struct Release {
     /// Commits `[0, snapshot)` are in it.
     snapshot: u64,
-    defects: Vec<DefectId>,
+    /// The defects on main at its snapshot: shared with every release that
+    /// saw main the same (main's open defects change far less often than it gets commits).
+    defects: Rc<[DefectId]>,
     triggered: f64,
     started: f64,
     built: f64,
@@ -335,6 +338,12 @@ struct State<'m> {
     defects: Vec<Defect>,
     /// Defects on main without their fix yet.
     main_open: Vec<DefectId>,
+    /// `main_open` as releases share it; `None` after it changed.
+    main_open_shared: Option<Rc<[DefectId]>>,
+    /// Per catcher (0 = build, 1 + s = stage s), the last defect set it checked
+    /// in full and whether it caught something: the same set again changes
+    /// nothing (detections are drawn once, caught stays caught).
+    checked: Vec<Option<(Rc<[DefectId]>, bool)>>,
     /// Caught and not fixed on main: what a "no open defects" gate looks at.
     open_caught: u32,
 
@@ -358,6 +367,8 @@ struct State<'m> {
     stages: Vec<StageState>,
     build_front: VecDeque<BuildAdvance>,
     build_front_upto: u64,
+    /// The critical path the commits being delivered share.
+    path: Path,
     production_deploys: u64,
     delivered_counted: u64,
 
@@ -512,6 +523,8 @@ impl<'m> State<'m> {
             fix_commits: Vec::new(),
             defects: Vec::new(),
             main_open: Vec::new(),
+            main_open_shared: None,
+            checked: vec![None; n + 1],
             open_caught: 0,
             releases: VecDeque::with_capacity(256),
             visits: VecDeque::with_capacity(256 * n.max(1)),
@@ -529,6 +542,7 @@ impl<'m> State<'m> {
             stages,
             build_front: VecDeque::new(),
             build_front_upto: 0,
+            path: Path::default(),
             production_deploys: 0,
             delivered_counted: 0,
             lead: Vec::with_capacity((m.expected_commits * 1.1) as usize + 16),
@@ -664,6 +678,7 @@ impl<'m> State<'m> {
                     self.open_caught -= 1;
                 }
                 self.main_open.retain(|&x| x != d);
+                self.main_open_shared = None;
                 let fix_commit = self.arrived;
                 self.log_defect("fix_lands", d, None, Some(fix_commit as f64));
                 self.commit_arrives(None, true);
