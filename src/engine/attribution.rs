@@ -85,17 +85,25 @@ fn front_at<T: Upto + Copy>(front: &mut VecDeque<T>, c: u64) -> (T, u64) {
     (front[0], until)
 }
 
-/// A critical path that consecutive delivered commits share: the same
-/// advance at every stage and the build, the same split of every gap. Traced
-/// once for all of them; each commit still adds its parts to the sums one by
-/// one, so the sums (and their rounding) are what commit-by-commit gives.
-#[derive(Debug, Default)]
-pub(super) struct Path {
-    /// Stages from the production stage back upstream, with their parts (seconds).
-    stages: Vec<(usize, Parts)>,
-    build: BuildAdvance,
-    /// Commits from the one it was traced for up to this one (excluded) share it.
-    pub end: u64,
+/// A stage's hop on the critical path, as traced for a commit: later commits
+/// take the same hop until `until` (the stage's or an upstream frontier moves
+/// on, or the gap's split changes). Commits delivered together mostly share
+/// every hop but the first stages'; each commit still adds its parts to the
+/// sums one by one, so the sums (and their rounding) are commit-by-commit's.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Hop {
+    pub until: u64,
+    /// The visit and the gap before it, seconds per part.
+    parts: Parts,
+    /// The upstream stage the path goes on to; `None`: the build.
+    up: Option<usize>,
+}
+
+/// The build's hop: its frontier's advance, until it moves on.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct BuildHop {
+    pub until: u64,
+    adv: BuildAdvance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -341,71 +349,70 @@ impl State<'_> {
         self.stages[s].timeline.set(now, part, upto);
     }
 
-    /// Traces commit `c`'s critical path (from the production stage that got it
-    /// last, upstream along the latest dependency, to its build) and how far
-    /// later commits share it.
-    pub(super) fn trace_path(&mut self, c: u64) {
-        let m = self.m;
-        let mut stages = std::mem::take(&mut self.path.stages);
-        stages.clear();
-        let mut end = u64::MAX;
+    /// Stage `s`'s hop for commit `c`: its advance, the latest upstream
+    /// dependency's (or the build's), and the gap between them split by the timeline.
+    fn hop(&mut self, s: usize, c: u64) -> Hop {
+        let (a, mut until) = front_at(&mut self.stages[s].front, c);
+        let mut up = None;
+        let mut upstream_reached = f64::NEG_INFINITY;
+        for &d in &self.m.stages[s].deps {
+            let (r, u) = front_at(&mut self.stages[d].front, c);
+            until = until.min(u);
+            if r.reached > upstream_reached {
+                upstream_reached = r.reached;
+                up = Some(d);
+            }
+        }
+        if up.is_none() {
+            let (b, u) = front_at(&mut self.build_front, c);
+            until = until.min(u);
+            upstream_reached = b.reached;
+        }
+        let mut parts = a.parts;
+        let u = self.stages[s]
+            .timeline
+            .split(upstream_reached, a.eligible, c, &mut parts);
+        Hop {
+            until: until.min(u),
+            parts,
+            up,
+        }
+    }
+
+    /// The frontiers moved: every hop is traced afresh.
+    pub(super) fn forget_hops(&mut self) {
+        for st in &mut self.stages {
+            st.hop.until = 0;
+        }
+        self.build_hop.until = 0;
+    }
+
+    /// Splits commit `c`'s lead time along its critical path (from the
+    /// production stage that got it last, upstream along the latest dependency,
+    /// to its build) and adds it to the sums; returns the commit's own split
+    /// (hours) when commit records are kept.
+    pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
+        let keep = self.opts.commit_records && self.opts.commit_parts;
+        let mut own = keep.then(|| Breakdown {
+            stages: vec![StageBreakdown::default(); self.n_stages],
+            ..Default::default()
+        });
         let mut at = None;
         let mut latest = f64::NEG_INFINITY;
-        for &p in &m.production {
-            let (a, until) = front_at(&mut self.stages[p].front, c);
-            end = end.min(until);
+        for &p in &self.m.production {
+            let (a, _) = front_at(&mut self.stages[p].front, c);
             if a.reached > latest {
                 latest = a.reached;
                 at = Some(p);
             }
         }
         while let Some(s) = at {
-            let (a, until) = front_at(&mut self.stages[s].front, c);
-            end = end.min(until);
-            let mut up = None;
-            let mut upstream_reached = f64::NEG_INFINITY;
-            for &d in &m.stages[s].deps {
-                let (r, until) = front_at(&mut self.stages[d].front, c);
-                end = end.min(until);
-                if r.reached > upstream_reached {
-                    upstream_reached = r.reached;
-                    up = Some(d);
-                }
+            if c >= self.stages[s].hop.until {
+                self.stages[s].hop = self.hop(s, c);
             }
-            if up.is_none() {
-                let (b, until) = front_at(&mut self.build_front, c);
-                end = end.min(until);
-                upstream_reached = b.reached;
-            }
-            let mut parts = a.parts;
-            let until = self.stages[s]
-                .timeline
-                .split(upstream_reached, a.eligible, c, &mut parts);
-            end = end.min(until);
-            stages.push((s, parts));
-            at = up;
-        }
-        let (build, until) = front_at(&mut self.build_front, c);
-        self.path = Path {
-            stages,
-            build,
-            end: end.min(until),
-        };
-    }
-
-    /// Adds commit `c`'s lead time, split along its critical path, to the sums;
-    /// returns the commit's own split (hours) when commit records are kept.
-    pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
-        if c >= self.path.end {
-            self.trace_path(c);
-        }
-        let keep = self.opts.commit_records && self.opts.commit_parts;
-        let mut own = keep.then(|| Breakdown {
-            stages: vec![StageBreakdown::default(); self.n_stages],
-            ..Default::default()
-        });
-        for &(s, parts) in &self.path.stages {
-            for (sum, x) in self.stages[s].sums.iter_mut().zip(parts) {
+            let st = &mut self.stages[s];
+            let parts = st.hop.parts;
+            for (sum, x) in st.sums.iter_mut().zip(parts) {
                 *sum += x;
             }
             if let Some(o) = own.as_mut() {
@@ -413,8 +420,13 @@ impl State<'_> {
                     *h += x / HOUR;
                 }
             }
+            at = st.hop.up;
         }
-        let b = self.path.build;
+        if c >= self.build_hop.until {
+            let (adv, until) = front_at(&mut self.build_front, c);
+            self.build_hop = BuildHop { until, adv };
+        }
+        let b = self.build_hop.adv;
         self.sum_before_build += b.triggered - arrived;
         self.sum_agent += b.started - b.triggered;
         self.sum_build += b.reached - b.started;

@@ -39,7 +39,7 @@ use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
-use attribution::{Advance, BuildAdvance, Parts, Path, Timeline};
+use attribution::{Advance, BuildAdvance, BuildHop, Hop, Parts, Timeline};
 use production::{Exposure, Traffic};
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
@@ -299,6 +299,8 @@ struct StageState {
     front: VecDeque<Advance>,
     front_upto: u64,
     timeline: Timeline,
+    /// Its hop on the critical path of the commits being delivered.
+    hop: Hop,
     /// Releases whose visit here is under way (eligible → passed or ended).
     live: VecDeque<ReleaseId>,
     leads_to_production: bool,
@@ -367,8 +369,8 @@ struct State<'m> {
     stages: Vec<StageState>,
     build_front: VecDeque<BuildAdvance>,
     build_front_upto: u64,
-    /// The critical path the commits being delivered share.
-    path: Path,
+    /// The build's hop on the critical path of the commits being delivered.
+    build_hop: BuildHop,
     production_deploys: u64,
     delivered_counted: u64,
 
@@ -491,6 +493,7 @@ impl<'m> State<'m> {
                     front: VecDeque::new(),
                     front_upto: 0,
                     timeline: Timeline::default(),
+                    hop: Hop::default(),
                     live: VecDeque::new(),
                     leads_to_production: leads[i],
                     detect,
@@ -542,7 +545,7 @@ impl<'m> State<'m> {
             stages,
             build_front: VecDeque::new(),
             build_front_upto: 0,
-            path: Path::default(),
+            build_hop: BuildHop::default(),
             production_deploys: 0,
             delivered_counted: 0,
             lead: Vec::with_capacity((m.expected_commits * 1.1) as usize + 16),
