@@ -156,12 +156,7 @@ impl Timeline {
                 return;
             }
             if last.start == now {
-                // A change at the same instant replaces the zero-length segment.
-                self.segs.pop_back();
-                if self.dips.back() == Some(&(self.first + self.segs.len() as u64)) {
-                    self.dips.pop_back();
-                }
-                return self.set(now, part, upto);
+                return self.replace_last(part, upto);
             }
         }
         let (cum, before) = match self.segs.back() {
@@ -182,6 +177,36 @@ impl Timeline {
             runmax: before.max(if part.is_some() { upto } else { 0 }),
             cum,
         });
+    }
+
+    /// A change at the same instant replaces the zero-length last segment, in
+    /// place: the same fields as dropping it and pushing anew would give (most
+    /// phase changes come several at one instant, e.g. eligible, lock, deploy).
+    fn replace_last(&mut self, part: Option<StagePart>, upto: u64) {
+        let n = self.segs.len();
+        let index = self.first + n as u64 - 1;
+        if self.dips.back() == Some(&index) {
+            self.dips.pop_back();
+        }
+        let (before, merges) = match n.checked_sub(2).map(|i| &self.segs[i]) {
+            Some(prev) => (prev.runmax, prev.part == part && prev.upto == upto),
+            None => (0, false),
+        };
+        if merges {
+            self.segs.pop_back();
+            return;
+        }
+        if part.is_some() && upto < before {
+            self.dips.push_back(index);
+        }
+        let last = self.segs.back_mut().expect("a last segment");
+        if n == 1 {
+            // Pushed anew, it would start the sums from zero.
+            last.cum = [0.0; 7];
+        }
+        last.part = part;
+        last.upto = upto;
+        last.runmax = before.max(if part.is_some() { upto } else { 0 });
     }
 
     /// Seconds per part from the first segment's start to `t`, counting each
