@@ -17,6 +17,7 @@
 //!
 //! Run with `cargo bench --bench engine`.
 
+#[path = "engine/bare.rs"]
 mod bare;
 
 use std::hint::black_box;
@@ -103,11 +104,19 @@ fn replication(c: &mut Criterion, name: &str, m: &Model, samples: usize) {
     g.sample_size(samples);
     g.throughput(Throughput::Elements(1));
     g.bench_function(format!("{name}_replication"), |b| {
-        b.iter(|| engine::run(black_box(m), 0, Options::default()).result.events)
+        b.iter(|| {
+            engine::run(black_box(m), 0, Options::default())
+                .result
+                .events
+        })
     });
     g.throughput(Throughput::Elements(events));
     g.bench_function(format!("{name}_events"), |b| {
-        b.iter(|| engine::run(black_box(m), 0, Options::default()).result.events)
+        b.iter(|| {
+            engine::run(black_box(m), 0, Options::default())
+                .result
+                .events
+        })
     });
     g.finish();
 }
