@@ -48,7 +48,7 @@ pub(super) struct Advance {
 }
 
 /// A step of the build's frontier: the first successful build holding commits below `upto`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct BuildAdvance {
     pub upto: u64,
     pub reached: f64,
@@ -72,12 +72,38 @@ impl Upto for BuildAdvance {
 }
 
 /// The first advance holding commit `c`; earlier ones are dropped, since
-/// commits are attributed in order.
-fn front_at<T: Upto + Copy>(front: &mut VecDeque<T>, c: u64) -> T {
+/// commits are attributed in order. With the first commit it no longer answers for.
+fn front_at<T: Upto + Copy>(front: &mut VecDeque<T>, c: u64) -> (T, u64) {
     while front.len() > 1 && front[0].upto() <= c {
         front.pop_front();
     }
-    front[0]
+    let until = if front.len() > 1 {
+        front[0].upto()
+    } else {
+        u64::MAX
+    };
+    (front[0], until)
+}
+
+/// A stage's hop on the critical path, as traced for a commit: later commits
+/// take the same hop until `until` (the stage's or an upstream frontier moves
+/// on, or the gap's split changes). Commits delivered together mostly share
+/// every hop but the first stages'; each commit still adds its parts to the
+/// sums one by one, so the sums (and their rounding) are commit-by-commit's.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Hop {
+    pub until: u64,
+    /// The visit and the gap before it, seconds per part.
+    parts: Parts,
+    /// The upstream stage the path goes on to; `None`: the build.
+    up: Option<usize>,
+}
+
+/// The build's hop: its frontier's advance, until it moves on.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct BuildHop {
+    pub until: u64,
+    adv: BuildAdvance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -130,12 +156,7 @@ impl Timeline {
                 return;
             }
             if last.start == now {
-                // A change at the same instant replaces the zero-length segment.
-                self.segs.pop_back();
-                if self.dips.back() == Some(&(self.first + self.segs.len() as u64)) {
-                    self.dips.pop_back();
-                }
-                return self.set(now, part, upto);
+                return self.replace_last(part, upto);
             }
         }
         let (cum, before) = match self.segs.back() {
@@ -158,6 +179,36 @@ impl Timeline {
         });
     }
 
+    /// A change at the same instant replaces the zero-length last segment, in
+    /// place: the same fields as dropping it and pushing anew would give (most
+    /// phase changes come several at one instant, e.g. eligible, lock, deploy).
+    fn replace_last(&mut self, part: Option<StagePart>, upto: u64) {
+        let n = self.segs.len();
+        let index = self.first + n as u64 - 1;
+        if self.dips.back() == Some(&index) {
+            self.dips.pop_back();
+        }
+        let (before, merges) = match n.checked_sub(2).map(|i| &self.segs[i]) {
+            Some(prev) => (prev.runmax, prev.part == part && prev.upto == upto),
+            None => (0, false),
+        };
+        if merges {
+            self.segs.pop_back();
+            return;
+        }
+        if part.is_some() && upto < before {
+            self.dips.push_back(index);
+        }
+        let last = self.segs.back_mut().expect("a last segment");
+        if n == 1 {
+            // Pushed anew, it would start the sums from zero.
+            last.cum = [0.0; 7];
+        }
+        last.part = part;
+        last.upto = upto;
+        last.runmax = before.max(if part.is_some() { upto } else { 0 });
+    }
+
     /// Seconds per part from the first segment's start to `t`, counting each
     /// segment as its part; `i` is the segment holding `t`.
     fn at(&self, i: usize, t: f64) -> Parts {
@@ -174,8 +225,9 @@ impl Timeline {
 
     /// Adds to `parts` the seconds of `[a, b)` by what the stage's newest live
     /// visit was doing, for commit `c`: a visit of a release not holding `c`,
-    /// or none, is rework. Calls come with non-decreasing `a`, so the past is dropped.
-    pub fn split(&mut self, a: f64, b: f64, c: u64, parts: &mut Parts) {
+    /// or none, is rework. Calls come with non-decreasing `a`, so the past is
+    /// dropped. Returns the first later commit the same split may not hold for.
+    pub fn split(&mut self, a: f64, b: f64, c: u64, parts: &mut Parts) -> u64 {
         while self.segs.len() > 1 && self.segs[1].start <= a {
             self.segs.pop_front();
             self.first += 1;
@@ -184,7 +236,7 @@ impl Timeline {
             self.dips.pop_front();
         }
         if b <= a {
-            return;
+            return u64::MAX;
         }
         if let Some(l) = self.last
             && l.a == a
@@ -194,23 +246,23 @@ impl Timeline {
             for (p, x) in parts.iter_mut().zip(l.parts) {
                 *p += x;
             }
-            return;
+            return l.valid_below;
         }
         let rework = StagePart::Rework.index();
         let Some(first) = self.segs.front() else {
             parts[rework] += b - a;
-            return;
+            return u64::MAX;
         };
         // Before the first segment no visit was ever live.
         let a0 = a.max(first.start);
         parts[rework] += a0.min(b) - a;
         if b <= a0 {
-            return;
+            return u64::MAX;
         }
         // After pruning, the first segment holds `a0`.
         let ia = 0;
         let Some(ib) = self.holding(b) else {
-            return;
+            return u64::MAX;
         };
         let mut own = self.at(ib, b);
         let from = self.at(ia, a0);
@@ -268,6 +320,7 @@ impl Timeline {
         for (p, x) in parts.iter_mut().zip(own) {
             *p += x;
         }
+        valid_below
     }
 }
 
@@ -321,42 +374,69 @@ impl State<'_> {
         self.stages[s].timeline.set(now, part, upto);
     }
 
-    /// Splits commit `c`'s lead time along its critical path and adds it to the
-    /// sums; returns the commit's own split (hours) when commit records are kept.
+    /// Stage `s`'s hop for commit `c`: its advance, the latest upstream
+    /// dependency's (or the build's), and the gap between them split by the timeline.
+    fn hop(&mut self, s: usize, c: u64) -> Hop {
+        let (a, mut until) = front_at(&mut self.stages[s].front, c);
+        let mut up = None;
+        let mut upstream_reached = f64::NEG_INFINITY;
+        for &d in &self.m.stages[s].deps {
+            let (r, u) = front_at(&mut self.stages[d].front, c);
+            until = until.min(u);
+            if r.reached > upstream_reached {
+                upstream_reached = r.reached;
+                up = Some(d);
+            }
+        }
+        if up.is_none() {
+            let (b, u) = front_at(&mut self.build_front, c);
+            until = until.min(u);
+            upstream_reached = b.reached;
+        }
+        let mut parts = a.parts;
+        let u = self.stages[s]
+            .timeline
+            .split(upstream_reached, a.eligible, c, &mut parts);
+        Hop {
+            until: until.min(u),
+            parts,
+            up,
+        }
+    }
+
+    /// The frontiers moved: every hop is traced afresh.
+    pub(super) fn forget_hops(&mut self) {
+        for st in &mut self.stages {
+            st.hop.until = 0;
+        }
+        self.build_hop.until = 0;
+    }
+
+    /// Splits commit `c`'s lead time along its critical path (from the
+    /// production stage that got it last, upstream along the latest dependency,
+    /// to its build) and adds it to the sums; returns the commit's own split
+    /// (hours) when commit records are kept.
     pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
         let keep = self.opts.commit_records && self.opts.commit_parts;
         let mut own = keep.then(|| Breakdown {
             stages: vec![StageBreakdown::default(); self.n_stages],
             ..Default::default()
         });
-        // The production stage that got it last, then upstream along the latest dependency.
         let mut at = None;
         let mut latest = f64::NEG_INFINITY;
         for &p in &self.m.production {
-            let a = front_at(&mut self.stages[p].front, c);
+            let (a, _) = front_at(&mut self.stages[p].front, c);
             if a.reached > latest {
                 latest = a.reached;
                 at = Some(p);
             }
         }
         while let Some(s) = at {
-            let a = front_at(&mut self.stages[s].front, c);
-            let mut up = None;
-            let mut upstream_reached = f64::NEG_INFINITY;
-            for &d in &self.m.stages[s].deps {
-                let r = front_at(&mut self.stages[d].front, c).reached;
-                if r > upstream_reached {
-                    upstream_reached = r;
-                    up = Some(d);
-                }
-            }
-            if up.is_none() {
-                upstream_reached = front_at(&mut self.build_front, c).reached;
+            if c >= self.stages[s].hop.until {
+                self.stages[s].hop = self.hop(s, c);
             }
             let st = &mut self.stages[s];
-            let mut parts = a.parts;
-            st.timeline
-                .split(upstream_reached, a.eligible, c, &mut parts);
+            let parts = st.hop.parts;
             for (sum, x) in st.sums.iter_mut().zip(parts) {
                 *sum += x;
             }
@@ -365,9 +445,13 @@ impl State<'_> {
                     *h += x / HOUR;
                 }
             }
-            at = up;
+            at = st.hop.up;
         }
-        let b = front_at(&mut self.build_front, c);
+        if c >= self.build_hop.until {
+            let (adv, until) = front_at(&mut self.build_front, c);
+            self.build_hop = BuildHop { until, adv };
+        }
+        let b = self.build_hop.adv;
         self.sum_before_build += b.triggered - arrived;
         self.sum_agent += b.started - b.triggered;
         self.sum_build += b.reached - b.started;

@@ -1,6 +1,8 @@
 //! The build: one per push (or batched), agents, flaky failures and retries,
 //! and the bookkeeping of a release's run through the pipeline.
 
+use std::rc::Rc;
+
 use super::attribution::BuildAdvance;
 use super::commits::Catcher;
 use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State};
@@ -28,7 +30,10 @@ impl State<'_> {
         let rel = ReleaseId(self.base + self.releases.len() as u32);
         self.releases.push_back(Release {
             snapshot: self.arrived,
-            defects: self.main_open.clone(),
+            defects: Rc::clone(
+                self.main_open_shared
+                    .get_or_insert_with(|| Rc::from(&self.main_open[..])),
+            ),
             triggered: self.now,
             started: f64::NAN,
             built: f64::NAN,

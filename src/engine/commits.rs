@@ -1,6 +1,8 @@
 //! Commits and defects: the commit stream, the defect each commit may carry,
 //! and what happens when tests or production catch one.
 
+use std::rc::Rc;
+
 use super::production::Exposure;
 use super::{CommitRecord, ReleaseId};
 use super::{Defect, DefectId, Ev, State};
@@ -37,7 +39,9 @@ impl State<'_> {
     }
 
     /// The defect a new (non-fix) commit introduces: the history's mark, or a draw.
-    /// Always one draw per commit, so the defect stream does not depend on policy.
+    /// Always two draws per commit, so the defect stream does not depend on
+    /// policy; none when no commit can carry a defect (nothing else draws
+    /// from this stream, so no other draw moves).
     pub(super) fn draw_defect(&mut self) -> Option<Severity> {
         let mark = match &self.m.arrivals {
             Arrivals::Replay { .. } => {
@@ -48,6 +52,9 @@ impl State<'_> {
             Arrivals::Poisson(_) => None,
         };
         let d = &self.m.defects;
+        if d.probability <= 0.0 {
+            return mark;
+        }
         let u = uniform(&mut self.defects_rng);
         let v = uniform(&mut self.defects_rng);
         mark.or_else(|| {
@@ -88,6 +95,7 @@ impl State<'_> {
                 exposure: Exposure::default(),
             });
             self.main_open.push(d);
+            self.main_open_shared = None;
             if counted {
                 self.defect_stats.introduced += 1;
             }
@@ -106,9 +114,15 @@ impl State<'_> {
         by: Catcher,
     ) -> bool {
         let idx = (rel.0 - self.base) as usize;
+        let defects = Rc::clone(&self.releases[idx].defects);
+        let slot = by.index() as usize;
+        if let Some((set, caught)) = &self.checked[slot]
+            && Rc::ptr_eq(set, &defects)
+        {
+            return *caught;
+        }
         let mut caught = false;
-        for k in 0..self.releases[idx].defects.len() {
-            let d = self.releases[idx].defects[k];
+        for &d in defects.iter() {
             let sev = self.defects[d as usize].severity;
             let bit = 1u64 << by.index();
             if self.defects[d as usize].evaluated & bit == 0 {
@@ -128,6 +142,7 @@ impl State<'_> {
             caught = true;
             self.mark_caught(d, Some(by));
         }
+        self.checked[slot] = Some((defects, caught));
         caught
     }
 

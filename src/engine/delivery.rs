@@ -27,6 +27,8 @@ impl State<'_> {
         };
         let now = self.now;
         let mut n = 0u64;
+        // The frontiers moved since the last delivery.
+        self.forget_hops();
         while self.delivered < upto {
             let Some(t) = self.pending.pop_front() else {
                 break;

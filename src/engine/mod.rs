@@ -29,6 +29,7 @@ mod stage;
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
+use std::rc::Rc;
 
 use crate::dist::Dist;
 use crate::metrics::{
@@ -38,7 +39,7 @@ use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
-use attribution::{Advance, BuildAdvance, Parts, Timeline};
+use attribution::{Advance, BuildAdvance, BuildHop, Hop, Parts, Timeline};
 use production::{Exposure, Traffic};
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
@@ -61,6 +62,10 @@ pub struct Options {
     /// loop that makes no progress in time; 0: [`NO_PROGRESS`].
     pub no_progress: u64,
 }
+
+/// How far ahead an event goes to the far-future queue: a day, beyond every
+/// build, deploy and verification step but short of approval timeouts.
+const FAR: f64 = 86_400.0;
 
 /// Events at one instant that mean a loop: far more than any real pipeline
 /// does at once (every commit of a big push, every stage, every rollout step).
@@ -213,7 +218,9 @@ enum Outcome {
 struct Release {
     /// Commits `[0, snapshot)` are in it.
     snapshot: u64,
-    defects: Vec<DefectId>,
+    /// The defects on main at its snapshot: shared with every release that
+    /// saw main the same (main's open defects change far less often than it gets commits).
+    defects: Rc<[DefectId]>,
     triggered: f64,
     started: f64,
     built: f64,
@@ -296,6 +303,8 @@ struct StageState {
     front: VecDeque<Advance>,
     front_upto: u64,
     timeline: Timeline,
+    /// Its hop on the critical path of the commits being delivered.
+    hop: Hop,
     /// Releases whose visit here is under way (eligible → passed or ended).
     live: VecDeque<ReleaseId>,
     leads_to_production: bool,
@@ -310,6 +319,10 @@ struct State<'m> {
     rep: u64,
     opts: Options,
     heap: BinaryHeap<Scheduled>,
+    /// Events more than [`FAR`] ahead when scheduled (approval timeouts, most
+    /// of which never matter): kept out of `heap` so its every push and pop
+    /// sifts through fewer levels; the loop takes the earlier of both tops.
+    far: BinaryHeap<Scheduled>,
     seq: u64,
     now: f64,
     warm: f64,
@@ -335,6 +348,12 @@ struct State<'m> {
     defects: Vec<Defect>,
     /// Defects on main without their fix yet.
     main_open: Vec<DefectId>,
+    /// `main_open` as releases share it; `None` after it changed.
+    main_open_shared: Option<Rc<[DefectId]>>,
+    /// Per catcher (0 = build, 1 + s = stage s), the last defect set it checked
+    /// in full and whether it caught something: the same set again changes
+    /// nothing (detections are drawn once, caught stays caught).
+    checked: Vec<Option<(Rc<[DefectId]>, bool)>>,
     /// Caught and not fixed on main: what a "no open defects" gate looks at.
     open_caught: u32,
 
@@ -358,6 +377,8 @@ struct State<'m> {
     stages: Vec<StageState>,
     build_front: VecDeque<BuildAdvance>,
     build_front_upto: u64,
+    /// The build's hop on the critical path of the commits being delivered.
+    build_hop: BuildHop,
     production_deploys: u64,
     delivered_counted: u64,
 
@@ -401,7 +422,7 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     // Events since the clock last moved, and what the last of them were.
     let mut still = 0u64;
     let mut stuck: Vec<(&'static str, u64)> = Vec::new();
-    while let Some(Scheduled { t, ev, .. }) = s.heap.pop() {
+    while let Some(Scheduled { t, ev, .. }) = s.pop() {
         if t > horizon {
             break;
         }
@@ -480,6 +501,7 @@ impl<'m> State<'m> {
                     front: VecDeque::new(),
                     front_upto: 0,
                     timeline: Timeline::default(),
+                    hop: Hop::default(),
                     live: VecDeque::new(),
                     leads_to_production: leads[i],
                     detect,
@@ -492,6 +514,7 @@ impl<'m> State<'m> {
             rep,
             opts,
             heap: BinaryHeap::with_capacity(1024),
+            far: BinaryHeap::new(),
             seq: 0,
             now: 0.0,
             warm,
@@ -512,6 +535,8 @@ impl<'m> State<'m> {
             fix_commits: Vec::new(),
             defects: Vec::new(),
             main_open: Vec::new(),
+            main_open_shared: None,
+            checked: vec![None; n + 1],
             open_caught: 0,
             releases: VecDeque::with_capacity(256),
             visits: VecDeque::with_capacity(256 * n.max(1)),
@@ -529,6 +554,7 @@ impl<'m> State<'m> {
             stages,
             build_front: VecDeque::new(),
             build_front_upto: 0,
+            build_hop: BuildHop::default(),
             production_deploys: 0,
             delivered_counted: 0,
             lead: Vec::with_capacity((m.expected_commits * 1.1) as usize + 16),
@@ -556,11 +582,27 @@ impl<'m> State<'m> {
     #[inline]
     fn at(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
-        self.heap.push(Scheduled {
+        let e = Scheduled {
             t,
             seq: self.seq,
             ev,
-        });
+        };
+        if t > self.now + FAR {
+            self.far.push(e);
+        } else {
+            self.heap.push(e);
+        }
+    }
+
+    /// The next event in (time, sequence) order, from whichever queue holds it.
+    #[inline]
+    fn pop(&mut self) -> Option<Scheduled> {
+        match (self.heap.peek(), self.far.peek()) {
+            // Reversed order: the greater is the earlier.
+            (Some(near), Some(far)) if far > near => self.far.pop(),
+            (None, Some(_)) => self.far.pop(),
+            _ => self.heap.pop(),
+        }
     }
 
     #[inline]
@@ -664,6 +706,7 @@ impl<'m> State<'m> {
                     self.open_caught -= 1;
                 }
                 self.main_open.retain(|&x| x != d);
+                self.main_open_shared = None;
                 let fix_commit = self.arrived;
                 self.log_defect("fix_lands", d, None, Some(fix_commit as f64));
                 self.commit_arrives(None, true);

@@ -130,7 +130,7 @@ impl State<'_> {
         } else {
             self.rollouts_before_warm = id;
         }
-        let defects = self.releases[idx].defects.clone();
+        let defects = self.releases[idx].defects.to_vec();
         let now = self.now;
         for &d in &defects {
             let e = &mut self.defects[d as usize].exposure;
