@@ -29,7 +29,7 @@ pub use summary::Summary;
 
 use rayon::prelude::*;
 
-use crate::engine::{self, Options, Replication};
+use crate::engine::{self, Options, Replication, StopToken};
 use crate::metrics::{self, Accumulator, MetricSummary, ReplicationResult};
 use crate::model::Model;
 use stalls::StallTally;
@@ -196,7 +196,7 @@ pub fn run_units_with<T: Send>(
             .with_max_len(1)
             .map(|&u| {
                 let point = (u / reps) as usize;
-                let result = engine::run(&models[point], u % reps, Options::default()).result;
+                let result = engine::run(&models[point], u % reps, interruptible()).result;
                 bar.inc(1);
                 keep(u, result)
             })
@@ -229,7 +229,7 @@ pub fn run_in_order(
                 .par_iter()
                 .with_max_len(1)
                 .map(|&r| {
-                    let out = engine::run(model, r, Options::default()).result;
+                    let out = engine::run(model, r, interruptible()).result;
                     bar.inc(1);
                     out
                 })
@@ -244,6 +244,14 @@ pub fn run_in_order(
     })?
 }
 
+/// Engine options whose stop token is Ctrl-C.
+fn interruptible() -> Options {
+    Options {
+        stop: StopToken::new(crate::interrupt::flag()),
+        ..Options::default()
+    }
+}
+
 /// One replication with its event log and commit records.
 pub fn trace(model: &Model, replication: u64) -> Replication {
     engine::run(
@@ -252,7 +260,7 @@ pub fn trace(model: &Model, replication: u64) -> Replication {
         Options {
             trace: true,
             commit_records: true,
-            ..Options::default()
+            ..interruptible()
         },
     )
 }

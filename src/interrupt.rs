@@ -1,7 +1,8 @@
 //! Ctrl-C: a flag the event loop and the commands look at.
 //!
-//! The first SIGINT (or SIGTERM) sets the flag: running replications stop at
-//! their next check (every 65 536 events), no report is written, and the
+//! The first SIGINT (or SIGTERM) sets the flag: running replications, which
+//! the experiment hands a stop token on it, stop at their next check (every
+//! 65 536 events), no report is written, and the
 //! command exits with 130. A second one exits at once. Reports are only ever
 //! written through a temporary file and a rename, so neither leaves a partial
 //! file behind.
@@ -9,6 +10,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// The flag itself, for a stop token handed to the engine.
+pub fn flag() -> &'static AtomicBool {
+    &REQUESTED
+}
 
 /// Whether an interrupt was requested.
 #[inline]

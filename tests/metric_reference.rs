@@ -52,3 +52,26 @@ fn no_key_is_declared_twice() {
     keys.dedup();
     assert_eq!(keys.len(), before);
 }
+
+#[test]
+fn docs_trace_md_is_generated_from_the_trace_kinds() {
+    let path = common::repo().join("docs/trace.md");
+    let want = promosim::report::records::trace_reference_markdown();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).expect("write docs/trace.md");
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/trace.md is out of date: run `UPDATE_DOCS=1 cargo test --test metric_reference`"
+    );
+}
+
+#[test]
+fn every_trace_kind_has_a_distinct_name() {
+    use promosim::engine::TraceKind;
+    let mut names: Vec<&str> = TraceKind::ALL.iter().map(|k| k.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), TraceKind::ALL.len());
+}

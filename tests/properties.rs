@@ -19,7 +19,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use promosim::engine::{self, Options, Replication};
+use promosim::engine::{self, Options, Replication, TraceKind};
 use promosim::model::Model;
 
 #[derive(Debug, Clone)]
@@ -228,21 +228,21 @@ fn check_rollbacks(rep: &Replication) -> Result<u64, TestCaseError> {
     let mut rollbacks = 0;
     for r in &rep.trace {
         match r.event {
-            "build_queued" => {
+            TraceKind::BuildQueued => {
                 snapshot.insert(r.release.unwrap(), r.value.unwrap() as u64);
             }
-            "defect_introduced" => {
+            TraceKind::DefectIntroduced => {
                 introduced.insert(r.defect.unwrap(), r.value.unwrap() as u64);
             }
-            "fix_lands" => {
+            TraceKind::FixLands => {
                 fixed_by.insert(r.defect.unwrap(), r.value.unwrap() as u64);
             }
-            "defect_caught" => known.push(r.defect.unwrap()),
-            "running" => {
+            TraceKind::DefectCaught => known.push(r.defect.unwrap()),
+            TraceKind::Running => {
                 running.insert(r.stage.unwrap(), r.release.map_or(-1, i64::from));
             }
-            "rollback_start" | "rollback_retarget" => {
-                rollbacks += u64::from(r.event == "rollback_start");
+            TraceKind::RollbackStart | TraceKind::RollbackRetarget => {
+                rollbacks += u64::from(r.event == TraceKind::RollbackStart);
                 let s = r.stage.unwrap();
                 let to = r.value.unwrap() as i64;
                 let from = running.get(&s).copied().unwrap_or(-1);

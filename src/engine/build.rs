@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use super::TraceKind;
 use super::attribution::BuildAdvance;
 use super::commits::Catcher;
 use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State};
@@ -43,7 +44,12 @@ impl State<'_> {
         for _ in 0..self.n_stages {
             self.visits.push_back(NO_VISIT);
         }
-        self.log("build_queued", Some(rel), None, Some(self.arrived as f64));
+        self.log(
+            TraceKind::BuildQueued,
+            Some(rel),
+            None,
+            Some(self.arrived as f64),
+        );
         self.build_queue.push_back(rel);
         self.build_queue_len.add(self.now, 1.0);
         self.log_queue(rel, None);
@@ -75,7 +81,7 @@ impl State<'_> {
             let b = &self.m.build;
             let (total, ok) =
                 super::attempts(&b.duration, b.flaky_failure, b.retries, &mut self.build_rng);
-            self.log("build_start", Some(rel), None, None);
+            self.log(TraceKind::BuildStart, Some(rel), None, None);
             self.at(now + total, Ev::BuildDone { rel, ok });
         }
     }
@@ -94,16 +100,16 @@ impl State<'_> {
             if counted {
                 self.build_stats.failed += 1;
             }
-            self.log("build_failed", Some(rel), None, None);
+            self.log(TraceKind::BuildFailed, Some(rel), None, None);
             self.finish_release(rel, Outcome::Failed);
         } else {
             let detect = self.m.build.detect;
             let caught = self.catch_defects(rel, |s| detect.of(s), Catcher::Build);
             if caught {
-                self.log("build_rejected", Some(rel), None, None);
+                self.log(TraceKind::BuildRejected, Some(rel), None, None);
                 self.finish_release(rel, Outcome::Rejected);
             } else {
-                self.log("build_done", Some(rel), None, None);
+                self.log(TraceKind::BuildDone, Some(rel), None, None);
                 let r = self.release_mut(rel);
                 r.outcome = Outcome::Running;
                 let adv = BuildAdvance {

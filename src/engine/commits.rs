@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use super::TraceKind;
 use super::production::Exposure;
 use super::{CommitRecord, ReleaseId};
 use super::{Defect, DefectId, Ev, State};
@@ -99,9 +100,9 @@ impl State<'_> {
             if counted {
                 self.defect_stats.introduced += 1;
             }
-            self.log_defect("defect_introduced", d, None, Some(id as f64));
+            self.log_defect(TraceKind::DefectIntroduced, d, None, Some(id as f64));
         }
-        self.log("commit", None, None, Some(id as f64));
+        self.log(TraceKind::Commit, None, None, Some(id as f64));
     }
 
     /// Checks each defect of `rel` against the catcher's tests (whether they
@@ -163,7 +164,7 @@ impl State<'_> {
             Some(Catcher::Stage(s)) => Some(s),
             _ => None,
         };
-        self.log_defect("defect_caught", d, stage, None);
+        self.log_defect(TraceKind::DefectCaught, d, stage, None);
         if counted {
             match by {
                 Some(Catcher::Build) => self.build_stats.defects_caught += 1,

@@ -1,6 +1,7 @@
 //! Delivery: a release running in every production stage delivers its commits,
 //! whose lead time is measured and attributed.
 
+use super::TraceKind;
 use super::{ReleaseId, State};
 use crate::time::{HOUR, SimTime};
 
@@ -51,7 +52,7 @@ impl State<'_> {
         }
         if n > 0 {
             self.delivered_counted += n;
-            self.log("delivered", Some(rel), None, Some(n as f64));
+            self.log(TraceKind::Delivered, Some(rel), None, Some(n as f64));
         }
     }
 }

@@ -24,7 +24,9 @@ mod build;
 mod commits;
 mod delivery;
 mod finish;
+mod options;
 mod production;
+mod records;
 mod stage;
 
 use std::cmp::Ordering;
@@ -32,36 +34,21 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 
 use crate::dist::Dist;
-use crate::metrics::{
-    Breakdown, BuildResult, DefectResult, ReplicationResult, StageResult, StopReason, TimeWeighted,
-};
+use crate::metrics::{BuildResult, DefectResult, StageResult, StopReason, TimeWeighted};
 use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
 use attribution::{Advance, BuildAdvance, BuildHop, Hop, Parts, Timeline};
+pub use options::{Options, StopToken};
 use production::{Exposure, Traffic};
+pub use records::{CommitRecord, Replication, TraceKind, TraceRecord};
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReleaseId(pub u32);
 
 type DefectId = u32;
-
-/// What a run should record besides its statistics.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Keep the event log (for `promosim trace`).
-    pub trace: bool,
-    /// Keep one record per commit.
-    pub commit_records: bool,
-    /// With the commit records, each commit's own split of its lead time
-    /// (for tests: a few hundred bytes per commit).
-    pub commit_parts: bool,
-    /// Events at one instant after which a replication counts as stuck in a
-    /// loop that makes no progress in time; 0: [`NO_PROGRESS`].
-    pub no_progress: u64,
-}
 
 /// How far ahead an event goes to the far-future queue: a day, beyond every
 /// build, deploy and verification step but short of approval timeouts.
@@ -70,40 +57,6 @@ const FAR: f64 = 86_400.0;
 /// Events at one instant that mean a loop: far more than any real pipeline
 /// does at once (every commit of a big push, every stage, every rollout step).
 pub const NO_PROGRESS: u64 = 1_000_000;
-
-/// One line of the event log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TraceRecord {
-    pub time: SimTime,
-    pub event: &'static str,
-    pub release: Option<u32>,
-    pub stage: Option<StageId>,
-    /// A count or a number that qualifies the event (commits delivered, a weight, an exposed share).
-    pub value: Option<f64>,
-    /// The defect the event is about (fixes, exposure, incidents).
-    pub defect: Option<u32>,
-}
-
-/// One commit's fate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CommitRecord {
-    pub commit: u64,
-    pub arrived: SimTime,
-    pub delivered: Option<SimTime>,
-    pub release: Option<u32>,
-    pub fix: bool,
-    /// Where its lead time went (hours), once delivered after the warm-up,
-    /// when [`Options::commit_parts`] asked for it.
-    pub breakdown: Option<Breakdown>,
-}
-
-/// Everything a replication produced.
-#[derive(Debug, Clone, Default)]
-pub struct Replication {
-    pub result: ReplicationResult,
-    pub trace: Vec<TraceRecord>,
-    pub commits: Vec<CommitRecord>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Ev {
@@ -408,7 +361,7 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     let mut s = State::new(model, replication, opts);
     // After Ctrl-C, replications not yet started do nothing.
     let mut stop = StopReason::Horizon;
-    if crate::interrupt::requested() {
+    if opts.stop.requested() {
         stop = StopReason::Interrupted;
     } else {
         s.start();
@@ -449,7 +402,7 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
                 stop = StopReason::EventBudget;
                 break;
             }
-            if crate::interrupt::requested() {
+            if opts.stop.requested() {
                 stop = StopReason::Interrupted;
                 break;
             }
@@ -608,7 +561,7 @@ impl<'m> State<'m> {
     #[inline]
     fn log(
         &mut self,
-        event: &'static str,
+        event: TraceKind,
         rel: Option<ReleaseId>,
         stage: Option<usize>,
         value: Option<f64>,
@@ -620,7 +573,7 @@ impl<'m> State<'m> {
     #[inline]
     fn record(
         &mut self,
-        event: &'static str,
+        event: TraceKind,
         rel: Option<ReleaseId>,
         stage: Option<usize>,
         value: Option<f64>,
@@ -648,7 +601,7 @@ impl<'m> State<'m> {
                 None => self.build_queue_len.value(),
                 Some(s) => self.stages[s].waiting.value(),
             };
-            self.log("queue", Some(rel), stage, Some(len));
+            self.log(TraceKind::Queue, Some(rel), stage, Some(len));
         }
     }
 
@@ -656,7 +609,7 @@ impl<'m> State<'m> {
     #[inline]
     fn log_defect(
         &mut self,
-        event: &'static str,
+        event: TraceKind,
         d: DefectId,
         stage: Option<usize>,
         value: Option<f64>,
@@ -708,7 +661,7 @@ impl<'m> State<'m> {
                 self.main_open.retain(|&x| x != d);
                 self.main_open_shared = None;
                 let fix_commit = self.arrived;
-                self.log_defect("fix_lands", d, None, Some(fix_commit as f64));
+                self.log_defect(TraceKind::FixLands, d, None, Some(fix_commit as f64));
                 self.commit_arrives(None, true);
                 self.push();
             }
@@ -728,7 +681,7 @@ impl<'m> State<'m> {
                 let s = stage as usize;
                 if self.phase(rel, s) == Phase::Approving {
                     self.stages[s].stats.approval_timeouts += u64::from(self.counting());
-                    self.log("approval_timeout", Some(rel), Some(s), None);
+                    self.log(TraceKind::ApprovalTimeout, Some(rel), Some(s), None);
                     self.end_visit(rel, s, Outcome::Failed);
                 }
             }

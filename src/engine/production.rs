@@ -10,6 +10,7 @@
 //! scheduled when the integrated hazard reaches it, recomputed at every change of
 //! exposure (piecewise constant, so exactly).
 
+use super::TraceKind;
 use super::{DefectId, Ev, Outcome, ReleaseId, State};
 use crate::metrics::StagePart;
 use crate::model::{RolloutStep, StrategyKind};
@@ -119,7 +120,7 @@ impl State<'_> {
             .any(|&d| self.defects[d as usize].caught)
         {
             self.stages[s].stats.known_defect_blocks += u64::from(self.counting());
-            self.log("blocked_known_defect", Some(rel), Some(s), None);
+            self.log(TraceKind::BlockedKnownDefect, Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Rejected);
             return self.release_lock(s);
         }
@@ -155,7 +156,7 @@ impl State<'_> {
             failures_total: 0,
             measurements_left: 0,
         });
-        self.log("rollout_start", Some(rel), Some(s), None);
+        self.log(TraceKind::RolloutStart, Some(rel), Some(s), None);
         self.advance_rollout(s);
     }
 
@@ -174,7 +175,7 @@ impl State<'_> {
             match step {
                 RolloutStep::Weight(w) => {
                     self.stages[s].traffic.w = *w;
-                    self.log("weight", Some(rel), Some(s), Some(*w));
+                    self.log(TraceKind::Weight, Some(rel), Some(s), Some(*w));
                     self.refresh_exposure();
                 }
                 RolloutStep::Wait(d) => {
@@ -298,7 +299,7 @@ impl State<'_> {
             .is_some_and(|b| r.failures_total >= b);
         if r.failures_step > failure_limit || over_budget {
             let rel = r.rel;
-            self.log("analysis_failed", Some(rel), Some(s), None);
+            self.log(TraceKind::AnalysisFailed, Some(rel), Some(s), None);
             // The analysis saw the canary's own defects: each is detected now.
             let suspects: Vec<DefectId> = self.stages[s]
                 .traffic
@@ -333,7 +334,7 @@ impl State<'_> {
         if self.now >= self.warm {
             self.aborts += 1;
         }
-        self.log("rollout_abort", Some(rel), Some(s), None);
+        self.log(TraceKind::RolloutAbort, Some(rel), Some(s), None);
         let dt = self.m.stages[s]
             .strategy
             .abort
@@ -347,7 +348,7 @@ impl State<'_> {
         t.w = 0.0;
         t.new_defects.clear();
         self.stages[s].deployed = self.stages[s].traffic.stable;
-        self.log("rolled_back", Some(r.rel), Some(s), None);
+        self.log(TraceKind::RolledBack, Some(r.rel), Some(s), None);
         self.refresh_exposure();
         self.end_visit(r.rel, s, Outcome::Rejected);
         self.release_lock(s);
@@ -381,7 +382,7 @@ impl State<'_> {
             self.extra_env_secs +=
                 (now - locked.max(self.warm)).max(0.0) + strategy.scale_down_delay;
         }
-        self.log("running", Some(r.rel), Some(s), None);
+        self.log(TraceKind::Running, Some(r.rel), Some(s), None);
         self.refresh_exposure();
         self.pass(r.rel, s);
     }
@@ -470,7 +471,7 @@ impl State<'_> {
         let detect_at = (x > 0.0 && e.detected.is_nan() && rate > 0.0)
             .then(|| now + (e.threshold - e.hazard).max(0.0) / (rate * x));
         let version = e.version;
-        self.log_defect("exposure", d, None, Some(x));
+        self.log_defect(TraceKind::Exposure, d, None, Some(x));
         if let Some(at) = detect_at {
             self.at(at, Ev::Detect { defect: d, version });
         }
@@ -498,9 +499,9 @@ impl State<'_> {
         self.failed_rollouts.push(def.exposure.rollout);
         self.log_defect(
             if by_analysis {
-                "detected_by_analysis"
+                TraceKind::DetectedByAnalysis
             } else {
-                "incident_detected"
+                TraceKind::IncidentDetected
             },
             d,
             None,
@@ -556,9 +557,9 @@ impl State<'_> {
             t.restore_to = Some(target);
             let seq = t.restore_seq;
             let event = if retarget {
-                "rollback_retarget"
+                TraceKind::RollbackRetarget
             } else {
-                "rollback_start"
+                TraceKind::RollbackStart
             };
             self.log_defect(event, d, Some(s), Some(to));
             self.at(
@@ -618,8 +619,8 @@ impl State<'_> {
         t.stable_snapshot = snapshot;
         t.stable_defects = defects;
         self.stages[s].deployed = rel;
-        self.log("rolled_back", rel, Some(s), None);
-        self.log("running", rel, Some(s), None);
+        self.log(TraceKind::RolledBack, rel, Some(s), None);
+        self.log(TraceKind::Running, rel, Some(s), None);
         self.refresh_exposure();
         // A defect detected while this rollback was under way may still be
         // running (the target carries it too): undo it in turn.

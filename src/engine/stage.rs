@@ -1,6 +1,7 @@
 //! A stage's policy: trigger, checks (approval, gates), window, lock, deploy
 //! and verification, and how a visit ends (passed, rejected, superseded).
 
+use super::TraceKind;
 use super::attribution::{Advance, part_of};
 use super::commits::Catcher;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
@@ -75,7 +76,7 @@ impl State<'_> {
     }
 
     pub(super) fn schedule_fires(&mut self, s: usize) {
-        self.log("schedule_fires", None, Some(s), None);
+        self.log(TraceKind::ScheduleFires, None, Some(s), None);
         self.take_candidate(s);
         let st = &mut self.stages[s];
         st.next_fire += 1;
@@ -113,7 +114,7 @@ impl State<'_> {
             let open = hours.open_time_between(SimTime(eligible), SimTime(now)).0;
             self.off_hours(rel, s, StagePart::Trigger, now - eligible - open);
         }
-        self.log("triggered", Some(rel), Some(s), None);
+        self.log(TraceKind::Triggered, Some(rel), Some(s), None);
         match &self.m.stages[s].approval {
             Some(a) => {
                 self.set_phase(rel, s, Phase::Approving);
@@ -164,7 +165,7 @@ impl State<'_> {
         }
         if !approve {
             self.stages[s].stats.approval_rejections += u64::from(self.counting());
-            self.log("approval_rejected", Some(rel), Some(s), None);
+            self.log(TraceKind::ApprovalRejected, Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Failed);
             return;
         }
@@ -172,7 +173,7 @@ impl State<'_> {
         let v = self.visit_mut(rel, s);
         v.approvals += 1;
         if v.approvals >= min {
-            self.log("approved", Some(rel), Some(s), None);
+            self.log(TraceKind::Approved, Some(rel), Some(s), None);
             self.start_gates(rel, s);
         }
     }
@@ -202,11 +203,11 @@ impl State<'_> {
         let healthy = (!g.no_open_defects || self.open_caught == 0)
             & chance(&mut self.stages[s].rng, g.pass_probability);
         if healthy {
-            self.log("gates_passed", Some(rel), Some(s), None);
+            self.log(TraceKind::GatesPassed, Some(rel), Some(s), None);
             self.through_window(rel, s);
         } else if self.now + g.interval.0 > self.visit(rel, s).deadline {
             self.stages[s].stats.gate_timeouts += u64::from(self.counting());
-            self.log("gate_timeout", Some(rel), Some(s), None);
+            self.log(TraceKind::GateTimeout, Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Failed);
         } else {
             self.at(
@@ -303,7 +304,7 @@ impl State<'_> {
         self.log_queue(rel, Some(s));
         self.set_phase(rel, s, Phase::Executing);
         self.visit_mut(rel, s).locked = now;
-        self.log("deploy_start", Some(rel), Some(s), None);
+        self.log(TraceKind::DeployStart, Some(rel), Some(s), None);
         self.at(
             now + total,
             Ev::DeployDone {
@@ -330,12 +331,12 @@ impl State<'_> {
     pub(super) fn deploy_done(&mut self, rel: ReleaseId, s: usize, ok: bool) {
         if !ok {
             self.stages[s].stats.deploy_failures += u64::from(self.counting());
-            self.log("deploy_failed", Some(rel), Some(s), None);
+            self.log(TraceKind::DeployFailed, Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Failed);
             return self.release_lock(s);
         }
         self.stages[s].deployed = Some(rel);
-        self.log("deployed", Some(rel), Some(s), None);
+        self.log(TraceKind::Deployed, Some(rel), Some(s), None);
         // Verification: every step in turn; manual ones in the tester's working time.
         let mut t = SimTime(self.now);
         let mut off = 0.0;
@@ -377,7 +378,7 @@ impl State<'_> {
     pub(super) fn verify_done(&mut self, rel: ReleaseId, s: usize) {
         let detect = self.stages[s].detect;
         if self.catch_defects(rel, |sev| detect[sev.index()], Catcher::Stage(s)) {
-            self.log("rejected", Some(rel), Some(s), None);
+            self.log(TraceKind::Rejected, Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Rejected);
             return self.release_lock(s);
         }
@@ -406,7 +407,7 @@ impl State<'_> {
             st.stats.lock_wait += lock;
             st.stats.executing += now - v.eligible - trigger - checks - lock;
         }
-        self.log("passed", Some(rel), Some(s), None);
+        self.log(TraceKind::Passed, Some(rel), Some(s), None);
         let snap = self.release(rel).snapshot;
         let st = &mut self.stages[s];
         if st.leads_to_production && snap > st.front_upto {
@@ -444,7 +445,7 @@ impl State<'_> {
     /// A newer release overtook this one at stage `s`.
     pub(super) fn supersede(&mut self, rel: ReleaseId, s: usize) {
         self.stages[s].stats.superseded += u64::from(self.counting());
-        self.log("superseded", Some(rel), Some(s), None);
+        self.log(TraceKind::Superseded, Some(rel), Some(s), None);
         self.close_visit(rel, s);
     }
 
@@ -467,6 +468,6 @@ impl State<'_> {
         let st = &mut self.stages[s].stats;
         st.stalls += 1;
         st.stall_reason.get_or_insert(reason);
-        self.log("stalled", None, Some(s), None);
+        self.log(TraceKind::Stalled, None, Some(s), None);
     }
 }

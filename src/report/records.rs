@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::engine::{CommitRecord, Replication};
+use crate::engine::{CommitRecord, Replication, TraceKind};
 use crate::model::Model;
 use crate::report::files::write_csv;
 
@@ -54,11 +54,35 @@ pub fn write_trace(path: &Path, m: &Model, rep: &Replication) -> std::io::Result
     let rows = rep.trace.iter().map(|r| TraceRow {
         time_h: r.time.hours(),
         civil_time: m.clock.zoned(r.time).datetime().to_string(),
-        event: r.event,
+        event: r.event.name(),
         release: r.release,
         stage: r.stage.map_or("", |s| m.stages[s].name.as_str()),
         value: r.value,
         defect: r.defect,
     });
     write_csv(path, rows)
+}
+
+/// The reference of `trace-K.csv` (`docs/trace.md`), generated from
+/// [`TraceKind`]'s declarations.
+pub fn trace_reference_markdown() -> String {
+    let mut s = String::from(
+        "# Event log reference (`trace-K.csv`)\n\n\
+         Generated from `TraceKind` in `src/engine/records.rs` (`cargo test --test \
+         metric_reference` checks it; `UPDATE_DOCS=1` rewrites it). `promosim trace FILE -k K` \
+         writes replication K's event log, one row per event, in time order.\n\n\
+         | column | meaning |\n|---|---|\n\
+         | `time_h` | hours since the start of the run |\n\
+         | `civil_time` | the same instant in the scenario's time zone |\n\
+         | `event` | what happened (below) |\n\
+         | `release` | the release (build) it is about, when there is one |\n\
+         | `stage` | the stage's name; empty for the build and for run-wide events |\n\
+         | `value` | a number qualifying the event, as the table says |\n\
+         | `defect` | the defect it is about (defect events) |\n\n\
+         | event | meaning |\n|---|---|\n",
+    );
+    for k in TraceKind::ALL {
+        s.push_str(&format!("| `{}` | {} |\n", k.name(), k.about()));
+    }
+    s
 }

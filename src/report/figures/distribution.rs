@@ -1,7 +1,7 @@
 //! Where lead time goes, deployments per stage and how commits batch into them.
 
 use super::*;
-use crate::engine::{CommitRecord, Replication};
+use crate::engine::{CommitRecord, Replication, TraceKind};
 use crate::experiment::Summary;
 use crate::metrics::{StagePart, Where};
 use crate::model::Model;
@@ -237,7 +237,7 @@ pub fn batch_sizes(model: &Model, summary: &Summary, rep: &Replication) -> Chart
     let sizes: Vec<f64> = rep
         .trace
         .iter()
-        .filter(|r| r.event == "delivered" && r.time.secs() >= warm)
+        .filter(|r| r.event == TraceKind::Delivered && r.time.secs() >= warm)
         .filter_map(|r| r.value)
         .collect();
     let mut counts = [0usize; BATCH_BUCKETS.len()];

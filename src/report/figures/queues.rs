@@ -1,7 +1,7 @@
 //! Queue lengths over the run and in detail.
 
 use super::*;
-use crate::engine::{Replication, TraceRecord};
+use crate::engine::{Replication, TraceKind, TraceRecord};
 use crate::model::Model;
 use crate::report::charts::{Chart, Series, fmt_num};
 
@@ -10,7 +10,7 @@ use crate::report::charts::{Chart, Series, fmt_num};
 /// (time in hours, length from then on), starting at (0, 0).
 pub fn queue_steps(model: &Model, trace: &[TraceRecord]) -> Vec<Vec<(f64, f64)>> {
     let mut out = vec![vec![(0.0, 0.0)]; 1 + model.stages.len()];
-    for r in trace.iter().filter(|r| r.event == "queue") {
+    for r in trace.iter().filter(|r| r.event == TraceKind::Queue) {
         let i = r.stage.map_or(0, |s| s + 1);
         if let (Some(q), Some(v)) = (out.get_mut(i), r.value) {
             let t = r.time.hours();

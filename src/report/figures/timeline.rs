@@ -1,7 +1,7 @@
 //! The release timeline (Gantt) and exposure over time.
 
 use super::*;
-use crate::engine::{Replication, TraceRecord};
+use crate::engine::{Replication, TraceKind, TraceRecord};
 use crate::model::Model;
 use crate::report::charts::{BarKind, Chart, GanttBar, fmt_num};
 
@@ -67,7 +67,7 @@ pub fn gantt_bars(trace: &[TraceRecord], a: f64, b: f64, n_lanes: usize) -> Vec<
         }
         let lane = r.stage.map_or(0, |s| s + 1);
         let Some(rel) = r.release else {
-            if r.event == "rollback_start"
+            if r.event == TraceKind::RollbackStart
                 && let Some(s) = r.stage
             {
                 last_rollback_start.insert(s + 1, t);
@@ -76,23 +76,28 @@ pub fn gantt_bars(trace: &[TraceRecord], a: f64, b: f64, n_lanes: usize) -> Vec<
         };
         let label = || Some(format!("v{rel}"));
         match (r.event, r.stage.is_some()) {
-            ("build_queued", false) | ("triggered", true) => {
+            (TraceKind::BuildQueued, false) | (TraceKind::Triggered, true) => {
                 open.insert((rel, lane), (t, true));
             }
-            ("build_start", false) | ("deploy_start", true) => {
+            (TraceKind::BuildStart, false) | (TraceKind::DeployStart, true) => {
                 if let Some((s, true)) = open.get(&(rel, lane)).copied() {
                     push(lane, s, t, BarKind::Waiting, None);
                 }
                 open.insert((rel, lane), (t, false));
             }
-            ("build_done", false) | ("passed", true) => {
+            (TraceKind::BuildDone, false) | (TraceKind::Passed, true) => {
                 if let Some((s, false)) = open.remove(&(rel, lane)) {
                     push(lane, s, t, BarKind::Normal, label());
                 }
             }
-            ("build_failed" | "build_rejected", false)
-            | ("rejected" | "deploy_failed" | "approval_rejected" | "blocked_known_defect", true) =>
-            {
+            (TraceKind::BuildFailed | TraceKind::BuildRejected, false)
+            | (
+                TraceKind::Rejected
+                | TraceKind::DeployFailed
+                | TraceKind::ApprovalRejected
+                | TraceKind::BlockedKnownDefect,
+                true,
+            ) => {
                 match open.remove(&(rel, lane)) {
                     // Rejected while waiting (an approver said no): the wait,
                     // then the mark.
@@ -104,12 +109,12 @@ pub fn gantt_bars(trace: &[TraceRecord], a: f64, b: f64, n_lanes: usize) -> Vec<
                     None => {}
                 }
             }
-            ("superseded" | "approval_timeout" | "gate_timeout", true) => {
+            (TraceKind::Superseded | TraceKind::ApprovalTimeout | TraceKind::GateTimeout, true) => {
                 if let Some((s, true)) = open.remove(&(rel, lane)) {
                     push(lane, s, t, BarKind::Waiting, None);
                 }
             }
-            ("rolled_back", true) => {
+            (TraceKind::RolledBack, true) => {
                 if let Some((s, _)) = open.remove(&(rel, lane)) {
                     push(lane, s, t, BarKind::Rollback, label());
                 } else {
@@ -172,7 +177,7 @@ pub(super) fn merge_bars(mut bars: Vec<GanttBar>, eps: f64) -> Vec<GanttBar> {
 /// Exposure over time of each escaped defect in a trace: (defect, [(t h, share)]).
 pub fn exposures(trace: &[TraceRecord]) -> Vec<(u32, Vec<(f64, f64)>)> {
     let mut by: Vec<(u32, Vec<(f64, f64)>)> = Vec::new();
-    for r in trace.iter().filter(|r| r.event == "exposure") {
+    for r in trace.iter().filter(|r| r.event == TraceKind::Exposure) {
         let (Some(d), Some(x)) = (r.defect, r.value) else {
             continue;
         };
