@@ -66,6 +66,6 @@ pub fn compare(a: CompareArgs) -> Result<(), CliError> {
     let build = |r: u32| Job::new(Kind::Compare, seed, r, Vec::new(), points.to_vec());
     let title = format!("compare {}", labels.join(" vs "));
     let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
-    let report = common::points_report(&a.opts, &dir, &title, &points, &names);
+    let report = common::points_report(&a.opts, &title, &points, &names);
     common::execute(&a.opts, replications, &dir, build, &report)
 }

@@ -11,7 +11,7 @@ use crate::experiment::job::{Assembled, Job, Kind, PointSpec, Shard};
 use crate::experiment::{self, precision, stalls};
 use crate::metrics::ReplicationResult;
 use crate::model::Model;
-use crate::report::files::write_atomic;
+use crate::report::files::{Staged, write_atomic};
 use crate::report::{self, figures, output};
 
 /// Runs replications `0..replications` of `m`, keeping every result (what
@@ -40,7 +40,7 @@ pub fn execute(
     replications: u32,
     dir: &Path,
     build: impl Fn(u32) -> Job,
-    before_summary: &dyn Fn(&Assembled) -> Result<(), CliError>,
+    before_summary: &dyn Fn(&Assembled, &Path) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let progress = !opts.runner.quiet;
     if let Some(spec) = &opts.shard {
@@ -113,27 +113,35 @@ pub fn execute(
 }
 
 /// Writes the files of an assembled experiment (the last one marks the report
-/// complete) and prints its table or JSON.
+/// complete) into a staged folder put in place at the end, and prints its
+/// table or JSON. `before_summary` writes the charts and page into the folder
+/// it is given.
 pub fn report(
     asm: &Assembled,
     dir: &Path,
     format: Format,
-    before_summary: &dyn Fn(&Assembled) -> Result<(), CliError>,
+    before_summary: &dyn Fn(&Assembled, &Path) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let out = output::render(asm);
+    let staged = Staged::begin(dir).map_err(io(dir))?;
+    let to = staged.path();
     let (last, rest) = out
         .files
         .split_last()
         .map_or((None, &out.files[..]), |(l, r)| (Some(l), r));
     for (name, bytes) in rest {
-        let p = dir.join(name);
+        let p = to.join(name);
         write_atomic(&p, bytes).map_err(io(&p))?;
     }
-    before_summary(asm)?;
+    before_summary(asm, to)?;
     if let Some((name, bytes)) = last {
-        let p = dir.join(name);
+        let p = to.join(name);
         write_atomic(&p, bytes).map_err(io(&p))?;
     }
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
+    staged.commit().map_err(io(dir))?;
     match format {
         Format::Table => print(&format!("{}\nReport: {}\n", out.table, dir.display())),
         Format::Json => print(&out.json),
@@ -161,12 +169,11 @@ pub fn default_dir(asm_kind: Kind, names: &[&str]) -> PathBuf {
 /// (one column per scenario or grid point), before its last file.
 pub fn points_report<'a>(
     opts: &'a ExperimentOpts,
-    dir: &'a Path,
     title: &'a str,
     points: &'a [PointSpec],
     labels: &'a [String],
-) -> impl Fn(&Assembled) -> Result<(), CliError> + 'a {
-    move |asm: &Assembled| {
+) -> impl Fn(&Assembled, &Path) -> Result<(), CliError> + 'a {
+    move |asm: &Assembled, dir: &Path| {
         if opts.no_report {
             return Ok(());
         }

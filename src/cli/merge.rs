@@ -88,5 +88,5 @@ pub fn merge(a: MergeArgs) -> Result<(), CliError> {
         };
         common::default_dir(asm.header.kind, &names)
     });
-    common::report(&asm, &dir, a.format, &|_| Ok(()))
+    common::report(&asm, &dir, a.format, &|_, _| Ok(()))
 }

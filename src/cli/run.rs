@@ -10,7 +10,7 @@ use crate::error::InputError;
 use crate::experiment::job::{Job, Kind, PointHeader, PointSpec};
 use crate::experiment::{self, Summary};
 use crate::model::Model;
-use crate::report::files::{AtomicFile, write_atomic};
+use crate::report::files::{AtomicFile, Staged, write_atomic};
 use crate::report::replications::ReplicationsCsv;
 use crate::report::{self, figures, records, table};
 
@@ -26,12 +26,9 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         .into());
     }
     let dir = out_dir(&opts.out, &m);
-    if a.commits {
-        let p = dir.join("commits.csv");
-        records::write_commits(&p, &m, &experiment::trace(&m, 0)).map_err(io(&p))?;
-    }
     let t0 = Instant::now();
-    let charts = |summary: &Summary| write_report(&a, &m, &dir, summary, (t0, replications));
+    let charts =
+        |summary: &Summary, to: &Path| write_report(&a, &m, to, summary, (t0, replications));
     if opts.shard.is_some() || opts.precision.is_some() {
         // Shards and early stopping go through the experiment job (parts, merge).
         let header = PointHeader::new(m.name.clone(), a.file.display().to_string(), Vec::new(), &m);
@@ -43,16 +40,26 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
             };
             Job::new(Kind::Run, m.seed, r, Vec::new(), vec![point])
         };
-        let hook = |asm: &experiment::job::Assembled| charts(&asm.summary(0));
+        let hook = |asm: &experiment::job::Assembled, to: &Path| {
+            commits(&a, &m, to)?;
+            charts(&asm.summary(0), to)
+        };
         return execute::execute(opts, replications, &dir, build, &hook);
     }
-    let summary = stream(&m, replications, &opts.runner, &dir)?;
-    // The charts, index.html and report.md are written before summary.json,
-    // whose presence marks the report complete.
-    charts(&summary)?;
+    // The whole report is staged and put in place at the end: an error or
+    // Ctrl-C leaves the previous report as it was.
+    let staged = Staged::begin(&dir).map_err(io(&dir))?;
+    let to = staged.path();
+    commits(&a, &m, to)?;
+    let summary = stream(&m, replications, &opts.runner, to)?;
+    charts(&summary, to)?;
     let json = summary.to_json();
-    let p = dir.join("summary.json");
+    let p = to.join("summary.json");
     write_atomic(&p, json.as_bytes()).map_err(io(&p))?;
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
+    staged.commit().map_err(io(&dir))?;
     match opts.format {
         Format::Table => print(&format!(
             "{}\nReport: {}\n",
@@ -61,6 +68,15 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         )),
         Format::Json => print(&json),
     }
+}
+
+/// With `--commits`, `commits.csv`: every commit of replication 0.
+fn commits(a: &RunArgs, m: &Model, to: &Path) -> Result<(), CliError> {
+    if a.commits {
+        let p = to.join("commits.csv");
+        records::write_commits(&p, m, &experiment::trace(m, 0)).map_err(io(&p))?;
+    }
+    Ok(())
 }
 
 /// Runs the replications, streaming `replications.csv` as they finish, and

@@ -65,6 +65,6 @@ pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
         })
         .collect();
     let title = format!("sweep {name}");
-    let report = common::points_report(&a.opts, &dir, &title, &points, &labels);
+    let report = common::points_report(&a.opts, &title, &points, &labels);
     common::execute(&a.opts, replications, &dir, build, &report)
 }

@@ -1,7 +1,8 @@
 //! Writing report files safely.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// A scenario or label name made safe as one folder or file name: letters,
 /// digits, `-` and `_` are kept, anything else (`/`, `.`, spaces) becomes `_`,
@@ -104,5 +105,134 @@ impl Drop for AtomicFile {
         if self.file.take().is_some() {
             let _ = std::fs::remove_file(&self.tmp);
         }
+    }
+}
+
+/// The files a report may consist of. When a new report is put in place, the
+/// ones it did not write (and every chart it did not draw) are removed, so the
+/// folder never mixes two runs; anything else in the folder is left alone.
+const REPORT_FILES: &[&str] = &[
+    "summary.json",
+    "replications.csv",
+    "commits.csv",
+    "comparison.csv",
+    "comparison.json",
+    "sweep.csv",
+    "sweep.json",
+    "index.html",
+    "report.md",
+];
+const CHARTS: &str = "charts";
+/// The file a writer holds an exclusive lock on while it writes the folder.
+const LOCK: &str = ".promosim.lock";
+
+/// A report written whole into a staging folder beside its files and moved
+/// into place only by [`Staged::commit`], under an exclusive lock on the
+/// target folder: a full disk, an error or Ctrl-C leave the old report as it
+/// was, and a second writer is refused rather than mixed in.
+pub struct Staged {
+    target: PathBuf,
+    staging: PathBuf,
+    _lock: File,
+    committed: bool,
+}
+
+impl Staged {
+    /// Locks `target` (creating it) and makes an empty staging folder in it.
+    pub fn begin(target: &Path) -> io::Result<Staged> {
+        fs::create_dir_all(target)?;
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(target.join(LOCK))?;
+        if let Err(e) = lock.try_lock() {
+            return Err(match e {
+                fs::TryLockError::WouldBlock => io::Error::other(
+                    "another promosim is writing a report to this folder; \
+                     wait for it or choose another --out",
+                ),
+                fs::TryLockError::Error(e) => e,
+            });
+        }
+        let staging = target.join(format!(".promosim-staging-{}", std::process::id()));
+        // A leftover of this process id (a killed run) is stale: we hold the lock.
+        let _ = fs::remove_dir_all(&staging);
+        fs::create_dir(&staging)?;
+        Ok(Staged {
+            target: target.to_path_buf(),
+            staging,
+            _lock: lock,
+            committed: false,
+        })
+    }
+
+    /// Where the report's files are written.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Moves every staged file into the target (renames within one folder
+    /// cannot fail for lack of space), `summary.json` last because its presence
+    /// marks a report complete, and removes the report files and charts the
+    /// new report did not write.
+    pub fn commit(mut self) -> io::Result<()> {
+        let mut files = staged_files(&self.staging)?;
+        // summary.json last; the order of the others does not matter.
+        files.sort_by_key(|f| f.as_path() == Path::new("summary.json"));
+        for name in REPORT_FILES {
+            let p = Path::new(name);
+            if !files.iter().any(|f| f == p) {
+                remove_if_present(&self.target.join(p))?;
+            }
+        }
+        if let Ok(rd) = fs::read_dir(self.target.join(CHARTS)) {
+            for e in rd.flatten() {
+                let rel = Path::new(CHARTS).join(e.file_name());
+                if !files.contains(&rel) {
+                    remove_if_present(&e.path())?;
+                }
+            }
+        }
+        for f in &files {
+            let to = self.target.join(f);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::rename(self.staging.join(f), &to)?;
+        }
+        self.committed = true;
+        fs::remove_dir_all(&self.staging)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Files under `root`, relative to it (one level of sub-folders: `charts/`).
+fn staged_files(root: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(root)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            for c in fs::read_dir(e.path())? {
+                out.push(PathBuf::from(e.file_name()).join(c?.file_name()));
+            }
+        } else {
+            out.push(PathBuf::from(e.file_name()));
+        }
+    }
+    Ok(out)
+}
+
+fn remove_if_present(p: &Path) -> io::Result<()> {
+    match fs::remove_file(p) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
