@@ -184,11 +184,7 @@ fn stage_words(model: &Model, s: usize) -> (String, String) {
         ),
     }];
     if let Some(a) = &st.approval {
-        let names: Vec<&str> = a
-            .approvers
-            .iter()
-            .map(|&p| model.people[p].name.as_str())
-            .collect();
+        let names = approvers(model, a);
         parts.push(format!(
             "needs approval by {}{} (rejects {}, times out after {})",
             if a.min as usize >= names.len() || names.len() == 1 {
@@ -261,6 +257,14 @@ fn stage_words(model: &Model, s: usize) -> (String, String) {
         format!("Stage {title}"),
         capitalise(&parts.join("; ")) + ".",
     )
+}
+
+/// The names of an approval's approvers.
+fn approvers<'m>(model: &'m Model, a: &crate::model::Approval) -> Vec<&'m str> {
+    a.approvers
+        .iter()
+        .map(|&p| model.people[p].name.as_str())
+        .collect()
 }
 
 /// The mean time to detection at 100 % exposure, from the model's rate per second.
@@ -455,11 +459,7 @@ pub fn where_words(model: &Model, w: Where) -> String {
         StagePart::Checks => {
             let mut what = Vec::new();
             if let Some(a) = &st.approval {
-                let names: Vec<&str> = a
-                    .approvers
-                    .iter()
-                    .map(|&p| model.people[p].name.as_str())
-                    .collect();
+                let names = approvers(model, a);
                 what.push(format!("approval by {}", names.join(", ")));
             }
             if st.gates.is_some() {
