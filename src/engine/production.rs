@@ -12,7 +12,7 @@
 
 use super::TraceKind;
 use super::{DefectId, Ev, Outcome, ReleaseId, State};
-use crate::metrics::StagePart;
+use crate::metrics::{StagePart, Stall};
 use crate::model::{RolloutStep, StrategyKind};
 use crate::rng::{Keyed, chance, uniform};
 use crate::time::{HOUR, SimDuration, SimTime};
@@ -207,8 +207,7 @@ impl State<'_> {
                         }
                         // The promoter never works again: the rollout holds here.
                         None => {
-                            return self
-                                .stall(s, "the person who promotes the rollout never works again");
+                            return self.stall(s, Stall::Promoter);
                         }
                     }
                 }

@@ -5,7 +5,7 @@ use super::TraceKind;
 use super::attribution::{Advance, part_of};
 use super::commits::Catcher;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
-use crate::metrics::StagePart;
+use crate::metrics::{StagePart, Stall};
 use crate::model::LockPolicy;
 use crate::model::Trigger;
 use crate::rng::chance;
@@ -55,7 +55,7 @@ impl State<'_> {
                         self.stages[s].act_pending = true;
                         self.at(t.0, Ev::PersonAct { stage: s as u16 });
                     } else {
-                        self.stall(s, "the person who triggers it never works again");
+                        self.stall(s, Stall::TriggerPerson);
                     }
                 }
             }
@@ -142,10 +142,7 @@ impl State<'_> {
                     }
                 }
                 if can_answer < a.min {
-                    self.stall(
-                        s,
-                        "an approval that can never come: too few approvers ever work again (the release times out)",
-                    );
+                    self.stall(s, Stall::Approvers);
                 }
                 self.at(
                     now + a.timeout.0,
@@ -237,10 +234,7 @@ impl State<'_> {
                 );
             } else {
                 // No window ever again: the release waits here until the horizon.
-                self.stall(
-                    s,
-                    "its deployment window (business hours minus freezes) never opens again",
-                );
+                self.stall(s, Stall::Window);
             }
             return;
         }
@@ -361,7 +355,7 @@ impl State<'_> {
                 Some(n) => t = n,
                 // The tester never works again: the release holds the stage until the horizon.
                 None => {
-                    return self.stall(s, "a manual verification step's tester never works again");
+                    return self.stall(s, Stall::Tester);
                 }
             }
         }
@@ -464,7 +458,7 @@ impl State<'_> {
     }
 
     /// A release at stage `s` waits for something that cannot happen before the horizon.
-    pub(super) fn stall(&mut self, s: usize, reason: &'static str) {
+    pub(super) fn stall(&mut self, s: usize, reason: Stall) {
         let st = &mut self.stages[s].stats;
         st.stalls += 1;
         st.stall_reason.get_or_insert(reason);

@@ -2,7 +2,7 @@
 //! a window that never opens, an approval that can never come, a production
 //! stage that deployed nothing at all, replications cut short.
 
-use crate::metrics::{ReplicationResult, StopReason};
+use crate::metrics::{ReplicationResult, Stall, StopReason};
 use crate::model::Model;
 
 /// What the stall warnings need, gathered one replication at a time.
@@ -15,7 +15,7 @@ pub struct StallTally {
     stuck: usize,
     stuck_first: Option<String>,
     /// Per stage: replications that stalled there, and the first reason seen.
-    stalled: Vec<(usize, Option<&'static str>)>,
+    stalled: Vec<(usize, Option<Stall>)>,
     /// Per stage: replications with at least one deployment.
     deployed: Vec<usize>,
 }
@@ -73,7 +73,10 @@ impl StallTally {
         for (i, st) in model.stages.iter().enumerate() {
             let (stalled, reason) = self.stalled.get(i).copied().unwrap_or((0, None));
             if stalled > 0 {
-                let reason = reason.unwrap_or("a release waits for something that never happens");
+                let reason = reason.map_or(
+                    "a release waits for something that never happens",
+                    Stall::words,
+                );
                 out.push(format!(
                     "WARNING: stage {:?} stalled in {stalled} of {n} replications: {reason}",
                     st.name

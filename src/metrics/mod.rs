@@ -262,7 +262,39 @@ pub struct StageResult {
     /// window that never opens again, an approval that can never come.
     pub stalls: u64,
     /// Why, the first time it happened.
-    pub stall_reason: Option<&'static str>,
+    pub stall_reason: Option<Stall>,
+}
+
+/// Why a release got stuck for good at a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Stall {
+    /// A manual trigger whose person never works again.
+    TriggerPerson,
+    /// Too few approvers ever work again.
+    Approvers,
+    /// The deployment window never opens again.
+    Window,
+    /// A manual verification step's tester never works again.
+    Tester,
+    /// A rollout's promoter never works again.
+    Promoter,
+}
+
+impl Stall {
+    /// The reason, as the warning says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Stall::TriggerPerson => "the person who triggers it never works again",
+            Stall::Approvers => {
+                "an approval that can never come: too few approvers ever work again (the release times out)"
+            }
+            Stall::Window => {
+                "its deployment window (business hours minus freezes) never opens again"
+            }
+            Stall::Tester => "a manual verification step's tester never works again",
+            Stall::Promoter => "the person who promotes the rollout never works again",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

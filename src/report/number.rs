@@ -91,6 +91,42 @@ pub fn difference(mean: f64, ci95: f64, n: u64, real: bool) -> String {
     }
 }
 
+/// A chart tick, a value in a sentence: few significant digits, thousands
+/// separated (the table and CSV formats above keep their own precision).
+pub fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let a = v.abs();
+    let s = if a >= 1000.0 {
+        let digits = format!("{:.0}", a);
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        if v < 0.0 { format!("-{out}") } else { out }
+    } else {
+        let decimals = if a >= 100.0 {
+            0
+        } else if a >= 10.0 {
+            1
+        } else if a >= 0.1 {
+            2
+        } else {
+            3
+        };
+        let mut s = format!("{:.*}", decimals, v);
+        if s.contains('.') {
+            s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+        }
+        s
+    };
+    if s == "-0" { "0".to_string() } else { s }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

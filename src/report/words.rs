@@ -6,7 +6,7 @@ use crate::experiment::Summary;
 use crate::metrics::{StagePart, Where};
 use crate::model::{Batch, LockPolicy};
 use crate::model::{Model, RolloutStep, StrategyKind, Trigger};
-use crate::report::charts::fmt_num;
+use crate::report::number::fmt_num;
 
 fn mean(s: &Summary, key: &str) -> f64 {
     s.get(key).map_or(f64::NAN, |m| m.mean)

@@ -31,11 +31,11 @@ mod text;
 mod timeseries;
 mod tradeoff;
 
+use crate::report::number::fmt_num;
 use bars::*;
 use cdf::*;
 use gantt::*;
 use layout::*;
-pub use text::fmt_num;
 use text::*;
 use timeseries::*;
 use tradeoff::*;

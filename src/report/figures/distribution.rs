@@ -5,7 +5,8 @@ use crate::engine::{CommitRecord, Replication, TraceKind};
 use crate::experiment::Summary;
 use crate::metrics::{StagePart, Where};
 use crate::model::Model;
-use crate::report::charts::{CdfSeries, Chart, fmt_num};
+use crate::report::charts::{CdfSeries, Chart};
+use crate::report::number::fmt_num;
 
 /// Lead times in hours of the commits that arrived after the warm-up and were
 /// delivered before the horizon (the commits `lead_time.*` counts), sorted.

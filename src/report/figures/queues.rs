@@ -3,7 +3,8 @@
 use super::*;
 use crate::engine::{Replication, TraceKind, TraceRecord};
 use crate::model::Model;
-use crate::report::charts::{Chart, Series, fmt_num};
+use crate::report::charts::{Chart, Series};
+use crate::report::number::fmt_num;
 
 /// Queue-length step functions of one replication, from its `queue` trace
 /// events: index 0 is the build queue, index 1 + s stage s. Each is a list of

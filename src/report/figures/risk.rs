@@ -4,7 +4,8 @@ use super::*;
 use crate::engine::Replication;
 use crate::experiment::Summary;
 use crate::model::Model;
-use crate::report::charts::{Chart, Series, TradeoffPoint, fmt_num};
+use crate::report::charts::{Chart, Series, TradeoffPoint};
+use crate::report::number::fmt_num;
 
 /// Exposed traffic share over time of the [`WORST_INCIDENTS`] incidents with
 /// the largest integrated exposure in one replication (after the warm-up).

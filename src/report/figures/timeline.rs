@@ -3,7 +3,8 @@
 use super::*;
 use crate::engine::{Replication, TraceKind, TraceRecord};
 use crate::model::Model;
-use crate::report::charts::{BarKind, Chart, GanttBar, fmt_num};
+use crate::report::charts::{BarKind, Chart, GanttBar};
+use crate::report::number::fmt_num;
 
 /// The timeline window in hours: [`TIMELINE_DAYS`] from the end of warm-up
 /// (or the last days of the run when it is shorter).
