@@ -277,7 +277,33 @@ impl Baseline {
                 "a baseline needs at least 2 replications",
             ));
         }
+        if b.metrics.is_empty() {
+            return Err(InputError::new(
+                file,
+                "the baseline lists no metrics, so a check would decide nothing; \
+                 make it again with `promosim baseline`",
+            ));
+        }
         for m in &b.metrics {
+            // The direction is the metric's declaration, never the file's say:
+            // a flipped flag would turn a regression into an improvement.
+            if let Some(d) = metrics::find(&m.key)
+                && (d.better == metrics::Better::Higher) != m.higher_is_better
+            {
+                return Err(InputError::new(
+                    file,
+                    format!(
+                        "metric {:?}: higher_is_better is {} in the file, but the metric is declared {} is better; the baseline was edited — make it again with `promosim baseline`",
+                        m.key,
+                        m.higher_is_better,
+                        if d.better == metrics::Better::Higher {
+                            "higher"
+                        } else {
+                            "lower"
+                        }
+                    ),
+                ));
+            }
             if m.values.len() != b.replications as usize {
                 return Err(InputError::new(
                     file,

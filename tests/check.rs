@@ -229,6 +229,30 @@ fn bad_input_exits_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown metric \"lead_time.p51\""));
+    // A tampered baseline: a flipped direction, or no metrics at all.
+    let text = fs::read_to_string(&baseline).unwrap();
+    let flipped = t.path().join("flipped.json");
+    let at = text
+        .find("\"higher_is_better\": false")
+        .expect("a lower-is-better metric");
+    let mut edited = text.clone();
+    edited.replace_range(
+        at..at + "\"higher_is_better\": false".len(),
+        "\"higher_is_better\": true",
+    );
+    fs::write(&flipped, edited).unwrap();
+    check(&t, &scenario, &flipped)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the baseline was edited"));
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["metrics"] = serde_json::json!([]);
+    let empty = t.path().join("empty.json");
+    fs::write(&empty, v.to_string()).unwrap();
+    check(&t, &scenario, &empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("lists no metrics"));
     // A baseline of another scenario.
     let other = t.path().join("other.yaml");
     fs::write(
