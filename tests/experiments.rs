@@ -435,6 +435,23 @@ fn merge_refuses_parts_of_different_runs_and_incomplete_sets() {
     merge(&[part("a", "part-1-of-2.json"), part("a", "part-1-of-2.json")])
         .code(2)
         .stderr(predicate::str::contains("given twice"));
+    // Tampered parts: a shard count in the billions costs no memory and names
+    // only a few missing shards; a part of 0 replications is refused.
+    let text = read(&part("a", "part-1-of-2.json"));
+    let mut v: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    v["shard"]["count"] = serde_json::json!(4_000_000_000u32);
+    let huge = tmp.path().join("huge.json");
+    std::fs::write(&huge, v.to_string()).unwrap();
+    merge(&[huge])
+        .code(2)
+        .stderr(predicate::str::contains("(3999999999 in all)"));
+    let mut v: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    v["header"]["replications"] = serde_json::json!(0);
+    let none = tmp.path().join("none.json");
+    std::fs::write(&none, v.to_string()).unwrap();
+    merge(&[none])
+        .code(2)
+        .stderr(predicate::str::contains("0 replications"));
     let junk = tmp.path().join("junk.json");
     std::fs::write(&junk, "{\"format\": 1}").unwrap();
     merge(&[junk])

@@ -433,6 +433,12 @@ impl Partial {
                 ),
             ));
         }
+        if p.header.replications == 0 {
+            return Err(InputError::new(
+                file,
+                "claims 0 replications: not a part of any run promosim makes",
+            ));
+        }
         Ok(p)
     }
 
@@ -530,7 +536,8 @@ fn shard_files(parts: &[(String, Partial)]) -> Result<Vec<&str>, InputError> {
     };
     let header = first.header.clone();
     let count = first.shard.count;
-    let mut seen: Vec<Option<&str>> = vec![None; count as usize];
+    // By shard index: a part claiming billions of shards costs nothing here.
+    let mut seen: std::collections::BTreeMap<u32, &str> = std::collections::BTreeMap::new();
     for (file, p) in parts {
         // The fingerprint covers what the result depends on; where the scenario
         // file lay on each machine (`file`) may differ.
@@ -576,25 +583,27 @@ fn shard_files(parts: &[(String, Partial)]) -> Result<Vec<&str>, InputError> {
                 format!("shard {} does not exist", p.shard),
             ));
         }
-        let slot = &mut seen[(p.shard.index - 1) as usize];
-        if let Some(other) = slot {
+        if let Some(other) = seen.insert(p.shard.index, file.as_str()) {
             return Err(InputError::new(
                 file,
                 format!("shard {} is given twice (also {other})", p.shard),
             ));
         }
-        *slot = Some(file.as_str());
         if p.keys.len() != header.points.len() {
             return Err(InputError::new(file, "metric keys do not match its points"));
         }
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
-    if !missing.is_empty() {
+    let absent = u64::from(count) - seen.len() as u64;
+    if absent > 0 {
+        // Name the first few; a tampered count must not make a huge message.
+        let mut missing: Vec<String> = (1..=count)
+            .filter(|i| !seen.contains_key(i))
+            .take(10)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        if absent > 10 {
+            missing.push(format!("… ({absent} in all)"));
+        }
         return Err(InputError::new(
             "merge",
             format!(
@@ -603,7 +612,7 @@ fn shard_files(parts: &[(String, Partial)]) -> Result<Vec<&str>, InputError> {
             ),
         ));
     }
-    Ok(seen.into_iter().flatten().collect())
+    Ok(seen.into_values().collect())
 }
 
 /// The metric keys of each point, from any part that ran a unit of it; all must agree.
