@@ -97,3 +97,20 @@ fn compare_is_staged_too() {
         .code(1);
     assert!(!out.join("comparison.csv").exists());
 }
+
+#[test]
+fn a_folder_that_held_no_report_keeps_its_own_files() {
+    let t = tmp();
+    let out = t.path().join("site");
+    fs::create_dir_all(&out).expect("mkdir");
+    fs::write(out.join("index.html"), "<p>my page</p>").expect("the user's page");
+    promosim(t.path())
+        .arg("run")
+        .arg(scenario("sequential-approvals.yaml"))
+        .args(["-r", "2", "-q", "--no-report", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.join("summary.json").exists());
+    assert_eq!(common::read(&out.join("index.html")), "<p>my page</p>");
+}

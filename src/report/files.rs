@@ -180,6 +180,25 @@ impl Staged {
         let mut files = staged_files(&self.staging)?;
         // summary.json last; the order of the others does not matter.
         files.sort_by_key(|f| f.as_path() == Path::new("summary.json"));
+        // Stale files are only removed where a report was: an `--out` folder
+        // that never held one (say `.`) may have an index.html of its own.
+        if self.target.join("summary.json").exists() {
+            self.remove_stale(&files)?;
+        }
+        for f in &files {
+            let to = self.target.join(f);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::rename(self.staging.join(f), &to)?;
+        }
+        self.committed = true;
+        fs::remove_dir_all(&self.staging)
+    }
+
+    /// Removes the report files and charts of the previous report that the
+    /// new one (`files`) does not write.
+    fn remove_stale(&self, files: &[PathBuf]) -> io::Result<()> {
         for name in REPORT_FILES {
             let p = Path::new(name);
             if !files.iter().any(|f| f == p) {
@@ -194,15 +213,7 @@ impl Staged {
                 }
             }
         }
-        for f in &files {
-            let to = self.target.join(f);
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::rename(self.staging.join(f), &to)?;
-        }
-        self.committed = true;
-        fs::remove_dir_all(&self.staging)
+        Ok(())
     }
 }
 
