@@ -16,10 +16,15 @@ fn tailspin_job() -> Job {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tailspin.yaml");
     let s = scenario::load(&path).expect("tailspin scenario");
     let m = model::compile(&s).expect("tailspin model");
-    let header = PointHeader::new(m.name.clone(), path.display().to_string(), Vec::new(), &m);
+    let header = PointHeader::new(
+        m.name().to_string(),
+        path.display().to_string(),
+        Vec::new(),
+        &m,
+    );
     Job::new(
         Kind::Run,
-        m.seed,
+        m.seed(),
         REPLICATIONS,
         Vec::new(),
         vec![PointSpec {

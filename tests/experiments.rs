@@ -46,7 +46,7 @@ fn point(label: &str, (text, model): (String, Model)) -> PointSpec {
 }
 
 fn comparison(points: Vec<PointSpec>, replications: u32) -> Comparison {
-    let seed = points[0].model.seed;
+    let seed = points[0].model.seed();
     let job = Job::new(Kind::Compare, seed, replications, Vec::new(), points);
     compare::compare(&job.run_all(None, false).unwrap())
 }
@@ -470,7 +470,7 @@ fn output_of_one_run_matches_the_library() {
     let (text, m) = tailspin();
     let job = Job::new(
         Kind::Run,
-        m.seed,
+        m.seed(),
         2,
         Vec::new(),
         vec![point("tailspin", (text, m.clone()))],

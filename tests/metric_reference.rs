@@ -27,7 +27,7 @@ fn every_reported_key_is_declared_once_with_its_unit() {
         let model = promosim::model::compile(&s).expect("and compiles");
         let rep = promosim::engine::run(&model, 0, Default::default());
         let keys: Vec<_> = rep.result.metrics();
-        let names: Vec<&str> = model.stages.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = model.stages().iter().map(|s| s.name()).collect();
         let typed: Vec<String> = metrics::Where::all(names).iter().map(|w| w.key()).collect();
         let reported: Vec<&str> = keys
             .iter()

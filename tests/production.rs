@@ -43,7 +43,7 @@ fn run(m: &Model) -> Results {
     experiment::run(
         m,
         Plan {
-            replications: m.replications,
+            replications: m.replications(),
             threads: None,
             progress: false,
         },

@@ -44,8 +44,9 @@ struct Run {
 
 fn run(path: &Path) -> Run {
     let s = scenario::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut model = model::compile(&s).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    model.replications = REPS;
+    let model = model::compile(&s)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .with_replications(REPS);
     let plan = Plan {
         replications: REPS,
         threads: None,
@@ -87,7 +88,7 @@ fn mean(s: &Summary, key: &str) -> f64 {
 fn every_chart_renders_for_every_shipped_scenario() {
     for path in shipped() {
         let r = run(&path);
-        let (_keep, dir) = out_dir(&r.model.name);
+        let (_keep, dir) = out_dir(&r.model.name());
         let written = report::write_run(&dir, &r.model, &r.summary, &r.traces)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let stems = [
@@ -102,11 +103,11 @@ fn every_chart_renders_for_every_shipped_scenario() {
         ];
         for stem in stems {
             let png = fs::read(dir.join("charts").join(format!("{stem}.png")))
-                .unwrap_or_else(|e| panic!("{}: {stem}.png: {e}", r.model.name));
+                .unwrap_or_else(|e| panic!("{}: {stem}.png: {e}", r.model.name()));
             assert!(
                 png.len() > 2000 && png.starts_with(b"\x89PNG\r\n\x1a\n"),
                 "{}: {stem}.png is not a PNG ({} bytes)",
-                r.model.name,
+                r.model.name(),
                 png.len()
             );
             // IHDR: 800 × 500.
@@ -120,16 +121,16 @@ fn every_chart_renders_for_every_shipped_scenario() {
                 500
             );
             let svg = fs::read_to_string(dir.join("charts").join(format!("{stem}.svg")))
-                .unwrap_or_else(|e| panic!("{}: {stem}.svg: {e}", r.model.name));
+                .unwrap_or_else(|e| panic!("{}: {stem}.svg: {e}", r.model.name()));
             assert!(
                 svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
                 "{}: {stem}.svg",
-                r.model.name
+                r.model.name()
             );
             assert!(
                 svg.contains("<text"),
                 "{}: {stem}.svg has no text",
-                r.model.name
+                r.model.name()
             );
         }
         assert_eq!(written.files.len(), 2 * stems.len() + 2);
@@ -137,7 +138,7 @@ fn every_chart_renders_for_every_shipped_scenario() {
             assert!(
                 fs::metadata(dir.join(f)).is_ok_and(|m| m.len() > 1000),
                 "{}: {f}",
-                r.model.name
+                r.model.name()
             );
         }
     }
@@ -147,7 +148,7 @@ fn every_chart_renders_for_every_shipped_scenario() {
 fn chart_data_match_the_summary_and_the_replication() {
     for path in shipped() {
         let r = run(&path);
-        let name = &r.model.name;
+        let name = &r.model.name();
         let sc = Charted {
             label: name,
             model: &r.model,
@@ -225,7 +226,7 @@ fn chart_data_match_the_summary_and_the_replication() {
         // Queues: the step functions integrate to the replication's
         // time-weighted mean queue lengths.
         let steps = figures::queue_steps(&r.model, &r.traces[0].trace);
-        let (from, to) = (r.model.warm_up.hours(), r.model.horizon.hours());
+        let (from, to) = (r.model.warm_up().hours(), r.model.horizon().hours());
         let twm = |st: &[(f64, f64)]| -> f64 {
             let mut area = 0.0;
             for (i, &(t, q)) in st.iter().enumerate() {
@@ -246,7 +247,7 @@ fn chart_data_match_the_summary_and_the_replication() {
             assert!(
                 (q - st.queue_mean).abs() <= 1e-9 * q.max(1.0),
                 "{name}: {} queue {q} vs {}",
-                r.model.stages[k].name,
+                r.model.stages()[k].name(),
                 st.queue_mean
             );
             assert!(steps[k + 1].iter().all(|p| p.1 >= 0.0));
@@ -257,7 +258,7 @@ fn chart_data_match_the_summary_and_the_replication() {
             panic!("not a Gantt chart")
         };
         let (a, b) = figures::timeline_window(&r.model);
-        assert_eq!(lanes.len(), r.model.stages.len() + 1);
+        assert_eq!(lanes.len(), r.model.stages().len() + 1);
         assert!(!bars.is_empty(), "{name}: empty timeline");
         for bar in &bars {
             assert!(bar.lane < lanes.len());
@@ -342,21 +343,21 @@ fn assert_self_contained(page: &str) {
 fn the_page_is_self_contained_and_names_every_stage() {
     for path in shipped() {
         let r = run(&path);
-        let (_keep, dir) = out_dir(&format!("{}-page", r.model.name));
+        let (_keep, dir) = out_dir(&format!("{}-page", r.model.name()));
         report::write_run(&dir, &r.model, &r.summary, &r.traces).expect("report");
         let page = fs::read_to_string(dir.join("index.html")).expect("index.html");
         assert_self_contained(&page);
-        for st in &r.model.stages {
+        for st in r.model.stages() {
             assert!(
-                page.contains(&html::escape(&st.name)),
+                page.contains(&html::escape(st.name())),
                 "{}: stage {}",
-                r.model.name,
-                st.name
+                r.model.name(),
+                st.name()
             );
         }
         let band = r.summary.dora.overall.expect("a DORA band").name();
         assert!(page.contains(&format!("<span class=\"band\">{band}</span>")));
-        assert_eq!(page.matches("<svg").count(), 8, "{}", r.model.name);
+        assert_eq!(page.matches("<svg").count(), 8, "{}", r.model.name());
         assert!(page.contains("What dominates") && page.contains("% of lead time"));
         let md = fs::read_to_string(dir.join("report.md")).expect("report.md");
         assert!(md.contains("| Lead time, median (p50) |"));

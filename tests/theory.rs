@@ -383,13 +383,13 @@ fn conservation_on_a_rich_pipeline() {
     for (i, r) in rep.commits.iter().enumerate() {
         assert_eq!(r.delivered.is_some(), (i as u64) < c.delivered, "prefix");
         if let Some(d) = r.delivered {
-            assert!(r.arrived.0 <= d.0 && d.0 <= m.horizon.0, "{r:?}");
+            assert!(r.arrived.0 <= d.0 && d.0 <= m.horizon().0, "{r:?}");
         }
     }
     let counted = rep
         .commits
         .iter()
-        .filter(|r| r.delivered.is_some() && r.arrived.0 >= m.warm_up.0)
+        .filter(|r| r.delivered.is_some() && r.arrived.0 >= m.warm_up().0)
         .count() as u64;
     assert_eq!(counted, rep.result.lead_time.count);
 }
@@ -434,8 +434,8 @@ fn batching_conserves_commits_with_fewer_builds() {
     for batch in ["build", "run"] {
         let m = scenario(&lean(batch));
         let out = run(&m, 8);
-        let span_weeks = (m.horizon.0 - m.warm_up.0) / (7.0 * 86_400.0);
-        let share_after_warm_up = (m.horizon.0 - m.warm_up.0) / m.horizon.0;
+        let span_weeks = (m.horizon().0 - m.warm_up().0) / (7.0 * 86_400.0);
+        let share_after_warm_up = (m.horizon().0 - m.warm_up().0) / m.horizon().0;
         for r in &out.replications {
             let c = &r.conservation;
             assert_eq!(c.arrived, c.delivered + c.rejected + c.in_flight, "{c:?}");
@@ -451,7 +451,7 @@ fn batching_conserves_commits_with_fewer_builds() {
         println!(
             "batch {batch}: builds/week {:.1}, commits/week {:.1}, arrived {:.0}, delivered {:.0}, rejected {:.1}, in flight {:.1}",
             metric(&out, "build.builds_per_week").mean,
-            metric(&out, "commits.arrived").mean / (m.horizon.0 / (7.0 * 86_400.0)),
+            metric(&out, "commits.arrived").mean / (m.horizon().0 / (7.0 * 86_400.0)),
             metric(&out, "commits.arrived").mean,
             metric(&out, "commits.delivered").mean,
             metric(&out, "commits.rejected").mean,

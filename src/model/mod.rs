@@ -16,39 +16,95 @@ pub type StageId = usize;
 /// Index of a person or team in [`Model::people`].
 pub type PersonId = usize;
 
+/// A model is made only by [`compile`], which checks it: its fields are
+/// crate-private, so code outside the crate (tests, benches, users of the
+/// library) reads it through the accessors below and cannot break its
+/// invariants (stage order, production set, budgets).
 #[derive(Debug, Clone)]
 pub struct Model {
-    pub name: String,
-    pub description: String,
-    pub clock: Clock,
-    pub horizon: SimTime,
-    pub warm_up: SimTime,
-    pub seed: u64,
-    pub replications: u32,
-    pub arrivals: Arrivals,
-    pub defects: DefectModel,
-    pub build: BuildModel,
-    pub stages: Vec<StageModel>,
-    pub people: Vec<PersonModel>,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) clock: Clock,
+    pub(crate) horizon: SimTime,
+    pub(crate) warm_up: SimTime,
+    pub(crate) seed: u64,
+    pub(crate) replications: u32,
+    pub(crate) arrivals: Arrivals,
+    pub(crate) defects: DefectModel,
+    pub(crate) build: BuildModel,
+    pub(crate) stages: Vec<StageModel>,
+    pub(crate) people: Vec<PersonModel>,
     /// Stages whose passing means "running in production" (all must pass a commit).
-    pub production: Vec<StageId>,
+    pub(crate) production: Vec<StageId>,
     /// Expected commits per replication, for the runaway guard and reports.
-    pub expected_commits: f64,
-    pub incidents: IncidentModel,
+    pub(crate) expected_commits: f64,
+    pub(crate) incidents: IncidentModel,
     /// Runaway guard: a replication stops after this many events and is flagged.
-    pub max_events: u64,
+    pub(crate) max_events: u64,
+}
+
+/// Read access from outside the crate, and the two settings a command may
+/// change after compiling (`--seed`, `--replications`).
+impl Model {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    pub fn replications(&self) -> u32 {
+        self.replications
+    }
+    pub fn horizon(&self) -> SimTime {
+        self.horizon
+    }
+    pub fn warm_up(&self) -> SimTime {
+        self.warm_up
+    }
+    pub fn stages(&self) -> &[StageModel] {
+        &self.stages
+    }
+    pub fn expected_commits(&self) -> f64 {
+        self.expected_commits
+    }
+    /// The same model on another seed.
+    pub fn with_seed(mut self, seed: u64) -> Model {
+        self.seed = seed;
+        self
+    }
+    /// The same model with another default replication count.
+    pub fn with_replications(mut self, replications: u32) -> Model {
+        self.replications = replications;
+        self
+    }
+}
+
+impl StageModel {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    /// Whether passing this stage means running in production.
+    pub fn is_production(&self) -> bool {
+        self.production
+    }
 }
 
 /// How production notices and undoes escaped defects.
 #[derive(Debug, Clone)]
 pub struct IncidentModel {
-    pub users: f64,
+    pub(crate) users: f64,
     /// Monitoring hazard per second at 100 % exposure, per severity.
-    pub monitoring: [f64; 3],
+    pub(crate) monitoring: [f64; 3],
     /// Redeploying the previous release.
-    pub rollback: Dist,
+    pub(crate) rollback: Dist,
     /// (seconds since first production deployment, share of traffic) — empty: no flag.
-    pub flag_ramp: Vec<(f64, f64)>,
+    pub(crate) flag_ramp: Vec<(f64, f64)>,
 }
 
 impl IncidentModel {
@@ -97,18 +153,18 @@ pub enum RolloutStep {
 /// A production stage's rollout strategy, compiled.
 #[derive(Debug, Clone)]
 pub struct Strategy {
-    pub kind: StrategyKind,
-    pub steps: Vec<RolloutStep>,
+    pub(crate) kind: StrategyKind,
+    pub(crate) steps: Vec<RolloutStep>,
     /// Aborting a rollout in progress (canary abort, rolling roll-back).
-    pub abort: Dist,
+    pub(crate) abort: Dist,
     /// Blue-green: the old colour runs on this long after the switch.
-    pub scale_down_delay: f64,
+    pub(crate) scale_down_delay: f64,
     /// Blue-green: moving traffic between colours.
-    pub switch: f64,
+    pub(crate) switch: f64,
     /// Flagger's threshold: failed measurements over the whole rollout that abort it.
-    pub failure_budget: Option<u32>,
+    pub(crate) failure_budget: Option<u32>,
     /// Canary analysis hazard per second at 100 % weight, per severity.
-    pub analysis: [f64; 3],
+    pub(crate) analysis: [f64; 3],
 }
 
 /// Where commits come from.
@@ -128,35 +184,35 @@ pub enum Arrivals {
 #[derive(Debug, Clone)]
 pub struct RateProfile {
     /// `cum[h]` = expected pushes in `[0, h hours)`; one entry past the horizon.
-    pub cum: Vec<f64>,
+    pub(crate) cum: Vec<f64>,
     /// Mean commits per push (1 + Poisson(push_size − 1)): bursts of commits
     /// that arrive together and trigger one build.
-    pub push_size: f64,
+    pub(crate) push_size: f64,
 }
 
 #[derive(Debug, Clone)]
 pub struct DefectModel {
-    pub probability: f64,
+    pub(crate) probability: f64,
     /// Cumulative severity weights (minor, major, critical), last = 1.
-    pub severity_cdf: [f64; 3],
-    pub fix_time: Dist,
+    pub(crate) severity_cdf: [f64; 3],
+    pub(crate) fix_time: Dist,
 }
 
 #[derive(Debug, Clone)]
 pub struct BuildModel {
-    pub batch: Batch,
-    pub agents: u32,
-    pub duration: Dist,
-    pub flaky_failure: f64,
-    pub retries: u32,
-    pub detect: Detection,
+    pub(crate) batch: Batch,
+    pub(crate) agents: u32,
+    pub(crate) duration: Dist,
+    pub(crate) flaky_failure: f64,
+    pub(crate) retries: u32,
+    pub(crate) detect: Detection,
 }
 
 #[derive(Debug, Clone)]
 pub struct PersonModel {
-    pub name: String,
-    pub hours: IntervalSet,
-    pub reaction: Dist,
+    pub(crate) name: String,
+    pub(crate) hours: IntervalSet,
+    pub(crate) reaction: Dist,
 }
 
 #[derive(Debug, Clone)]
@@ -175,55 +231,55 @@ pub enum Trigger {
 
 #[derive(Debug, Clone)]
 pub struct Approval {
-    pub approvers: Vec<PersonId>,
-    pub min: u32,
+    pub(crate) approvers: Vec<PersonId>,
+    pub(crate) min: u32,
     /// `None`: each approver's own reaction time.
-    pub response: Option<Dist>,
-    pub rejection: f64,
-    pub timeout: SimDuration,
+    pub(crate) response: Option<Dist>,
+    pub(crate) rejection: f64,
+    pub(crate) timeout: SimDuration,
 }
 
 #[derive(Debug, Clone)]
 pub struct Gates {
-    pub delay: SimDuration,
+    pub(crate) delay: SimDuration,
     /// The shortest interval of the stage's gates: all are evaluated together.
-    pub interval: SimDuration,
+    pub(crate) interval: SimDuration,
     /// The earliest timeout of the stage's gates.
-    pub timeout: SimDuration,
-    pub no_open_defects: bool,
+    pub(crate) timeout: SimDuration,
+    pub(crate) no_open_defects: bool,
     /// Product of the pass probabilities of the probabilistic gates.
-    pub pass_probability: f64,
+    pub(crate) pass_probability: f64,
 }
 
 #[derive(Debug, Clone)]
 pub struct VerifyStep {
-    pub name: String,
-    pub duration: Dist,
-    pub by: Option<PersonId>,
-    pub detect: Detection,
+    pub(crate) name: String,
+    pub(crate) duration: Dist,
+    pub(crate) by: Option<PersonId>,
+    pub(crate) detect: Detection,
 }
 
 #[derive(Debug, Clone)]
 pub struct StageModel {
-    pub name: String,
-    pub title: String,
+    pub(crate) name: String,
+    pub(crate) title: String,
     /// Upstream stages; empty = fed by the build.
-    pub deps: Vec<StageId>,
+    pub(crate) deps: Vec<StageId>,
     /// Stages that list this one among their deps.
-    pub downstream: Vec<StageId>,
-    pub trigger: Trigger,
-    pub approval: Option<Approval>,
-    pub gates: Option<Gates>,
+    pub(crate) downstream: Vec<StageId>,
+    pub(crate) trigger: Trigger,
+    pub(crate) approval: Option<Approval>,
+    pub(crate) gates: Option<Gates>,
     /// When deployments may start (business hours minus freezes); `None` = always.
-    pub window: Option<IntervalSet>,
-    pub lock: LockPolicy,
-    pub deploy_duration: Dist,
-    pub deploy_failure: f64,
-    pub deploy_retries: u32,
-    pub verify: Vec<VerifyStep>,
-    pub production: bool,
+    pub(crate) window: Option<IntervalSet>,
+    pub(crate) lock: LockPolicy,
+    pub(crate) deploy_duration: Dist,
+    pub(crate) deploy_failure: f64,
+    pub(crate) deploy_retries: u32,
+    pub(crate) verify: Vec<VerifyStep>,
+    pub(crate) production: bool,
     /// How users move to a new release (production stages).
-    pub strategy: Strategy,
+    pub(crate) strategy: Strategy,
 }
 
 impl RateProfile {
@@ -258,7 +314,7 @@ pub enum LockPolicy {
 
 /// Detection probability per severity.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Detection(pub [f64; 3]);
+pub struct Detection(pub(crate) [f64; 3]);
 
 impl Detection {
     pub fn of(&self, s: Severity) -> f64 {
