@@ -88,7 +88,7 @@ fn mean(s: &Summary, key: &str) -> f64 {
 fn every_chart_renders_for_every_shipped_scenario() {
     for path in shipped() {
         let r = run(&path);
-        let (_keep, dir) = out_dir(&r.model.name());
+        let (_keep, dir) = out_dir(r.model.name());
         let written = report::write_run(&dir, &r.model, &r.summary, &r.traces)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let stems = [

@@ -3,10 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use super::execute::kept_replications;
-use super::opts::RunnerOpts;
+use super::opts::{RunnerOpts, SampleOpts};
 use super::{CliError, io, load_model, print};
 use crate::check;
-use crate::error::InputError;
 use crate::report::check::render_baseline;
 use crate::report::files::write_atomic;
 
@@ -17,12 +16,8 @@ pub struct BaselineArgs {
     /// Where to write the baseline (default baselines/<scenario>.json).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Number of replications (default: the scenario's run.replications; at least 2).
-    #[arg(long, short = 'r')]
-    pub replications: Option<u32>,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub sample: SampleOpts,
     #[command(flatten)]
     pub runner: RunnerOpts,
     /// Keep this metric too (repeatable); see the keys in summary.json.
@@ -34,15 +29,12 @@ pub struct BaselineArgs {
 }
 
 pub fn baseline(a: BaselineArgs) -> Result<(), CliError> {
-    let (s, m) = load_model(&a.file, a.seed)?;
-    let replications = a.replications.unwrap_or(m.replications);
-    if replications < 2 {
-        return Err(InputError::new(
-            "--replications",
-            "a baseline needs at least 2 replications (the paired interval needs a variance)",
-        )
-        .into());
-    }
+    let (s, m) = load_model(&a.file, a.sample.seed)?;
+    let replications = a.sample.replications(
+        m.replications,
+        2,
+        " replications for a baseline (its paired interval needs a variance)",
+    )?;
     a.runner.check()?;
     let mut tolerances = check::scenario_overrides(&s)?;
     tolerances.extend(check::parse_overrides(&a.tolerances)?);

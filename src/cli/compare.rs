@@ -55,7 +55,7 @@ pub fn points(files: &[PathBuf]) -> Result<Vec<PointSpec>, InputError> {
 pub fn compare(a: CompareArgs) -> Result<(), CliError> {
     let points = points(&a.files)?;
     let first = &points[0].model;
-    let seed = a.opts.seed.unwrap_or(first.seed);
+    let seed = a.opts.sample.seed.unwrap_or(first.seed);
     let replications = a.opts.check(first.replications)?;
     let labels: Vec<&str> = points.iter().map(|p| p.header.label.as_str()).collect();
     let dir = a

@@ -8,6 +8,18 @@ use super::Format;
 use crate::error::InputError;
 use crate::experiment::Plan;
 
+/// `--threads` above this many per core is refused ...
+const MAX_THREADS_PER_CORE: usize = 8;
+/// ... unless it is within this many, on any machine.
+const MIN_THREAD_LIMIT: usize = 64;
+
+/// The largest `--threads` accepted: thousands of threads start slowly and
+/// only contend for the same cores.
+fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores * MAX_THREADS_PER_CORE).max(MIN_THREAD_LIMIT)
+}
+
 /// How replications run; every command that runs them takes these.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunnerOpts {
@@ -21,10 +33,18 @@ pub struct RunnerOpts {
 
 impl RunnerOpts {
     pub fn check(&self) -> Result<(), InputError> {
-        if self.threads == Some(0) {
-            return Err(InputError::new("--threads", "must be at least 1"));
+        match self.threads {
+            Some(0) => Err(InputError::new("--threads", "must be at least 1")),
+            Some(t) if t > max_threads() => Err(InputError::new(
+                format!("--threads {t}"),
+                format!(
+                    "at most {} on this machine ({MAX_THREADS_PER_CORE} per core, or {MIN_THREAD_LIMIT}): \
+                     threads beyond the cores only add overhead, and the results do not depend on the count",
+                    max_threads()
+                ),
+            )),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// The plan of a run of `replications` replications.
@@ -37,15 +57,38 @@ impl RunnerOpts {
     }
 }
 
+/// Which replications run: how many, on which seed. `run`, `compare`,
+/// `sweep` and `baseline` take these (`check` takes them from its baseline).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SampleOpts {
+    /// Replications (default: the scenario's run.replications; with several scenarios or
+    /// points, the first one's). Every scenario or point runs the same replications.
+    #[arg(long, short = 'r')]
+    pub replications: Option<u32>,
+    /// Seed (default: the scenario's run.seed; with several, the first one's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl SampleOpts {
+    /// The replication count to use: the option, else `default`; at least `min`.
+    pub fn replications(&self, default: u32, min: u32, why: &str) -> Result<u32, InputError> {
+        let r = self.replications.unwrap_or(default);
+        if r < min {
+            return Err(InputError::new(
+                "--replications",
+                format!("must be at least {min}{why}"),
+            ));
+        }
+        Ok(r)
+    }
+}
+
 /// Options of every experiment command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExperimentOpts {
-    /// Replications of every scenario or point (default: the first scenario's run.replications).
-    #[arg(long, short = 'r')]
-    pub replications: Option<u32>,
-    /// Seed for every scenario or point (default: the first scenario's run.seed).
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub sample: SampleOpts,
     #[command(flatten)]
     pub runner: RunnerOpts,
     /// Report folder.
@@ -88,10 +131,7 @@ pub fn parse_precision(text: &str) -> Result<f64, InputError> {
 impl ExperimentOpts {
     /// Checks the options; gives the replication count to use.
     pub fn check(&self, default_replications: u32) -> Result<u32, InputError> {
-        let r = self.replications.unwrap_or(default_replications);
-        if r == 0 {
-            return Err(InputError::new("--replications", "must be at least 1"));
-        }
+        let r = self.sample.replications(default_replications, 1, "")?;
         self.runner.check()?;
         if self.shard.is_some() && self.precision.is_some() {
             return Err(InputError::new(

@@ -15,7 +15,7 @@ use crate::report::replications::ReplicationsCsv;
 use crate::report::{self, figures, records, table};
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
-    let (s, m) = load_model(&a.file, a.opts.seed)?;
+    let (s, m) = load_model(&a.file, a.opts.sample.seed)?;
     let opts = &a.opts;
     let replications = opts.check(m.replications)?;
     if a.commits && opts.shard.is_some() {

@@ -43,7 +43,7 @@ pub fn points(file: &Path, set: &[String]) -> Result<(Vec<String>, Vec<PointSpec
 pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
     let (paths, points) = points(&a.file, &a.set)?;
     let first = &points[0].model;
-    let seed = a.opts.seed.unwrap_or(first.seed);
+    let seed = a.opts.sample.seed.unwrap_or(first.seed);
     let replications = a.opts.check(first.replications)?;
     let name = first.name.clone();
     let dir = a
