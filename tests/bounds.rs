@@ -44,3 +44,64 @@ fn a_baseline_of_one_replication_is_refused() {
         ));
     assert!(!t.path().join("b.json").exists());
 }
+
+/// Commands that keep every replication refuse counts that would not fit in
+/// memory, before running anything (`-r 1e9` used to allocate until abort).
+#[test]
+fn keeping_a_billion_replications_is_refused_up_front() {
+    let t = tmp();
+    let tail = tailspin();
+    let cont = scenario("tailspin-continuous.yaml");
+    let (tail, cont) = (tail.to_str().unwrap(), cont.to_str().unwrap());
+    let out = t.path().join("out");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["compare", tail, cont, "-r", "1000000000"],
+            "--replications 1000000000: keeping 1000000000 replications of 2 scenarios or points",
+        ),
+        (
+            &[
+                "sweep",
+                tail,
+                "--set",
+                "build.agents=1..3",
+                "-r",
+                "1000000000",
+            ],
+            "of 3 scenarios or points",
+        ),
+        (&["baseline", tail, "-r", "1000000000"], "of this scenario"),
+        (
+            &["run", tail, "-r", "1000000000", "--shard", "1/4"],
+            "--replications 1000000000 --shard 1/4: keeping 250000000 replications",
+        ),
+        (
+            &[
+                "run",
+                tail,
+                "-r",
+                "10",
+                "--precision",
+                "5%",
+                "--max-replications",
+                "1000000000",
+            ],
+            "--max-replications 1000000000: keeping",
+        ),
+        (
+            &["compare", tail, cont, "-r", "400000"],
+            "above the 0.5 GiB limit; at most ",
+        ),
+    ];
+    for (args, expected) in cases {
+        promosim(t.path())
+            .args(args)
+            .args(["-q", "--out", out])
+            .timeout(std::time::Duration::from_secs(30))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(expected));
+        assert!(!t.path().join("out").exists(), "{args:?} wrote something");
+    }
+}

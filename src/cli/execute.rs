@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::opts::{ExperimentOpts, RunnerOpts, parse_precision};
+use super::opts::{ExperimentOpts, RunnerOpts, check_kept, parse_precision};
 use super::{CliError, Format, io, print};
 use crate::experiment::job::{Assembled, Job, Kind, PointSpec, Shard};
 use crate::experiment::{self, precision, stalls};
@@ -21,6 +21,11 @@ pub fn kept_replications(
     replications: u32,
     runner: &RunnerOpts,
 ) -> Result<Vec<ReplicationResult>, CliError> {
+    check_kept(
+        &[m],
+        u64::from(replications),
+        &format!("--replications {replications}"),
+    )?;
     let results = experiment::run(m, runner.plan(replications))
         .map_err(CliError::Failed)?
         .replications;
@@ -43,9 +48,18 @@ pub fn execute(
     before_summary: &dyn Fn(&Assembled, &Path) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let progress = !opts.runner.quiet;
+    let kept = |job: &Job, kept: u64, option: String| {
+        let models: Vec<&Model> = job.models.iter().collect();
+        check_kept(&models, kept, &option)
+    };
     if let Some(spec) = &opts.shard {
         let shard = Shard::parse(spec)?;
         let job = build(replications);
+        kept(
+            &job,
+            u64::from(replications).div_ceil(u64::from(shard.count)),
+            format!("--replications {replications} --shard {shard}"),
+        )?;
         let part = job
             .run(shard, opts.runner.threads, progress)
             .map_err(CliError::Failed)?;
@@ -74,6 +88,8 @@ pub fn execute(
         Some(text) => {
             let target = parse_precision(text)?;
             let job = build(replications);
+            let most = opts.max_replications.max(replications);
+            kept(&job, u64::from(most), format!("--max-replications {most}"))?;
             let (asm, stop) = precision::run(
                 &job,
                 target,
@@ -101,9 +117,16 @@ pub fn execute(
             }
             asm
         }
-        None => build(replications)
-            .run_all(opts.runner.threads, progress)
-            .map_err(CliError::Failed)?,
+        None => {
+            let job = build(replications);
+            kept(
+                &job,
+                u64::from(replications),
+                format!("--replications {replications}"),
+            )?;
+            job.run_all(opts.runner.threads, progress)
+                .map_err(CliError::Failed)?
+        }
     };
     // Ctrl-C: the replications stopped early; write nothing.
     if crate::interrupt::requested() {

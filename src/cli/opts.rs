@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::Format;
 use crate::error::InputError;
 use crate::experiment::Plan;
+use crate::model::Model;
 
 /// `--threads` above this many per core is refused ...
 const MAX_THREADS_PER_CORE: usize = 8;
@@ -111,6 +112,43 @@ pub struct ExperimentOpts {
     #[arg(long, default_value_t = 10_000)]
     pub max_replications: u32,
 }
+
+/// Memory the replications a command keeps may take (compare, sweep,
+/// shards, `--precision`, baseline and check keep every replication's
+/// metrics; a streamed `run` keeps none).
+const KEPT_LIMIT_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
+
+/// Refuses, before anything runs, keeping `replications` of every model in
+/// `models` (`option` names what asked for them) when their metrics would not fit in [`KEPT_LIMIT_BYTES`]. A
+/// replication keeps about 64 metrics plus 32 per stage, 8 bytes each: an
+/// over-estimate, so the limit holds.
+pub fn check_kept(models: &[&Model], replications: u64, option: &str) -> Result<(), InputError> {
+    let per_replication: f64 = models
+        .iter()
+        .map(|m| 8.0 * (64.0 + 32.0 * m.stages.len() as f64) + 64.0)
+        .sum();
+    let bytes = per_replication * replications as f64;
+    if bytes > KEPT_LIMIT_BYTES {
+        let most = (KEPT_LIMIT_BYTES / per_replication).floor();
+        return Err(InputError::new(
+            option,
+            format!(
+                "keeping {replications} replications of {} would take about {:.1} GiB, above the {:.1} GiB limit; \
+                 at most {most:.0} here (a `run` without --shard or --precision streams any number)",
+                if models.len() == 1 {
+                    "this scenario".to_string()
+                } else {
+                    format!("{} scenarios or points", models.len())
+                },
+                bytes / GIB,
+                KEPT_LIMIT_BYTES / GIB,
+            ),
+        ));
+    }
+    Ok(())
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// Parses `5%` or `0.05`.
 pub fn parse_precision(text: &str) -> Result<f64, InputError> {
