@@ -18,6 +18,7 @@
 //! replications until the intervals are narrow enough), [`summary`] (what
 //! `summary.json` holds), [`stalls`] (warnings about runs that stalled).
 
+pub mod charted;
 pub mod compare;
 pub mod job;
 pub mod overrides;
@@ -265,15 +266,7 @@ pub fn trace(model: &Model, replication: u64) -> Replication {
     )
 }
 
-/// Replications `0..k` of `model` with their event logs and commit records
-/// (what the charts are drawn from), in parallel in the current rayon pool,
-/// in replication order.
-pub fn trace_replications(model: &Model, k: usize) -> Vec<Replication> {
-    (0..k as u64)
-        .into_par_iter()
-        .map(|r| trace(model, r))
-        .collect()
-}
+pub use charted::trace_replications;
 
 /// Runs `f` in a pool of `threads` workers (or the global pool).
 pub fn in_pool<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T, String> {

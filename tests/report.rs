@@ -224,8 +224,9 @@ fn chart_data_match_the_summary_and_the_replication() {
         assert!(close(per_scenario, total));
 
         // Queues: the step functions integrate to the replication's
-        // time-weighted mean queue lengths.
-        let steps = figures::queue_steps(&r.model, &r.traces[0].trace);
+        // time-weighted mean queue lengths (from the full event log: the
+        // report keeps only the timeline window of it).
+        let steps = figures::queue_steps(&r.model, &experiment::trace(&r.model, 0).trace);
         let (from, to) = (r.model.warm_up().hours(), r.model.horizon().hours());
         let twm = |st: &[(f64, f64)]| -> f64 {
             let mut area = 0.0;

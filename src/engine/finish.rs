@@ -94,6 +94,7 @@ impl State<'_> {
         Replication {
             result,
             trace: self.trace,
+            queue_periods: self.periods.map_or_else(Vec::new, |p| p.finish()),
             commits: self.commit_records,
         }
     }

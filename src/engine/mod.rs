@@ -25,6 +25,7 @@ mod commits;
 mod delivery;
 mod finish;
 mod options;
+mod periods;
 mod production;
 mod records;
 mod stage;
@@ -40,7 +41,8 @@ use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
 use attribution::{Advance, BuildAdvance, BuildHop, Hop, Parts, Timeline};
-pub use options::{Options, StopToken};
+pub use options::{KindSet, Options, StopToken, TraceFilter};
+use periods::QueuePeriods;
 use production::{Exposure, Traffic};
 pub use records::{CommitRecord, Replication, TraceKind, TraceRecord};
 
@@ -353,6 +355,7 @@ struct State<'m> {
     extra_env_secs: f64,
 
     trace: Vec<TraceRecord>,
+    periods: Option<QueuePeriods>,
     commit_records: Vec<CommitRecord>,
 }
 
@@ -526,6 +529,7 @@ impl<'m> State<'m> {
             aborts: 0,
             extra_env_secs: 0.0,
             trace: Vec::new(),
+            periods: opts.queue_periods.map(|w| QueuePeriods::new(w, m)),
             commit_records: Vec::new(),
         }
     }
@@ -579,7 +583,7 @@ impl<'m> State<'m> {
         value: Option<f64>,
         defect: Option<DefectId>,
     ) {
-        if self.opts.trace {
+        if self.opts.trace && self.opts.trace_filter.keeps(SimTime(self.now), event) {
             let time = SimTime(self.now);
             self.trace.push(TraceRecord {
                 time,
@@ -596,11 +600,14 @@ impl<'m> State<'m> {
     /// the new length, caused by release `rel`.
     #[inline]
     fn log_queue(&mut self, rel: ReleaseId, stage: Option<usize>) {
-        if self.opts.trace {
+        if self.opts.trace || self.periods.is_some() {
             let len = match stage {
                 None => self.build_queue_len.value(),
                 Some(s) => self.stages[s].waiting.value(),
             };
+            if let Some(p) = &mut self.periods {
+                p.step(stage.map_or(0, |s| s + 1), SimTime(self.now).hours(), len);
+            }
             self.log(TraceKind::Queue, Some(rel), stage, Some(len));
         }
     }

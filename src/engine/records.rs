@@ -269,5 +269,9 @@ pub struct CommitRecord {
 pub struct Replication {
     pub result: ReplicationResult,
     pub trace: Vec<TraceRecord>,
+    /// With [`Options::queue_periods`](super::Options::queue_periods): per
+    /// queue (0: the build queue, 1 + s: stage s), per whole period from the
+    /// start, the time-weighted mean length.
+    pub queue_periods: Vec<Vec<f64>>,
     pub commits: Vec<CommitRecord>,
 }

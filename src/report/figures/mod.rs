@@ -48,10 +48,7 @@ pub struct Charted<'a> {
     pub traces: &'a [Replication],
 }
 
-/// How many traced replications [`run_figures`] uses for the queue band.
-pub const QUEUE_BAND_REPLICATIONS: usize = 8;
-/// Days shown in the Gantt timeline and the queue detail, from the end of warm-up.
-pub const TIMELINE_DAYS: f64 = 14.0;
+pub use crate::experiment::charted::{QUEUE_BAND_REPLICATIONS, TIMELINE_DAYS, timeline_window};
 /// Incidents shown in the incident chart.
 pub const WORST_INCIDENTS: usize = 5;
 

@@ -59,16 +59,22 @@ pub(super) fn queue_names(model: &Model) -> Vec<String> {
 /// three (with a handful of replications a percentile band is that range anyway). Weeks that
 /// overlap the warm-up or end after the horizon are left out.
 pub fn queues_weekly(model: &Model, traces: &[Replication]) -> Chart {
-    let w = 7.0 * 24.0;
+    let w = crate::experiment::charted::QUEUE_PERIOD_H;
     let from = (model.warm_up.hours() / w).ceil() as usize;
     let to = (model.horizon.hours() / w).floor() as usize;
+    // Kept while simulating (experiment::charted); from the event log otherwise.
     let per_rep: Vec<Vec<Vec<f64>>> = traces
         .iter()
-        .map(|r| {
-            queue_steps(model, &r.trace)
+        .map(|r| match r.queue_periods.is_empty() {
+            false => r
+                .queue_periods
+                .iter()
+                .map(|q| q.get(from..to).unwrap_or_default().to_vec())
+                .collect(),
+            true => queue_steps(model, &r.trace)
                 .iter()
                 .map(|s| period_means(s, from, to, w))
-                .collect()
+                .collect(),
         })
         .collect();
     let names = queue_names(model);

@@ -6,16 +6,6 @@ use crate::model::Model;
 use crate::report::charts::{BarKind, Chart, GanttBar};
 use crate::report::number::fmt_num;
 
-/// The timeline window in hours: [`TIMELINE_DAYS`] from the end of warm-up
-/// (or the last days of the run when it is shorter).
-pub fn timeline_window(model: &Model) -> (f64, f64) {
-    let end = model.horizon.hours();
-    let a = model.warm_up.hours().min(end);
-    let b = (a + TIMELINE_DAYS * 24.0).min(end);
-    let a = (b - TIMELINE_DAYS * 24.0).max(0.0).min(a);
-    (a, b)
-}
-
 /// Releases moving through build and stages in one replication, in
 /// [`timeline_window`]: thin bars while waiting (queue, trigger, checks, lock),
 /// full bars while building, deploying and verifying; rejections and
