@@ -597,19 +597,26 @@ impl<'m> State<'m> {
     }
 
     /// A queue length changed (`stage` `None`: the build queue): `queue`, with
-    /// the new length, caused by release `rel`.
-    #[inline]
+    /// the new length, caused by release `rel`. Kept out of line: it does
+    /// nothing unless a chart or a trace asked.
+    #[inline(always)]
     fn log_queue(&mut self, rel: ReleaseId, stage: Option<usize>) {
         if self.opts.trace || self.periods.is_some() {
-            let len = match stage {
-                None => self.build_queue_len.value(),
-                Some(s) => self.stages[s].waiting.value(),
-            };
-            if let Some(p) = &mut self.periods {
-                p.step(stage.map_or(0, |s| s + 1), SimTime(self.now).hours(), len);
-            }
-            self.log(TraceKind::Queue, Some(rel), stage, Some(len));
+            self.queue_changed(rel, stage);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn queue_changed(&mut self, rel: ReleaseId, stage: Option<usize>) {
+        let len = match stage {
+            None => self.build_queue_len.value(),
+            Some(s) => self.stages[s].waiting.value(),
+        };
+        if let Some(p) = &mut self.periods {
+            p.step(stage.map_or(0, |s| s + 1), SimTime(self.now).hours(), len);
+        }
+        self.log(TraceKind::Queue, Some(rel), stage, Some(len));
     }
 
     /// An event about defect `d`.
