@@ -109,7 +109,7 @@ fn run(file: &str, r: &RunSpec) -> Result<Run, InputError> {
         .0
         .checked_add(jiff::SignedDuration::from_secs(horizon.secs() as i64))
         .ok();
-    if r.start.value.0.year() < 1 || end.is_none_or(|e| e.year() >= LAST_YEAR + 1) {
+    if r.start.value.0.year() < 1 || end.is_none_or(|e| e.year() > LAST_YEAR) {
         return Err(at(
             file,
             &r.start,
@@ -123,7 +123,7 @@ fn run(file: &str, r: &RunSpec) -> Result<Run, InputError> {
     let replications = NonZeroU32::new(r.replications.value)
         .ok_or_else(|| at(file, &r.replications, "run.replications must be at least 1"))?;
     Ok(Run {
-        start: r.start.value.clone(),
+        start: r.start.value,
         time_zone: r.time_zone.clone(),
         horizon,
         horizon_at: (r.horizon.referenced.line() > 0)
