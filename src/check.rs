@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
-use crate::fingerprint::fnv1a64;
+use crate::fingerprint::{Fnv, fnv1a64};
 use crate::metrics::{self, ReplicationResult};
 use crate::model::Model;
 
@@ -159,6 +159,10 @@ pub struct Baseline {
     pub scenario_hash: String,
     pub seed: u64,
     pub replications: u32,
+    /// [`Baseline::fingerprint`] of the fields above and the metrics, hex; a
+    /// baseline of an older promosim has none (see [`Baseline::verify`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
     pub metrics: Vec<BaselineMetric>,
 }
 
@@ -244,14 +248,17 @@ pub fn make_baseline(
             }
         })
         .collect();
-    Ok(Baseline {
+    let mut b = Baseline {
         promosim: env!("CARGO_PKG_VERSION").to_string(),
         scenario: model.name.clone(),
         scenario_hash: scenario_hash(source),
         seed: model.seed,
         replications: results.len() as u32,
+        fingerprint: None,
         metrics,
-    })
+    };
+    b.fingerprint = Some(b.fingerprint());
+    Ok(b)
 }
 
 impl Baseline {
@@ -259,6 +266,51 @@ impl Baseline {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
         s
+    }
+
+    /// FNV-1a 64 of what a check relies on: the scenario, its hash, the
+    /// seed, the replication count and every metric's key, direction,
+    /// tolerance and values. It makes a hand edit (a seed, a count, a value)
+    /// evident; it is a consistency check, not a signature.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Fnv::default();
+        h.field(self.scenario.as_bytes());
+        h.field(self.scenario_hash.as_bytes());
+        h.field(&self.seed.to_le_bytes());
+        h.field(&self.replications.to_le_bytes());
+        for m in &self.metrics {
+            h.field(m.key.as_bytes());
+            h.field(&[u8::from(m.higher_is_better)]);
+            h.field(&m.tolerance.relative.to_bits().to_le_bytes());
+            h.field(&m.tolerance.absolute.to_bits().to_le_bytes());
+            for v in &m.values {
+                h.field(&v.map_or(u64::MAX, f64::to_bits).to_le_bytes());
+            }
+        }
+        format!("{:016x}", h.finish())
+    }
+
+    /// Checks the baseline against the scenario it is checked with, whose own
+    /// seed (without any override) is `scenario_seed`.
+    ///
+    /// A baseline with a fingerprint vouches for its seed and replication
+    /// count itself ([`Baseline::from_json`] checked it). One without (made by
+    /// an older promosim) cannot, so its seed must be the scenario's own:
+    /// `promosim baseline` stores that seed unless `--seed` was given, and an
+    /// edited seed would rerun on other random numbers and pass on noise.
+    pub fn verify(&self, scenario_seed: u64, file: &str) -> Result<(), InputError> {
+        if self.fingerprint.is_none() && self.seed != scenario_seed {
+            return Err(InputError::new(
+                file,
+                format!(
+                    "the baseline's seed {} is not the scenario's seed {scenario_seed}, and the \
+                     baseline has no fingerprint to vouch for it (edited, or made by an older \
+                     promosim); make it again with `promosim baseline`",
+                    self.seed
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Reads a baseline file's text; a malformed one is bad input.
@@ -315,6 +367,18 @@ impl Baseline {
                     ),
                 ));
             }
+            let defined: Vec<f64> = m.values.iter().flatten().copied().collect();
+            let mean = defined.iter().sum::<f64>() / defined.len().max(1) as f64;
+            // A mean is stored only when every counted value was finite.
+            let agrees = m.mean.is_none_or(|stored| {
+                m.n == defined.len() as u64 && (stored - mean).abs() <= 1e-9 * mean.abs().max(1.0)
+            });
+            if !agrees {
+                return Err(edited(
+                    file,
+                    &format!("metric {:?}: its n and mean do not match its values", m.key),
+                ));
+            }
             let t = m.tolerance;
             if !(t.relative.is_finite()
                 && t.relative >= 0.0
@@ -327,8 +391,24 @@ impl Baseline {
                 ));
             }
         }
+        if let Some(stored) = &b.fingerprint
+            && *stored != b.fingerprint()
+        {
+            return Err(edited(
+                file,
+                "its seed, replication count, tolerances or values no longer match its fingerprint",
+            ));
+        }
         Ok(b)
     }
+}
+
+/// A baseline that was changed by hand since `promosim baseline` wrote it.
+fn edited(file: &str, what: &str) -> InputError {
+    InputError::new(
+        file,
+        format!("the baseline was edited: {what}; make it again with `promosim baseline`"),
+    )
 }
 
 /// What `check` decided for one metric.

@@ -67,3 +67,39 @@ fn csv_inputs_do_not_crash() {
 fn git_log_inputs_do_not_crash() {
     replay_all("replay_git_log", promosim::fuzzing::replay_git_log);
 }
+
+/// Mutants from the scenario-mutation fuzz (`tests/robust_fuzz.rs`, run by
+/// `.ci/run`) that once failed through the binary: `validate` and a short
+/// `run` must exit 0 or 2, without a panic.
+#[test]
+fn mutated_scenarios_exit_0_or_2_through_the_binary() {
+    let t = tempfile::tempdir().unwrap();
+    for (name, bytes) in inputs("mutants") {
+        let p = t.path().join(&name);
+        std::fs::write(&p, &bytes).unwrap();
+        let file = p.to_str().unwrap();
+        for args in [
+            vec!["validate", file],
+            vec!["run", file, "-r", "2", "-q", "--no-report", "--out", "out"],
+        ] {
+            let started = Instant::now();
+            let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("promosim"))
+                .current_dir(t.path())
+                .args(&args)
+                .timeout(Duration::from_secs(90))
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            let code = out.status.code();
+            assert!(
+                matches!(code, Some(0 | 2)) && !err.contains("panicked"),
+                "{name}: {} exited {code:?} after {:?}: {err}",
+                args[0],
+                started.elapsed()
+            );
+            if code == Some(2) {
+                break;
+            }
+        }
+    }
+}

@@ -1,11 +1,11 @@
 //! `promosim check`: rerun on a baseline's seeds, decide per metric on the paired
 //! difference, print a table, optionally write JUnit XML and a markdown summary.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::execute::kept_replications;
 use super::opts::RunnerOpts;
-use super::{CliError, io, load_model, print};
+use super::{CliError, load_model, print};
 use crate::check::{self, Baseline};
 use crate::error::InputError;
 use crate::report::files::write_atomic;
@@ -31,12 +31,16 @@ pub struct CheckArgs {
     pub runner: RunnerOpts,
 }
 
+/// The largest baseline read: 64 MiB holds 9 metrics of about 300 000 replications.
+const MAX_BASELINE_BYTES: u64 = 64 << 20;
+
 pub fn check(a: CheckArgs) -> Result<(), CliError> {
     let shown = a.baseline.display().to_string();
-    let text = std::fs::read_to_string(&a.baseline)
-        .map_err(|e| InputError::new(&shown, format!("cannot read the baseline: {e}")))?;
+    let text = crate::scenario::read_limited(&a.baseline, MAX_BASELINE_BYTES, "baseline")?;
     let b = Baseline::from_json(&text, &shown)?;
-    let (s, m) = load_model(&a.file, Some(b.seed))?;
+    let (s, mut m) = load_model(&a.file, None)?;
+    b.verify(m.seed, &shown)?;
+    m.seed = b.seed;
     if b.scenario != m.name {
         return Err(InputError::new(
             &shown,
@@ -48,16 +52,20 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
         .into());
     }
     a.runner.check()?;
+    // Refused before the rerun, not after it: a report that cannot be written.
+    for p in a.junit.iter().chain(&a.markdown) {
+        writable(p)?;
+    }
     let mut tolerances = check::scenario_overrides(&s)?;
     tolerances.extend(check::parse_overrides(&a.tolerances)?);
     check::known_overrides(&b, &tolerances)?;
     let results = kept_replications(&m, b.replications, &a.runner)?;
     let report = check::compare(&b, &s.source, &results, &tolerances);
     if let Some(p) = &a.junit {
-        write_atomic(p, junit::render(&report).as_bytes()).map_err(io(p))?;
+        write_atomic(p, junit::render(&report).as_bytes()).map_err(unwritable(p))?;
     }
     if let Some(p) = &a.markdown {
-        write_atomic(p, render::render_markdown(&report).as_bytes()).map_err(io(p))?;
+        write_atomic(p, render::render_markdown(&report).as_bytes()).map_err(unwritable(p))?;
     }
     print(&render::render_table(&report))?;
     let failed: Vec<&str> = report.failures().map(|mm| mm.key.as_str()).collect();
@@ -71,4 +79,31 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
             failed.join(", ")
         )))
     }
+}
+
+/// A `--junit` or `--markdown` file that cannot be written is bad input
+/// (exit 2), never a regression (exit 1): CI must not read it as one.
+fn unwritable(p: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |e| InputError::new(p.display().to_string(), format!("cannot write: {e}")).into()
+}
+
+/// Whether a report file could be written at `p`: not a folder, in a folder that exists.
+fn writable(p: &Path) -> Result<(), CliError> {
+    let shown = p.display().to_string();
+    if p.is_dir() {
+        return Err(
+            InputError::new(shown, "is a folder, not a file to write the report to").into(),
+        );
+    }
+    let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(d) = parent
+        && !d.is_dir()
+    {
+        return Err(InputError::new(
+            shown,
+            format!("cannot write: the folder {} does not exist", d.display()),
+        )
+        .into());
+    }
+    Ok(())
 }

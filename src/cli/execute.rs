@@ -99,6 +99,10 @@ pub fn execute(
                 &build,
             )
             .map_err(CliError::Failed)?;
+            // Ctrl-C ended the rounds: whether the precision was reached says nothing.
+            if crate::interrupt::requested() {
+                return Err(CliError::Interrupted);
+            }
             let how = stop.widest.as_ref().map_or(String::new(), |(w, k)| {
                 format!(" (widest: {k} ± {:.1} %)", w * 100.0)
             });

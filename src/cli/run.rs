@@ -25,6 +25,9 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
         )
         .into());
     }
+    for w in super::validate::scenario_warnings(&m) {
+        eprintln!("{w}");
+    }
     let dir = out_dir(&opts.out, &m);
     let t0 = Instant::now();
     let charts =

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::{CliError, io, load_model, out_dir, print};
 use crate::experiment;
+use crate::report::files::CreatedDirs;
 use crate::report::records;
 
 pub fn trace(
@@ -14,8 +15,20 @@ pub fn trace(
 ) -> Result<(), CliError> {
     let (_s, m) = load_model(file, seed)?;
     let rep = experiment::trace(&m, replication);
+    // Ctrl-C stopped the replication part-way: its log is truncated, write nothing.
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
     let path = out.unwrap_or_else(|| out_dir(&None, &m).join(format!("trace-{replication}.csv")));
-    records::write_trace(&path, &m, &rep).map_err(io(&path))?;
+    // Folders made for the file are removed again if it is not written.
+    let made = CreatedDirs::for_file(&path).map_err(io(&path))?;
+    // The CSV goes through a temporary file that is only renamed into place
+    // when no interrupt came while it was written (`write_atomic`).
+    match records::write_trace(&path, &m, &rep) {
+        Err(_) if crate::interrupt::requested() => return Err(CliError::Interrupted),
+        r => r.map_err(io(&path))?,
+    }
+    made.keep();
     print(&format!(
         "{} events of replication {replication} written to {}\n",
         rep.trace.len(),

@@ -6,8 +6,28 @@ use std::path::Path;
 use super::{CliError, load_model, print};
 use crate::model;
 
+/// Warnings about a scenario that validates but cannot work as written: a
+/// schedule that never fires within the horizon leaves its stage (and all
+/// after it) without a deployment.
+pub(super) fn scenario_warnings(m: &model::Model) -> Vec<String> {
+    m.stages
+        .iter()
+        .filter_map(|st| match &st.trigger {
+            model::Trigger::Schedule { cron, fires } if fires.is_empty() => Some(format!(
+                "warning: stage {:?}: schedule {cron:?} never fires within run.horizon ({:.0} days from the start), so the stage never deploys",
+                st.name,
+                m.horizon.hours() / 24.0
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn validate(file: &Path) -> Result<(), CliError> {
     let (_s, m) = load_model(file, None)?;
+    for w in scenario_warnings(&m) {
+        eprintln!("{w}");
+    }
     let mut o = String::new();
     let _ = writeln!(o, "{}: ok", file.display());
     let _ = writeln!(

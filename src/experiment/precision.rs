@@ -69,7 +69,8 @@ pub fn run(
         let reps = current.header.replications;
         let w = widest(&asm.points);
         let met = w.as_ref().is_none_or(|(rel, _)| *rel <= target);
-        if met || reps >= max {
+        // Ctrl-C: stop adding rounds (the caller sees the flag and writes nothing).
+        if met || reps >= max || crate::interrupt::requested() {
             return Ok((
                 asm,
                 Stopped {

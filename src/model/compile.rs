@@ -302,24 +302,29 @@ fn arrivals(cx: &Ctx, s: &Scenario) -> Result<Arrivals, InputError> {
 
 /// The runaway guards: expected commits and events per replication within
 /// `run.max_commits` and `run.max_events`. Gives the expected commits.
+/// Refusals are placed at `run.horizon`, which every estimate is over.
 fn budgets(cx: &Ctx, arrivals: &Arrivals, stages: &[StageModel]) -> Result<f64, InputError> {
     let run = &cx.f.run;
+    let refuse = |message: String| match run.horizon_at {
+        Some((line, column)) => InputError::at(&cx.file, line, column, message),
+        None => InputError::new(&cx.file, message),
+    };
     let expected_commits = match arrivals {
         Arrivals::Poisson(p) => p.expected_until(cx.horizon) * p.push_size,
         Arrivals::Replay { commits, volume } => commits.len() as f64 * volume,
     };
     if !expected_commits.is_finite() || expected_commits > run.max_commits as f64 {
-        return Err(InputError::new(
-            &cx.file,
-            format!(
-                "this scenario expects {expected_commits:.0} commits per replication over run.horizon {}, above the limit of {} \
-                 (about 40 bytes of state each); shorten the horizon, lower the rate, or raise run.max_commits",
-                run.horizon, run.max_commits
-            ),
-        ));
+        return Err(refuse(format!(
+            "this scenario expects {} commits per replication over run.horizon {}, above the limit of {} \
+             (about 40 bytes of state each); shorten the horizon, lower the rate, or raise run.max_commits",
+            count(expected_commits),
+            run.horizon,
+            run.max_commits
+        )));
     }
     // Events: a rough upper estimate per commit (arrival, build, each stage's
-    // trigger, checks, deploy and verification) plus every schedule firing.
+    // trigger, checks, deploy and verification) plus every schedule firing
+    // and every gate evaluation.
     let fires: usize = stages
         .iter()
         .map(|st| match &st.trigger {
@@ -327,18 +332,53 @@ fn budgets(cx: &Ctx, arrivals: &Arrivals, stages: &[StageModel]) -> Result<f64, 
             _ => 0,
         })
         .sum();
-    let expected_events = expected_commits * (4.0 + 4.0 * stages.len() as f64) + fires as f64;
-    if expected_events > run.max_events as f64 {
-        return Err(InputError::new(
-            &cx.file,
-            format!(
-                "this scenario needs an estimated {expected_events:.0} events per replication over run.horizon {}, above run.max_events = {}; \
-                 shorten the horizon, lower the commit rate, or raise run.max_events",
-                run.horizon, run.max_events
-            ),
-        ));
+    let expected_events = expected_commits * (4.0 + 4.0 * stages.len() as f64)
+        + fires as f64
+        + gate_checks(stages, expected_commits);
+    if !expected_events.is_finite() || expected_events > run.max_events as f64 {
+        return Err(refuse(format!(
+            "this scenario needs an estimated {} events per replication over run.horizon {}, above run.max_events = {}; \
+             shorten the horizon, lower the commit rate, lengthen gate intervals, or raise run.max_events",
+            count(expected_events),
+            run.horizon,
+            run.max_events
+        )));
     }
     Ok(expected_commits)
+}
+
+/// Gate evaluations per replication, at most: each release reaching a gated
+/// stage (at most one per commit, or per firing of its schedule) is evaluated
+/// after its delay and then every interval until its timeout, or, when the
+/// gates are only probabilistic, about 1 / p times.
+fn gate_checks(stages: &[StageModel], expected_commits: f64) -> f64 {
+    stages
+        .iter()
+        .filter_map(|st| {
+            let g = st.gates.as_ref()?;
+            let mut per_release = 1.0 + g.timeout.0 / g.interval.0;
+            if !g.no_open_defects && g.pass_probability > 0.0 {
+                per_release = per_release.min(1.0 / g.pass_probability);
+            }
+            let releases = match &st.trigger {
+                Trigger::Schedule { fires, .. } => expected_commits.min(fires.len() as f64),
+                _ => expected_commits,
+            };
+            Some(per_release * releases)
+        })
+        .sum()
+}
+
+/// A count for a message: whole below a quadrillion, in scientific notation
+/// above (not 300 digits).
+fn count(x: f64) -> String {
+    if !x.is_finite() {
+        "unboundedly many".into()
+    } else if x < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2e}")
+    }
 }
 
 fn weekly_hours(c: &CalendarSpec) -> WeeklyHours {

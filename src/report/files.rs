@@ -4,6 +4,8 @@ use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::interrupt::{self, Leftover};
+
 /// A scenario or label name made safe as one folder or file name: letters,
 /// digits, `-` and `_` are kept, anything else (`/`, `.`, spaces) becomes `_`,
 /// so a name in a scenario file (or a shard part) can never point outside the
@@ -66,7 +68,14 @@ impl AtomicFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".into());
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        interrupt::register(Leftover::File(tmp.clone()));
+        let file = match std::fs::File::create(&tmp) {
+            Ok(f) => std::io::BufWriter::new(f),
+            Err(e) => {
+                interrupt::unregister(&tmp);
+                return Err(e);
+            }
+        };
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -75,12 +84,20 @@ impl AtomicFile {
     }
 
     pub fn commit(mut self) -> std::io::Result<()> {
-        if let Some(file) = self.file.take() {
-            let file = file.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            std::fs::rename(&self.tmp, &self.path)?;
+        let Some(file) = self.file.take() else {
+            return Ok(());
+        };
+        let done = file
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(&self.tmp, &self.path));
+        if done.is_err() {
+            // A full disk or a failed rename: the temporary file goes too.
+            let _ = std::fs::remove_file(&self.tmp);
         }
-        Ok(())
+        interrupt::unregister(&self.tmp);
+        done
     }
 }
 
@@ -104,6 +121,7 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.file.take().is_some() {
             let _ = std::fs::remove_file(&self.tmp);
+            interrupt::unregister(&self.tmp);
         }
     }
 }
@@ -126,26 +144,96 @@ const CHARTS: &str = "charts";
 /// The file a writer holds an exclusive lock on while it writes the folder.
 const LOCK: &str = ".promosim.lock";
 
+/// The prefix of a writer's staging folder in the target; the process id follows.
+const STAGING: &str = ".promosim-staging-";
+
+/// Folders created for an output (the missing ones of a path, outermost
+/// last), removed again, if still empty, unless [`CreatedDirs::keep`] is
+/// called: an interrupted or failed command leaves no empty `--out` folder.
+#[derive(Debug)]
+pub struct CreatedDirs {
+    /// Innermost first.
+    dirs: Vec<PathBuf>,
+}
+
+impl CreatedDirs {
+    /// Creates `dir` and whichever of its parents are missing.
+    pub fn create(dir: &Path) -> io::Result<CreatedDirs> {
+        let mut dirs = Vec::new();
+        let mut d = Some(dir);
+        while let Some(p) = d.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+            dirs.push(p.to_path_buf());
+            d = p.parent();
+        }
+        // Outermost registered first, so a forced exit removes innermost first.
+        for p in dirs.iter().rev() {
+            interrupt::register(Leftover::EmptyDir(p.clone()));
+        }
+        let made = CreatedDirs { dirs };
+        fs::create_dir_all(dir)?;
+        Ok(made)
+    }
+
+    /// The folders missing for a file at `path`.
+    pub fn for_file(path: &Path) -> io::Result<CreatedDirs> {
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => CreatedDirs::create(dir),
+            None => Ok(CreatedDirs { dirs: Vec::new() }),
+        }
+    }
+
+    /// Whether `dir` itself was created.
+    fn created(&self, dir: &Path) -> bool {
+        self.dirs.first().is_some_and(|d| d == dir)
+    }
+
+    /// The output was written: the folders stay.
+    pub fn keep(mut self) {
+        for d in self.dirs.drain(..) {
+            interrupt::unregister(&d);
+        }
+    }
+}
+
+impl Drop for CreatedDirs {
+    fn drop(&mut self) {
+        for d in self.dirs.drain(..) {
+            let _ = fs::remove_dir(&d);
+            interrupt::unregister(&d);
+        }
+    }
+}
+
 /// A report written whole into a staging folder beside its files and moved
 /// into place only by [`Staged::commit`], under an exclusive lock on the
 /// target folder: a full disk, an error or Ctrl-C leave the old report as it
-/// was, and a second writer is refused rather than mixed in.
+/// was (and no folder the writer created), and a second writer is refused
+/// rather than mixed in.
 pub struct Staged {
     target: PathBuf,
     staging: PathBuf,
+    /// Dropped last: the lock is released after the staging folder is gone.
     _lock: File,
+    /// The target and its parents, when this writer created them.
+    made: Option<CreatedDirs>,
     committed: bool,
 }
 
 impl Staged {
-    /// Locks `target` (creating it) and makes an empty staging folder in it.
+    /// Locks `target` (creating it) and makes an empty staging folder in it,
+    /// after removing the staging folders that interrupted writers left
+    /// behind (holding the lock proves their writers are gone).
     pub fn begin(target: &Path) -> io::Result<Staged> {
-        fs::create_dir_all(target)?;
+        let made = CreatedDirs::create(target)?;
+        let lock_path = target.join(LOCK);
+        if made.created(target) {
+            interrupt::register(Leftover::File(lock_path.clone()));
+        }
         let lock = File::options()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(target.join(LOCK))?;
+            .open(&lock_path)?;
         if let Err(e) = lock.try_lock() {
             return Err(match e {
                 fs::TryLockError::WouldBlock => io::Error::other(
@@ -155,14 +243,15 @@ impl Staged {
                 fs::TryLockError::Error(e) => e,
             });
         }
-        let staging = target.join(format!(".promosim-staging-{}", std::process::id()));
-        // A leftover of this process id (a killed run) is stale: we hold the lock.
-        let _ = fs::remove_dir_all(&staging);
+        remove_stale_staging(target);
+        let staging = target.join(format!("{STAGING}{}", std::process::id()));
+        interrupt::register(Leftover::Tree(staging.clone()));
         fs::create_dir(&staging)?;
         Ok(Staged {
             target: target.to_path_buf(),
             staging,
             _lock: lock,
+            made: Some(made),
             committed: false,
         })
     }
@@ -193,7 +282,13 @@ impl Staged {
             fs::rename(self.staging.join(f), &to)?;
         }
         self.committed = true;
-        fs::remove_dir_all(&self.staging)
+        if let Some(made) = self.made.take() {
+            made.keep();
+        }
+        interrupt::unregister(&self.target.join(LOCK));
+        let removed = fs::remove_dir_all(&self.staging);
+        interrupt::unregister(&self.staging);
+        removed
     }
 
     /// Removes the report files and charts of the previous report that the
@@ -221,6 +316,28 @@ impl Drop for Staged {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
+            interrupt::unregister(&self.staging);
+            // A folder this writer created goes again, lock file and all.
+            let lock = self.target.join(LOCK);
+            if self.made.as_ref().is_some_and(|m| m.created(&self.target)) {
+                let _ = fs::remove_file(&lock);
+            }
+            interrupt::unregister(&lock);
+            self.made.take();
+        }
+    }
+}
+
+/// Removes `.promosim-staging-*` folders in `target`: only a writer holding
+/// the folder's lock has one, so once we hold it they are leftovers of a
+/// writer that was killed or interrupted twice.
+fn remove_stale_staging(target: &Path) {
+    let Ok(rd) = fs::read_dir(target) else {
+        return;
+    };
+    for e in rd.flatten() {
+        if e.file_name().to_string_lossy().starts_with(STAGING) {
+            let _ = fs::remove_dir_all(e.path());
         }
     }
 }

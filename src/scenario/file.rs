@@ -29,8 +29,8 @@ pub struct ScenarioFile {
     pub people: BTreeMap<String, PersonSpec>,
     pub commits: Spanned<CommitsSpec>,
     pub build: BuildSpec,
-    #[serde(default)]
-    pub stages: Vec<StageSpec>,
+    #[serde(default = "no_stages")]
+    pub stages: Spanned<Vec<StageSpec>>,
     #[serde(default)]
     pub incidents: IncidentSpec,
     /// A grid for `promosim sweep`: `{PATH: [values…]}`; read by
@@ -127,7 +127,7 @@ pub struct FlagStep {
 #[serde(deny_unknown_fields)]
 pub struct RunSpec {
     /// Civil start in `time_zone`.
-    pub start: CivilDateTime,
+    pub start: Spanned<CivilDateTime>,
     #[serde(default = "utc")]
     pub time_zone: Zone,
     pub horizon: Spanned<Duration>,
@@ -150,6 +150,9 @@ pub struct RunSpec {
     pub max_precomputed: u64,
 }
 
+fn no_stages() -> Spanned<Vec<StageSpec>> {
+    nowhere(Vec::new())
+}
 fn utc() -> Zone {
     Zone(jiff::tz::TimeZone::UTC)
 }

@@ -39,12 +39,58 @@ pub struct Scenario {
     pub source: String,
 }
 
+/// The largest scenario file read, in bytes: hand-written pipelines are a few
+/// kilobytes; `/dev/zero` or a mistaken 1 GiB file is refused, not read until
+/// memory runs out.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let shown = path.display().to_string();
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(&shown, format!("cannot read the scenario: {e}")))?;
+    let source = read_source(path)?;
     parse(&source, path)
+}
+
+/// A scenario file's text, read within [`MAX_FILE_BYTES`].
+pub fn read_source(path: &Path) -> Result<String, InputError> {
+    read_limited(path, MAX_FILE_BYTES, "scenario")
+}
+
+/// The text of a file the user names (a scenario, a baseline), refused up
+/// front when it is longer than `limit` bytes, and read at most that far:
+/// devices and pipes report a size of 0.
+pub fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, InputError> {
+    let shown = path.display().to_string();
+    let cannot =
+        |e: std::io::Error| InputError::new(&shown, format!("cannot read the {what}: {e}"));
+    let too_big = |size: String| {
+        InputError::new(
+            &shown,
+            format!(
+                "the {what} file is {size}, above the limit of {limit} bytes ({} MiB) for a {what}",
+                limit >> 20
+            ),
+        )
+    };
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    let size = f.metadata().map_err(cannot)?.len();
+    if size > limit {
+        return Err(too_big(format!("{size} bytes")));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(f, limit + 1), &mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big("longer than that".into()));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        InputError::new(
+            &shown,
+            format!(
+                "cannot read the {what}: not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
 }
 
 /// Parses and checks scenario text; `path` names it in messages and anchors relative paths.

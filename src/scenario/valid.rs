@@ -40,6 +40,8 @@ pub struct Run {
     pub time_zone: Zone,
     /// Longer than `warm_up`, at most 100 years.
     pub horizon: PositiveDuration,
+    /// Where `run.horizon` is written (line, column), for the budget refusals.
+    pub horizon_at: Option<(u64, u64)>,
     pub warm_up: Duration,
     pub seed: u64,
     pub replications: NonZeroU32,

@@ -151,7 +151,11 @@ impl ClockRange {
         let from = ClockTime::parse(a).map_err(|_| bad())?;
         let to = ClockTime::parse(b).map_err(|_| bad())?;
         if to <= from {
-            return Err(format!("{:?}: the end must be after the start", s.trim()));
+            return Err(format!(
+                "{:?}: the end must be after the start; a range past midnight is written as two, \
+                 e.g. [\"17:30-24:00\", \"00:00-09:00\"] (each day's hours stand alone)",
+                s.trim()
+            ));
         }
         Ok(ClockRange { from, to })
     }

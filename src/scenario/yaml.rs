@@ -21,6 +21,11 @@ pub(super) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> I
         E::Unexpected { expected, .. } => {
             format!("expected {}{}", structure_kind(expected), found())
         }
+        // The library prints its limit as Rust debug text (`Nodes { nodes: 250001 }`).
+        E::Budget { breach, .. } => format!(
+            "the file is too large or too complex for a scenario: {}",
+            budget_breach(breach)
+        ),
         _ => {
             // User-facing wording, without the library's " at line N, column M" suffix:
             // the position is printed once, in front, as `file:line:column`.
@@ -37,6 +42,33 @@ pub(super) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> I
     match location {
         Some(l) if l.line() > 0 => InputError::at(file, l.line(), l.column(), msg),
         _ => InputError::new(file, msg),
+    }
+}
+
+/// Which of the YAML reader's limits (against alias bombs, deep nesting and
+/// huge documents) a file breached, in words.
+fn budget_breach(b: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let limit = "above the reader's limit";
+    match b {
+        B::Nodes { nodes } => {
+            format!("{nodes} values, lists and mappings were read before it stopped, {limit}")
+        }
+        B::Events { events } => {
+            format!("{events} YAML events were read before it stopped, {limit}")
+        }
+        B::Depth { depth } => format!("lists and mappings are nested {depth} deep, {limit}"),
+        B::Aliases { aliases } => format!("{aliases} aliases (*name), {limit}"),
+        B::Anchors { anchors } => format!("{anchors} anchors (&name), {limit}"),
+        B::AliasAnchorRatio { aliases, anchors } => format!(
+            "{aliases} aliases for {anchors} anchors: aliases expand the document far beyond its text (an alias bomb)"
+        ),
+        B::ScalarBytes { total_scalar_bytes } => {
+            format!("{total_scalar_bytes} bytes of text values, {limit}")
+        }
+        B::MergeKeys { merge_keys } => format!("{merge_keys} merge keys (<<), {limit}"),
+        B::Documents { documents } => format!("{documents} YAML documents, {limit}"),
+        _ => "its structure is beyond the reader's limits".into(),
     }
 }
 

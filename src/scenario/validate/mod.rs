@@ -15,6 +15,9 @@ use super::valid::*;
 use super::values::{Positive, PositiveDuration};
 use crate::error::InputError;
 
+/// The last civil year a run may reach (schedules cannot fire from 5000 on).
+const LAST_YEAR: i16 = 4999;
+
 /// An error at `loc`, or about the whole file when `loc` is a default's (no place).
 fn at_loc(file: &str, loc: Location, message: impl Into<String>) -> InputError {
     if loc.line() == 0 {
@@ -65,7 +68,6 @@ pub(super) fn validate(f: &ScenarioFile, file: &str) -> Result<Validated, InputE
     let commits = commits(file, &f.commits)?;
     let stages = stages::stages(file, f, &resolver)?;
     let incidents = incidents(file, &f.incidents)?;
-    stages::no_cycles(file, f, &stages)?;
     Ok(Validated {
         description: f.description.clone(),
         run,
@@ -99,12 +101,33 @@ fn run(file: &str, r: &RunSpec) -> Result<Run, InputError> {
             format!("run.horizon {horizon} is over 100 years"),
         ));
     }
+    // The cron library finds no firing from the year 5000 on: a run there
+    // would validate and never trigger a scheduled stage.
+    let end = r
+        .start
+        .value
+        .0
+        .checked_add(jiff::SignedDuration::from_secs(horizon.secs() as i64))
+        .ok();
+    if r.start.value.0.year() < 1 || end.is_none_or(|e| e.year() > LAST_YEAR) {
+        return Err(at(
+            file,
+            &r.start,
+            format!(
+                "run.start {} with run.horizon {horizon} runs past the supported years 1–{LAST_YEAR}: a run must end before {}-01-01",
+                r.start.value.0,
+                LAST_YEAR + 1
+            ),
+        ));
+    }
     let replications = NonZeroU32::new(r.replications.value)
         .ok_or_else(|| at(file, &r.replications, "run.replications must be at least 1"))?;
     Ok(Run {
-        start: r.start,
+        start: r.start.value,
         time_zone: r.time_zone.clone(),
         horizon,
+        horizon_at: (r.horizon.referenced.line() > 0)
+            .then(|| (r.horizon.referenced.line(), r.horizon.referenced.column())),
         warm_up: r.warm_up.value,
         seed: r.seed,
         replications,

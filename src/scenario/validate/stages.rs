@@ -19,17 +19,24 @@ pub(super) fn stages(
     f: &ScenarioFile,
     people: &People,
 ) -> Result<Vec<Stage>, InputError> {
-    if f.stages.len() > MAX_STAGES {
-        return Err(InputError::new(
+    let list = &f.stages.value;
+    if list.len() > MAX_STAGES {
+        return Err(at(
             file,
-            format!(
-                "{} stages: at most {MAX_STAGES} are supported",
-                f.stages.len()
-            ),
+            &f.stages,
+            format!("{} stages: at most {MAX_STAGES} are supported", list.len()),
+        ));
+    }
+    if list.is_empty() {
+        // Without stages nothing is deployed: builds would count as deploys.
+        return Err(at(
+            file,
+            &f.stages,
+            "stages: a pipeline needs at least one stage, and one of them production",
         ));
     }
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for (i, st) in f.stages.iter().enumerate() {
+    for (i, st) in list.iter().enumerate() {
         let n = st.name.value.as_str();
         if n.is_empty() || n == BUILD {
             return Err(at(file, &st.name, format!("a stage cannot be named {n:?}")));
@@ -38,18 +45,29 @@ pub(super) fn stages(
             return Err(at(file, &st.name, format!("stage {n:?} is defined twice")));
         }
     }
-    let mut parts = Vec::with_capacity(f.stages.len());
-    for st in &f.stages {
+    let mut parts = Vec::with_capacity(list.len());
+    for st in list {
         parts.push(stage(file, f, st, &index, people)?);
     }
     let deps = dependencies(f, &index);
-    let explicit = f.stages.iter().any(|s| s.production.is_some());
-    let mut stages = Vec::with_capacity(f.stages.len());
-    for ((i, st), (trigger, approval, verify)) in f.stages.iter().enumerate().zip(parts) {
+    // Before the production default: on a cycle every stage has a dependant.
+    no_cycles(file, f, &deps)?;
+    let explicit = list.iter().any(|s| s.production.is_some());
+    let production = |i: usize, st: &StageSpec| {
+        st.production
+            .unwrap_or(!explicit && !deps.iter().any(|d| d.contains(&i)))
+    };
+    if !list.iter().enumerate().any(|(i, st)| production(i, st)) {
+        return Err(at(
+            file,
+            &f.stages,
+            "stages: no stage is production: mark one with `production: true`",
+        ));
+    }
+    let mut stages = Vec::with_capacity(list.len());
+    for ((i, st), (trigger, approval, verify)) in list.iter().enumerate().zip(parts) {
         // Stages nothing depends on serve users, unless some stage says so itself.
-        let production = st
-            .production
-            .unwrap_or(!explicit && !deps.iter().any(|d| d.contains(&i)));
+        let production = production(i, st);
         let strategy = match &st.strategy {
             None => Strategy::AllAtOnce,
             Some(_) if !production => {
@@ -348,33 +366,52 @@ fn flagger(
     }
 }
 
-/// Refuses a `depends_on` cycle, naming the first stage found on it.
-pub(super) fn no_cycles(file: &str, f: &ScenarioFile, stages: &[Stage]) -> Result<(), InputError> {
-    // Depth-first: 0 unvisited, 1 on the path, 2 done.
-    fn visit(i: usize, stages: &[Stage], state: &mut [u8]) -> Option<usize> {
+/// Refuses a `depends_on` cycle, naming the stages on the first one found
+/// (at the first stage's name).
+fn no_cycles(file: &str, f: &ScenarioFile, deps: &[Vec<usize>]) -> Result<(), InputError> {
+    // Depth-first: 0 unvisited, 1 on the path, 2 done; `path` is the stack.
+    fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], path: &mut Vec<usize>) -> bool {
         if state[i] == 1 {
-            return Some(i);
+            path.push(i);
+            return true;
         }
         if state[i] == 2 {
-            return None;
+            return false;
         }
         state[i] = 1;
-        for &d in &stages[i].deps {
-            if let Some(c) = visit(d, stages, state) {
-                return Some(c);
+        path.push(i);
+        for &d in &deps[i] {
+            if visit(d, deps, state, path) {
+                return true;
             }
         }
+        path.pop();
         state[i] = 2;
-        None
+        false
     }
-    let mut state = vec![0u8; stages.len()];
-    for i in 0..stages.len() {
-        if let Some(c) = visit(i, stages, &mut state) {
-            let st = &f.stages[c];
+    let list = &f.stages.value;
+    let mut state = vec![0u8; deps.len()];
+    for i in 0..deps.len() {
+        let mut path = Vec::new();
+        if visit(i, deps, &mut state, &mut path) {
+            // `path` ends with the stage it came back to; the cycle starts there.
+            let last = path[path.len() - 1];
+            let from = path.iter().position(|&p| p == last).unwrap_or(0);
+            let mut names: Vec<&str> = path[from..]
+                .iter()
+                .map(|&p| list[p].name.value.as_str())
+                .collect();
+            // Written in the direction of delivery: upstream first.
+            names.reverse();
+            let st = &list[last];
             return Err(at(
                 file,
                 &st.name,
-                format!("stage {:?} is part of a depends_on cycle", st.name.value),
+                format!(
+                    "stage {:?} is part of a depends_on cycle: {}",
+                    st.name.value,
+                    names.join(" → ")
+                ),
             ));
         }
     }
@@ -385,6 +422,7 @@ pub(super) fn no_cycles(file: &str, f: &ScenarioFile, stages: &[Stage]) -> Resul
 /// without `depends_on`, the previous stage.
 fn dependencies(f: &ScenarioFile, index: &HashMap<&str, usize>) -> Vec<Vec<usize>> {
     f.stages
+        .value
         .iter()
         .enumerate()
         .map(|(i, st)| match &st.depends_on {
