@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 
 use super::{People, at, list};
 use crate::error::InputError;
+use serde_saphyr::Location;
 use crate::scenario::file::ScenarioFile;
 use crate::scenario::stage::{self, *};
 use crate::scenario::valid::{self, *};
@@ -27,8 +28,10 @@ pub(super) fn stages(
             format!("{} stages: at most {MAX_STAGES} are supported", list.len()),
         ));
     }
-    if list.is_empty() {
-        // Without stages nothing is deployed: builds would count as deploys.
+    // No `stages` key at all is the build-only model (a queue of builds,
+    // e.g. for checking the build pool against queueing theory): a passing
+    // build is the delivery. An empty list written out is a mistake.
+    if list.is_empty() && f.stages.referenced != Location::UNKNOWN {
         return Err(at(
             file,
             &f.stages,
@@ -57,7 +60,7 @@ pub(super) fn stages(
         st.production
             .unwrap_or(!explicit && !deps.iter().any(|d| d.contains(&i)))
     };
-    if !list.iter().enumerate().any(|(i, st)| production(i, st)) {
+    if !list.is_empty() && !list.iter().enumerate().any(|(i, st)| production(i, st)) {
         return Err(at(
             file,
             &f.stages,
