@@ -203,6 +203,14 @@ pub struct VerifyStep {
     pub detect: Detection,
 }
 
+/// A named change freeze: no deployment starts in `[from, to)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Freeze {
+    pub name: String,
+    pub from: SimTime,
+    pub to: SimTime,
+}
+
 #[derive(Debug, Clone)]
 pub struct StageModel {
     pub name: String,
@@ -216,6 +224,9 @@ pub struct StageModel {
     pub gates: Option<Gates>,
     /// When deployments may start (business hours minus freezes); `None` = always.
     pub window: Option<IntervalSet>,
+    /// The stage's change freezes, as written (already taken out of `window`):
+    /// for charts that mark them.
+    pub freezes: Vec<Freeze>,
     pub lock: LockPolicy,
     pub deploy_duration: Dist,
     pub deploy_failure: f64,

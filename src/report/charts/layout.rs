@@ -32,8 +32,9 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
             y_label,
             x_label,
             series,
+            shaded,
             ..
-        } => draw_timeseries(&body, x_label, y_label, series),
+        } => draw_timeseries(&body, x_label, y_label, series, shaded),
         Chart::Gantt { lanes, bars, .. } => draw_gantt(root, &body, lanes, bars),
         Chart::Tradeoff {
             x_label,
@@ -67,7 +68,7 @@ pub(super) fn draw_title<DB: DrawingBackend>(
     Ok(root.split_vertically(used.max(12)).1)
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Marker {
     Circle,
     Triangle,

@@ -92,12 +92,14 @@ pub enum Chart {
         values: Vec<f64>,
         errors: Option<Vec<f64>>,
     },
-    /// Lines (or steps) over time, with optional shaded bands.
+    /// Lines (or steps) over time, with optional shaded bands, over shaded
+    /// stretches of time (e.g. change freezes).
     TimeSeries {
         title: String,
         y_label: String,
         x_label: String,
         series: Vec<Series>,
+        shaded: Vec<Shade>,
     },
     /// Releases moving through lanes (stages) over time.
     Gantt {
@@ -134,6 +136,18 @@ pub struct Series {
     pub step: bool,
     /// Optional shaded band: (x, lo, hi).
     pub band: Option<Vec<(f64, f64, f64)>>,
+}
+
+/// A stretch of a [`Chart::TimeSeries`]'s x axis shaded behind the lines and
+/// named in the legend, e.g. a change freeze. Parts outside the data's x range
+/// are not drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shade {
+    pub name: String,
+    /// A second legend line, e.g. which stages it applies to.
+    pub note: Option<String>,
+    pub from: f64,
+    pub to: f64,
 }
 
 /// One bar of a [`Chart::Gantt`].
@@ -238,7 +252,7 @@ pub fn write_png(chart: &Chart, path: &Path, size: (u32, u32)) -> Result<(), Cha
     let size = sane_size(size);
     let tmp = path.with_extension("tmp.png");
     let result = guarded(|| {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        let root = KernedText(BitMapBackend::new(&tmp, size)).into_drawing_area();
         draw_chart(chart, &root)?;
         root.present()?;
         Ok(())
