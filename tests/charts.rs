@@ -493,6 +493,11 @@ fn names_in(chart: &Chart) -> Vec<String> {
             categories,
             y_label,
             ..
+        }
+        | Chart::BarsCutAxis {
+            categories,
+            y_label,
+            ..
         } => categories.iter().chain([y_label]).cloned().collect(),
         Chart::TimeSeries {
             series,
@@ -770,16 +775,16 @@ fn svg_sizes(svg: &str) -> Vec<(String, String, String)> {
             Event::Eof => break,
             _ => continue,
         };
-        let name = String::from_utf8_lossy(el.name().as_ref()).into_owned();
+        let name = el.name().as_ref().to_string();
         for a in el.attributes() {
             let a = a.expect("well-formed attribute");
-            let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            let key = a.key.as_ref().to_string();
             if [
                 "width", "height", "r", "rx", "ry", "points", "x", "y", "cx", "cy",
             ]
             .contains(&key.as_str())
             {
-                let v = String::from_utf8_lossy(&a.value).into_owned();
+                let v = a.value.to_string();
                 out.push((name.clone(), key, v));
             }
         }
@@ -943,7 +948,7 @@ fn rect_heights(svg: &str, fill: &str) -> Vec<f64> {
 #[test]
 fn a_bar_far_taller_than_the_rest_does_not_flatten_them() {
     // Deployments per week: dev's 361 beside production's 3.5.
-    let chart = Chart::Bars {
+    let chart = Chart::BarsCutAxis {
         title: s("How often does each stage deploy?"),
         y_label: s("deployments per week"),
         categories: vec![s("dev"), s("test"), s("staging"), s("production")],
@@ -962,16 +967,32 @@ fn a_bar_far_taller_than_the_rest_does_not_flatten_them() {
     let texts = svg_texts(&svg);
     assert!(texts.iter().any(|t| t == "361"), "{texts:?}");
     assert!(texts.iter().any(|t| t == "off scale"), "{texts:?}");
-    // Bars of like size keep one honest axis from zero.
-    let even = Chart::Bars {
-        title: s("t"),
-        y_label: s("y"),
-        categories: vec![s("a"), s("b")],
-        values: vec![10.0, 4.0],
-        errors: None,
-    };
-    let svg = render_svg(&even, DEFAULT_SIZE).expect("svg");
-    let h = rect_heights(&svg, "#0072B2");
-    assert!((h[1] / h[0] - 0.4).abs() < 0.02, "{h:?}");
-    assert!(!svg_texts(&svg).iter().any(|t| t == "off scale"));
+    // Bars of like size keep one honest axis from zero; plain bars (e.g. a
+    // distribution) are never cut.
+    for (values, cut) in [(vec![10.0, 4.0], true), (vec![361.0, 3.5], false)] {
+        let (categories, title, y_label) = (vec![s("a"), s("b")], s("t"), s("y"));
+        let errors = None;
+        let chart = if cut {
+            Chart::BarsCutAxis {
+                title,
+                y_label,
+                categories,
+                values: values.clone(),
+                errors,
+            }
+        } else {
+            Chart::Bars {
+                title,
+                y_label,
+                categories,
+                values: values.clone(),
+                errors,
+            }
+        };
+        let svg = render_svg(&chart, DEFAULT_SIZE).expect("svg");
+        let h = rect_heights(&svg, "#0072B2");
+        let want = values[1] / values[0];
+        assert!((h[1] / h[0] - want).abs() < 0.02, "{values:?}: {h:?}");
+        assert!(!svg_texts(&svg).iter().any(|t| t == "off scale"));
+    }
 }

@@ -150,11 +150,17 @@ pub(super) fn draw_stacked<DB: DrawingBackend>(
                 continue;
             }
             let x = c as f64;
-            let mut rect =
-                Rectangle::new([(x - half, base), (x + half, base + v)], color(k).filled());
-            // One pixel of white between segments, so adjacent colours never merge.
-            rect.set_margin(1, 0, 0, 0);
-            chart.draw_series(std::iter::once(rect))?;
+            let (l, bottom) = chart.backend_coord(&(x - half, base));
+            let (r, top) = chart.backend_coord(&(x + half, base + v));
+            // One pixel of white between segments, so adjacent colours never
+            // merge; a segment thinner than that keeps one pixel of colour
+            // (never a negative height, which browsers drop).
+            let top = if bottom - top > 1 {
+                top + 1
+            } else {
+                top.min(bottom - 1)
+            };
+            root.draw(&Rectangle::new([(l, top), (r, bottom)], color(k).filled()))?;
             base += v;
         }
     }
@@ -195,14 +201,28 @@ pub(super) fn draw_totals<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The data of a [`Chart::Bars`] or [`Chart::BarsCutAxis`].
+pub(super) struct BarsData<'a> {
+    pub(super) y_label: &'a str,
+    pub(super) categories: &'a [String],
+    pub(super) values: &'a [f64],
+    pub(super) errors: Option<&'a [f64]>,
+}
+
+/// One bar per category; with `may_cut`, the axis is cut when a few bars
+/// dwarf the rest (see [`Chart::BarsCutAxis`]).
 pub(super) fn draw_bars<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     body: &DrawingArea<DB, Shift>,
-    y_label: &str,
-    categories: &[String],
-    values: &[f64],
-    errors: Option<&[f64]>,
+    data: &BarsData<'_>,
+    may_cut: bool,
 ) -> Result<(), ChartError> {
+    let BarsData {
+        y_label,
+        categories,
+        values,
+        errors,
+    } = *data;
     let n = categories.len();
     let val = |i: usize| values.get(i).copied().filter(|v| v.is_finite());
     let err = |i: usize| {
@@ -225,7 +245,11 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
     // deployments a week beside 3): cut the axis above the rest, and break
     // the tall bars at the top, their values written on them.
     let tops: Vec<f64> = (0..n).filter_map(|i| val(i).map(|v| v + err(i))).collect();
-    let cut = if lo >= 0.0 { axis_cut(&tops) } else { None };
+    let cut = if may_cut && lo >= 0.0 {
+        axis_cut(&tops)
+    } else {
+        None
+    };
     let hi = cut.unwrap_or(hi);
     let span = (hi - lo).max(1e-9);
     let y_range = if lo < 0.0 { lo - span * 0.1 } else { 0.0 }..if hi > 0.0 {
@@ -327,7 +351,7 @@ pub(super) fn axis_cut(tops: &[f64]) -> Option<f64> {
 }
 
 /// How much taller than the rest a bar must be for the axis to be cut.
-pub(super) const CUT_RATIO: f64 = 5.0;
+pub const CUT_RATIO: f64 = 8.0;
 
 /// A white double slash across a bar just under the top of the plot: the bar
 /// runs off the scale.
@@ -358,7 +382,7 @@ mod tests {
     fn the_axis_is_cut_above_the_short_bars_only_when_some_dwarf_them() {
         assert_eq!(axis_cut(&[141.0, 4.0, 3.0]), Some(5.0));
         assert_eq!(axis_cut(&[361.0, 300.0, 4.0, 3.0]), Some(5.0));
-        assert_eq!(axis_cut(&[10.0, 4.0, 3.0]), None);
+        assert_eq!(axis_cut(&[30.0, 4.0, 3.0]), None);
         // Most bars tall and one short: the short one is the odd one, not cut.
         assert_eq!(axis_cut(&[100.0, 100.0, 90.0, 1.0]), None);
         assert_eq!(axis_cut(&[5.0]), None);

@@ -117,9 +117,18 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
     for p in &placed {
         draw_marker_px(root, p.kind, (p.x, p.y), r_marker)?;
         if p.count > 1 {
+            // On a white patch, so the count reads over the bars.
+            let label = count_label(p.count);
+            let (x, y) = (p.x + r_marker + 1, p.y - r_marker);
+            let w = text_width(root, &label, NOTE_PX) as i32;
+            let h = NOTE_PX as i32 / 2 + 1;
+            root.draw(&Rectangle::new(
+                [(x - 1, y - h), (x + w + 1, y + h)],
+                WHITE.filled(),
+            ))?;
             root.draw(&Text::new(
-                count_label(p.count),
-                (p.x + r_marker + 1, p.y - r_marker),
+                label,
+                (x, y),
                 anchored(font_c(NOTE_PX, INK), HPos::Left, VPos::Center),
             ))?;
         }

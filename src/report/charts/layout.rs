@@ -27,7 +27,30 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
             values,
             errors,
             ..
-        } => draw_bars(root, &body, y_label, categories, values, errors.as_deref()),
+        } => {
+            let bars = BarsData {
+                y_label,
+                categories,
+                values,
+                errors: errors.as_deref(),
+            };
+            draw_bars(root, &body, &bars, false)
+        }
+        Chart::BarsCutAxis {
+            y_label,
+            categories,
+            values,
+            errors,
+            ..
+        } => {
+            let bars = BarsData {
+                y_label,
+                categories,
+                values,
+                errors: errors.as_deref(),
+            };
+            draw_bars(root, &body, &bars, true)
+        }
         Chart::TimeSeries {
             y_label,
             x_label,

@@ -12,7 +12,17 @@
 //! - Category names are drawn under their bar, wrapped on two lines and shortened
 //!   with "…" only when they cannot fit.
 //! - The text font (DejaVu Sans) is embedded, so PNGs render identically on machines
-//!   without system fonts. SVG text names the `sans-serif` family.
+//!   without system fonts. SVG text names the `sans-serif` family. PNG text is laid
+//!   out by `KernedText` (in `text.rs`) from the font's advances, side bearings and kerning.
+//! - Nothing is drawn with a negative or NaN size (browsers drop such shapes): a bar
+//!   shorter than a pixel is drawn one pixel wide.
+//! - Markers that would overlap (rejections, rollbacks on the timeline) are drawn
+//!   once with a count beside them.
+//! - Deployments per stage ([`Chart::BarsCutAxis`]) cut the axis when a few bars
+//!   dwarf the rest, so production's few deployments stay readable beside dev's
+//!   many; other bar charts keep one axis from zero.
+//! - Stretches such as change freezes are shaded behind time series and named in
+//!   the legend.
 //! - Lead-time CDFs use a linear x axis from 0 to the largest p99 (or p95) of the
 //!   series: a log axis would be truer to long tails but managers misread it. When
 //!   the axis cuts the tail, the axis title says so and gives the longest value.
@@ -32,6 +42,7 @@ mod timeseries;
 mod tradeoff;
 
 use crate::report::number::fmt_num;
+pub use bars::CUT_RATIO;
 use bars::*;
 use cdf::*;
 use gantt::*;
@@ -86,6 +97,19 @@ pub enum Chart {
     },
     /// One bar per category, with optional ± half-width whiskers.
     Bars {
+        title: String,
+        y_label: String,
+        categories: Vec<String>,
+        values: Vec<f64>,
+        errors: Option<Vec<f64>>,
+    },
+    /// Like [`Chart::Bars`], for counts whose small values matter beside large
+    /// ones (deployments per stage: 141 a week to dev, 3 to production): when a
+    /// few bars are more than [`CUT_RATIO`] times taller than all the others,
+    /// the axis is cut above the others and those bars are drawn broken, with
+    /// their values written on them. Not for distributions, whose shape the cut
+    /// would hide.
+    BarsCutAxis {
         title: String,
         y_label: String,
         categories: Vec<String>,
@@ -194,6 +218,7 @@ impl Chart {
             Chart::LeadTimeCdf { title, .. }
             | Chart::StackedBars { title, .. }
             | Chart::Bars { title, .. }
+            | Chart::BarsCutAxis { title, .. }
             | Chart::TimeSeries { title, .. }
             | Chart::Gantt { title, .. }
             | Chart::Tradeoff { title, .. } => title,
