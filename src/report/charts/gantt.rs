@@ -272,7 +272,7 @@ mod tests {
         };
         let label_w = |n: usize| 8 * n.to_string().len() as i32;
         for trial in 0..200 {
-            let r = 3 + (trial % 4) as i32;
+            let r = 3 + trial % 4;
             let wanted: Vec<MarkerAt> = (0..(1 + next(60)))
                 .map(|_| {
                     let lane = next(3) as usize;

@@ -36,7 +36,7 @@ pub fn incidents(model: &Model, summary: &Summary, rep: &Replication) -> Chart {
             let peak = p.iter().map(|q| q.1).fold(0.0, f64::max);
             // Exposed until the share last drops to zero, or the horizon.
             let until = match p.last() {
-                Some(&(t, x)) if x == 0.0 => t,
+                Some(&(t, 0.0)) => t,
                 _ => end,
             };
             format!(
