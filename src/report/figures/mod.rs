@@ -215,8 +215,12 @@ mod tests {
             ],
             0.01,
         );
-        assert_eq!(merged.len(), 3);
+        // The normal bars join; the rejections stay single (the chart groups
+        // their markers with a count instead).
+        assert_eq!(merged.len(), 4);
         assert_eq!((merged[0].start_h, merged[0].end_h), (0.0, 2.0));
         assert_eq!(merged[0].label, None);
+        let rejected = merged.iter().filter(|b| b.kind == BarKind::Rejected);
+        assert_eq!(rejected.count(), 2);
     }
 }
