@@ -153,6 +153,9 @@ pub struct BaselineMetric {
 /// The contents of `baselines/NAME.json`. Field order is fixed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
+    /// `experiment::summary::SCHEMA_VERSION`; 0 when absent (made before versions).
+    #[serde(default)]
+    pub schema_version: u32,
     pub promosim: String,
     pub scenario: String,
     /// FNV-1a 64 of the scenario text (line endings normalised), hex.
@@ -249,6 +252,7 @@ pub fn make_baseline(
         })
         .collect();
     let mut b = Baseline {
+        schema_version: crate::experiment::summary::SCHEMA_VERSION,
         promosim: env!("CARGO_PKG_VERSION").to_string(),
         scenario: model.name.clone(),
         scenario_hash: scenario_hash(source),

@@ -501,6 +501,7 @@ impl Assembled {
         let h = &self.header.points[p];
         let metrics = self.points[p].summarise();
         Summary {
+            schema_version: super::summary::SCHEMA_VERSION,
             promosim: env!("CARGO_PKG_VERSION"),
             scenario: h.scenario.clone(),
             description: h.description.clone(),

@@ -8,10 +8,19 @@ use crate::metrics::MetricSummary;
 use crate::metrics::dora::{self, Dora};
 use crate::model::Model;
 
+/// The version of the layout of every output file (`summary.json`, the CSVs,
+/// `comparison.json`, `sweep.json`, baselines), documented in `docs/outputs.md`.
+/// Raise it when a field is renamed, removed or changes meaning; adding a field
+/// keeps it (readers ignore fields they do not know). A CSV has the version of
+/// the JSON file written beside it.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The contents of `summary.json`. Field order is fixed (a struct, not a map),
 /// so the file is byte-comparable between runs.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
     pub promosim: &'static str,
     pub scenario: String,
     pub description: String,
@@ -31,6 +40,7 @@ impl Summary {
     pub fn new(model: &Model, replications: u32, metrics: Vec<MetricSummary>) -> Summary {
         let start = model.clock.start_zoned();
         Summary {
+            schema_version: SCHEMA_VERSION,
             promosim: env!("CARGO_PKG_VERSION"),
             scenario: model.name.clone(),
             description: model.description.clone(),

@@ -219,6 +219,15 @@ fn stage(
         approval,
         gates: gates(&st.gates),
         window,
+        freezes: st
+            .freeze
+            .iter()
+            .map(|fr| Freeze {
+                name: fr.name.clone(),
+                from: cx.clock.civil(fr.from.0),
+                to: cx.clock.civil(fr.to.0),
+            })
+            .collect(),
         lock: match st.lock {
             raw_stage::LockPolicy::RunLatest => LockPolicy::RunLatest,
             raw_stage::LockPolicy::Sequential => LockPolicy::Sequential,

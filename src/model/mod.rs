@@ -259,6 +259,14 @@ pub struct VerifyStep {
     pub(crate) detect: Detection,
 }
 
+/// A named change freeze: no deployment starts in `[from, to)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Freeze {
+    pub(crate) name: String,
+    pub(crate) from: SimTime,
+    pub(crate) to: SimTime,
+}
+
 #[derive(Debug, Clone)]
 pub struct StageModel {
     pub(crate) name: String,
@@ -272,6 +280,9 @@ pub struct StageModel {
     pub(crate) gates: Option<Gates>,
     /// When deployments may start (business hours minus freezes); `None` = always.
     pub(crate) window: Option<IntervalSet>,
+    /// The stage's change freezes, as written (already taken out of `window`):
+    /// for charts that mark them.
+    pub(crate) freezes: Vec<Freeze>,
     pub(crate) lock: LockPolicy,
     pub(crate) deploy_duration: Dist,
     pub(crate) deploy_failure: f64,

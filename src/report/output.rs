@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::experiment::compare::{self, Comparison, KEY_METRICS};
 use crate::experiment::job::{Assembled, Kind, PointResults, Setting};
+use crate::experiment::summary::SCHEMA_VERSION;
 use crate::metrics::MetricSummary;
 use crate::report::number::{csv_number, defined, difference, with_interval};
 use crate::report::replications::ReplicationsCsv;
@@ -105,9 +106,20 @@ struct ComparisonRow<'a> {
     real: Option<bool>,
 }
 
+/// `comparison.json`: the comparison with [`SCHEMA_VERSION`] first.
+#[derive(Serialize)]
+struct Versioned<'a, T> {
+    schema_version: u32,
+    #[serde(flatten)]
+    inner: &'a T,
+}
+
 fn comparison(asm: &Assembled) -> Output {
     let c = compare::compare(asm);
-    let json = to_json(&c);
+    let json = to_json(&Versioned {
+        schema_version: SCHEMA_VERSION,
+        inner: &c,
+    });
     let mut w = csv::Writer::from_writer(Vec::new());
     for m in &c.metrics {
         for (i, s) in c.scenarios.iter().enumerate() {
@@ -207,6 +219,7 @@ struct SweepPoint<'a> {
 /// The contents of `sweep.json`.
 #[derive(Serialize)]
 struct SweepJson<'a> {
+    schema_version: u32,
     promosim: &'static str,
     scenario: &'a str,
     file: &'a str,
@@ -221,6 +234,7 @@ fn sweep(asm: &Assembled) -> Output {
     let summaries: Vec<Vec<MetricSummary>> = asm.points.iter().map(|p| p.summarise()).collect();
     let first = h.points.first();
     let doc = SweepJson {
+        schema_version: SCHEMA_VERSION,
         promosim: env!("CARGO_PKG_VERSION"),
         scenario: first.map_or("", |p| p.scenario.as_str()),
         file: first.map_or("", |p| p.file.as_str()),

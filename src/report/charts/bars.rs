@@ -150,11 +150,17 @@ pub(super) fn draw_stacked<DB: DrawingBackend>(
                 continue;
             }
             let x = c as f64;
-            let mut rect =
-                Rectangle::new([(x - half, base), (x + half, base + v)], color(k).filled());
-            // One pixel of white between segments, so adjacent colours never merge.
-            rect.set_margin(1, 0, 0, 0);
-            chart.draw_series(std::iter::once(rect))?;
+            let (l, bottom) = chart.backend_coord(&(x - half, base));
+            let (r, top) = chart.backend_coord(&(x + half, base + v));
+            // One pixel of white between segments, so adjacent colours never
+            // merge; a segment thinner than that keeps one pixel of colour
+            // (never a negative height, which browsers drop).
+            let top = if bottom - top > 1 {
+                top + 1
+            } else {
+                top.min(bottom - 1)
+            };
+            root.draw(&Rectangle::new([(l, top), (r, bottom)], color(k).filled()))?;
             base += v;
         }
     }
@@ -195,14 +201,28 @@ pub(super) fn draw_totals<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The data of a [`Chart::Bars`] or [`Chart::BarsCutAxis`].
+pub(super) struct BarsData<'a> {
+    pub(super) y_label: &'a str,
+    pub(super) categories: &'a [String],
+    pub(super) values: &'a [f64],
+    pub(super) errors: Option<&'a [f64]>,
+}
+
+/// One bar per category; with `may_cut`, the axis is cut when a few bars
+/// dwarf the rest (see [`Chart::BarsCutAxis`]).
 pub(super) fn draw_bars<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     body: &DrawingArea<DB, Shift>,
-    y_label: &str,
-    categories: &[String],
-    values: &[f64],
-    errors: Option<&[f64]>,
+    data: &BarsData<'_>,
+    may_cut: bool,
 ) -> Result<(), ChartError> {
+    let BarsData {
+        y_label,
+        categories,
+        values,
+        errors,
+    } = *data;
     let n = categories.len();
     let val = |i: usize| values.get(i).copied().filter(|v| v.is_finite());
     let err = |i: usize| {
@@ -221,6 +241,16 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
     let Some((lo, hi)) = bounds.filter(|_| (0..n).any(|i| val(i).is_some())) else {
         return draw_empty(body, "", y_label);
     };
+    // A few bars far above the rest would flatten them to nothing (141
+    // deployments a week beside 3): cut the axis above the rest, and break
+    // the tall bars at the top, their values written on them.
+    let tops: Vec<f64> = (0..n).filter_map(|i| val(i).map(|v| v + err(i))).collect();
+    let cut = if may_cut && lo >= 0.0 {
+        axis_cut(&tops)
+    } else {
+        None
+    };
+    let hi = cut.unwrap_or(hi);
     let span = (hi - lo).max(1e-9);
     let y_range = if lo < 0.0 { lo - span * 0.1 } else { 0.0 }..if hi > 0.0 {
         hi + span * 0.1
@@ -232,12 +262,13 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
     } else {
         y_range
     };
+    let y_end = y_range.end;
     let mut chart = category_chart(body, n, y_range, y_label)?;
     let half = bar_half_width(n);
     chart.draw_series((0..n).filter_map(|i| {
         val(i).map(|v| {
             let x = i as f64;
-            Rectangle::new([(x - half, 0.0), (x + half, v)], BLUE.filled())
+            Rectangle::new([(x - half, 0.0), (x + half, v.min(y_end))], BLUE.filled())
         })
     }))?;
     if lo < 0.0 {
@@ -252,12 +283,32 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
             continue;
         };
         let x = i as f64;
+        if v > y_end {
+            draw_bar_break(root, &chart, x, half, y_end)?;
+            // Its value, and that it runs off the scale, on the bar itself.
+            let (px, py) = chart.backend_coord(&(x, y_end));
+            let (l, _) = chart.backend_coord(&(x - half, y_end));
+            let room = (2 * (px - l) - 4).max(0) as u32;
+            for (k, text) in [fmt_num(v), "off scale".to_string()]
+                .into_iter()
+                .enumerate()
+            {
+                if text_width(root, &text, NOTE_PX) <= room {
+                    root.draw(&Text::new(
+                        text,
+                        (px, py + 26 + 16 * k as i32),
+                        anchored(font_c(NOTE_PX, WHITE), HPos::Center, VPos::Top),
+                    ))?;
+                }
+            }
+            continue;
+        }
         if e > 0.0 {
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x, v - e), (x, v + e)],
+                vec![(x, v - e), (x, (v + e).min(y_end))],
                 whisker,
             )))?;
-            for end in [v - e, v + e] {
+            for end in [v - e, v + e].into_iter().filter(|y| *y <= y_end) {
                 chart.draw_series(std::iter::once(
                     EmptyElement::at((x, end)) + PathElement::new(vec![(-6, 0), (6, 0)], whisker),
                 ))?;
@@ -266,7 +317,7 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
         if n <= 16 {
             // Value label beyond the bar end (and beyond the whisker).
             let (at, dy, v_pos) = if v >= 0.0 {
-                (v + e, -4, VPos::Bottom)
+                ((v + e).min(y_end), -4, VPos::Bottom)
             } else {
                 (v - e, 4, VPos::Top)
             };
@@ -286,4 +337,55 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
     }
     draw_category_labels(root, &chart, categories)?;
     Ok(())
+}
+
+/// Where to cut a bar chart's axis so the short bars stay readable: above the
+/// tallest of the rest when the `k` tallest bars (at most half of them) are
+/// each more than [`CUT_RATIO`] times taller than every other. `None`: no cut.
+pub(super) fn axis_cut(tops: &[f64]) -> Option<f64> {
+    let mut t: Vec<f64> = tops.iter().copied().filter(|v| v.is_finite()).collect();
+    t.sort_by(|a, b| b.total_cmp(a));
+    (1..=t.len() / 2)
+        .find(|&k| t[k] > 0.0 && t[k - 1] > CUT_RATIO * t[k])
+        .map(|k| t[k] * 1.25)
+}
+
+/// How much taller than the rest a bar must be for the axis to be cut.
+pub const CUT_RATIO: f64 = 8.0;
+
+/// A white double slash across a bar just under the top of the plot: the bar
+/// runs off the scale.
+fn draw_bar_break<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &CatPlot<'_, DB>,
+    x: f64,
+    half: f64,
+    y_end: f64,
+) -> Result<(), ChartError> {
+    let (l, top) = chart.backend_coord(&(x - half, y_end));
+    let (r, _) = chart.backend_coord(&(x + half, y_end));
+    for dy in [10, 16] {
+        let y = top + dy;
+        root.draw(&PathElement::new(
+            vec![(l - 3, y + 4), (r + 3, y - 4)],
+            WHITE.stroke_width(3),
+        ))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_axis_is_cut_above_the_short_bars_only_when_some_dwarf_them() {
+        assert_eq!(axis_cut(&[141.0, 4.0, 3.0]), Some(5.0));
+        assert_eq!(axis_cut(&[361.0, 300.0, 4.0, 3.0]), Some(5.0));
+        assert_eq!(axis_cut(&[30.0, 4.0, 3.0]), None);
+        // Most bars tall and one short: the short one is the odd one, not cut.
+        assert_eq!(axis_cut(&[100.0, 100.0, 90.0, 1.0]), None);
+        assert_eq!(axis_cut(&[5.0]), None);
+        assert_eq!(axis_cut(&[50.0, 0.0]), None);
+    }
 }

@@ -87,21 +87,57 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
     // Waiting first, so work bars and markers sit on top.
     let mut order: Vec<&(&GanttBar, f64, f64)> = valid.iter().collect();
     order.sort_by_key(|(b, _, _)| b.kind != BarKind::Waiting);
+    let r_marker = ((lane_px * 0.3) as i32).clamp(3, 6);
+    let mut markers: Vec<MarkerAt> = Vec::new();
     for (b, s, e) in &order {
-        let (c, h, _, _) = kind_style(b.kind);
+        let (c, h, marker, _) = kind_style(b.kind);
         let y = y_of(b.lane);
-        let mut rect = Rectangle::new([(*s, y - h), (*e, y + h)], c.filled());
-        rect.set_margin(0, 0, 0, 1);
-        chart.draw_series(std::iter::once(rect))?;
+        // In pixels, at least one wide: a bar shorter than a pixel (or a
+        // rejection at one instant) still shows, and no rectangle is ever
+        // drawn with a negative width (browsers drop those).
+        let (l, top) = chart.backend_coord(&(*s, y + h));
+        let (r, bottom) = chart.backend_coord(&(*e, y - h));
+        let r = r.max(l + 1);
+        root.draw(&Rectangle::new(
+            [(l, top), (r, bottom.max(top + 1))],
+            c.filled(),
+        ))?;
+        if let Some(m) = marker {
+            markers.push(MarkerAt {
+                lane: b.lane,
+                kind: m,
+                x: r,
+                y: chart.backend_coord(&(*e, y)).1,
+            });
+        }
+    }
+    let placed = place_markers(&markers, r_marker, |n| {
+        text_width(root, &count_label(n), NOTE_PX) as i32 + 2
+    });
+    for p in &placed {
+        draw_marker_px(root, p.kind, (p.x, p.y), r_marker)?;
+        if p.count > 1 {
+            // On a white patch, so the count reads over the bars.
+            let label = count_label(p.count);
+            let (x, y) = (p.x + r_marker + 1, p.y - r_marker);
+            let w = text_width(root, &label, NOTE_PX) as i32;
+            let h = NOTE_PX as i32 / 2 + 1;
+            root.draw(&Rectangle::new(
+                [(x - 1, y - h), (x + w + 1, y + h)],
+                WHITE.filled(),
+            ))?;
+            root.draw(&Text::new(
+                label,
+                (x, y),
+                anchored(font_c(NOTE_PX, INK), HPos::Left, VPos::Center),
+            ))?;
+        }
     }
     for (b, s, e) in &order {
         let (_, h, marker, _) = kind_style(b.kind);
         let y = y_of(b.lane);
         let left = chart.backend_coord(&(*s, y));
         let right = chart.backend_coord(&(*e, y));
-        if let Some(m) = marker {
-            draw_marker_px(root, m, right, (lane_px * 0.3) as i32)?;
-        }
         if let Some(label) = b.label.as_deref().filter(|_| h > 0.2) {
             let room = (right.0 - left.0 - 8 - if marker.is_some() { 8 } else { 0 }).max(0) as u32;
             let bar_px = (chart.backend_coord(&(*s, y - h)).1
@@ -151,4 +187,161 @@ fn gantt_legend(valid: &[(&GanttBar, f64, f64)]) -> Vec<LegendEntry> {
         }
     }
     entries
+}
+
+/// A marker wanted at the end of a bar, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct MarkerAt {
+    pub(super) lane: usize,
+    pub(super) kind: Marker,
+    pub(super) x: i32,
+    pub(super) y: i32,
+}
+
+/// A marker as drawn: `count` wanted markers of one kind stand for it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct PlacedMarker {
+    pub(super) kind: Marker,
+    pub(super) x: i32,
+    pub(super) y: i32,
+    pub(super) count: usize,
+}
+
+fn count_label(n: usize) -> String {
+    format!("{n}")
+}
+
+/// Places markers of radius `r` so that none overlaps another (nor another's
+/// count label, `label_w(count)` pixels wide to its right). Lane by lane, left
+/// to right: a marker that would overlap the one before it joins it when of the
+/// same kind (that marker then carries a count), else it moves right, just
+/// clear of it. Markers therefore sit at most a marker's width or so from their
+/// bar's end, and every wanted marker is counted once.
+pub(super) fn place_markers(
+    wanted: &[MarkerAt],
+    r: i32,
+    label_w: impl Fn(usize) -> i32,
+) -> Vec<PlacedMarker> {
+    let mut sorted: Vec<&MarkerAt> = wanted.iter().collect();
+    sorted.sort_by_key(|m| (m.lane, m.x));
+    let mut out: Vec<PlacedMarker> = Vec::with_capacity(sorted.len());
+    let mut lane_start = 0;
+    for (i, m) in sorted.iter().enumerate() {
+        if i > 0 && sorted[i - 1].lane != m.lane {
+            lane_start = out.len();
+        }
+        let footprint =
+            |p: &PlacedMarker| 2 * r + 2 + if p.count > 1 { label_w(p.count) } else { 0 };
+        match out[lane_start..].last_mut() {
+            Some(last) if m.x < last.x + footprint(last) => {
+                if last.kind == m.kind {
+                    last.count += 1;
+                } else {
+                    let x = last.x + footprint(last);
+                    out.push(PlacedMarker {
+                        kind: m.kind,
+                        x,
+                        y: m.y,
+                        count: 1,
+                    });
+                }
+            }
+            _ => out.push(PlacedMarker {
+                kind: m.kind,
+                x: m.x,
+                y: m.y,
+                count: 1,
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placed_markers_never_overlap_and_count_every_marker() {
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let label_w = |n: usize| 8 * n.to_string().len() as i32;
+        for trial in 0..200 {
+            let r = 3 + trial % 4;
+            let wanted: Vec<MarkerAt> = (0..(1 + next(60)))
+                .map(|_| {
+                    let lane = next(3) as usize;
+                    MarkerAt {
+                        lane,
+                        kind: if next(2) == 0 {
+                            Marker::Cross
+                        } else {
+                            Marker::Triangle
+                        },
+                        x: next(300) as i32,
+                        y: 40 * lane as i32,
+                    }
+                })
+                .collect();
+            let placed = place_markers(&wanted, r, label_w);
+            assert_eq!(placed.iter().map(|p| p.count).sum::<usize>(), wanted.len());
+            for (i, a) in placed.iter().enumerate() {
+                for b in &placed[i + 1..] {
+                    if a.y != b.y {
+                        continue;
+                    }
+                    let (first, second) = if a.x <= b.x { (a, b) } else { (b, a) };
+                    let reach = first.x
+                        + r
+                        + if first.count > 1 {
+                            label_w(first.count)
+                        } else {
+                            0
+                        };
+                    assert!(
+                        second.x - r > reach,
+                        "trial {trial}: markers at {} and {} overlap (r {r})",
+                        first.x,
+                        second.x
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn markers_far_apart_stay_where_they_are() {
+        let wanted = [
+            MarkerAt {
+                lane: 0,
+                kind: Marker::Triangle,
+                x: 10,
+                y: 5,
+            },
+            MarkerAt {
+                lane: 0,
+                kind: Marker::Triangle,
+                x: 40,
+                y: 5,
+            },
+            MarkerAt {
+                lane: 1,
+                kind: Marker::Cross,
+                x: 12,
+                y: 30,
+            },
+        ];
+        let placed = place_markers(&wanted, 5, |_| 10);
+        assert_eq!(placed.len(), 3);
+        assert!(placed.iter().all(|p| p.count == 1));
+        assert_eq!(
+            placed.iter().map(|p| p.x).collect::<Vec<_>>(),
+            vec![10, 40, 12]
+        );
+    }
 }

@@ -27,13 +27,37 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
             values,
             errors,
             ..
-        } => draw_bars(root, &body, y_label, categories, values, errors.as_deref()),
+        } => {
+            let bars = BarsData {
+                y_label,
+                categories,
+                values,
+                errors: errors.as_deref(),
+            };
+            draw_bars(root, &body, &bars, false)
+        }
+        Chart::BarsCutAxis {
+            y_label,
+            categories,
+            values,
+            errors,
+            ..
+        } => {
+            let bars = BarsData {
+                y_label,
+                categories,
+                values,
+                errors: errors.as_deref(),
+            };
+            draw_bars(root, &body, &bars, true)
+        }
         Chart::TimeSeries {
             y_label,
             x_label,
             series,
+            shaded,
             ..
-        } => draw_timeseries(&body, x_label, y_label, series),
+        } => draw_timeseries(&body, x_label, y_label, series, shaded),
         Chart::Gantt { lanes, bars, .. } => draw_gantt(root, &body, lanes, bars),
         Chart::Tradeoff {
             x_label,
@@ -67,7 +91,7 @@ pub(super) fn draw_title<DB: DrawingBackend>(
     Ok(root.split_vertically(used.max(12)).1)
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Marker {
     Circle,
     Triangle,

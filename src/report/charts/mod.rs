@@ -12,7 +12,17 @@
 //! - Category names are drawn under their bar, wrapped on two lines and shortened
 //!   with "…" only when they cannot fit.
 //! - The text font (DejaVu Sans) is embedded, so PNGs render identically on machines
-//!   without system fonts. SVG text names the `sans-serif` family.
+//!   without system fonts. SVG text names the `sans-serif` family. PNG text is laid
+//!   out by `KernedText` (in `text.rs`) from the font's advances, side bearings and kerning.
+//! - Nothing is drawn with a negative or NaN size (browsers drop such shapes): a bar
+//!   shorter than a pixel is drawn one pixel wide.
+//! - Markers that would overlap (rejections, rollbacks on the timeline) are drawn
+//!   once with a count beside them.
+//! - Deployments per stage ([`Chart::BarsCutAxis`]) cut the axis when a few bars
+//!   dwarf the rest, so production's few deployments stay readable beside dev's
+//!   many; other bar charts keep one axis from zero.
+//! - Stretches such as change freezes are shaded behind time series and named in
+//!   the legend.
 //! - Lead-time CDFs use a linear x axis from 0 to the largest p99 (or p95) of the
 //!   series: a log axis would be truer to long tails but managers misread it. When
 //!   the axis cuts the tail, the axis title says so and gives the longest value.
@@ -32,6 +42,7 @@ mod timeseries;
 mod tradeoff;
 
 use crate::report::number::fmt_num;
+pub use bars::CUT_RATIO;
 use bars::*;
 use cdf::*;
 use gantt::*;
@@ -92,12 +103,27 @@ pub enum Chart {
         values: Vec<f64>,
         errors: Option<Vec<f64>>,
     },
-    /// Lines (or steps) over time, with optional shaded bands.
+    /// Like [`Chart::Bars`], for counts whose small values matter beside large
+    /// ones (deployments per stage: 141 a week to dev, 3 to production): when a
+    /// few bars are more than [`CUT_RATIO`] times taller than all the others,
+    /// the axis is cut above the others and those bars are drawn broken, with
+    /// their values written on them. Not for distributions, whose shape the cut
+    /// would hide.
+    BarsCutAxis {
+        title: String,
+        y_label: String,
+        categories: Vec<String>,
+        values: Vec<f64>,
+        errors: Option<Vec<f64>>,
+    },
+    /// Lines (or steps) over time, with optional shaded bands, over shaded
+    /// stretches of time (e.g. change freezes).
     TimeSeries {
         title: String,
         y_label: String,
         x_label: String,
         series: Vec<Series>,
+        shaded: Vec<Shade>,
     },
     /// Releases moving through lanes (stages) over time.
     Gantt {
@@ -134,6 +160,18 @@ pub struct Series {
     pub step: bool,
     /// Optional shaded band: (x, lo, hi).
     pub band: Option<Vec<(f64, f64, f64)>>,
+}
+
+/// A stretch of a [`Chart::TimeSeries`]'s x axis shaded behind the lines and
+/// named in the legend, e.g. a change freeze. Parts outside the data's x range
+/// are not drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shade {
+    pub name: String,
+    /// A second legend line, e.g. which stages it applies to.
+    pub note: Option<String>,
+    pub from: f64,
+    pub to: f64,
 }
 
 /// One bar of a [`Chart::Gantt`].
@@ -180,6 +218,7 @@ impl Chart {
             Chart::LeadTimeCdf { title, .. }
             | Chart::StackedBars { title, .. }
             | Chart::Bars { title, .. }
+            | Chart::BarsCutAxis { title, .. }
             | Chart::TimeSeries { title, .. }
             | Chart::Gantt { title, .. }
             | Chart::Tradeoff { title, .. } => title,
@@ -238,7 +277,7 @@ pub fn write_png(chart: &Chart, path: &Path, size: (u32, u32)) -> Result<(), Cha
     let size = sane_size(size);
     let tmp = path.with_extension("tmp.png");
     let result = guarded(|| {
-        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        let root = KernedText(BitMapBackend::new(&tmp, size)).into_drawing_area();
         draw_chart(chart, &root)?;
         root.present()?;
         Ok(())

@@ -3,6 +3,9 @@
 use super::*;
 use plotters::coord::Shift;
 
+/// Behind the data, light enough for the grid and bands to show through.
+const SHADE: RGBColor = RGBColor(0xE8, 0xE8, 0xE8);
+
 pub(super) fn step_points(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut out = Vec::with_capacity(points.len() * 2);
     for (k, &(x, y)) in points.iter().enumerate() {
@@ -19,6 +22,7 @@ pub(super) fn draw_timeseries<DB: DrawingBackend>(
     x_label: &str,
     y_label: &str,
     series: &[Series],
+    shaded: &[Shade],
 ) -> Result<(), ChartError> {
     struct Prepared<'a> {
         index: usize,
@@ -71,7 +75,14 @@ pub(super) fn draw_timeseries<DB: DrawingBackend>(
     let (y0, y1) = min_max(ys).unwrap_or((0.0, 1.0));
     let y_lo = y0.min(0.0);
     let y_range = padded(y_lo, y1, if y_lo < 0.0 { 0.05 } else { 0.0 }, 0.08);
-    let entries: Vec<LegendEntry> = prepared
+    // Shades inside the data's x range only, clipped to it.
+    let shades: Vec<(&Shade, f64, f64)> = shaded
+        .iter()
+        .filter(|s| finite2(s.from, s.to))
+        .map(|s| (s, s.from.min(s.to).max(x0), s.from.max(s.to).min(x1)))
+        .filter(|(_, a, b)| a < b)
+        .collect();
+    let mut entries: Vec<LegendEntry> = prepared
         .iter()
         .map(|p| LegendEntry {
             swatch: line_swatch(p.index, p.band.len() >= 2),
@@ -79,6 +90,11 @@ pub(super) fn draw_timeseries<DB: DrawingBackend>(
             sub: (p.band.len() >= 2).then(|| "shaded: range".to_string()),
         })
         .collect();
+    entries.extend(shades.iter().map(|(s, _, _)| LegendEntry {
+        swatch: Swatch::Block(SHADE),
+        text: s.name.clone(),
+        sub: s.note.clone(),
+    }));
     let (plot, panel) = split_for_legend(body, &entries);
     let mut chart = ChartBuilder::on(&plot)
         .margin(16)
@@ -86,6 +102,14 @@ pub(super) fn draw_timeseries<DB: DrawingBackend>(
         .x_label_area_size(48)
         .y_label_area_size(68)
         .build_cartesian_2d(padded(x0, x1, 0.0, 0.0), y_range)?;
+    // Shades under the grid, so its lines stay visible across them.
+    let (ya, yb) = (chart.y_range().start, chart.y_range().end);
+    for (_, a, b) in &shades {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(*a, ya), (*b, yb)],
+            SHADE.filled(),
+        )))?;
+    }
     numeric_mesh(&mut chart, x_label, y_label, &|v| fmt_num(*v))?;
     // Bands first, so every line stays visible on top of every band.
     for p in &prepared {

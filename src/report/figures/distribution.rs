@@ -154,7 +154,9 @@ pub(super) fn whiskers(replications: u64, errors: impl FnOnce() -> Vec<f64>) -> 
 pub fn deploys_by_stage(summary: &Summary) -> Chart {
     let key = |s: &String| format!("stage.{s}.deploys_per_week");
     let n = summary.replications as u64;
-    Chart::Bars {
+    // Dev may deploy a hundred times a week, production three: a cut axis
+    // keeps the small bars readable.
+    Chart::BarsCutAxis {
         title: format!(
             "How often does each stage deploy? Mean per week over {} replications{}",
             summary.replications,

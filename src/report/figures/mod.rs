@@ -102,7 +102,8 @@ pub fn run_figures(scenario: &Charted) -> Vec<Figure> {
         out.push(fig(
             "queues",
             queues_weekly(m, scenario.traces),
-            "Releases waiting for checks or the lock in each stage, and builds waiting for an agent.",
+            "Releases waiting for checks or the lock in each stage, and builds waiting for an \
+             agent; grey stretches are change freezes.",
         ));
         out.push(fig(
             "queues-detail",
@@ -113,12 +114,15 @@ pub fn run_figures(scenario: &Charted) -> Vec<Figure> {
             "timeline",
             timeline(m, rep),
             "Each bar is a release in a stage: thin while it waits, thick while it is \
-             built, deployed and tested; × marks a rejection, ▼ a rollback.",
+             built, deployed and tested; × marks a rejection, ▼ a rollback; a number \
+             beside a mark counts marks too close together to draw apart.",
         ));
         out.push(fig(
             "incidents",
             incidents(m, s, rep),
-            "Traffic share running a defect, from its first exposure until rollback or fix.",
+            "Each bar is one incident's blast radius: the traffic share running the defect, \
+             summed over the hours from its first exposure until rollback or fix. The name \
+             gives the largest share it reached and for how long users were exposed.",
         ));
     }
     out
@@ -208,8 +212,12 @@ mod tests {
             ],
             0.01,
         );
-        assert_eq!(merged.len(), 3);
+        // The normal bars join; the rejections stay single (the chart groups
+        // their markers with a count instead).
+        assert_eq!(merged.len(), 4);
         assert_eq!((merged[0].start_h, merged[0].end_h), (0.0, 2.0));
         assert_eq!(merged[0].label, None);
+        let rejected = merged.iter().filter(|b| b.kind == BarKind::Rejected);
+        assert_eq!(rejected.count(), 2);
     }
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::engine::{Replication, TraceKind, TraceRecord};
 use crate::model::Model;
-use crate::report::charts::{Chart, Series};
+use crate::report::charts::{Chart, Series, Shade};
 use crate::report::number::fmt_num;
 
 /// Queue-length step functions of one replication, from its `queue` trace
@@ -53,11 +53,42 @@ pub(super) fn queue_names(model: &Model) -> Vec<String> {
         .collect()
 }
 
+/// The scenario's change freezes as shades, with `x_of` mapping hours to the
+/// chart's x axis. A freeze several stages share is one shade naming them all.
+pub fn freeze_shades(model: &Model, x_of: impl Fn(f64) -> f64) -> Vec<Shade> {
+    let mut out: Vec<(String, f64, f64, Vec<&str>)> = Vec::new();
+    for st in &model.stages {
+        for fr in &st.freezes {
+            let (a, b) = (fr.from.hours(), fr.to.hours());
+            match out
+                .iter_mut()
+                .find(|f| f.0 == fr.name && f.1 == a && f.2 == b)
+            {
+                Some(f) => f.3.push(&st.name),
+                None => out.push((fr.name.clone(), a, b, vec![&st.name])),
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(name, a, b, stages)| Shade {
+            name: if name.is_empty() {
+                "change freeze".to_string()
+            } else {
+                format!("freeze: {name}")
+            },
+            note: Some(format!("no deployment to {}", stages.join(", "))),
+            from: x_of(a),
+            to: x_of(b),
+        })
+        .collect()
+}
+
 /// Queue length over the whole run: per week (from the start), the
 /// time-weighted mean queue length, averaged over the traced replications,
 /// with a band from the lowest to the highest replication when there are at least
 /// three (with a handful of replications a percentile band is that range anyway). Weeks that
-/// overlap the warm-up or end after the horizon are left out.
+/// overlap the warm-up or end after the horizon are left out. Change freezes are
+/// shaded.
 pub fn queues_weekly(model: &Model, traces: &[Replication]) -> Chart {
     let w = crate::experiment::charted::QUEUE_PERIOD_H;
     let from = (model.warm_up.hours() / w).ceil() as usize;
@@ -115,6 +146,8 @@ pub fn queues_weekly(model: &Model, traces: &[Replication]) -> Chart {
         y_label: "releases waiting (weekly mean)".into(),
         x_label: "week of the run".into(),
         series,
+        // Week k (plotted at x = k) spans hours [(k − 1)·w, k·w).
+        shaded: freeze_shades(model, |h| h / w + 0.5),
     }
 }
 
@@ -165,5 +198,6 @@ pub fn queues_detail(model: &Model, rep: &Replication) -> Chart {
         y_label: "releases waiting".into(),
         x_label: "day of the run".into(),
         series,
+        shaded: freeze_shades(model, |h| h / 24.0),
     }
 }

@@ -4,11 +4,15 @@ use super::*;
 use crate::engine::Replication;
 use crate::experiment::Summary;
 use crate::model::Model;
-use crate::report::charts::{Chart, Series, TradeoffPoint};
+use crate::report::charts::{Chart, TradeoffPoint};
 use crate::report::number::fmt_num;
 
-/// Exposed traffic share over time of the [`WORST_INCIDENTS`] incidents with
-/// the largest integrated exposure in one replication (after the warm-up).
+/// The [`WORST_INCIDENTS`] incidents with the largest blast radius
+/// (integrated exposure, share·h) in one replication (after the warm-up), as
+/// bars ranked largest first. Each bar is named by the day the defect first
+/// reached users, the largest share it reached and how long users were
+/// exposed. (Drawn as exposure-over-time lines, the worst incidents all sat on
+/// the 100 % line and hid one another.)
 pub fn incidents(model: &Model, summary: &Summary, rep: &Replication) -> Chart {
     let end = model.horizon.hours();
     let warm = model.warm_up.hours();
@@ -25,39 +29,35 @@ pub fn incidents(model: &Model, summary: &Summary, rep: &Replication) -> Chart {
     let n = all.len();
     all.sort_by(|x, y| y.2.total_cmp(&x.2).then(x.0.cmp(&y.0)));
     all.truncate(WORST_INCIDENTS);
-    let series = all
-        .into_iter()
-        .map(|(_, p, area)| {
+    let categories = all
+        .iter()
+        .map(|(_, p, _)| {
             let t0 = p[0].0;
-            let mut points: Vec<(f64, f64)> = p.iter().map(|&(t, x)| (t - t0, x * 100.0)).collect();
-            match (p.last(), points.last().copied()) {
-                (Some(&(_, x)), _) if x > 0.0 => points.push((end - t0, x * 100.0)),
-                // Show the drop to zero with a little room after it.
-                (_, Some(last)) => points.push((last.0 * 1.02 + 0.1, 0.0)),
-                _ => {}
-            }
-            Series {
-                name: format!(
-                    "day {}: {} share·h",
-                    fmt_num((t0 / 24.0).floor()),
-                    fmt_num(area)
-                ),
-                points,
-                step: true,
-                band: None,
-            }
+            let peak = p.iter().map(|q| q.1).fold(0.0, f64::max);
+            // Exposed until the share last drops to zero, or the horizon.
+            let until = match p.last() {
+                Some(&(t, 0.0)) => t,
+                _ => end,
+            };
+            format!(
+                "day {}: up to {} % for {} h",
+                fmt_num((t0 / 24.0).floor()),
+                fmt_num(peak * 100.0),
+                fmt_num(until - t0)
+            )
         })
         .collect();
-    Chart::TimeSeries {
+    Chart::Bars {
         title: format!(
             "How many users did the worst incidents reach, for how long? The {} largest of {n} \
              in replication 0 (mean blast radius {} share·h per incident)",
             WORST_INCIDENTS.min(n),
             fmt_num(mean(summary, "blast_radius.share_hours"))
         ),
-        y_label: "traffic exposed to the defect (%)".into(),
-        x_label: "hours since the defect first reached users".into(),
-        series,
+        y_label: "blast radius (traffic share × hours)".into(),
+        categories,
+        values: all.iter().map(|(_, _, area)| *area).collect(),
+        errors: None,
     }
 }
 

@@ -134,9 +134,9 @@ pub fn gantt_bars(trace: &[TraceRecord], a: f64, b: f64, n_lanes: usize) -> Vec<
 }
 
 /// Merges bars of the same lane and kind that overlap or nearly touch (gap
-/// below `eps`, one pixel), dropping their labels. Rejections closer than
-/// ten pixels are merged too, so their markers do not pile up; rollbacks
-/// stay single.
+/// below `eps`, one pixel), dropping their labels. Rejections and rollbacks
+/// stay single: each carries a marker, and the chart groups markers that would
+/// overlap into one with a count, so none is lost.
 pub(super) fn merge_bars(mut bars: Vec<GanttBar>, eps: f64) -> Vec<GanttBar> {
     bars.sort_by(|x, y| {
         (x.lane, x.kind as u8)
@@ -150,8 +150,7 @@ pub(super) fn merge_bars(mut bars: Vec<GanttBar>, eps: f64) -> Vec<GanttBar> {
             && last.kind == bar.kind
             && match bar.kind {
                 BarKind::Normal | BarKind::Waiting => bar.start_h <= last.end_h + eps,
-                BarKind::Rejected => bar.start_h <= last.end_h + 10.0 * eps,
-                BarKind::Rollback => false,
+                BarKind::Rejected | BarKind::Rollback => false,
             }
         {
             if bar.end_h > last.end_h {
