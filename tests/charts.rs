@@ -860,8 +860,9 @@ fn the_shipped_scenarios_charts_draw_no_negative_or_nan_size() {
     let mut freezes_shown = 0;
     for path in &paths {
         let sc = promosim::scenario::load(path).expect("scenario");
-        let mut model = promosim::model::compile(&sc).expect("model");
-        model.replications = 3;
+        let model = promosim::model::compile(&sc)
+            .expect("model")
+            .with_replications(3);
         let plan = Plan {
             replications: 3,
             threads: None,
@@ -907,7 +908,7 @@ fn the_shipped_scenarios_charts_draw_no_negative_or_nan_size() {
                 ("incidents", other) => panic!("{what}: not bars: {other:?}"),
                 // Freezes in the scenario are shaded and named on the queue chart.
                 ("queues", Chart::TimeSeries { shaded, .. }) => {
-                    let freezes: usize = model.stages.iter().map(|s| s.freezes.len()).sum();
+                    let freezes: usize = model.stages().iter().map(|s| s.freezes().len()).sum();
                     assert_eq!(freezes > 0, !shaded.is_empty(), "{what}");
                     for sh in shaded {
                         assert!(sh.from < sh.to, "{what}: {sh:?}");

@@ -93,6 +93,10 @@ impl StageModel {
     pub fn is_production(&self) -> bool {
         self.production
     }
+    /// Its change freezes, as written.
+    pub fn freezes(&self) -> &[Freeze] {
+        &self.freezes
+    }
 }
 
 /// How production notices and undoes escaped defects.

@@ -6,12 +6,12 @@ use std::num::NonZeroU32;
 
 use super::{People, at, list};
 use crate::error::InputError;
-use serde_saphyr::Location;
 use crate::scenario::file::ScenarioFile;
 use crate::scenario::stage::{self, *};
 use crate::scenario::valid::{self, *};
 use crate::scenario::values::PositiveDuration;
 use crate::scenario::{BUILD, MAX_RETRIES, MAX_ROLLOUT_STEPS, MAX_STAGES};
+use serde_saphyr::Location;
 
 /// Each stage as written, checked one by one; then what needs them all (the
 /// production default, which depends on who depends on whom, and the strategy).
