@@ -8,7 +8,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::experiment::compare::{self, Comparison, KEY_METRICS};
-use crate::experiment::job::{Assembled, Kind, PointResults, Setting};
+use crate::experiment::job::{Assembled, EXPERIMENT_FILE, Kind, PointResults, Setting};
 use crate::metrics::MetricSummary;
 use crate::report::number::{csv_number, defined, difference, with_interval};
 use crate::report::replications::ReplicationsCsv;
@@ -26,11 +26,22 @@ pub struct Output {
 
 /// The output of an assembled experiment of any kind.
 pub fn render(asm: &Assembled) -> Output {
-    match asm.header.kind {
+    let mut out = match asm.header.kind {
         Kind::Run => run(asm),
         Kind::Compare => comparison(asm),
         Kind::Sweep => sweep(asm),
-    }
+    };
+    // Everything `promosim report` needs to redraw the page, before the
+    // last file (which marks the report complete).
+    let at = out.files.len().saturating_sub(1);
+    out.files.insert(
+        at,
+        (
+            EXPERIMENT_FILE.to_string(),
+            asm.to_partial().to_json().into_bytes(),
+        ),
+    );
+    out
 }
 
 fn run(asm: &Assembled) -> Output {
