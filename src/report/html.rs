@@ -6,9 +6,9 @@
 use crate::experiment::Summary;
 use crate::experiment::compare::Comparison;
 use crate::model::Model;
-use crate::report::figures::Figure;
+use crate::report::figures::{Figure, SMALL_MULTIPLE_STEM};
 use crate::report::markdown::{most_replications, where_hours};
-use crate::report::number::{percent, with_interval};
+use crate::report::number::percent;
 use crate::report::points::{self, Page, ParamChange};
 use crate::report::table::interval_note;
 use crate::report::words;
@@ -58,7 +58,9 @@ figcaption{color:#555;font-size:14px;margin-top:6px}\
 .band{display:inline-block;padding:0 8px;border-radius:4px;background:#e8f1f8;font-weight:600}\
 footer{color:#777;font-size:13px;margin-top:40px}\
 div.scroll{overflow-x:auto;max-width:100%}\
-td.real{font-weight:600}.mark{color:#b35806}\
+div.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:0 24px}\
+div.multiples figure{margin:12px 0}\
+th.num{white-space:normal}td.real{font-weight:600}.mark{color:#b35806}\
 @media print{figure{break-inside:avoid}}";
 
 fn head(title: &str) -> String {
@@ -77,17 +79,30 @@ fn tail(note: &str) -> String {
     )
 }
 
+fn figure_html(f: &Figure, svg: &str) -> String {
+    format!(
+        "<figure id=\"{}\">\n{}\n<figcaption>{} <span>(charts/{}.png, charts/{}.svg)</span></figcaption>\n</figure>\n",
+        escape(&f.stem),
+        inline_svg(svg, f.chart.title()),
+        escape(&f.caption),
+        escape(&f.stem),
+        escape(&f.stem)
+    )
+}
+
+/// The charts; a sweep's small multiples (one metric each) two to a row.
 fn figures_html(out: &mut String, figures: &[(Figure, String)]) {
     out.push_str("<h2>Charts</h2>\n");
-    for (f, svg) in figures {
-        out.push_str(&format!(
-            "<figure id=\"{}\">\n{}\n<figcaption>{} <span>(charts/{}.png, charts/{}.svg)</span></figcaption>\n</figure>\n",
-            escape(&f.stem),
-            inline_svg(svg, f.chart.title()),
-            escape(&f.caption),
-            escape(&f.stem),
-            escape(&f.stem)
-        ));
+    let small = |f: &Figure| f.stem.starts_with(SMALL_MULTIPLE_STEM);
+    if figures.iter().any(|(f, _)| small(f)) {
+        out.push_str("<div class=\"multiples\">\n");
+        for (f, svg) in figures.iter().filter(|(f, _)| small(f)) {
+            out.push_str(&figure_html(f, svg));
+        }
+        out.push_str("</div>\n");
+    }
+    for (f, svg) in figures.iter().filter(|(f, _)| !small(f)) {
+        out.push_str(&figure_html(f, svg));
     }
 }
 
@@ -235,35 +250,21 @@ fn changes_html(out: &mut String, labels: &[&str], changes: &[ParamChange]) {
     out.push_str("</dl>\n");
 }
 
-/// A sweep's key figures: one row per grid point, one column per metric shown.
+/// A sweep's key figures: one row per grid point, a column for each swept
+/// value that varies, then one per metric shown.
 fn sweep_table_html(out: &mut String, page: &Page, points: &[(String, &Summary)]) {
-    out.push_str(
-        "<h2>Key figures</h2>\n<div class=\"scroll\"><table class=\"key\">\n<tr><th>point</th>",
-    );
-    let labels: Vec<points::MetricLabel> = page
-        .metrics
-        .iter()
-        .map(|k| points::metric_label(k))
-        .collect();
-    for l in &labels {
-        out.push_str(&format!(
-            "<th class=\"num\">{}{}</th>",
-            escape(&l.name),
-            if l.unit.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", escape(&l.unit))
-            }
-        ));
+    let grid = points::sweep_rows(page, points);
+    out.push_str("<h2>Key figures</h2>\n<div class=\"scroll\"><table class=\"key\">\n<tr>");
+    for (k, h) in grid.header.iter().enumerate() {
+        let class = if k < grid.dims { "" } else { " class=\"num\"" };
+        out.push_str(&format!("<th{class}>{}</th>", escape(h)));
     }
     out.push_str("</tr>\n");
-    for (label, s) in points {
-        out.push_str(&format!("<tr><td>{}</td>", escape(label)));
-        for l in &labels {
-            let v = s.get(&l.key).map_or("—".into(), |m| {
-                with_interval(m.mean * l.scale, m.ci95 * l.scale, m.n)
-            });
-            out.push_str(&format!("<td class=\"num\">{}</td>", escape(&v)));
+    for row in &grid.rows {
+        out.push_str("<tr>");
+        for (k, v) in row.iter().enumerate() {
+            let class = if k < grid.dims { "" } else { " class=\"num\"" };
+            out.push_str(&format!("<td{class}>{}</td>", escape(v)));
         }
         out.push_str("</tr>\n");
     }
@@ -308,6 +309,7 @@ pub(crate) fn grid_words(page: &Page) -> Vec<String> {
                     values.push(&x.value);
                 }
             }
+            let values: Vec<String> = values.iter().map(|v| points::plain_value(v)).collect();
             format!("{} ({path}): {}", names[d], values.join(", "))
         })
         .collect()

@@ -6,7 +6,7 @@ use crate::experiment::compare::Comparison;
 use crate::model::Model;
 use crate::report::figures::Figure;
 use crate::report::html::{PAIRED_NOTE, grid_words};
-use crate::report::number::{percent, with_interval};
+use crate::report::number::percent;
 use crate::report::points::{self, Page, ParamChange};
 use crate::report::table::interval_note;
 use crate::report::words::{self, WhereRow, pm};
@@ -163,27 +163,20 @@ fn sweep_table_md(out: &mut String, page: &Page, points: &[(String, &Summary)]) 
     for g in grid_words(page) {
         out.push_str(&format!("- {}\n", cell(&g)));
     }
-    let labels: Vec<points::MetricLabel> = page
-        .metrics
-        .iter()
-        .map(|k| points::metric_label(k))
-        .collect();
-    out.push_str("\n| point |");
-    for l in &labels {
-        out.push_str(&format!(" {} ({}) |", cell(&l.name), cell(&l.unit)));
+    let grid = points::sweep_rows(page, points);
+    out.push_str("\n|");
+    for h in &grid.header {
+        out.push_str(&format!(" {} |", cell(h)));
     }
-    out.push_str("\n|---|");
-    for _ in &labels {
-        out.push_str("---:|");
+    out.push_str("\n|");
+    for k in 0..grid.header.len() {
+        out.push_str(if k < grid.dims { "---|" } else { "---:|" });
     }
     out.push('\n');
-    for (label, s) in points {
-        out.push_str(&format!("| {} |", cell(label)));
-        for l in &labels {
-            let v = s.get(&l.key).map_or("—".into(), |m| {
-                with_interval(m.mean * l.scale, m.ci95 * l.scale, m.n)
-            });
-            out.push_str(&format!(" {} |", cell(&v)));
+    for row in &grid.rows {
+        out.push('|');
+        for v in row {
+            out.push_str(&format!(" {} |", cell(v)));
         }
         out.push('\n');
     }

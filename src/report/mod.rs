@@ -58,7 +58,12 @@ pub fn render_figures(
     let rendered: Vec<Result<(Figure, String), ChartError>> = figures
         .into_par_iter()
         .map(|f| {
-            let r = charts::save(&f.chart, &charts_dir.join(&f.stem))?;
+            let size = if f.stem.starts_with(figures::SMALL_MULTIPLE_STEM) {
+                figures::SMALL_MULTIPLE
+            } else {
+                charts::DEFAULT_SIZE
+            };
+            let r = charts::save_sized(&f.chart, &charts_dir.join(&f.stem), size)?;
             Ok((f, r.svg))
         })
         .collect();

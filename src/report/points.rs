@@ -45,8 +45,10 @@ pub const DEFAULT_METRICS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricLabel {
     pub key: String,
-    /// Noun phrase for sentences and headers.
+    /// Noun phrase for sentences.
     pub name: String,
+    /// A few words for table headers and chart axes.
+    pub short: String,
     /// The unit of shown values ("h", "%", "share·h").
     pub unit: String,
     /// Shown value = stored value × scale (100 for shares).
@@ -75,6 +77,23 @@ pub fn metric_label(key: &str) -> MetricLabel {
         "commits.delivered" => "commits delivered",
         other => other,
     };
+    let short = match key {
+        "lead_time.mean" => "mean lead time",
+        "lead_time.p50" => "p50 lead time",
+        "lead_time.p85" => "p85 lead time",
+        "lead_time.p95" => "p95 lead time",
+        "lead_time.p99" => "p99 lead time",
+        "production.deploys_per_week" => "deploys per week",
+        "production.commits_per_deploy" => "commits per deploy",
+        "production.change_failure_rate" => "change failure rate",
+        "build.utilisation" => "agent utilisation",
+        "blast_radius.share_hours" => "blast radius",
+        "blast_radius.user_hours_total" => "user-hours exposed",
+        "blast_radius.peak_share" => "peak share",
+        "restore.from_detection" => "restore from detection",
+        "restore.from_exposure" => "restore from exposure",
+        _ => name,
+    };
     let unit = catalogue::find(key).map_or("", |d| d.unit.symbol());
     let (unit, scale) = if unit == "share" {
         ("%", 100.0)
@@ -84,6 +103,7 @@ pub fn metric_label(key: &str) -> MetricLabel {
     MetricLabel {
         key: key.to_string(),
         name: name.to_string(),
+        short: short.to_string(),
         unit: unit.to_string(),
         scale,
     }
@@ -293,16 +313,41 @@ pub fn dimension_names(dimensions: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// A grid point's label: the values of the dimensions that vary
-/// ("agents=2 · steps[0].set_weight=10"); dimensions with one value are left out.
-pub fn point_labels(dimensions: &[String], settings: &[&[Setting]]) -> Vec<String> {
-    let names = dimension_names(dimensions);
-    let varies: Vec<bool> = (0..dimensions.len())
+/// An override's value as a person reads it: YAML/JSON maps and lists
+/// without their quotes and braces (`{"schedule":"0 3 * * *"}` → `schedule 0 3 * * *`).
+pub fn plain_value(v: &str) -> String {
+    let t = v.trim();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return t.to_string();
+    }
+    let s: String = t
+        .chars()
+        .map(|c| match c {
+            '{' | '}' | '[' | ']' | '"' => ' ',
+            ':' | ',' => ' ',
+            c => c,
+        })
+        .collect();
+    // The colons inside a time ("03:00") were turned into spaces too; a
+    // value is only words then, which is what a label needs.
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Which dimensions take more than one value in the grid.
+pub fn varying(dimensions: &[String], settings: &[&[Setting]]) -> Vec<bool> {
+    (0..dimensions.len())
         .map(|d| {
             let first = settings.first().and_then(|s| s.get(d)).map(|x| &x.value);
             settings.iter().any(|s| s.get(d).map(|x| &x.value) != first)
         })
-        .collect();
+        .collect()
+}
+
+/// A grid point's label: the values of the dimensions that vary
+/// ("agents=2 · steps[0].set_weight=10"); dimensions with one value are left out.
+pub fn point_labels(dimensions: &[String], settings: &[&[Setting]]) -> Vec<String> {
+    let names = dimension_names(dimensions);
+    let varies = varying(dimensions, settings);
     settings
         .iter()
         .enumerate()
@@ -313,7 +358,7 @@ pub fn point_labels(dimensions: &[String], settings: &[&[Setting]]) -> Vec<Strin
                 .filter(|(d, _)| varies.get(*d).copied().unwrap_or(true))
                 .map(|(d, x)| {
                     let name = names.get(d).cloned().unwrap_or_else(|| x.path.clone());
-                    format!("{name}={}", x.value)
+                    format!("{name}={}", plain_value(&x.value))
                 })
                 .collect();
             if parts.is_empty() {
@@ -323,6 +368,61 @@ pub fn point_labels(dimensions: &[String], settings: &[&[Setting]]) -> Vec<Strin
             }
         })
         .collect()
+}
+
+/// A sweep's key-figure table: one row per point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRows {
+    pub header: Vec<String>,
+    /// The first `dims` columns are swept values, the rest metrics.
+    pub dims: usize,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The rows of a sweep's key-figure table: the swept values that vary
+/// (short names), then each metric of the page (mean ± half-width).
+pub fn sweep_rows(page: &Page, points: &[(String, &Summary)]) -> SweepRows {
+    let names = dimension_names(page.dimensions);
+    let varies = varying(page.dimensions, &page.settings);
+    let shown: Vec<usize> = (0..page.dimensions.len()).filter(|&d| varies[d]).collect();
+    let labels: Vec<MetricLabel> = page.metrics.iter().map(|k| metric_label(k)).collect();
+    let mut header: Vec<String> = shown.iter().map(|&d| names[d].clone()).collect();
+    if shown.is_empty() {
+        header.push("point".into());
+    }
+    let dims = header.len();
+    header.extend(labels.iter().map(|l| {
+        if l.unit.is_empty() {
+            l.short.clone()
+        } else {
+            format!("{} ({})", l.short, l.unit)
+        }
+    }));
+    let rows = points
+        .iter()
+        .enumerate()
+        .map(|(k, (label, s))| {
+            let mut row: Vec<String> = shown
+                .iter()
+                .map(|&d| {
+                    page.settings
+                        .get(k)
+                        .and_then(|x| x.get(d))
+                        .map_or(String::new(), |x| plain_value(&x.value))
+                })
+                .collect();
+            if shown.is_empty() {
+                row.push(label.clone());
+            }
+            row.extend(labels.iter().map(|l| {
+                s.get(&l.key).map_or("—".into(), |m| {
+                    with_interval(m.mean * l.scale, m.ci95 * l.scale, m.n)
+                })
+            }));
+            row
+        })
+        .collect();
+    SweepRows { header, dims, rows }
 }
 
 /// The point with the lowest (or, for a higher-is-better metric, highest)

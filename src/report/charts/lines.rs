@@ -68,10 +68,21 @@ pub(super) fn draw_lines<DB: DrawingBackend>(
         }
         x_ticks.get(k as usize).cloned().unwrap_or_default()
     };
-    let n_ticks = if x_ticks.is_empty() {
-        9
-    } else {
+    // Whole-number values (agents, retries) get whole-number ticks only.
+    let whole = all().all(|p| p.x.fract() == 0.0) && x1 - x0 <= 12.0;
+    let n_ticks = if !x_ticks.is_empty() {
         x_ticks.len().max(2)
+    } else if whole {
+        (x1 - x0) as usize + 1
+    } else {
+        9
+    };
+    let tick = |v: &f64| -> String {
+        if whole && (v - v.round()).abs() > 1e-6 {
+            String::new()
+        } else {
+            tick(v)
+        }
     };
     chart
         .configure_mesh()

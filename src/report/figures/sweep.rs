@@ -5,7 +5,12 @@ use crate::experiment::Summary;
 use crate::experiment::job::Setting;
 use crate::report::charts::{Chart, LinePoint, SweepLine};
 use crate::report::figures::Figure;
-use crate::report::points::{dimension_names, metric_label};
+use crate::report::points::{dimension_names, metric_label, plain_value};
+
+/// The size a small multiple is drawn at (pixels): two fit side by side on the page.
+pub const SMALL_MULTIPLE: (u32, u32) = (560, 400);
+/// The file stems of the small multiples start so.
+pub const SMALL_MULTIPLE_STEM: &str = "sweep-";
 
 /// The values of one dimension at each point, and whether all are numbers.
 fn column<'a>(settings: &[&'a [Setting]], d: usize) -> Vec<&'a str> {
@@ -54,7 +59,7 @@ pub fn sweep_lines(
                 xs.iter()
                     .map(|v| categories.iter().position(|c| c == v).unwrap_or(0) as f64)
                     .collect(),
-                categories.iter().map(|c| c.to_string()).collect(),
+                categories.iter().map(|c| plain_value(c)).collect(),
             ),
         };
     let groups: Vec<&str> = sd.map_or(vec![""], |s| distinct(&column(settings, s)));
@@ -65,7 +70,7 @@ pub fn sweep_lines(
             let series = groups
                 .iter()
                 .map(|g| SweepLine {
-                    name: sd.map_or(String::new(), |s| format!("{}={g}", names[s])),
+                    name: sd.map_or(String::new(), |s| format!("{}={}", names[s], plain_value(g))),
                     points: (0..settings.len())
                         .filter(|&k| sd.is_none_or(|s| column(settings, s)[k] == *g))
                         .filter_map(|k| {
@@ -89,13 +94,9 @@ pub fn sweep_lines(
             Figure {
                 stem: format!("sweep-{}", key.replace(['.', '{', '}'], "-")),
                 chart: Chart::Lines {
-                    title: format!(
-                        "{} against {}; shaded: 95 % intervals",
-                        capitalised(&label.name),
-                        names[xd]
-                    ),
+                    title: format!("{} by {}", capitalised(&label.name), names[xd]),
                     x_label: dimensions[xd].clone(),
-                    y_label: format!("{}{unit}", label.name),
+                    y_label: format!("{}{unit}", label.short),
                     x_ticks: x_ticks.clone(),
                     series,
                 },
