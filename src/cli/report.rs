@@ -153,7 +153,11 @@ pub fn run_page(
     threads: Option<usize>,
     dir: &Path,
 ) -> Result<report::Written, CliError> {
-    let model = &as_run(std::slice::from_ref(model), &asm.header)[0];
+    // The seed as run; the replication count as `run` itself leaves it
+    // (the scenario's own), so that the page is the one `run` draws.
+    let mut model = model.clone();
+    model.seed = asm.header.seed;
+    let model = &model;
     let summary = asm.summary(0);
     let k = (summary.replications as usize).min(figures::QUEUE_BAND_REPLICATIONS);
     experiment::in_pool(threads, || {
