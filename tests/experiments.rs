@@ -252,7 +252,9 @@ fn compare_on_the_command_line_writes_json_and_csv() {
         .arg(tmp.path())
         .assert()
         .success()
-        .stdout(predicate::str::contains("Δ X = paired difference X − tailspin"))
+        .stdout(predicate::str::contains(
+            "Δ X = paired difference X − tailspin",
+        ))
         .stdout(predicate::str::contains("Δ tailspin#2"))
         .stdout(predicate::str::contains("0.00 ± 0.00"));
     let json: serde_json::Value =
