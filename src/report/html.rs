@@ -60,7 +60,7 @@ footer{color:#777;font-size:13px;margin-top:40px}\
 div.scroll{overflow-x:auto;max-width:100%}\
 div.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:0 24px}\
 div.multiples figure{margin:12px 0}\
-th.num{white-space:normal}td.real{font-weight:600}.mark{color:#b35806}\
+th.num{white-space:normal}td.dim{white-space:nowrap}td.real{font-weight:600}.mark{color:#b35806}\
 @media print{figure{break-inside:avoid}}";
 
 fn head(title: &str) -> String {
@@ -263,7 +263,11 @@ fn sweep_table_html(out: &mut String, page: &Page, points: &[(String, &Summary)]
     for row in &grid.rows {
         out.push_str("<tr>");
         for (k, v) in row.iter().enumerate() {
-            let class = if k < grid.dims { "" } else { " class=\"num\"" };
+            let class = if k < grid.dims {
+                " class=\"dim\""
+            } else {
+                " class=\"num\""
+            };
             out.push_str(&format!("<td{class}>{}</td>", escape(v)));
         }
         out.push_str("</tr>\n");
