@@ -527,6 +527,18 @@ fn names_in(chart: &Chart) -> Vec<String> {
             .map(|p| p.label.clone())
             .chain([x_label.clone(), y_label.clone()])
             .collect(),
+        Chart::Lines {
+            series,
+            x_label,
+            y_label,
+            x_ticks,
+            ..
+        } => series
+            .iter()
+            .map(|s| s.name.clone())
+            .chain(x_ticks.iter().cloned())
+            .chain([x_label.clone(), y_label.clone()])
+            .collect(),
     }
 }
 

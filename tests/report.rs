@@ -322,7 +322,14 @@ fn compare_report_renders() {
         },
     ];
     let (_keep, dir) = out_dir("compare");
-    let w = report::write_compare(&dir, "tailspin vs canary", &scenarios).expect("compare report");
+    let page = report::points::Page {
+        title: "tailspin vs canary",
+        comparison: None,
+        dimensions: &[],
+        settings: vec![&[], &[]],
+        metrics: report::points::chosen_metrics(&[]),
+    };
+    let w = report::write_compare(&dir, &page, &scenarios).expect("compare report");
     assert_eq!(w.files.len(), 2 * 5 + 2);
     let page = fs::read_to_string(dir.join("index.html")).expect("index.html");
     assert_self_contained(&page);

@@ -29,6 +29,9 @@ pub struct CompareArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub opts: ExperimentOpts,
+    /// A metric the page's tables and charts show (repeatable; default: lead time, deploys, blast radius, change failure rate).
+    #[arg(long = "metric", value_name = "KEY")]
+    pub metric: Vec<String>,
 }
 
 /// Loads the scenarios of a comparison; labels are their names, made unique.
@@ -53,6 +56,7 @@ pub fn points(files: &[PathBuf]) -> Result<Vec<PointSpec>, InputError> {
 }
 
 pub fn compare(a: CompareArgs) -> Result<(), CliError> {
+    super::report::check_metrics(&a.metric)?;
     let points = points(&a.files)?;
     let first = &points[0].model;
     let seed = a.opts.sample.seed.unwrap_or(first.seed);
@@ -64,8 +68,7 @@ pub fn compare(a: CompareArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| common::default_dir(Kind::Compare, &labels));
     let build = |r: u32| Job::new(Kind::Compare, seed, r, Vec::new(), points.to_vec());
-    let title = format!("compare {}", labels.join(" vs "));
-    let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
-    let report = common::points_report(&a.opts, &title, &points, &names);
+    let models = points.iter().map(|p| p.model.clone()).collect();
+    let report = super::report::points_report(&a.opts, models, &a.metric);
     common::execute(&a.opts, replications, &dir, build, &report)
 }

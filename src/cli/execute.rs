@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use super::opts::{ExperimentOpts, RunnerOpts, check_kept, parse_precision};
 use super::{CliError, Format, io, print};
-use crate::experiment::job::{Assembled, Job, Kind, PointSpec, Shard};
+use crate::experiment::job::{Assembled, Job, Kind, Shard};
 use crate::experiment::{self, precision, stalls};
 use crate::metrics::ReplicationResult;
 use crate::model::Model;
 use crate::report::files::{Staged, write_atomic};
-use crate::report::{self, figures, output};
+use crate::report::output;
 
 /// Runs replications `0..replications` of `m`, keeping every result (what
 /// `baseline` and `check` decide on), and prints the stall warnings.
@@ -189,47 +189,5 @@ pub fn default_dir(asm_kind: Kind, names: &[&str]) -> PathBuf {
             "sweep-{}",
             name(names.first().copied().unwrap_or("scenario"))
         )),
-    }
-}
-
-/// The hook that writes a comparison's charts, `index.html` and `report.md`
-/// (one column per scenario or grid point), before its last file.
-pub fn points_report<'a>(
-    opts: &'a ExperimentOpts,
-    title: &'a str,
-    points: &'a [PointSpec],
-    labels: &'a [String],
-) -> impl Fn(&Assembled, &Path) -> Result<(), CliError> + 'a {
-    move |asm: &Assembled, dir: &Path| {
-        if opts.no_report {
-            return Ok(());
-        }
-        let summaries: Vec<_> = (0..points.len()).map(|p| asm.summary(p)).collect();
-        let traces: Vec<_> = experiment::in_pool(opts.runner.threads, || {
-            points
-                .iter()
-                .map(|p| experiment::trace_replications(&p.model, 1))
-                .collect()
-        })
-        .map_err(CliError::Failed)?;
-        let scenarios: Vec<figures::Charted> = points
-            .iter()
-            .zip(&summaries)
-            .zip(&traces)
-            .zip(labels)
-            .map(
-                |(((p, summary), traces), label): (((&PointSpec, _), &Vec<_>), &String)| {
-                    figures::Charted {
-                        label: label.as_str(),
-                        model: &p.model,
-                        summary,
-                        traces,
-                    }
-                },
-            )
-            .collect();
-        report::write_compare(dir, title, &scenarios)
-            .map_err(|e| CliError::Failed(e.to_string()))?;
-        Ok(())
     }
 }

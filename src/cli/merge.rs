@@ -15,7 +15,8 @@ pub const HELP: &str = "Examples:
 Writes exactly the files the unsharded command writes (summary.json and replications.csv for
 run; comparison.json/.csv for compare; sweep.json/.csv for sweep), byte for byte. Refuses parts
 of different runs (scenario text, overrides, seed, replications or version differ), a shard
-given twice, and missing shards.";
+given twice, and missing shards. Unless --no-report, also draws the charts, index.html and
+report.md, byte for byte as the unsharded command does (see promosim report).";
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
@@ -28,6 +29,15 @@ pub struct MergeArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Skip the charts, index.html and report.md (`promosim report DIR` draws them later).
+    #[arg(long)]
+    pub no_report: bool,
+    /// A metric a comparison's or sweep's page shows (repeatable).
+    #[arg(long = "metric", value_name = "KEY")]
+    pub metric: Vec<String>,
+    /// Worker threads for the replications the charts trace (default: all cores).
+    #[arg(long, short = 't')]
+    pub threads: Option<usize>,
 }
 
 fn is_part(p: &Path) -> bool {
@@ -88,5 +98,18 @@ pub fn merge(a: MergeArgs) -> Result<(), CliError> {
         };
         common::default_dir(asm.header.kind, &names)
     });
-    common::report(&asm, &dir, a.format, &|_, _| Ok(()))
+    super::report::check_metrics(&a.metric)?;
+    // The page is drawn as the unsharded command draws it (`promosim report`).
+    let models = if a.no_report {
+        Vec::new()
+    } else {
+        super::report::models_of(&asm.header, "merge")?
+    };
+    let page = |asm: &job::Assembled, to: &Path| {
+        if a.no_report {
+            return Ok(());
+        }
+        super::report::page(asm, &models, &a.metric, a.threads, to).map(|_| ())
+    };
+    common::report(&asm, &dir, a.format, &page)
 }

@@ -12,6 +12,7 @@ mod compare;
 mod execute;
 mod merge;
 mod opts;
+mod report;
 mod run;
 mod sweep;
 mod trace;
@@ -106,6 +107,9 @@ pub enum Command {
     /// Join the partial results of a sharded run, compare or sweep into the whole result.
     #[command(after_help = merge::HELP)]
     Merge(merge::MergeArgs),
+    /// Redraw the charts, index.html and report.md of a result folder (run, compare, sweep, merge).
+    #[command(after_help = report::HELP)]
+    Report(report::ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -189,5 +193,6 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
+        Command::Report(args) => report::report(args),
     }
 }

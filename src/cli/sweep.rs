@@ -30,6 +30,9 @@ pub struct SweepArgs {
     pub set: Vec<String>,
     #[command(flatten)]
     pub opts: ExperimentOpts,
+    /// A metric the page's table and charts show (repeatable; default: lead time, deploys, blast radius, change failure rate).
+    #[arg(long = "metric", value_name = "KEY")]
+    pub metric: Vec<String>,
 }
 
 /// The grid points of a sweep, checked and compiled.
@@ -41,6 +44,7 @@ pub fn points(file: &Path, set: &[String]) -> Result<(Vec<String>, Vec<PointSpec
 }
 
 pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
+    super::report::check_metrics(&a.metric)?;
     let (paths, points) = points(&a.file, &a.set)?;
     let first = &points[0].model;
     let seed = a.opts.sample.seed.unwrap_or(first.seed);
@@ -52,19 +56,8 @@ pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| common::default_dir(Kind::Sweep, &[name.as_str()]));
     let build = |r: u32| Job::new(Kind::Sweep, seed, r, paths.clone(), points.to_vec());
-    // A grid point is labelled by its settings ("build.agents=2").
-    let labels: Vec<String> = points
-        .iter()
-        .map(|p| {
-            p.header
-                .settings
-                .iter()
-                .map(|s| format!("{}={}", s.path, s.value))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .collect();
-    let title = format!("sweep {name}");
-    let report = common::points_report(&a.opts, &title, &points, &labels);
+    // Grid points are labelled by the values that vary ("agents=2 · steps[0].set_weight=10").
+    let models = points.iter().map(|p| p.model.clone()).collect();
+    let report = super::report::points_report(&a.opts, models, &a.metric);
     common::execute(&a.opts, replications, &dir, build, &report)
 }

@@ -61,6 +61,11 @@ pub struct PointHeader {
     pub horizon_h: f64,
     pub warm_up_h: f64,
     pub stages: Vec<String>,
+    /// The scenario text the point ran (after its overrides), so that a
+    /// result can be re-traced and its page redrawn (`promosim report`).
+    /// Empty in parts written before it was kept.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 impl PointHeader {
@@ -78,6 +83,7 @@ impl PointHeader {
             horizon_h: s.horizon_h,
             warm_up_h: s.warm_up_h,
             stages: s.stages,
+            source: String::new(),
         }
     }
 }
@@ -145,6 +151,7 @@ impl Job {
                 h.field(s.value.as_bytes());
             }
             p.model.seed = seed;
+            p.header.source = p.text;
             headers.push(p.header);
             models.push(p.model);
         }
@@ -514,6 +521,52 @@ impl Assembled {
             stages: h.stages.clone(),
             dora: dora_of(&metrics),
             metrics,
+        }
+    }
+}
+
+/// The file of a result folder that holds the whole experiment (every
+/// unit, as a part of one shard, with the scenarios as run), from which
+/// `promosim report` redraws the page.
+pub const EXPERIMENT_FILE: &str = "experiment.json";
+
+impl Assembled {
+    /// The experiment as one part holding every unit (shard 1/1): what
+    /// [`EXPERIMENT_FILE`] holds; [`assemble`] gives back the same result.
+    pub fn to_partial(&self) -> Partial {
+        let reps = u64::from(self.header.replications);
+        let keys = self
+            .points
+            .iter()
+            .map(|p| {
+                (!p.rows.is_empty()).then(|| {
+                    p.keys
+                        .iter()
+                        .map(|(k, u)| KeyUnit {
+                            key: k.clone(),
+                            unit: u.to_string(),
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let units = self
+            .points
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                p.rows.iter().enumerate().map(move |(r, row)| UnitValues {
+                    unit: i as u64 * reps + r as u64,
+                    values: row.iter().map(|v| Num(*v)).collect(),
+                })
+            })
+            .collect();
+        Partial {
+            format: PARTIAL_FORMAT.to_string(),
+            header: self.header.clone(),
+            shard: Shard::WHOLE,
+            keys,
+            units,
         }
     }
 }

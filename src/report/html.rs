@@ -4,10 +4,12 @@
 //! and can be mailed as one file. Every piece of text is escaped.
 
 use crate::experiment::Summary;
+use crate::experiment::compare::Comparison;
 use crate::model::Model;
-use crate::report::figures::Figure;
+use crate::report::figures::{Figure, SMALL_MULTIPLE_STEM};
 use crate::report::markdown::{most_replications, where_hours};
 use crate::report::number::percent;
+use crate::report::points::{self, Page, ParamChange};
 use crate::report::table::interval_note;
 use crate::report::words;
 
@@ -55,6 +57,10 @@ figure{margin:28px 0}figure svg{display:block;width:100%;max-width:1000px;height
 figcaption{color:#555;font-size:14px;margin-top:6px}\
 .band{display:inline-block;padding:0 8px;border-radius:4px;background:#e8f1f8;font-weight:600}\
 footer{color:#777;font-size:13px;margin-top:40px}\
+div.scroll{overflow-x:auto;max-width:100%}\
+div.multiples{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:0 24px}\
+div.multiples figure{margin:12px 0}\
+th.num{white-space:normal}td.dim{white-space:nowrap}td.real{font-weight:600}.mark{color:#b35806}\
 @media print{figure{break-inside:avoid}}";
 
 fn head(title: &str) -> String {
@@ -73,17 +79,30 @@ fn tail(note: &str) -> String {
     )
 }
 
+fn figure_html(f: &Figure, svg: &str) -> String {
+    format!(
+        "<figure id=\"{}\">\n{}\n<figcaption>{} <span>(charts/{}.png, charts/{}.svg)</span></figcaption>\n</figure>\n",
+        escape(&f.stem),
+        inline_svg(svg, f.chart.title()),
+        escape(&f.caption),
+        escape(&f.stem),
+        escape(&f.stem)
+    )
+}
+
+/// The charts; a sweep's small multiples (one metric each) two to a row.
 fn figures_html(out: &mut String, figures: &[(Figure, String)]) {
     out.push_str("<h2>Charts</h2>\n");
-    for (f, svg) in figures {
-        out.push_str(&format!(
-            "<figure id=\"{}\">\n{}\n<figcaption>{} <span>(charts/{}.png, charts/{}.svg)</span></figcaption>\n</figure>\n",
-            escape(&f.stem),
-            inline_svg(svg, f.chart.title()),
-            escape(&f.caption),
-            escape(&f.stem),
-            escape(&f.stem)
-        ));
+    let small = |f: &Figure| f.stem.starts_with(SMALL_MULTIPLE_STEM);
+    if figures.iter().any(|(f, _)| small(f)) {
+        out.push_str("<div class=\"multiples\">\n");
+        for (f, svg) in figures.iter().filter(|(f, _)| small(f)) {
+            out.push_str(&figure_html(f, svg));
+        }
+        out.push_str("</div>\n");
+    }
+    for (f, svg) in figures.iter().filter(|(f, _)| !small(f)) {
+        out.push_str(&figure_html(f, svg));
     }
 }
 
@@ -158,24 +177,109 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
     out
 }
 
-/// The page of a comparison or sweep: one column per scenario (or grid
-/// point) in the key-figures table, findings, and the charts.
-pub fn compare_page(
-    title: &str,
-    points: &[(String, &Summary)],
-    figures: &[(Figure, String)],
-) -> String {
-    let mut out = head(&format!("{title} — promosim report"));
-    out.push_str(&format!("<h1>{}</h1>\n", escape(title)));
+/// The lead paragraph of the paired-difference section, shared with `report.md`.
+pub(crate) const PAIRED_NOTE: &str = "Every scenario ran the same replications on the same seed (common random numbers): replication r of each saw the same commits and defects, so each difference is taken per replication, and its 95 % interval is far narrower than the scenarios' own. * marks a real difference: its interval excludes 0. The same figures are in comparison.json.";
+
+fn differences_html(out: &mut String, page: &Page, c: &Comparison) {
     out.push_str(&format!(
-        "<p class=\"lead\">{}; scenarios share random numbers (common random numbers) when they share a seed.</p>\n",
-        escape(interval_note(
-            most_replications(points),
-            "± is the half-width of the 95 % confidence interval over replications"
-        ))
+        "<h2>Paired differences from {}</h2>\n<p>{}</p>\n<ul class=\"findings\">\n",
+        escape(&c.baseline),
+        escape(PAIRED_NOTE)
     ));
-    findings_html(&mut out, &words::compare_findings(points));
-    out.push_str("<h2>Key figures</h2>\n<table class=\"key\">\n<tr><th>measure</th>");
+    let sentences = points::difference_sentences(c, &page.metrics);
+    if sentences.is_empty() {
+        out.push_str("<li>No difference in the metrics shown is larger than the noise (every interval includes 0).</li>\n");
+    }
+    for s in sentences {
+        out.push_str(&format!("<li>{}</li>\n", escape(&s)));
+    }
+    out.push_str("</ul>\n<div class=\"scroll\"><table class=\"diff\">\n<tr><th>measure</th>");
+    for (i, s) in c.scenarios.iter().enumerate() {
+        out.push_str(&format!("<th class=\"num\">{}</th>", escape(&s.label)));
+        if i > 0 {
+            out.push_str(&format!(
+                "<th class=\"num\">Δ {} − {}</th>",
+                escape(&s.label),
+                escape(&c.baseline)
+            ));
+        }
+    }
+    out.push_str("<th>unit</th></tr>\n");
+    for r in points::diff_rows(c, &page.metrics) {
+        out.push_str(&format!("<tr><td>{}</td>", escape(&r.metric.name)));
+        for (i, v) in r.values.iter().enumerate() {
+            out.push_str(&format!("<td class=\"num\">{}</td>", escape(v)));
+            if i > 0 {
+                match r.differences.get(i - 1).cloned().flatten() {
+                    Some((d, true)) => out.push_str(&format!(
+                        "<td class=\"num real\">{} <span class=\"mark\">*</span></td>",
+                        escape(&d)
+                    )),
+                    Some((d, false)) => {
+                        out.push_str(&format!("<td class=\"num\">{}</td>", escape(&d)))
+                    }
+                    None => out.push_str("<td class=\"num\">—</td>"),
+                }
+            }
+        }
+        out.push_str(&format!("<td>{}</td></tr>\n", escape(&r.metric.unit)));
+    }
+    out.push_str("</table></div>\n");
+}
+
+fn changes_html(out: &mut String, labels: &[&str], changes: &[ParamChange]) {
+    out.push_str("<h2>What differs between the scenarios</h2>\n");
+    if changes.is_empty() {
+        out.push_str("<p>Nothing: the scenarios are described by the same parameters.</p>\n");
+        return;
+    }
+    out.push_str("<dl class=\"params\">\n");
+    for c in changes {
+        let text = if c.values.len() == 2 {
+            format!("{} → {}", escape(&c.values[0]), escape(&c.values[1]))
+        } else {
+            c.values
+                .iter()
+                .zip(labels)
+                .map(|(v, l)| format!("{}: {}", escape(l), escape(v)))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        out.push_str(&format!("<dt>{}</dt><dd>{text}</dd>\n", escape(&c.topic)));
+    }
+    out.push_str("</dl>\n");
+}
+
+/// A sweep's key figures: one row per grid point, a column for each swept
+/// value that varies, then one per metric shown.
+fn sweep_table_html(out: &mut String, page: &Page, points: &[(String, &Summary)]) {
+    let grid = points::sweep_rows(page, points);
+    out.push_str("<h2>Key figures</h2>\n<div class=\"scroll\"><table class=\"key\">\n<tr>");
+    for (k, h) in grid.header.iter().enumerate() {
+        let class = if k < grid.dims { "" } else { " class=\"num\"" };
+        out.push_str(&format!("<th{class}>{}</th>", escape(h)));
+    }
+    out.push_str("</tr>\n");
+    for row in &grid.rows {
+        out.push_str("<tr>");
+        for (k, v) in row.iter().enumerate() {
+            let class = if k < grid.dims {
+                " class=\"dim\""
+            } else {
+                " class=\"num\""
+            };
+            out.push_str(&format!("<td{class}>{}</td>", escape(v)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table></div>\n");
+}
+
+/// A comparison's key figures: one column per scenario.
+fn compare_table_html(out: &mut String, points: &[(String, &Summary)]) {
+    out.push_str(
+        "<h2>Key figures</h2>\n<div class=\"scroll\"><table class=\"key\">\n<tr><th>measure</th>",
+    );
     for (label, _) in points {
         out.push_str(&format!("<th class=\"num\">{}</th>", escape(label)));
     }
@@ -191,20 +295,91 @@ pub fn compare_page(
             out.push_str(&format!("<td>{}</td></tr>\n", escape(k.unit)));
         }
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
+}
+
+/// The grid of a sweep in words: each dimension's short name, path and values.
+pub(crate) fn grid_words(page: &Page) -> Vec<String> {
+    let names = points::dimension_names(page.dimensions);
+    page.dimensions
+        .iter()
+        .enumerate()
+        .map(|(d, path)| {
+            let mut values: Vec<&str> = Vec::new();
+            for s in &page.settings {
+                if let Some(x) = s.get(d)
+                    && !values.contains(&x.value.as_str())
+                {
+                    values.push(&x.value);
+                }
+            }
+            let values: Vec<String> = values.iter().map(|v| points::plain_value(v)).collect();
+            format!("{} ({path}): {}", names[d], values.join(", "))
+        })
+        .collect()
+}
+
+/// The page of a comparison or sweep: findings, the paired differences and
+/// what differs (a comparison), the grid (a sweep), key figures, and the charts.
+pub fn compare_page(
+    page: &Page,
+    points: &[(String, &Summary)],
+    changes: &[ParamChange],
+    figures: &[(Figure, String)],
+) -> String {
+    let mut out = head(&format!("{} — promosim report", page.title));
+    out.push_str(&format!("<h1>{}</h1>\n", escape(page.title)));
+    out.push_str(&format!(
+        "<p class=\"lead\">{}; scenarios share random numbers (common random numbers) when they share a seed.</p>\n",
+        escape(interval_note(
+            most_replications(points),
+            "± is the half-width of the 95 % confidence interval over replications"
+        ))
+    ));
+    findings_html(&mut out, &points::dominance(points));
+    if let Some(c) = page.comparison {
+        differences_html(&mut out, page, c);
+        let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();
+        changes_html(&mut out, &labels, changes);
+    }
+    if page.is_sweep() {
+        out.push_str(&format!(
+            "<h2>The grid</h2>\n<p>{} points, every one on the same seed and replications:</p>\n<ul>\n",
+            points.len()
+        ));
+        for g in grid_words(page) {
+            out.push_str(&format!("<li>{}</li>\n", escape(&g)));
+        }
+        out.push_str("</ul>\n");
+        sweep_table_html(&mut out, page, points);
+    } else {
+        compare_table_html(&mut out, points);
+    }
     out.push_str("<h2>The scenarios</h2>\n<dl class=\"params\">\n");
-    for (label, s) in points {
+    let shown: Vec<&(String, &Summary)> = if page.is_sweep() {
+        points.iter().take(1).collect()
+    } else {
+        points.iter().collect()
+    };
+    for (label, s) in shown {
         out.push_str(&format!(
             "<dt>{}</dt><dd>{}</dd>\n",
-            escape(label),
+            escape(if page.is_sweep() { &s.scenario } else { label }),
             escape(s.description.trim())
         ));
     }
     out.push_str("</dl>\n");
     figures_html(&mut out, figures);
     out.push_str(&tail(&format!(
-        "promosim {} · files next to this page: report.md, charts/",
-        env!("CARGO_PKG_VERSION")
+        "promosim {} · files next to this page: {}report.md, charts/",
+        env!("CARGO_PKG_VERSION"),
+        if page.is_sweep() {
+            "sweep.json, sweep.csv, "
+        } else if page.comparison.is_some() {
+            "comparison.json, comparison.csv, "
+        } else {
+            ""
+        }
     )));
     out
 }

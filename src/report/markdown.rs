@@ -2,9 +2,12 @@
 //! Charts are listed by file name (a comment cannot show local images).
 
 use crate::experiment::Summary;
+use crate::experiment::compare::Comparison;
 use crate::model::Model;
 use crate::report::figures::Figure;
+use crate::report::html::{PAIRED_NOTE, grid_words};
 use crate::report::number::percent;
+use crate::report::points::{self, Page, ParamChange};
 use crate::report::table::interval_note;
 use crate::report::words::{self, WhereRow, pm};
 
@@ -93,16 +96,93 @@ pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> Str
     out
 }
 
-/// `report.md` for a comparison or sweep: one column per scenario.
-pub fn compare_markdown(title: &str, points: &[(String, &Summary)], figures: &[Figure]) -> String {
-    let mut out = format!(
-        "## promosim: {}\n\n{}\n\n",
-        cell(title),
-        interval_note(most_replications(points), LEGEND)
-    );
-    for f in words::compare_findings(points) {
-        out.push_str(&format!("- {}\n", cell(&f)));
+fn differences_md(out: &mut String, page: &Page, c: &Comparison) {
+    out.push_str(&format!(
+        "\n### Paired differences from {}\n\n{}\n\n",
+        cell(&c.baseline),
+        cell(PAIRED_NOTE)
+    ));
+    let sentences = points::difference_sentences(c, &page.metrics);
+    if sentences.is_empty() {
+        out.push_str("- No difference in the metrics shown is larger than the noise (every interval includes 0).\n");
     }
+    for s in sentences {
+        out.push_str(&format!("- {}\n", cell(&s)));
+    }
+    out.push_str("\n| measure |");
+    let mut align = String::from("|---|");
+    for (i, s) in c.scenarios.iter().enumerate() {
+        out.push_str(&format!(" {} |", cell(&s.label)));
+        align.push_str("---:|");
+        if i > 0 {
+            out.push_str(&format!(" Δ {} − {} |", cell(&s.label), cell(&c.baseline)));
+            align.push_str("---:|");
+        }
+    }
+    out.push_str(&format!(" unit |\n{align}---|\n"));
+    for r in points::diff_rows(c, &page.metrics) {
+        out.push_str(&format!("| {} |", cell(&r.metric.name)));
+        for (i, v) in r.values.iter().enumerate() {
+            out.push_str(&format!(" {} |", cell(v)));
+            if i > 0 {
+                match r.differences.get(i - 1).cloned().flatten() {
+                    Some((d, true)) => out.push_str(&format!(" **{}** \\* |", cell(&d))),
+                    Some((d, false)) => out.push_str(&format!(" {} |", cell(&d))),
+                    None => out.push_str(" — |"),
+                }
+            }
+        }
+        out.push_str(&format!(" {} |\n", cell(&r.metric.unit)));
+    }
+}
+
+fn changes_md(out: &mut String, labels: &[&str], changes: &[ParamChange]) {
+    out.push_str("\n### What differs between the scenarios\n\n");
+    if changes.is_empty() {
+        out.push_str("Nothing: the scenarios are described by the same parameters.\n");
+    }
+    for c in changes {
+        if c.values.len() == 2 {
+            out.push_str(&format!(
+                "- **{}**: {} → {}\n",
+                cell(&c.topic),
+                cell(&c.values[0]),
+                cell(&c.values[1])
+            ));
+        } else {
+            out.push_str(&format!("- **{}**:\n", cell(&c.topic)));
+            for (v, l) in c.values.iter().zip(labels) {
+                out.push_str(&format!("  - {}: {}\n", cell(l), cell(v)));
+            }
+        }
+    }
+}
+
+fn sweep_table_md(out: &mut String, page: &Page, points: &[(String, &Summary)]) {
+    out.push_str("\n### The grid\n\n");
+    for g in grid_words(page) {
+        out.push_str(&format!("- {}\n", cell(&g)));
+    }
+    let grid = points::sweep_rows(page, points);
+    out.push_str("\n|");
+    for h in &grid.header {
+        out.push_str(&format!(" {} |", cell(h)));
+    }
+    out.push_str("\n|");
+    for k in 0..grid.header.len() {
+        out.push_str(if k < grid.dims { "---|" } else { "---:|" });
+    }
+    out.push('\n');
+    for row in &grid.rows {
+        out.push('|');
+        for v in row {
+            out.push_str(&format!(" {} |", cell(v)));
+        }
+        out.push('\n');
+    }
+}
+
+fn compare_table_md(out: &mut String, points: &[(String, &Summary)]) {
     out.push_str("\n| measure |");
     for (l, _) in points {
         out.push_str(&format!(" {} |", cell(l)));
@@ -122,6 +202,35 @@ pub fn compare_markdown(title: &str, points: &[(String, &Summary)], figures: &[F
             }
             out.push_str(&format!(" {} |\n", cell(k.unit)));
         }
+    }
+}
+
+/// `report.md` for a comparison or sweep: findings, paired differences and
+/// what differs (a comparison) or the grid, one row per point (a sweep).
+pub fn compare_markdown(
+    page: &Page,
+    points: &[(String, &Summary)],
+    changes: &[ParamChange],
+    figures: &[Figure],
+) -> String {
+    let mut out = format!(
+        "## promosim: {}\n\n{}\n\n",
+        cell(page.title),
+        interval_note(most_replications(points), LEGEND)
+    );
+    for f in points::dominance(points) {
+        out.push_str(&format!("- {}\n", cell(&f)));
+    }
+    if let Some(c) = page.comparison {
+        differences_md(&mut out, page, c);
+        let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();
+        changes_md(&mut out, &labels, changes);
+        out.push_str("\n### Key figures\n");
+        compare_table_md(&mut out, points);
+    } else if page.is_sweep() {
+        sweep_table_md(&mut out, page, points);
+    } else {
+        compare_table_md(&mut out, points);
     }
     charts_list(&mut out, figures);
     out

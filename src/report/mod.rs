@@ -21,6 +21,7 @@ pub mod junit;
 pub mod markdown;
 pub mod number;
 pub mod output;
+pub mod points;
 pub mod records;
 pub mod replications;
 pub mod table;
@@ -57,7 +58,12 @@ pub fn render_figures(
     let rendered: Vec<Result<(Figure, String), ChartError>> = figures
         .into_par_iter()
         .map(|f| {
-            let r = charts::save(&f.chart, &charts_dir.join(&f.stem))?;
+            let size = if f.stem.starts_with(figures::SMALL_MULTIPLE_STEM) {
+                figures::SMALL_MULTIPLE
+            } else {
+                charts::DEFAULT_SIZE
+            };
+            let r = charts::save_sized(&f.chart, &charts_dir.join(&f.stem), size)?;
             Ok((f, r.svg))
         })
         .collect();
@@ -115,25 +121,37 @@ pub fn write_run(
 
 /// Writes the report of a comparison or a sweep into `dir`: one series, bar
 /// or point per scenario (or grid point) in `charts/*.{png,svg}`,
-/// `index.html` and `report.md`. Give each scenario replication 0's trace
+/// `index.html` and `report.md`, with what `page` adds (paired differences,
+/// the grid, the metrics chosen). Give each scenario replication 0's trace
 /// (or none) for the lead-time CDF.
 pub fn write_compare(
     dir: &Path,
-    title: &str,
+    page: &points::Page,
     scenarios: &[Charted],
 ) -> Result<Written, ChartError> {
     let t0 = Instant::now();
     let mut files = Vec::new();
-    let points: Vec<(String, &Summary)> = scenarios
+    let summaries: Vec<(String, &Summary)> = scenarios
         .iter()
         .map(|s| (s.label.to_string(), s.summary))
         .collect();
-    let figs = figures::compare_figures(scenarios);
-    let md = markdown::compare_markdown(title, &points, &figs);
+    let mut figs = Vec::new();
+    if page.is_sweep() {
+        let sums: Vec<&Summary> = scenarios.iter().map(|s| s.summary).collect();
+        figs = figures::sweep_lines(page.dimensions, &page.settings, &sums, &page.metrics);
+    }
+    figs.extend(figures::compare_figures(scenarios));
+    let changes = if page.is_sweep() {
+        Vec::new()
+    } else {
+        let models: Vec<&Model> = scenarios.iter().map(|s| s.model).collect();
+        points::parameter_diff(&models)
+    };
+    let md = markdown::compare_markdown(page, &summaries, &changes, &figs);
     let rendered = render_figures(dir, figs, &mut files)?;
     write(
         dir.join("index.html"),
-        &html::compare_page(title, &points, &rendered),
+        &html::compare_page(page, &summaries, &changes, &rendered),
         &mut files,
     )?;
     write(dir.join("report.md"), &md, &mut files)?;

@@ -8,10 +8,11 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::experiment::compare::{self, Comparison, KEY_METRICS};
-use crate::experiment::job::{Assembled, Kind, PointResults, Setting};
+use crate::experiment::job::{Assembled, EXPERIMENT_FILE, JobHeader, Kind, PointResults, Setting};
 use crate::experiment::summary::SCHEMA_VERSION;
 use crate::metrics::MetricSummary;
 use crate::report::number::{csv_number, defined, difference, with_interval};
+use crate::report::points;
 use crate::report::replications::ReplicationsCsv;
 use crate::report::table::{self, NO_INTERVALS};
 
@@ -27,11 +28,22 @@ pub struct Output {
 
 /// The output of an assembled experiment of any kind.
 pub fn render(asm: &Assembled) -> Output {
-    match asm.header.kind {
+    let mut out = match asm.header.kind {
         Kind::Run => run(asm),
         Kind::Compare => comparison(asm),
         Kind::Sweep => sweep(asm),
-    }
+    };
+    // Everything `promosim report` needs to redraw the page, before the
+    // last file (which marks the report complete).
+    let at = out.files.len().saturating_sub(1);
+    out.files.insert(
+        at,
+        (
+            EXPERIMENT_FILE.to_string(),
+            asm.to_partial().to_json().into_bytes(),
+        ),
+    );
+    out
 }
 
 fn run(asm: &Assembled) -> Output {
@@ -61,10 +73,12 @@ fn to_json<T: Serialize>(v: &T) -> String {
     s
 }
 
-/// Aligns rows of cells: the first column left, the rest right.
-fn grid_text(rows: &[Vec<String>]) -> String {
+/// Aligns rows of cells: the first `left` columns left, the rest right,
+/// two spaces apart, keeping only the columns that fit in `width` (the
+/// first always). Gives the text and the headers (row 0) of the columns left out.
+fn grid_text(rows: &[Vec<String>], left: usize, width: usize) -> (String, Vec<String>) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let width: Vec<usize> = (0..cols)
+    let col_width: Vec<usize> = (0..cols)
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
@@ -73,24 +87,55 @@ fn grid_text(rows: &[Vec<String>]) -> String {
                 .unwrap_or(0)
         })
         .collect();
+    let mut kept = Vec::new();
+    let mut used = 0;
+    let mut dropped = Vec::new();
+    for (c, w) in col_width.iter().enumerate() {
+        let need = if kept.is_empty() { *w } else { used + 2 + w };
+        if c == 0 || (need <= width && dropped.is_empty()) {
+            kept.push(c);
+            used = need;
+        } else if let Some(h) = rows.first().and_then(|r| r.get(c)) {
+            dropped.push(h.trim().to_string());
+        }
+    }
     let mut o = String::new();
     for r in rows {
         let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            let pad = width[c] - cell.chars().count();
-            if c == 0 {
+        for &c in &kept {
+            let cell = r.get(c).map_or("", String::as_str);
+            let pad = " ".repeat(col_width[c] - cell.chars().count());
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if c < left {
                 line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
+                line.push_str(&pad);
             } else {
-                line.push_str("   ");
-                line.push_str(&" ".repeat(pad));
+                line.push_str(&pad);
                 line.push_str(cell);
             }
         }
         let _ = writeln!(o, "{}", line.trim_end());
     }
-    o
+    (o, dropped)
 }
+
+/// The metrics of the comparison table on stdout (every metric is in the files).
+const TABLE_METRICS: &[&str] = &[
+    "lead_time.mean",
+    "lead_time.p50",
+    "lead_time.p85",
+    "lead_time.p95",
+    "production.deploys_per_week",
+    "production.commits_per_deploy",
+    "build.utilisation",
+    "defects.escaped",
+    "blast_radius.share_hours",
+    "production.change_failure_rate",
+    "restore.from_detection",
+    "commits.delivered",
+];
 
 #[derive(Serialize)]
 struct ComparisonRow<'a> {
@@ -155,6 +200,7 @@ fn comparison(asm: &Assembled) -> Output {
 }
 
 fn comparison_table(c: &Comparison) -> String {
+    let width = table::width();
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -166,48 +212,92 @@ fn comparison_table(c: &Comparison) -> String {
     if c.replications < 2 {
         let _ = writeln!(
             o,
-            "Means of {NO_INTERVALS}; Δ = difference from {}.\n",
+            "Means of {NO_INTERVALS}; Δ X = difference X − {}.\n",
             c.baseline
         );
     } else {
         let _ = writeln!(
             o,
-            "Mean ± 95 % half-width; Δ = paired difference from {} (per replication), * = the interval excludes 0.\n",
+            "Mean ± 95 % half-width; Δ X = paired difference X − {} (per replication), * = the interval excludes 0. All metrics in comparison.csv.\n",
             c.baseline
         );
     }
-    let mut header = vec!["metric".to_string()];
-    for (i, s) in c.scenarios.iter().enumerate() {
-        header.push(s.label.clone());
-        if i > 0 {
-            header.push(format!("Δ {} − {}", s.label, c.baseline));
+    let mut o = table::wrap_lines(&o, width);
+    // One table of every scenario when it fits, else one per scenario compared with the first.
+    let all: Vec<usize> = (1..c.scenarios.len()).collect();
+    let (text, dropped) = grid_text(&comparison_rows(c, &all), 1, width);
+    if dropped.is_empty() || all.len() < 2 {
+        o.push_str(&text);
+        note_dropped(&mut o, &dropped, "comparison.csv", width);
+        return o;
+    }
+    for (k, &i) in all.iter().enumerate() {
+        if k > 0 {
+            o.push('\n');
         }
+        let (text, dropped) = grid_text(&comparison_rows(c, &[i]), 1, width);
+        o.push_str(&text);
+        note_dropped(&mut o, &dropped, "comparison.csv", width);
+    }
+    o
+}
+
+/// "Not shown (in FILE): …" under a table that left columns out.
+fn note_dropped(o: &mut String, dropped: &[String], file: &str, width: usize) {
+    if !dropped.is_empty() {
+        let line = format!(
+            "(left out to fit {width} columns, in {file}: {})\n",
+            dropped.join(", ")
+        );
+        o.push_str(&table::wrap_lines(&line, width));
+    }
+}
+
+/// The comparison table's rows: the baseline and scenarios `others` with their differences.
+fn comparison_rows(c: &Comparison, others: &[usize]) -> Vec<Vec<String>> {
+    let mut header = vec!["metric".to_string()];
+    if let Some(b) = c.scenarios.first() {
+        header.push(b.label.clone());
+    }
+    for &i in others {
+        header.push(c.scenarios[i].label.clone());
+        header.push(format!("Δ {}", c.scenarios[i].label));
     }
     let mut rows = vec![header];
-    for key in KEY_METRICS {
+    for key in TABLE_METRICS {
         let Some(m) = c.get(key) else { continue };
         let mut row = vec![format!("{key} ({})", m.unit)];
-        for (i, v) in m.values.iter().enumerate() {
-            row.push(match v {
-                Some(v) => with_interval(v.mean, v.ci95, v.n),
-                None => "—".into(),
+        let value = |i: usize| match m.values.get(i).and_then(|v| v.as_ref()) {
+            Some(v) => with_interval(v.mean, v.ci95, v.n),
+            None => "—".into(),
+        };
+        row.push(value(0));
+        for &i in others {
+            row.push(value(i));
+            row.push(match m.differences.get(i - 1).and_then(|d| d.as_ref()) {
+                Some(d) if !d.mean.is_nan() => format!(
+                    "{}{}",
+                    difference(d.mean, d.ci95, d.n, d.real),
+                    if d.real { " *" } else { "  " }
+                ),
+                _ => "—  ".into(),
             });
-            if i > 0 {
-                row.push(match m.differences.get(i - 1).and_then(|d| d.as_ref()) {
-                    Some(d) if !d.mean.is_nan() => format!(
-                        "{}{}",
-                        difference(d.mean, d.ci95, d.n, d.real),
-                        if d.real { " *" } else { "  " }
-                    ),
-                    _ => "—  ".into(),
-                });
-            }
         }
         rows.push(row);
     }
-    o.push_str(&grid_text(&rows));
-    o
+    rows
 }
+
+/// The sweep table's columns on stdout: (key, header), in the order they are
+/// left out from the end when the table would not fit.
+const SWEEP_COLUMNS: &[(&str, &str)] = &[
+    ("lead_time.p50", "p50 h"),
+    ("lead_time.mean", "mean h"),
+    ("blast_radius.share_hours", "blast share·h"),
+    ("production.deploys_per_week", "deploys/week"),
+    ("production.change_failure_rate", "CFR"),
+    ("lead_time.p95", "p95 h"),
+];
 
 #[derive(Serialize)]
 struct SweepPoint<'a> {
@@ -263,28 +353,18 @@ fn sweep(asm: &Assembled) -> Output {
         header.push(format!("{k}.ci95"));
     }
     let _ = w.write_record(&header);
-    let mut rows = vec![{
-        let mut r = vec!["point".to_string()];
-        r.extend(h.dimensions.iter().cloned());
-        r.extend(KEY_METRICS.iter().take(5).map(|k| k.to_string()));
-        r
-    }];
     for (i, (p, s)) in h.points.iter().zip(&summaries).enumerate() {
         let get = |k: &str| s.iter().find(|m| m.key == k);
         let mut rec = vec![i.to_string()];
         rec.extend(p.settings.iter().map(|x| x.value.clone()));
-        let mut line = rec.clone();
-        for (j, k) in KEY_METRICS.iter().enumerate() {
+        for k in KEY_METRICS {
             let m = get(k);
             rec.push(m.map_or(String::new(), |m| csv_number(m.mean)));
             rec.push(m.map_or(String::new(), |m| csv_number(m.ci95)));
-            if j < 5 {
-                line.push(m.map_or("—".into(), |m| with_interval(m.mean, m.ci95, m.n)));
-            }
         }
         let _ = w.write_record(&rec);
-        rows.push(line);
     }
+    let rows = sweep_rows(h, &summaries);
     let csv = w.into_inner().unwrap_or_default();
     let mut table = String::new();
     let _ = writeln!(
@@ -303,10 +383,14 @@ fn sweep(asm: &Assembled) -> Output {
     } else {
         let _ = writeln!(
             table,
-            "Mean ± 95 % half-width; all metrics in sweep.csv and sweep.json.\n"
+            "Mean ± 95 % half-width (CFR: change failure rate, %); all metrics in sweep.csv and sweep.json.\n"
         );
     }
-    table.push_str(&grid_text(&rows));
+    let width = table::width();
+    let mut table = table::wrap_lines(&table, width);
+    let (text, dropped) = grid_text(&rows, 1 + h.dimensions.len(), width);
+    table.push_str(&text);
+    note_dropped(&mut table, &dropped, "sweep.csv", width);
     Output {
         files: vec![
             ("sweep.csv".into(), csv),
@@ -315,4 +399,29 @@ fn sweep(asm: &Assembled) -> Output {
         table,
         json,
     }
+}
+
+/// The rows of the sweep table on stdout: the point, its swept values (short
+/// names, plain values), then [`SWEEP_COLUMNS`].
+fn sweep_rows(h: &JobHeader, summaries: &[Vec<MetricSummary>]) -> Vec<Vec<String>> {
+    let mut header = vec!["point".to_string()];
+    header.extend(points::dimension_names(&h.dimensions));
+    header.extend(SWEEP_COLUMNS.iter().map(|(_, t)| t.to_string()));
+    let mut rows = vec![header];
+    for (i, (p, s)) in h.points.iter().zip(summaries).enumerate() {
+        let mut line = vec![i.to_string()];
+        line.extend(p.settings.iter().map(|x| points::plain_value(&x.value)));
+        for (k, _) in SWEEP_COLUMNS {
+            let scale = if *k == "production.change_failure_rate" {
+                100.0
+            } else {
+                1.0
+            };
+            line.push(s.iter().find(|m| m.key == *k).map_or("—".into(), |m| {
+                with_interval(m.mean * scale, m.ci95 * scale, m.n)
+            }));
+        }
+        rows.push(line);
+    }
+    rows
 }

@@ -30,8 +30,61 @@ fn mean(s: &Summary, key: &str) -> f64 {
     s.get(key).map_or(f64::NAN, |m| m.mean)
 }
 
-/// Renders the summary as aligned plain text.
+/// The width the terminal tables fit when standard output is not a terminal.
+pub const TABLE_WIDTH: usize = 100;
+
+/// The width the tables fit: the terminal's when standard output is one
+/// (at least 60 columns), else [`TABLE_WIDTH`].
+pub fn width() -> usize {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size()
+    {
+        return usize::from(w).max(60);
+    }
+    TABLE_WIDTH
+}
+
+/// Wraps each line longer than `width` at its spaces; continuation lines are
+/// indented two more than the line's own indent. A word longer than the
+/// width stays whole.
+pub fn wrap_lines(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        if body.chars().count() <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.len() - body.trim_start().len();
+        let pad = " ".repeat(indent + 2);
+        let mut cur = " ".repeat(indent);
+        for word in body.split_whitespace() {
+            let empty = cur.trim().is_empty();
+            if !empty && cur.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(cur.trim_end());
+                out.push('\n');
+                cur = pad.clone();
+            } else if !empty {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+        }
+        out.push_str(cur.trim_end());
+        out.push_str(nl);
+    }
+    out
+}
+
+/// Renders the summary as aligned plain text, fitted to [`width`].
 pub fn render(s: &Summary) -> String {
+    wrap_lines(&render_unwrapped(s), width())
+}
+
+fn render_unwrapped(s: &Summary) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,

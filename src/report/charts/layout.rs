@@ -65,6 +65,13 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
             points,
             ..
         } => draw_tradeoff(root, &body, x_label, y_label, points),
+        Chart::Lines {
+            x_label,
+            y_label,
+            x_ticks,
+            series,
+            ..
+        } => draw_lines(&body, x_label, y_label, x_ticks, series),
     }
 }
 

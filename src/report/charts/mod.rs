@@ -37,6 +37,7 @@ mod bars;
 mod cdf;
 mod gantt;
 mod layout;
+mod lines;
 mod text;
 mod timeseries;
 mod tradeoff;
@@ -47,6 +48,7 @@ use bars::*;
 use cdf::*;
 use gantt::*;
 use layout::*;
+use lines::*;
 use text::*;
 use timeseries::*;
 use tradeoff::*;
@@ -138,6 +140,31 @@ pub enum Chart {
         y_label: String,
         points: Vec<TradeoffPoint>,
     },
+    /// A metric against a swept value: lines with 95 % interval bands.
+    /// `x_ticks` names categorical x values drawn at 0, 1, 2, … (empty: numeric x).
+    Lines {
+        title: String,
+        x_label: String,
+        y_label: String,
+        x_ticks: Vec<String>,
+        series: Vec<SweepLine>,
+    },
+}
+
+/// One line of a [`Chart::Lines`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepLine {
+    pub name: String,
+    pub points: Vec<LinePoint>,
+}
+
+/// A point of a [`SweepLine`]: x, the mean y and its 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinePoint {
+    pub x: f64,
+    pub y: f64,
+    pub lo: f64,
+    pub hi: f64,
 }
 
 /// One lead-time distribution.
@@ -221,7 +248,8 @@ impl Chart {
             | Chart::BarsCutAxis { title, .. }
             | Chart::TimeSeries { title, .. }
             | Chart::Gantt { title, .. }
-            | Chart::Tradeoff { title, .. } => title,
+            | Chart::Tradeoff { title, .. }
+            | Chart::Lines { title, .. } => title,
         }
     }
 }

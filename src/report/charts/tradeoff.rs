@@ -41,12 +41,19 @@ pub(super) fn draw_tradeoff<DB: DrawingBackend>(
     }
     let (x0, x1) = min_max(pts.iter().flat_map(|p| [p.2.0, p.2.1])).unwrap_or((0.0, 1.0));
     let (y0, y1) = min_max(pts.iter().flat_map(|p| [p.3.0, p.3.1])).unwrap_or((0.0, 1.0));
+    // Both axes start at 0 (honest gaps: a point twice as far from the axis
+    // is twice as large); negative values extend them below.
+    let (x0, y0) = (x0.min(0.0), y0.min(0.0));
+    let pad_lo = |lo: f64| if lo < 0.0 { 0.08 } else { 0.0 };
     let mut chart = ChartBuilder::on(body)
         .margin(16)
         .margin_right(30)
         .x_label_area_size(48)
         .y_label_area_size(68)
-        .build_cartesian_2d(padded(x0, x1, 0.08, 0.12), padded(y0, y1, 0.08, 0.12))?;
+        .build_cartesian_2d(
+            padded(x0, x1, pad_lo(x0), 0.12),
+            padded(y0, y1, pad_lo(y0), 0.12),
+        )?;
     numeric_mesh(&mut chart, x_label, y_label, &|v| fmt_num(*v))?;
     draw_points(&mut chart, &pts)?;
     // Labels: try eight places around each marker; take the first that overlaps no

@@ -20,11 +20,13 @@ use crate::report::charts::Chart;
 mod distribution;
 mod queues;
 mod risk;
+mod sweep;
 mod timeline;
 
 pub use distribution::*;
 pub use queues::*;
 pub use risk::*;
+pub use sweep::*;
 pub use timeline::*;
 
 /// A chart, the file stem it is saved under (`charts/<stem>.{png,svg}`) and a
