@@ -29,6 +29,8 @@ pub struct CompareArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub opts: ExperimentOpts,
+    #[command(flatten)]
+    pub select: super::select::SelectOpts,
 }
 
 /// Loads the scenarios of a comparison; labels are their names, made unique.
@@ -67,5 +69,11 @@ pub fn compare(a: CompareArgs) -> Result<(), CliError> {
     let title = format!("compare {}", labels.join(" vs "));
     let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
     let report = common::points_report(&a.opts, &title, &points, &names);
-    common::execute(&a.opts, replications, &dir, build, &report)
+    // --select (cli/select.rs): ranking and selection after the experiment.
+    let threads = a.opts.runner.threads;
+    let sharded = a.opts.shard.is_some();
+    let chooser = super::select::Chooser::new(&a.select, sharded, || build(1), &names, threads)?;
+    let report = chooser.wrap(report);
+    common::execute(&a.opts, replications, &dir, build, &report)?;
+    chooser.print(a.opts.format)
 }

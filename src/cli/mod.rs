@@ -13,6 +13,7 @@ mod execute;
 mod merge;
 mod opts;
 mod run;
+mod select;
 mod sweep;
 mod trace;
 mod validate;

@@ -30,6 +30,8 @@ pub struct SweepArgs {
     pub set: Vec<String>,
     #[command(flatten)]
     pub opts: ExperimentOpts,
+    #[command(flatten)]
+    pub select: super::select::SelectOpts,
 }
 
 /// The grid points of a sweep, checked and compiled.
@@ -66,5 +68,11 @@ pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
         .collect();
     let title = format!("sweep {name}");
     let report = common::points_report(&a.opts, &title, &points, &labels);
-    common::execute(&a.opts, replications, &dir, build, &report)
+    // --select (cli/select.rs): ranking and selection after the experiment.
+    let threads = a.opts.runner.threads;
+    let sharded = a.opts.shard.is_some();
+    let chooser = super::select::Chooser::new(&a.select, sharded, || build(1), &labels, threads)?;
+    let report = chooser.wrap(report);
+    common::execute(&a.opts, replications, &dir, build, &report)?;
+    chooser.print(a.opts.format)
 }

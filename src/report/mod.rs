@@ -23,6 +23,7 @@ pub mod number;
 pub mod output;
 pub mod records;
 pub mod replications;
+pub mod selection;
 pub mod table;
 pub mod words;
 
