@@ -522,6 +522,9 @@ pub fn text(s: &Selection) -> String {
         s.subset.join(", ")
     ));
     }
+    if let Some(q) = s.sequential.as_ref().filter(|q| !q.delta.is_finite()) {
+        out.push_str(&format!("  sequential (KN): not run, {}\n", q.delta_from));
+    }
     if let Some(q) = s.sequential.as_ref().filter(|q| q.delta.is_finite()) {
         let d = format!("δ = {:.3} {} ({})", q.delta, s.unit, q.delta_from);
         match &q.selected {
