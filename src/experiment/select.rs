@@ -509,18 +509,26 @@ pub fn text(s: &Selection) -> String {
         " feasible"
     };
     let n = s.subset.len();
-    let which = if n == 1 { "this point" } else { "these" };
     if n == 0 {
         out.push_str(&format!(
             "  {}: no point can be the best{among}: none meets the constraints at {pct}\n",
             s.metric
         ));
     } else {
+        let who = if n == 1 {
+            format!("only {} (1 of {k} points)", s.subset[0])
+        } else {
+            format!("these {n} of {k} points")
+        };
         out.push_str(&format!(
-        "  {}: {which} {n} of {k} points cannot be told apart from the best{among} at {pct}: {}\n",
-        s.metric,
-        s.subset.join(", ")
-    ));
+            "  {}: {who} cannot be told apart from the best{among} at {pct}{}\n",
+            s.metric,
+            if n == 1 {
+                String::new()
+            } else {
+                format!(": {}", s.subset.join(", "))
+            }
+        ));
     }
     if let Some(q) = s.sequential.as_ref().filter(|q| !q.delta.is_finite()) {
         out.push_str(&format!("  sequential (KN): not run, {}\n", q.delta_from));

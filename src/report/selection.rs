@@ -12,7 +12,6 @@ use crate::experiment::select::{PointChoice, Selection};
 pub fn headline(s: &Selection) -> String {
     let n = s.subset.len();
     let k = s.points.len();
-    let which = if n == 1 { "This point" } else { "These" };
     let among = if s.constraints.is_empty() {
         ""
     } else {
@@ -25,12 +24,21 @@ pub fn headline(s: &Selection) -> String {
             s.confidence * 100.0
         );
     }
+    let who = if n == 1 {
+        format!("Only {} (1 of {k} points)", s.subset[0])
+    } else {
+        format!("These {n} of {k} points")
+    };
     format!(
-        "{which} {n} of {k} points cannot be told apart from the best{among} on {} ({} is better) at {:.0} %: {}.",
+        "{who} cannot be told apart from the best{among} on {} ({} is better) at {:.0} %{}.",
         s.metric,
         s.better,
         s.confidence * 100.0,
-        s.subset.join(", ")
+        if n == 1 {
+            String::new()
+        } else {
+            format!(": {}", s.subset.join(", "))
+        }
     )
 }
 
