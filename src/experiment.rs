@@ -23,6 +23,7 @@ pub mod compare;
 pub mod job;
 pub mod overrides;
 pub mod precision;
+pub mod select;
 pub mod stalls;
 pub mod summary;
 

@@ -32,6 +32,8 @@ pub struct CompareArgs {
     /// A metric the page's tables and charts show (repeatable; default: lead time, deploys, blast radius, change failure rate).
     #[arg(long = "metric", value_name = "KEY")]
     pub metric: Vec<String>,
+    #[command(flatten)]
+    pub select: super::select::SelectOpts,
 }
 
 /// Loads the scenarios of a comparison; labels are their names, made unique.
@@ -70,5 +72,13 @@ pub fn compare(a: CompareArgs) -> Result<(), CliError> {
     let build = |r: u32| Job::new(Kind::Compare, seed, r, Vec::new(), points.to_vec());
     let models = points.iter().map(|p| p.model.clone()).collect();
     let report = super::report::points_report(&a.opts, models, &a.metric);
-    common::execute(&a.opts, replications, &dir, build, &report)
+    // --select (cli/select.rs): ranking and selection after the experiment,
+    // its points named as on the page.
+    let (_, labels) = super::report::title_and_labels(&build(1).header);
+    let threads = a.opts.runner.threads;
+    let sharded = a.opts.shard.is_some();
+    let chooser = super::select::Chooser::new(&a.select, sharded, || build(1), &labels, threads)?;
+    let report = chooser.wrap(report);
+    common::execute(&a.opts, replications, &dir, build, &report)?;
+    chooser.print(a.opts.format)
 }

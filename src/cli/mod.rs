@@ -14,6 +14,7 @@ mod merge;
 mod opts;
 mod report;
 mod run;
+mod select;
 mod sweep;
 mod trace;
 mod validate;

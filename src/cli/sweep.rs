@@ -33,13 +33,14 @@ pub struct SweepArgs {
     /// A metric the page's table and charts show (repeatable; default: lead time, deploys, blast radius, change failure rate).
     #[arg(long = "metric", value_name = "KEY")]
     pub metric: Vec<String>,
+    #[command(flatten)]
+    pub select: super::select::SelectOpts,
 }
 
 /// The grid points of a sweep, checked and compiled.
 pub fn points(file: &Path, set: &[String]) -> Result<(Vec<String>, Vec<PointSpec>), InputError> {
-    let shown = file.display().to_string();
-    let source = std::fs::read_to_string(file)
-        .map_err(|e| InputError::new(&shown, format!("cannot read the scenario: {e}")))?;
+    // Bounded like every scenario read (a file of gigabytes, /dev/zero).
+    let source = crate::scenario::read_source(file)?;
     overrides::sweep_points(&source, file, set)
 }
 
@@ -59,5 +60,13 @@ pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
     // Grid points are labelled by the values that vary ("agents=2 · steps[0].set_weight=10").
     let models = points.iter().map(|p| p.model.clone()).collect();
     let report = super::report::points_report(&a.opts, models, &a.metric);
-    common::execute(&a.opts, replications, &dir, build, &report)
+    // --select (cli/select.rs): ranking and selection after the experiment,
+    // its points named as on the page.
+    let (_, labels) = super::report::title_and_labels(&build(1).header);
+    let threads = a.opts.runner.threads;
+    let sharded = a.opts.shard.is_some();
+    let chooser = super::select::Chooser::new(&a.select, sharded, || build(1), &labels, threads)?;
+    let report = chooser.wrap(report);
+    common::execute(&a.opts, replications, &dir, build, &report)?;
+    chooser.print(a.opts.format)
 }

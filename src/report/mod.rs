@@ -24,6 +24,7 @@ pub mod output;
 pub mod points;
 pub mod records;
 pub mod replications;
+pub mod selection;
 pub mod table;
 pub mod words;
 

@@ -1,0 +1,167 @@
+//! The selection (`--select`, see `experiment::select`) as a fragment of a
+//! page: a sentence that names the points which cannot be told apart from the
+//! best, then one row per point. [`markdown`] for `report.md`, [`html`] for
+//! `index.html`; both render plain data and compute nothing.
+
+use super::html::escape;
+use super::number::{fmt, with_interval};
+use crate::experiment::select::procedures::Feasible;
+use crate::experiment::select::{PointChoice, Selection};
+
+/// The headline: "these 2 of 12 points cannot be told apart from the best at 95 %".
+pub fn headline(s: &Selection) -> String {
+    let n = s.subset.len();
+    let k = s.points.len();
+    let among = if s.constraints.is_empty() {
+        ""
+    } else {
+        " feasible"
+    };
+    if n == 0 {
+        return format!(
+            "No point can be the best{among} on {}: none meets the constraints at {:.0} %.",
+            s.metric,
+            s.confidence * 100.0
+        );
+    }
+    let who = if n == 1 {
+        format!("Only {} (1 of {k} points)", s.subset[0])
+    } else {
+        format!("These {n} of {k} points")
+    };
+    format!(
+        "{who} cannot be told apart from the best{among} on {} ({} is better) at {:.0} %{}.",
+        s.metric,
+        s.better,
+        s.confidence * 100.0,
+        if n == 1 {
+            String::new()
+        } else {
+            format!(": {}", s.subset.join(", "))
+        }
+    )
+}
+
+/// The further sentences: constraints, the sequential procedure, the Pareto front.
+pub fn notes(s: &Selection) -> Vec<String> {
+    let k = s.points.len();
+    let mut out = Vec::new();
+    for c in &s.constraints {
+        out.push(format!(
+            "Feasible with {}: {} of {k} ({} surely not, {} not yet clear); the verdicts hold jointly at {:.1} %, the selection at {:.1} % (Bonferroni).",
+            c.constraint.text(),
+            c.feasible,
+            c.infeasible,
+            c.uncertain,
+            (1.0 - s.feasibility_alpha) * 100.0,
+            (s.confidence - s.feasibility_alpha) * 100.0
+        ));
+    }
+    if let Some(q) = s.sequential.as_ref().filter(|q| q.delta.is_finite()) {
+        let d = format!("δ = {} {} ({})", fmt(q.delta), s.unit, q.delta_from);
+        out.push(match &q.selected {
+            Some(b) => format!(
+                "Sequential selection (KN, {d}): {b} is the best or within δ of it at {:.0} %, after {} replications added only to the points still in contention.",
+                q.confidence * 100.0,
+                q.added_replications
+            ),
+            None => format!(
+                "Sequential selection (KN, {d}) stopped at the replication cap with {} still in contention.",
+                q.survivors.join(", ")
+            ),
+        });
+    }
+    if let Some((x, y)) = &s.pareto_of {
+        out.push(format!(
+            "Pareto front of the means of {x} and {y} (no other point has both means as low): {}.",
+            s.pareto.join(", ")
+        ));
+    }
+    out
+}
+
+fn feasible_word(f: Option<Feasible>) -> &'static str {
+    match f {
+        None => "",
+        Some(Feasible::Yes) => "yes",
+        Some(Feasible::No) => "no",
+        Some(Feasible::Uncertain) => "not clear",
+    }
+}
+
+/// The cells of a point's row: label, mean ± 95 %, in the subset, at most
+/// worse than the best, feasible, Pareto, replications.
+fn cells(s: &Selection, p: &PointChoice) -> Vec<String> {
+    vec![
+        p.label.clone(),
+        with_interval(p.mean, p.ci95, u64::from(s.replications)),
+        if p.in_subset {
+            "✓".into()
+        } else {
+            String::new()
+        },
+        p.worse_than_best_at_most.map_or(String::new(), fmt),
+        feasible_word(p.feasible).to_string(),
+        if p.pareto {
+            "✓".into()
+        } else {
+            String::new()
+        },
+        p.sequential_replications
+            .map_or(s.replications.to_string(), |r| r.to_string()),
+    ]
+}
+
+fn header(s: &Selection) -> Vec<String> {
+    vec![
+        "point".into(),
+        format!("{} ({})", s.metric, s.unit),
+        "best?".into(),
+        "at most worse than best".into(),
+        "feasible".into(),
+        "Pareto".into(),
+        "replications".into(),
+    ]
+}
+
+/// The fragment for `report.md`: headline, notes, a table.
+pub fn markdown(s: &Selection) -> String {
+    let mut out = format!("{}\n\n", headline(s));
+    for n in notes(s) {
+        out.push_str(&format!("{n}\n\n"));
+    }
+    let row = |c: Vec<String>| format!("| {} |\n", c.join(" | ").replace('\n', " "));
+    out.push_str(&row(header(s)));
+    out.push_str(&row(vec!["---".into(); 7]));
+    for p in &s.points {
+        out.push_str(&row(cells(s, p)));
+    }
+    out
+}
+
+/// The fragment for `index.html` (a `<section>`), text escaped.
+pub fn html(s: &Selection) -> String {
+    let mut out = String::from("<section class=\"selection\">\n<h2>Which is best?</h2>\n");
+    out.push_str(&format!(
+        "<p><strong>{}</strong></p>\n",
+        escape(&headline(s))
+    ));
+    for n in notes(s) {
+        out.push_str(&format!("<p>{}</p>\n", escape(&n)));
+    }
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+    for h in header(s) {
+        out.push_str(&format!("<th>{}</th>", escape(&h)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for p in &s.points {
+        let class = if p.in_subset { " class=\"best\"" } else { "" };
+        out.push_str(&format!("<tr{class}>"));
+        for c in cells(s, p) {
+            out.push_str(&format!("<td>{}</td>", escape(&c)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table></div>\n</section>\n");
+    out
+}
