@@ -284,23 +284,7 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
         };
         let x = i as f64;
         if v > y_end {
-            draw_bar_break(root, &chart, x, half, y_end)?;
-            // Its value, and that it runs off the scale, on the bar itself.
-            let (px, py) = chart.backend_coord(&(x, y_end));
-            let (l, _) = chart.backend_coord(&(x - half, y_end));
-            let room = (2 * (px - l) - 4).max(0) as u32;
-            for (k, text) in [fmt_num(v), "off scale".to_string()]
-                .into_iter()
-                .enumerate()
-            {
-                if text_width(root, &text, NOTE_PX) <= room {
-                    root.draw(&Text::new(
-                        text,
-                        (px, py + 26 + 16 * k as i32),
-                        anchored(font_c(NOTE_PX, WHITE), HPos::Center, VPos::Top),
-                    ))?;
-                }
-            }
+            draw_bar_break(root, &chart, (x, half), y_end, v)?;
             continue;
         }
         if e > 0.0 {
@@ -353,14 +337,15 @@ pub(super) fn axis_cut(tops: &[f64]) -> Option<f64> {
 /// How much taller than the rest a bar must be for the axis to be cut.
 pub const CUT_RATIO: f64 = 8.0;
 
-/// A white double slash across a bar just under the top of the plot: the bar
-/// runs off the scale.
+/// A white double slash across a bar (centre `x`, half-width `half`) just under
+/// the top of the plot: the bar runs off the scale. Its value `v`, and that it
+/// is off the scale, are written on it when they fit.
 fn draw_bar_break<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &CatPlot<'_, DB>,
-    x: f64,
-    half: f64,
+    (x, half): (f64, f64),
     y_end: f64,
+    v: f64,
 ) -> Result<(), ChartError> {
     let (l, top) = chart.backend_coord(&(x - half, y_end));
     let (r, _) = chart.backend_coord(&(x + half, y_end));
@@ -370,6 +355,20 @@ fn draw_bar_break<DB: DrawingBackend>(
             vec![(l - 3, y + 4), (r + 3, y - 4)],
             WHITE.stroke_width(3),
         ))?;
+    }
+    let px = chart.backend_coord(&(x, y_end)).0;
+    let room = (r - l - 4).max(0) as u32;
+    for (k, text) in [fmt_num(v), "off scale".to_string()]
+        .into_iter()
+        .enumerate()
+    {
+        if text_width(root, &text, NOTE_PX) <= room {
+            root.draw(&Text::new(
+                text,
+                (px, top + 26 + 16 * k as i32),
+                anchored(font_c(NOTE_PX, WHITE), HPos::Center, VPos::Top),
+            ))?;
+        }
     }
     Ok(())
 }

@@ -111,28 +111,7 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
             });
         }
     }
-    let placed = place_markers(&markers, r_marker, |n| {
-        text_width(root, &count_label(n), NOTE_PX) as i32 + 2
-    });
-    for p in &placed {
-        draw_marker_px(root, p.kind, (p.x, p.y), r_marker)?;
-        if p.count > 1 {
-            // On a white patch, so the count reads over the bars.
-            let label = count_label(p.count);
-            let (x, y) = (p.x + r_marker + 1, p.y - r_marker);
-            let w = text_width(root, &label, NOTE_PX) as i32;
-            let h = NOTE_PX as i32 / 2 + 1;
-            root.draw(&Rectangle::new(
-                [(x - 1, y - h), (x + w + 1, y + h)],
-                WHITE.filled(),
-            ))?;
-            root.draw(&Text::new(
-                label,
-                (x, y),
-                anchored(font_c(NOTE_PX, INK), HPos::Left, VPos::Center),
-            ))?;
-        }
-    }
+    draw_markers(root, &markers, r_marker)?;
     for (b, s, e) in &order {
         let (_, h, marker, _) = kind_style(b.kind);
         let y = y_of(b.lane);
@@ -160,6 +139,38 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
     }
     if let Some(panel) = panel {
         draw_legend(&panel, &entries, 24)?;
+    }
+    Ok(())
+}
+
+/// Draws the markers at the bars' ends, grouped by [`place_markers`] where
+/// they would overlap; a group's count is written beside it on a white patch.
+fn draw_markers<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    markers: &[MarkerAt],
+    r_marker: i32,
+) -> Result<(), ChartError> {
+    let placed = place_markers(markers, r_marker, |n| {
+        text_width(root, &count_label(n), NOTE_PX) as i32 + 2
+    });
+    for p in &placed {
+        draw_marker_px(root, p.kind, (p.x, p.y), r_marker)?;
+        if p.count > 1 {
+            // On a white patch, so the count reads over the bars.
+            let label = count_label(p.count);
+            let (x, y) = (p.x + r_marker + 1, p.y - r_marker);
+            let w = text_width(root, &label, NOTE_PX) as i32;
+            let h = NOTE_PX as i32 / 2 + 1;
+            root.draw(&Rectangle::new(
+                [(x - 1, y - h), (x + w + 1, y + h)],
+                WHITE.filled(),
+            ))?;
+            root.draw(&Text::new(
+                label,
+                (x, y),
+                anchored(font_c(NOTE_PX, INK), HPos::Left, VPos::Center),
+            ))?;
+        }
     }
     Ok(())
 }
