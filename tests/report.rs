@@ -468,7 +468,7 @@ fn compare_and_sweep_write_a_report_page_unless_told_not_to() {
                 );
                 if name == "sweep" {
                     assert!(
-                        html.contains("build.agents=1") && html.contains("build.agents=2"),
+                        html.contains("agents=1") && html.contains("agents=2"),
                         "grid points labelled"
                     );
                 }

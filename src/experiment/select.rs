@@ -556,9 +556,21 @@ pub fn text(s: &Selection) -> String {
     out
 }
 
+/// `selection.json`: the selection under the outputs' `schema_version`.
+#[derive(Serialize)]
+struct Versioned<'a> {
+    schema_version: u32,
+    #[serde(flatten)]
+    selection: &'a Selection,
+}
+
 impl Selection {
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        let v = Versioned {
+            schema_version: crate::experiment::summary::SCHEMA_VERSION,
+            selection: self,
+        };
+        let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
         s.push('\n');
         s
     }
