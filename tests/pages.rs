@@ -164,6 +164,15 @@ fn the_sweep_page_labels_points_by_what_varies_and_charts_each_metric() {
         assert!(out.join(format!("charts/{stem}.svg")).exists(), "{stem}");
     }
     assert!(page.contains("<th class=\"num\">blast radius (share·h)</th>"));
+    // "What dominates" names its best by subset selection on the paired
+    // replications, and the subset it names is the one selection.json would.
+    let dominates = &page[page.find("What dominates").expect("what dominates")..];
+    assert!(
+        dominates.contains("Shortest median lead time:")
+            && dominates.contains("(subset selection on the same commits)"),
+        "{}",
+        &dominates[..dominates.len().min(2000)]
+    );
     // The table is one row per point.
     let table = &page[page.find("<h2>Key figures</h2>").expect("key figures")..];
     let table = &table[..table.find("</table>").expect("table end")];

@@ -328,6 +328,7 @@ fn compare_report_renders() {
         dimensions: &[],
         settings: vec![&[], &[]],
         metrics: report::points::chosen_metrics(&[]),
+        best: Vec::new(),
     };
     let w = report::write_compare(&dir, &page, &scenarios).expect("compare report");
     assert_eq!(w.files.len(), 2 * 5 + 2);

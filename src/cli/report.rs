@@ -128,6 +128,10 @@ pub fn points_page(
         },
         settings: h.points.iter().map(|p| p.settings.as_slice()).collect(),
         metrics: points::chosen_metrics(metrics),
+        best: points::DOMINANCE
+            .iter()
+            .filter_map(|(key, _)| experiment::select::subset_only(key, &labels, &asm.points))
+            .collect(),
     };
     report::write_compare(dir, &page, &scenarios).map_err(|e| CliError::Failed(e.to_string()))
 }

@@ -556,6 +556,24 @@ pub fn text(s: &Selection) -> String {
     out
 }
 
+/// The subset of `points` that cannot be told apart from the best on
+/// `metric` at 95 % (no constraints, no added replications): what a page
+/// says about "the best" when no `--select` was asked. `None` when the
+/// metric is missing or there are too few replications for an interval.
+pub fn subset_only(metric: &str, labels: &[String], points: &[PointResults]) -> Option<Selection> {
+    let req = Request {
+        metric: metric.to_string(),
+        constraints: Vec::new(),
+        delta: None,
+        max_replications: 0,
+    };
+    let mut never = |_: &Requests| -> Answers { Err("no replications are added".into()) };
+    if points.len() < 2 || points.iter().any(|p| p.rows.len() < 2) {
+        return None;
+    }
+    select(&req, labels, points, &mut never).ok()
+}
+
 /// `selection.json`: the selection under the outputs' `schema_version`.
 #[derive(Serialize)]
 struct Versioned<'a> {

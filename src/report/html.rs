@@ -336,7 +336,7 @@ pub fn compare_page(
             "± is the half-width of the 95 % confidence interval over replications"
         ))
     ));
-    findings_html(&mut out, &points::dominance(points));
+    findings_html(&mut out, &points::dominance(points, &page.best));
     if let Some(c) = page.comparison {
         differences_html(&mut out, page, c);
         let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();

@@ -218,7 +218,7 @@ pub fn compare_markdown(
         cell(page.title),
         interval_note(most_replications(points), LEGEND)
     );
-    for f in points::dominance(points) {
+    for f in points::dominance(points, &page.best) {
         out.push_str(&format!("- {}\n", cell(&f)));
     }
     if let Some(c) = page.comparison {

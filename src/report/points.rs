@@ -6,6 +6,7 @@
 use crate::experiment::Summary;
 use crate::experiment::compare::{Comparison, Difference};
 use crate::experiment::job::Setting;
+use crate::experiment::select::Selection;
 use crate::metrics::{self as catalogue, Better};
 use crate::model::Model;
 use crate::report::number::{difference, fmt, with_interval};
@@ -22,6 +23,9 @@ pub struct Page<'a> {
     pub settings: Vec<&'a [Setting]>,
     /// The metric keys the tables and charts show.
     pub metrics: Vec<String>,
+    /// Per metric of "What dominates", the subset that cannot be told apart
+    /// from the best (subset selection on the paired replications).
+    pub best: Vec<Selection>,
 }
 
 impl Page<'_> {
@@ -460,21 +464,71 @@ pub fn best_and_ties(points: &[(String, &Summary)], key: &str) -> Option<(usize,
     Some((bi, ties))
 }
 
+/// The sentence of one selection: the best mean, and the others in the subset.
+fn selected(points: &[(String, &Summary)], sel: &Selection, what: &str) -> Option<String> {
+    let label = metric_label(&sel.metric);
+    let sign = if sel.better == "higher" { -1.0 } else { 1.0 };
+    let best = sel
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.in_subset && p.mean.is_finite())
+        .min_by(|a, b| (sign * a.1.mean).total_cmp(&(sign * b.1.mean)))?;
+    let m = points.get(best.0)?.1.get(&sel.metric)?;
+    let value = with_interval(m.mean * label.scale, m.ci95 * label.scale, m.n);
+    let mut s = format!("{what}: {}, {value} {}", best.1.label, label.unit);
+    let others: Vec<&str> = sel
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.in_subset && *i != best.0)
+        .map(|(_, p)| p.label.as_str())
+        .collect();
+    if others.is_empty() {
+        s.push_str(&format!(
+            "; the only one that cannot be told apart from the best at {:.0} % (subset selection on the same commits).",
+            sel.confidence * 100.0
+        ));
+    } else {
+        let list = if others.len() > 4 {
+            format!("{} and {} others", others[..3].join(", "), others.len() - 3)
+        } else {
+            join_and(&others)
+        };
+        s.push_str(&format!(
+            "; but {list} cannot be told apart from it at {:.0} % (subset selection on the same commits).",
+            sel.confidence * 100.0
+        ));
+    }
+    Some(s)
+}
+
+/// The metrics "What dominates" names a best for, and how it says so.
+pub const DOMINANCE: [(&str, &str); 3] = [
+    ("lead_time.p50", "Shortest median lead time"),
+    (
+        "blast_radius.share_hours",
+        "Smallest blast radius per incident",
+    ),
+    (
+        "production.change_failure_rate",
+        "Lowest change failure rate",
+    ),
+];
+
 /// "What dominates" of a comparison or sweep: for lead time, blast radius and
-/// change failure rate, the best point and those that cannot be told apart from it.
-pub fn dominance(points: &[(String, &Summary)]) -> Vec<String> {
+/// change failure rate, the best point and those that cannot be told apart
+/// from it: by subset selection on the paired replications where `best` has
+/// it (docs/experiments.md), else by overlapping 95 % intervals.
+pub fn dominance(points: &[(String, &Summary)], best: &[Selection]) -> Vec<String> {
     let mut out = Vec::new();
-    for (key, what) in [
-        ("lead_time.p50", "Shortest median lead time"),
-        (
-            "blast_radius.share_hours",
-            "Smallest blast radius per incident",
-        ),
-        (
-            "production.change_failure_rate",
-            "Lowest change failure rate",
-        ),
-    ] {
+    for (key, what) in DOMINANCE {
+        if let Some(sel) = best.iter().find(|s| s.metric == key) {
+            if let Some(s) = selected(points, sel, what) {
+                out.push(s);
+                continue;
+            }
+        }
         let Some((b, ties)) = best_and_ties(points, key) else {
             continue;
         };
