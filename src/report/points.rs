@@ -523,11 +523,11 @@ pub const DOMINANCE: [(&str, &str); 3] = [
 pub fn dominance(points: &[(String, &Summary)], best: &[Selection]) -> Vec<String> {
     let mut out = Vec::new();
     for (key, what) in DOMINANCE {
-        if let Some(sel) = best.iter().find(|s| s.metric == key) {
-            if let Some(s) = selected(points, sel, what) {
-                out.push(s);
-                continue;
-            }
+        if let Some(sel) = best.iter().find(|s| s.metric == key)
+            && let Some(s) = selected(points, sel, what)
+        {
+            out.push(s);
+            continue;
         }
         let Some((b, ties)) = best_and_ties(points, key) else {
             continue;
