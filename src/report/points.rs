@@ -485,8 +485,9 @@ fn selected(points: &[(String, &Summary)], sel: &Selection, what: &str) -> Optio
         .map(|(_, p)| p.label.as_str())
         .collect();
     if others.is_empty() {
+        let which = if points.len() > 2 { "point" } else { "scenario" };
         s.push_str(&format!(
-            "; the only one that cannot be told apart from the best at {:.0} % (subset selection on the same commits).",
+            "; no other {which} can be the best at {:.0} % (subset selection on the same commits).",
             sel.confidence * 100.0
         ));
     } else {
