@@ -24,6 +24,7 @@ pub mod job;
 pub mod overrides;
 pub mod precision;
 pub mod select;
+pub mod shard;
 pub mod stalls;
 pub mod summary;
 

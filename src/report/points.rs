@@ -485,7 +485,11 @@ fn selected(points: &[(String, &Summary)], sel: &Selection, what: &str) -> Optio
         .map(|(_, p)| p.label.as_str())
         .collect();
     if others.is_empty() {
-        let which = if points.len() > 2 { "point" } else { "scenario" };
+        let which = if points.len() > 2 {
+            "point"
+        } else {
+            "scenario"
+        };
         s.push_str(&format!(
             "; no other {which} can be the best at {:.0} % (subset selection on the same commits).",
             sel.confidence * 100.0

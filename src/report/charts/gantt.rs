@@ -89,6 +89,7 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
     order.sort_by_key(|(b, _, _)| b.kind != BarKind::Waiting);
     let r_marker = ((lane_px * 0.3) as i32).clamp(3, 6);
     let mut markers: Vec<MarkerAt> = Vec::new();
+    let mut labels: Vec<BarLabel> = Vec::new();
     for (b, s, e) in &order {
         let (c, h, marker, _) = kind_style(b.kind);
         let y = y_of(b.lane);
@@ -102,43 +103,61 @@ pub(super) fn draw_gantt<DB: DrawingBackend>(
             [(l, top), (r, bottom.max(top + 1))],
             c.filled(),
         ))?;
+        let mid = chart.backend_coord(&(*e, y)).1;
         if let Some(m) = marker {
             markers.push(MarkerAt {
                 lane: b.lane,
                 kind: m,
                 x: r,
-                y: chart.backend_coord(&(*e, y)).1,
+                y: mid,
+            });
+        }
+        if let Some(text) = b.label.as_deref().filter(|_| h > 0.2) {
+            let right = chart.backend_coord(&(*e, y)).0;
+            labels.push(BarLabel {
+                text,
+                left: (l, chart.backend_coord(&(*s, y)).1),
+                room: (right - l - 8 - if marker.is_some() { 8 } else { 0 }).max(0) as u32,
+                height: (bottom - top).unsigned_abs(),
+                rollback: b.kind == BarKind::Rollback,
             });
         }
     }
     draw_markers(root, &markers, r_marker)?;
-    for (b, s, e) in &order {
-        let (_, h, marker, _) = kind_style(b.kind);
-        let y = y_of(b.lane);
-        let left = chart.backend_coord(&(*s, y));
-        let right = chart.backend_coord(&(*e, y));
-        if let Some(label) = b.label.as_deref().filter(|_| h > 0.2) {
-            let room = (right.0 - left.0 - 8 - if marker.is_some() { 8 } else { 0 }).max(0) as u32;
-            let bar_px = (chart.backend_coord(&(*s, y - h)).1
-                - chart.backend_coord(&(*s, y + h)).1)
-                .unsigned_abs();
-            let size = NOTE_PX.min(bar_px as f64 * 0.8);
-            if size >= 8.0 && text_width(root, label, size) <= room {
-                let ink = if b.kind == BarKind::Rollback {
-                    INK
-                } else {
-                    WHITE
-                };
-                root.draw(&Text::new(
-                    label.to_string(),
-                    (left.0 + 4, left.1),
-                    anchored(font_c(size, ink), HPos::Left, VPos::Center),
-                ))?;
-            }
-        }
-    }
+    draw_bar_labels(root, &labels)?;
     if let Some(panel) = panel {
         draw_legend(&panel, &entries, 24)?;
+    }
+    Ok(())
+}
+
+/// A release's name, to write inside its bar where it fits.
+struct BarLabel<'a> {
+    text: &'a str,
+    /// The bar's left end, at its middle height (pixels).
+    left: (i32, i32),
+    /// Width free for the text, pixels.
+    room: u32,
+    /// The bar's height, pixels.
+    height: u32,
+    rollback: bool,
+}
+
+/// Writes each label inside its bar, when the text fits the bar.
+fn draw_bar_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    labels: &[BarLabel],
+) -> Result<(), ChartError> {
+    for b in labels {
+        let size = NOTE_PX.min(b.height as f64 * 0.8);
+        if size >= 8.0 && text_width(root, b.text, size) <= b.room {
+            let ink = if b.rollback { INK } else { WHITE };
+            root.draw(&Text::new(
+                b.text.to_string(),
+                (b.left.0 + 4, b.left.1),
+                anchored(font_c(size, ink), HPos::Left, VPos::Center),
+            ))?;
+        }
     }
     Ok(())
 }

@@ -4,17 +4,10 @@
 use super::*;
 use plotters::coord::Shift;
 
-/// Draws [`Chart::Lines`]. The y axis starts at 0 (or below, for negative
-/// values) so that gaps are not exaggerated; categorical x values are drawn at
-/// 0, 1, 2, … and labelled by `x_ticks`.
-pub(super) fn draw_lines<DB: DrawingBackend>(
-    body: &DrawingArea<DB, Shift>,
-    x_label: &str,
-    y_label: &str,
-    x_ticks: &[String],
-    series: &[SweepLine],
-) -> Result<(), ChartError> {
-    let prepared: Vec<(usize, &SweepLine, Vec<LinePoint>)> = series
+/// The lines worth drawing, with finite points sorted by x and each
+/// interval made to contain its point.
+fn prepare(series: &[SweepLine]) -> Vec<(usize, &SweepLine, Vec<LinePoint>)> {
+    series
         .iter()
         .enumerate()
         .map(|(i, s)| {
@@ -33,7 +26,20 @@ pub(super) fn draw_lines<DB: DrawingBackend>(
             (i, s, pts)
         })
         .filter(|(_, _, p)| !p.is_empty())
-        .collect();
+        .collect()
+}
+
+/// Draws [`Chart::Lines`]. The y axis starts at 0 (or below, for negative
+/// values) so that gaps are not exaggerated; categorical x values are drawn at
+/// 0, 1, 2, … and labelled by `x_ticks`.
+pub(super) fn draw_lines<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    x_label: &str,
+    y_label: &str,
+    x_ticks: &[String],
+    series: &[SweepLine],
+) -> Result<(), ChartError> {
+    let prepared = prepare(series);
     if prepared.is_empty() {
         return draw_empty(body, x_label, y_label);
     }

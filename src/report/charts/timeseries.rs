@@ -17,20 +17,18 @@ pub(super) fn step_points(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     out
 }
 
-pub(super) fn draw_timeseries<DB: DrawingBackend>(
-    body: &DrawingArea<DB, Shift>,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-    shaded: &[Shade],
-) -> Result<(), ChartError> {
-    struct Prepared<'a> {
-        index: usize,
-        s: &'a Series,
-        line: Vec<(f64, f64)>,
-        band: Vec<(f64, f64, f64)>,
-    }
-    let prepared: Vec<Prepared> = series
+/// A series ready to draw: its finite points and band, sorted by x.
+struct Prepared<'a> {
+    index: usize,
+    s: &'a Series,
+    line: Vec<(f64, f64)>,
+    band: Vec<(f64, f64, f64)>,
+}
+
+/// The series worth drawing (a point, or a band of two), cleaned of
+/// non-finite values and sorted.
+fn prepare(series: &[Series]) -> Vec<Prepared<'_>> {
+    series
         .iter()
         .enumerate()
         .map(|(index, s)| {
@@ -58,7 +56,17 @@ pub(super) fn draw_timeseries<DB: DrawingBackend>(
             }
         })
         .filter(|p| !p.line.is_empty() || p.band.len() >= 2)
-        .collect();
+        .collect()
+}
+
+pub(super) fn draw_timeseries<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    shaded: &[Shade],
+) -> Result<(), ChartError> {
+    let prepared = prepare(series);
     if prepared.is_empty() {
         return draw_empty(body, x_label, y_label);
     }
