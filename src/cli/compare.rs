@@ -70,15 +70,13 @@ pub fn compare(a: CompareArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| common::default_dir(Kind::Compare, &labels));
     let build = |r: u32| Job::new(Kind::Compare, seed, r, Vec::new(), points.to_vec());
-    let models = points.iter().map(|p| p.model.clone()).collect();
-    let report = super::report::points_report(&a.opts, models, &a.metric);
-    // --select (cli/select.rs): ranking and selection after the experiment,
-    // its points named as on the page.
-    let (_, labels) = super::report::title_and_labels(&build(1).header);
-    let threads = a.opts.runner.threads;
-    let sharded = a.opts.shard.is_some();
-    let chooser = super::select::Chooser::new(&a.select, sharded, || build(1), &labels, threads)?;
-    let report = chooser.wrap(report);
-    common::execute(&a.opts, replications, &dir, build, &report)?;
-    chooser.print(a.opts.format)
+    super::select::execute_points(
+        &a.opts,
+        &a.select,
+        &a.metric,
+        &points,
+        replications,
+        &dir,
+        build,
+    )
 }

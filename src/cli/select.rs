@@ -6,9 +6,10 @@
 use std::cell::RefCell;
 use std::path::Path;
 
+use super::opts::ExperimentOpts;
 use super::{CliError, Format, io, print};
 use crate::error::InputError;
-use crate::experiment::job::{Assembled, Job};
+use crate::experiment::job::{Assembled, Job, PointSpec};
 use crate::experiment::select::{self, Constraint, Delta, Request, Selection};
 use crate::report::files::write_atomic;
 
@@ -134,4 +135,26 @@ impl Chooser {
             }
         }
     }
+}
+
+/// Runs a comparison or a sweep: the job, its page (`--metric`), and the
+/// selection when `--select` asks for one, printed after the table.
+pub fn execute_points(
+    opts: &ExperimentOpts,
+    select: &SelectOpts,
+    metric: &[String],
+    points: &[PointSpec],
+    replications: u32,
+    dir: &Path,
+    build: impl Fn(u32) -> Job,
+) -> Result<(), CliError> {
+    let models = points.iter().map(|p| p.model.clone()).collect();
+    let report = super::report::points_report(opts, models, metric);
+    // The selection's points are named as on the page.
+    let (_, labels) = super::report::title_and_labels(&build(1).header);
+    let sharded = opts.shard.is_some();
+    let chooser = Chooser::new(select, sharded, || build(1), &labels, opts.runner.threads)?;
+    let report = chooser.wrap(report);
+    super::execute::execute(opts, replications, dir, &build, &report)?;
+    chooser.print(opts.format)
 }

@@ -57,16 +57,13 @@ pub fn sweep(a: SweepArgs) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| common::default_dir(Kind::Sweep, &[name.as_str()]));
     let build = |r: u32| Job::new(Kind::Sweep, seed, r, paths.clone(), points.to_vec());
-    // Grid points are labelled by the values that vary ("agents=2 · steps[0].set_weight=10").
-    let models = points.iter().map(|p| p.model.clone()).collect();
-    let report = super::report::points_report(&a.opts, models, &a.metric);
-    // --select (cli/select.rs): ranking and selection after the experiment,
-    // its points named as on the page.
-    let (_, labels) = super::report::title_and_labels(&build(1).header);
-    let threads = a.opts.runner.threads;
-    let sharded = a.opts.shard.is_some();
-    let chooser = super::select::Chooser::new(&a.select, sharded, || build(1), &labels, threads)?;
-    let report = chooser.wrap(report);
-    common::execute(&a.opts, replications, &dir, build, &report)?;
-    chooser.print(a.opts.format)
+    super::select::execute_points(
+        &a.opts,
+        &a.select,
+        &a.metric,
+        &points,
+        replications,
+        &dir,
+        build,
+    )
 }
