@@ -71,7 +71,7 @@ fn finish(mut child: Child) -> (Option<i32>, String) {
     }
 }
 
-/// Every file under `root` (relative path → contents), the lock file aside.
+/// Every file under `root` (relative path → contents): no lock file either.
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
         let Ok(rd) = fs::read_dir(dir) else { return };
@@ -81,7 +81,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if e.file_type().unwrap().is_dir() {
                 out.insert(rel.join(""), Vec::new());
                 walk(root, &p, out);
-            } else if rel != Path::new(".promosim.lock") {
+            } else {
                 out.insert(rel, fs::read(&p).unwrap_or_default());
             }
         }

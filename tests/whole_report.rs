@@ -53,8 +53,8 @@ fn a_second_writer_is_refused_while_the_first_holds_the_folder() {
     let t = tmp();
     let out = t.path().join("r");
     fs::create_dir_all(&out).expect("mkdir");
-    // Another writer (this test) holds the folder's lock.
-    let lock = fs::File::create(out.join(".promosim.lock")).expect("lock file");
+    // Another writer (this test) holds the folder's lock: the folder itself.
+    let lock = fs::File::open(&out).expect("the folder");
     lock.lock().expect("lock");
     let s = scenario("sequential-approvals.yaml");
     let assert = promosim(t.path())
@@ -85,7 +85,7 @@ fn compare_is_staged_too() {
     let a = scenario("tailspin.yaml");
     let b = scenario("tailspin-continuous.yaml");
     fs::create_dir_all(&out).expect("mkdir");
-    let lock = fs::File::create(out.join(".promosim.lock")).expect("lock file");
+    let lock = fs::File::open(&out).expect("the folder");
     lock.lock().expect("lock");
     promosim(t.path())
         .arg("compare")

@@ -141,8 +141,45 @@ const REPORT_FILES: &[&str] = &[
     "report.md",
 ];
 const CHARTS: &str = "charts";
-/// The file a writer holds an exclusive lock on while it writes the folder.
+/// Where a folder cannot be locked itself (not Unix), the file a writer
+/// holds an exclusive lock on while it writes the folder.
+#[cfg(not(unix))]
 const LOCK: &str = ".promosim.lock";
+
+/// What a writer locks while it writes `target`. On Unix the folder itself
+/// (`flock` on its handle), so an interrupted or killed writer leaves nothing
+/// behind in it; elsewhere a lock file in it.
+#[cfg(unix)]
+fn lock_folder(target: &Path, _made: &CreatedDirs) -> io::Result<File> {
+    File::open(target)
+}
+
+#[cfg(not(unix))]
+fn lock_folder(target: &Path, made: &CreatedDirs) -> io::Result<File> {
+    let lock_path = target.join(LOCK);
+    if made.created(target) {
+        interrupt::register(Leftover::File(lock_path.clone()));
+    }
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+}
+
+/// Forgets the lock file of `target` (none on Unix), removing it when `remove`.
+fn release_lock_file(target: &Path, remove: bool) {
+    #[cfg(not(unix))]
+    {
+        let lock = target.join(LOCK);
+        if remove {
+            let _ = fs::remove_file(&lock);
+        }
+        interrupt::unregister(&lock);
+    }
+    #[cfg(unix)]
+    let _ = (target, remove);
+}
 
 /// The prefix of a writer's staging folder in the target; the process id follows.
 const STAGING: &str = ".promosim-staging-";
@@ -225,15 +262,7 @@ impl Staged {
     /// behind (holding the lock proves their writers are gone).
     pub fn begin(target: &Path) -> io::Result<Staged> {
         let made = CreatedDirs::create(target)?;
-        let lock_path = target.join(LOCK);
-        if made.created(target) {
-            interrupt::register(Leftover::File(lock_path.clone()));
-        }
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)?;
+        let lock = lock_folder(target, &made)?;
         if let Err(e) = lock.try_lock() {
             return Err(match e {
                 fs::TryLockError::WouldBlock => io::Error::other(
@@ -285,7 +314,7 @@ impl Staged {
         if let Some(made) = self.made.take() {
             made.keep();
         }
-        interrupt::unregister(&self.target.join(LOCK));
+        release_lock_file(&self.target, false);
         let removed = fs::remove_dir_all(&self.staging);
         interrupt::unregister(&self.staging);
         removed
@@ -318,11 +347,8 @@ impl Drop for Staged {
             let _ = fs::remove_dir_all(&self.staging);
             interrupt::unregister(&self.staging);
             // A folder this writer created goes again, lock file and all.
-            let lock = self.target.join(LOCK);
-            if self.made.as_ref().is_some_and(|m| m.created(&self.target)) {
-                let _ = fs::remove_file(&lock);
-            }
-            interrupt::unregister(&lock);
+            let created = self.made.as_ref().is_some_and(|m| m.created(&self.target));
+            release_lock_file(&self.target, created);
             self.made.take();
         }
     }
