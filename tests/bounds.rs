@@ -105,3 +105,126 @@ fn keeping_a_billion_replications_is_refused_up_front() {
         assert!(!t.path().join("out").exists(), "{args:?} wrote something");
     }
 }
+
+/// Issue 15's list of inputs that used to exhaust memory or spin, each run
+/// under `ulimit -v` of 2 GiB: every one ends with exit 2 and a message, none
+/// aborts.
+#[test]
+fn under_a_2_gib_address_space_limit_nothing_aborts() {
+    let t = tmp();
+    let bin = assert_cmd::cargo::cargo_bin!("promosim");
+    let tail = tailspin();
+    let cont = scenario("tailspin-continuous.yaml");
+    // A shard part claiming 4 000 000 000 shards.
+    let parts = t.path().join("parts");
+    promosim(t.path())
+        .arg("run")
+        .arg(&tail)
+        .args(["-r", "2", "-q", "--shard", "1/2", "--out"])
+        .arg(&parts)
+        .assert()
+        .success();
+    let part = std::fs::read_dir(&parts)
+        .expect("parts")
+        .map(|e| e.expect("entry").path())
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("part-")
+        })
+        .expect("a part file");
+    let text = read(&part).replace("\"count\":2}", "\"count\":4000000000}");
+    assert!(
+        text.contains("4000000000"),
+        "the shard count was not edited"
+    );
+    let huge = t.path().join("part-1-of-4000000000.json");
+    std::fs::write(&huge, text).expect("write part");
+    // A gate checked every 0.1 µs.
+    let gate = t.path().join("gate.yaml");
+    let gated = read(&tail).replacen(
+        "  - name: production\n    checks:\n",
+        "  - name: production\n    checks:\n      gates: [{name: g, interval: 0.0000001s, timeout: 1h, condition: no_open_defects}]\n",
+        1,
+    );
+    assert!(
+        gated.contains("interval: 0.0000001s"),
+        "the gate was not added"
+    );
+    std::fs::write(&gate, gated).expect("write gate scenario");
+    let (tail, cont) = (tail.display().to_string(), cont.display().to_string());
+    let cases: Vec<Vec<String>> = vec![
+        vec![
+            "compare".into(),
+            tail.clone(),
+            cont.clone(),
+            "-r".into(),
+            "1000000000".into(),
+        ],
+        vec![
+            "sweep".into(),
+            tail.clone(),
+            "--set".into(),
+            "build.agents=1..3".into(),
+            "-r".into(),
+            "1000000000".into(),
+        ],
+        vec![
+            "baseline".into(),
+            tail.clone(),
+            "-r".into(),
+            "1000000000".into(),
+        ],
+        vec!["merge".into(), huge.display().to_string()],
+        vec![
+            "run".into(),
+            tail.clone(),
+            "-r".into(),
+            "2".into(),
+            "-t".into(),
+            "10000".into(),
+        ],
+        vec!["validate".into(), "/dev/zero".into()],
+        vec!["run".into(), "/dev/zero".into()],
+        vec!["validate".into(), gate.display().to_string()],
+    ];
+    for args in cases {
+        let line = format!(
+            "ulimit -v 2097152 && exec '{}' {} {} --out '{}'",
+            bin.display(),
+            args.iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            // merge has no progress bar to silence.
+            if args[0] == "merge" { "" } else { "-q" },
+            t.path().join("out").display()
+        );
+        // `validate` takes no --out: run it without.
+        let line = if args[0] == "validate" {
+            format!(
+                "ulimit -v 2097152 && exec '{}' validate '{}'",
+                bin.display(),
+                args[1]
+            )
+        } else {
+            line
+        };
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .current_dir(t.path())
+            .output()
+            .expect("sh");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+        // The refusal is about the input, not about the command line.
+        assert!(
+            !err.contains("unexpected argument") && !err.contains("Usage:"),
+            "{args:?}: {err}"
+        );
+        eprintln!("{}: {}", args[0], err.lines().next().unwrap_or(""));
+    }
+}
