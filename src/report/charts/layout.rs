@@ -27,16 +27,8 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
             values,
             errors,
             ..
-        } => {
-            let bars = BarsData {
-                y_label,
-                categories,
-                values,
-                errors: errors.as_deref(),
-            };
-            draw_bars(root, &body, &bars, false)
         }
-        Chart::BarsCutAxis {
+        | Chart::BarsCutAxis {
             y_label,
             categories,
             values,
@@ -49,7 +41,8 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
                 values,
                 errors: errors.as_deref(),
             };
-            draw_bars(root, &body, &bars, true)
+            let cut = matches!(chart, Chart::BarsCutAxis { .. });
+            draw_bars(root, &body, &bars, cut)
         }
         Chart::TimeSeries {
             y_label,
