@@ -3,31 +3,14 @@
 //! from `timeline.svg`), on made-up edge cases and on the shipped scenarios'
 //! charts; and a cut axis keeps short bars readable beside tall ones.
 
+mod common;
+use common::svg_texts;
 use std::path::PathBuf;
 
 use promosim::report::charts::{BarKind, Chart, DEFAULT_SIZE, GanttBar, render_svg};
 
 fn s(x: &str) -> String {
     x.to_string()
-}
-
-/// Text between `<text ...>` and `</text>`, with the XML escapes undone.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|chunk| {
-            let body = &chunk[chunk.find('>')? + 1..];
-            let body = &body[..body.find("</text>")?];
-            Some(
-                body.trim()
-                    .replace("&amp;", "&")
-                    .replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&quot;", "\"")
-                    .replace("&apos;", "'"),
-            )
-        })
-        .collect()
 }
 
 /// Every element's sizes in an SVG: `(element, attribute, value)` for width,

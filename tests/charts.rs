@@ -2,6 +2,8 @@
 //!
 //! Set `PROMOSIM_CHART_DIR=/some/dir` to keep the rendered files for a look.
 
+mod common;
+use common::svg_texts;
 use std::path::{Path, PathBuf};
 
 use promosim::report::charts::{
@@ -540,25 +542,6 @@ fn names_in(chart: &Chart) -> Vec<String> {
             .chain([x_label.clone(), y_label.clone()])
             .collect(),
     }
-}
-
-/// Text between `<text ...>` and `</text>`, with the XML escapes undone.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|chunk| {
-            let body = &chunk[chunk.find('>')? + 1..];
-            let body = &body[..body.find("</text>")?];
-            Some(
-                body.trim()
-                    .replace("&amp;", "&")
-                    .replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&quot;", "\"")
-                    .replace("&apos;", "'"),
-            )
-        })
-        .collect()
 }
 
 #[test]

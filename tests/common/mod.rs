@@ -35,3 +35,22 @@ pub fn tmp() -> TempDir {
 pub fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// Text between `<text ...>` and `</text>`, with the XML escapes undone.
+pub fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|chunk| {
+            let body = &chunk[chunk.find('>')? + 1..];
+            let body = &body[..body.find("</text>")?];
+            Some(
+                body.trim()
+                    .replace("&amp;", "&")
+                    .replace("&lt;", "<")
+                    .replace("&gt;", ">")
+                    .replace("&quot;", "\"")
+                    .replace("&apos;", "'"),
+            )
+        })
+        .collect()
+}
