@@ -139,14 +139,34 @@ impl Ev {
 }
 
 struct Scheduled {
-    t: f64,
-    seq: u64,
+    /// (time, sequence number) as one integer: a non-negative `f64`'s bits
+    /// order as the number does, so one `u128` comparison orders by time,
+    /// then by the order events were scheduled.
+    key: u128,
     ev: Ev,
+}
+
+impl Scheduled {
+    #[inline]
+    fn new(t: f64, seq: u64, ev: Ev) -> Self {
+        debug_assert!(t >= 0.0, "an event before the start: {t}");
+        // `+ 0.0` turns -0.0 into +0.0, whose bits sort first.
+        let bits = (t + 0.0).to_bits();
+        Scheduled {
+            key: (u128::from(bits) << 64) | u128::from(seq),
+            ev,
+        }
+    }
+
+    #[inline]
+    fn t(&self) -> f64 {
+        f64::from_bits((self.key >> 64) as u64)
+    }
 }
 
 impl PartialEq for Scheduled {
     fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
+        self.key == o.key
     }
 }
 impl Eq for Scheduled {}
@@ -157,8 +177,9 @@ impl PartialOrd for Scheduled {
 }
 impl Ord for Scheduled {
     /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
+    #[inline]
     fn cmp(&self, o: &Self) -> Ordering {
-        o.t.total_cmp(&self.t).then_with(|| o.seq.cmp(&self.seq))
+        o.key.cmp(&self.key)
     }
 }
 
@@ -378,7 +399,8 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     // Events since the clock last moved, and what the last of them were.
     let mut still = 0u64;
     let mut stuck: Vec<(&'static str, u64)> = Vec::new();
-    while let Some(Scheduled { t, ev, .. }) = s.pop() {
+    while let Some(e) = s.pop() {
+        let (t, ev) = (e.t(), e.ev);
         if t > horizon {
             break;
         }
@@ -539,11 +561,7 @@ impl<'m> State<'m> {
     #[inline]
     fn at(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
-        let e = Scheduled {
-            t,
-            seq: self.seq,
-            ev,
-        };
+        let e = Scheduled::new(t, self.seq, ev);
         if t > self.now + FAR {
             self.far.push(e);
         } else {

@@ -94,14 +94,23 @@ impl LeadTime {
         }
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n as f64;
-        let mut q = |p: f64| *v.select_nth_unstable_by(rank(p, n), f64::total_cmp).1;
+        // Ascending quantiles: each selection leaves the larger values after
+        // its rank, so the next one searches only those.
+        let mut from = 0;
+        let mut q = |p: f64| {
+            let k = rank(p, n).max(from);
+            let x = *v[from..].select_nth_unstable_by(k - from, f64::total_cmp).1;
+            from = k;
+            x
+        };
+        let (p50, p85, p95, p99) = (q(0.50), q(0.85), q(0.95), q(0.99));
         LeadTime {
             count: n as u64,
             mean,
-            p50: q(0.50),
-            p85: q(0.85),
-            p95: q(0.95),
-            p99: q(0.99),
+            p50,
+            p85,
+            p95,
+            p99,
         }
     }
 }
