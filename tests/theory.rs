@@ -527,3 +527,67 @@ build: {duration: 0s, agents: 4}
     assert_covers(metric(&out, "commits.arrived"), 48.0 * days);
     assert_covers(metric(&out, "build.builds_per_week"), 48.0 / 3.0 * 7.0);
 }
+
+/// A reviewer (a person or a team of `members`) as the server: every push is a
+/// release whose production approval takes `effort` of the reviewer's time,
+/// answered first come, first served. No calendar: around the clock.
+fn review_queue(per_day: f64, members: u32, effort: &str, seed: u64) -> Model {
+    scenario(&format!(
+        "run:
+  start: 2026-01-05 00:00
+  horizon: 152d
+  warm_up: 2d
+  seed: {seed}
+people:
+  reviewer: {{members: {members}}}
+commits:
+  poisson: {{per_day: {per_day}}}
+build:
+  duration: 0s
+stages:
+  - name: production
+    checks:
+      approval: {{approvers: [reviewer], effort: {effort}, timeout: 3650d}}
+"
+    ))
+}
+
+/// M/M/1 with a person as the server: λ = 2/h, reviews of mean 21 min
+/// (μ = 2.857/h), ρ = 0.7. The review wait is Wq = ρ/(μ − λ) = 0.8167 h, the
+/// time-weighted queue Lq = ρ²/(1 − ρ) = 1.633, the utilisation ρ; and "where
+/// the time goes" puts Wq at `where.production.person` and the review itself
+/// (1/μ) at `where.production.checks`.
+#[test]
+fn mm1_with_a_person_as_the_server() {
+    let (lambda, mu) = (2.0, 60.0 / 21.0);
+    let rho = lambda / mu;
+    let out = run(&review_queue(lambda * 24.0, 1, "{exp: 21m}", 909), 60);
+    let wq = rho / (mu - lambda);
+    assert_covers(metric(&out, "people.reviewer.wait"), wq);
+    assert_covers(
+        metric(&out, "people.reviewer.queue"),
+        rho * rho / (1.0 - rho),
+    );
+    assert_covers_99(metric(&out, "people.reviewer.utilisation"), rho);
+    assert_covers(metric(&out, "where.production.person"), wq);
+    assert_covers(metric(&out, "where.production.checks"), 1.0 / mu);
+    // People-hours per week: λ·(1/μ) per hour of the week.
+    assert_covers_99(metric(&out, "people.reviewer.hours"), rho * 168.0);
+}
+
+/// A team of 3 reviewers is an M/M/3 queue (Erlang C): λ = 6/h, μ = 2.857/h
+/// each, a = 2.1: Wq = C(3, a)/(3μ − λ).
+#[test]
+fn a_team_of_reviewers_is_erlang_c() {
+    let (c, lambda, mu) = (3, 6.0, 60.0 / 21.0);
+    let a = lambda / mu;
+    let out = run(&review_queue(lambda * 24.0, c, "{exp: 21m}", 910), 40);
+    assert_covers(
+        metric(&out, "people.reviewer.wait"),
+        erlang_c(c, a) / (f64::from(c) * mu - lambda),
+    );
+    assert_covers_99(
+        metric(&out, "people.reviewer.utilisation"),
+        a / f64::from(c),
+    );
+}

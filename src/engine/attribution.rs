@@ -21,7 +21,7 @@ use crate::metrics::{Breakdown, StageBreakdown, StagePart};
 use crate::time::HOUR;
 
 /// Seconds per [`StagePart`].
-pub(super) type Parts = [f64; 7];
+pub(super) type Parts = [f64; 8];
 
 /// What a visit in `phase` is doing, if it is still at the stage.
 pub(super) fn part_of(phase: Phase) -> Option<StagePart> {
@@ -165,7 +165,7 @@ impl Timeline {
                 cum[l.part_index()] += now - l.start;
                 (cum, l.runmax)
             }
-            None => ([0.0; 7], 0),
+            None => ([0.0; 8], 0),
         };
         if part.is_some() && upto < before {
             self.dips.push_back(self.first + self.segs.len() as u64);
@@ -202,7 +202,7 @@ impl Timeline {
         let last = self.segs.back_mut().expect("a last segment");
         if n == 1 {
             // Pushed anew, it would start the sums from zero.
-            last.cum = [0.0; 7];
+            last.cum = [0.0; 8];
         }
         last.part = part;
         last.upto = upto;
@@ -306,7 +306,7 @@ impl Timeline {
             let end = self.segs.get(k + 1).map_or(f64::INFINITY, |n| n.start);
             let overlap = end.min(b) - seg.start.max(a0);
             if overlap > 0.0 {
-                let mut lost = [0.0; 7];
+                let mut lost = [0.0; 8];
                 lost[seg.part_index()] = overlap;
                 move_to_rework(&mut own, &lost);
             }
@@ -475,7 +475,7 @@ mod tests {
         t.set(5.0, None, 0);
         t.set(7.0, Some(StagePart::Executing), 3); // an older release, not holding commit 5
         t.set(9.0, Some(StagePart::Trigger), 20);
-        let mut p = [0.0; 7];
+        let mut p = [0.0; 8];
         t.split(2.0, 12.0, 5, &mut p);
         assert_eq!(p[StagePart::Lock.index()], 3.0);
         assert_eq!(p[StagePart::Rework.index()], 4.0);

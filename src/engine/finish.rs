@@ -78,6 +78,7 @@ impl State<'_> {
             breakdown,
             build,
             stages,
+            people: super::people::results(m, &mut self.people, self.warm, end),
             production_deploys,
             production_deploys_per_week: production_deploys as f64 / weeks,
             commits_per_production_deploy: if production_deploys > 0 {

@@ -23,14 +23,15 @@ mod attribution;
 mod build;
 mod commits;
 mod delivery;
+mod events;
 mod finish;
 mod options;
+mod people;
 mod periods;
 mod production;
 mod records;
 mod stage;
 
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 
@@ -41,6 +42,7 @@ use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
 use attribution::{Advance, BuildAdvance, BuildHop, Hop, Parts, Timeline};
+use events::{Ev, Scheduled};
 pub use options::{KindSet, Options, StopToken, TraceFilter};
 use periods::QueuePeriods;
 use production::{Exposure, Traffic};
@@ -59,129 +61,6 @@ const FAR: f64 = 86_400.0;
 /// Events at one instant that mean a loop: far more than any real pipeline
 /// does at once (every commit of a big push, every stage, every rollout step).
 pub const NO_PROGRESS: u64 = 1_000_000;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Ev {
-    Arrival,
-    FixLands(DefectId),
-    BuildDone {
-        rel: ReleaseId,
-        ok: bool,
-    },
-    ScheduleFire {
-        stage: u16,
-    },
-    PersonAct {
-        stage: u16,
-    },
-    ApprovalAnswer {
-        rel: ReleaseId,
-        stage: u16,
-        approve: bool,
-    },
-    ApprovalTimeout {
-        rel: ReleaseId,
-        stage: u16,
-    },
-    GatePoll {
-        rel: ReleaseId,
-        stage: u16,
-    },
-    WindowOpens {
-        rel: ReleaseId,
-        stage: u16,
-    },
-    DeployDone {
-        rel: ReleaseId,
-        stage: u16,
-        ok: bool,
-    },
-    VerifyDone {
-        rel: ReleaseId,
-        stage: u16,
-    },
-    Rollout {
-        stage: u16,
-        seq: u32,
-    },
-    Detect {
-        defect: DefectId,
-        version: u32,
-    },
-    Restore {
-        stage: u16,
-        seq: u32,
-    },
-    FlagStep,
-}
-
-impl Ev {
-    /// The kind of event, as a stuck-loop report names it.
-    fn name(&self) -> &'static str {
-        match self {
-            Ev::Arrival => "commit arrival",
-            Ev::FixLands(_) => "fix lands",
-            Ev::BuildDone { .. } => "build done",
-            Ev::ScheduleFire { .. } => "schedule fires",
-            Ev::PersonAct { .. } => "person acts",
-            Ev::ApprovalAnswer { .. } => "approval answer",
-            Ev::ApprovalTimeout { .. } => "approval timeout",
-            Ev::GatePoll { .. } => "gate poll",
-            Ev::WindowOpens { .. } => "window opens",
-            Ev::DeployDone { .. } => "deploy done",
-            Ev::VerifyDone { .. } => "verification done",
-            Ev::Rollout { .. } => "rollout step",
-            Ev::Detect { .. } => "incident detected",
-            Ev::Restore { .. } => "rollback lands",
-            Ev::FlagStep => "feature-flag step",
-        }
-    }
-}
-
-struct Scheduled {
-    /// (time, sequence number) as one integer: a non-negative `f64`'s bits
-    /// order as the number does, so one `u128` comparison orders by time,
-    /// then by the order events were scheduled.
-    key: u128,
-    ev: Ev,
-}
-
-impl Scheduled {
-    #[inline]
-    fn new(t: f64, seq: u64, ev: Ev) -> Self {
-        debug_assert!(t >= 0.0, "an event before the start: {t}");
-        // `+ 0.0` turns -0.0 into +0.0, whose bits sort first.
-        let bits = (t + 0.0).to_bits();
-        Scheduled {
-            key: (u128::from(bits) << 64) | u128::from(seq),
-            ev,
-        }
-    }
-
-    #[inline]
-    fn t(&self) -> f64 {
-        f64::from_bits((self.key >> 64) as u64)
-    }
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, o: &Self) -> bool {
-        self.key == o.key
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Scheduled {
-    /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
-    #[inline]
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.key.cmp(&self.key)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -244,7 +123,7 @@ const NO_VISIT: Visit = Visit {
     passed: f64::NAN,
     approvals: 0,
     deadline: 0.0,
-    parts: [0.0; 7],
+    parts: [0.0; 8],
 };
 
 struct Defect {
@@ -288,6 +167,12 @@ struct StageState {
     detect: [f64; 3],
     /// What users run (production stages).
     traffic: Traffic,
+    /// The verifying release's steps, the next one, and the seconds of its
+    /// verification so far a person was off work or busy elsewhere.
+    plan: Vec<people::Planned>,
+    plan_at: usize,
+    plan_off: f64,
+    plan_wait: f64,
 }
 
 struct State<'m> {
@@ -308,6 +193,9 @@ struct State<'m> {
     defects_rng: SimRng,
     build_rng: SimRng,
     people_rng: Vec<SimRng>,
+    people: Vec<people::PersonState>,
+    tasks: Vec<people::Task>,
+    free_tasks: Vec<people::TaskId>,
 
     // Commit stream.
     poisson_target: f64,
@@ -475,7 +363,7 @@ impl<'m> State<'m> {
                         name: st.name.clone(),
                         ..Default::default()
                     },
-                    sums: [0.0; 7],
+                    sums: [0.0; 8],
                     front: VecDeque::new(),
                     front_upto: 0,
                     timeline: Timeline::default(),
@@ -484,6 +372,10 @@ impl<'m> State<'m> {
                     leads_to_production: leads[i],
                     detect,
                     traffic: Traffic::default(),
+                    plan: Vec::new(),
+                    plan_at: 0,
+                    plan_off: 0.0,
+                    plan_wait: 0.0,
                 }
             })
             .collect();
@@ -503,6 +395,11 @@ impl<'m> State<'m> {
             people_rng: (0..m.people.len())
                 .map(|j| rng::for_source(seed, rep, Source::Person(j)))
                 .collect(),
+            people: (0..m.people.len())
+                .map(|_| people::PersonState::new(warm))
+                .collect(),
+            tasks: Vec::new(),
+            free_tasks: Vec::new(),
             poisson_target: 0.0,
             poisson_hour: 0,
             replay: Vec::new(),
@@ -730,6 +627,8 @@ impl<'m> State<'m> {
             Ev::Detect { defect, version } => self.detect_event(defect, version),
             Ev::Restore { stage, seq } => self.restore_event(stage as usize, seq),
             Ev::FlagStep => self.refresh_exposure(),
+            Ev::TaskReady(id) => self.task_ready(id),
+            Ev::TaskDone(id) => self.task_done(id),
         }
     }
 

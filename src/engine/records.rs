@@ -47,6 +47,12 @@ pub enum TraceKind {
     DeployFailed,
     /// The deployment finished; verification follows.
     Deployed,
+    /// A person's task (a manual test, a review) waits for a free member; value: the person (index in name order).
+    TaskQueued,
+    /// A member starts work on a person's task; value: the person.
+    TaskStart,
+    /// A person's task is done; value: the person.
+    TaskDone,
     /// Verification caught a defect.
     Rejected,
     /// The release passed the stage.
@@ -87,7 +93,7 @@ pub enum TraceKind {
 
 impl TraceKind {
     /// Every kind, in the order of the reference.
-    pub const ALL: [TraceKind; 37] = [
+    pub const ALL: [TraceKind; 40] = [
         TraceKind::Commit,
         TraceKind::DefectIntroduced,
         TraceKind::FixLands,
@@ -107,6 +113,9 @@ impl TraceKind {
         TraceKind::DeployStart,
         TraceKind::DeployFailed,
         TraceKind::Deployed,
+        TraceKind::TaskQueued,
+        TraceKind::TaskStart,
+        TraceKind::TaskDone,
         TraceKind::Rejected,
         TraceKind::Passed,
         TraceKind::Superseded,
@@ -149,6 +158,9 @@ impl TraceKind {
             TraceKind::DeployStart => "deploy_start",
             TraceKind::DeployFailed => "deploy_failed",
             TraceKind::Deployed => "deployed",
+            TraceKind::TaskQueued => "task_queued",
+            TraceKind::TaskStart => "task_start",
+            TraceKind::TaskDone => "task_done",
             TraceKind::Rejected => "rejected",
             TraceKind::Passed => "passed",
             TraceKind::Superseded => "superseded",
@@ -200,6 +212,11 @@ impl TraceKind {
             TraceKind::DeployStart => "The deployment starts (the lock is taken).",
             TraceKind::DeployFailed => "The deployment failed every attempt.",
             TraceKind::Deployed => "The deployment finished; verification follows.",
+            TraceKind::TaskQueued => {
+                "A person's task (a manual test, a review) waits for a free member; value: the person (index in name order)."
+            }
+            TraceKind::TaskStart => "A member starts work on a person's task; value: the person.",
+            TraceKind::TaskDone => "A person's task is done; value: the person.",
             TraceKind::Rejected => "Verification caught a defect.",
             TraceKind::Passed => "The release passed the stage.",
             TraceKind::Superseded => "A newer release overtook this one.",

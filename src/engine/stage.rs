@@ -4,6 +4,7 @@
 use super::TraceKind;
 use super::attribution::{Advance, part_of};
 use super::commits::Catcher;
+use super::people::Planned;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
 use crate::metrics::{StagePart, Stall};
 use crate::model::LockPolicy;
@@ -126,11 +127,16 @@ impl State<'_> {
                         None => self.m.people[p].reaction.sample(&mut self.people_rng[p]),
                     };
                     let approve = !chance(&mut self.stages[s].rng, a.rejection);
+                    let effort = a.effort.as_ref().map(|e| e.sample(&mut self.people_rng[p]));
                     if let Some(t) = self.m.people[p]
                         .hours
                         .add_open_time(SimTime(now), SimDuration(d))
                     {
                         can_answer += 1;
+                        if let Some(effort) = effort {
+                            self.review(rel, s, p, t.0, effort, approve);
+                            continue;
+                        }
                         self.at(
                             t.0,
                             Ev::ApprovalAnswer {
@@ -331,42 +337,30 @@ impl State<'_> {
         }
         self.stages[s].deployed = Some(rel);
         self.log(TraceKind::Deployed, Some(rel), Some(s), None);
-        // Verification: every step in turn; manual ones in the tester's working time.
-        let mut t = SimTime(self.now);
-        let mut off = 0.0;
+        // Verification: every step in turn; a person's steps are tasks in
+        // their working time. Every duration is drawn now, as the steps come.
+        let mut plan = std::mem::take(&mut self.stages[s].plan);
+        plan.clear();
         for step in &self.m.stages[s].verify {
-            let next = match step.by {
-                None => Some(t + SimDuration(step.duration.sample(&mut self.stages[s].rng))),
+            plan.push(match step.by {
+                None => Planned::Machine(step.duration.sample(&mut self.stages[s].rng)),
                 Some(p) => {
-                    let person = &self.m.people[p];
-                    let reaction = person.reaction.sample(&mut self.people_rng[p]);
-                    let work = step.duration.sample(&mut self.people_rng[p]);
-                    let end = person
-                        .hours
-                        .add_open_time(t, SimDuration(reaction))
-                        .and_then(|start| person.hours.add_open_time(start, SimDuration(work)));
-                    if let Some(e) = end {
-                        off += (e.0 - t.0) - person.hours.open_time_between(t, e).0;
+                    let reaction = self.m.people[p].reaction.sample(&mut self.people_rng[p]);
+                    let effort = step.duration.sample(&mut self.people_rng[p]);
+                    Planned::Person {
+                        person: p,
+                        reaction,
+                        effort,
                     }
-                    end
                 }
-            };
-            match next {
-                Some(n) => t = n,
-                // The tester never works again: the release holds the stage until the horizon.
-                None => {
-                    return self.stall(s, Stall::Tester);
-                }
-            }
+            });
         }
-        self.off_hours(rel, s, StagePart::Executing, off);
-        self.at(
-            t.0,
-            Ev::VerifyDone {
-                rel,
-                stage: s as u16,
-            },
-        );
+        let st = &mut self.stages[s];
+        st.plan = plan;
+        st.plan_at = 0;
+        st.plan_off = 0.0;
+        st.plan_wait = 0.0;
+        self.verify_from(rel, s, SimTime(self.now));
     }
 
     pub(super) fn verify_done(&mut self, rel: ReleaseId, s: usize) {

@@ -9,7 +9,7 @@
 
 use serde::{Serialize, Serializer};
 
-use super::{Metric, ReplicationResult, StageBreakdown, StagePart, StageResult};
+use super::{Metric, PersonResult, ReplicationResult, StageBreakdown, StagePart, StageResult};
 use crate::stream::Severity;
 
 /// What a metric is counted or measured in.
@@ -28,12 +28,14 @@ pub enum Unit {
     Rollbacks,
     ShareHours,
     UserHours,
+    HoursPerWeek,
+    Tasks,
     /// 0 or 1.
     Flag,
 }
 
 impl Unit {
-    pub const ALL: [Unit; 14] = [
+    pub const ALL: [Unit; 16] = [
         Unit::Hours,
         Unit::Commits,
         Unit::PerWeek,
@@ -47,6 +49,8 @@ impl Unit {
         Unit::Rollbacks,
         Unit::ShareHours,
         Unit::UserHours,
+        Unit::HoursPerWeek,
+        Unit::Tasks,
         Unit::Flag,
     ];
 
@@ -66,6 +70,8 @@ impl Unit {
             Unit::Rollbacks => "rollbacks",
             Unit::ShareHours => "share·h",
             Unit::UserHours => "user·h",
+            Unit::HoursPerWeek => "h/week",
+            Unit::Tasks => "tasks",
             Unit::Flag => "",
         }
     }
@@ -108,6 +114,7 @@ enum Value {
     Run(fn(&ReplicationResult) -> f64),
     Stage(fn(&StageResult, &StageBreakdown) -> f64),
     Severity(fn(&ReplicationResult, Severity) -> f64),
+    Person(fn(&PersonResult) -> f64),
 }
 
 /// One declared metric.
@@ -174,6 +181,22 @@ const fn severity(
         better,
         about,
         value: Value::Severity(f),
+    }
+}
+
+const fn person(
+    key: &'static str,
+    unit: Unit,
+    better: Better,
+    about: &'static str,
+    f: fn(&PersonResult) -> f64,
+) -> Def {
+    Def {
+        key,
+        unit,
+        better,
+        about,
+        value: Value::Person(f),
     }
 }
 
@@ -270,6 +293,13 @@ pub static METRICS: &[Def] = &[
         Better::Lower,
         "Mean hours per delivered commit the stage waited for its lock (another release deploying or verifying there).",
         |_, b| b.get(StagePart::Lock),
+    ),
+    stage(
+        "where.{stage}.person",
+        Unit::Hours,
+        Better::Lower,
+        "Mean hours per delivered commit its release waited at the stage, in their working hours, for a person or team busy with other tasks.",
+        |_, b| b.get(StagePart::Person),
     ),
     stage(
         "where.{stage}.executing",
@@ -600,6 +630,41 @@ pub static METRICS: &[Def] = &[
         "Production environment-hours (both blue-green colours count while both run).",
         |r| r.incidents.environment_hours,
     ),
+    person(
+        "people.{person}.tasks",
+        Unit::PerWeek,
+        Better::Neither,
+        "Manual tasks (tests by the person, reviews with an effort) the person or team started after the warm-up, per week.",
+        |p| p.tasks_per_week,
+    ),
+    person(
+        "people.{person}.hours",
+        Unit::HoursPerWeek,
+        Better::Lower,
+        "People-hours of effort in those tasks, per week.",
+        |p| p.hours_per_week,
+    ),
+    person(
+        "people.{person}.utilisation",
+        Unit::Share,
+        Better::Lower,
+        "That effort / (members × the person's working hours over the counted window).",
+        |p| p.utilisation,
+    ),
+    person(
+        "people.{person}.queue",
+        Unit::Tasks,
+        Better::Lower,
+        "Time-weighted mean of tasks waiting for a free member.",
+        |p| p.queue_mean,
+    ),
+    person(
+        "people.{person}.wait",
+        Unit::Hours,
+        Better::Lower,
+        "Mean hours a task waited for a free member, from when the person took it up (after their reaction) to when work began.",
+        |p| p.wait,
+    ),
     run(
         "commits.arrived",
         Unit::Commits,
@@ -705,6 +770,23 @@ impl ReplicationResult {
                 i += block;
                 continue;
             }
+            // Likewise a run of per-person declarations, person by person.
+            let block = METRICS[i..]
+                .iter()
+                .take_while(|d| matches!(d.value, Value::Person(_)))
+                .count();
+            if block > 0 {
+                let defs = &METRICS[i..i + block];
+                for p in &self.people {
+                    for d in defs {
+                        if let Value::Person(f) = d.value {
+                            out.push(d.metric(d.key.replace("{person}", &p.name), f(p)));
+                        }
+                    }
+                }
+                i += block;
+                continue;
+            }
             let d = &METRICS[i];
             match d.value {
                 Value::Run(f) => out.push(d.metric(d.key.to_string(), f(self))),
@@ -713,7 +795,7 @@ impl ReplicationResult {
                         out.push(d.metric(d.key.replace("{severity}", sev.name()), f(self, sev)));
                     }
                 }
-                Value::Stage(_) => unreachable!("handled as a block above"),
+                Value::Stage(_) | Value::Person(_) => unreachable!("handled as a block above"),
             }
             i += 1;
         }
@@ -776,7 +858,7 @@ pub fn reference_markdown() -> String {
          computed per replication; `summary.json` gives its mean, 95 % interval, standard \
          deviation, minimum and maximum over replications, and `replications.csv` one \
          column per key. `{stage}` stands for each stage's name, in pipeline order; \
-         `{severity}` for `minor`, `major` and `critical`. *Better* is the direction \
+         `{severity}` for `minor`, `major` and `critical`; `{person}` for each person or team under `people`, in name order. *Better* is the direction \
          `promosim check` treats as an improvement.\n\n\
          | key | unit | better | what it measures |\n|---|---|---|---|\n",
     );

@@ -157,6 +157,9 @@ pub enum StagePart {
     Window,
     /// Waiting for the stage's lock (another release deploying or verifying there).
     Lock,
+    /// Waiting, in their working hours, for a person or team busy with other
+    /// tasks (a manual test, a review); their reaction time is not in it.
+    Person,
     /// Deploying, verifying and rolling out: machine time and people's working time.
     Executing,
     /// A person's task (a manual trigger, a manual test, a promotion) held
@@ -168,11 +171,12 @@ pub enum StagePart {
 }
 
 impl StagePart {
-    pub const ALL: [StagePart; 7] = [
+    pub const ALL: [StagePart; 8] = [
         StagePart::Trigger,
         StagePart::Checks,
         StagePart::Window,
         StagePart::Lock,
+        StagePart::Person,
         StagePart::Executing,
         StagePart::OffHours,
         StagePart::Rework,
@@ -189,6 +193,7 @@ impl StagePart {
             StagePart::Checks => "checks",
             StagePart::Window => "window",
             StagePart::Lock => "lock",
+            StagePart::Person => "person",
             StagePart::Executing => "executing",
             StagePart::OffHours => "off_hours",
             StagePart::Rework => "rework",
@@ -202,6 +207,7 @@ impl StagePart {
             StagePart::Checks => "waiting for checks",
             StagePart::Window => "waiting for the window",
             StagePart::Lock => "waiting for the lock",
+            StagePart::Person => "waiting for a person",
             StagePart::Executing => "deploying and verifying",
             StagePart::OffHours => "person off work",
             StagePart::Rework => "rework",
@@ -212,7 +218,7 @@ impl StagePart {
 /// Hours per [`StagePart`], indexed by [`StagePart::index`].
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct StageBreakdown {
-    pub parts: [f64; 7],
+    pub parts: [f64; 8],
 }
 
 impl StageBreakdown {
@@ -242,6 +248,22 @@ pub struct BuildResult {
     /// Busy agent time / (agents × time).
     pub utilisation: f64,
     pub agent_hours: f64,
+}
+
+/// One person or team's manual tasks over the counted window.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersonResult {
+    pub name: String,
+    /// Tasks started after the warm-up, per week.
+    pub tasks_per_week: f64,
+    /// Effort of those tasks, people-hours per week.
+    pub hours_per_week: f64,
+    /// That effort / (members × their working hours).
+    pub utilisation: f64,
+    /// Time-weighted mean of tasks waiting for a free member.
+    pub queue_mean: f64,
+    /// Mean hours a task waited for a free member (ready → started).
+    pub wait: f64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -375,6 +397,7 @@ pub struct ReplicationResult {
     pub breakdown: Breakdown,
     pub build: BuildResult,
     pub stages: Vec<StageResult>,
+    pub people: Vec<PersonResult>,
     pub production_deploys: u64,
     pub production_deploys_per_week: f64,
     pub commits_per_production_deploy: f64,

@@ -147,6 +147,7 @@ fn people(f: &Validated, calendars: &BTreeMap<&str, IntervalSet>) -> Vec<PersonM
                 None => IntervalSet::always(),
             },
             reaction: p.reaction.compile(),
+            members: p.members,
         })
         .collect()
 }
@@ -189,6 +190,7 @@ fn stage(
         approvers: a.approvers.clone(),
         min: a.min.get(),
         response: a.response.as_ref().map(|d| d.compile()),
+        effort: a.effort.as_ref().map(|d| d.compile()),
         rejection: a.rejection.0,
         timeout: a.timeout.0,
     });

@@ -217,6 +217,8 @@ pub struct PersonModel {
     pub(crate) name: String,
     pub(crate) hours: IntervalSet,
     pub(crate) reaction: Dist,
+    /// Manual tasks worked on at once (a person 1, a team its members).
+    pub(crate) members: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +241,8 @@ pub struct Approval {
     pub(crate) min: u32,
     /// `None`: each approver's own reaction time.
     pub(crate) response: Option<Dist>,
+    /// The review's work, a task for the approver; `None`: answering takes no time of theirs.
+    pub(crate) effort: Option<Dist>,
     pub(crate) rejection: f64,
     pub(crate) timeout: SimDuration,
 }

@@ -477,6 +477,25 @@ pub fn where_words(model: &Model, w: Where) -> String {
         StagePart::Lock => {
             format!("waiting for {stage}'s lock (another release deploying or being tested there)")
         }
+        StagePart::Person => {
+            let mut who: Vec<&str> = st
+                .verify
+                .iter()
+                .filter_map(|v| v.by.map(|p| model.people[p].name.as_str()))
+                .collect();
+            if let Some(a) = st.approval.as_ref().filter(|a| a.effort.is_some()) {
+                who.extend(a.approvers.iter().map(|&p| model.people[p].name.as_str()));
+            }
+            who.dedup();
+            if who.is_empty() {
+                format!("waiting at {stage} for a busy person")
+            } else {
+                format!(
+                    "waiting at {stage} for {} to finish other tasks",
+                    who.join(" and ")
+                )
+            }
+        }
         StagePart::OffHours => {
             let mut who: Vec<&str> = st
                 .verify

@@ -197,6 +197,9 @@ pub struct PersonSpec {
     /// Time from a request to the person acting on it, counted in their working time.
     #[serde(default = "default_reaction")]
     pub reaction: DistSpec,
+    /// How many manual tasks the person or team works on at once (a team: its
+    /// members). Default 1: a person does one thing at a time.
+    pub members: Option<std::num::NonZeroU32>,
 }
 
 fn default_reaction() -> DistSpec {

@@ -170,6 +170,9 @@ pub struct ApprovalSpec {
     pub min: Option<u32>,
     /// Overrides each approver's reaction time.
     pub response: Option<DistSpec>,
+    /// The review's own work, in the approver's working time, once they take
+    /// it up and one of them is free; none: answering takes none of their time.
+    pub effort: Option<DistSpec>,
     /// Chance that an approver rejects; one rejection fails the check.
     #[serde(default)]
     pub rejection: Probability,

@@ -56,6 +56,8 @@ pub struct Person {
     /// A calendar defined under `calendars`; `None`: around the clock.
     pub calendar: Option<String>,
     pub reaction: DistSpec,
+    /// Manual tasks worked on at once.
+    pub members: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -189,6 +191,7 @@ pub struct Approval {
     /// Between 1 and the number of approvers (default: all).
     pub min: NonZeroU32,
     pub response: Option<DistSpec>,
+    pub effort: Option<DistSpec>,
     pub rejection: Probability,
     pub timeout: Duration,
 }

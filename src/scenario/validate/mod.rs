@@ -177,6 +177,7 @@ fn people(file: &str, f: &ScenarioFile) -> Result<Vec<Person>, InputError> {
                 name: name.clone(),
                 calendar: p.calendar.as_ref().map(|c| c.value.clone()),
                 reaction: p.reaction.clone(),
+                members: p.members.map_or(1, |m| m.get()),
             })
         })
         .collect()

@@ -169,6 +169,7 @@ fn stage(
                 approvers,
                 min,
                 response: a.response.clone(),
+                effort: a.effort.clone(),
                 rejection: a.rejection,
                 timeout: a.timeout,
             })
