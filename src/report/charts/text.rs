@@ -38,10 +38,13 @@ pub(super) const INK: RGBColor = RGBColor(0x00, 0x00, 0x00);
 pub(super) const GREY: RGBColor = RGBColor(0x99, 0x99, 0x99);
 
 /// Okabe–Ito, ordered so the first colours contrast best with white and each other
-/// (yellow, weakest on white, comes last), then a neutral grey for a ninth series.
-pub(super) const PALETTE: [RGBColor; 9] = [
-    BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY_BLUE, INK, YELLOW, GREY,
+/// (yellow, weakest on white, comes last), then a neutral grey and a brown for
+/// a ninth and tenth series (the ten parts of "where the time goes").
+pub(super) const PALETTE: [RGBColor; 10] = [
+    BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY_BLUE, INK, YELLOW, GREY, BROWN,
 ];
+
+pub(super) const BROWN: RGBColor = RGBColor(0x8C, 0x56, 0x4B);
 
 pub(super) const TEXT: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub(super) const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);

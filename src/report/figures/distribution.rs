@@ -49,17 +49,21 @@ pub fn lead_time_cdf(scenarios: &[Charted]) -> Chart {
 
 /// The ways a commit spends its lead time, as stacked components: an agent
 /// wait, the stage parts ([`StagePart::ALL`], in order), and before the build.
-pub const WHERE_COMPONENTS: [&str; 9] = [
+pub const WHERE_COMPONENTS: [&str; 10] = [
     "waiting for an agent",
     "waiting for trigger",
     "waiting for checks",
     "waiting for the window",
     "waiting for the lock",
+    "waiting for a person",
     "executing",
     "person off work",
     "rework",
     "before the build",
 ];
+
+// An agent wait, every stage part, and before the build.
+const _: () = assert!(WHERE_COMPONENTS.len() == StagePart::ALL.len() + 2);
 
 /// The component index of a stage part.
 pub(super) fn component(p: StagePart) -> usize {
