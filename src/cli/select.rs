@@ -166,7 +166,7 @@ pub fn execute_points(
     };
     let models = points.iter().map(|p| p.model.clone()).collect();
     let hook = PointsHook::new(models, metric, opts.runner.threads, opts.no_report);
-    super::execute::execute(opts, replications, dir, &build, &|asm, to| {
+    super::execute::execute(opts, replications, dir, build, &|asm, to| {
         hook.write(asm, to)
     })?;
     hook.print(opts.format)

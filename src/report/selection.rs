@@ -30,10 +30,36 @@ pub fn headline(s: &Selection) -> String {
             s.subset[0]
         );
     }
+    if n == k {
+        return format!(
+            "These {n} of {k} policies cannot be told apart from the best{among} at {pct}, {on}: all of them."
+        );
+    }
     format!(
         "These {n} of {k} policies cannot be told apart from the best{among} at {pct}, {on}: {}.",
-        s.subset.join(", ")
+        named(&s.subset, k, "best?")
     )
+}
+
+/// More names than a sentence can carry in a meeting.
+const LISTED: usize = 6;
+
+/// Labels for a sentence: "all K" when every point is among them, the column
+/// of the table below that marks them when there are many, else the names.
+fn named<S: AsRef<str>>(v: &[S], k: usize, column: &str) -> String {
+    let names: Vec<&str> = v.iter().map(AsRef::as_ref).collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else if names.len() == k && k > 2 {
+        format!("all {k}")
+    } else if names.len() > LISTED {
+        format!(
+            "the {} marked under “{column}” in the table below",
+            names.len()
+        )
+    } else {
+        names.join(", ")
+    }
 }
 
 /// The labels of the points whose feasibility is `f`.
@@ -60,13 +86,7 @@ pub fn notes(s: &Selection) -> Vec<String> {
         ));
     }
     if !s.constraints.is_empty() {
-        let list = |v: Vec<&str>| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
+        let list = |v: Vec<&str>| named(&v, k, "feasible");
         out.push(format!(
             "The feasible set (every constraint met, at {:.1} % jointly): {}; not yet clear: {}. The selection among them holds at {:.1} % (Bonferroni: together {:.0} %).",
             (1.0 - s.feasibility_alpha) * 100.0,
@@ -103,7 +123,7 @@ pub fn notes(s: &Selection) -> Vec<String> {
     if let Some((x, y)) = &s.pareto_of {
         out.push(format!(
             "Pareto front of the means of {x} and {y} (no other policy has both means as low): {}.",
-            s.pareto.join(", ")
+            named(&s.pareto, k, "Pareto")
         ));
     }
     out
