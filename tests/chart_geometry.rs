@@ -259,3 +259,279 @@ fn a_bar_far_taller_than_the_rest_does_not_flatten_them() {
         assert!(!svg_texts(&svg).iter().any(|t| t == "off scale"));
     }
 }
+
+/// `<text>` elements as drawn: (x, anchor, font size, rotated, text).
+fn svg_text_boxes(svg: &str) -> Vec<(f64, String, f64, bool, String)> {
+    let attr = |head: &str, name: &str| -> Option<String> {
+        let at = head.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(head[at..at + head[at..].find('"')?].to_string())
+    };
+    let texts = svg_texts(svg);
+    svg.split("<text")
+        .skip(1)
+        .zip(texts)
+        .map(|(chunk, text)| {
+            let head = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
+            let num = |n: &str| attr(head, n).and_then(|v| v.parse::<f64>().ok());
+            (
+                num("x").expect("x"),
+                attr(head, "text-anchor").unwrap_or_else(|| "start".into()),
+                num("font-size").expect("font-size"),
+                head.contains("rotate("),
+                text,
+            )
+        })
+        .collect()
+}
+
+/// The width of `text` at `size` px in the embedded font (what a browser
+/// draws the SVG's sans-serif text with at worst: DejaVu Sans is wide).
+fn text_px(text: &str, size: f64) -> f64 {
+    use ab_glyph::{Font, FontRef};
+    let bytes = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/fonts/DejaVuSans.ttf"),
+    )
+    .expect("font");
+    let font = FontRef::try_from_slice(&bytes).expect("font parses");
+    let em = f64::from(font.units_per_em().expect("units per em"));
+    let ids: Vec<_> = text.chars().map(|c| font.glyph_id(c)).collect();
+    let mut w = 0.0;
+    for (k, id) in ids.iter().enumerate() {
+        w += f64::from(font.h_advance_unscaled(*id));
+        if let Some(next) = ids.get(k + 1) {
+            w += f64::from(font.kern_unscaled(*id, *next));
+        }
+    }
+    w / em * size
+}
+
+/// Fails when a horizontal text reaches past either side of the chart.
+fn assert_texts_inside(what: &str, svg: &str, width: u32) {
+    for (x, anchor, size, rotated, text) in svg_text_boxes(svg) {
+        if rotated {
+            continue;
+        }
+        let w = text_px(&text, size);
+        let (left, right) = match anchor.as_str() {
+            "middle" => (x - w / 2.0, x + w / 2.0),
+            "end" => (x - w, x),
+            _ => (x, x + w),
+        };
+        assert!(
+            left >= -0.5 && right <= f64::from(width) + 0.5,
+            "{what}: {text:?} spans {left:.1}..{right:.1} px of {width}"
+        );
+    }
+}
+
+/// Sweep labels as long as a three-parameter grid makes them.
+fn long_labels(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            format!(
+                "agents={} · schedule=0 3,15 * * * · steps[0].set_weight={}",
+                i % 4 + 1,
+                5 * (i / 4 + 1)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn long_legend_labels_wrap_inside_the_chart_and_are_not_cut() {
+    use promosim::report::charts::{CdfSeries, LinePoint, SweepLine};
+    use promosim::report::figures::SMALL_MULTIPLE;
+    let labels = long_labels(6);
+    // A line per value of the second parameter, named by its full path when
+    // two parameters share a short name.
+    let line_names: Vec<String> = ["0 3 * * 1-5", "0 3,15 * * 1-5", "0 */4 * * *"]
+        .iter()
+        .map(|v| format!("stages.test.trigger.schedule={v}"))
+        .collect();
+    let lines = Chart::Lines {
+        title: s("Mean lead time by agents"),
+        x_label: s("build.agents"),
+        y_label: s("mean lead time (h)"),
+        x_ticks: Vec::new(),
+        series: line_names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| SweepLine {
+                name: name.clone(),
+                points: (1..=4)
+                    .map(|x| {
+                        let y = 10.0 + k as f64 + f64::from(x);
+                        LinePoint {
+                            x: f64::from(x),
+                            y,
+                            lo: y - 1.0,
+                            hi: y + 1.0,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let cdf = Chart::LeadTimeCdf {
+        title: s("Lead time"),
+        series: labels
+            .iter()
+            .enumerate()
+            .map(|(k, name)| CdfSeries {
+                name: name.clone(),
+                sorted_values_h: (1..50).map(|v| f64::from(v) + k as f64).collect(),
+                p50: 25.0 + k as f64,
+                p95: 48.0 + k as f64,
+            })
+            .collect(),
+    };
+    for (what, chart, size) in [
+        ("lines", &lines, SMALL_MULTIPLE),
+        ("cdf", &cdf, DEFAULT_SIZE),
+    ] {
+        let svg = render_svg(chart, size).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_texts_inside(what, &svg, size.0);
+        let texts = svg_texts(&svg);
+        assert!(
+            !texts.iter().any(|t| t.contains('…')),
+            "{what}: a text is cut: {texts:?}"
+        );
+        // Every label is drawn whole, on one line or several (in order).
+        let squeeze = |t: &str| t.split_whitespace().collect::<String>();
+        let joined = squeeze(&texts.concat());
+        let names = match chart {
+            Chart::Lines { .. } => &line_names,
+            _ => &labels,
+        };
+        for label in names {
+            assert!(
+                joined.contains(&squeeze(label)),
+                "{what}: {label:?} not drawn whole: {texts:?}"
+            );
+        }
+        assert!(
+            !texts
+                .iter()
+                .any(|t| t.starts_with('+') && t.ends_with("more")),
+            "{what}: entries left out: {texts:?}"
+        );
+    }
+}
+
+#[test]
+fn the_sweep_pages_legends_stay_inside_their_charts() {
+    // The shipped sweep's figures at the sizes the page draws them.
+    use promosim::report::figures::{SMALL_MULTIPLE, SMALL_MULTIPLE_STEM};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("sweep");
+    let bin = env!("CARGO_BIN_EXE_promosim");
+    let status = std::process::Command::new(bin)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "sweep",
+            "scenarios/tailspin.yaml",
+            "--set",
+            "run.horizon=30d",
+        ])
+        .args(["--set", "build.agents=1..4"])
+        .args([
+            "--set",
+            "stages.test.trigger.schedule=\"0 3 * * *\",\"0 3,15 * * *\",\"0 */4 * * *\"",
+        ])
+        .args(["-r", "3", "--quiet", "--out"])
+        .arg(&out)
+        .status()
+        .expect("promosim");
+    assert!(status.success());
+    let mut checked = 0;
+    for e in std::fs::read_dir(out.join("charts")).expect("charts") {
+        let p = e.expect("entry").path();
+        if p.extension().is_none_or(|x| x != "svg") {
+            continue;
+        }
+        let stem = p
+            .file_stem()
+            .and_then(|x| x.to_str())
+            .unwrap_or("")
+            .to_string();
+        let width = if stem.starts_with(SMALL_MULTIPLE_STEM) {
+            SMALL_MULTIPLE.0
+        } else {
+            DEFAULT_SIZE.0
+        };
+        let svg = std::fs::read_to_string(&p).expect("svg");
+        assert_texts_inside(&stem, &svg, width);
+        checked += 1;
+    }
+    assert!(checked >= 8, "{checked} charts");
+}
+
+#[test]
+fn up_to_24_scatter_points_differ_in_colour_or_shape() {
+    use promosim::report::charts::TradeoffPoint;
+    let n = 24;
+    let points: Vec<TradeoffPoint> = (0..n)
+        .map(|i| {
+            let (x, y) = (f64::from(i % 6) * 10.0 + 5.0, f64::from(i / 6) * 10.0 + 5.0);
+            TradeoffPoint {
+                label: format!("p{i}"),
+                x,
+                x_lo: x - 1.0,
+                x_hi: x + 1.0,
+                y,
+                y_lo: y - 1.0,
+                y_hi: y + 1.0,
+            }
+        })
+        .collect();
+    let chart = Chart::Tradeoff {
+        title: s("Faster or safer?"),
+        x_label: s("lead time (h)"),
+        y_label: s("blast radius"),
+        points,
+    };
+    let svg = render_svg(&chart, DEFAULT_SIZE).expect("svg");
+    let fill = |head: &str| {
+        let at = head.find(" fill=\"")? + 7;
+        Some(head[at..at + head[at..].find('"')?].to_string())
+    };
+    // Each filled marker as (shape, colour): circles of radius 6, and
+    // polygons told apart by their corners (3: triangle; 4 on 2 columns: square; else diamond).
+    let mut markers: Vec<(String, String)> = Vec::new();
+    for chunk in svg.split('<').skip(1) {
+        let head = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
+        let Some(f) = fill(head).filter(|f| f != "none" && f != "#FFFFFF") else {
+            continue;
+        };
+        if head.starts_with("circle") && head.contains(" r=\"6\"") {
+            markers.push(("circle".into(), f));
+        } else if head.starts_with("polygon") {
+            let at = head.find("points=\"").expect("points") + 8;
+            let pts: Vec<(i64, i64)> = head[at..at + head[at..].find('"').expect("end")]
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').expect("x,y");
+                    (x.parse().expect("x"), y.parse().expect("y"))
+                })
+                .collect();
+            let mut xs: Vec<i64> = pts.iter().map(|p| p.0).collect();
+            xs.sort();
+            xs.dedup();
+            let shape = match (pts.len(), xs.len()) {
+                (3, _) => "triangle",
+                (4, 2) => "square",
+                _ => "diamond",
+            };
+            markers.push((shape.into(), f));
+        }
+    }
+    assert_eq!(markers.len(), n as usize, "{markers:?}");
+    let mut distinct = markers.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        markers.len(),
+        "shared colour and shape: {markers:?}"
+    );
+}

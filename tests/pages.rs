@@ -295,7 +295,7 @@ fn report_on_a_sharded_run_and_a_sweep() {
     ok(&["merge", s(&parts), "--out", s(&merged)]);
     let whole = tmp.path().join("whole");
     run(&["--out", s(&whole)]);
-    // The unsharded run streams and keeps no experiment.json; its page equals the merged one.
+    // The unsharded run streams its experiment.json; its page equals the merged one.
     assert_same_page(&whole, &merged);
     let before = page_files(&merged);
     ok(&["report", s(&merged)]);

@@ -329,6 +329,7 @@ fn compare_report_renders() {
         settings: vec![&[], &[]],
         metrics: report::points::chosen_metrics(&[]),
         best: Vec::new(),
+        selection: None,
     };
     let w = report::write_compare(&dir, &page, &scenarios).expect("compare report");
     assert_eq!(w.files.len(), 2 * 5 + 2);

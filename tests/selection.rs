@@ -374,7 +374,14 @@ fn bad_selection_options_exit_2_before_running() {
         vec!["--select", "no.such.metric"],
         vec!["--select", "lead_time.mean", "--constraint", "blast<3"],
         vec!["--select", "lead_time.mean", "--delta", "-1"],
-        vec!["--select", "lead_time.mean", "--shard", "1/2"],
+        vec![
+            "--select",
+            "lead_time.mean",
+            "--delta",
+            "1%",
+            "--select-max-replications",
+            "1",
+        ],
     ] {
         let out = common::promosim(tmp.path())
             .args(sweep_args(&tmp.path().join("x")))

@@ -15,8 +15,10 @@ pub const HELP: &str = "Examples:
 Writes exactly the files the unsharded command writes (summary.json and replications.csv for
 run; comparison.json/.csv for compare; sweep.json/.csv for sweep), byte for byte. Refuses parts
 of different runs (scenario text, overrides, seed, replications or version differ), a shard
-given twice, and missing shards. Unless --no-report, also draws the charts, index.html and
-report.md, byte for byte as the unsharded command does (see promosim report).";
+given twice, and missing shards. Parts of a compare/sweep --select also give selection.json
+(even with --no-report), the one the unsharded command writes: the replications --delta adds
+are run here. Unless --no-report, also draws the charts, index.html and report.md, byte for
+byte as the unsharded command does (see promosim report).";
 
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
@@ -99,17 +101,15 @@ pub fn merge(a: MergeArgs) -> Result<(), CliError> {
         common::default_dir(asm.header.kind, &names)
     });
     super::report::check_metrics(&a.metric)?;
-    // The page is drawn as the unsharded command draws it (`promosim report`).
-    let models = if a.no_report {
+    // The page and the selection are made as the unsharded command makes
+    // them (`promosim report`); the selection needs the models for the
+    // replications its sequential procedure adds.
+    let models = if a.no_report && asm.header.select.is_none() {
         Vec::new()
     } else {
         super::report::models_of(&asm.header, "merge")?
     };
-    let page = |asm: &job::Assembled, to: &Path| {
-        if a.no_report {
-            return Ok(());
-        }
-        super::report::page(asm, &models, &a.metric, a.threads, to).map(|_| ())
-    };
-    common::report(&asm, &dir, a.format, &page)
+    let hook = super::select::PointsHook::new(models, &a.metric, a.threads, a.no_report);
+    common::report(&asm, &dir, a.format, &|asm, to| hook.write(asm, to))?;
+    hook.print(a.format)
 }

@@ -10,10 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::opts::{ExperimentOpts, RunnerOpts};
+use super::opts::RunnerOpts;
 use super::{CliError, io};
 use crate::error::InputError;
 use crate::experiment::job::{self, Assembled, EXPERIMENT_FILE, JobHeader, Kind, Partial};
+use crate::experiment::select::Selection;
 use crate::experiment::{self, compare};
 use crate::model::{self, Model};
 use crate::report::{self, figures, output, points};
@@ -23,11 +24,12 @@ pub const HELP: &str = "Examples:
   promosim report reports/tailspin
   promosim report reports/sweep-tailspin --metric lead_time.p50 --metric blast_radius.share_hours
 
-Redraws charts/*.png|svg, index.html and report.md of a result folder written by run --shard
-(after merge), compare, sweep or merge, from its experiment.json (every replication's metrics
-and the scenarios as run). The traced replications the charts need are simulated again on the
-same seed, so the page is byte for byte the one the command wrote. The data files are not
-touched. A folder without experiment.json is refused (exit 2).";
+Redraws charts/*.png|svg, index.html and report.md of a result folder written by run (also
+with --no-report), compare, sweep or merge, from its experiment.json (every replication's
+metrics, the scenarios as run and any --select options). The traced replications the charts
+need (and the replications --select --delta added) are simulated again on the same seed, so
+the page is byte for byte the one the command wrote. The data files (selection.json too) are
+not touched. A folder without experiment.json is refused (exit 2).";
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
@@ -73,7 +75,7 @@ pub fn title_and_labels(h: &JobHeader) -> (String, Vec<String>) {
 }
 
 /// The models as the experiment ran them: its seed and replications.
-fn as_run(models: &[Model], h: &JobHeader) -> Vec<Model> {
+pub fn as_run(models: &[Model], h: &JobHeader) -> Vec<Model> {
     models
         .iter()
         .map(|m| {
@@ -86,13 +88,15 @@ fn as_run(models: &[Model], h: &JobHeader) -> Vec<Model> {
 }
 
 /// Writes the charts, `index.html` and `report.md` of an assembled
-/// comparison or sweep into `dir`; `models` are its points' models.
+/// comparison or sweep into `dir`; `models` are its points' models,
+/// `selection` the `--select` result the page shows.
 pub fn points_page(
     asm: &Assembled,
     models: &[Model],
     metrics: &[String],
     threads: Option<usize>,
     dir: &Path,
+    selection: Option<&Selection>,
 ) -> Result<report::Written, CliError> {
     let h = &asm.header;
     let models = as_run(models, h);
@@ -132,22 +136,9 @@ pub fn points_page(
             .iter()
             .filter_map(|(key, _)| experiment::select::subset_only(key, &labels, &asm.points))
             .collect(),
+        selection,
     };
     report::write_compare(dir, &page, &scenarios).map_err(|e| CliError::Failed(e.to_string()))
-}
-
-/// The hook of `compare` and `sweep` that writes the page before the last file.
-pub fn points_report<'a>(
-    opts: &'a ExperimentOpts,
-    models: Vec<Model>,
-    metrics: &'a [String],
-) -> impl Fn(&Assembled, &Path) -> Result<(), CliError> + 'a {
-    move |asm: &Assembled, dir: &Path| {
-        if opts.no_report {
-            return Ok(());
-        }
-        points_page(asm, &models, metrics, opts.runner.threads, dir).map(|_| ())
-    }
 }
 
 /// Writes the page of a run (one point) into `dir`, tracing its first replications.
@@ -157,12 +148,11 @@ pub fn run_page(
     threads: Option<usize>,
     dir: &Path,
 ) -> Result<report::Written, CliError> {
-    // The seed as run; the replication count as `run` itself leaves it
-    // (the scenario's own), so that the page is the one `run` draws.
-    let mut model = model.clone();
+    // The seed and replications as run, as `run` draws its page.
+    let summary = asm.summary(0);
+    let mut model = super::run::as_ran(model, &summary);
     model.seed = asm.header.seed;
     let model = &model;
-    let summary = asm.summary(0);
     let k = (summary.replications as usize).min(figures::QUEUE_BAND_REPLICATIONS);
     experiment::in_pool(threads, || {
         let traces = experiment::trace_replications(model, k);
@@ -192,17 +182,19 @@ pub fn models_of(h: &JobHeader, file: &str) -> Result<Vec<Model>, InputError> {
         .collect()
 }
 
-/// Writes the page of an assembled experiment of any kind into `dir`.
+/// Writes the page of an assembled experiment of any kind into `dir`
+/// (a comparison's or sweep's with its `--select` result, if any).
 pub fn page(
     asm: &Assembled,
     models: &[Model],
     metrics: &[String],
     threads: Option<usize>,
     dir: &Path,
+    selection: Option<&Selection>,
 ) -> Result<report::Written, CliError> {
     match asm.header.kind {
         Kind::Run => run_page(asm, &models[0], threads, dir),
-        Kind::Compare | Kind::Sweep => points_page(asm, models, metrics, threads, dir),
+        Kind::Compare | Kind::Sweep => points_page(asm, models, metrics, threads, dir, selection),
     }
 }
 
@@ -220,7 +212,7 @@ pub fn read_result(dir: &Path) -> Result<Assembled, InputError> {
             &shown,
             format!(
                 "is not a promosim result folder with a page to draw: cannot read {EXPERIMENT_FILE} ({e}); \
-                 it is written by compare, sweep, merge and run --shard (then merge)"
+                 it is written by run, compare, sweep and merge (a folder from an older promosim: run the command again)"
             ),
         )
     })?;
@@ -260,7 +252,17 @@ pub fn report(a: ReportArgs) -> Result<(), CliError> {
     // Each file is written atomically in place (staging the folder would
     // treat the data files beside the page as stale); charts the new page
     // does not draw (another --metric) are removed after.
-    let written = page(&asm, &models, &a.metric, a.runner.threads, &a.dir)?;
+    // The selection is made again (with --delta, its added replications
+    // run again): selection.json, a data file, stays as it is.
+    let selection = super::select::selection(&asm, &models, a.runner.threads)?;
+    let written = page(
+        &asm,
+        &models,
+        &a.metric,
+        a.runner.threads,
+        &a.dir,
+        selection.as_ref(),
+    )?;
     remove_other_charts(&a.dir, &written.files).map_err(io(&a.dir))?;
     super::print(&format!("Report: {}\n", a.dir.join("index.html").display()))
 }

@@ -7,11 +7,11 @@ use std::time::Instant;
 use super::execute;
 use super::{CliError, Format, RunArgs, io, load_model, out_dir, print};
 use crate::error::InputError;
-use crate::experiment::job::{Job, Kind, PointHeader, PointSpec};
+use crate::experiment::job::{EXPERIMENT_FILE, Job, JobHeader, Kind, PointHeader, PointSpec};
 use crate::experiment::{self, Summary};
 use crate::model::Model;
 use crate::report::files::{AtomicFile, Staged, write_atomic};
-use crate::report::replications::ReplicationsCsv;
+use crate::report::replications::{Both, ExperimentJson, ReplicationsCsv};
 use crate::report::{self, figures, records, table};
 
 pub fn run(a: RunArgs) -> Result<(), CliError> {
@@ -32,17 +32,17 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     let t0 = Instant::now();
     let charts =
         |summary: &Summary, to: &Path| write_report(&a, &m, to, summary, (t0, replications));
+    let header = PointHeader::new(m.name.clone(), a.file.display().to_string(), Vec::new(), &m);
+    let build = |r: u32| {
+        let point = PointSpec {
+            header: header.clone(),
+            model: m.clone(),
+            text: s.source.clone(),
+        };
+        Job::new(Kind::Run, m.seed, r, Vec::new(), vec![point])
+    };
     if opts.shard.is_some() || opts.precision.is_some() {
         // Shards and early stopping go through the experiment job (parts, merge).
-        let header = PointHeader::new(m.name.clone(), a.file.display().to_string(), Vec::new(), &m);
-        let build = |r: u32| {
-            let point = PointSpec {
-                header: header.clone(),
-                model: m.clone(),
-                text: s.source.clone(),
-            };
-            Job::new(Kind::Run, m.seed, r, Vec::new(), vec![point])
-        };
         let hook = |asm: &experiment::job::Assembled, to: &Path| {
             commits(&a, &m, to)?;
             charts(&asm.summary(0), to)
@@ -54,7 +54,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
     let staged = Staged::begin(&dir).map_err(io(&dir))?;
     let to = staged.path();
     commits(&a, &m, to)?;
-    let summary = stream(&m, replications, &opts.runner, to)?;
+    let summary = stream(&m, &build(replications).header, &opts.runner, to)?;
     charts(&summary, to)?;
     let json = summary.to_json();
     let p = to.join("summary.json");
@@ -82,21 +82,32 @@ fn commits(a: &RunArgs, m: &Model, to: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Runs the replications, streaming `replications.csv` as they finish, and
-/// prints the stall warnings. After Ctrl-C nothing is left behind.
+/// Runs the replications of the experiment `header`, streaming
+/// `replications.csv` and `experiment.json` as they finish, and prints the
+/// stall warnings. After Ctrl-C nothing is left behind.
 fn stream(
     m: &Model,
-    replications: u32,
+    header: &JobHeader,
     runner: &super::opts::RunnerOpts,
     dir: &Path,
 ) -> Result<Summary, CliError> {
     let csv_path = dir.join("replications.csv");
+    let json_path = dir.join(EXPERIMENT_FILE);
     let failed = |e: String| CliError::Failed(format!("{}: {e}", csv_path.display()));
-    let file = AtomicFile::create(&csv_path).map_err(io(&csv_path))?;
-    let mut csv = ReplicationsCsv::new(file);
-    let out = experiment::stream(m, runner.plan(replications), &mut csv).map_err(failed)?;
+    let failed_json = |e: String| CliError::Failed(format!("{}: {e}", json_path.display()));
+    let mut csv = ReplicationsCsv::new(AtomicFile::create(&csv_path).map_err(io(&csv_path))?);
+    let mut json = ExperimentJson::new(
+        AtomicFile::create(&json_path).map_err(io(&json_path))?,
+        header,
+    );
+    let out = experiment::stream(
+        m,
+        runner.plan(header.replications),
+        &mut Both(&mut csv, &mut json),
+    )
+    .map_err(failed)?;
     if crate::interrupt::requested() {
-        // Dropping the writer removes its temporary file.
+        // Dropping the writers removes their temporary files.
         return Err(CliError::Interrupted);
     }
     for w in out.stalls.warnings(m) {
@@ -106,6 +117,10 @@ fn stream(
         .map_err(failed)?
         .commit()
         .map_err(io(&csv_path))?;
+    json.finish()
+        .map_err(failed_json)?
+        .commit()
+        .map_err(io(&json_path))?;
     Ok(out.summary)
 }
 
@@ -127,6 +142,7 @@ fn write_report(
         return Ok(());
     }
     let t1 = Instant::now();
+    let m = &as_ran(m, summary);
     let k = (summary.replications as usize).min(figures::QUEUE_BAND_REPLICATIONS);
     let written = experiment::in_pool(a.opts.runner.threads, || {
         let traces = experiment::trace_replications(m, k);
@@ -146,4 +162,12 @@ fn write_report(
         );
     }
     Ok(())
+}
+
+/// The model as it ran: the page states the replications run (`-r N`, or
+/// where `--precision` stopped), not the scenario's own count.
+pub fn as_ran(m: &Model, summary: &Summary) -> Model {
+    let mut m = m.clone();
+    m.replications = summary.replications;
+    m
 }

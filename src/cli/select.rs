@@ -1,7 +1,12 @@
 //! `--select METRIC [--constraint KEY<=VALUE …] [--delta X]` of `sweep` and
 //! `compare`: after the experiment, name the best as a statistical claim (see
-//! `experiment::select`), write `selection.json` into the result folder and
-//! print a short block after the table.
+//! `experiment::select`), write `selection.json` into the result folder, put
+//! it on the page and print a short block after the table.
+//!
+//! The options travel in the experiment's header, so a shard's part carries
+//! them and `merge` (or `promosim report`) makes the same selection from the
+//! merged replications; the sequential procedure's added replications are run
+//! by that one process, on the same random numbers as the unsharded command.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -10,7 +15,8 @@ use super::opts::ExperimentOpts;
 use super::{CliError, Format, io, print};
 use crate::error::InputError;
 use crate::experiment::job::{Assembled, Job, PointSpec};
-use crate::experiment::select::{self, Constraint, Delta, Request, Selection};
+use crate::experiment::select::{self, SelectSpec, Selection};
+use crate::model::Model;
 use crate::report::files::write_atomic;
 
 /// The selection options (flattened into `sweep` and `compare`).
@@ -32,92 +38,95 @@ pub struct SelectOpts {
     pub select_max_replications: u64,
 }
 
-/// Runs the selection inside an experiment's report hook and prints it after the table.
-pub struct Chooser {
-    request: Option<Request>,
-    job: Option<Job>,
-    labels: Vec<String>,
+impl SelectOpts {
+    /// The options as the header keeps them, checked before the experiment
+    /// runs (an unknown metric is refused now, not after).
+    pub fn spec(&self) -> Result<Option<SelectSpec>, InputError> {
+        let Some(metric) = &self.select else {
+            return Ok(None);
+        };
+        let spec = SelectSpec {
+            metric: metric.trim().to_string(),
+            constraints: self.constraints.clone(),
+            delta: self.delta.clone(),
+            max_replications: self.select_max_replications,
+        };
+        spec.request()?;
+        Ok(Some(spec))
+    }
+}
+
+/// The selection an experiment's header asks for (`None` without `--select`),
+/// on its replications; `models` are its points' (for the sequential
+/// procedure's added replications).
+pub fn selection(
+    asm: &Assembled,
+    models: &[Model],
     threads: Option<usize>,
+) -> Result<Option<Selection>, CliError> {
+    let Some(spec) = &asm.header.select else {
+        return Ok(None);
+    };
+    let req = spec.request()?;
+    // The selection's points are named as on the page.
+    let (_, labels) = super::report::title_and_labels(&asm.header);
+    let job = Job {
+        header: asm.header.clone(),
+        models: super::report::as_run(models, &asm.header),
+    };
+    let mut more = select::more_replications(&job, &req.metric, threads);
+    let s = select::select(&req, &labels, &asm.points, &mut more)?;
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
+    Ok(Some(s))
+}
+
+/// The hook of `compare`, `sweep` and `merge` that writes, before the last
+/// data file, `selection.json` (with `--select`) and the page (unless
+/// `--no-report`); it keeps the selection to print after the table.
+pub struct PointsHook<'a> {
+    pub models: Vec<Model>,
+    pub metrics: &'a [String],
+    pub threads: Option<usize>,
+    pub no_report: bool,
     made: RefCell<Option<Selection>>,
 }
 
-impl Chooser {
-    /// Checks the options; `job` gives the points' models (any replication count).
+impl<'a> PointsHook<'a> {
     pub fn new(
-        o: &SelectOpts,
-        sharded: bool,
-        job: impl FnOnce() -> Job,
-        labels: &[String],
+        models: Vec<Model>,
+        metrics: &'a [String],
         threads: Option<usize>,
-    ) -> Result<Chooser, InputError> {
-        let request = match &o.select {
-            None => None,
-            Some(metric) => {
-                if sharded {
-                    return Err(InputError::new(
-                        "--select",
-                        "needs the whole experiment: run it without --shard",
-                    ));
-                }
-                let constraints = o
-                    .constraints
-                    .iter()
-                    .map(|c| Constraint::parse(c))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let delta = o.delta.as_deref().map(Delta::parse).transpose()?;
-                // Refuse an unknown metric before the experiment runs, not after.
-                let keys = std::iter::once(metric.trim())
-                    .chain(constraints.iter().map(|c| c.key.as_str()));
-                for key in keys {
-                    if crate::metrics::find(key).is_none() {
-                        return Err(InputError::new(
-                            key,
-                            "no such metric (docs/metrics.md lists them, e.g. lead_time.mean, blast_radius.share_hours)",
-                        ));
-                    }
-                }
-                if o.select_max_replications < 2 {
-                    return Err(InputError::new(
-                        "--select-max-replications",
-                        "must be at least 2",
-                    ));
-                }
-                Some(Request {
-                    metric: metric.trim().to_string(),
-                    constraints,
-                    delta,
-                    max_replications: o.select_max_replications,
-                })
-            }
-        };
-        Ok(Chooser {
-            job: request.as_ref().map(|_| job()),
-            request,
-            labels: labels.to_vec(),
+        no_report: bool,
+    ) -> Self {
+        PointsHook {
+            models,
+            metrics,
             threads,
+            no_report,
             made: RefCell::new(None),
-        })
+        }
     }
 
-    /// The report hook `inner`, preceded by the selection (which writes
-    /// `selection.json` into the folder the hook is given).
-    pub fn wrap<'a>(
-        &'a self,
-        inner: impl Fn(&Assembled, &Path) -> Result<(), CliError> + 'a,
-    ) -> impl Fn(&Assembled, &Path) -> Result<(), CliError> + 'a {
-        move |asm: &Assembled, dir: &Path| {
-            if let (Some(req), Some(job)) = (&self.request, &self.job) {
-                let mut more = select::more_replications(job, &req.metric, self.threads);
-                let s = select::select(req, &self.labels, &asm.points, &mut more)?;
-                if crate::interrupt::requested() {
-                    return Err(CliError::Interrupted);
-                }
-                let p = dir.join("selection.json");
-                write_atomic(&p, s.to_json().as_bytes()).map_err(io(&p))?;
-                *self.made.borrow_mut() = Some(s);
-            }
-            inner(asm, dir)
+    pub fn write(&self, asm: &Assembled, dir: &Path) -> Result<(), CliError> {
+        let s = selection(asm, &self.models, self.threads)?;
+        if let Some(s) = &s {
+            let p = dir.join("selection.json");
+            write_atomic(&p, s.to_json().as_bytes()).map_err(io(&p))?;
         }
+        if !self.no_report {
+            super::report::page(
+                asm,
+                &self.models,
+                self.metrics,
+                self.threads,
+                dir,
+                s.as_ref(),
+            )?;
+        }
+        *self.made.borrow_mut() = s;
+        Ok(())
     }
 
     /// Prints the selection's text block: after the table on stdout, or on
@@ -137,8 +146,9 @@ impl Chooser {
     }
 }
 
-/// Runs a comparison or a sweep: the job, its page (`--metric`), and the
-/// selection when `--select` asks for one, printed after the table.
+/// Runs a comparison or a sweep: the job (whole or a shard), its page
+/// (`--metric`), and the selection when `--select` asks for one, printed
+/// after the table.
 pub fn execute_points(
     opts: &ExperimentOpts,
     select: &SelectOpts,
@@ -148,13 +158,16 @@ pub fn execute_points(
     dir: &Path,
     build: impl Fn(u32) -> Job,
 ) -> Result<(), CliError> {
+    let spec = select.spec()?;
+    let build = |r: u32| {
+        let mut job = build(r);
+        job.header.select = spec.clone();
+        job
+    };
     let models = points.iter().map(|p| p.model.clone()).collect();
-    let report = super::report::points_report(opts, models, metric);
-    // The selection's points are named as on the page.
-    let (_, labels) = super::report::title_and_labels(&build(1).header);
-    let sharded = opts.shard.is_some();
-    let chooser = Chooser::new(select, sharded, || build(1), &labels, opts.runner.threads)?;
-    let report = chooser.wrap(report);
-    super::execute::execute(opts, replications, dir, &build, &report)?;
-    chooser.print(opts.format)
+    let hook = PointsHook::new(models, metric, opts.runner.threads, opts.no_report);
+    super::execute::execute(opts, replications, dir, build, &|asm, to| {
+        hook.write(asm, to)
+    })?;
+    hook.print(opts.format)
 }

@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::select::SelectSpec;
 pub use super::shard::Shard;
 use super::summary::{Summary, dora_of};
 use super::{Fold, Sink};
@@ -102,6 +103,10 @@ pub struct JobHeader {
     /// Sweep: the overridden paths (one column each).
     pub dimensions: Vec<String>,
     pub points: Vec<PointHeader>,
+    /// `--select` of a comparison or sweep: what `merge` and `report` select on.
+    /// Not in the fingerprint (it changes no replication); parts must agree on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub select: Option<SelectSpec>,
 }
 
 impl JobHeader {
@@ -165,6 +170,7 @@ impl Job {
                 replications,
                 dimensions,
                 points: headers,
+                select: None,
             },
             models,
         }
@@ -506,6 +512,28 @@ fn shard_files(parts: &[(String, Partial)]) -> Result<Vec<&str>, InputError> {
                         .collect::<Vec<_>>()
                         .join(", "),
                     header.fingerprint
+                ),
+            ));
+        }
+        if p.header.select != header.select {
+            let said = |h: &JobHeader| {
+                h.select.as_ref().map_or("no --select".to_string(), |s| {
+                    let mut t = format!("--select {}", s.metric);
+                    for c in &s.constraints {
+                        t.push_str(&format!(" --constraint {c}"));
+                    }
+                    if let Some(d) = &s.delta {
+                        t.push_str(&format!(" --delta {d}"));
+                    }
+                    t
+                })
+            };
+            return Err(InputError::new(
+                file,
+                format!(
+                    "was run with {} but {first_file} with {}: give every shard the same selection options",
+                    said(&p.header),
+                    said(&header)
                 ),
             ));
         }

@@ -16,7 +16,7 @@ pub mod procedures;
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use self::procedures::{Answers, Feasible, More, Requests};
 use super::job::{Job, PointResults};
@@ -115,6 +115,53 @@ impl Delta {
             Delta::Relative(v)
         } else {
             Delta::Absolute(v)
+        })
+    }
+}
+
+/// `--select` as given, kept in the experiment's header (so in every shard's
+/// part and in `experiment.json`): `merge` and `promosim report` make the
+/// selection the unsharded command makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectSpec {
+    pub metric: String,
+    /// `KEY<=VALUE` or `KEY>=VALUE`, as given.
+    pub constraints: Vec<String>,
+    /// `--delta` as given (`0.5`, `2%`), or none: no sequential procedure.
+    pub delta: Option<String>,
+    pub max_replications: u64,
+}
+
+impl SelectSpec {
+    /// The request, checked: known metrics, parseable constraints and δ, a cap of at least 2.
+    pub fn request(&self) -> Result<Request, InputError> {
+        let constraints = self
+            .constraints
+            .iter()
+            .map(|c| Constraint::parse(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let delta = self.delta.as_deref().map(Delta::parse).transpose()?;
+        let metric = self.metric.trim();
+        let keys = std::iter::once(metric).chain(constraints.iter().map(|c| c.key.as_str()));
+        for key in keys {
+            if metrics::find(key).is_none() {
+                return Err(InputError::new(
+                    key,
+                    "no such metric (docs/metrics.md lists them, e.g. lead_time.mean, blast_radius.share_hours)",
+                ));
+            }
+        }
+        if self.max_replications < 2 {
+            return Err(InputError::new(
+                "--select-max-replications",
+                "must be at least 2",
+            ));
+        }
+        Ok(Request {
+            metric: metric.to_string(),
+            constraints,
+            delta,
+            max_replications: self.max_replications,
         })
     }
 }

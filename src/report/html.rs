@@ -337,6 +337,9 @@ pub fn compare_page(
         ))
     ));
     findings_html(&mut out, &points::dominance(points, &page.best));
+    if let Some(sel) = page.selection {
+        out.push_str(&super::selection::html(sel));
+    }
     if let Some(c) = page.comparison {
         differences_html(&mut out, page, c);
         let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();

@@ -221,6 +221,12 @@ pub fn compare_markdown(
     for f in points::dominance(points, &page.best) {
         out.push_str(&format!("- {}\n", cell(&f)));
     }
+    if let Some(sel) = page.selection {
+        out.push_str(&format!(
+            "\n### Which is best?\n\n{}",
+            super::selection::markdown(sel)
+        ));
+    }
     if let Some(c) = page.comparison {
         differences_md(&mut out, page, c);
         let labels: Vec<&str> = points.iter().map(|(l, _)| l.as_str()).collect();

@@ -26,6 +26,8 @@ pub struct Page<'a> {
     /// Per metric of "What dominates", the subset that cannot be told apart
     /// from the best (subset selection on the paired replications).
     pub best: Vec<Selection>,
+    /// The `--select` result (constraints, sequential procedure, Pareto front), if asked for.
+    pub selection: Option<&'a Selection>,
 }
 
 impl Page<'_> {

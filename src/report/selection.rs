@@ -8,73 +8,122 @@ use super::number::{fmt, with_interval};
 use crate::experiment::select::procedures::Feasible;
 use crate::experiment::select::{PointChoice, Selection};
 
-/// The headline: "these 2 of 12 points cannot be told apart from the best at 95 %".
+/// The headline: "these 2 of 12 policies cannot be told apart from the best at 95 %".
 pub fn headline(s: &Selection) -> String {
     let n = s.subset.len();
     let k = s.points.len();
+    let pct = format!("{:.0} %", s.confidence * 100.0);
     let among = if s.constraints.is_empty() {
         ""
     } else {
         " feasible"
     };
+    let on = format!("on {} ({} is better)", s.metric, s.better);
     if n == 0 {
         return format!(
-            "No point can be the best{among} on {}: none meets the constraints at {:.0} %.",
-            s.metric,
-            s.confidence * 100.0
+            "No policy can be the best{among} {on}: none meets the constraints at {pct}."
         );
     }
-    let who = if n == 1 {
-        format!("Only {} (1 of {k} points)", s.subset[0])
-    } else {
-        format!("These {n} of {k} points")
-    };
+    if n == 1 {
+        return format!(
+            "Only {} (1 of {k} policies) cannot be told apart from the best{among} at {pct}, {on}.",
+            s.subset[0]
+        );
+    }
+    if n == k {
+        return format!(
+            "These {n} of {k} policies cannot be told apart from the best{among} at {pct}, {on}: all of them."
+        );
+    }
     format!(
-        "{who} cannot be told apart from the best{among} on {} ({} is better) at {:.0} %{}.",
-        s.metric,
-        s.better,
-        s.confidence * 100.0,
-        if n == 1 {
-            String::new()
-        } else {
-            format!(": {}", s.subset.join(", "))
-        }
+        "These {n} of {k} policies cannot be told apart from the best{among} at {pct}, {on}: {}.",
+        named(&s.subset, k, "best?")
     )
 }
 
-/// The further sentences: constraints, the sequential procedure, the Pareto front.
+/// More names than a sentence can carry in a meeting.
+const LISTED: usize = 6;
+
+/// Labels for a sentence: "all K" when every point is among them, the column
+/// of the table below that marks them when there are many, else the names.
+fn named<S: AsRef<str>>(v: &[S], k: usize, column: &str) -> String {
+    let names: Vec<&str> = v.iter().map(AsRef::as_ref).collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else if names.len() == k && k > 2 {
+        format!("all {k}")
+    } else if names.len() > LISTED {
+        format!(
+            "the {} marked under “{column}” in the table below",
+            names.len()
+        )
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The labels of the points whose feasibility is `f`.
+fn labelled(s: &Selection, f: Feasible) -> Vec<&str> {
+    s.points
+        .iter()
+        .filter(|p| p.feasible == Some(f))
+        .map(|p| p.label.as_str())
+        .collect()
+}
+
+/// The further sentences: the feasible set, the procedure that ran (and the
+/// sequential one's verdict), the Pareto front.
 pub fn notes(s: &Selection) -> Vec<String> {
     let k = s.points.len();
     let mut out = Vec::new();
     for c in &s.constraints {
         out.push(format!(
-            "Feasible with {}: {} of {k} ({} surely not, {} not yet clear); the verdicts hold jointly at {:.1} %, the selection at {:.1} % (Bonferroni).",
+            "Feasible with {}: {} of {k} ({} surely not, {} not yet clear).",
             c.constraint.text(),
             c.feasible,
             c.infeasible,
             c.uncertain,
-            (1.0 - s.feasibility_alpha) * 100.0,
-            (s.confidence - s.feasibility_alpha) * 100.0
         ));
     }
+    if !s.constraints.is_empty() {
+        let list = |v: Vec<&str>| named(&v, k, "feasible");
+        out.push(format!(
+            "The feasible set (every constraint met, at {:.1} % jointly): {}; not yet clear: {}. The selection among them holds at {:.1} % (Bonferroni: together {:.0} %).",
+            (1.0 - s.feasibility_alpha) * 100.0,
+            list(labelled(s, Feasible::Yes)),
+            list(labelled(s, Feasible::Uncertain)),
+            // The selection has the rest of the error rate: 1 − (α − α_f).
+            (s.confidence + s.feasibility_alpha) * 100.0,
+            s.confidence * 100.0
+        ));
+    }
+    out.push(format!(
+        "Procedure: {}, on the {} replications every policy shares.",
+        s.procedure, s.replications
+    ));
     if let Some(q) = s.sequential.as_ref().filter(|q| q.delta.is_finite()) {
         let d = format!("δ = {} {} ({})", fmt(q.delta), s.unit, q.delta_from);
         out.push(match &q.selected {
             Some(b) => format!(
-                "Sequential selection (KN, {d}): {b} is the best or within δ of it at {:.0} %, after {} replications added only to the points still in contention.",
+                "Sequential selection ({}, {d}): {b} is the best or within δ of it at {:.0} %, after {} replications added only to the policies still in contention.",
+                q.procedure,
                 q.confidence * 100.0,
                 q.added_replications
             ),
             None => format!(
-                "Sequential selection (KN, {d}) stopped at the replication cap with {} still in contention.",
+                "Sequential selection ({}, {d}) stopped at the replication cap with {} still in contention.",
+                q.procedure,
                 q.survivors.join(", ")
             ),
         });
     }
+    if let Some(q) = s.sequential.as_ref().filter(|q| !q.delta.is_finite()) {
+        out.push(format!("Sequential selection: not run, {}.", q.delta_from));
+    }
     if let Some((x, y)) = &s.pareto_of {
         out.push(format!(
-            "Pareto front of the means of {x} and {y} (no other point has both means as low): {}.",
-            s.pareto.join(", ")
+            "Pareto front of the means of {x} and {y} (no other policy has both means as low): {}.",
+            named(&s.pareto, k, "Pareto")
         ));
     }
     out

@@ -140,7 +140,15 @@ pub(super) fn split_for_legend<DB: DrawingBackend>(
     (plot, Some(legend))
 }
 
+/// Lines of legend text an entry may wrap onto before it is shortened with "…".
+const LEGEND_LINES: usize = 3;
+/// Pixels between wrapped legend lines, and from the last to the grey sub-line.
+const LEGEND_LINE_H: i32 = 16;
+const LEGEND_SUB_H: i32 = 14;
+
 /// Draw legend entries top-down in `panel`; `top` aligns the first entry with the plot.
+/// A long entry wraps onto further lines rather than being cut; when the
+/// entries do not all fit, the grey sub-lines go first, then "+N more".
 pub(super) fn draw_legend<DB: DrawingBackend>(
     panel: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
@@ -149,10 +157,25 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
     let (w, h) = panel.dim_in_pixel();
     let text_w = (w as i32 - SWATCH_W - 18).max(20) as u32;
     let x0 = 6;
+    let lines: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| wrap(panel, &e.text, LEGEND_PX, text_w, LEGEND_LINES))
+        .collect();
+    let height = |i: usize, subs: bool| {
+        let extra = LEGEND_LINE_H * (lines[i].len().max(1) as i32 - 1);
+        let sub = if subs && entries[i].sub.is_some() {
+            LEGEND_SUB_H
+        } else {
+            0
+        };
+        22 + extra + sub
+    };
+    let bottom = h as i32 - 10;
+    let total = |subs: bool| top + (0..entries.len()).map(|i| height(i, subs)).sum::<i32>();
+    let subs = total(true) <= bottom;
     let mut y = top;
     for (i, e) in entries.iter().enumerate() {
-        let height = if e.sub.is_some() { 36 } else { 22 };
-        if y + height > h as i32 - 10 {
+        if y + height(i, subs) > bottom {
             let left = entries.len() - i;
             panel.draw(&Text::new(
                 format!("+{left} more"),
@@ -164,19 +187,22 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
         let cy = y + 8;
         draw_swatch(panel, e.swatch, x0, cy)?;
         let tx = x0 + SWATCH_W + 8;
-        panel.draw(&Text::new(
-            fit(panel, &e.text, LEGEND_PX, text_w),
-            (tx, cy),
-            anchored(font(LEGEND_PX), HPos::Left, VPos::Center),
-        ))?;
-        if let Some(sub) = &e.sub {
+        for (k, line) in lines[i].iter().enumerate() {
+            panel.draw(&Text::new(
+                line.clone(),
+                (tx, cy + LEGEND_LINE_H * k as i32),
+                anchored(font(LEGEND_PX), HPos::Left, VPos::Center),
+            ))?;
+        }
+        if let Some(sub) = e.sub.as_ref().filter(|_| subs) {
+            let last = LEGEND_LINE_H * (lines[i].len().max(1) as i32 - 1);
             panel.draw(&Text::new(
                 fit(panel, sub, NOTE_PX, text_w),
-                (tx, cy + 15),
+                (tx, cy + last + 15),
                 anchored(font_c(NOTE_PX, MUTED), HPos::Left, VPos::Center),
             ))?;
         }
-        y += height;
+        y += height(i, subs);
     }
     Ok(())
 }

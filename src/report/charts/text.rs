@@ -133,7 +133,8 @@ pub(super) fn fit<DB: DrawingBackend>(
 }
 
 /// Break `text` into at most `max_lines` lines of at most `max_w` pixels, at spaces,
-/// dashes, underscores or slashes; the last line is shortened with "…" if needed.
+/// dashes, underscores, slashes or a dot before a letter (a path such as
+/// `stages.test.trigger`, not a number); the last line is shortened with "…" if needed.
 pub(super) fn wrap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
@@ -144,9 +145,11 @@ pub(super) fn wrap<DB: DrawingBackend>(
     // Tokens keep their trailing separator, so joining them restores the text.
     let mut tokens: Vec<String> = Vec::new();
     let mut cur = String::new();
-    for ch in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(ch) = chars.next() {
         cur.push(ch);
-        if matches!(ch, ' ' | '-' | '_' | '/') {
+        let path_dot = ch == '.' && chars.peek().is_some_and(|c| c.is_alphabetic());
+        if matches!(ch, ' ' | '-' | '_' | '/') || path_dot {
             tokens.push(std::mem::take(&mut cur));
         }
     }

@@ -150,16 +150,60 @@ fn draw_points<DB: DrawingBackend>(
         }
     }
     for (i, p, _, _) in pts {
-        chart.draw_series(std::iter::once(Circle::new(
-            (p.x, p.y),
-            6,
-            color(*i).filled(),
-        )))?;
-        chart.draw_series(std::iter::once(Circle::new(
-            (p.x, p.y),
-            6,
-            WHITE.stroke_width(1),
-        )))?;
+        let (c, shape) = point_style(*i);
+        draw_shape(chart, shape, (p.x, p.y), c)?;
     }
+    Ok(())
+}
+
+/// The marker shapes of the scatter, in the order they are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+}
+
+const SHAPES: [Shape; 4] = [
+    Shape::Circle,
+    Shape::Square,
+    Shape::Triangle,
+    Shape::Diamond,
+];
+
+/// Point `i`'s colour and shape: the palette in turn, then again with the
+/// next shape, so no two of the first 36 points look alike.
+pub(super) fn point_style(i: usize) -> (RGBColor, Shape) {
+    let n = PALETTE.len();
+    (color(i), SHAPES[(i / n) % SHAPES.len()])
+}
+
+/// A filled marker of about 12 px centred on `at`, outlined in white.
+fn draw_shape<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    shape: Shape,
+    at: (f64, f64),
+    c: RGBColor,
+) -> Result<(), ChartError> {
+    let outline = WHITE.stroke_width(1);
+    // Corners in pixels from the point.
+    let corners: Vec<(i32, i32)> = match shape {
+        Shape::Circle => {
+            chart.draw_series(std::iter::once(Circle::new(at, 6, c.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(at, 6, outline)))?;
+            return Ok(());
+        }
+        Shape::Square => vec![(-5, -5), (5, -5), (5, 5), (-5, 5)],
+        Shape::Triangle => vec![(0, -7), (7, 5), (-7, 5)],
+        Shape::Diamond => vec![(0, -7), (7, 0), (0, 7), (-7, 0)],
+    };
+    let closed: Vec<(i32, i32)> = corners.iter().chain(corners.first()).copied().collect();
+    chart.draw_series(std::iter::once(
+        EmptyElement::at(at) + Polygon::new(corners, c.filled()),
+    ))?;
+    chart.draw_series(std::iter::once(
+        EmptyElement::at(at) + PathElement::new(closed, outline),
+    ))?;
     Ok(())
 }
