@@ -183,32 +183,7 @@ pub fn ks(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// The two-sample KS distance of two sorted samples.
-pub fn ks_two(a: &[f64], b: &[f64]) -> f64 {
-    let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
-    let (na, nb) = (a.len() as f64, b.len() as f64);
-    while i < a.len() && j < b.len() {
-        let v = a[i].min(b[j]);
-        while i < a.len() && a[i] <= v {
-            i += 1;
-        }
-        while j < b.len() && b[j] <= v {
-            j += 1;
-        }
-        d = d.max((i as f64 / na - j as f64 / nb).abs());
-    }
-    d
-}
-
-/// The q-quantile of sorted values (linear between order statistics).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
+pub use crate::experiment::backtest::{ks_two, quantile};
 
 fn empirical_points(sorted: &[f64]) -> Vec<f64> {
     if sorted.len() <= EMPIRICAL_POINTS {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod backtest;
 mod baseline;
 mod calibrate;
 mod check;
@@ -119,6 +120,9 @@ pub enum Command {
     /// Fit a scenario's durations, rates and approvals to exported run history (GitHub, Azure DevOps, CSV).
     #[command(after_help = calibrate::HELP)]
     Calibrate(calibrate::CalibrateArgs),
+    /// Replay a history's commits through a calibrated scenario and compare lead times.
+    #[command(after_help = backtest::HELP)]
+    Backtest(backtest::BacktestArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -212,5 +216,6 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Merge(args) => merge::merge(args),
         Command::Report(args) => report::report(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Backtest(args) => backtest::backtest(args),
     }
 }
