@@ -41,7 +41,10 @@ fn round_trip(seed: u64, format: Format) -> Calibration {
 }
 
 fn value(c: &Calibration, path: &str) -> Option<(f64, f64, f64)> {
-    c.lines.iter().find(|l| l.path == path).and_then(|l| l.value)
+    c.lines
+        .iter()
+        .find(|l| l.path == path)
+        .and_then(|l| l.value)
 }
 
 #[test]
@@ -51,8 +54,12 @@ fn fitted_values_cover_the_true_ones_over_seeds() {
     for seed in seeds {
         let c = round_trip(seed, Format::Csv);
         for (path, truth) in truth() {
-            let (est, lo, hi) = value(&c, path).unwrap_or_else(|| panic!("seed {seed}: {path} not fitted"));
-            assert!(lo <= est && est <= hi, "{path}: {est} outside its own interval [{lo}, {hi}]");
+            let (est, lo, hi) =
+                value(&c, path).unwrap_or_else(|| panic!("seed {seed}: {path} not fitted"));
+            assert!(
+                lo <= est && est <= hi,
+                "{path}: {est} outside its own interval [{lo}, {hi}]"
+            );
             checks += 1;
             if lo <= truth && truth <= hi {
                 covered += 1;
@@ -69,7 +76,10 @@ fn fitted_values_cover_the_true_ones_over_seeds() {
     }
     // 95 % intervals: out of 40 checks about 2 miss; 6 or more misses has
     // probability below 1 % (binomial), so this fails only when the fit is biased.
-    assert!(checks - covered <= 5, "{covered} of {checks} intervals cover the truth");
+    assert!(
+        checks - covered <= 5,
+        "{covered} of {checks} intervals cover the truth"
+    );
 }
 
 #[test]
@@ -85,9 +95,15 @@ fn every_format_gives_the_same_fit_as_the_csv() {
                 assert!(b.is_none(), "{path}: gh run list has no approvals");
                 continue;
             }
-            let (a, b) = (a.expect("csv fits it"), b.unwrap_or_else(|| panic!("{format:?}: {path} missing")));
+            let (a, b) = (
+                a.expect("csv fits it"),
+                b.unwrap_or_else(|| panic!("{format:?}: {path} missing")),
+            );
             // Times in JSON keep nanoseconds as the CSV does: the same numbers.
-            assert!((a.0 - b.0).abs() <= 1e-6 * a.0.abs().max(1.0), "{format:?} {path}: {a:?} vs {b:?}");
+            assert!(
+                (a.0 - b.0).abs() <= 1e-6 * a.0.abs().max(1.0),
+                "{format:?} {path}: {a:?} vs {b:?}"
+            );
         }
     }
 }
@@ -100,12 +116,25 @@ fn too_little_data_keeps_the_base_value_and_says_so() {
                 1,build,finish,2026-03-02T09:06:05Z,succeeded\n\
                 1,production,start,2026-03-02T09:07:00Z,\n\
                 1,production,finish,2026-03-02T09:17:00Z,succeeded\n";
-    let h = History::from_parts(vec![history::parse(Format::Csv, text, "h.csv").expect("parses")]);
+    let h = History::from_parts(vec![
+        history::parse(Format::Csv, text, "h.csv").expect("parses"),
+    ]);
     let base = std::fs::read_to_string(SCENARIO).expect("scenario");
     let c = calibrate::calibrate(&h, Some((&base, SCENARIO))).expect("calibrates");
-    let build = c.lines.iter().find(|l| l.path == "build.duration").expect("a line");
-    assert!(build.kept.as_deref().is_some_and(|w| w.contains("only 1")), "{build:?}");
-    assert!(c.yaml.contains("kept: only 1 finished values"), "{}", c.yaml);
+    let build = c
+        .lines
+        .iter()
+        .find(|l| l.path == "build.duration")
+        .expect("a line");
+    assert!(
+        build.kept.as_deref().is_some_and(|w| w.contains("only 1")),
+        "{build:?}"
+    );
+    assert!(
+        c.yaml.contains("kept: only 1 finished values"),
+        "{}",
+        c.yaml
+    );
     // The base value is still there.
     assert!(c.yaml.contains("median: \"6m\""), "{}", c.yaml);
 }
@@ -122,7 +151,9 @@ fn gamma_history(n: usize) -> String {
         let start = t0 + jiff::SignedDuration::from_secs(i as i64 * 3600);
         let d: f64 = g.sample(&mut rng);
         let end = start + jiff::SignedDuration::from_secs_f64(d);
-        s.push_str(&format!("{i},build,start,{start},\n{i},build,finish,{end},succeeded\n"));
+        s.push_str(&format!(
+            "{i},build,start,{start},\n{i},build,finish,{end},succeeded\n"
+        ));
     }
     s
 }
@@ -131,10 +162,20 @@ fn gamma_history(n: usize) -> String {
 fn a_gamma_history_gets_the_better_scoring_family() {
     for n in [60, 2000] {
         let text = gamma_history(n);
-        let h = History::from_parts(vec![history::parse(Format::Csv, &text, "g.csv").expect("parses")]);
+        let h = History::from_parts(vec![
+            history::parse(Format::Csv, &text, "g.csv").expect("parses"),
+        ]);
         let c = calibrate::calibrate(&h, None).expect("calibrates");
-        let (_, f) = c.fits.iter().find(|(p, _)| p == "build.duration").expect("fitted");
-        let best = if f.ks_exp <= f.ks_lognormal { Family::Exp } else { Family::LogNormal };
+        let (_, f) = c
+            .fits
+            .iter()
+            .find(|(p, _)| p == "build.duration")
+            .expect("fitted");
+        let best = if f.ks_exp <= f.ks_lognormal {
+            Family::Exp
+        } else {
+            Family::LogNormal
+        };
         let rejected = f.ks_exp.min(f.ks_lognormal) > f.ks_critical;
         let expected = if rejected { Family::Empirical } else { best };
         assert_eq!(f.family, expected, "n={n}: {f:?}");
@@ -144,8 +185,15 @@ fn a_gamma_history_gets_the_better_scoring_family() {
         if n == 2000 {
             assert_eq!(f.family, Family::Empirical, "{f:?}");
         }
-        let line = c.lines.iter().find(|l| l.path == "build.duration").expect("line");
-        assert!(line.fit.contains("KS exp") && line.fit.contains("critical"), "{line:?}");
+        let line = c
+            .lines
+            .iter()
+            .find(|l| l.path == "build.duration")
+            .expect("line");
+        assert!(
+            line.fit.contains("KS exp") && line.fit.contains("critical"),
+            "{line:?}"
+        );
     }
 }
 
@@ -204,7 +252,12 @@ fn malformed_exports_name_file_line_and_column_and_exit_2() {
         &["runs.json:1:", "ends early"],
     );
     // A response of no known shape, and an unknown format.
-    bad("azure", "x.json", "{\"hello\": 1}", &["x.json:1:1:", "Builds list"]);
+    bad(
+        "azure",
+        "x.json",
+        "{\"hello\": 1}",
+        &["x.json:1:1:", "Builds list"],
+    );
     bad("nope", "x.json", "[]", &["unknown history format"]);
 }
 
@@ -217,18 +270,35 @@ fn the_command_writes_an_annotated_scenario_that_validates() {
         .arg(&hist)
         .assert()
         .success();
-    let files: Vec<_> = std::fs::read_dir(&hist).expect("dir").map(|e| e.expect("entry").path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&hist)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
     let out = dir.path().join("calibrated.yaml");
     let run = promosim()
-        .args(["calibrate", "--format", "azure", "--scenario", SCENARIO, "--out"])
+        .args([
+            "calibrate",
+            "--format",
+            "azure",
+            "--scenario",
+            SCENARIO,
+            "--out",
+        ])
         .arg(&out)
         .arg("--history")
         .args(&files)
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    assert!(stdout.contains("build.duration") && stdout.contains("KS exp"), "{stdout}");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("build.duration") && stdout.contains("KS exp"),
+        "{stdout}"
+    );
     let text = std::fs::read_to_string(&out).expect("written");
     assert!(text.contains("# fitted: n="), "{text}");
     promosim().arg("validate").arg(&out).assert().success();

@@ -18,7 +18,9 @@ pub fn events(m: &Model, rep: &Replication) -> Vec<StageEvent> {
     let mut asked: std::collections::HashSet<(u32, usize)> = Default::default();
     for r in &rep.trace {
         let at = m.clock.zoned(r.time).timestamp();
-        let stage = r.stage.map_or("build".to_string(), |s| m.stages[s].name.clone());
+        let stage = r
+            .stage
+            .map_or("build".to_string(), |s| m.stages[s].name.clone());
         let release = r.release.map_or(String::new(), |x| x.to_string());
         let (event, outcome) = match r.event {
             TraceKind::Commit | TraceKind::FixLands => (EventKind::Commit, Outcome::None),
@@ -32,7 +34,13 @@ pub fn events(m: &Model, rep: &Replication) -> Vec<StageEvent> {
                 let s = r.stage.unwrap_or(0);
                 if let (Some(rel), true) = (r.release, m.stages[s].approval.is_some()) {
                     asked.insert((rel, s));
-                    out.push(event(&release, &stage, EventKind::Queued, at, Outcome::None));
+                    out.push(event(
+                        &release,
+                        &stage,
+                        EventKind::Queued,
+                        at,
+                        Outcome::None,
+                    ));
                     (EventKind::ApprovalRequested, Outcome::None)
                 } else {
                     (EventKind::Queued, Outcome::None)
@@ -50,22 +58,40 @@ pub fn events(m: &Model, rep: &Replication) -> Vec<StageEvent> {
             },
             _ => continue,
         };
-        if matches!(r.event, TraceKind::Approved | TraceKind::ApprovalRejected | TraceKind::ApprovalTimeout)
-            && let (Some(rel), Some(s)) = (r.release, r.stage)
+        if matches!(
+            r.event,
+            TraceKind::Approved | TraceKind::ApprovalRejected | TraceKind::ApprovalTimeout
+        ) && let (Some(rel), Some(s)) = (r.release, r.stage)
         {
             asked.remove(&(rel, s));
         }
-        let stage = if event == EventKind::Commit { String::new() } else { stage };
+        let stage = if event == EventKind::Commit {
+            String::new()
+        } else {
+            stage
+        };
         out.push(event_at(&release, &stage, event, at, outcome));
     }
     out
 }
 
-fn event(release: &str, stage: &str, event: EventKind, at: Timestamp, outcome: Outcome) -> StageEvent {
+fn event(
+    release: &str,
+    stage: &str,
+    event: EventKind,
+    at: Timestamp,
+    outcome: Outcome,
+) -> StageEvent {
     event_at(release, stage, event, at, outcome)
 }
 
-fn event_at(release: &str, stage: &str, event: EventKind, at: Timestamp, outcome: Outcome) -> StageEvent {
+fn event_at(
+    release: &str,
+    stage: &str,
+    event: EventKind,
+    at: Timestamp,
+    outcome: Outcome,
+) -> StageEvent {
     StageEvent {
         release: release.to_string(),
         stage: stage.to_string(),
@@ -148,7 +174,10 @@ fn works(events: &[StageEvent]) -> BTreeMap<(u64, String), Work> {
 }
 
 fn sha(release: u64) -> String {
-    format!("{:040x}", release.wrapping_mul(0x9e37_79b9_7f4a_7c15) as u128 + 1)
+    format!(
+        "{:040x}",
+        release.wrapping_mul(0x9e37_79b9_7f4a_7c15) as u128 + 1
+    )
 }
 
 fn conclusion(o: Outcome) -> &'static str {
@@ -188,7 +217,9 @@ fn github(events: &[StageEvent]) -> Vec<(String, String)> {
     let mut deployments = Vec::new();
     let mut statuses = Vec::new();
     for ((rel, stage), x) in &w {
-        let Some(created) = x.queued.or(x.start) else { continue };
+        let Some(created) = x.queued.or(x.start) else {
+            continue;
+        };
         if stage == "build" {
             runs.push(json!({
                 "id": 5000 + rel, "name": "build", "head_sha": sha(*rel),
@@ -228,14 +259,27 @@ fn github(events: &[StageEvent]) -> Vec<(String, String)> {
             status("in_progress", s);
         }
         if let Some((t, o)) = x.finish {
-            status(if o == Outcome::Failed { "failure" } else { "success" }, t);
+            status(
+                if o == Outcome::Failed {
+                    "failure"
+                } else {
+                    "success"
+                },
+                t,
+            );
         }
     }
     // The API lists statuses newest first.
     statuses.reverse();
     vec![
-        ("runs.json".into(), pretty(&json!({"total_count": runs.len(), "workflow_runs": runs}))),
-        ("deployments.json".into(), pretty(&Value::Array(deployments))),
+        (
+            "runs.json".into(),
+            pretty(&json!({"total_count": runs.len(), "workflow_runs": runs})),
+        ),
+        (
+            "deployments.json".into(),
+            pretty(&Value::Array(deployments)),
+        ),
         ("statuses.json".into(), pretty(&Value::Array(statuses))),
     ]
 }
@@ -251,7 +295,9 @@ fn azure(events: &[StageEvent]) -> Vec<(String, String)> {
     };
     let t = |x: Option<Timestamp>| x.map(|t| t.to_string());
     for ((rel, stage), x) in &w {
-        let Some(queued) = x.queued.or(x.start) else { continue };
+        let Some(queued) = x.queued.or(x.start) else {
+            continue;
+        };
         let id = 100 + rel;
         if stage == "build" {
             builds.push(json!({
@@ -301,8 +347,12 @@ fn azure(events: &[StageEvent]) -> Vec<(String, String)> {
         pretty(&json!({"count": builds.len(), "value": builds})),
     )];
     for (id, records) in timelines {
-        let url = format!("https://dev.azure.com/org/project/_apis/build/builds/{id}/Timeline/t{id}");
-        files.push((format!("timeline-{id}.json"), pretty(&json!({"records": records, "id": format!("t{id}"), "url": url}))));
+        let url =
+            format!("https://dev.azure.com/org/project/_apis/build/builds/{id}/Timeline/t{id}");
+        files.push((
+            format!("timeline-{id}.json"),
+            pretty(&json!({"records": records, "id": format!("t{id}"), "url": url})),
+        ));
     }
     files
 }

@@ -2,7 +2,7 @@
 //! fit by Kolmogorov–Smirnov, and exact intervals for rates and proportions.
 //! The rules are stated in `docs/calibrate.md`.
 
-use statrs::distribution::{Beta, ChiSquared, ContinuousCDF, Continuous, Normal, StudentsT};
+use statrs::distribution::{Beta, ChiSquared, Continuous, ContinuousCDF, Normal, StudentsT};
 
 use crate::dist::DistSpec;
 use crate::time::{Duration, SimDuration};
@@ -93,9 +93,16 @@ pub fn fit_duration(sample: &Sample) -> Option<Fit> {
             // 2 T / θ is χ² with 2n degrees of freedom (T: total time on test).
             let chi = ChiSquared::new(2.0 * n as f64).ok()?;
             let total = exp_mean * n as f64;
-            let (lo, hi) = (2.0 * total / chi.inverse_cdf(0.975), 2.0 * total / chi.inverse_cdf(0.025));
+            let (lo, hi) = (
+                2.0 * total / chi.inverse_cdf(0.975),
+                2.0 * total / chi.inverse_cdf(0.025),
+            );
             let ln2 = std::f64::consts::LN_2;
-            (DistSpec::Exp(secs(exp_mean)), exp_mean * ln2, (lo * ln2, hi * ln2))
+            (
+                DistSpec::Exp(secs(exp_mean)),
+                exp_mean * ln2,
+                (lo * ln2, hi * ln2),
+            )
         }
         Family::LogNormal => {
             let t = t975(n);
@@ -131,7 +138,11 @@ pub fn fit_duration(sample: &Sample) -> Option<Fit> {
 
 fn secs(s: f64) -> Duration {
     // Whole seconds from 10 s on, tenths below: what the scenario reads back.
-    let r = if s >= 10.0 { s.round() } else { (s * 10.0).round() / 10.0 };
+    let r = if s >= 10.0 {
+        s.round()
+    } else {
+        (s * 10.0).round() / 10.0
+    };
     Duration(SimDuration::from_secs(r.max(0.1)))
 }
 
@@ -216,12 +227,16 @@ pub fn proportion(k: usize, n: usize) -> (f64, (f64, f64)) {
     let lo = if k == 0 {
         0.0
     } else {
-        Beta::new(kf, nf - kf + 1.0).map(|b| b.inverse_cdf(0.025)).unwrap_or(0.0)
+        Beta::new(kf, nf - kf + 1.0)
+            .map(|b| b.inverse_cdf(0.025))
+            .unwrap_or(0.0)
     };
     let hi = if k == n {
         1.0
     } else {
-        Beta::new(kf + 1.0, nf - kf).map(|b| b.inverse_cdf(0.975)).unwrap_or(1.0)
+        Beta::new(kf + 1.0, nf - kf)
+            .map(|b| b.inverse_cdf(0.975))
+            .unwrap_or(1.0)
     };
     (kf / nf, (lo, hi))
 }
@@ -232,7 +247,9 @@ pub fn poisson_rate(k: usize, exposure: f64) -> (f64, (f64, f64)) {
     let lo = if k == 0 {
         0.0
     } else {
-        ChiSquared::new(2.0 * kf).map(|c| c.inverse_cdf(0.025) / 2.0).unwrap_or(0.0)
+        ChiSquared::new(2.0 * kf)
+            .map(|c| c.inverse_cdf(0.025) / 2.0)
+            .unwrap_or(0.0)
     };
     let hi = ChiSquared::new(2.0 * kf + 2.0)
         .map(|c| c.inverse_cdf(0.975) / 2.0)

@@ -63,9 +63,12 @@ pub struct Calibration {
 /// Calibrates `base` (a scenario's text and file name; `None`: a scenario
 /// made from the history alone) to `history`.
 pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibration, InputError> {
-    let first = history
-        .first()
-        .ok_or_else(|| InputError::new(base.map_or("history", |b| b.1), "the history holds no events"))?;
+    let first = history.first().ok_or_else(|| {
+        InputError::new(
+            base.map_or("history", |b| b.1),
+            "the history holds no events",
+        )
+    })?;
     let mut tree = match base {
         Some((text, file)) => read_tree(text, file)?,
         None => skeleton(history, first),
@@ -83,16 +86,27 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
     c.duration("build.duration", &obs.build.durations);
     c.failure("build.flaky_failure", obs.build.failed, obs.build.finished);
     if obs.build.max_attempt > 1 {
-        c.set_count("build.retries", obs.build.max_attempt - 1, obs.build.finished);
+        c.set_count(
+            "build.retries",
+            obs.build.max_attempt - 1,
+            obs.build.finished,
+        );
     }
     for (name, s) in &obs.stages {
         c.duration(&format!("stages.{name}.deploy.duration"), &s.durations);
-        c.failure(&format!("stages.{name}.deploy.failure"), s.failed, s.finished);
+        c.failure(
+            &format!("stages.{name}.deploy.failure"),
+            s.failed,
+            s.finished,
+        );
         if s.approvals.observed.is_empty() && s.approvals.censored.is_empty() {
             continue;
         }
         c.ensure_approval(name);
-        c.duration(&format!("stages.{name}.checks.approval.response"), &s.approvals);
+        c.duration(
+            &format!("stages.{name}.checks.approval.response"),
+            &s.approvals,
+        );
         c.failure(
             &format!("stages.{name}.checks.approval.rejection"),
             s.rejected,
@@ -100,7 +114,10 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
         );
     }
     let Calibrator {
-        comments, lines, fits, ..
+        comments,
+        lines,
+        fits,
+        ..
     } = c;
     let mut yaml = format!(
         "# Calibrated by `promosim calibrate` from {} events ({} to {}).\n# Every fitted value carries its n, estimate and 95 % interval; a value marked\n# \"kept\" had too little data and is the base scenario's (see docs/calibrate.md).\n",
@@ -144,7 +161,10 @@ impl Calibrator<'_> {
 
     fn set(&mut self, path: &str, value: Node, comment: String, line: Line) {
         set_path(self.tree, path, value);
-        self.comments.entry(path.to_string()).or_default().push(comment);
+        self.comments
+            .entry(path.to_string())
+            .or_default()
+            .push(comment);
         self.lines.push(line);
     }
 
@@ -154,11 +174,18 @@ impl Calibrator<'_> {
             return;
         }
         let Some(f) = fit::fit_duration(sample) else {
-            let why = format!("only {n} finished values (at least {} needed)", fit::MIN_DURATIONS);
+            let why = format!(
+                "only {n} finished values (at least {} needed)",
+                fit::MIN_DURATIONS
+            );
             return self.keep(path, n, censored, why);
         };
         let estimate = match &f.spec {
-            DistSpec::Exp(mean) => format!("exp mean {}, median {}", human(mean.secs()), human(f.median)),
+            DistSpec::Exp(mean) => format!(
+                "exp mean {}, median {}",
+                human(mean.secs()),
+                human(f.median)
+            ),
             _ => format!("{} median {}", f.family.name(), human(f.median)),
         };
         let interval = format!("[{}, {}]", human(f.median_ci.0), human(f.median_ci.1));
@@ -193,7 +220,12 @@ impl Calibrator<'_> {
             return;
         }
         if n < min_for(path) {
-            return self.keep(path, n, 0, format!("only {n} outcomes (at least {} needed)", min_for(path)));
+            return self.keep(
+                path,
+                n,
+                0,
+                format!("only {n} outcomes (at least {} needed)", min_for(path)),
+            );
         }
         let (p, (lo, hi)) = fit::proportion(k, n);
         let interval = format!("[{:.2} %, {:.2} %]", lo * 100.0, hi * 100.0);
@@ -255,7 +287,10 @@ impl Calibrator<'_> {
         if let Some(Node::Map(m)) = get_mut(self.tree, "commits") {
             m.retain(|(k, _)| k != "replay");
         }
-        let estimate = format!("{rate:.2} per day ({} commits over {:.1} days)", a.count, a.days);
+        let estimate = format!(
+            "{rate:.2} per day ({} commits over {:.1} days)",
+            a.count, a.days
+        );
         let interval = format!("[{lo:.2}, {hi:.2}]");
         let comment = format!(
             "fitted: n={}, {estimate}, 95 % interval {interval}; hours and weekdays: observed rates relative to their mean",
@@ -282,7 +317,11 @@ impl Calibrator<'_> {
             return;
         }
         let person = format!("approver_{stage}");
-        set_path(self.tree, &format!("people.{person}.reaction"), Node::Str("0s".into()));
+        set_path(
+            self.tree,
+            &format!("people.{person}.reaction"),
+            Node::Str("0s".into()),
+        );
         set_path(
             self.tree,
             &format!("{path}.approvers"),
@@ -343,7 +382,10 @@ fn dist_node(spec: &DistSpec) -> Node {
             let secs = |s: f64| Node::Str(format!("{}s", round(s, 1).max(0.1)));
             one(
                 "lognormal",
-                Node::Map(vec![("median".into(), secs(median)), ("p95".into(), secs(p95))]),
+                Node::Map(vec![
+                    ("median".into(), secs(median)),
+                    ("p95".into(), secs(p95)),
+                ]),
             )
         }
         DistSpec::Empirical(v) => one(
@@ -382,11 +424,20 @@ fn stage_names(tree: &Node) -> Vec<String> {
 /// (in the order they first appear) as a chain, the last one production.
 fn skeleton(history: &History, first: jiff::Timestamp) -> Node {
     let last = history.last().unwrap_or(first);
-    let days = ((last.as_second() - first.as_second()) as f64 / 86_400.0).ceil().max(1.0);
-    let start = first.to_zoned(TimeZone::UTC).strftime("%Y-%m-%d %H:%M").to_string();
+    let days = ((last.as_second() - first.as_second()) as f64 / 86_400.0)
+        .ceil()
+        .max(1.0);
+    let start = first
+        .to_zoned(TimeZone::UTC)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
     let mut names: Vec<String> = Vec::new();
     for e in &history.events {
-        if !e.stage.is_empty() && !observe::is_build(&e.stage) && e.stage != "run" && !names.contains(&e.stage) {
+        if !e.stage.is_empty()
+            && !observe::is_build(&e.stage)
+            && e.stage != "run"
+            && !names.contains(&e.stage)
+        {
             names.push(e.stage.clone());
         }
     }
@@ -405,8 +456,17 @@ fn skeleton(history: &History, first: jiff::Timestamp) -> Node {
                 ("horizon".into(), s(&format!("{days}d"))),
             ]),
         ),
-        ("commits".into(), Node::Map(vec![("poisson".into(), Node::Map(vec![("per_day".into(), Node::Float(1.0))]))])),
-        ("build".into(), Node::Map(vec![("duration".into(), s("5m"))])),
+        (
+            "commits".into(),
+            Node::Map(vec![(
+                "poisson".into(),
+                Node::Map(vec![("per_day".into(), Node::Float(1.0))]),
+            )]),
+        ),
+        (
+            "build".into(),
+            Node::Map(vec![("duration".into(), s("5m"))]),
+        ),
     ];
     if !names.is_empty() {
         top.push(("stages".into(), Node::Seq(stages)));
@@ -416,7 +476,9 @@ fn skeleton(history: &History, first: jiff::Timestamp) -> Node {
 
 fn seg_index(v: &[Node], seg: &str) -> Option<usize> {
     v.iter()
-        .position(|x| matches!(x, Node::Map(m) if m.iter().any(|(k, n)| k == "name" && n.text() == seg)))
+        .position(
+            |x| matches!(x, Node::Map(m) if m.iter().any(|(k, n)| k == "name" && n.text() == seg)),
+        )
         .or_else(|| seg.parse::<usize>().ok().filter(|&j| j < v.len()))
 }
 

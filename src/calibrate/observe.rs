@@ -62,7 +62,10 @@ pub fn observe(history: &History, stages: &[String], tz: &TimeZone) -> Observati
         return Observations::default();
     };
     let mut obs = Observations {
-        stages: stages.iter().map(|s| (s.clone(), Work::default())).collect(),
+        stages: stages
+            .iter()
+            .map(|s| (s.clone(), Work::default()))
+            .collect(),
         ..Observations::default()
     };
     // None: the build; Some(i): scenario stage i.
@@ -70,7 +73,10 @@ pub fn observe(history: &History, stages: &[String], tz: &TimeZone) -> Observati
         if is_build(name) {
             return Some(None);
         }
-        stages.iter().position(|s| s.eq_ignore_ascii_case(name)).map(Some)
+        stages
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case(name))
+            .map(Some)
     };
     let mut spans: BTreeMap<(Option<usize>, String, u32), Span> = BTreeMap::new();
     for e in &history.events {
@@ -92,7 +98,8 @@ pub fn observe(history: &History, stages: &[String], tz: &TimeZone) -> Observati
             EventKind::Queued | EventKind::Commit => {}
         }
     }
-    let secs = |a: Timestamp, b: Timestamp| (b.as_millisecond() - a.as_millisecond()) as f64 / 1000.0;
+    let secs =
+        |a: Timestamp, b: Timestamp| (b.as_millisecond() - a.as_millisecond()) as f64 / 1000.0;
     for ((r, _, attempt), span) in spans {
         let work = match r {
             None => &mut obs.build,

@@ -13,7 +13,13 @@ pub fn emit(tree: &Node, comments: &HashMap<String, Vec<String>>) -> String {
     out
 }
 
-fn node(out: &mut String, n: &Node, indent: usize, path: &str, comments: &HashMap<String, Vec<String>>) {
+fn node(
+    out: &mut String,
+    n: &Node,
+    indent: usize,
+    path: &str,
+    comments: &HashMap<String, Vec<String>>,
+) {
     let pad = " ".repeat(indent);
     match n {
         Node::Map(m) => {
@@ -111,7 +117,8 @@ fn key(k: &str) -> String {
 /// A string plain when YAML reads it back as the same string, else double-quoted.
 fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ' | '/'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ' | '/'))
         && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && !s.ends_with(' ')
         && !matches!(
@@ -138,6 +145,10 @@ mod tests {
         comments.insert("build.duration".to_string(), vec!["n=3".to_string()]);
         let again = emit(&tree, &comments);
         assert!(again.contains("# n=3\n  duration:"), "{again}");
-        assert_eq!(read_tree(&again, "again.yaml").expect("reads back"), tree, "{again}");
+        assert_eq!(
+            read_tree(&again, "again.yaml").expect("reads back"),
+            tree,
+            "{again}"
+        );
     }
 }

@@ -54,5 +54,9 @@ pub fn backtest(args: BacktestArgs) -> Result<(), CliError> {
         ));
     }
     crate::report::backtest::write(&b, &dir).map_err(CliError::Failed)?;
-    print(&format!("{}written to {}\n", crate::report::backtest::text(&b), dir.join("index.html").display()))
+    print(&format!(
+        "{}written to {}\n",
+        crate::report::backtest::text(&b),
+        dir.join("index.html").display()
+    ))
 }

@@ -34,7 +34,10 @@ pub fn read_history(files: &[PathBuf], format: &str) -> Result<History, InputErr
     let format = Format::parse(format).ok_or_else(|| {
         InputError::new(
             "--format",
-            format!("unknown history format {format:?}: expected one of {}", Format::NAMES),
+            format!(
+                "unknown history format {format:?}: expected one of {}",
+                Format::NAMES
+            ),
         )
     })?;
     let mut parts = Vec::new();
@@ -45,7 +48,9 @@ pub fn read_history(files: &[PathBuf], format: &str) -> Result<History, InputErr
     let h = History::from_parts(parts);
     if h.events.is_empty() {
         return Err(InputError::new(
-            files.first().map_or(String::new(), |f| f.display().to_string()),
+            files
+                .first()
+                .map_or(String::new(), |f| f.display().to_string()),
             "the history holds no events",
         ));
     }
@@ -78,8 +83,18 @@ fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
 
 fn table(c: &calibrate::Calibration, out: &Path) -> String {
     let mut o = String::new();
-    let w = c.lines.iter().map(|l| l.path.len()).max().unwrap_or(10).max(9);
-    let _ = writeln!(o, "{:<w$}  {:>5}  {:>5}  estimate (95 % interval); goodness of fit", "parameter", "n", "cens.");
+    let w = c
+        .lines
+        .iter()
+        .map(|l| l.path.len())
+        .max()
+        .unwrap_or(10)
+        .max(9);
+    let _ = writeln!(
+        o,
+        "{:<w$}  {:>5}  {:>5}  estimate (95 % interval); goodness of fit",
+        "parameter", "n", "cens."
+    );
     for l in &c.lines {
         let what = match &l.kept {
             Some(why) => format!("KEPT from the base scenario: {why}"),
@@ -89,7 +104,10 @@ fn table(c: &calibrate::Calibration, out: &Path) -> String {
         let _ = writeln!(o, "{:<w$}  {:>5}  {:>5}  {what}", l.path, l.n, l.censored);
     }
     for s in &c.unmatched {
-        let _ = writeln!(o, "note: history stage {s:?} matches no stage of the scenario: ignored");
+        let _ = writeln!(
+            o,
+            "note: history stage {s:?} matches no stage of the scenario: ignored"
+        );
     }
     let kept = c.lines.iter().filter(|l| l.kept.is_some()).count();
     let _ = writeln!(

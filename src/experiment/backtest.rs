@@ -72,7 +72,11 @@ impl Backtest {
         format!(
             "The model reproduces observed p50 lead time within {:.0} % ({}: the observed p50 lies {} the range of {} replayed replications), {shape}.",
             self.p50_error.abs() * 100.0,
-            if self.p50_error >= 0.0 { "simulated higher" } else { "simulated lower" },
+            if self.p50_error >= 0.0 {
+                "simulated higher"
+            } else {
+                "simulated lower"
+            },
             if inside { "inside" } else { "OUTSIDE" },
             self.replications
         )
@@ -116,21 +120,33 @@ pub fn observed(history: &History, production: &[String]) -> (Vec<f64>, usize, u
 /// The calibrated scenario with the history's commits replayed: its run
 /// spans the history, its stream is `commits.replay` of `commits_csv`
 /// (written here).
-pub fn replay_model(text: &str, file: &Path, history: &History, commits_csv: &Path) -> Result<Model, InputError> {
+pub fn replay_model(
+    text: &str,
+    file: &Path,
+    history: &History,
+    commits_csv: &Path,
+) -> Result<Model, InputError> {
     let shown = file.display().to_string();
     let (Some(first), Some(last)) = (history.first(), history.last()) else {
         return Err(InputError::new(&shown, "the history holds no events"));
     };
     let commits = history.commits();
     if commits.is_empty() {
-        return Err(InputError::new(&shown, "the history holds no commits to replay"));
+        return Err(InputError::new(
+            &shown,
+            "the history holds no commits to replay",
+        ));
     }
     let mut csv = String::from("timestamp\n");
     for c in &commits {
         csv.push_str(&format!("{c}\n"));
     }
-    std::fs::write(commits_csv, csv)
-        .map_err(|e| InputError::new(commits_csv.display().to_string(), format!("cannot write: {e}")))?;
+    std::fs::write(commits_csv, csv).map_err(|e| {
+        InputError::new(
+            commits_csv.display().to_string(),
+            format!("cannot write: {e}"),
+        )
+    })?;
     let mut tree = read_tree(text, &shown)?;
     let Node::Map(top) = &mut tree else {
         return Err(InputError::new(&shown, "a scenario is a mapping"));
@@ -139,7 +155,10 @@ pub fn replay_model(text: &str, file: &Path, history: &History, commits_csv: &Pa
         .iter()
         .find(|(k, _)| k == "run")
         .and_then(|(_, r)| match r {
-            Node::Map(m) => m.iter().find(|(k, _)| k == "time_zone").map(|(_, v)| v.text()),
+            Node::Map(m) => m
+                .iter()
+                .find(|(k, _)| k == "time_zone")
+                .map(|(_, v)| v.text()),
             _ => None,
         })
         .and_then(|n| jiff::tz::TimeZone::get(&n).ok())
@@ -156,7 +175,10 @@ pub fn replay_model(text: &str, file: &Path, history: &History, commits_csv: &Pa
         if let (true, Node::Map(c)) = (k == "commits", &mut *v) {
             c.retain(|(k, _)| !matches!(k.as_str(), "poisson" | "replay" | "volume"));
             let path = commits_csv.display().to_string();
-            c.push(("replay".into(), Node::Map(vec![("csv".into(), Node::Str(path))])));
+            c.push((
+                "replay".into(),
+                Node::Map(vec![("csv".into(), Node::Str(path))]),
+            ));
         }
     }
     // JSON is YAML: the edited tree reads back through every scenario check.
@@ -219,10 +241,21 @@ pub fn backtest(m: &Model, history: &History, replications: u32) -> Backtest {
         _ => 1.0,
     };
     let n = replications.max(1) as f64;
-    let sim_dpw = reps.iter().map(|r| r.result.production_deploys_per_week).sum::<f64>() / n;
-    let cfr = reps.iter().map(|r| r.result.incidents.change_failure_rate).sum::<f64>() / n;
+    let sim_dpw = reps
+        .iter()
+        .map(|r| r.result.production_deploys_per_week)
+        .sum::<f64>()
+        / n;
+    let cfr = reps
+        .iter()
+        .map(|r| r.result.incidents.change_failure_rate)
+        .sum::<f64>()
+        / n;
     let (no, ns) = (observed_h.len() as f64, simulated_h.len() as f64);
-    let p50 = rows.iter().find(|r| r.q == 0.5).map_or((f64::NAN, f64::NAN), |r| (r.observed, r.simulated));
+    let p50 = rows
+        .iter()
+        .find(|r| r.q == 0.5)
+        .map_or((f64::NAN, f64::NAN), |r| (r.observed, r.simulated));
     Backtest {
         name: m.name.clone(),
         replications,

@@ -114,7 +114,11 @@ fn builds(out: &mut Vec<StageEvent>, b: Build) {
         out.push(ev(EventKind::Start, s, Outcome::None));
     }
     if let (Some(f), "completed") = (b.finish_time, b.status.as_str()) {
-        let outcome = b.result.as_deref().and_then(Outcome::parse).unwrap_or(Outcome::Cancelled);
+        let outcome = b
+            .result
+            .as_deref()
+            .and_then(Outcome::parse)
+            .unwrap_or(Outcome::Cancelled);
         out.push(ev(EventKind::Finish, f, outcome));
     }
 }
@@ -123,12 +127,18 @@ fn builds(out: &mut Vec<StageEvent>, b: Build) {
 fn build_id(url: &str, file: &str) -> Option<String> {
     let lower = url.to_ascii_lowercase();
     if let Some(i) = lower.find("/builds/") {
-        let id: String = url[i + 8..].chars().take_while(char::is_ascii_digit).collect();
+        let id: String = url[i + 8..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         if !id.is_empty() {
             return Some(id);
         }
     }
-    let name = std::path::Path::new(file).file_stem()?.to_string_lossy().to_string();
+    let name = std::path::Path::new(file)
+        .file_stem()?
+        .to_string_lossy()
+        .to_string();
     let digits: String = name
         .chars()
         .skip_while(|c| !c.is_ascii_digit())
@@ -144,7 +154,10 @@ fn timeline(out: &mut Vec<StageEvent>, release: &str, records: &[Record]) {
         if stage.result.as_deref() == Some("skipped") {
             continue;
         }
-        let name = stage.identifier.clone().unwrap_or_else(|| stage.name.clone());
+        let name = stage
+            .identifier
+            .clone()
+            .unwrap_or_else(|| stage.name.clone());
         let attempt = stage.attempt.unwrap_or(1).max(1);
         let ev = |event, at: Time, outcome| StageEvent {
             release: release.to_string(),

@@ -13,7 +13,10 @@ pub fn parse_csv(text: &str, file: &str) -> Result<Vec<StageEvent>, InputError> 
     if text.trim().is_empty() {
         return Err(InputError::new(
             file,
-            format!("the file is empty (expected a header row: {})", REQUIRED.join(",")),
+            format!(
+                "the file is empty (expected a header row: {})",
+                REQUIRED.join(",")
+            ),
         ));
     }
     let mut reader = ::csv::ReaderBuilder::new()
@@ -22,11 +25,7 @@ pub fn parse_csv(text: &str, file: &str) -> Result<Vec<StageEvent>, InputError> 
         .trim(::csv::Trim::All)
         .from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| csv_error(file, &e))?.clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-    };
+    let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let mut columns = [0usize; 5];
     for (slot, name) in columns.iter_mut().zip(REQUIRED) {
         *slot = find(name).ok_or_else(|| {
@@ -82,7 +81,10 @@ pub fn parse_csv(text: &str, file: &str) -> Result<Vec<StageEvent>, InputError> 
             })?,
         };
         if field(release).is_empty() && kind != EventKind::Commit {
-            return Err(bad(release, format!("a {} row needs a release", kind.name())));
+            return Err(bad(
+                release,
+                format!("a {} row needs a release", kind.name()),
+            ));
         }
         if field(stage).is_empty() && kind != EventKind::Commit {
             return Err(bad(stage, format!("a {} row needs a stage", kind.name())));

@@ -80,7 +80,11 @@ fn run_events(out: &mut Vec<StageEvent>, r: Run) {
     };
     // A push run of a first attempt stands for its head commit reaching main.
     if r.event == "push" && r.attempt == 1 {
-        let mut c = ev(EventKind::Commit, r.commit_at.unwrap_or(r.created), Outcome::None);
+        let mut c = ev(
+            EventKind::Commit,
+            r.commit_at.unwrap_or(r.created),
+            Outcome::None,
+        );
         c.stage.clear();
         out.push(c);
     }
@@ -219,7 +223,8 @@ pub fn parse_github(text: &str, file: &str) -> Result<Part, InputError> {
     } else if first.is_some_and(|d| d.get("sha").is_some()) {
         let list: Vec<Deployment> = serde_json::from_str(text).map_err(parse)?;
         for d in list {
-            part.aliases.push((format!("deployment:{}", d.id), d.sha.clone()));
+            part.aliases
+                .push((format!("deployment:{}", d.id), d.sha.clone()));
             part.events.push(StageEvent {
                 release: d.sha,
                 stage: d.environment,
@@ -255,7 +260,12 @@ fn status_events(out: &mut Vec<StageEvent>, mut list: Vec<DeploymentStatus>) {
     });
     let mut waiting_for: Option<String> = None;
     for s in list {
-        let id = s.deployment_url.rsplit('/').next().unwrap_or("").to_string();
+        let id = s
+            .deployment_url
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
         let release = format!("deployment:{id}");
         let mut push = |event, outcome| {
             out.push(StageEvent {

@@ -83,9 +83,7 @@ impl Outcome {
     pub fn parse(s: &str) -> Option<Outcome> {
         Some(match s.trim().to_ascii_lowercase().as_str() {
             "" => Outcome::None,
-            "succeeded" | "success" | "succeededwithissues" | "ok" | "passed" => {
-                Outcome::Succeeded
-            }
+            "succeeded" | "success" | "succeededwithissues" | "ok" | "passed" => Outcome::Succeeded,
             "failed" | "failure" | "error" | "startup_failure" => Outcome::Failed,
             "cancelled" | "canceled" | "skipped" | "abandoned" | "stale" | "inactive" => {
                 Outcome::Cancelled
@@ -142,8 +140,10 @@ impl History {
     /// Joins the events of several files, sorted by time (stable, so equal
     /// instants keep their file order).
     pub fn from_parts(parts: Vec<Part>) -> History {
-        let aliases: std::collections::HashMap<String, String> =
-            parts.iter().flat_map(|p| p.aliases.iter().cloned()).collect();
+        let aliases: std::collections::HashMap<String, String> = parts
+            .iter()
+            .flat_map(|p| p.aliases.iter().cloned())
+            .collect();
         let mut events: Vec<StageEvent> = parts.into_iter().flat_map(|p| p.events).collect();
         for e in &mut events {
             if let Some(real) = aliases.get(&e.release) {
@@ -238,7 +238,9 @@ pub(crate) fn json_error(file: &str, e: &serde_json::Error) -> InputError {
 pub fn parse_time(s: &str) -> Result<Timestamp, String> {
     let t = s.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        let secs: i64 = t.parse().map_err(|_| format!("{t:?}: Unix seconds out of range"))?;
+        let secs: i64 = t
+            .parse()
+            .map_err(|_| format!("{t:?}: Unix seconds out of range"))?;
         return Timestamp::from_second(secs).map_err(|e| format!("{t:?}: {e}"));
     }
     t.parse::<Timestamp>().map_err(|e| {
@@ -264,7 +266,8 @@ pub(crate) fn opt_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<
     match s {
         None => Ok(None),
         Some(s) if s.trim().is_empty() || s.starts_with("0001-01-01") => Ok(None),
-        Some(s) => parse_time(&s).map(|t| Some(Time(t))).map_err(serde::de::Error::custom),
+        Some(s) => parse_time(&s)
+            .map(|t| Some(Time(t)))
+            .map_err(serde::de::Error::custom),
     }
 }
-

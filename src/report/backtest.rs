@@ -20,7 +20,11 @@ pub fn text(b: &Backtest) -> String {
         b.observed_h.len(),
         b.simulated_h.len()
     );
-    let _ = writeln!(o, "{:>9}  {:>12}  {:>12}  simulated range over replications (95 %)", "lead time", "observed h", "simulated h");
+    let _ = writeln!(
+        o,
+        "{:>9}  {:>12}  {:>12}  simulated range over replications (95 %)",
+        "lead time", "observed h", "simulated h"
+    );
     for r in &b.rows {
         let _ = writeln!(
             o,
@@ -30,10 +34,18 @@ pub fn text(b: &Backtest) -> String {
             r.simulated,
             r.range.0,
             r.range.1,
-            if r.range.0 <= r.observed && r.observed <= r.range.1 { "" } else { "  observed OUTSIDE" }
+            if r.range.0 <= r.observed && r.observed <= r.range.1 {
+                ""
+            } else {
+                "  observed OUTSIDE"
+            }
         );
     }
-    let _ = writeln!(o, "KS distance {:.3} (5 % critical {:.3})", b.ks, b.ks_critical);
+    let _ = writeln!(
+        o,
+        "KS distance {:.3} (5 % critical {:.3})",
+        b.ks, b.ks_critical
+    );
     let _ = writeln!(
         o,
         "production deploys per week: observed {:.2}, simulated {:.2}",
@@ -93,7 +105,10 @@ pub fn charts(b: &Backtest) -> [Chart; 2] {
     };
     let cdf = Chart::LeadTimeCdf {
         title: "Lead time: observed and simulated".into(),
-        series: vec![series("observed", &b.observed_h), series("simulated", &b.simulated_h)],
+        series: vec![
+            series("observed", &b.observed_h),
+            series("simulated", &b.simulated_h),
+        ],
     };
     [qq, cdf]
 }
@@ -106,12 +121,20 @@ pub fn write(b: &Backtest, dir: &Path) -> Result<(), String> {
         let svg = charts::render_svg(chart, charts::DEFAULT_SIZE).map_err(|e| e.to_string())?;
         let path = dir.join(format!("{stem}.svg"));
         std::fs::write(&path, &svg).map_err(|e| format!("{}: {e}", path.display()))?;
-        let _ = write!(figures, "<figure>{}</figure>\n", inline_svg(&svg, chart.title()));
+        let _ = writeln!(
+            figures,
+            "<figure>{}</figure>",
+            inline_svg(&svg, chart.title())
+        );
     }
     let mut csv = String::from("quantile,observed_h,simulated_h,range_lo_h,range_hi_h\n");
     let mut rows = String::new();
     for r in &b.rows {
-        let _ = writeln!(csv, "{},{},{},{},{}", r.q, r.observed, r.simulated, r.range.0, r.range.1);
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{}",
+            r.q, r.observed, r.simulated, r.range.0, r.range.1
+        );
         let _ = writeln!(
             rows,
             "<tr><td>p{:.0}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2} – {:.2}</td></tr>",
