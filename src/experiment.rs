@@ -18,6 +18,7 @@
 //! replications until the intervals are narrow enough), [`summary`] (what
 //! `summary.json` holds), [`stalls`] (warnings about runs that stalled).
 
+pub mod backtest;
 pub mod charted;
 pub mod compare;
 pub mod job;

@@ -20,22 +20,26 @@
 //! 6. [`interrupt`] — the Ctrl-C flag.
 //! 7. [`dist`] — distributions (`exp`, `lognormal`, …) and their sampling.
 //! 8. [`stream`] — commit streams: synthetic arrivals, replayed history.
-//! 9. [`scenario`] — YAML → a checked scenario, errors with line and column.
-//! 10. [`model`] — the compiled, immutable model: calendars and schedules resolved.
-//! 11. [`metrics`] — the measurement vocabulary: what one replication measured
+//! 9. [`history`] — exported run history (GitHub, Azure DevOps, CSV) as one table of stage events.
+//! 10. [`scenario`] — YAML → a checked scenario, errors with line and column.
+//! 11. [`model`] — the compiled, immutable model: calendars and schedules resolved.
+//! 12. [`metrics`] — the measurement vocabulary: what one replication measured
 //!     (the records the engine fills), summaries with Student-t intervals, the
 //!     DORA bands. Before the engine because the engine fills it.
-//! 12. [`engine`] — one replication: the event loop over the compiled model.
-//! 13. [`experiment`] — many replications in parallel, reduced in order: the
+//! 13. [`engine`] — one replication: the event loop over the compiled model.
+//! 14. [`experiment`] — many replications in parallel, reduced in order: the
 //!     run's [`Summary`](experiment::Summary), comparisons, sweeps, shards and
 //!     merge, early stopping, traced replications for charts, stall warnings.
-//! 14. [`check`] — baselines and the regression verdict on paired differences.
-//! 15. [`report`] — every rendering and every file written: tables, JSON, CSV,
+//! 15. [`calibrate`] — fitting the model's random inputs to a history: maximum
+//!     likelihood, goodness of fit, the calibrated scenario YAML.
+//! 16. [`check`] — baselines and the regression verdict on paired differences.
+//! 17. [`report`] — every rendering and every file written: tables, JSON, CSV,
 //!     charts, the HTML page, `report.md`, the check's markdown and JUnit XML.
-//! 16. [`cli`] — the commands: parse → options → call → print.
-//! 17. [`fuzzing`] — the entry points of the fuzz targets.
+//! 18. [`cli`] — the commands: parse → options → call → print.
+//! 19. [`fuzzing`] — the entry points of the fuzz targets.
 
 pub mod calendar;
+pub mod calibrate;
 pub mod check;
 pub mod cli;
 pub mod dist;
@@ -44,6 +48,7 @@ pub mod error;
 pub mod experiment;
 pub mod fingerprint;
 pub mod fuzzing;
+pub mod history;
 pub mod interrupt;
 pub mod metrics;
 pub mod model;

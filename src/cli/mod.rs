@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod backtest;
 mod baseline;
+mod calibrate;
 mod check;
 mod compare;
 mod execute;
@@ -95,9 +97,13 @@ pub enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output file (default reports/<scenario>/trace-<K>.csv).
+        /// Output file (default reports/<scenario>/trace-<K>.csv); with --as, a folder
+        /// (default reports/<scenario>/history-<K>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the log as run history that `calibrate` reads: csv, gh-runs, github or azure.
+        #[arg(long = "as", value_name = "FORMAT")]
+        as_history: Option<String>,
     },
     /// Run several scenarios on the same seeds and compare them (paired differences).
     #[command(after_help = compare::HELP)]
@@ -111,6 +117,12 @@ pub enum Command {
     /// Redraw the charts, index.html and report.md of a result folder (run, compare, sweep, merge).
     #[command(after_help = report::HELP)]
     Report(report::ReportArgs),
+    /// Fit a scenario's durations, rates and approvals to exported run history (GitHub, Azure DevOps, CSV).
+    #[command(after_help = calibrate::HELP)]
+    Calibrate(calibrate::CalibrateArgs),
+    /// Replay a history's commits through a calibrated scenario and compare lead times.
+    #[command(after_help = backtest::HELP)]
+    Backtest(backtest::BacktestArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,10 +202,20 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
             replication,
             seed,
             out,
+            as_history: None,
         } => trace::trace(&file, replication, seed, out),
+        Command::Trace {
+            file,
+            replication,
+            seed,
+            out,
+            as_history: Some(format),
+        } => trace::history(&file, replication, seed, out, &format),
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Report(args) => report::report(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Backtest(args) => backtest::backtest(args),
     }
 }

@@ -35,3 +35,42 @@ pub fn trace(
         path.display()
     ))
 }
+
+/// `promosim trace --as FORMAT`: the replication's log as run history files
+/// (one CSV or JSON file, or several for GitHub REST and Azure DevOps).
+pub fn history(
+    file: &Path,
+    replication: u64,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    format: &str,
+) -> Result<(), CliError> {
+    let fmt = crate::history::Format::parse(format).ok_or_else(|| {
+        crate::error::InputError::new(
+            "--as",
+            format!(
+                "unknown history format {format:?}: expected one of {}",
+                crate::history::Format::NAMES
+            ),
+        )
+    })?;
+    let (_s, m) = load_model(file, seed)?;
+    let rep = experiment::trace(&m, replication);
+    if crate::interrupt::requested() {
+        return Err(CliError::Interrupted);
+    }
+    let dir = out.unwrap_or_else(|| out_dir(&None, &m).join(format!("history-{replication}")));
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let events = crate::calibrate::export::events(&m, &rep);
+    let files = crate::calibrate::export::write(fmt, &events);
+    for (name, text) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    print(&format!(
+        "{} history events of replication {replication} written as {format} to {} ({} files)\n",
+        events.len(),
+        dir.display(),
+        files.len()
+    ))
+}

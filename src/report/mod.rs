@@ -12,6 +12,7 @@
 //! write), [`figures`], [`charts`], [`words`], [`markdown`], [`html`] (the
 //! report page), [`files`] (atomic writes).
 
+pub mod backtest;
 pub mod charts;
 pub mod check;
 pub mod figures;

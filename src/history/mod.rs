@@ -1,0 +1,273 @@
+//! Exported run history: GitHub, Azure DevOps or a generic CSV, read into one
+//! typed table of stage events for `promosim calibrate` and `promosim backtest`.
+//!
+//! Every reader takes the text of one file and returns its events; errors are
+//! [`InputError`]s with the file, line and column (JSON positions come from
+//! serde_json, CSV positions from the csv crate). A reader never panics.
+//! `docs/calibrate.md` lists the exact export commands and what each field
+//! means here.
+
+mod azure;
+mod csv;
+mod github;
+
+use jiff::Timestamp;
+
+pub use azure::parse_azure;
+pub use csv::parse_csv;
+pub use github::{parse_gh_runs, parse_github};
+
+use crate::error::InputError;
+
+/// What happened to a release at a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// A commit (or a push) reached main; the stage is empty.
+    Commit,
+    /// The release waits for an agent (the run was created).
+    Queued,
+    /// Work on the stage (a build, a deployment) started.
+    Start,
+    /// The work ended; its [`Outcome`] says how.
+    Finish,
+    /// An approval was requested.
+    ApprovalRequested,
+    /// The approval was answered; the outcome is approved, rejected or timed out.
+    ApprovalDone,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Commit,
+        EventKind::Queued,
+        EventKind::Start,
+        EventKind::Finish,
+        EventKind::ApprovalRequested,
+        EventKind::ApprovalDone,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Commit => "commit",
+            EventKind::Queued => "queued",
+            EventKind::Start => "start",
+            EventKind::Finish => "finish",
+            EventKind::ApprovalRequested => "approval_requested",
+            EventKind::ApprovalDone => "approval_done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        let s = s.trim().to_ascii_lowercase();
+        EventKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// How a piece of work or an approval ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Not applicable (commits, starts) or not known.
+    None,
+    Succeeded,
+    Failed,
+    /// Cancelled or skipped before it ended: the duration is censored.
+    Cancelled,
+    Approved,
+    Rejected,
+    TimedOut,
+}
+
+impl Outcome {
+    /// Reads the result words of the supported formats (GitHub conclusions and
+    /// deployment states, Azure results, the CSV's own words).
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "" => Outcome::None,
+            "succeeded" | "success" | "succeededwithissues" | "ok" | "passed" => Outcome::Succeeded,
+            "failed" | "failure" | "error" | "startup_failure" => Outcome::Failed,
+            "cancelled" | "canceled" | "skipped" | "abandoned" | "stale" | "inactive" => {
+                Outcome::Cancelled
+            }
+            "approved" => Outcome::Approved,
+            "rejected" => Outcome::Rejected,
+            "timed_out" | "timeout" | "timedout" => Outcome::TimedOut,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::None => "",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Approved => "approved",
+            Outcome::Rejected => "rejected",
+            Outcome::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// One row of the table: a release's event at a stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageEvent {
+    /// The release (run) id: a GitHub head SHA, an Azure build id, the CSV's `release`.
+    pub release: String,
+    /// The stage as the history names it; `build` for the build, empty for commits.
+    pub stage: String,
+    pub event: EventKind,
+    pub at: Timestamp,
+    pub outcome: Outcome,
+    /// 1 for the first attempt, 2 for the first retry, ….
+    pub attempt: u32,
+}
+
+/// What one file gave: its events, and release names to rename (a GitHub
+/// deployment id, `deployment:42`, becomes its commit SHA).
+#[derive(Debug, Clone, Default)]
+pub struct Part {
+    pub events: Vec<StageEvent>,
+    pub aliases: Vec<(String, String)>,
+}
+
+/// Every event of every history file, sorted by time.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub events: Vec<StageEvent>,
+}
+
+impl History {
+    /// Joins the events of several files, sorted by time (stable, so equal
+    /// instants keep their file order).
+    pub fn from_parts(parts: Vec<Part>) -> History {
+        let aliases: std::collections::HashMap<String, String> = parts
+            .iter()
+            .flat_map(|p| p.aliases.iter().cloned())
+            .collect();
+        let mut events: Vec<StageEvent> = parts.into_iter().flat_map(|p| p.events).collect();
+        for e in &mut events {
+            if let Some(real) = aliases.get(&e.release) {
+                e.release = real.clone();
+            }
+        }
+        events.sort_by_key(|e| e.at);
+        History { events }
+    }
+
+    /// The first instant in the history.
+    pub fn first(&self) -> Option<Timestamp> {
+        self.events.first().map(|e| e.at)
+    }
+
+    /// The last instant: work still open then is censored here.
+    pub fn last(&self) -> Option<Timestamp> {
+        self.events.last().map(|e| e.at)
+    }
+
+    /// The commit (or push) instants, oldest first.
+    pub fn commits(&self) -> Vec<Timestamp> {
+        self.events
+            .iter()
+            .filter(|e| e.event == EventKind::Commit)
+            .map(|e| e.at)
+            .collect()
+    }
+}
+
+/// The supported history formats (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The generic CSV: `release,stage,event,time,result[,attempt]`.
+    Csv,
+    /// `gh run list --json ...` output.
+    GhRuns,
+    /// GitHub REST responses: workflow runs, jobs, deployments, deployment statuses.
+    Github,
+    /// Azure DevOps REST responses: the Builds list and build Timelines.
+    Azure,
+}
+
+impl Format {
+    pub const NAMES: &'static str = "csv, gh-runs, github, azure";
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s {
+            "csv" => Format::Csv,
+            "gh-runs" | "gh" => Format::GhRuns,
+            "github" | "github-rest" => Format::Github,
+            "azure" | "azure-devops" => Format::Azure,
+            _ => return None,
+        })
+    }
+}
+
+/// Reads one file's text in the given format.
+pub fn parse(format: Format, text: &str, file: &str) -> Result<Part, InputError> {
+    match format {
+        Format::Csv => Ok(Part {
+            events: parse_csv(text, file)?,
+            aliases: Vec::new(),
+        }),
+        Format::GhRuns => parse_gh_runs(text, file),
+        Format::Github => parse_github(text, file),
+        Format::Azure => parse_azure(text, file),
+    }
+}
+
+/// A JSON error with its position; "EOF while parsing" is said plainly.
+pub(crate) fn json_error(file: &str, e: &serde_json::Error) -> InputError {
+    let message = if e.is_eof() {
+        format!("the file ends early (truncated?): {e}")
+    } else {
+        e.to_string()
+    };
+    // serde_json appends " at line L column C"; the position goes in front instead.
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    if e.line() == 0 {
+        InputError::new(file, message)
+    } else {
+        InputError::at(file, e.line() as u64, e.column() as u64, message)
+    }
+}
+
+/// A timestamp as the exports write it: RFC 3339 with an offset
+/// (`2026-03-02T09:15:00Z`, fractional seconds allowed), or Unix seconds.
+pub fn parse_time(s: &str) -> Result<Timestamp, String> {
+    let t = s.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        let secs: i64 = t
+            .parse()
+            .map_err(|_| format!("{t:?}: Unix seconds out of range"))?;
+        return Timestamp::from_second(secs).map_err(|e| format!("{t:?}: {e}"));
+    }
+    t.parse::<Timestamp>().map_err(|e| {
+        format!("expected a time such as 2026-03-02T09:15:00Z (RFC 3339 with an offset) or Unix seconds, found {t:?} ({e})")
+    })
+}
+
+/// serde glue: a timestamp field, parsed with [`parse_time`], so a bad time
+/// is reported at its line and column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Time(pub Timestamp);
+
+impl<'de> serde::Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_time(&s).map(Time).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The same, for fields that may be null or absent (work not started or not finished).
+pub(crate) fn opt_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Time>, D::Error> {
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    match s {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() || s.starts_with("0001-01-01") => Ok(None),
+        Some(s) => parse_time(&s)
+            .map(|t| Some(Time(t)))
+            .map_err(serde::de::Error::custom),
+    }
+}
