@@ -170,6 +170,22 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
         ));
     }
     out.push_str("</table>\n");
+    let people = super::people::rows(model, summary);
+    if !people.is_empty() {
+        out.push_str("<h2>People</h2>\n<p>Manual tasks (tests by a person, reviews with an effort), one at a time per member, in their working hours.</p>\n<table class=\"where\">\n<tr><th>person or team</th>");
+        for h in super::people::headings() {
+            out.push_str(&format!("<th class=\"num\">{}</th>", escape(h)));
+        }
+        out.push_str("</tr>\n");
+        for r in &people {
+            out.push_str(&format!("<tr><td>{}</td>", escape(&r.name)));
+            for c in &r.cells {
+                out.push_str(&format!("<td class=\"num\">{}</td>", escape(c)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
     out.push_str(&tail(&format!(
         "promosim {} · scenario {} · seed {} · files next to this page: summary.json, replications.csv, report.md, charts/",
         summary.promosim, summary.scenario, summary.seed

@@ -87,6 +87,24 @@ pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> Str
             percent(r.share)
         ));
     }
+    let people = super::people::rows(model, summary);
+    if !people.is_empty() {
+        out.push_str("\n</details>\n\n<details><summary>People</summary>\n\n| person or team |");
+        for h in super::people::headings() {
+            out.push_str(&format!(" {} |", cell(h)));
+        }
+        out.push_str(&format!(
+            "\n|---|{}\n",
+            "---:|".repeat(super::people::headings().count())
+        ));
+        for r in &people {
+            out.push_str(&format!("| {} |", cell(&r.name)));
+            for c in &r.cells {
+                out.push_str(&format!(" {} |", cell(c)));
+            }
+            out.push('\n');
+        }
+    }
     out.push_str("\n</details>\n\n<details><summary>The scenario in plain words</summary>\n\n");
     for (topic, text) in words::parameters(model) {
         out.push_str(&format!("- **{}**: {}\n", cell(&topic), cell(&text)));

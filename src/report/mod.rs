@@ -22,6 +22,7 @@ pub mod junit;
 pub mod markdown;
 pub mod number;
 pub mod output;
+pub mod people;
 pub mod points;
 pub mod records;
 pub mod replications;
