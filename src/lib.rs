@@ -32,8 +32,10 @@
 //! 14. [`check`] — baselines and the regression verdict on paired differences.
 //! 15. [`report`] — every rendering and every file written: tables, JSON, CSV,
 //!     charts, the HTML page, `report.md`, the check's markdown and JUnit XML.
-//! 16. [`cli`] — the commands: parse → options → call → print.
-//! 17. [`fuzzing`] — the entry points of the fuzz targets.
+//! 16. [`import`] — pipeline definitions (Azure Pipelines, GitHub Actions,
+//!     Argo Rollouts, Flagger) turned into scenario text, assumptions commented.
+//! 17. [`cli`] — the commands: parse → options → call → print.
+//! 18. [`fuzzing`] — the entry points of the fuzz targets.
 
 pub mod calendar;
 pub mod check;
@@ -44,6 +46,7 @@ pub mod error;
 pub mod experiment;
 pub mod fingerprint;
 pub mod fuzzing;
+pub mod import;
 pub mod interrupt;
 pub mod metrics;
 pub mod model;

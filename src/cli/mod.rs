@@ -10,6 +10,7 @@ mod baseline;
 mod check;
 mod compare;
 mod execute;
+mod import;
 mod merge;
 mod opts;
 mod report;
@@ -111,6 +112,9 @@ pub enum Command {
     /// Redraw the charts, index.html and report.md of a result folder (run, compare, sweep, merge).
     #[command(after_help = report::HELP)]
     Report(report::ReportArgs),
+    /// Turn a pipeline definition (Azure Pipelines, GitHub Actions, Argo Rollouts, Flagger) into a scenario.
+    #[command(subcommand, after_help = import::HELP)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -195,5 +199,6 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Report(args) => report::report(args),
+        Command::Import(cmd) => import::import(cmd),
     }
 }
