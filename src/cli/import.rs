@@ -25,6 +25,9 @@ pub enum ImportCommand {
         file: PathBuf,
         #[command(flatten)]
         common: Common,
+        /// Keep this scenario's run, calendars, commits, people and incidents; take build and stages from the pipeline.
+        #[arg(long)]
+        into: Option<PathBuf>,
         /// Approvals, checks, agents and durations the YAML cannot hold (docs/import.md).
         #[arg(long)]
         sidecar: Option<PathBuf>,
@@ -36,6 +39,9 @@ pub enum ImportCommand {
         workflows: Vec<PathBuf>,
         #[command(flatten)]
         common: Common,
+        /// Keep this scenario's run, calendars, commits, people and incidents; take build and stages from the workflows.
+        #[arg(long)]
+        into: Option<PathBuf>,
         /// Required reviewers, wait timers, agents and durations (docs/import.md).
         #[arg(long)]
         sidecar: Option<PathBuf>,
@@ -77,23 +83,37 @@ pub struct Into {
 
 pub fn import(cmd: ImportCommand) -> Result<(), CliError> {
     let result = match cmd {
-        ImportCommand::AzurePipelines { file, common, sidecar } => {
+        ImportCommand::AzurePipelines {
+            file,
+            common,
+            into,
+            sidecar,
+        } => {
             let side = sidecar.as_deref().map(sidecar::read).transpose()?;
             let out = shown(&common.out);
-            (import::azure::import(&file, side.as_ref(), &out)?, common.out)
+            let i = import::azure::import(&file, side.as_ref(), &out)?;
+            (pipeline(i, into.as_deref(), &out)?, common.out)
         }
-        ImportCommand::GithubActions { workflows, common, sidecar } => {
+        ImportCommand::GithubActions {
+            workflows,
+            common,
+            into,
+            sidecar,
+        } => {
             let side = sidecar.as_deref().map(sidecar::read).transpose()?;
             let paths: Vec<&Path> = workflows.iter().map(PathBuf::as_path).collect();
             let out = shown(&common.out);
-            (import::github::import(&paths, side.as_ref(), &out)?, common.out)
+            let i = import::github::import(&paths, side.as_ref(), &out)?;
+            (pipeline(i, into.as_deref(), &out)?, common.out)
         }
-        ImportCommand::ArgoRollout { file, common, into } => {
-            (fragment(import::rollout::argo(&file)?, &into, &common.out)?, common.out)
-        }
-        ImportCommand::Flagger { file, common, into } => {
-            (fragment(import::rollout::flagger(&file)?, &into, &common.out)?, common.out)
-        }
+        ImportCommand::ArgoRollout { file, common, into } => (
+            fragment(import::rollout::argo(&file)?, &into, &common.out)?,
+            common.out,
+        ),
+        ImportCommand::Flagger { file, common, into } => (
+            fragment(import::rollout::flagger(&file)?, &into, &common.out)?,
+            common.out,
+        ),
     };
     let (imported, out) = result;
     for w in &imported.warnings {
@@ -115,8 +135,21 @@ fn shown(out: &Option<PathBuf>) -> String {
         .unwrap_or_else(|| "the imported scenario".into())
 }
 
+/// An imported pipeline alone, or written into a base scenario and checked there.
+fn pipeline(i: Imported, into: Option<&Path>, out: &str) -> Result<Imported, CliError> {
+    let Some(base) = into else { return Ok(i) };
+    let mut warnings = i.warnings;
+    let yaml = import::merge::pipeline_into(base, &i.yaml, &mut warnings)?;
+    import::check_scenario(&yaml, out)?;
+    Ok(Imported { yaml, warnings })
+}
+
 /// A strategy alone, or merged into a scenario and checked there.
-fn fragment(f: import::rollout::Fragment, into: &Into, out: &Option<PathBuf>) -> Result<Imported, CliError> {
+fn fragment(
+    f: import::rollout::Fragment,
+    into: &Into,
+    out: &Option<PathBuf>,
+) -> Result<Imported, CliError> {
     let yaml = match &into.into {
         Some(scenario) => {
             let text = import::merge::into(scenario, &f, into.stage.as_deref())?;

@@ -44,8 +44,16 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "pipeline".into());
     let mut d = Draft::new(&name, vec![file.clone()]);
-    d.time_zone = Val::read("UTC", format!("{file}: Azure Pipelines reads cron schedules in UTC"));
-    root.known(&["name", "appendCommitMessageToRunName", "variables", "parameters"]);
+    d.time_zone = Val::read(
+        "UTC",
+        format!("{file}: Azure Pipelines reads cron schedules in UTC"),
+    );
+    root.known(&[
+        "name",
+        "appendCommitMessageToRunName",
+        "variables",
+        "parameters",
+    ]);
     if let Some(pr) = root.get("pr") {
         pr.mark_all();
         d.build_notes
@@ -82,9 +90,14 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         None => {
             // A single-stage pipeline: its jobs are one implicit stage.
             let mut implicit = Node::new(super::tree::Kind::Map(Vec::new()), 1, 1);
-            if let (Some(jobs), super::tree::Kind::Map(e)) = (body.get("jobs"), &mut implicit.kind) {
+            if let (Some(jobs), super::tree::Kind::Map(e)) = (body.get("jobs"), &mut implicit.kind)
+            {
                 e.push((
-                    Node::new(super::tree::Kind::Text("jobs".into()), jobs.line, jobs.column),
+                    Node::new(
+                        super::tree::Kind::Text("jobs".into()),
+                        jobs.line,
+                        jobs.column,
+                    ),
                     jobs.clone(),
                 ));
                 jobs.mark_all();
@@ -140,7 +153,12 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
         Some(b) => {
             b.mark_all();
             b.get("include")
-                .map(|i| i.one_or_many().iter().filter_map(|n| n.scalar()).collect::<Vec<_>>())
+                .map(|i| {
+                    i.one_or_many()
+                        .iter()
+                        .filter_map(|n| n.scalar())
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         }
         None => t.one_or_many().iter().filter_map(|n| n.scalar()).collect(),
@@ -154,7 +172,10 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
     t.known(&["paths", "tags"]);
     let batch = t.get("batch").and_then(Node::boolean).unwrap_or(false);
     d.batch = if batch {
-        Val::read("run", format!("{at} (`batch: true`: one run at a time, the next with all new changes)"))
+        Val::read(
+            "run",
+            format!("{at} (`batch: true`: one run at a time, the next with all new changes)"),
+        )
     } else {
         Val::read("none", format!("{at} (no `batch`: a run per push)"))
     };
@@ -167,9 +188,14 @@ fn read_pool(file: &str, pool: Option<&Node>, d: &mut Draft) {
     p.mark_all();
     let at = format!("{file}:{}", p.line);
     let hosted = p.get("vmImage").and_then(Node::scalar);
-    let name = p.text().map(str::to_string).or_else(|| p.get("name").and_then(Node::scalar));
+    let name = p
+        .text()
+        .map(str::to_string)
+        .or_else(|| p.get("name").and_then(Node::scalar));
     let note = match (hosted, name) {
-        (Some(img), _) => format!("{at}: Microsoft-hosted agents ({img}): as many as the organisation's parallel jobs"),
+        (Some(img), _) => format!(
+            "{at}: Microsoft-hosted agents ({img}): as many as the organisation's parallel jobs"
+        ),
         (None, Some(n)) => format!("{at}: self-hosted pool {n}: as many agents as are online"),
         _ => format!("{at}: pool"),
     };
@@ -185,7 +211,10 @@ fn read_schedules(file: &str, root: &Node, r: &mut Reader) -> Option<(String, St
         s.known(&["displayName", "branches", "batch"]);
         let always = s.get("always").and_then(Node::boolean).unwrap_or(false);
         let Some(cron) = s.get("cron").and_then(Node::text) else {
-            r.warnings.push(format!("warning: {file}:{}: a schedule without `cron` was ignored", s.line));
+            r.warnings.push(format!(
+                "warning: {file}:{}: a schedule without `cron` was ignored",
+                s.line
+            ));
             continue;
         };
         if always {
@@ -235,7 +264,10 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
     if reason && compact.contains("'Schedule'") && !compact.starts_with("ne(") {
         return Cond::Schedule;
     }
-    if reason && compact.contains("'Manual'") && !compact.contains("ne(variables['Build.Reason'],'Manual')") {
+    if reason
+        && compact.contains("'Manual'")
+        && !compact.contains("ne(variables['Build.Reason'],'Manual')")
+    {
         return Cond::Manual;
     }
     if reason && compact.contains("'PullRequest'") {
@@ -257,7 +289,12 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
 
 impl Reader {
     /// A template file's root with its parameters filled in.
-    fn template(&mut self, from: &str, node: &Node, dir: &Path) -> Result<(String, Node, PathBuf), InputError> {
+    fn template(
+        &mut self,
+        from: &str,
+        node: &Node,
+        dir: &Path,
+    ) -> Result<(String, Node, PathBuf), InputError> {
         let t = node.get("template").expect("called on a template entry");
         let rel = t.need_text(from, "a template path")?;
         if rel.contains('@') {
@@ -303,13 +340,25 @@ impl Reader {
     }
 
     /// `extends: {template: x.yml, parameters: …}`: the pipeline's body is the template's.
-    fn extends(&mut self, file: &str, ext: &Node, dir: &Path) -> Result<(String, Node), InputError> {
+    fn extends(
+        &mut self,
+        file: &str,
+        ext: &Node,
+        dir: &Path,
+    ) -> Result<(String, Node), InputError> {
         let (tfile, filled, _) = self.template(file, ext, dir)?;
         Ok((tfile, filled))
     }
 
     /// A stage, job or step list with its templates spliced in.
-    fn expand(&mut self, file: &str, list: &Node, dir: &Path, kind: &str, depth: usize) -> Result<Vec<Item>, InputError> {
+    fn expand(
+        &mut self,
+        file: &str,
+        list: &Node,
+        dir: &Path,
+        kind: &str,
+        depth: usize,
+    ) -> Result<Vec<Item>, InputError> {
         let mut out = Vec::new();
         for n in list.list().unwrap_or_default() {
             if n.get("template").is_none() {
@@ -348,16 +397,39 @@ struct Read {
 }
 
 impl Reader {
-    fn stages(&mut self, stages: &[Item], dir: &Path, schedule: Option<&(String, String)>, lock: Option<&Val>, d: &mut Draft) -> Result<(), InputError> {
+    fn stages(
+        &mut self,
+        stages: &[Item],
+        dir: &Path,
+        schedule: Option<&(String, String)>,
+        lock: Option<&Val>,
+        d: &mut Draft,
+    ) -> Result<(), InputError> {
         let mut read: Vec<Read> = Vec::new();
         let mut jobs_of: Vec<Vec<Item>> = Vec::new();
         for (i, it) in stages.iter().enumerate() {
             let n = &it.node;
-            n.known(&["displayName", "variables", "templateContext", "isSkippable", "pool"]);
-            let id = n.get("stage").and_then(Node::scalar).unwrap_or_else(|| format!("stage{}", i + 1));
+            n.known(&[
+                "displayName",
+                "variables",
+                "templateContext",
+                "isSkippable",
+                "pool",
+            ]);
+            let id = n
+                .get("stage")
+                .and_then(Node::scalar)
+                .unwrap_or_else(|| format!("stage{}", i + 1));
             let deps = match n.get("dependsOn") {
-                Some(dep) => dep.one_or_many().iter().filter_map(|x| x.scalar()).collect(),
-                None => read.last().map(|p: &Read| vec![p.id.clone()]).unwrap_or_default(),
+                Some(dep) => dep
+                    .one_or_many()
+                    .iter()
+                    .filter_map(|x| x.scalar())
+                    .collect(),
+                None => read
+                    .last()
+                    .map(|p: &Read| vec![p.id.clone()])
+                    .unwrap_or_default(),
             };
             let jobs = match n.get("jobs") {
                 Some(list) => {
@@ -368,24 +440,42 @@ impl Reader {
                 None => Vec::new(),
             };
             let deploys = jobs.iter().any(|j| j.node.get("deployment").is_some());
-            read.push(Read { id, item: i, deps, deploys });
+            read.push(Read {
+                id,
+                item: i,
+                deps,
+                deploys,
+            });
             jobs_of.push(jobs);
         }
         // The build: stages that deploy nothing and follow only other such stages.
         let mut is_build = vec![false; read.len()];
         for i in 0..read.len() {
             is_build[i] = !read[i].deploys
-                && read[i].deps.iter().all(|dep| read.iter().position(|r| &r.id == dep).is_some_and(|j| j < i && is_build[j]));
+                && read[i].deps.iter().all(|dep| {
+                    read.iter()
+                        .position(|r| &r.id == dep)
+                        .is_some_and(|j| j < i && is_build[j])
+                });
         }
         let kept: Vec<usize> = (0..read.len()).filter(|&i| !is_build[i]).collect();
         let scheduled_somewhere = kept.iter().any(|&i| {
             stages[read[i].item].node.get("condition").is_some_and(|c| {
-                matches!(condition(&stages[i].file, c, &mut Vec::new()), Cond::Schedule)
+                matches!(
+                    condition(&stages[i].file, c, &mut Vec::new()),
+                    Cond::Schedule
+                )
             })
         });
-        let build_ids: Vec<&str> = (0..read.len()).filter(|&i| is_build[i]).map(|i| read[i].id.as_str()).collect();
+        let build_ids: Vec<&str> = (0..read.len())
+            .filter(|&i| is_build[i])
+            .map(|i| read[i].id.as_str())
+            .collect();
         if !build_ids.is_empty() {
-            d.build_notes.push(format!("the build: stage(s) {} (no deployment job)", build_ids.join(", ")));
+            d.build_notes.push(format!(
+                "the build: stage(s) {} (no deployment job)",
+                build_ids.join(", ")
+            ));
         }
         for (i, jobs) in jobs_of.iter().enumerate() {
             if is_build[i] {
@@ -411,13 +501,30 @@ impl Reader {
                     None => stage_name(dep),
                 })
                 .collect();
-            let default = if pos == 0 { vec![crate::scenario::BUILD.to_string()] } else { vec![names[pos - 1].clone()] };
-            let deps = if deps.is_empty() { vec![crate::scenario::BUILD.to_string()] } else { deps };
+            let default = if pos == 0 {
+                vec![crate::scenario::BUILD.to_string()]
+            } else {
+                vec![names[pos - 1].clone()]
+            };
+            let deps = if deps.is_empty() {
+                vec![crate::scenario::BUILD.to_string()]
+            } else {
+                deps
+            };
             if deps != default || n.get("dependsOn").is_some() {
-                let list = format!("[{}]", deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", "));
+                let list = format!(
+                    "[{}]",
+                    deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+                );
                 st.depends_on = Some(match n.get("dependsOn") {
                     Some(dn) => Val::read(list, format!("{}:{}", it.file, dn.line)),
-                    None => Val::read(list, format!("{}:{} (Azure's default: the previous stage)", it.file, n.line)),
+                    None => Val::read(
+                        list,
+                        format!(
+                            "{}:{} (Azure's default: the previous stage)",
+                            it.file, n.line
+                        ),
+                    ),
                 });
             }
             self.trigger(it, schedule, scheduled_somewhere, pos == 0, &mut st, d);
@@ -440,9 +547,19 @@ impl Reader {
         Ok(())
     }
 
-    fn trigger(&mut self, it: &Item, schedule: Option<&(String, String)>, scheduled_somewhere: bool, first: bool, st: &mut StageDraft, d: &mut Draft) {
+    fn trigger(
+        &mut self,
+        it: &Item,
+        schedule: Option<&(String, String)>,
+        scheduled_somewhere: bool,
+        first: bool,
+        st: &mut StageDraft,
+        d: &mut Draft,
+    ) {
         let n = &it.node;
-        let cond = n.get("condition").map(|c| condition(&it.file, c, &mut self.warnings));
+        let cond = n
+            .get("condition")
+            .map(|c| condition(&it.file, c, &mut self.warnings));
         match cond {
             Some(Cond::Schedule) => match schedule {
                 Some((cron, at)) => {
@@ -459,16 +576,30 @@ impl Reader {
         }
         if let Some(t) = n.get("trigger") {
             if t.text() == Some("manual") {
-                st.trigger = Val::read(format!("{{manual: {{by: {DEPLOYER}}}}}"), format!("{}:{} (`trigger: manual`; who deploys is assumed)", it.file, t.line));
+                st.trigger = Val::read(
+                    format!("{{manual: {{by: {DEPLOYER}}}}}"),
+                    format!(
+                        "{}:{} (`trigger: manual`; who deploys is assumed)",
+                        it.file, t.line
+                    ),
+                );
                 add_person(&mut d.people, DEPLOYER, assumed_reaction());
                 return;
             }
-            self.warnings.push(format!("warning: {}:{}: stage trigger {:?} is not understood; automatic assumed", it.file, t.line, t.scalar().unwrap_or_default()));
+            self.warnings.push(format!(
+                "warning: {}:{}: stage trigger {:?} is not understood; automatic assumed",
+                it.file,
+                t.line,
+                t.scalar().unwrap_or_default()
+            ));
         }
         // A scheduled-only pipeline: its first deployment follows the schedule.
         if let (true, false, Some((cron, at))) = (first, scheduled_somewhere, schedule) {
             if d.batch.text == "none" && d.build_notes.iter().any(|n| n.contains("trigger: none")) {
-                st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), format!("{at} (`trigger: none`: the scheduled run deploys the newest build)"));
+                st.trigger = Val::read(
+                    format!("{{schedule: {}}}", quote(cron)),
+                    format!("{at} (`trigger: none`: the scheduled run deploys the newest build)"),
+                );
             }
         }
     }
@@ -476,12 +607,30 @@ impl Reader {
     /// A job of the build: its matrix or parallel legs are noted.
     fn build_job(&mut self, j: &Item, d: &mut Draft) {
         let n = &j.node;
-        n.known(&["job", "displayName", "steps", "dependsOn", "condition", "timeoutInMinutes", "variables", "container", "services", "workspace", "continueOnError", "cancelTimeoutInMinutes", "templateContext"]);
+        n.known(&[
+            "job",
+            "displayName",
+            "steps",
+            "dependsOn",
+            "condition",
+            "timeoutInMinutes",
+            "variables",
+            "container",
+            "services",
+            "workspace",
+            "continueOnError",
+            "cancelTimeoutInMinutes",
+            "templateContext",
+        ]);
         read_pool(&j.file, n.get("pool"), d);
         if let Some(s) = n.get("strategy") {
             s.mark_all();
             if let Some(m) = s.get("matrix").and_then(Node::entries) {
-                let par = s.get("maxParallel").and_then(Node::number).map(|x| format!(", at most {} at once", num(x))).unwrap_or_default();
+                let par = s
+                    .get("maxParallel")
+                    .and_then(Node::number)
+                    .map(|x| format!(", at most {} at once", num(x)))
+                    .unwrap_or_default();
                 d.build_notes.push(format!("{}:{}: the job runs a {}-leg matrix{par}: each leg takes an agent, the build ends with the slowest leg", j.file, s.line, m.len()));
             }
         }
@@ -491,14 +640,30 @@ impl Reader {
     /// deployment job, or a verification step for a plain job.
     fn stage_job(&mut self, j: &Item, st: &mut StageDraft) {
         let n = &j.node;
-        n.known(&["displayName", "dependsOn", "condition", "timeoutInMinutes", "variables", "pool", "container", "services", "workspace", "continueOnError", "cancelTimeoutInMinutes", "templateContext"]);
+        n.known(&[
+            "displayName",
+            "dependsOn",
+            "condition",
+            "timeoutInMinutes",
+            "variables",
+            "pool",
+            "container",
+            "services",
+            "workspace",
+            "continueOnError",
+            "cancelTimeoutInMinutes",
+            "templateContext",
+        ]);
         if let Some(job) = n.get("job") {
             if let Some(s) = n.get("steps") {
                 s.mark_all();
             }
             n.known(&["strategy"]);
             let name = job.scalar().unwrap_or_else(|| "job".into());
-            st.verify.push((name, Val::assumed("10m", "a job's duration is not in the file; calibrate it")));
+            st.verify.push((
+                name,
+                Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
+            ));
             return;
         }
         let Some(dep) = n.get("deployment") else {
@@ -507,7 +672,10 @@ impl Reader {
         let at = format!("{}:{}", j.file, dep.line);
         if let Some(env) = n.get("environment") {
             env.known(&["resourceName", "resourceType", "resourceId", "tags"]);
-            let name = env.text().map(|t| t.split('.').next().unwrap_or(t).to_string()).or_else(|| env.get("name").and_then(Node::scalar));
+            let name = env
+                .text()
+                .map(|t| t.split('.').next().unwrap_or(t).to_string())
+                .or_else(|| env.get("name").and_then(Node::scalar));
             if let Some(name) = name {
                 if st.environment.as_ref().is_some_and(|e| *e != name) {
                     self.warnings.push(format!("warning: {at}: a second environment ({name}) in one stage; the stage is modelled on its first"));
@@ -524,11 +692,21 @@ impl Reader {
 
     /// A deployment job's `strategy` as a production strategy (kept only on production stages).
     fn deploy_strategy(&mut self, file: &str, s: &Node) -> Option<Block> {
-        let hooks = ["preDeploy", "deploy", "routeTraffic", "postRouteTraffic", "on"];
+        let hooks = [
+            "preDeploy",
+            "deploy",
+            "routeTraffic",
+            "postRouteTraffic",
+            "on",
+        ];
         let mut b = Block::default();
         if let Some(once) = s.get("runOnce") {
             once.known(&hooks);
-            b.push(0, "all_at_once".into(), super::writer::Why::Read(format!("{file}:{} (runOnce)", once.line)));
+            b.push(
+                0,
+                "all_at_once".into(),
+                super::writer::Why::Read(format!("{file}:{} (runOnce)", once.line)),
+            );
             return Some(b);
         }
         if let Some(roll) = s.get("rolling") {
@@ -536,30 +714,69 @@ impl Reader {
             b.open(0, "rolling");
             match roll.get("maxParallel") {
                 Some(m) if m.text().is_some_and(|t| t.trim().ends_with('%')) => {
-                    b.kv(1, "max_parallel", &Val::read(m.scalar().unwrap_or_default(), format!("{file}:{}", m.line)));
+                    b.kv(
+                        1,
+                        "max_parallel",
+                        &Val::read(m.scalar().unwrap_or_default(), format!("{file}:{}", m.line)),
+                    );
                 }
                 Some(m) => {
                     let k = m.number().unwrap_or(1.0).max(1.0);
                     b.kv(1, "batches", &Val::assumed(num((10.0 / k).ceil()), format!("maxParallel {} targets at {file}:{} of an unknown total (10 assumed)", num(k), m.line)));
                 }
-                None => b.kv(1, "batches", &Val::assumed("10", "no maxParallel: one target at a time, 10 targets assumed")),
+                None => b.kv(
+                    1,
+                    "batches",
+                    &Val::assumed(
+                        "10",
+                        "no maxParallel: one target at a time, 10 targets assumed",
+                    ),
+                ),
             }
-            b.kv(1, "batch_duration", &Val::assumed("5m", "a batch's duration is not in the file"));
-            b.kv(1, "failure", &Val::assumed("0", "a batch's failure rate is not in the file"));
+            b.kv(
+                1,
+                "batch_duration",
+                &Val::assumed("5m", "a batch's duration is not in the file"),
+            );
+            b.kv(
+                1,
+                "failure",
+                &Val::assumed("0", "a batch's failure rate is not in the file"),
+            );
             return Some(b);
         }
         if let Some(c) = s.get("canary") {
             c.known(&hooks);
             b.open(0, "canary");
             b.open(1, "steps");
-            let incs = c.get("increments").map(|i| i.one_or_many().iter().filter_map(|x| x.number().map(|v| (v, x.line))).collect::<Vec<_>>()).unwrap_or_default();
+            let incs = c
+                .get("increments")
+                .map(|i| {
+                    i.one_or_many()
+                        .iter()
+                        .filter_map(|x| x.number().map(|v| (v, x.line)))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
             for (w, line) in incs {
-                b.item(2, &Val::read(format!("set_weight: {}", num(w)), format!("{file}:{line}")));
-                b.item(2, &Val::assumed("pause: {duration: 15m}", "the time watched at each increment (postRouteTraffic) is not in the file"));
+                b.item(
+                    2,
+                    &Val::read(format!("set_weight: {}", num(w)), format!("{file}:{line}")),
+                );
+                b.item(
+                    2,
+                    &Val::assumed(
+                        "pause: {duration: 15m}",
+                        "the time watched at each increment (postRouteTraffic) is not in the file",
+                    ),
+                );
             }
             return Some(b);
         }
-        self.warnings.push(format!("warning: {file}:{}: deployment strategy not understood; runOnce assumed", s.line));
+        self.warnings.push(format!(
+            "warning: {file}:{}: deployment strategy not understood; runOnce assumed",
+            s.line
+        ));
         None
     }
 
@@ -570,7 +787,12 @@ impl Reader {
             .iter()
             .enumerate()
             .flat_map(|(i, s)| match &s.depends_on {
-                Some(v) => v.text.trim_matches(['[', ']']).split(", ").map(|x| x.trim_matches('"').to_string()).collect::<Vec<_>>(),
+                Some(v) => v
+                    .text
+                    .trim_matches(['[', ']'])
+                    .split(", ")
+                    .map(|x| x.trim_matches('"').to_string())
+                    .collect::<Vec<_>>(),
                 None if i > 0 => vec![d.stages[i - 1].name.clone()],
                 None => vec![],
             })

@@ -231,7 +231,11 @@ fn render_stage(b: &mut Block, st: &StageDraft) {
     if !st.verify.is_empty() {
         b.open(2, "verify");
         for (name, d) in &st.verify {
-            b.push(3, format!("- name: {}", quote(name)), super::writer::Why::Plain);
+            b.push(
+                3,
+                format!("- name: {}", quote(name)),
+                super::writer::Why::Plain,
+            );
             b.kv(4, "duration", d);
             b.kv(
                 4,

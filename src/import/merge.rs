@@ -16,19 +16,43 @@ pub fn into(scenario: &Path, frag: &Fragment, stage: Option<&str>) -> Result<Str
     let shown = scenario.display().to_string();
     let s = crate::scenario::load(scenario)?;
     let m = crate::model::compile(&s)?;
-    let production: Vec<&str> = m.stages.iter().filter(|st| st.production).map(|st| st.name.as_str()).collect();
+    let production: Vec<&str> = m
+        .stages
+        .iter()
+        .filter(|st| st.production)
+        .map(|st| st.name.as_str())
+        .collect();
     let target = match stage {
         Some(name) if production.contains(&name) => name.to_string(),
         Some(name) => {
-            return Err(InputError::new(&shown, format!("--stage {name:?} is not a production stage of the scenario (production: {})", production.join(", "))));
+            return Err(InputError::new(
+                &shown,
+                format!(
+                    "--stage {name:?} is not a production stage of the scenario (production: {})",
+                    production.join(", ")
+                ),
+            ));
         }
         None if production.len() == 1 => production[0].to_string(),
         None => {
-            return Err(InputError::new(&shown, format!("the scenario has {} production stages ({}): choose one with --stage", production.len(), production.join(", "))));
+            return Err(InputError::new(
+                &shown,
+                format!(
+                    "the scenario has {} production stages ({}): choose one with --stage",
+                    production.len(),
+                    production.join(", ")
+                ),
+            ));
         }
     };
-    let file: ScenarioFile = serde_saphyr::from_str(&s.source).map_err(|e| InputError::new(&shown, e.to_string()))?;
-    let spec = file.stages.value.iter().find(|st| st.name.value == target).expect("a compiled stage is in the file");
+    let file: ScenarioFile =
+        serde_saphyr::from_str(&s.source).map_err(|e| InputError::new(&shown, e.to_string()))?;
+    let spec = file
+        .stages
+        .value
+        .iter()
+        .find(|st| st.name.value == target)
+        .expect("a compiled stage is in the file");
     let name_line = usize::try_from(spec.name.referenced.line()).unwrap_or(0);
     let mut lines: Vec<String> = s.source.lines().map(str::to_string).collect();
     let (start, end, indent) = stage_block(&lines, name_line).ok_or_else(|| {
@@ -37,7 +61,13 @@ pub fn into(scenario: &Path, frag: &Fragment, stage: Option<&str>) -> Result<Str
     remove_key(&mut lines, start, end, indent, "strategy");
     let end = block_end(&lines, start, indent);
     let mut b = Block::default();
-    b.comment(0, &format!("strategy imported from {} by `promosim import`", frag.source));
+    b.comment(
+        0,
+        &format!(
+            "strategy imported from {} by `promosim import`",
+            frag.source
+        ),
+    );
     b.open(0, "strategy");
     b.nest(1, &frag.strategy);
     let text: Vec<String> = b.render(indent).lines().map(str::to_string).collect();
@@ -124,16 +154,144 @@ fn add_person(lines: &mut Vec<String>, name: &str) {
     b.kv(1, "reaction", &assumed_reaction());
     match lines.iter().position(|l| l.trim_end() == "people:") {
         Some(p) => {
-            let child = lines[p + 1..].iter().find(|l| is_content(l)).map(|l| indent_of(l)).filter(|&i| i > 0).unwrap_or(2);
+            let child = lines[p + 1..]
+                .iter()
+                .find(|l| is_content(l))
+                .map(|l| indent_of(l))
+                .filter(|&i| i > 0)
+                .unwrap_or(2);
             let text: Vec<String> = b.render(child).lines().map(str::to_string).collect();
             lines.splice(p + 1..p + 1, text);
         }
         None => {
-            let at = lines.iter().position(|l| l.starts_with("commits:")).unwrap_or(lines.len());
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with("commits:"))
+                .unwrap_or(lines.len());
             let mut text = vec!["people:".to_string()];
             text.extend(b.render(2).lines().map(str::to_string));
             text.push(String::new());
             lines.splice(at..at, text);
         }
     }
+}
+
+/// The top-level sections of YAML text in order: key (`None` for the
+/// header), and the lines, each with the column-0 comments above it.
+fn sections(text: &str) -> Vec<(Option<String>, Vec<String>)> {
+    let mut out: Vec<(Option<String>, Vec<String>)> = vec![(None, Vec::new())];
+    let mut pending: Vec<String> = Vec::new();
+    for l in text.lines() {
+        let top = !l.starts_with([' ', '\t', '#', '-']) && !l.trim().is_empty();
+        if top && let Some((key, _)) = l.split_once(':') {
+            let mut lines = std::mem::take(&mut pending);
+            lines.push(l.to_string());
+            out.push((Some(key.trim().to_string()), lines));
+        } else if l.starts_with('#') || l.trim().is_empty() {
+            pending.push(l.to_string());
+        } else {
+            let last = out.last_mut().expect("the header is always there");
+            last.1.append(&mut pending);
+            last.1.push(l.to_string());
+        }
+    }
+    if let Some(last) = out.last_mut() {
+        last.1.append(&mut pending);
+    }
+    out
+}
+
+/// Sections of a base scenario that the pipeline file cannot know and an
+/// imported pipeline keeps from it (`--into`): when, what arrives, who works when.
+const KEPT: &[&str] = &[
+    "name",
+    "description",
+    "run",
+    "calendars",
+    "commits",
+    "incidents",
+    "check",
+    "sweep",
+];
+
+/// An imported pipeline written into a base scenario: the base's run,
+/// calendars, commits, incidents and checks, its people (with the imported
+/// pipeline's people it lacks), and the pipeline's build and stages.
+pub fn pipeline_into(
+    base: &Path,
+    imported: &str,
+    warnings: &mut Vec<String>,
+) -> Result<String, InputError> {
+    let s = crate::scenario::load(base)?;
+    let zone = s
+        .file
+        .run
+        .time_zone
+        .0
+        .iana_name()
+        .unwrap_or("UTC")
+        .to_string();
+    if zone != "UTC" && imported.contains("{schedule:") {
+        warnings.push(format!(
+            "warning: {}: the base scenario reads cron strings in {zone}, the pipeline's are in UTC: check the imported schedules' hours",
+            base.display()
+        ));
+    }
+    let source = s.source;
+    let base_sections = sections(&source);
+    let mut out: Vec<String> = Vec::new();
+    for (key, lines) in sections(imported) {
+        let from_base = key.as_deref().and_then(|k| {
+            base_sections
+                .iter()
+                .find(|(bk, _)| bk.as_deref() == Some(k))
+        });
+        match key.as_deref() {
+            Some(k) if KEPT.contains(&k) => {
+                if let Some((_, b)) = from_base {
+                    out.extend(b.iter().cloned());
+                } else if k != "name" {
+                    out.extend(lines);
+                }
+            }
+            Some("people") => match from_base {
+                Some((_, b)) => {
+                    out.extend(b.iter().cloned());
+                    let names: Vec<String> = b
+                        .iter()
+                        .filter(|l| indent_of(l) == 2 && is_content(l))
+                        .map(|l| key_of(l))
+                        .collect();
+                    let mut keep = false;
+                    for l in &lines[1..] {
+                        if indent_of(l) == 2 && is_content(l) {
+                            keep = !names.contains(&key_of(l));
+                        }
+                        if keep {
+                            out.push(l.clone());
+                        }
+                    }
+                }
+                None => out.extend(lines),
+            },
+            _ => out.extend(lines),
+        }
+    }
+    // Sections only the base has (calendars, incidents, …) come along too.
+    for (key, lines) in &base_sections {
+        if let Some(k) = key.as_deref()
+            && (KEPT.contains(&k) || k == "people")
+            && !out.iter().any(|l| l.starts_with(&format!("{k}:")))
+        {
+            out.extend(lines.iter().cloned());
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    Ok(text)
+}
+
+/// The key of a `key: …` line.
+fn key_of(l: &str) -> String {
+    l.trim().split(':').next().unwrap_or("").trim().to_string()
 }

@@ -58,7 +58,10 @@ pub fn read_one(path: &Path, what: &str) -> Result<(String, Node), InputError> {
     let (shown, mut docs) = read_docs(path, what)?;
     let doc = docs.remove(0);
     if doc.entries().is_none() {
-        return Err(doc.error(&shown, format!("expected the {what} to be a mapping of keys")));
+        return Err(doc.error(
+            &shown,
+            format!("expected the {what} to be a mapping of keys"),
+        ));
     }
     Ok((shown, doc))
 }
@@ -88,7 +91,9 @@ pub fn check_scenario(text: &str, shown: &str) -> Result<(), InputError> {
 fn generated(e: InputError, shown: &str) -> InputError {
     InputError::new(
         shown,
-        format!("the imported scenario does not validate: {e} (check the values the sidecar or the pipeline file gave)"),
+        format!(
+            "the imported scenario does not validate: {e} (check the values the sidecar or the pipeline file gave)"
+        ),
     )
 }
 
@@ -119,7 +124,10 @@ pub fn stage_name(raw: &str) -> String {
 /// number of seconds) in the scenario's words.
 pub fn duration_text(n: &Node) -> Option<String> {
     if let Some(x) = n.number() {
-        if x >= 0.0 && n.text().is_none_or(|t| !t.trim().ends_with(char::is_alphabetic)) {
+        if x >= 0.0
+            && n.text()
+                .is_none_or(|t| !t.trim().ends_with(char::is_alphabetic))
+        {
             return Some(crate::time::Duration(crate::time::SimDuration(x)).to_string());
         }
     }

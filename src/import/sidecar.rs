@@ -103,7 +103,9 @@ pub fn read(path: &Path) -> Result<Sidecar, InputError> {
                     let name = name.need_text(&file, "a person's name")?.to_string();
                     let reaction = match p.get("reaction") {
                         Some(r) => checked::<DistSpec>(&file, r, "reaction")?,
-                        None => return Err(p.error(&file, "expected `reaction: DIST` for a person")),
+                        None => {
+                            return Err(p.error(&file, "expected `reaction: DIST` for a person"));
+                        }
                     };
                     out.people.push((name, reaction));
                 }
@@ -151,14 +153,22 @@ fn read_env(file: &str, e: &Node) -> Result<EnvSettings, InputError> {
                     .list()
                     .ok_or_else(|| x.error(file, "expected a list of people or teams"))?;
                 for n in names {
-                    s.approvers.push(n.need_text(file, "an approver's name")?.to_string());
+                    s.approvers
+                        .push(n.need_text(file, "an approver's name")?.to_string());
                 }
-                s.approval.push(("approvers".into(), checked::<Vec<String>>(file, x, key)?));
+                s.approval
+                    .push(("approvers".into(), checked::<Vec<String>>(file, x, key)?));
             }
             "min" => s.approval.push((key.into(), checked::<u32>(file, x, key)?)),
-            "response" => s.approval.push((key.into(), checked::<DistSpec>(file, x, key)?)),
-            "rejection" => s.approval.push((key.into(), checked::<Probability>(file, x, key)?)),
-            "timeout" => s.approval.push((key.into(), checked::<Duration>(file, x, key)?)),
+            "response" => s
+                .approval
+                .push((key.into(), checked::<DistSpec>(file, x, key)?)),
+            "rejection" => s
+                .approval
+                .push((key.into(), checked::<Probability>(file, x, key)?)),
+            "timeout" => s
+                .approval
+                .push((key.into(), checked::<Duration>(file, x, key)?)),
             "wait_timer" => s.wait_timer = Some(checked::<Duration>(file, x, key)?),
             "deploy" => {
                 for (dk, dv) in map_entries(file, x, "deploy")? {
