@@ -594,13 +594,14 @@ impl Reader {
             ));
         }
         // A scheduled-only pipeline: its first deployment follows the schedule.
-        if let (true, false, Some((cron, at))) = (first, scheduled_somewhere, schedule) {
-            if d.batch.text == "none" && d.build_notes.iter().any(|n| n.contains("trigger: none")) {
-                st.trigger = Val::read(
-                    format!("{{schedule: {}}}", quote(cron)),
-                    format!("{at} (`trigger: none`: the scheduled run deploys the newest build)"),
-                );
-            }
+        if let (true, false, Some((cron, at))) = (first, scheduled_somewhere, schedule)
+            && d.batch.text == "none"
+            && d.build_notes.iter().any(|n| n.contains("trigger: none"))
+        {
+            st.trigger = Val::read(
+                format!("{{schedule: {}}}", quote(cron)),
+                format!("{at} (`trigger: none`: the scheduled run deploys the newest build)"),
+            );
         }
     }
 
@@ -798,12 +799,14 @@ impl Reader {
             })
             .collect();
         for st in &mut d.stages {
-            if used.contains(&st.name) {
-                if let Some(s) = st.strategy.take() {
-                    if s.lines.first().is_some_and(|l| l.text != "all_at_once") {
-                        st.notes.push(format!("a rolling or canary deployment ({}) is not modelled before production: the stage deploys as a whole", st.from));
-                    }
-                }
+            if used.contains(&st.name)
+                && let Some(s) = st.strategy.take()
+                && s.lines.first().is_some_and(|l| l.text != "all_at_once")
+            {
+                st.notes.push(format!(
+                    "a rolling or canary deployment ({}) is not modelled before production: the stage deploys as a whole",
+                    st.from
+                ));
             }
         }
     }

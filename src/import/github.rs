@@ -222,16 +222,13 @@ fn workflow(
             warnings.push(format!("warning: {file}:{}: job {} calls the reusable workflow {u}, which is not read; it is modelled as one job", job.node.line, job.id));
         }
         let Some((env, env_line)) = job.env.clone() else {
-            match after[j].first() {
-                // A plain job after a deployment verifies it.
-                Some(&k) => {
-                    let s = stage_of[k].expect("a deploy job has a stage");
-                    d.stages[s].verify.push((
-                        job.id.clone(),
-                        Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
-                    ));
-                }
-                None => {}
+            // A plain job after a deployment verifies it.
+            if let Some(&k) = after[j].first() {
+                let s = stage_of[k].expect("a deploy job has a stage");
+                d.stages[s].verify.push((
+                    job.id.clone(),
+                    Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
+                ));
             }
             condition(file, job, None, d, warnings);
             continue;

@@ -123,13 +123,12 @@ pub fn stage_name(raw: &str) -> String {
 /// A duration as a pipeline file writes it (`1h`, `30m`, Go's `1h30m`, a
 /// number of seconds) in the scenario's words.
 pub fn duration_text(n: &Node) -> Option<String> {
-    if let Some(x) = n.number() {
-        if x >= 0.0
-            && n.text()
-                .is_none_or(|t| !t.trim().ends_with(char::is_alphabetic))
-        {
-            return Some(crate::time::Duration(crate::time::SimDuration(x)).to_string());
-        }
+    if let Some(x) = n.number()
+        && x >= 0.0
+        && n.text()
+            .is_none_or(|t| !t.trim().ends_with(char::is_alphabetic))
+    {
+        return Some(crate::time::Duration(crate::time::SimDuration(x)).to_string());
     }
     let t = n.text()?;
     crate::time::Duration::parse(t).ok().map(|d| d.to_string())
