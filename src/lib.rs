@@ -35,8 +35,10 @@
 //! 16. [`check`] — baselines and the regression verdict on paired differences.
 //! 17. [`report`] — every rendering and every file written: tables, JSON, CSV,
 //!     charts, the HTML page, `report.md`, the check's markdown and JUnit XML.
-//! 18. [`cli`] — the commands: parse → options → call → print.
-//! 19. [`fuzzing`] — the entry points of the fuzz targets.
+//! 18. [`import`] — pipeline definitions (Azure Pipelines, GitHub Actions,
+//!     Argo Rollouts, Flagger) turned into scenario text, assumptions commented.
+//! 19. [`cli`] — the commands: parse → options → call → print.
+//! 20. [`fuzzing`] — the entry points of the fuzz targets.
 
 pub mod calendar;
 pub mod calibrate;
@@ -49,6 +51,7 @@ pub mod experiment;
 pub mod fingerprint;
 pub mod fuzzing;
 pub mod history;
+pub mod import;
 pub mod interrupt;
 pub mod metrics;
 pub mod model;

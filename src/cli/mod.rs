@@ -12,6 +12,7 @@ mod calibrate;
 mod check;
 mod compare;
 mod execute;
+mod import;
 mod merge;
 mod opts;
 mod report;
@@ -123,6 +124,9 @@ pub enum Command {
     /// Replay a history's commits through a calibrated scenario and compare lead times.
     #[command(after_help = backtest::HELP)]
     Backtest(backtest::BacktestArgs),
+    /// Turn a pipeline definition (Azure Pipelines, GitHub Actions, Argo Rollouts, Flagger) into a scenario.
+    #[command(subcommand, after_help = import::HELP)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Debug, clap::Args)]
@@ -217,5 +221,6 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Report(args) => report::report(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Backtest(args) => backtest::backtest(args),
+        Command::Import(cmd) => import::import(cmd),
     }
 }

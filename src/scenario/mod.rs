@@ -13,7 +13,7 @@ pub mod stage;
 pub mod valid;
 mod validate;
 pub mod values;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use file::ScenarioFile;
 pub use valid::Validated;

@@ -18,6 +18,7 @@ pub enum StrategySpec {
     #[default]
     AllAtOnce,
     Rolling(RollingSpec),
+    #[serde(alias = "blueGreen")]
     BlueGreen(BlueGreenSpec),
     Canary(CanarySpec),
 }
@@ -46,7 +47,7 @@ pub struct BlueGreenSpec {
     pub promoted_by: Option<NameRef>,
     /// The old colour keeps running this long after the switch (Argo default 30s):
     /// rollback within it is a switch back.
-    #[serde(default = "thirty_seconds")]
+    #[serde(default = "thirty_seconds", alias = "scaleDownDelay")]
     pub scale_down_delay: Duration,
 }
 
@@ -60,9 +61,12 @@ pub struct CanarySpec {
     /// Argo Rollouts steps.
     pub steps: Option<Vec<CanaryStep>>,
     /// Flagger shorthand: weight increments every `interval` up to `max_weight`.
+    #[serde(alias = "stepWeight")]
     pub step_weight: Option<f64>,
+    #[serde(alias = "maxWeight")]
     pub max_weight: Option<f64>,
     /// Flagger: explicit weights instead of `step_weight`.
+    #[serde(alias = "stepWeights")]
     pub step_weights: Option<Vec<f64>>,
     pub interval: Option<Duration>,
     /// Flagger: failed checks before rollback (default 1).
@@ -80,6 +84,7 @@ pub struct CanarySpec {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum CanaryStep {
     /// Percentage of traffic to the canary, 0–100.
+    #[serde(alias = "setWeight")]
     SetWeight(f64),
     /// `{duration: 1h}`, or `{}` to wait for the promoter.
     Pause(PauseSpec),
@@ -99,7 +104,7 @@ pub struct AnalysisSpec {
     #[serde(default = "one_u32")]
     pub count: u32,
     /// Failed measurements tolerated; one more aborts (Argo default 0).
-    #[serde(default)]
+    #[serde(default, alias = "failureLimit")]
     pub failure_limit: u32,
 }
 

@@ -4,7 +4,7 @@
 use crate::error::InputError;
 
 /// A one-line message from the YAML reader: position, then what was expected.
-pub(super) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> InputError {
+pub(crate) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> InputError {
     use serde_saphyr::Error as E;
     let e = e.without_snippet();
     let location = e.location();

@@ -1,0 +1,813 @@
+//! `promosim import azure-pipelines`: an `azure-pipelines.yml` as a scenario.
+//!
+//! Read: `trigger` (branches, `batch`), `schedules`, `pool`, `lockBehavior`,
+//! `stages` with `dependsOn`, `condition` and `trigger: manual`, jobs and
+//! deployment jobs with their `environment` and `strategy`, and templates by
+//! relative path (`- template: x.yml`, with `parameters`). Stages before the
+//! first deployment that deploy nothing are the build. Approvals and checks
+//! are set on the environment in Azure DevOps, not in the YAML: the sidecar
+//! gives them ([`super::sidecar`]).
+
+use std::path::{Path, PathBuf};
+
+use super::draft::{Draft, StageDraft, add_person};
+use super::sidecar::{Sidecar, assumed_reaction};
+use super::tree::{Node, substitute};
+use super::writer::{Block, Val, num, quote};
+use super::{Imported, MAX_TEMPLATE_DEPTH, check_scenario, read_one, stage_name, warn_unread};
+use crate::error::InputError;
+
+/// A stage, job or step list entry, with the file it came from (templates).
+struct Item {
+    file: String,
+    node: Node,
+}
+
+/// The importer's state: the roots of every file read (for unknown-key
+/// warnings) and the warnings so far.
+#[derive(Default)]
+struct Reader {
+    roots: Vec<(String, Node)>,
+    warnings: Vec<String>,
+}
+
+/// The person assumed to deploy a manual stage.
+pub const DEPLOYER: &str = "release-manager";
+
+/// Imports an Azure Pipelines file; `out` names the scenario in messages.
+pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Imported, InputError> {
+    let (file, root) = read_one(path, "pipeline file")?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut r = Reader::default();
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "pipeline".into());
+    let mut d = Draft::new(&name, vec![file.clone()]);
+    d.time_zone = Val::read(
+        "UTC",
+        format!("{file}: Azure Pipelines reads cron schedules in UTC"),
+    );
+    root.known(&[
+        "name",
+        "appendCommitMessageToRunName",
+        "variables",
+        "parameters",
+    ]);
+    if let Some(pr) = root.get("pr") {
+        pr.mark_all();
+        d.build_notes
+            .push("pull-request builds (`pr`) are not simulated: the model follows main".into());
+    }
+    if let Some(res) = root.get("resources") {
+        res.mark_all();
+        r.warnings.push(format!(
+            "warning: {file}:{}: `resources` (other repositories, pipelines, containers) is not simulated",
+            res.line
+        ));
+    }
+    read_trigger(&file, &root, &mut d);
+    read_pool(&file, root.get("pool"), &mut d);
+    let schedule = read_schedules(&file, &root, &mut r);
+    let lock = root
+        .get("lockBehavior")
+        .map(|n| lock_of(&file, n, &mut r.warnings));
+
+    let extended = match root.get("extends") {
+        Some(ext) => Some(r.extends(&file, ext, &dir)?),
+        None => None,
+    };
+    let (body_file, body) = match &extended {
+        Some((f, n)) => (f.clone(), n),
+        None => (file.clone(), &root),
+    };
+    let stages = match body.get("stages") {
+        Some(list) => {
+            let items = r.expand(&body_file, list, &dir, "stages", 0)?;
+            list.mark_all();
+            items
+        }
+        None => {
+            // A single-stage pipeline: its jobs are one implicit stage.
+            let mut implicit = Node::new(super::tree::Kind::Map(Vec::new()), 1, 1);
+            if let (Some(jobs), super::tree::Kind::Map(e)) = (body.get("jobs"), &mut implicit.kind)
+            {
+                e.push((
+                    Node::new(
+                        super::tree::Kind::Text("jobs".into()),
+                        jobs.line,
+                        jobs.column,
+                    ),
+                    jobs.clone(),
+                ));
+                jobs.mark_all();
+            }
+            if let Some(s) = body.get("steps") {
+                s.mark_all();
+            }
+            vec![Item {
+                file: body_file.clone(),
+                node: implicit,
+            }]
+        }
+    };
+    r.stages(&stages, &dir, schedule.as_ref(), lock.as_ref(), &mut d)?;
+    for it in &stages {
+        warn_unread(&it.file, &it.node, &mut r.warnings);
+    }
+    if let Some(body) = extended {
+        r.roots.push(body);
+    }
+    if let Some(s) = sidecar {
+        s.apply(&mut d, &mut r.warnings);
+    }
+    r.roots.push((file, root));
+    for (f, n) in &r.roots {
+        warn_unread(f, n, &mut r.warnings);
+    }
+    let yaml = d.render();
+    check_scenario(&yaml, out)?;
+    Ok(Imported {
+        yaml,
+        warnings: r.warnings,
+    })
+}
+
+fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
+    let Some(t) = root.get("trigger") else {
+        d.batch = Val::read(
+            "none",
+            format!("{file}: no `trigger`, so Azure builds every push (batch: false)"),
+        );
+        return;
+    };
+    let at = format!("{file}:{}", t.line);
+    if t.text() == Some("none") {
+        d.batch = Val::read("none", format!("{at} (`trigger: none`)"));
+        d.build_notes.push(format!(
+            "{at}: `trigger: none`: Azure builds only on schedule or by hand; the model still builds each push"
+        ));
+        return;
+    }
+    let branches = match t.get("branches") {
+        Some(b) => {
+            b.mark_all();
+            b.get("include")
+                .map(|i| {
+                    i.one_or_many()
+                        .iter()
+                        .filter_map(|n| n.scalar())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        }
+        None => t.one_or_many().iter().filter_map(|n| n.scalar()).collect(),
+    };
+    if !branches.is_empty() {
+        d.build_notes.push(format!(
+            "{at}: CI branches {}: the model simulates one stream of commits to them",
+            branches.join(", ")
+        ));
+    }
+    t.known(&["paths", "tags"]);
+    let batch = t.get("batch").and_then(Node::boolean).unwrap_or(false);
+    d.batch = if batch {
+        Val::read(
+            "run",
+            format!("{at} (`batch: true`: one run at a time, the next with all new changes)"),
+        )
+    } else {
+        Val::read("none", format!("{at} (no `batch`: a run per push)"))
+    };
+}
+
+fn read_pool(file: &str, pool: Option<&Node>, d: &mut Draft) {
+    let Some(p) = pool else {
+        return;
+    };
+    p.mark_all();
+    let at = format!("{file}:{}", p.line);
+    let hosted = p.get("vmImage").and_then(Node::scalar);
+    let name = p
+        .text()
+        .map(str::to_string)
+        .or_else(|| p.get("name").and_then(Node::scalar));
+    let note = match (hosted, name) {
+        (Some(img), _) => format!(
+            "{at}: Microsoft-hosted agents ({img}): as many as the organisation's parallel jobs"
+        ),
+        (None, Some(n)) => format!("{at}: self-hosted pool {n}: as many agents as are online"),
+        _ => format!("{at}: pool"),
+    };
+    d.build_notes.push(note);
+}
+
+/// The first schedule's cron, for stages conditioned on a scheduled run.
+fn read_schedules(file: &str, root: &Node, r: &mut Reader) -> Option<(String, String)> {
+    let list = root.get("schedules")?;
+    let items = list.list().unwrap_or_default();
+    let mut first = None;
+    for (i, s) in items.iter().enumerate() {
+        s.known(&["displayName", "branches", "batch"]);
+        let always = s.get("always").and_then(Node::boolean).unwrap_or(false);
+        let Some(cron) = s.get("cron").and_then(Node::text) else {
+            r.warnings.push(format!(
+                "warning: {file}:{}: a schedule without `cron` was ignored",
+                s.line
+            ));
+            continue;
+        };
+        if always {
+            r.warnings.push(format!(
+                "warning: {file}:{}: `always: true` reruns unchanged code; the model's schedule takes only a newer release (as `always: false`)",
+                s.line
+            ));
+        }
+        if i == 0 {
+            first = Some((cron.to_string(), format!("{file}:{}", s.line)));
+        } else {
+            r.warnings.push(format!(
+                "warning: {file}:{}: only the first schedule is used; the model gives a stage one cron",
+                s.line
+            ));
+        }
+    }
+    first
+}
+
+fn lock_of(file: &str, n: &Node, warnings: &mut Vec<String>) -> Val {
+    let at = format!("{file}:{}", n.line);
+    match n.text() {
+        Some("sequential") => Val::read("sequential", at),
+        Some("runLatest") => Val::read("run_latest", at),
+        other => {
+            warnings.push(format!(
+                "warning: {at}: lockBehavior {other:?} is neither sequential nor runLatest; runLatest assumed"
+            ));
+            Val::assumed("run_latest", "Azure's default lockBehavior")
+        }
+    }
+}
+
+/// What a stage's `condition` means for its trigger.
+enum Cond {
+    Auto(Option<String>),
+    Schedule,
+    Manual,
+}
+
+fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
+    let text = n.scalar().unwrap_or_default();
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let at = format!("{file}:{}", n.line);
+    let reason = compact.contains("Build.Reason");
+    if reason && compact.contains("'Schedule'") && !compact.starts_with("ne(") {
+        return Cond::Schedule;
+    }
+    if reason
+        && compact.contains("'Manual'")
+        && !compact.contains("ne(variables['Build.Reason'],'Manual')")
+    {
+        return Cond::Manual;
+    }
+    if reason && compact.contains("'PullRequest'") {
+        return Cond::Auto(Some(format!("{at}: not a pull request: always so on main")));
+    }
+    if compact.contains("Build.SourceBranch") {
+        return Cond::Auto(Some(format!(
+            "{at}: a branch condition: the model simulates one branch, taken as matching"
+        )));
+    }
+    if compact == "succeeded()" {
+        return Cond::Auto(None);
+    }
+    warnings.push(format!(
+        "warning: {at}: condition {text:?} is not understood; the stage runs when its dependencies succeeded"
+    ));
+    Cond::Auto(None)
+}
+
+impl Reader {
+    /// A template file's root with its parameters filled in.
+    fn template(
+        &mut self,
+        from: &str,
+        node: &Node,
+        dir: &Path,
+    ) -> Result<(String, Node, PathBuf), InputError> {
+        let t = node.get("template").expect("called on a template entry");
+        let rel = t.need_text(from, "a template path")?;
+        if rel.contains('@') {
+            return Err(t.error(from, format!("template {rel:?} is in another repository, which the importer cannot read; copy it next to the pipeline")));
+        }
+        let path = dir.join(rel.trim_start_matches('/'));
+        let (tfile, troot) = read_one(&path, "template").map_err(|e| {
+            if e.line.is_none() {
+                t.error(from, format!("template {rel:?}: {}", e.message))
+            } else {
+                e
+            }
+        })?;
+        let mut params: Vec<(String, Node)> = Vec::new();
+        if let Some(decl) = troot.get("parameters") {
+            decl.mark_all();
+            for p in decl.one_or_many() {
+                match (p.get("name").and_then(Node::text), p.get("default")) {
+                    (Some(n), Some(def)) => params.push((n.to_string(), def.clone())),
+                    (Some(_), None) => {}
+                    _ => {
+                        for (k, v) in p.entries().unwrap_or_default() {
+                            if let Some(k) = k.text() {
+                                params.push((k.to_string(), v.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(given) = node.get("parameters") {
+            given.mark_all();
+            for (k, v) in given.entries().unwrap_or_default() {
+                let k = k.scalar().unwrap_or_default();
+                params.retain(|(n, _)| *n != k);
+                params.push((k, v.clone()));
+            }
+        }
+        let filled = substitute(&troot, &params);
+        filled.known(&["parameters"]);
+        let tdir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok((tfile, filled, tdir))
+    }
+
+    /// `extends: {template: x.yml, parameters: …}`: the pipeline's body is the template's.
+    fn extends(
+        &mut self,
+        file: &str,
+        ext: &Node,
+        dir: &Path,
+    ) -> Result<(String, Node), InputError> {
+        let (tfile, filled, _) = self.template(file, ext, dir)?;
+        Ok((tfile, filled))
+    }
+
+    /// A stage, job or step list with its templates spliced in.
+    fn expand(
+        &mut self,
+        file: &str,
+        list: &Node,
+        dir: &Path,
+        kind: &str,
+        depth: usize,
+    ) -> Result<Vec<Item>, InputError> {
+        let mut out = Vec::new();
+        for n in list.list().unwrap_or_default() {
+            if n.get("template").is_none() {
+                out.push(Item {
+                    file: file.to_string(),
+                    node: n.clone(),
+                });
+                continue;
+            }
+            if depth >= MAX_TEMPLATE_DEPTH {
+                return Err(n.error(file, format!("templates nest more than {MAX_TEMPLATE_DEPTH} deep (a template that includes itself?)")));
+            }
+            let (tfile, filled, tdir) = self.template(file, n, dir)?;
+            match filled.get(kind) {
+                Some(inner) => {
+                    out.extend(self.expand(&tfile, inner, &tdir, kind, depth + 1)?);
+                    inner.mark_all();
+                }
+                None => self.warnings.push(format!(
+                    "warning: {tfile}: the template has no `{kind}:` list where {file}:{} uses it; nothing was read from it",
+                    n.line
+                )),
+            }
+            self.roots.push((tfile, filled));
+        }
+        Ok(out)
+    }
+}
+
+/// One Azure stage as read: what the scenario needs of it.
+struct Read {
+    id: String,
+    item: usize,
+    deps: Vec<String>,
+    deploys: bool,
+}
+
+impl Reader {
+    fn stages(
+        &mut self,
+        stages: &[Item],
+        dir: &Path,
+        schedule: Option<&(String, String)>,
+        lock: Option<&Val>,
+        d: &mut Draft,
+    ) -> Result<(), InputError> {
+        let mut read: Vec<Read> = Vec::new();
+        let mut jobs_of: Vec<Vec<Item>> = Vec::new();
+        for (i, it) in stages.iter().enumerate() {
+            let n = &it.node;
+            n.known(&[
+                "displayName",
+                "variables",
+                "templateContext",
+                "isSkippable",
+                "pool",
+            ]);
+            let id = n
+                .get("stage")
+                .and_then(Node::scalar)
+                .unwrap_or_else(|| format!("stage{}", i + 1));
+            let deps = match n.get("dependsOn") {
+                Some(dep) => dep
+                    .one_or_many()
+                    .iter()
+                    .filter_map(|x| x.scalar())
+                    .collect(),
+                None => read
+                    .last()
+                    .map(|p: &Read| vec![p.id.clone()])
+                    .unwrap_or_default(),
+            };
+            let jobs = match n.get("jobs") {
+                Some(list) => {
+                    let items = self.expand(&it.file, list, dir, "jobs", 0)?;
+                    list.mark_all();
+                    items
+                }
+                None => Vec::new(),
+            };
+            let deploys = jobs.iter().any(|j| j.node.get("deployment").is_some());
+            read.push(Read {
+                id,
+                item: i,
+                deps,
+                deploys,
+            });
+            jobs_of.push(jobs);
+        }
+        // The build: stages that deploy nothing and follow only other such stages.
+        let mut is_build = vec![false; read.len()];
+        for i in 0..read.len() {
+            is_build[i] = !read[i].deploys
+                && read[i].deps.iter().all(|dep| {
+                    read.iter()
+                        .position(|r| &r.id == dep)
+                        .is_some_and(|j| j < i && is_build[j])
+                });
+        }
+        let kept: Vec<usize> = (0..read.len()).filter(|&i| !is_build[i]).collect();
+        let scheduled_somewhere = kept.iter().any(|&i| {
+            stages[read[i].item].node.get("condition").is_some_and(|c| {
+                matches!(
+                    condition(&stages[i].file, c, &mut Vec::new()),
+                    Cond::Schedule
+                )
+            })
+        });
+        let build_ids: Vec<&str> = (0..read.len())
+            .filter(|&i| is_build[i])
+            .map(|i| read[i].id.as_str())
+            .collect();
+        if !build_ids.is_empty() {
+            d.build_notes.push(format!(
+                "the build: stage(s) {} (no deployment job)",
+                build_ids.join(", ")
+            ));
+        }
+        for (i, jobs) in jobs_of.iter().enumerate() {
+            if is_build[i] {
+                for j in jobs {
+                    self.build_job(j, d);
+                }
+            }
+        }
+        let mut names: Vec<String> = Vec::new();
+        for (pos, &i) in kept.iter().enumerate() {
+            let it = &stages[read[i].item];
+            let n = &it.node;
+            let name = stage_name(&read[i].id);
+            let mut st = StageDraft::new(&name, format!("{}:{}", it.file, n.line));
+            st.title = n.get("displayName").and_then(Node::scalar);
+            // Dependencies among kept stages; one on a build stage is on the build.
+            let deps: Vec<String> = read[i]
+                .deps
+                .iter()
+                .map(|dep| match read.iter().position(|r| &r.id == dep) {
+                    Some(j) if is_build[j] => crate::scenario::BUILD.to_string(),
+                    Some(j) => stage_name(&read[j].id),
+                    None => stage_name(dep),
+                })
+                .collect();
+            let default = if pos == 0 {
+                vec![crate::scenario::BUILD.to_string()]
+            } else {
+                vec![names[pos - 1].clone()]
+            };
+            let deps = if deps.is_empty() {
+                vec![crate::scenario::BUILD.to_string()]
+            } else {
+                deps
+            };
+            if deps != default || n.get("dependsOn").is_some() {
+                let list = format!(
+                    "[{}]",
+                    deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+                );
+                st.depends_on = Some(match n.get("dependsOn") {
+                    Some(dn) => Val::read(list, format!("{}:{}", it.file, dn.line)),
+                    None => Val::read(
+                        list,
+                        format!(
+                            "{}:{} (Azure's default: the previous stage)",
+                            it.file, n.line
+                        ),
+                    ),
+                });
+            }
+            self.trigger(it, schedule, scheduled_somewhere, pos == 0, &mut st, d);
+            st.lock = match n.get("lockBehavior") {
+                Some(l) => lock_of(&it.file, l, &mut self.warnings),
+                None => lock.cloned().unwrap_or_else(|| {
+                    Val::assumed("run_latest", "Azure's default lockBehavior (runLatest); it applies when the environment has an Exclusive Lock check")
+                }),
+            };
+            for j in &jobs_of[i] {
+                self.stage_job(j, &mut st);
+            }
+            names.push(name);
+            d.stages.push(st);
+        }
+        for j in jobs_of.iter().flatten() {
+            warn_unread(&j.file, &j.node, &mut self.warnings);
+        }
+        self.strategies(d);
+        Ok(())
+    }
+
+    fn trigger(
+        &mut self,
+        it: &Item,
+        schedule: Option<&(String, String)>,
+        scheduled_somewhere: bool,
+        first: bool,
+        st: &mut StageDraft,
+        d: &mut Draft,
+    ) {
+        let n = &it.node;
+        let cond = n
+            .get("condition")
+            .map(|c| condition(&it.file, c, &mut self.warnings));
+        match cond {
+            Some(Cond::Schedule) => match schedule {
+                Some((cron, at)) => {
+                    st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), format!("{at}, with the condition at {}:{}", it.file, n.line));
+                }
+                None => self.warnings.push(format!("warning: {}:{}: the stage runs on scheduled runs but the pipeline has no `schedules`; automatic assumed", it.file, n.line)),
+            },
+            Some(Cond::Manual) => {
+                st.trigger = Val::read(format!("{{manual: {{by: {DEPLOYER}}}}}"), format!("{}:{} (a manually queued run; who queues it is assumed)", it.file, n.line));
+                add_person(&mut d.people, DEPLOYER, assumed_reaction());
+            }
+            Some(Cond::Auto(note)) => st.notes.extend(note),
+            None => {}
+        }
+        if let Some(t) = n.get("trigger") {
+            if t.text() == Some("manual") {
+                st.trigger = Val::read(
+                    format!("{{manual: {{by: {DEPLOYER}}}}}"),
+                    format!(
+                        "{}:{} (`trigger: manual`; who deploys is assumed)",
+                        it.file, t.line
+                    ),
+                );
+                add_person(&mut d.people, DEPLOYER, assumed_reaction());
+                return;
+            }
+            self.warnings.push(format!(
+                "warning: {}:{}: stage trigger {:?} is not understood; automatic assumed",
+                it.file,
+                t.line,
+                t.scalar().unwrap_or_default()
+            ));
+        }
+        // A scheduled-only pipeline: its first deployment follows the schedule.
+        if let (true, false, Some((cron, at))) = (first, scheduled_somewhere, schedule)
+            && d.batch.text == "none"
+            && d.build_notes.iter().any(|n| n.contains("trigger: none"))
+        {
+            st.trigger = Val::read(
+                format!("{{schedule: {}}}", quote(cron)),
+                format!("{at} (`trigger: none`: the scheduled run deploys the newest build)"),
+            );
+        }
+    }
+
+    /// A job of the build: its matrix or parallel legs are noted.
+    fn build_job(&mut self, j: &Item, d: &mut Draft) {
+        let n = &j.node;
+        n.known(&[
+            "job",
+            "displayName",
+            "steps",
+            "dependsOn",
+            "condition",
+            "timeoutInMinutes",
+            "variables",
+            "container",
+            "services",
+            "workspace",
+            "continueOnError",
+            "cancelTimeoutInMinutes",
+            "templateContext",
+        ]);
+        read_pool(&j.file, n.get("pool"), d);
+        if let Some(s) = n.get("strategy") {
+            s.mark_all();
+            if let Some(m) = s.get("matrix").and_then(Node::entries) {
+                let par = s
+                    .get("maxParallel")
+                    .and_then(Node::number)
+                    .map(|x| format!(", at most {} at once", num(x)))
+                    .unwrap_or_default();
+                d.build_notes.push(format!("{}:{}: the job runs a {}-leg matrix{par}: each leg takes an agent, the build ends with the slowest leg", j.file, s.line, m.len()));
+            }
+        }
+    }
+
+    /// A job of a deployment stage: the environment and strategy of a
+    /// deployment job, or a verification step for a plain job.
+    fn stage_job(&mut self, j: &Item, st: &mut StageDraft) {
+        let n = &j.node;
+        n.known(&[
+            "displayName",
+            "dependsOn",
+            "condition",
+            "timeoutInMinutes",
+            "variables",
+            "pool",
+            "container",
+            "services",
+            "workspace",
+            "continueOnError",
+            "cancelTimeoutInMinutes",
+            "templateContext",
+        ]);
+        if let Some(job) = n.get("job") {
+            if let Some(s) = n.get("steps") {
+                s.mark_all();
+            }
+            n.known(&["strategy"]);
+            let name = job.scalar().unwrap_or_else(|| "job".into());
+            st.verify.push((
+                name,
+                Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
+            ));
+            return;
+        }
+        let Some(dep) = n.get("deployment") else {
+            return;
+        };
+        let at = format!("{}:{}", j.file, dep.line);
+        if let Some(env) = n.get("environment") {
+            env.known(&["resourceName", "resourceType", "resourceId", "tags"]);
+            let name = env
+                .text()
+                .map(|t| t.split('.').next().unwrap_or(t).to_string())
+                .or_else(|| env.get("name").and_then(Node::scalar));
+            if let Some(name) = name {
+                if st.environment.as_ref().is_some_and(|e| *e != name) {
+                    self.warnings.push(format!("warning: {at}: a second environment ({name}) in one stage; the stage is modelled on its first"));
+                } else {
+                    st.notes.push(format!("approvals: environment {name} ({}:{}): Azure sets approvals and checks on the environment, not in the YAML; none assumed, give them in a sidecar (docs/import.md)", j.file, env.line));
+                    st.environment = Some(name);
+                }
+            }
+        }
+        if let Some(s) = n.get("strategy") {
+            st.strategy = self.deploy_strategy(&j.file, s);
+        }
+    }
+
+    /// A deployment job's `strategy` as a production strategy (kept only on production stages).
+    fn deploy_strategy(&mut self, file: &str, s: &Node) -> Option<Block> {
+        let hooks = [
+            "preDeploy",
+            "deploy",
+            "routeTraffic",
+            "postRouteTraffic",
+            "on",
+        ];
+        let mut b = Block::default();
+        if let Some(once) = s.get("runOnce") {
+            once.known(&hooks);
+            b.push(
+                0,
+                "all_at_once".into(),
+                super::writer::Why::Read(format!("{file}:{} (runOnce)", once.line)),
+            );
+            return Some(b);
+        }
+        if let Some(roll) = s.get("rolling") {
+            roll.known(&hooks);
+            b.open(0, "rolling");
+            match roll.get("maxParallel") {
+                Some(m) if m.text().is_some_and(|t| t.trim().ends_with('%')) => {
+                    b.kv(
+                        1,
+                        "max_parallel",
+                        &Val::read(m.scalar().unwrap_or_default(), format!("{file}:{}", m.line)),
+                    );
+                }
+                Some(m) => {
+                    let k = m.number().unwrap_or(1.0).max(1.0);
+                    b.kv(1, "batches", &Val::assumed(num((10.0 / k).ceil()), format!("maxParallel {} targets at {file}:{} of an unknown total (10 assumed)", num(k), m.line)));
+                }
+                None => b.kv(
+                    1,
+                    "batches",
+                    &Val::assumed(
+                        "10",
+                        "no maxParallel: one target at a time, 10 targets assumed",
+                    ),
+                ),
+            }
+            b.kv(
+                1,
+                "batch_duration",
+                &Val::assumed("5m", "a batch's duration is not in the file"),
+            );
+            b.kv(
+                1,
+                "failure",
+                &Val::assumed("0", "a batch's failure rate is not in the file"),
+            );
+            return Some(b);
+        }
+        if let Some(c) = s.get("canary") {
+            c.known(&hooks);
+            b.open(0, "canary");
+            b.open(1, "steps");
+            let incs = c
+                .get("increments")
+                .map(|i| {
+                    i.one_or_many()
+                        .iter()
+                        .filter_map(|x| x.number().map(|v| (v, x.line)))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            for (w, line) in incs {
+                b.item(
+                    2,
+                    &Val::read(format!("set_weight: {}", num(w)), format!("{file}:{line}")),
+                );
+                b.item(
+                    2,
+                    &Val::assumed(
+                        "pause: {duration: 15m}",
+                        "the time watched at each increment (postRouteTraffic) is not in the file",
+                    ),
+                );
+            }
+            return Some(b);
+        }
+        self.warnings.push(format!(
+            "warning: {file}:{}: deployment strategy not understood; runOnce assumed",
+            s.line
+        ));
+        None
+    }
+
+    /// Strategies stay on production stages only (the scenario refuses them elsewhere).
+    fn strategies(&mut self, d: &mut Draft) {
+        let used: Vec<String> = d
+            .stages
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| match &s.depends_on {
+                Some(v) => v
+                    .text
+                    .trim_matches(['[', ']'])
+                    .split(", ")
+                    .map(|x| x.trim_matches('"').to_string())
+                    .collect::<Vec<_>>(),
+                None if i > 0 => vec![d.stages[i - 1].name.clone()],
+                None => vec![],
+            })
+            .collect();
+        for st in &mut d.stages {
+            if used.contains(&st.name)
+                && let Some(s) = st.strategy.take()
+                && s.lines.first().is_some_and(|l| l.text != "all_at_once")
+            {
+                st.notes.push(format!(
+                    "a rolling or canary deployment ({}) is not modelled before production: the stage deploys as a whole",
+                    st.from
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,450 @@
+//! `promosim import github-actions`: workflow files as a scenario.
+//!
+//! Read: `on` (`push`, `schedule`, `workflow_dispatch`, `workflow_run`),
+//! jobs with `needs`, `environment`, `concurrency` (workflow and job level,
+//! `cancel-in-progress`), `if`, `strategy.matrix` and reusable-workflow jobs
+//! given an `environment` input. A job with an environment is a stage; jobs
+//! before any deployment are the build; jobs after one verify it. Required
+//! reviewers and wait timers are repository settings: the sidecar gives them.
+
+use std::path::Path;
+
+use super::draft::{Draft, StageDraft, add_person};
+use super::sidecar::{Sidecar, assumed_reaction};
+use super::tree::Node;
+use super::writer::{Val, num, quote};
+use super::{Imported, check_scenario, read_one, stage_name, warn_unread};
+use crate::error::InputError;
+
+/// The person assumed to start a `workflow_dispatch` run.
+pub const DISPATCHER: &str = "release-manager";
+
+/// How a workflow starts, read from `on`.
+#[derive(Default)]
+struct On {
+    push: bool,
+    follows_other: bool,
+    dispatch: bool,
+    schedule: Option<(String, String)>,
+}
+
+/// One job, as far as the stage graph needs it.
+struct Job<'a> {
+    id: String,
+    node: &'a Node,
+    needs: Vec<String>,
+    env: Option<(String, u64)>,
+}
+
+/// Imports one or more workflow files; `out` names the scenario in messages.
+pub fn import(
+    paths: &[&Path],
+    sidecar: Option<&Sidecar>,
+    out: &str,
+) -> Result<Imported, InputError> {
+    let mut roots = Vec::new();
+    for p in paths {
+        roots.push(read_one(p, "workflow file")?);
+    }
+    let name = paths
+        .first()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "workflow".into());
+    let mut d = Draft::new(&name, roots.iter().map(|(f, _)| f.clone()).collect());
+    d.time_zone = Val::read(
+        "UTC",
+        format!(
+            "{}: GitHub Actions reads cron schedules in UTC",
+            d.sources.join(", ")
+        ),
+    );
+    let mut warnings = Vec::new();
+    let mut any_push = false;
+    for (file, root) in &roots {
+        any_push |= workflow(file, root, &mut d, &mut warnings)?;
+    }
+    if !any_push {
+        d.build_notes
+            .push("no workflow runs on `push`: the model still builds each push to main".into());
+    }
+    if let Some(s) = sidecar {
+        s.apply(&mut d, &mut warnings);
+    }
+    for (file, root) in &roots {
+        warn_unread(file, root, &mut warnings);
+    }
+    let yaml = d.render();
+    check_scenario(&yaml, out)?;
+    Ok(Imported { yaml, warnings })
+}
+
+fn read_on(file: &str, root: &Node, d: &mut Draft, warnings: &mut Vec<String>) -> On {
+    let mut on = On::default();
+    let Some(n) = root.get("on") else {
+        warnings.push(format!(
+            "warning: {file}: the workflow has no `on:`; a run per push assumed"
+        ));
+        on.push = true;
+        return on;
+    };
+    let events: Vec<(String, Option<&Node>, u64)> = match n.entries() {
+        Some(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.scalar().unwrap_or_default(), Some(v), k.line))
+            .collect(),
+        None => n
+            .one_or_many()
+            .iter()
+            .map(|e| (e.scalar().unwrap_or_default(), None, e.line))
+            .collect(),
+    };
+    n.mark_all();
+    for (event, value, line) in events {
+        match event.as_str() {
+            "push" => on.push = true,
+            "workflow_run" => on.follows_other = true,
+            "workflow_dispatch" | "repository_dispatch" => on.dispatch = true,
+            "schedule" => {
+                let first = value.and_then(|v| v.list()).and_then(|l| l.first());
+                match first.and_then(|s| s.get("cron")).and_then(Node::text) {
+                    Some(cron) => on.schedule = Some((cron.to_string(), format!("{file}:{line}"))),
+                    None => warnings.push(format!(
+                        "warning: {file}:{line}: a schedule without `cron` was ignored"
+                    )),
+                }
+                if value.and_then(|v| v.list()).is_some_and(|l| l.len() > 1) {
+                    warnings.push(format!("warning: {file}:{line}: only the first cron is used; the model gives a stage one schedule"));
+                }
+            }
+            "pull_request" | "pull_request_target" | "merge_group" => {
+                let note = format!(
+                    "{file}:{line}: `{event}` runs are not simulated: the model follows main"
+                );
+                if !d.build_notes.contains(&note) {
+                    d.build_notes.push(note);
+                }
+            }
+            other => warnings.push(format!(
+                "warning: {file}:{line}: the `{other}` event is not simulated"
+            )),
+        }
+    }
+    on
+}
+
+/// Reads one workflow into the draft; says whether it runs on push.
+fn workflow(
+    file: &str,
+    root: &Node,
+    d: &mut Draft,
+    warnings: &mut Vec<String>,
+) -> Result<bool, InputError> {
+    root.known(&["name", "run-name", "env", "defaults", "permissions"]);
+    let on = read_on(file, root, d, warnings);
+    let wf_lock = root
+        .get("concurrency")
+        .map(|c| concurrency(file, c, warnings));
+    if let (Some(_), true) = (&wf_lock, on.push) {
+        let line = root.get("concurrency").map_or(0, |c| c.line);
+        d.batch = Val::read(
+            "run",
+            format!(
+                "{file}:{line} (workflow concurrency: one run at a time, a newer pending run replaces an older one)"
+            ),
+        );
+    } else if on.push && d.batch.text == "none" {
+        d.batch = Val::read(
+            "none",
+            format!("{file}: `on: push` without workflow concurrency: a run per push"),
+        );
+    }
+    let Some(jobs_node) = root.get("jobs") else {
+        return Err(root.error(file, "a workflow needs `jobs:`"));
+    };
+    let entries = jobs_node
+        .entries()
+        .ok_or_else(|| jobs_node.error(file, "expected `jobs:` to be a mapping of job ids"))?;
+    let mut jobs: Vec<Job> = Vec::new();
+    for (k, v) in entries {
+        k.touch();
+        v.touch();
+        let id = k.scalar().unwrap_or_default();
+        let needs = v
+            .get("needs")
+            .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
+            .unwrap_or_default();
+        jobs.push(Job {
+            id,
+            node: v,
+            needs,
+            env: environment(file, v, warnings),
+        });
+    }
+    let order = topological(file, &jobs)?;
+    // For each job, the stages (deploy jobs) it follows, through plain jobs.
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    let mut stage_of: Vec<Option<usize>> = vec![None; jobs.len()];
+    for &j in &order {
+        let mut deps: Vec<usize> = Vec::new();
+        for need in &jobs[j].needs {
+            let Some(k) = jobs.iter().position(|x| &x.id == need) else {
+                continue;
+            };
+            match stage_of[k] {
+                Some(_) if jobs[k].env.is_some() => deps.push(k),
+                _ => deps.extend(after[k].iter().copied()),
+            }
+        }
+        deps.sort_unstable();
+        deps.dedup();
+        after[j] = deps;
+        let job = &jobs[j];
+        job.node.known(&[
+            "name",
+            "runs-on",
+            "steps",
+            "outputs",
+            "env",
+            "defaults",
+            "permissions",
+            "timeout-minutes",
+            "services",
+            "container",
+            "continue-on-error",
+            "needs",
+            "with",
+            "secrets",
+            "uses",
+        ]);
+        matrix_note(file, job, d);
+        if let Some(u) = job.node.get("uses").and_then(Node::scalar) {
+            warnings.push(format!("warning: {file}:{}: job {} calls the reusable workflow {u}, which is not read; it is modelled as one job", job.node.line, job.id));
+        }
+        let Some((env, env_line)) = job.env.clone() else {
+            // A plain job after a deployment verifies it.
+            if let Some(&k) = after[j].first() {
+                let s = stage_of[k].expect("a deploy job has a stage");
+                d.stages[s].verify.push((
+                    job.id.clone(),
+                    Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
+                ));
+            }
+            condition(file, job, None, d, warnings);
+            continue;
+        };
+        let mut name = stage_name(&env);
+        if d.stages.iter().any(|s| s.name == name) {
+            name = stage_name(&format!("{env}-{}", job.id));
+        }
+        let mut st = StageDraft::new(&name, format!("{file}:{}", job.node.line));
+        st.title = job
+            .node
+            .get("name")
+            .and_then(Node::scalar)
+            .or(Some(job.id.clone()));
+        st.environment = Some(env.clone());
+        st.notes.push(format!("approvals: environment {env} ({file}:{env_line}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)"));
+        let deps: Vec<String> = after[j]
+            .iter()
+            .map(|&k| d.stages[stage_of[k].expect("stage")].name.clone())
+            .collect();
+        let needs_at = job
+            .node
+            .get("needs")
+            .map(|n| n.line)
+            .unwrap_or(job.node.line);
+        st.depends_on = Some(if deps.is_empty() {
+            let how = if on.push || on.follows_other {
+                "the workflow runs after the build"
+            } else {
+                "the run's deployments start from the newest build"
+            };
+            Val::read("[build]", format!("{file}:{needs_at} ({how})"))
+        } else {
+            Val::read(
+                format!(
+                    "[{}]",
+                    deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+                ),
+                format!("{file}:{needs_at} (needs)"),
+            )
+        });
+        if deps.is_empty() && !on.push && !on.follows_other {
+            if let Some((cron, at)) = &on.schedule {
+                st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), at.clone());
+            } else if on.dispatch {
+                st.trigger = Val::read(
+                    format!("{{manual: {{by: {DISPATCHER}}}}}"),
+                    format!("{file}: `workflow_dispatch` (who starts it is assumed)"),
+                );
+                add_person(&mut d.people, DISPATCHER, assumed_reaction());
+            }
+        }
+        condition(file, job, Some(&mut st), d, warnings);
+        st.lock = match job.node.get("concurrency") {
+            Some(c) => concurrency(file, c, warnings).0,
+            None => match &wf_lock {
+                Some((v, _)) => v.clone(),
+                None => Val::assumed(
+                    "sequential",
+                    "no concurrency group: GitHub would deploy runs side by side; the model deploys one at a time, in order",
+                ),
+            },
+        };
+        stage_of[j] = Some(d.stages.len());
+        d.stages.push(st);
+    }
+    Ok(on.push)
+}
+
+/// A job's environment name (`environment: prod` or `{name: prod, url: …}`,
+/// or a reusable workflow's `with: {environment: prod}`).
+fn environment(file: &str, job: &Node, warnings: &mut Vec<String>) -> Option<(String, u64)> {
+    let (n, name) = match job.get("environment") {
+        Some(e) => {
+            e.known(&["url"]);
+            (
+                e.line,
+                e.text()
+                    .map(str::to_string)
+                    .or_else(|| e.get("name").and_then(Node::scalar)),
+            )
+        }
+        None => {
+            let w = job.get("with")?.get("environment")?;
+            (w.line, w.scalar())
+        }
+    };
+    let name = name?;
+    if name.contains("${{") {
+        warnings.push(format!("warning: {file}:{n}: environment {name:?} is an expression; the job id is used as its name"));
+        return Some((job_id_hint(job), n));
+    }
+    Some((name, n))
+}
+
+fn job_id_hint(job: &Node) -> String {
+    job.get("name")
+        .and_then(Node::scalar)
+        .unwrap_or_else(|| "deploy".into())
+}
+
+/// `concurrency`: the run-latest lock, with where it was read.
+fn concurrency(file: &str, c: &Node, warnings: &mut Vec<String>) -> (Val, bool) {
+    c.known(&["group"]);
+    let cancel = c
+        .get("cancel-in-progress")
+        .and_then(Node::boolean)
+        .unwrap_or(false);
+    let at = format!("{file}:{}", c.line);
+    if cancel {
+        warnings.push(format!("warning: {at}: `cancel-in-progress: true` also cancels a running job; the model lets it finish and cancels only the waiting ones"));
+    }
+    let how = if cancel {
+        "concurrency group, cancel-in-progress"
+    } else {
+        "concurrency group: a newer pending run replaces an older one"
+    };
+    (Val::read("run_latest", format!("{at} ({how})")), cancel)
+}
+
+/// A job's `if:`: a dispatch-only deployment is manual; a branch test holds on main.
+fn condition(
+    file: &str,
+    job: &Job,
+    st: Option<&mut StageDraft>,
+    d: &mut Draft,
+    warnings: &mut Vec<String>,
+) {
+    let Some(c) = job.node.get("if") else { return };
+    let text = c.scalar().unwrap_or_default();
+    let at = format!("{file}:{}", c.line);
+    let compact: String = text.chars().filter(|ch| !ch.is_whitespace()).collect();
+    if compact.contains("github.event_name=='workflow_dispatch'") {
+        if let Some(st) = st {
+            st.trigger = Val::read(
+                format!("{{manual: {{by: {DISPATCHER}}}}}"),
+                format!("{at} (only on workflow_dispatch; who starts it is assumed)"),
+            );
+            add_person(&mut d.people, DISPATCHER, assumed_reaction());
+        }
+    } else if compact.contains("github.ref") || compact.contains("success()") {
+        if let Some(st) = st {
+            st.notes
+                .push(format!("{at}: condition {text:?} taken as true on main"));
+        }
+    } else {
+        warnings.push(format!("warning: {at}: condition {text:?} of job {} is not understood; the job runs when its needs succeeded", job.id));
+    }
+}
+
+fn matrix_note(file: &str, job: &Job, d: &mut Draft) {
+    let Some(s) = job.node.get("strategy") else {
+        return;
+    };
+    s.mark_all();
+    let Some(m) = s.get("matrix").and_then(Node::entries) else {
+        return;
+    };
+    let legs: usize = m
+        .iter()
+        .filter(|(k, _)| k.text() != Some("include") && k.text() != Some("exclude"))
+        .map(|(_, v)| v.list().map_or(1, <[Node]>::len))
+        .product();
+    let par = s
+        .get("max-parallel")
+        .and_then(Node::number)
+        .map(|x| format!(", at most {} at once", num(x)))
+        .unwrap_or_default();
+    let place = if job.env.is_some() {
+        "the deployment"
+    } else {
+        "the build"
+    };
+    d.build_notes.push(format!(
+        "{file}:{}: job {} runs a {legs}-leg matrix{par}: {place} ends with its slowest leg",
+        s.line, job.id
+    ));
+}
+
+/// Jobs in an order where each comes after what it needs; a cycle or an unknown need is refused.
+fn topological(file: &str, jobs: &[Job]) -> Result<Vec<usize>, InputError> {
+    for j in jobs {
+        for n in &j.needs {
+            if !jobs.iter().any(|x| &x.id == n) {
+                let at = j.node.get("needs").unwrap_or(j.node);
+                return Err(at.error(
+                    file,
+                    format!(
+                        "job {} needs {n:?}, which is not a job of this workflow",
+                        j.id
+                    ),
+                ));
+            }
+        }
+    }
+    let mut done: Vec<usize> = Vec::new();
+    while done.len() < jobs.len() {
+        let next = (0..jobs.len()).find(|i| {
+            !done.contains(i)
+                && jobs[*i]
+                    .needs
+                    .iter()
+                    .all(|n| done.iter().any(|&k| &jobs[k].id == n))
+        });
+        match next {
+            Some(i) => done.push(i),
+            None => {
+                let stuck = (0..jobs.len())
+                    .find(|i| !done.contains(i))
+                    .expect("some job is left");
+                return Err(jobs[stuck].node.error(
+                    file,
+                    format!("job {} is part of a `needs` cycle", jobs[stuck].id),
+                ));
+            }
+        }
+    }
+    Ok(done)
+}

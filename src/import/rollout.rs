@@ -1,0 +1,465 @@
+//! `promosim import argo-rollout` and `promosim import flagger`: a Rollout's
+//! or a Canary's progressive-delivery settings as a production strategy.
+//!
+//! Argo Rollouts: `canary.steps` (`setWeight`, `pause` with a duration or
+//! none, `analysis`, whose interval, count and failure limit come from an
+//! `AnalysisTemplate` in the same file when there is one) or `blueGreen`
+//! (`autoPromotionEnabled`, `scaleDownDelaySeconds`). Flagger: `analysis`
+//! (`interval`, `threshold`, `stepWeight`, `maxWeight`, `stepWeights`).
+
+use std::path::Path;
+
+use super::tree::Node;
+use super::writer::{Block, Val, Why, num};
+use super::{duration_text, read_docs, warn_unread};
+use crate::error::InputError;
+
+/// The person assumed to promote an indefinite pause or a blue-green switch.
+pub const PROMOTER: &str = "release-manager";
+
+/// A production strategy read from a rollout file: the lines under
+/// `strategy:`, and the people it refers to.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    pub source: String,
+    pub strategy: Block,
+    pub people: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Fragment {
+    /// The fragment as YAML: `people:` (when needed) and `strategy:`.
+    pub fn render(&self) -> String {
+        let mut b = Block::default();
+        b.comment(
+            0,
+            &format!(
+                "A production strategy imported by `promosim import` from {}.\nPut `strategy:` under a production stage (or use --into SCENARIO); values marked\nASSUMED are not in the file.",
+                self.source
+            ),
+        );
+        if !self.people.is_empty() {
+            b.open(0, "people");
+            for p in &self.people {
+                b.open(1, p);
+                b.kv(1 + 1, "reaction", &super::sidecar::assumed_reaction());
+            }
+        }
+        b.open(0, "strategy");
+        b.nest(1, &self.strategy);
+        b.render(0)
+    }
+}
+
+/// The first document of `kind` in a (possibly multi-document) Kubernetes file.
+fn find<'a>(docs: &'a [Node], kind: &str) -> Option<&'a Node> {
+    docs.iter()
+        .find(|d| d.get("kind").and_then(Node::text) == Some(kind))
+}
+
+/// Imports an Argo Rollout.
+pub fn argo(path: &Path) -> Result<Fragment, InputError> {
+    let (file, docs) = read_docs(path, "rollout file")?;
+    let Some(ro) = find(&docs, "Rollout") else {
+        return Err(InputError::new(
+            &file,
+            "no document of `kind: Rollout` in the file",
+        ));
+    };
+    let mut f = Fragment {
+        source: file.clone(),
+        strategy: Block::default(),
+        people: Vec::new(),
+        warnings: Vec::new(),
+    };
+    ro.known(&["apiVersion", "metadata"]);
+    let spec = ro
+        .get("spec")
+        .ok_or_else(|| ro.error(&file, "a Rollout needs `spec`"))?;
+    spec.known(&[
+        "replicas",
+        "selector",
+        "template",
+        "workloadRef",
+        "revisionHistoryLimit",
+        "minReadySeconds",
+        "progressDeadlineSeconds",
+        "progressDeadlineAbort",
+        "restartAt",
+        "rollbackWindow",
+        "paused",
+        "analysis",
+    ]);
+    let strategy = spec
+        .get("strategy")
+        .ok_or_else(|| spec.error(&file, "a Rollout needs `spec.strategy`"))?;
+    if let Some(c) = strategy.get("canary") {
+        canary(&file, c, &docs, &mut f)?;
+    } else if let Some(bg) = strategy.get("blueGreen") {
+        blue_green(&file, bg, &mut f);
+    } else {
+        return Err(strategy.error(
+            &file,
+            "expected `canary` or `blueGreen` under spec.strategy",
+        ));
+    }
+    warn_unread(&file, ro, &mut f.warnings);
+    Ok(f)
+}
+
+fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), InputError> {
+    c.known(&[
+        "canaryService",
+        "stableService",
+        "trafficRouting",
+        "maxSurge",
+        "maxUnavailable",
+        "canaryMetadata",
+        "stableMetadata",
+        "antiAffinity",
+        "dynamicStableScale",
+        "scaleDownDelaySeconds",
+        "scaleDownDelayRevisionLimit",
+        "abortScaleDownDelaySeconds",
+        "minPodsPerReplicaSet",
+        "pingPong",
+    ]);
+    if let Some(bg) = c.get("analysis") {
+        bg.mark_all();
+        f.warnings.push(format!("warning: {file}:{}: background analysis runs all through the rollout; the model measures only at `analysis` steps", bg.line));
+    }
+    let steps = c
+        .get("steps")
+        .and_then(Node::list)
+        .ok_or_else(|| c.error(file, "a canary needs `steps:`"))?;
+    f.strategy.open(0, "canary");
+    f.strategy.open(1, "steps");
+    let mut needs_promoter = false;
+    for s in steps {
+        let at = format!("{file}:{}", s.line);
+        if let Some(w) = s.get("setWeight") {
+            let w = w
+                .number()
+                .ok_or_else(|| w.error(file, "expected a weight in percent"))?;
+            f.strategy
+                .item(2, &Val::read(format!("set_weight: {}", num(w)), at));
+        } else if let Some(p) = s.get("pause") {
+            match p.get("duration") {
+                Some(dn) => {
+                    let d = duration_text(dn).ok_or_else(|| {
+                        dn.error(
+                            file,
+                            "expected a duration such as 30s, 10m or 1h, or a number of seconds",
+                        )
+                    })?;
+                    f.strategy
+                        .item(2, &Val::read(format!("pause: {{duration: {d}}}"), at));
+                }
+                None => {
+                    needs_promoter = true;
+                    f.strategy.item(
+                        2,
+                        &Val::read(
+                            "pause: {}",
+                            format!("{at} (indefinite: waits for `kubectl argo rollouts promote`)"),
+                        ),
+                    );
+                }
+            }
+        } else if let Some(a) = s.get("analysis") {
+            let (text, why) = analysis(file, a, docs);
+            f.strategy.item(
+                2,
+                &Val {
+                    text: format!("analysis: {text}"),
+                    why,
+                },
+            );
+        } else {
+            let key = s
+                .entries()
+                .and_then(|e| e.first())
+                .and_then(|(k, _)| k.scalar())
+                .unwrap_or_default();
+            s.mark_all();
+            f.warnings.push(format!(
+                "warning: {at}: canary step `{key}` is not simulated and was skipped"
+            ));
+        }
+    }
+    if needs_promoter {
+        f.strategy.kv(
+            1,
+            "promoter",
+            &Val::assumed(
+                PROMOTER,
+                "who promotes an indefinite pause is not in the file",
+            ),
+        );
+        f.people.push(PROMOTER.into());
+    }
+    f.strategy.kv(
+        1,
+        "abort",
+        &Val::assumed("0s", "traffic returns to stable at once on abort"),
+    );
+    Ok(())
+}
+
+/// An `analysis` step: interval, count and failure limit from the named
+/// AnalysisTemplate's first metric when the file has it, assumed otherwise.
+fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why) {
+    a.known(&["args", "dryRun", "measurementRetention"]);
+    let name = a
+        .get("templates")
+        .and_then(Node::list)
+        .and_then(|l| l.first())
+        .and_then(|t| {
+            t.known(&["clusterScope"]);
+            t.get("templateName").and_then(Node::scalar)
+        });
+    if let Some(t) = a.get("templates") {
+        t.mark_all();
+    }
+    let template = docs.iter().find(|d| {
+        matches!(
+            d.get("kind").and_then(Node::text),
+            Some("AnalysisTemplate" | "ClusterAnalysisTemplate")
+        ) && d
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::scalar)
+            == name
+    });
+    let metric = template
+        .and_then(|t| t.get("spec"))
+        .and_then(|s| s.get("metrics"))
+        .and_then(Node::list)
+        .and_then(|l| l.first());
+    match metric {
+        Some(m) => {
+            let interval = m.get("interval").and_then(duration_text);
+            let count = m.get("count").and_then(Node::number).unwrap_or(1.0);
+            let limit = m.get("failureLimit").and_then(Node::number).unwrap_or(0.0);
+            let interval_text = interval.clone().unwrap_or_else(|| "1m".into());
+            let why = match interval {
+                Some(_) => Why::Read(format!(
+                    "{file}:{} (AnalysisTemplate {}, first metric)",
+                    m.line,
+                    name.unwrap_or_default()
+                )),
+                None => Why::Assumed(format!(
+                    "AnalysisTemplate {} at {file}:{} has no interval (measured once); 1m assumed",
+                    name.unwrap_or_default(),
+                    m.line
+                )),
+            };
+            (
+                format!(
+                    "{{interval: {interval_text}, count: {}, failure_limit: {}}}",
+                    num(count),
+                    num(limit)
+                ),
+                why,
+            )
+        }
+        None => (
+            "{interval: 5m, count: 3, failure_limit: 0}".into(),
+            Why::Assumed(format!(
+                "the AnalysisTemplate {:?} used at {file}:{} is not in the file; its interval, count and failureLimit are assumed",
+                name.unwrap_or_default(),
+                a.line
+            )),
+        ),
+    }
+}
+
+fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
+    bg.known(&[
+        "activeService",
+        "previewService",
+        "previewReplicaCount",
+        "scaleDownDelayRevisionLimit",
+        "antiAffinity",
+        "activeMetadata",
+        "previewMetadata",
+        "abortScaleDownDelaySeconds",
+    ]);
+    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
+        if let Some(a) = bg.get(key) {
+            a.mark_all();
+            f.warnings.push(format!("warning: {file}:{}: `{key}` is the stage's verification in the model (`verify:`); it was not imported", a.line));
+        }
+    }
+    f.strategy.open(0, "blue_green");
+    f.strategy.kv(
+        1,
+        "switch",
+        &Val::assumed("0s", "moving the active service's selector is near instant"),
+    );
+    let auto = bg.get("autoPromotionEnabled");
+    if auto.and_then(Node::boolean) == Some(false) {
+        let at = format!(
+            "{file}:{} (autoPromotionEnabled: false; who promotes is assumed)",
+            auto.map_or(0, |n| n.line)
+        );
+        f.strategy.kv(1, "promoted_by", &Val::read(PROMOTER, at));
+        f.people.push(PROMOTER.into());
+    }
+    if let Some(s) = bg.get("autoPromotionSeconds") {
+        f.warnings.push(format!("warning: {file}:{}: `autoPromotionSeconds` (promotion after a delay) is not simulated; promotion is by the promoter or at once", s.line));
+    }
+    match bg.get("scaleDownDelaySeconds") {
+        Some(s) => match duration_text(s) {
+            Some(d) => f.strategy.kv(1, "scale_down_delay", &Val::read(d, format!("{file}:{}", s.line))),
+            None => f.warnings.push(format!("warning: {file}:{}: scaleDownDelaySeconds is not a number of seconds; Argo's 30s kept", s.line)),
+        },
+        None => f.strategy.kv(1, "scale_down_delay", &Val::read("30s", format!("{file}:{} (no scaleDownDelaySeconds: Argo's default)", bg.line))),
+    }
+}
+
+/// Imports a Flagger Canary.
+pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
+    let (file, docs) = read_docs(path, "Flagger file")?;
+    let Some(c) = find(&docs, "Canary") else {
+        return Err(InputError::new(
+            &file,
+            "no document of `kind: Canary` in the file",
+        ));
+    };
+    let mut f = Fragment {
+        source: file.clone(),
+        strategy: Block::default(),
+        people: Vec::new(),
+        warnings: Vec::new(),
+    };
+    c.known(&["apiVersion", "metadata"]);
+    let spec = c
+        .get("spec")
+        .ok_or_else(|| c.error(&file, "a Canary needs `spec`"))?;
+    spec.known(&[
+        "targetRef",
+        "service",
+        "progressDeadlineSeconds",
+        "skipAnalysis",
+        "autoscalerRef",
+        "ingressRef",
+        "upstreamRef",
+        "provider",
+        "revertOnDeletion",
+        "suspend",
+    ]);
+    let a = spec
+        .get("analysis")
+        .ok_or_else(|| spec.error(&file, "a Canary needs `spec.analysis`"))?;
+    a.known(&[
+        "metrics",
+        "webhooks",
+        "alerts",
+        "primaryReadyThreshold",
+        "canaryReadyThreshold",
+        "sessionAffinity",
+    ]);
+    let interval = a
+        .get("interval")
+        .ok_or_else(|| a.error(&file, "the analysis needs `interval`"))?;
+    let interval_text = duration_text(interval)
+        .ok_or_else(|| interval.error(&file, "expected a duration such as 30s or 1m"))?;
+    let at = |n: &Node| format!("{file}:{}", n.line);
+    for key in ["match", "mirror", "stepWeightPromotion"] {
+        if let Some(n) = a.get(key) {
+            n.mark_all();
+            f.warnings.push(format!(
+                "warning: {}: `{key}` is not simulated (weights only)",
+                at(n)
+            ));
+        }
+    }
+    let mut block = Block::default();
+    let b = &mut block;
+    let steps = a.get("stepWeights").and_then(Node::list);
+    let step = a.get("stepWeight");
+    if steps.is_none() && step.is_none() {
+        if let Some(it) = a.get("iterations") {
+            f.warnings.push(format!("warning: {}: `iterations` without weights is Flagger's blue/green or A/B mode: imported as blue-green with auto-promotion (the analysis is the stage's verification)", at(it)));
+            b.open(0, "blue_green");
+            b.kv(
+                1,
+                "switch",
+                &Val::assumed("0s", "Flagger routes all traffic to the primary at once"),
+            );
+            f.strategy = block;
+            return Ok(f);
+        }
+        return Err(a.error(
+            &file,
+            "the analysis needs `stepWeight` (with `maxWeight`) or `stepWeights`",
+        ));
+    }
+    b.open(0, "canary");
+    if let Some(list) = steps {
+        let ws: Vec<String> = list.iter().filter_map(|n| n.number().map(num)).collect();
+        b.kv(
+            1,
+            "step_weights",
+            &Val::read(
+                format!("[{}]", ws.join(", ")),
+                at(a.get("stepWeights").expect("read above")),
+            ),
+        );
+    } else if let Some(s) = step {
+        let w = s
+            .number()
+            .ok_or_else(|| s.error(&file, "expected a weight in percent"))?;
+        b.kv(1, "step_weight", &Val::read(num(w), at(s)));
+        match a.get("maxWeight") {
+            Some(m) => {
+                let mw = m
+                    .number()
+                    .ok_or_else(|| m.error(&file, "expected a weight in percent"))?;
+                b.kv(1, "max_weight", &Val::read(num(mw), at(m)));
+            }
+            None => b.kv(
+                1,
+                "max_weight",
+                &Val::assumed("100", "no maxWeight: up to 100 %"),
+            ),
+        }
+    }
+    b.kv(1, "interval", &Val::read(interval_text, at(interval)));
+    match a.get("threshold") {
+        Some(t) => {
+            let th = t
+                .number()
+                .ok_or_else(|| t.error(&file, "expected a whole number of failed checks"))?;
+            b.kv(1, "threshold", &Val::read(num(th), at(t)));
+        }
+        None => b.kv(
+            1,
+            "threshold",
+            &Val::assumed("1", "no threshold: the first failed check rolls back"),
+        ),
+    }
+    b.kv(
+        1,
+        "abort",
+        &Val::assumed("0s", "Flagger routes traffic back to the primary at once"),
+    );
+    f.strategy = block;
+    if let Some(w) = a.get("webhooks").and_then(Node::list) {
+        for h in w {
+            if let Some(t) = h
+                .get("type")
+                .and_then(Node::text)
+                .filter(|t| t.starts_with("confirm"))
+            {
+                f.warnings.push(format!(
+                    "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
+                    h.line
+                ));
+            }
+        }
+    }
+    warn_unread(&file, c, &mut f.warnings);
+    Ok(f)
+}

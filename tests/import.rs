@@ -1,0 +1,433 @@
+//! `promosim import`: pipeline files of each format become scenarios the
+//! simulator accepts, whose stages, triggers, batching, locks and strategies
+//! match the file (asserted on the validated scenario, not on text); unknown
+//! constructs are warned about by file:line; bad input exits 2 with a position.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use promosim::import;
+use promosim::scenario::file::Batch;
+use promosim::scenario::stage::LockPolicy;
+use promosim::scenario::valid::{
+    CanaryPlan, CanaryStep, RollingSize, Strategy, Trigger, Validated,
+};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/import")
+        .join(rel)
+}
+
+/// The imported text, read back as the simulator reads a scenario.
+fn validated(yaml: &str) -> Validated {
+    let s =
+        promosim::scenario::parse(yaml, Path::new("imported.yaml")).expect("the import validates");
+    promosim::model::compile(&s).expect("the import compiles");
+    s.file
+}
+
+fn names(v: &Validated) -> Vec<&str> {
+    v.stages.iter().map(|s| s.name.as_str()).collect()
+}
+
+fn deps(v: &Validated, stage: usize) -> Vec<&str> {
+    v.stages[stage]
+        .deps
+        .iter()
+        .map(|&d| v.stages[d].name.as_str())
+        .collect()
+}
+
+#[test]
+fn azure_multistage_with_schedule_batch_and_environments() {
+    let side = import::sidecar::read(&data("azure/environments.yaml")).unwrap();
+    let i =
+        import::azure::import(&data("azure/azure-pipelines.yml"), Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    // The Build stage deploys nothing: it is the build; each deployment stage is a stage.
+    assert_eq!(names(&v), ["Dev", "Test", "Staging", "Production"]);
+    assert!(deps(&v, 0).is_empty(), "Dev follows the build");
+    assert_eq!(deps(&v, 1), ["Dev"]);
+    assert_eq!(deps(&v, 2), ["Test"]);
+    assert_eq!(deps(&v, 3), ["Staging"]);
+    // `batch: true` is the whole-run batching.
+    assert_eq!(v.build.batch, Batch::Run);
+    assert_eq!(v.build.agents.get(), 2, "agents from the sidecar");
+    // The 03:00 schedule drives the stage conditioned on Build.Reason == Schedule only.
+    match &v.stages[1].trigger {
+        Trigger::Schedule(c) => assert_eq!(c.0, "0 3 * * *"),
+        t => panic!("Test should be scheduled, is {t:?}"),
+    }
+    for i in [0, 2, 3] {
+        assert!(matches!(v.stages[i].trigger, Trigger::Auto), "stage {i}");
+    }
+    assert_eq!(
+        v.stages[2].lock,
+        LockPolicy::Sequential,
+        "lockBehavior: sequential"
+    );
+    assert_eq!(v.stages[0].lock, LockPolicy::RunLatest, "Azure's default");
+    // Approvals come from the sidecar, per environment; the others have none.
+    let approval = v.stages[3].approval.as_ref().expect("production approval");
+    assert_eq!(v.people[approval.approvers[0]].name, "management");
+    assert!((approval.rejection.0 - 0.02).abs() < 1e-12);
+    assert!(v.stages[..3].iter().all(|s| s.approval.is_none()));
+    assert!(v.stages[3].production && !v.stages[2].production);
+    match &v.stages[3].strategy {
+        Strategy::Rolling(r) => {
+            assert!(matches!(r.size, RollingSize::MaxParallel(p) if (p.0 - 0.25).abs() < 1e-12))
+        }
+        s => panic!("rolling expected, got {s:?}"),
+    }
+    assert_eq!(v.stages[1].verify.len(), 1, "the UI-test job verifies Test");
+    // Every value the file cannot tell is marked.
+    assert!(i.yaml.contains("deploy:\n      duration: 5m  # ASSUMED"));
+    assert!(i.yaml.contains("per_day: 20  # ASSUMED"));
+    // The build stage's unknown keys are warned about by position.
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+}
+
+#[test]
+fn azure_templates_parameters_matrix_and_manual_stage() {
+    let i = import::azure::import(
+        &data("azure/templates/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    // Two stages from one stage template with parameters, both after the build.
+    assert_eq!(names(&v), ["QA", "Docs", "Prod"]);
+    assert!(deps(&v, 0).is_empty() && deps(&v, 1).is_empty());
+    assert_eq!(deps(&v, 2), ["QA", "Docs"]);
+    assert_eq!(v.build.batch, Batch::None);
+    assert!(matches!(v.stages[2].trigger, Trigger::Manual { .. }));
+    assert!(v.stages.iter().all(|s| s.lock == LockPolicy::RunLatest));
+    match &v.stages[2].strategy {
+        Strategy::Canary(c) => match &c.plan {
+            CanaryPlan::Steps(steps) => {
+                let w: Vec<f64> = steps
+                    .iter()
+                    .filter_map(|s| match s {
+                        CanaryStep::SetWeight(w) => Some(*w),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(w, [10.0, 50.0]);
+            }
+            p => panic!("{p:?}"),
+        },
+        s => panic!("canary expected, got {s:?}"),
+    }
+    assert!(
+        i.yaml.contains("3-leg matrix, at most 2 at once"),
+        "{}",
+        i.yaml
+    );
+    let unknown: Vec<&String> = i
+        .warnings
+        .iter()
+        .filter(|w| w.contains("not understood"))
+        .collect();
+    assert_eq!(unknown.len(), 1, "{:?}", i.warnings);
+    assert!(
+        unknown[0].contains("templates/azure-pipelines.yml:49: `retryCountOnTaskFailure`"),
+        "{}",
+        unknown[0]
+    );
+    assert!(i.warnings.iter().any(|w| w.contains(":7: `always: true`")));
+}
+
+#[test]
+fn github_workflows_with_environments_and_concurrency() {
+    let side = import::sidecar::read(&data("github/sidecar.yaml")).unwrap();
+    let paths = [data("github/deploy.yml"), data("github/nightly.yml")];
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let i = import::github::import(&refs, Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production", "qa"]);
+    assert!(
+        deps(&v, 0).is_empty(),
+        "build → test → staging: staging follows the build"
+    );
+    assert_eq!(
+        deps(&v, 1),
+        ["staging"],
+        "needs deploy-staging and smoke (which verifies staging)"
+    );
+    // The workflow's concurrency group: one run at a time, newest pending wins.
+    assert_eq!(v.build.batch, Batch::Run);
+    assert_eq!(v.stages[0].lock, LockPolicy::RunLatest);
+    assert_eq!(
+        v.stages[1].lock,
+        LockPolicy::RunLatest,
+        "job concurrency with cancel-in-progress"
+    );
+    assert_eq!(
+        v.stages[2].lock,
+        LockPolicy::Sequential,
+        "no group: assumed in order"
+    );
+    assert_eq!(
+        v.stages[0]
+            .verify
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["smoke"]
+    );
+    match &v.stages[2].trigger {
+        Trigger::Schedule(c) => assert_eq!(c.0, "0 3 * * 1-5"),
+        t => panic!("qa should follow the nightly cron, is {t:?}"),
+    }
+    // Required reviewers and the wait timer from the sidecar.
+    let a = v.stages[1].approval.as_ref().expect("production reviewers");
+    assert_eq!(v.people[a.approvers[0]].name, "release-managers");
+    assert_eq!(v.stages[1].gates.len(), 1);
+    assert!((v.stages[1].gates[0].delay.secs() - 600.0).abs() < 1e-9);
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("deploy.yml:66: `cancel-in-progress: true`"))
+    );
+    assert!(i.yaml.contains("6-leg matrix"));
+}
+
+#[test]
+fn github_reusable_workflow_jobs_and_an_unknown_key() {
+    let p = data("github/reusable.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["prod-eu", "prod-us"]);
+    assert!(
+        v.stages
+            .iter()
+            .all(|s| s.production && s.lock == LockPolicy::RunLatest)
+    );
+    assert_eq!(v.build.batch, Batch::None);
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w
+                .contains("reusable.yml:21: `jobs.us.deployment-protection` is not understood")),
+        "{:?}",
+        i.warnings
+    );
+}
+
+#[test]
+fn argo_canary_steps_into_a_scenario() {
+    let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let prod = v.stages.iter().find(|s| s.name == "production").unwrap();
+    let Strategy::Canary(c) = &prod.strategy else {
+        panic!("canary expected, got {:?}", prod.strategy)
+    };
+    let CanaryPlan::Steps(steps) = &c.plan else {
+        panic!("steps expected")
+    };
+    let kinds: Vec<String> = steps
+        .iter()
+        .map(|s| match s {
+            CanaryStep::SetWeight(w) => format!("w{w}"),
+            CanaryStep::Pause(d) => format!("p{}", d.secs()),
+            CanaryStep::Promote(_) => "promote".into(),
+            CanaryStep::Analysis {
+                interval,
+                count,
+                failure_limit,
+            } => format!("a{}x{}/{}", interval.secs(), count, failure_limit),
+        })
+        .collect();
+    // The AnalysisTemplate in the same file gives interval 5m, count 3, failureLimit 1;
+    // `pause: 300` is seconds; setCanaryScale is skipped with a warning.
+    assert_eq!(
+        kinds,
+        [
+            "w20", "promote", "w40", "p600", "a300x3/1", "w60", "p300", "w80", "p3600"
+        ]
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("canary.yaml:34: canary step `setCanaryScale`"))
+    );
+    // The base's other lines survive; its old strategy is gone.
+    assert!(text.contains("- {name: smoke, duration: 2m}") && !text.contains("blue_green"));
+    assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
+}
+
+#[test]
+fn argo_blue_green_and_flagger_canaries() {
+    let f = import::rollout::argo(&data("argo/bluegreen.yaml")).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, Some("production")).unwrap());
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!()
+    };
+    assert!(bg.promoted_by.is_some(), "autoPromotionEnabled: false");
+    assert_eq!(bg.scale_down_delay.secs(), 600.0);
+
+    let f = import::rollout::flagger(&data("flagger/podinfo.yaml")).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger {
+        weights,
+        interval,
+        threshold,
+    } = &c.plan
+    else {
+        panic!()
+    };
+    assert_eq!(weights, &[10.0, 20.0, 30.0, 40.0, 50.0]);
+    assert_eq!(interval.secs(), 60.0);
+    assert_eq!(threshold.get(), 5);
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+
+    let f = import::rollout::flagger(&data("flagger/stepweights.yaml")).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { weights, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(weights, &[1.0, 10.0, 25.0, 50.0, 80.0]);
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("stepweights.yaml:18: a `confirm-rollout` webhook"))
+    );
+}
+
+/// Argo's camelCase names are accepted in scenarios and mean the same.
+#[test]
+fn camel_case_names_validate_to_the_same_model() {
+    let base = std::fs::read_to_string(data("base.yaml")).unwrap();
+    let snake = "strategy:\n      canary:\n        steps:\n          - set_weight: 20\n          - analysis: {interval: 5m, count: 2, failure_limit: 1}\n          - set_weight: 60\n";
+    let camel = "strategy:\n      canary:\n        steps:\n          - setWeight: 20\n          - analysis: {interval: 5m, count: 2, failureLimit: 1}\n          - setWeight: 60\n";
+    let old = "strategy:\n      blue_green:\n        switch: 1m\n";
+    let a = validated(&base.replace(old, snake));
+    let b = validated(&base.replace(old, camel));
+    assert_eq!(
+        format!("{:?}", a.stages[1].strategy),
+        format!("{:?}", b.stages[1].strategy)
+    );
+    assert!(format!("{:?}", b.stages[1].strategy).contains("failure_limit: 1"));
+    let flagger = |s: &str| validated(&base.replace(old, s)).stages[1].strategy.clone();
+    let x = flagger("strategy:\n      canary: {step_weight: 10, max_weight: 30, interval: 1m}\n");
+    let y = flagger("strategy:\n      canary: {stepWeight: 10, maxWeight: 30, interval: 1m}\n");
+    assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    let bg = |s: &str| validated(&base.replace(old, s)).stages[1].strategy.clone();
+    assert_eq!(
+        format!(
+            "{:?}",
+            bg("strategy:\n      blue_green: {scale_down_delay: 5m}\n")
+        ),
+        format!(
+            "{:?}",
+            bg("strategy:\n      blueGreen: {scaleDownDelay: 5m}\n")
+        )
+    );
+}
+
+#[test]
+fn the_command_writes_a_scenario_that_validate_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.yaml");
+    cargo_bin_cmd!("promosim")
+        .args(["import", "azure-pipelines"])
+        .arg(data("azure/azure-pipelines.yml"))
+        .arg("--sidecar")
+        .arg(data("azure/environments.yaml"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let o = cargo_bin_cmd!("promosim")
+        .arg("validate")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains("- Test: after Dev, trigger schedule \"0 3 * * *\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("- Production: after Staging, trigger auto, approval, production"),
+        "{text}"
+    );
+
+    // A pipeline into a base scenario keeps the base's run and people.
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "github-actions"])
+        .arg(data("github/deploy.yml"))
+        .arg("--into")
+        .arg(data("base.yaml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = validated(&String::from_utf8(o.stdout).unwrap());
+    assert_eq!(v.run.horizon.secs(), 28.0 * 86_400.0);
+    assert_eq!(names(&v), ["staging", "production"]);
+    assert!(v.people.iter().any(|p| p.name == "ops"));
+}
+
+/// Malformed input: the file, line and column, exit 2, no panic.
+#[test]
+fn bad_input_names_file_line_and_column() {
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["azure-pipelines"],
+            "bad/truncated.yml",
+            "truncated.yml:7:14:",
+        ),
+        (
+            &["azure-pipelines"],
+            "bad/missing-template.yml",
+            "missing-template.yml:2:13: template \"stages/nowhere.yml\"",
+        ),
+        (
+            &["github-actions"],
+            "bad/cycle.yml",
+            "cycle.yml:4:5: job a is part of a `needs` cycle",
+        ),
+        (
+            &["flagger"],
+            "argo/canary.yaml",
+            "no document of `kind: Canary`",
+        ),
+        (
+            &["argo-rollout"],
+            "github/deploy.yml",
+            "no document of `kind: Rollout`",
+        ),
+    ];
+    for (cmd, file, expected) in cases {
+        let o = cargo_bin_cmd!("promosim")
+            .arg("import")
+            .args(cmd)
+            .arg(data(file))
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{file}");
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert!(err.contains(expected), "{file}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "azure-pipelines"])
+        .arg(data("azure/azure-pipelines.yml"))
+        .arg("--sidecar")
+        .arg(data("bad/sidecar.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("sidecar.yaml:4:16: rejection:"), "{err}");
+}
