@@ -7,86 +7,11 @@
 //! order) and `{severity}` (minor, major, critical). Consecutive per-stage
 //! declarations form a block that is emitted stage by stage.
 
-use serde::{Serialize, Serializer};
+pub use super::unit::Unit;
+pub use super::where_keys::Where;
 
 use super::{Metric, PersonResult, ReplicationResult, StageBreakdown, StagePart, StageResult};
 use crate::stream::Severity;
-
-/// What a metric is counted or measured in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Unit {
-    Hours,
-    Commits,
-    PerWeek,
-    Builds,
-    Share,
-    Releases,
-    Defects,
-    Events,
-    Incidents,
-    Rollouts,
-    Rollbacks,
-    ShareHours,
-    UserHours,
-    HoursPerWeek,
-    Tasks,
-    /// 0 or 1.
-    Flag,
-}
-
-impl Unit {
-    pub const ALL: [Unit; 16] = [
-        Unit::Hours,
-        Unit::Commits,
-        Unit::PerWeek,
-        Unit::Builds,
-        Unit::Share,
-        Unit::Releases,
-        Unit::Defects,
-        Unit::Events,
-        Unit::Incidents,
-        Unit::Rollouts,
-        Unit::Rollbacks,
-        Unit::ShareHours,
-        Unit::UserHours,
-        Unit::HoursPerWeek,
-        Unit::Tasks,
-        Unit::Flag,
-    ];
-
-    /// The symbol written in `summary.json`, tables and charts.
-    pub const fn symbol(self) -> &'static str {
-        match self {
-            Unit::Hours => "h",
-            Unit::Commits => "commits",
-            Unit::PerWeek => "1/week",
-            Unit::Builds => "builds",
-            Unit::Share => "share",
-            Unit::Releases => "releases",
-            Unit::Defects => "defects",
-            Unit::Events => "events",
-            Unit::Incidents => "incidents",
-            Unit::Rollouts => "rollouts",
-            Unit::Rollbacks => "rollbacks",
-            Unit::ShareHours => "share·h",
-            Unit::UserHours => "user·h",
-            Unit::HoursPerWeek => "h/week",
-            Unit::Tasks => "tasks",
-            Unit::Flag => "",
-        }
-    }
-
-    /// The unit whose symbol is `s` (for reading shard parts back).
-    pub fn from_symbol(s: &str) -> Option<Unit> {
-        Unit::ALL.into_iter().find(|u| u.symbol() == s)
-    }
-}
-
-impl Serialize for Unit {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.symbol())
-    }
-}
 
 /// Which way a metric should move for the policy to be better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -708,43 +633,6 @@ pub static METRICS: &[Def] = &[
         |r| f64::from(u8::from(r.stopped_early())),
     ),
 ];
-
-/// One part of "where the time goes" (`where.*`), typed, so that reports
-/// build these keys here and never parse them back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Where<'a> {
-    /// Commit → trigger of the first successful build holding it.
-    BeforeBuild,
-    /// Its successful build waiting for an agent.
-    AgentWait,
-    /// Its successful build running.
-    Building,
-    /// A part of a stage.
-    Stage(&'a str, StagePart),
-}
-
-impl<'a> Where<'a> {
-    /// The metric key, as declared in [`METRICS`].
-    pub fn key(&self) -> String {
-        match self {
-            Where::BeforeBuild => "where.before_build".into(),
-            Where::AgentWait => "where.build.agent_wait".into(),
-            Where::Building => "where.build.executing".into(),
-            Where::Stage(stage, part) => format!("where.{stage}.{}", part.key()),
-        }
-    }
-
-    /// Every part of a pipeline with these stages, in the order
-    /// [`ReplicationResult::metrics`] reports them; together they sum to the
-    /// mean lead time.
-    pub fn all(stages: impl IntoIterator<Item = &'a str>) -> Vec<Where<'a>> {
-        let mut out = vec![Where::BeforeBuild, Where::AgentWait, Where::Building];
-        for stage in stages {
-            out.extend(StagePart::ALL.into_iter().map(|p| Where::Stage(stage, p)));
-        }
-        out
-    }
-}
 
 impl ReplicationResult {
     /// All scalars in [`METRICS`] order; keys are stable names used by JSON,

@@ -10,6 +10,8 @@ use serde::Serialize;
 mod catalogue;
 pub mod dora;
 mod stats;
+mod unit;
+mod where_keys;
 
 pub use catalogue::{
     Better, Def, METRICS, Unit, Where, find, higher_is_better, reference_markdown,
