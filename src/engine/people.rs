@@ -104,8 +104,7 @@ impl State<'_> {
                 }
             }
         }
-        let st = &mut self.stages[s];
-        let (off, wait) = (st.plan_off, st.plan_wait);
+        let (off, wait) = (self.stages[s].plan_off, self.stages[s].plan_wait);
         self.off_hours(rel, s, StagePart::Executing, off);
         self.moved(rel, s, StagePart::Executing, StagePart::Person, wait);
         self.at(
@@ -232,6 +231,7 @@ impl State<'_> {
     /// visit it served goes on.
     pub(super) fn task_done(&mut self, id: TaskId) {
         let t = self.tasks[id as usize];
+        let wanted = self.wanted(id);
         self.free_tasks.push(id);
         self.people[t.person].busy -= 1;
         self.log(
@@ -250,13 +250,8 @@ impl State<'_> {
             self.free_tasks.push(next);
         }
         match t.work {
-            Work::Verify => {
-                if self.phase(t.rel, t.stage) == Phase::Executing
-                    && self.stages[t.stage].holder == Some(t.rel)
-                {
-                    self.verify_from(t.rel, t.stage, SimTime(self.now));
-                }
-            }
+            Work::Verify if wanted => self.verify_from(t.rel, t.stage, SimTime(self.now)),
+            Work::Verify => {}
             Work::Review { approve } => {
                 let hours = &self.m.people[t.person].hours;
                 let wait = hours
@@ -279,7 +274,8 @@ impl State<'_> {
         to: StagePart,
         secs: f64,
     ) {
-        if secs != 0.0 && rel.0 >= self.base {
+        // A release that left the window has no visit to split any more.
+        if rel.0 >= self.base {
             let v = self.visit_mut(rel, s);
             v.parts[from.index()] -= secs;
             v.parts[to.index()] += secs;

@@ -31,9 +31,7 @@ impl State<'_> {
     /// Moves `secs` of a visit's current or closed time from `from` to a
     /// person's off-hours.
     pub(super) fn off_hours(&mut self, rel: ReleaseId, s: usize, from: StagePart, secs: f64) {
-        let v = self.visit_mut(rel, s);
-        v.parts[from.index()] -= secs;
-        v.parts[StagePart::OffHours.index()] += secs;
+        self.moved(rel, s, from, StagePart::OffHours, secs);
     }
 
     pub(super) fn become_eligible(&mut self, rel: ReleaseId, s: usize) {

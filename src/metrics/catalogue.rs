@@ -61,68 +61,61 @@ impl std::fmt::Debug for Def {
     }
 }
 
-const fn run(
+/// A declaration; the helpers below name which kind of value it reads.
+const fn def(
     key: &'static str,
     unit: Unit,
     better: Better,
     about: &'static str,
-    f: fn(&ReplicationResult) -> f64,
+    value: Value,
 ) -> Def {
     Def {
         key,
         unit,
         better,
         about,
-        value: Value::Run(f),
+        value,
     }
+}
+
+const fn run(
+    k: &'static str,
+    u: Unit,
+    b: Better,
+    a: &'static str,
+    f: fn(&ReplicationResult) -> f64,
+) -> Def {
+    def(k, u, b, a, Value::Run(f))
 }
 
 const fn stage(
-    key: &'static str,
-    unit: Unit,
-    better: Better,
-    about: &'static str,
+    k: &'static str,
+    u: Unit,
+    b: Better,
+    a: &'static str,
     f: fn(&StageResult, &StageBreakdown) -> f64,
 ) -> Def {
-    Def {
-        key,
-        unit,
-        better,
-        about,
-        value: Value::Stage(f),
-    }
+    def(k, u, b, a, Value::Stage(f))
 }
 
 const fn severity(
-    key: &'static str,
-    unit: Unit,
-    better: Better,
-    about: &'static str,
+    k: &'static str,
+    u: Unit,
+    b: Better,
+    a: &'static str,
     f: fn(&ReplicationResult, Severity) -> f64,
 ) -> Def {
-    Def {
-        key,
-        unit,
-        better,
-        about,
-        value: Value::Severity(f),
-    }
+    def(k, u, b, a, Value::Severity(f))
 }
 
 const fn person(
-    key: &'static str,
-    unit: Unit,
-    better: Better,
-    about: &'static str,
+    k: &'static str,
+    u: Unit,
+    b: Better,
+    a: &'static str,
     f: fn(&PersonResult) -> f64,
 ) -> Def {
-    Def {
-        key,
-        unit,
-        better,
-        about,
-        value: Value::Person(f),
-    }
+    def(k, u, b, a, Value::Person(f))
 }
 
 /// Every metric, in the order `summary.json`, `replications.csv` and the
