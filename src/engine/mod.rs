@@ -30,6 +30,7 @@ mod people;
 mod periods;
 mod production;
 mod records;
+mod rollout;
 mod stage;
 
 use std::collections::{BinaryHeap, VecDeque};
