@@ -73,6 +73,8 @@ pub enum Keyed {
     Fix,
     /// The defect's monitoring threshold (a unit exponential).
     Monitoring,
+    /// Whether the defect's change is behind a feature flag, and its kill switch.
+    Flag,
 }
 
 /// A stream that belongs to one entity (a defect), so its draws are the same
@@ -83,6 +85,7 @@ pub fn keyed(seed: u64, replication: u64, what: Keyed, id: u64) -> SimRng {
         Keyed::Detection(k) => 1 + u64::from(k),
         Keyed::Fix => 100,
         Keyed::Monitoring => 101,
+        Keyed::Flag => 102,
     };
     stream(seed, replication, (kind << 40) | (id & ((1 << 40) - 1)))
 }

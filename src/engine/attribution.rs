@@ -27,7 +27,7 @@ pub(super) type Parts = [f64; 8];
 pub(super) fn part_of(phase: Phase) -> Option<StagePart> {
     match phase {
         Phase::Eligible => Some(StagePart::Trigger),
-        Phase::Approving | Phase::Gating => Some(StagePart::Checks),
+        Phase::Soaking | Phase::Approving | Phase::Gating => Some(StagePart::Checks),
         Phase::Window => Some(StagePart::Window),
         Phase::LockQueue => Some(StagePart::Lock),
         Phase::Executing => Some(StagePart::Executing),

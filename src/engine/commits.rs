@@ -86,6 +86,7 @@ impl State<'_> {
         if let Some(severity) = defect {
             let d = self.defects.len() as DefectId;
             let counted = self.now >= self.warm;
+            let flagged = self.draw_flagged(d);
             self.defects.push(Defect {
                 severity,
                 evaluated: 0,
@@ -93,6 +94,8 @@ impl State<'_> {
                 caught: false,
                 fixed: false,
                 escaped: false,
+                flagged,
+                killed: false,
                 exposure: Exposure::default(),
             });
             self.main_open.push(d);
@@ -160,6 +163,11 @@ impl State<'_> {
         if !def.fixed {
             self.open_caught += 1;
         }
+        // Known before any user ran it: its flag is simply never turned on.
+        let never_exposed = def.exposure.first.is_nan();
+        if never_exposed && self.kill_switch_applies(d) {
+            self.defects[d as usize].killed = true;
+        }
         let stage = match by {
             Some(Catcher::Stage(s)) => Some(s),
             _ => None,
@@ -184,6 +192,17 @@ impl State<'_> {
     }
 
     /// The stream that belongs to defect `d` for `what`.
+    /// Whether defect `d`'s change ships behind a flag: a draw from its own
+    /// stream only when the share is strictly between 0 and 1.
+    fn draw_flagged(&self, d: DefectId) -> bool {
+        match &self.m.incidents.flags {
+            None => false,
+            Some(f) if f.share >= 1.0 => true,
+            Some(f) if f.share <= 0.0 => false,
+            Some(f) => chance(&mut self.keyed(rng::Keyed::Flag, d), f.share),
+        }
+    }
+
     pub(super) fn keyed(&self, what: rng::Keyed, d: DefectId) -> SimRng {
         rng::keyed(self.m.seed, self.rep, what, u64::from(d))
     }

@@ -58,6 +58,15 @@ pub(super) enum Ev {
         seq: u32,
     },
     FlagStep,
+    /// A release's soak time upstream is over.
+    Soaked {
+        rel: ReleaseId,
+        stage: u16,
+    },
+    /// A kill switch turned a detected defect's flag off.
+    FlagKill {
+        defect: DefectId,
+    },
     TaskReady(people::TaskId),
     TaskDone(people::TaskId),
 }
@@ -81,6 +90,8 @@ impl Ev {
             Ev::Detect { .. } => "incident detected",
             Ev::Restore { .. } => "rollback lands",
             Ev::FlagStep => "feature-flag step",
+            Ev::FlagKill { .. } => "kill switch",
+            Ev::Soaked { .. } => "soak time over",
             Ev::TaskReady(_) => "person takes a task up",
             Ev::TaskDone(_) => "person's task done",
         }

@@ -88,6 +88,8 @@ struct Release {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     None,
+    /// Passed upstream; soaking there before it is eligible here.
+    Soaking,
     /// Passed upstream; waiting for a schedule or a person.
     Eligible,
     Approving,
@@ -136,6 +138,10 @@ struct Defect {
     caught: bool,
     fixed: bool,
     escaped: bool,
+    /// Its change is behind a feature flag (`incidents.flags`).
+    flagged: bool,
+    /// Its flag was turned off by the kill switch: no user runs it.
+    killed: bool,
     exposure: Exposure,
 }
 
@@ -628,6 +634,12 @@ impl<'m> State<'m> {
             Ev::Detect { defect, version } => self.detect_event(defect, version),
             Ev::Restore { stage, seq } => self.restore_event(stage as usize, seq),
             Ev::FlagStep => self.refresh_exposure(),
+            Ev::Soaked { rel, stage } => {
+                if self.phase(rel, stage as usize) == Phase::Soaking {
+                    self.soaked(rel, stage as usize);
+                }
+            }
+            Ev::FlagKill { defect } => self.flag_killed(defect),
             Ev::TaskReady(id) => self.task_ready(id),
             Ev::TaskDone(id) => self.task_done(id),
         }

@@ -58,6 +58,8 @@ pub(super) struct Exposure {
     /// Seconds with some user exposed.
     pub exposed: f64,
     pub peak: f64,
+    /// Largest exposed share × traffic factor (users at once ÷ `users`).
+    pub peak_load: f64,
     pub first: f64,
     pub detected: f64,
     pub by_analysis: bool,
@@ -79,6 +81,7 @@ impl Default for Exposure {
             area: 0.0,
             exposed: 0.0,
             peak: 0.0,
+            peak_load: 0.0,
             first: f64::NAN,
             detected: f64::NAN,
             by_analysis: false,
@@ -94,19 +97,51 @@ impl State<'_> {
     fn exposure_of(&self, d: DefectId) -> f64 {
         let prod = &self.m.production;
         let mut x = 0.0;
-        for &p in prod {
+        for (k, &p) in prod.iter().enumerate() {
             let t = &self.stages[p].traffic;
             let in_stable = t.stable_defects.contains(&d);
             let in_new = t.rollout.is_some() && t.new_defects.contains(&d);
-            x += (1.0 - t.w) * f64::from(u8::from(in_stable)) + t.w * f64::from(u8::from(in_new));
+            let here =
+                (1.0 - t.w) * f64::from(u8::from(in_stable)) + t.w * f64::from(u8::from(in_new));
+            // Rings with their own shares; otherwise an equal split below.
+            x += self
+                .m
+                .production_shares
+                .as_ref()
+                .map_or(here, |w| w[k] * here);
         }
-        let e = &self.defects[d as usize].exposure;
-        let flag = if e.deployed.is_nan() {
+        let split = if self.m.production_shares.is_some() {
             1.0
         } else {
-            self.m.incidents.flag_share(self.now - e.deployed)
+            prod.len().max(1) as f64
         };
-        x / prod.len().max(1) as f64 * flag
+        x / split * self.flag_factor(d)
+    }
+
+    /// The share of the users running defect `d`'s code that its feature flag
+    /// exposes it to: 1 without a flag, 0 once the kill switch turned it off.
+    pub(super) fn flag_factor(&self, d: DefectId) -> f64 {
+        let def = &self.defects[d as usize];
+        match &self.m.incidents.flags {
+            _ if def.killed => 0.0,
+            Some(f) if def.flagged && !def.exposure.deployed.is_nan() => {
+                f.share_at(self.now - def.exposure.deployed)
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// A canary analysis measurement's dose of defect `d` at stage `s` over
+    /// the `interval` just ended: the canary's weight × the flag's share ×
+    /// the traffic served (factor × seconds; the interval when traffic is
+    /// flat), as (share, served) so the flat case multiplies as it always did.
+    pub(super) fn analysis_dose(&self, s: usize, d: DefectId, interval: f64) -> (f64, f64) {
+        let share = self.stages[s].traffic.w * self.flag_factor(d);
+        let served = match &self.m.incidents.traffic {
+            None => interval,
+            Some(t) => t.integral(self.now - interval, self.now),
+        };
+        (share, served)
     }
 
     /// Recomputes every candidate defect's exposure after a change of traffic.
@@ -151,13 +186,18 @@ impl State<'_> {
                 self.defect_stats.escaped[def.severity.index()] += 1;
             }
         }
+        let traffic = self.m.incidents.traffic.as_ref();
         let e = &mut self.defects[d as usize].exposure;
         let dt = now - e.last;
-        e.area += e.x * dt;
+        // Users actually served over the interval: factor × seconds.
+        let served = traffic.map_or(dt, |t| t.integral(e.last, now));
         if e.x > 0.0 {
             e.exposed += dt;
+            let load = traffic.map_or(1.0, |t| t.max_between(e.last, now));
+            e.peak_load = e.peak_load.max(e.x * load);
         }
-        e.hazard += rate * e.x * dt;
+        e.area += e.x * served;
+        e.hazard += rate * e.x * served;
         e.last = now;
         if x == e.x {
             return;
@@ -169,8 +209,16 @@ impl State<'_> {
         e.x = x;
         e.peak = e.peak.max(x);
         e.version += 1;
-        let detect_at = (x > 0.0 && e.detected.is_nan() && rate > 0.0)
-            .then(|| now + (e.threshold - e.hazard).max(0.0) / (rate * x));
+        let detect_at = if x > 0.0 && e.detected.is_nan() && rate > 0.0 {
+            let dose = (e.threshold - e.hazard).max(0.0) / (rate * x);
+            match traffic {
+                None => Some(now + dose),
+                // When enough users have been served; never without traffic.
+                Some(t) => t.reach(now, dose),
+            }
+        } else {
+            None
+        };
         let version = e.version;
         self.log_defect(TraceKind::Exposure, d, None, Some(x));
         if let Some(at) = detect_at {
@@ -184,7 +232,37 @@ impl State<'_> {
             return;
         }
         self.detect(d, false);
+        if self.kill_switch_applies(d) {
+            let mut rng = self.keyed(Keyed::Flag, d);
+            let _ = crate::rng::uniform(&mut rng); // the draw that flagged it
+            let kill = self
+                .m
+                .incidents
+                .flags
+                .as_ref()
+                .and_then(|f| f.kill_switch.as_ref());
+            let dt = kill.map_or(0.0, |k| k.sample(&mut rng));
+            self.log_defect(TraceKind::KillSwitch, d, None, Some(dt / HOUR));
+            return self.at(self.now + dt, Ev::FlagKill { defect: d });
+        }
         self.recover_from(d);
+    }
+
+    /// A detected flagged defect is switched off, not rolled back.
+    pub(super) fn kill_switch_applies(&self, d: DefectId) -> bool {
+        self.defects[d as usize].flagged
+            && self
+                .m
+                .incidents
+                .flags
+                .as_ref()
+                .is_some_and(|f| f.kill_switch.is_some())
+    }
+
+    /// The kill switch took effect: no user runs defect `d` any more.
+    pub(super) fn flag_killed(&mut self, d: DefectId) {
+        self.defects[d as usize].killed = true;
+        self.refresh_exposure();
     }
 
     /// A defect is noticed in production: it is caught (its fix is scheduled)
@@ -215,6 +293,9 @@ impl State<'_> {
     /// back while the old colour still runs it. With no candidate the team fixes
     /// forward: exposure lasts until a release with the fix ships.
     fn recover_from(&mut self, d: DefectId) {
+        if self.kill_switch_applies(d) {
+            return; // its flag is turned off instead
+        }
         for k in 0..self.m.production.len() {
             let s = self.m.production[k];
             let t = &self.stages[s].traffic;
@@ -274,8 +355,11 @@ impl State<'_> {
     }
 
     /// Carries a defect that is known (caught by tests or detected in production).
-    fn known_bad(&self, defects: &[DefectId]) -> bool {
-        defects.iter().any(|&d| self.defects[d as usize].caught)
+    pub(super) fn known_bad(&self, defects: &[DefectId]) -> bool {
+        defects.iter().any(|&d| {
+            let def = &self.defects[d as usize];
+            def.caught && !(def.killed || self.kill_switch_applies(d))
+        })
     }
 
     /// Where production stage `s` rolls back to: the newest release older than
@@ -346,19 +430,27 @@ impl State<'_> {
         let mut r = crate::metrics::IncidentResult::default();
         let (mut area, mut peak, mut restore, mut restore_n, mut from_exp) =
             (0.0, 0.0, 0.0, 0u64, 0.0);
-        let (mut exposed, mut delay) = (0.0, 0.0);
+        let (mut exposed, mut delay, mut peak_load) = (0.0, 0.0, 0.0);
         for def in &self.defects {
             let e = &def.exposure;
             // Incidents that began after the warm-up.
             if e.first.is_nan() || e.first < self.warm {
                 continue;
             }
-            let a = e.area + e.x * (end - e.last);
+            let traffic = self.m.incidents.traffic.as_ref();
+            let tail = traffic.map_or(end - e.last, |t| t.integral(e.last, end));
+            let a = e.area + e.x * tail;
             exposed += e.exposed + if e.x > 0.0 { end - e.last } else { 0.0 };
+            let tail_load = if e.x > 0.0 && end > e.last {
+                e.x * traffic.map_or(1.0, |t| t.max_between(e.last, end))
+            } else {
+                0.0
+            };
             r.incidents += 1;
             r.by_severity[def.severity.index()] += 1;
             area += a;
             peak += e.peak;
+            peak_load += e.peak_load.max(tail_load);
             if !e.detected.is_nan() {
                 r.detected += 1;
                 r.detected_by_analysis += u64::from(e.by_analysis);
@@ -375,6 +467,7 @@ impl State<'_> {
         r.user_hours = r.share_hours * users;
         r.user_hours_total = area / HOUR * users;
         r.peak_share = per(peak, r.incidents);
+        r.peak_users = per(peak_load, r.incidents) * users;
         r.exposed_h = per(exposed / HOUR, r.incidents);
         r.detection_delay_h = per(delay / HOUR, r.detected);
         r.restore_h = per(restore / HOUR, restore_n);

@@ -85,6 +85,8 @@ pub enum TraceKind {
     IncidentDetected,
     /// Canary analysis detected a defect of the canary.
     DetectedByAnalysis,
+    /// A detected defect's feature flag is being turned off; value: hours until it is off.
+    KillSwitch,
     /// A defect is caught (by tests, monitoring or analysis); stage: where.
     DefectCaught,
     /// The release delivered commits to every user; value: how many.
@@ -93,7 +95,7 @@ pub enum TraceKind {
 
 impl TraceKind {
     /// Every kind, in the order of the reference.
-    pub const ALL: [TraceKind; 40] = [
+    pub const ALL: [TraceKind; 41] = [
         TraceKind::Commit,
         TraceKind::DefectIntroduced,
         TraceKind::FixLands,
@@ -132,6 +134,7 @@ impl TraceKind {
         TraceKind::Exposure,
         TraceKind::IncidentDetected,
         TraceKind::DetectedByAnalysis,
+        TraceKind::KillSwitch,
         TraceKind::DefectCaught,
         TraceKind::Delivered,
     ];
@@ -177,6 +180,7 @@ impl TraceKind {
             TraceKind::Exposure => "exposure",
             TraceKind::IncidentDetected => "incident_detected",
             TraceKind::DetectedByAnalysis => "detected_by_analysis",
+            TraceKind::KillSwitch => "kill_switch",
             TraceKind::DefectCaught => "defect_caught",
             TraceKind::Delivered => "delivered",
         }
@@ -247,6 +251,9 @@ impl TraceKind {
             }
             TraceKind::IncidentDetected => "Monitoring detected a defect running in production.",
             TraceKind::DetectedByAnalysis => "Canary analysis detected a defect of the canary.",
+            TraceKind::KillSwitch => {
+                "A detected defect's feature flag is being turned off (value: hours until it is off)."
+            }
             TraceKind::DefectCaught => {
                 "A defect is caught (by tests, monitoring or analysis); stage: where."
             }

@@ -35,11 +35,7 @@ impl State<'_> {
     pub(super) fn start_rollout(&mut self, rel: ReleaseId, s: usize) {
         // A release known to carry a defect (caught, fix not in it) is not shipped.
         let idx = (rel.0 - self.base) as usize;
-        if self.releases[idx]
-            .defects
-            .iter()
-            .any(|&d| self.defects[d as usize].caught)
-        {
+        if self.known_bad(&self.releases[idx].defects) {
             self.stages[s].stats.known_defect_blocks += u64::from(self.counting());
             self.log(TraceKind::BlockedKnownDefect, Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Rejected);
@@ -59,8 +55,11 @@ impl State<'_> {
             if e.deployed.is_nan() {
                 e.deployed = now;
                 e.rollout = id;
-                for k in 0..self.m.incidents.flag_ramp.len() {
-                    let at = now + self.m.incidents.flag_ramp[k].0;
+                let m = self.m;
+                let steps = m.incidents.flags.as_ref();
+                let steps = steps.filter(|_| self.defects[d as usize].flagged);
+                for k in 0..steps.map_or(0, |f| f.ramp.len()) {
+                    let at = now + steps.map_or(0.0, |f| f.ramp[k].0);
                     self.at(at, Ev::FlagStep);
                 }
             }
@@ -193,16 +192,12 @@ impl State<'_> {
         else {
             return;
         };
-        let w = self.stages[s].traffic.w;
         let mut failed = false;
         for k in 0..self.stages[s].traffic.new_defects.len() {
             let d = self.stages[s].traffic.new_defects[k];
             let def = &self.defects[d as usize];
-            let share = w * self
-                .m
-                .incidents
-                .flag_share(self.now - def.exposure.deployed);
-            let p = 1.0 - (-strategy.analysis[def.severity.index()] * share * interval).exp();
+            let (share, served) = self.analysis_dose(s, d, interval);
+            let p = 1.0 - (-strategy.analysis[def.severity.index()] * share * served).exp();
             if uniform(&mut self.incidents_rng) < p {
                 failed = true;
             }

@@ -34,10 +34,30 @@ impl State<'_> {
         self.moved(rel, s, from, StagePart::OffHours, secs);
     }
 
+    /// Every upstream stage passed `rel`: its visit here begins. With a soak
+    /// time (Kargo's `requiredSoakTime`) it is eligible only once that has
+    /// passed; the wait counts as a check.
     pub(super) fn become_eligible(&mut self, rel: ReleaseId, s: usize) {
         self.release_mut(rel).active += 1;
         let now = self.now;
         self.visit_mut(rel, s).eligible = now;
+        let soak = self.m.stages[s].soak;
+        if soak > 0.0 {
+            self.set_phase(rel, s, Phase::Soaking);
+            return self.at(
+                now + soak,
+                Ev::Soaked {
+                    rel,
+                    stage: s as u16,
+                },
+            );
+        }
+        self.soaked(rel, s);
+    }
+
+    /// The release may be taken by the stage's trigger now.
+    pub(super) fn soaked(&mut self, rel: ReleaseId, s: usize) {
+        let now = self.now;
         self.set_phase(rel, s, Phase::Eligible);
         match &self.m.stages[s].trigger {
             Trigger::Auto => self.trigger(rel, s),
@@ -108,7 +128,7 @@ impl State<'_> {
         self.visit_mut(rel, s).triggered = now;
         if let Trigger::Manual { person, .. } = &self.m.stages[s].trigger {
             // The person's reaction runs in their working hours; the rest is off-hours.
-            let eligible = self.visit(rel, s).eligible;
+            let eligible = self.visit(rel, s).eligible + self.m.stages[s].soak;
             let hours = &self.m.people[*person].hours;
             let open = hours.open_time_between(SimTime(eligible), SimTime(now)).0;
             self.off_hours(rel, s, StagePart::Trigger, now - eligible - open);
@@ -384,7 +404,7 @@ impl State<'_> {
         let st = &mut self.stages[s];
         if counting {
             let part = |p: StagePart| v.parts[p.index()];
-            let trigger = v.triggered - v.eligible;
+            let trigger = v.triggered - v.eligible - self.m.stages[s].soak;
             let checks = part(StagePart::Checks) + part(StagePart::Window);
             let lock = part(StagePart::Lock);
             st.stats.deployments += 1;

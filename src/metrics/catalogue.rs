@@ -461,7 +461,7 @@ pub static METRICS: &[Def] = &[
         "blast_radius.share_hours",
         Unit::ShareHours,
         Better::Lower,
-        "Mean exposed traffic share × hours per incident (∫ x(t) dt).",
+        "Mean exposed share × hours per incident, weighted by traffic (∫ x(t) f(t) dt).",
         |r| r.incidents.share_hours,
     ),
     run(
@@ -482,8 +482,15 @@ pub static METRICS: &[Def] = &[
         "blast_radius.peak_share",
         Unit::Share,
         Better::Lower,
-        "Mean peak exposed share per incident.",
+        "Mean peak exposed share per incident (share of the users online then).",
         |r| r.incidents.peak_share,
+    ),
+    run(
+        "blast_radius.peak_users",
+        Unit::Users,
+        Better::Lower,
+        "Mean per incident of the most users exposed at once (share × traffic × users).",
+        |r| r.incidents.peak_users,
     ),
     run(
         "blast_radius.exposed_hours",

@@ -368,6 +368,8 @@ pub struct IncidentResult {
     pub user_hours_total: f64,
     /// Mean peak share per incident.
     pub peak_share: f64,
+    /// Mean per incident of the most users exposed at once (share × traffic × users).
+    pub peak_users: f64,
     /// Hours during which some user was exposed, mean per incident.
     pub exposed_h: f64,
     /// First exposure → detection, mean hours (detected incidents).

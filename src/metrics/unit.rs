@@ -18,6 +18,7 @@ pub enum Unit {
     Rollbacks,
     ShareHours,
     UserHours,
+    Users,
     HoursPerWeek,
     Tasks,
     /// 0 or 1.
@@ -25,7 +26,7 @@ pub enum Unit {
 }
 
 impl Unit {
-    pub const ALL: [Unit; 16] = [
+    pub const ALL: [Unit; 17] = [
         Unit::Hours,
         Unit::Commits,
         Unit::PerWeek,
@@ -39,6 +40,7 @@ impl Unit {
         Unit::Rollbacks,
         Unit::ShareHours,
         Unit::UserHours,
+        Unit::Users,
         Unit::HoursPerWeek,
         Unit::Tasks,
         Unit::Flag,
@@ -60,6 +62,7 @@ impl Unit {
             Unit::Rollbacks => "rollbacks",
             Unit::ShareHours => "share·h",
             Unit::UserHours => "user·h",
+            Unit::Users => "users",
             Unit::HoursPerWeek => "h/week",
             Unit::Tasks => "tasks",
             Unit::Flag => "",

@@ -63,6 +63,11 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
             "no stage is production: mark one with `production: true`",
         ));
     }
+    // Traffic shares: written on every production stage or on none.
+    let production_shares = production
+        .iter()
+        .map(|&p| f.stages[p].share)
+        .collect::<Option<Vec<f64>>>();
     let arrivals = arrivals(&cx, s)?;
     let expected_commits = budgets(&cx, &arrivals, &stages)?;
 
@@ -86,18 +91,27 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         stages,
         people,
         production,
+        production_shares,
         expected_commits,
         max_events: f.run.max_events,
         incidents: IncidentModel {
             users: f.incidents.users,
             monitoring,
             rollback: f.incidents.rollback.compile(),
-            flag_ramp: f
+            flags: f.incidents.flags.as_ref().map(|fl| FlagModel {
+                share: fl.share,
+                ramp: fl
+                    .ramp
+                    .iter()
+                    .map(|s| (s.after.secs(), s.percent / 100.0))
+                    .collect(),
+                kill_switch: fl.kill_switch.as_ref().map(crate::dist::DistSpec::compile),
+            }),
+            traffic: f
                 .incidents
-                .flag_ramp
-                .iter()
-                .map(|s| (s.after.secs(), s.percent / 100.0))
-                .collect(),
+                .traffic
+                .as_ref()
+                .map(|t| traffic_profile(&cx.clock, t, cx.horizon)),
         },
         clock: cx.clock,
     })
@@ -230,6 +244,7 @@ fn stage(
                 to: cx.clock.civil(fr.to.0),
             })
             .collect(),
+        soak: st.soak,
         lock: match st.lock {
             raw_stage::LockPolicy::RunLatest => LockPolicy::RunLatest,
             raw_stage::LockPolicy::Sequential => LockPolicy::Sequential,
@@ -432,6 +447,35 @@ fn rate_profile(clock: &Clock, p: &valid::Poisson, volume: f64, horizon: SimTime
         cum.push(acc);
     }
     RateProfile { cum, push_size }
+}
+
+/// One traffic factor per simulated hour (its civil hour and weekday, DST
+/// aware, times every dated peak that the hour starts in), over the horizon
+/// and a day; past that the last factor holds.
+fn traffic_profile(clock: &Clock, t: &valid::Traffic, horizon: SimTime) -> TrafficProfile {
+    let n = (horizon.0 / HOUR).ceil() as usize + 25;
+    let peaks: Vec<(f64, f64, f64)> = t
+        .peaks
+        .iter()
+        .map(|p| (clock.civil(p.from.0).0, clock.civil(p.to.0).0, p.factor))
+        .collect();
+    let start = clock.start_zoned();
+    let level = (0..n)
+        .map(|h| {
+            let z = start
+                .checked_add(jiff::SignedDuration::from_hours(h as i64))
+                .unwrap_or_else(|_| start.clone());
+            let wd = z.weekday().to_monday_zero_offset() as usize;
+            let at = h as f64 * HOUR;
+            let peak: f64 = peaks
+                .iter()
+                .filter(|(from, to, _)| (*from..*to).contains(&at))
+                .map(|p| p.2)
+                .product();
+            t.hours[z.hour() as usize] * t.weekdays[wd] * peak
+        })
+        .collect();
+    TrafficProfile::from_levels(level)
 }
 
 fn replay(

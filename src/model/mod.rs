@@ -3,8 +3,10 @@
 //! schedules are resolved here once, never inside the event loop.
 
 mod compile;
+mod traffic;
 
 pub use compile::compile;
+pub use traffic::TrafficProfile;
 
 use crate::calendar::{Clock, IntervalSet};
 use crate::dist::Dist;
@@ -36,6 +38,9 @@ pub struct Model {
     pub(crate) people: Vec<PersonModel>,
     /// Stages whose passing means "running in production" (all must pass a commit).
     pub(crate) production: Vec<StageId>,
+    /// Each production stage's share of all users (aligned with
+    /// `production`); `None`: an equal split.
+    pub(crate) production_shares: Option<Vec<f64>>,
     /// Expected commits per replication, for the runaway guard and reports.
     pub(crate) expected_commits: f64,
     pub(crate) incidents: IncidentModel,
@@ -107,17 +112,27 @@ pub struct IncidentModel {
     pub(crate) monitoring: [f64; 3],
     /// Redeploying the previous release.
     pub(crate) rollback: Dist,
-    /// (seconds since first production deployment, share of traffic) — empty: no flag.
-    pub(crate) flag_ramp: Vec<(f64, f64)>,
+    /// Feature flags; `None`: all code is exposed as deployed.
+    pub(crate) flags: Option<FlagModel>,
+    /// Users online over time as factors of `users`; `None`: flat at 1.
+    pub(crate) traffic: Option<TrafficProfile>,
 }
 
-impl IncidentModel {
+/// Feature flags: which changes ship dark and how their flags ramp up.
+#[derive(Debug, Clone)]
+pub struct FlagModel {
+    /// Share of defects whose change is behind a flag.
+    pub(crate) share: f64,
+    /// (seconds since first production deployment, share of traffic), not empty.
+    pub(crate) ramp: Vec<(f64, f64)>,
+    /// Time to turn a detected defect's flag off; `None`: roll back instead.
+    pub(crate) kill_switch: Option<Dist>,
+}
+
+impl FlagModel {
     /// The flag's share `age` seconds after the code's first production deployment.
-    pub fn flag_share(&self, age: f64) -> f64 {
-        if self.flag_ramp.is_empty() {
-            return 1.0;
-        }
-        self.flag_ramp
+    pub fn share_at(&self, age: f64) -> f64 {
+        self.ramp
             .iter()
             .rev()
             .find(|(after, _)| age >= *after)
@@ -291,6 +306,8 @@ pub struct StageModel {
     /// The stage's change freezes, as written (already taken out of `window`):
     /// for charts that mark them.
     pub(crate) freezes: Vec<Freeze>,
+    /// Seconds a release must have run in every upstream stage (0: none).
+    pub(crate) soak: f64,
     pub(crate) lock: LockPolicy,
     pub(crate) deploy_duration: Dist,
     pub(crate) deploy_failure: f64,

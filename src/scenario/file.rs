@@ -69,6 +69,48 @@ pub struct IncidentSpec {
     /// A feature-flag ramp: new code is deployed dark and exposed to this share
     /// of its traffic, as time passes since its first production deployment.
     pub flag_ramp: Option<Spanned<Vec<FlagStep>>>,
+    /// Feature flags for a share of the changes, with a kill switch.
+    pub flags: Option<Spanned<FlagsSpec>>,
+    /// Users online over time, as factors of `users` (default flat at 1).
+    pub traffic: Option<Spanned<TrafficSpec>>,
+}
+
+/// `incidents.flags`: a share of the changes ships dark behind a flag.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagsSpec {
+    /// Share of the changes whose code is behind a flag (default all).
+    pub share: Option<Probability>,
+    /// The flag's share of traffic as time passes since the code's first
+    /// production deployment.
+    pub ramp: Spanned<Vec<FlagStep>>,
+    /// Time to turn a flag off once its defect is detected; without it a
+    /// detection rolls back as for unflagged code.
+    pub kill_switch: Option<DistSpec>,
+}
+
+/// `incidents.traffic`: factors of `users` by hour, weekday and dated peaks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// 24 factors, hour 0 first (default all 1).
+    pub hours: Option<Spanned<Vec<f64>>>,
+    /// 7 factors, Monday first (default all 1).
+    pub weekdays: Option<Spanned<Vec<f64>>>,
+    /// Dated peaks and troughs: every hour starting in `[from, to)` is
+    /// multiplied by `factor`.
+    #[serde(default)]
+    pub peaks: Vec<Spanned<PeakSpec>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeakSpec {
+    #[serde(default)]
+    pub name: String,
+    pub from: CivilDateTime,
+    pub to: CivilDateTime,
+    pub factor: f64,
 }
 
 impl Default for IncidentSpec {
@@ -78,6 +120,8 @@ impl Default for IncidentSpec {
             detect_per_hour: default_monitoring(),
             rollback: default_rollback(),
             flag_ramp: None,
+            flags: None,
+            traffic: None,
         }
     }
 }

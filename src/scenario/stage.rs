@@ -130,6 +130,9 @@ pub struct StageSpec {
     pub production: Option<bool>,
     /// How users move to the new release (production stages only; default all_at_once).
     pub strategy: Option<StrategySpec>,
+    /// Share of all users this production stage (a region, ring or tenant)
+    /// serves; default an equal split. Given on one, given on all.
+    pub share: Option<Spanned<Probability>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -164,6 +167,9 @@ pub struct ChecksSpec {
     /// No deployment starts inside these windows.
     #[serde(default)]
     pub freeze: Vec<FreezeSpec>,
+    /// Kargo's `requiredSoakTime`: the release must have run this long in
+    /// every upstream stage before this one takes it.
+    pub soak: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -165,12 +165,17 @@ pub struct Stage {
     pub business_hours: Option<String>,
     /// Each ends after it starts.
     pub freeze: Vec<FreezeSpec>,
+    /// Seconds a release must have run upstream first (0: no soak).
+    pub soak: f64,
     pub lock: LockPolicy,
     pub deploy: DeploySpec,
     pub verify: Vec<Verify>,
     /// How users move to a new release; anything but all-at-once only on
     /// production stages.
     pub strategy: Strategy,
+    /// Share of all users, production stages only; `Some` on every production
+    /// stage (summing to 1) or on none (an equal split).
+    pub share: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -288,6 +293,37 @@ pub struct Incidents {
     /// Non-negative, finite.
     pub detect_per_hour: SeverityRates,
     pub rollback: DistSpec,
-    /// Percentages within 0–100, times increasing; empty: no flag.
-    pub flag_ramp: Vec<FlagStep>,
+    /// Feature flags (`flags`, or the older `flag_ramp` for all code).
+    pub flags: Option<Flags>,
+    /// `None`: flat, every hour at factor 1.
+    pub traffic: Option<Traffic>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Flags {
+    /// Share of the defects' changes that are behind a flag, 0–1.
+    pub share: f64,
+    /// Percentages within 0–100, times increasing, not empty.
+    pub ramp: Vec<FlagStep>,
+    pub kill_switch: Option<DistSpec>,
+}
+
+/// Traffic factors: not all 1 (a flat profile is `None`).
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    /// 24 non-negative finite factors, hour 0 first.
+    pub hours: Vec<f64>,
+    /// 7 non-negative finite factors, Monday first.
+    pub weekdays: Vec<f64>,
+    pub peaks: Vec<Peak>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Peak {
+    pub name: String,
+    /// Before `to`.
+    pub from: CivilDateTime,
+    pub to: CivilDateTime,
+    /// Non-negative, finite.
+    pub factor: f64,
 }

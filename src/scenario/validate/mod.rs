@@ -337,19 +337,6 @@ fn replay(file: &str, spanned: &Spanned<ReplaySpec>) -> Result<Replay, InputErro
 }
 
 fn incidents(file: &str, i: &IncidentSpec) -> Result<Incidents, InputError> {
-    if let Some(ramp) = &i.flag_ramp {
-        let mut last = -1.0;
-        for step in &ramp.value {
-            if !(0.0..=100.0).contains(&step.percent) || step.after.secs() < last {
-                return Err(at(
-                    file,
-                    ramp,
-                    "incidents.flag_ramp: percentages must be within 0–100 and times increasing",
-                ));
-            }
-            last = step.after.secs();
-        }
-    }
     let message = "incidents: detection rates and users must be non-negative numbers";
     let r = i.detect_per_hour.value;
     if [r.minor, r.major, r.critical]
@@ -361,16 +348,105 @@ fn incidents(file: &str, i: &IncidentSpec) -> Result<Incidents, InputError> {
     if i.users.value.is_nan() || i.users.value < 0.0 {
         return Err(at(file, &i.users, message));
     }
+    let flags = match (&i.flag_ramp, &i.flags) {
+        (Some(_), Some(f)) => {
+            return Err(at(
+                file,
+                f,
+                "incidents: give `flags` or the older `flag_ramp`, not both",
+            ));
+        }
+        (Some(ramp), None) => Some(Flags {
+            share: 1.0,
+            ramp: flag_ramp(file, ramp, "incidents.flag_ramp")?,
+            kill_switch: None,
+        }),
+        (None, Some(f)) => Some(Flags {
+            share: f.value.share.map_or(1.0, |p| p.0),
+            ramp: flag_ramp(file, &f.value.ramp, "incidents.flags.ramp")?,
+            kill_switch: f.value.kill_switch.clone(),
+        }),
+        (None, None) => None,
+    };
     Ok(Incidents {
         users: i.users.value,
         detect_per_hour: r,
         rollback: i.rollback.clone(),
-        flag_ramp: i
-            .flag_ramp
+        flags,
+        traffic: i
+            .traffic
             .as_ref()
-            .map(|r| r.value.clone())
-            .unwrap_or_default(),
+            .map(|t| traffic(file, t))
+            .transpose()?
+            .flatten(),
     })
+}
+
+fn flag_ramp(
+    file: &str,
+    ramp: &Spanned<Vec<FlagStep>>,
+    key: &str,
+) -> Result<Vec<FlagStep>, InputError> {
+    let mut last = -1.0;
+    for step in &ramp.value {
+        if !(0.0..=100.0).contains(&step.percent) || step.after.secs() < last {
+            return Err(at(
+                file,
+                ramp,
+                &format!("{key}: percentages must be within 0–100 and times increasing"),
+            ));
+        }
+        last = step.after.secs();
+    }
+    if ramp.value.is_empty() {
+        return Err(at(file, ramp, &format!("{key}: give at least one step")));
+    }
+    Ok(ramp.value.clone())
+}
+
+/// `None` when the profile is flat at 1 (the engine's exact fast path).
+fn traffic(file: &str, t: &Spanned<TrafficSpec>) -> Result<Option<Traffic>, InputError> {
+    let factors = |w: Option<&Spanned<Vec<f64>>>, n: usize, what: &str| match w {
+        None => Ok(vec![1.0; n]),
+        Some(w) if w.value.len() != n || w.value.iter().any(|x| !(x.is_finite() && *x >= 0.0)) => {
+            Err(at(file, w, &format!("incidents.traffic.{what}")))
+        }
+        Some(w) => Ok(w.value.clone()),
+    };
+    let hours = factors(
+        t.value.hours.as_ref(),
+        24,
+        "hours must be 24 non-negative factors of `users`, hour 0 first",
+    )?;
+    let weekdays = factors(
+        t.value.weekdays.as_ref(),
+        7,
+        "weekdays must be 7 non-negative factors of `users`, Monday first",
+    )?;
+    let mut peaks = Vec::new();
+    for p in &t.value.peaks {
+        let v = &p.value;
+        if !(v.factor.is_finite() && v.factor >= 0.0) || v.to <= v.from {
+            return Err(at(
+                file,
+                p,
+                "incidents.traffic.peaks: each needs `from` before `to` and a non-negative `factor`",
+            ));
+        }
+        peaks.push(Peak {
+            name: v.name.clone(),
+            from: v.from,
+            to: v.to,
+            factor: v.factor,
+        });
+    }
+    let flat =
+        hours.iter().chain(&weekdays).all(|&x| x == 1.0) && peaks.iter().all(|p| p.factor == 1.0);
+    Ok((!flat).then_some(Traffic {
+        hours,
+        weekdays,
+        peaks,
+    }))
 }
 
 fn list(names: &[&str]) -> String {

@@ -95,13 +95,51 @@ pub(super) fn stages(
             gates: st.checks.gates.clone(),
             business_hours: st.checks.business_hours.as_ref().map(|c| c.value.clone()),
             freeze: st.checks.freeze.clone(),
+            soak: st.checks.soak.map_or(0.0, |d| d.secs()),
             lock: st.lock,
             deploy: st.deploy.clone(),
             verify,
             strategy,
+            share: st.share.as_ref().map(|p| p.value.0),
         });
     }
+    shares(file, list, &stages)?;
     Ok(stages)
+}
+
+/// Traffic shares of production stages: on none, or on all of them summing
+/// to 100 %, and never on a stage that serves no users.
+fn shares(file: &str, list: &[StageSpec], stages: &[Stage]) -> Result<(), InputError> {
+    let mut given = 0;
+    let mut sum = 0.0;
+    for (spec, st) in list.iter().zip(stages) {
+        let Some(share) = &spec.share else { continue };
+        if !st.production {
+            return Err(at(
+                file,
+                share,
+                format!(
+                    "stage {:?} has a traffic `share` but serves no users (set `production: true`)",
+                    st.name
+                ),
+            ));
+        }
+        given += 1;
+        sum += share.value.0;
+    }
+    let production = stages.iter().filter(|s| s.production).count();
+    let first = list.iter().find_map(|s| s.share.as_ref());
+    match first {
+        Some(share) if given != production || (sum - 1.0).abs() > 1e-6 => Err(at(
+            file,
+            share,
+            format!(
+                "traffic `share`: give one on every production stage ({production}), summing to 100 % (found {given}, summing to {:.4} %)",
+                sum * 100.0
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// One stage's references and checks: its trigger, approval and verification.
