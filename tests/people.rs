@@ -88,3 +88,66 @@ fn members_must_be_at_least_one() {
     );
     assert!(msg.contains("members") || msg.contains("nonzero"), "{msg}");
 }
+
+/// Mean lead time (hours) of fix commits and of the others over `reps`
+/// replications, under the tester's queue order.
+fn fix_and_feature_lead(queue: &str, reps: u64) -> (f64, f64) {
+    let yaml = format!(
+        "run: {{start: 2026-01-05 00:00, horizon: 90d, seed: 17}}
+people:
+  manager: {{reaction: 5m, queue: {queue}}}
+commits:
+  poisson: {{per_day: 20}}
+  defects: {{probability: 0.1, severity: {{major: 1}}, fix_time: 1h}}
+build: {{duration: 5m, detect: {{major: 0}}}}
+stages:
+  - name: test
+    verify: [{{name: tests, duration: 20m, detect: {{major: 0.7}}}}]
+  - name: production
+    checks:
+      approval: {{approvers: [manager], response: 5m, effort: {{exp: 1h}}}}
+"
+    );
+    let s = scenario::parse(&yaml, Path::new("queue.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let m = model::compile(&s).unwrap_or_else(|e| panic!("{e}"));
+    let (mut fix, mut nf, mut other, mut no) = (0.0, 0, 0.0, 0);
+    for rep in 0..reps {
+        let r = engine::run(
+            &m,
+            rep,
+            Options {
+                commit_records: true,
+                ..Options::default()
+            },
+        );
+        for c in &r.commits {
+            let Some(d) = c.delivered else { continue };
+            let h = (d.0 - c.arrived.0) / 3600.0;
+            if c.fix {
+                fix += h;
+                nf += 1;
+            } else {
+                other += h;
+                no += 1;
+            }
+        }
+    }
+    assert!(nf > 100, "only {nf} fix commits");
+    (fix / nf as f64, other / no as f64)
+}
+
+/// With `fixes_first` a busy approver reviews a release bringing a fix before
+/// feature releases waiting longer: fix commits reach production sooner than
+/// first come, first served, on the same commits and defects.
+#[test]
+fn fixes_first_delivers_fixes_sooner() {
+    let (fifo_fix, fifo_other) = fix_and_feature_lead("fifo", 20);
+    let (prio_fix, prio_other) = fix_and_feature_lead("fixes_first", 20);
+    println!(
+        "fix commits: fifo {fifo_fix:.2} h, fixes_first {prio_fix:.2} h; others: {fifo_other:.2} h, {prio_other:.2} h"
+    );
+    assert!(
+        prio_fix < fifo_fix * 0.97,
+        "fixes_first {prio_fix:.3} h vs fifo {fifo_fix:.3} h"
+    );
+}

@@ -164,6 +164,8 @@ struct StageState {
     /// This stage's frontier and timeline; kept only for stages that lead to production.
     front: VecDeque<Advance>,
     front_upto: u64,
+    /// Commits `[0, passed_upto)` have passed this stage in some release.
+    passed_upto: u64,
     timeline: Timeline,
     /// Its hop on the critical path of the commits being delivered.
     hop: Hop,
@@ -373,6 +375,7 @@ impl<'m> State<'m> {
                     sums: [0.0; 8],
                     front: VecDeque::new(),
                     front_upto: 0,
+                    passed_upto: 0,
                     timeline: Timeline::default(),
                     hop: Hop::default(),
                     live: VecDeque::new(),

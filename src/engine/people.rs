@@ -227,6 +227,41 @@ impl State<'_> {
         }
     }
 
+    /// A member of `person` is free: the first waiting task still wanted
+    /// starts (with `fixes_first`, the first of a release bringing a fix, if
+    /// any); tasks no longer wanted leave the queue.
+    fn next_task(&mut self, person: usize) {
+        if self.m.people[person].fixes_first {
+            let q = &self.people[person].queue;
+            let fix = (0..q.len()).find(|&k| {
+                let id = q[k];
+                self.wanted(id) && self.brings_fix(id)
+            });
+            if let Some(k) = fix {
+                let id = self.people[person].queue.remove(k).expect("index in queue");
+                self.people[person].waiting.add(self.now, -1.0);
+                return self.start_task(id);
+            }
+        }
+        while let Some(next) = self.people[person].queue.pop_front() {
+            let now = self.now;
+            self.people[person].waiting.add(now, -1.0);
+            if self.wanted(next) {
+                return self.start_task(next);
+            }
+            self.free_tasks.push(next);
+        }
+    }
+
+    /// The task's release holds a fix commit its stage has not run yet.
+    fn brings_fix(&self, id: TaskId) -> bool {
+        let t = self.tasks[id as usize];
+        let upto = self.release(t.rel).snapshot;
+        let from = self.stages[t.stage].passed_upto;
+        let k = self.fix_commits.partition_point(|&c| c < from);
+        self.fix_commits.get(k).is_some_and(|&c| c < upto)
+    }
+
     /// Task `id` is done: its member takes the next task waiting, and the
     /// visit it served goes on.
     pub(super) fn task_done(&mut self, id: TaskId) {
@@ -240,15 +275,7 @@ impl State<'_> {
             Some(t.stage),
             Some(t.person as f64),
         );
-        while let Some(next) = self.people[t.person].queue.pop_front() {
-            let now = self.now;
-            self.people[t.person].waiting.add(now, -1.0);
-            if self.wanted(next) {
-                self.start_task(next);
-                break;
-            }
-            self.free_tasks.push(next);
-        }
+        self.next_task(t.person);
         match t.work {
             Work::Verify if wanted => self.verify_from(t.rel, t.stage, SimTime(self.now)),
             Work::Verify => {}

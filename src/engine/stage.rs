@@ -416,6 +416,7 @@ impl State<'_> {
         self.log(TraceKind::Passed, Some(rel), Some(s), None);
         let snap = self.release(rel).snapshot;
         let st = &mut self.stages[s];
+        st.passed_upto = st.passed_upto.max(snap);
         if st.leads_to_production && snap > st.front_upto {
             st.front_upto = snap;
             st.front.push_back(Advance {

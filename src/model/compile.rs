@@ -162,6 +162,7 @@ fn people(f: &Validated, calendars: &BTreeMap<&str, IntervalSet>) -> Vec<PersonM
             },
             reaction: p.reaction.compile(),
             members: p.members,
+            fixes_first: p.queue == raw::QueueOrder::FixesFirst,
         })
         .collect()
 }

@@ -234,6 +234,8 @@ pub struct PersonModel {
     pub(crate) reaction: Dist,
     /// Manual tasks worked on at once (a person 1, a team its members).
     pub(crate) members: u32,
+    /// Waiting tasks of releases that bring a fix go first.
+    pub(crate) fixes_first: bool,
 }
 
 #[derive(Debug, Clone)]

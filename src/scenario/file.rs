@@ -244,6 +244,22 @@ pub struct PersonSpec {
     /// How many manual tasks the person or team works on at once (a team: its
     /// members). Default 1: a person does one thing at a time.
     pub members: Option<std::num::NonZeroU32>,
+    /// Which waiting task a free member takes: `fifo` (default) or
+    /// `fixes_first` (a release carrying a fix before a feature release).
+    #[serde(default)]
+    pub queue: QueueOrder,
+}
+
+/// The order a person's waiting tasks are taken in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueOrder {
+    /// First come, first served.
+    #[default]
+    Fifo,
+    /// Tasks of releases that bring a fix the stage has not run yet go
+    /// first; first come, first served within each class.
+    FixesFirst,
 }
 
 fn default_reaction() -> DistSpec {

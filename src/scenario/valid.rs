@@ -58,6 +58,7 @@ pub struct Person {
     pub reaction: DistSpec,
     /// Manual tasks worked on at once.
     pub members: u32,
+    pub queue: super::file::QueueOrder,
 }
 
 #[derive(Debug, Clone)]

@@ -178,6 +178,7 @@ fn people(file: &str, f: &ScenarioFile) -> Result<Vec<Person>, InputError> {
                 calendar: p.calendar.as_ref().map(|c| c.value.clone()),
                 reaction: p.reaction.clone(),
                 members: p.members.map_or(1, |m| m.get()),
+                queue: p.queue,
             })
         })
         .collect()
