@@ -391,3 +391,68 @@ stages:
     let tol = 2.0 * (a.ci95 / a.mean + b.ci95 / b.mean);
     assert!((ratio - 0.5).abs() <= tol, "ratio {ratio} (±{tol})");
 }
+
+/// A shipped scenario's text without its `incidents.traffic` block.
+fn without_traffic(text: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        if line.starts_with("  traffic:") {
+            skipping = true;
+            continue;
+        }
+        if skipping && (indent > 2 || line.trim().is_empty()) {
+            continue;
+        }
+        skipping = false;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Backwards compatibility: a profile whose factors multiply to 1 every hour
+/// (2 × 0.5), which takes the traffic-integral path of the engine, leaves
+/// every figure of every shipped scenario within its interval of the
+/// constant-traffic model.
+#[test]
+fn a_flat_profile_leaves_every_shipped_scenario_unchanged() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5);
+    let flat = "  traffic: {hours: [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], weekdays: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]}\n";
+    for f in files {
+        let text = without_traffic(&std::fs::read_to_string(&f).unwrap());
+        let with = if text.contains("\nincidents:\n") {
+            text.replacen("\nincidents:\n", &format!("\nincidents:\n{flat}"), 1)
+        } else {
+            format!("{text}\nincidents:\n{flat}")
+        };
+        let parse = |t: &str| {
+            let s = scenario::parse(t, &f).unwrap_or_else(|e| panic!("{e}"));
+            model::compile(&s).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let (a, b) = (run(&parse(&text), 10), run(&parse(&with), 10));
+        let mut moved = Vec::new();
+        for s in &a.summary {
+            let t = metric(&b, &s.key);
+            let same = t.mean == s.mean || (t.mean.is_nan() && s.mean.is_nan());
+            let tol = if s.ci95.is_finite() { s.ci95 } else { 0.0 };
+            if !same && (t.mean - s.mean).abs() > tol + 1e-9 * s.mean.abs() {
+                moved.push(format!("{}: {} vs {} ± {}", s.key, t.mean, s.mean, s.ci95));
+            }
+        }
+        println!(
+            "{}: {} metrics within their interval",
+            f.display(),
+            a.summary.len()
+        );
+        assert!(moved.is_empty(), "{}: {moved:?}", f.display());
+    }
+}

@@ -24,6 +24,7 @@ pub const KEY_METRICS: &[&str] = &[
     "defects.escaped",
     "blast_radius.share_hours",
     "blast_radius.user_hours_total",
+    "blast_radius.peak_users",
     "production.change_failure_rate",
     "restore.from_detection",
     "commits.delivered",

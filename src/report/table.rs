@@ -261,6 +261,7 @@ fn incidents_and_dora(o: &mut String, s: &Summary) {
             "blast_radius.user_hours",
         ),
         ("peak share per incident", "blast_radius.peak_share"),
+        ("peak users per incident", "blast_radius.peak_users"),
         (
             "hours with users exposed, per incident",
             "blast_radius.exposed_hours",

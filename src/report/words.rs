@@ -378,7 +378,7 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
             1.0,
         ),
         row(
-            "Peak traffic share per incident",
+            "Peak share of users per incident",
             "blast_radius.peak_share",
             "%",
             100.0,
@@ -657,7 +657,7 @@ fn incident_sentence(model: &Model, s: &Summary) -> String {
         return format!("No defect reached production users in {days} counted days.");
     }
     format!(
-        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users), peaking at {} of traffic. Counting only the hours some user ran it, an incident was exposed {} h on average; from its first exposure, detection took {} h (exposure pauses while a rollback for another defect removes it), and service was restored {} h after detection.",
+        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users at traffic factor 1), peaking at {} of the users online and {} users at once. Counting only the hours some user ran it, an incident was exposed {} h on average; from its first exposure, detection took {} h (exposure pauses while a rollback for another defect removes it), and service was restored {} h after detection.",
         pm(n, ci(s, "incidents.count")),
         pm(
             mean(s, "blast_radius.share_hours"),
@@ -666,6 +666,7 @@ fn incident_sentence(model: &Model, s: &Summary) -> String {
         fmt_num(mean(s, "blast_radius.user_hours")),
         fmt_num(model.incidents.users),
         pct(mean(s, "blast_radius.peak_share")),
+        fmt_num(mean(s, "blast_radius.peak_users")),
         fmt_num(mean(s, "blast_radius.exposed_hours")),
         fmt_num(mean(s, "restore.detection_delay")),
         fmt_num(mean(s, "restore.from_detection"))
