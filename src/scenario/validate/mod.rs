@@ -394,13 +394,13 @@ fn flag_ramp(
             return Err(at(
                 file,
                 ramp,
-                &format!("{key}: percentages must be within 0–100 and times increasing"),
+                format!("{key}: percentages must be within 0–100 and times increasing"),
             ));
         }
         last = step.after.secs();
     }
     if ramp.value.is_empty() {
-        return Err(at(file, ramp, &format!("{key}: give at least one step")));
+        return Err(at(file, ramp, format!("{key}: give at least one step")));
     }
     Ok(ramp.value.clone())
 }
@@ -410,7 +410,7 @@ fn traffic(file: &str, t: &Spanned<TrafficSpec>) -> Result<Option<Traffic>, Inpu
     let factors = |w: Option<&Spanned<Vec<f64>>>, n: usize, what: &str| match w {
         None => Ok(vec![1.0; n]),
         Some(w) if w.value.len() != n || w.value.iter().any(|x| !(x.is_finite() && *x >= 0.0)) => {
-            Err(at(file, w, &format!("incidents.traffic.{what}")))
+            Err(at(file, w, format!("incidents.traffic.{what}")))
         }
         Some(w) => Ok(w.value.clone()),
     };
