@@ -56,9 +56,15 @@ fn wilson(k: u64, n: u64) -> (f64, f64) {
 
 fn assert_within(what: &str, k: u64, n: u64, p: f64) {
     let (lo, hi) = wilson(k, n);
-    println!("{what}: {k} / {n} = {:.4}, configured {p:.4}, 95 % [{lo:.4}, {hi:.4}]", k as f64 / n as f64);
+    println!(
+        "{what}: {k} / {n} = {:.4}, configured {p:.4}, 95 % [{lo:.4}, {hi:.4}]",
+        k as f64 / n as f64
+    );
     assert!(n > 2000, "{what}: too few runs ({n})");
-    assert!(lo <= p && p <= hi, "{what}: {p} outside [{lo}, {hi}] ({k} / {n})");
+    assert!(
+        lo <= p && p <= hi,
+        "{what}: {p} outside [{lo}, {hi}] ({k} / {n})"
+    );
 }
 
 /// No defects, a build every two hours or so, and a canary with `canary` keys.
@@ -202,7 +208,10 @@ fn unretried_false_alarms_wait_for_the_next_release() {
         "cost {} h with no retrier",
         c.false_alarm_cost_h
     );
-    let retries = rep.trace.iter().filter(|r| r.event == TraceKind::RolloutRetry);
+    let retries = rep
+        .trace
+        .iter()
+        .filter(|r| r.event == TraceKind::RolloutRetry);
     assert_eq!(retries.count(), 0);
 }
 
@@ -243,7 +252,10 @@ fn inconclusive_without_a_promoter_is_refused() {
         .and_then(|s| promosim::model::compile(&s).map(|_| ()))
         .expect_err("refused");
     let msg = err.to_string();
-    assert!(msg.contains("bad.yaml:") && msg.contains("promoter"), "{msg}");
+    assert!(
+        msg.contains("bad.yaml:") && msg.contains("promoter"),
+        "{msg}"
+    );
 }
 
 /// Commits at fixed times (hours after the start), no defects, a 10-minute
@@ -294,8 +306,14 @@ fn restart_with_newest_supersedes_the_rollout_and_delivers_sooner() {
     // restart: v1 stops v0's rollout at 1:10, v2 stops v1's at 2:10 and rolls
     // out 2:15–8:15.
     let (q, r) = (last_delivery(&queue), last_delivery(&restart));
-    assert!((q - (12.0 + 20.0 / 60.0)).abs() < 1e-6, "queue delivers at {q} h");
-    assert!((r - (8.0 + 15.0 / 60.0)).abs() < 1e-6, "restart delivers at {r} h");
+    assert!(
+        (q - (12.0 + 20.0 / 60.0)).abs() < 1e-6,
+        "queue delivers at {q} h"
+    );
+    assert!(
+        (r - (8.0 + 15.0 / 60.0)).abs() < 1e-6,
+        "restart delivers at {r} h"
+    );
     let passed = |rep: &Replication| -> Vec<u32> {
         rep.trace
             .iter()
@@ -307,7 +325,10 @@ fn restart_with_newest_supersedes_the_rollout_and_delivers_sooner() {
     assert_eq!(passed(&restart), vec![2]);
     let stage = &restart.result.stages[0];
     assert_eq!(stage.superseded, 2, "v0 and v1 superseded mid-rollout");
-    assert_eq!(restart.result.incidents.aborts, 0, "a supersession is no abort");
+    assert_eq!(
+        restart.result.incidents.aborts, 0,
+        "a supersession is no abort"
+    );
     // Their users went back to stable at once: the superseding row and the
     // newer release's deploy share an instant.
     let at = |rep: &Replication, kind: TraceKind, rel: u32| {
@@ -341,7 +362,8 @@ fn finish_then_newest_deploys_fewer_releases_than_a_sequential_queue() {
 
 /// Rollback checks from the event log alone (as in `properties.rs`): never
 /// forward, never to a release carrying a defect known at that moment.
-fn check_rollbacks(rep: &Replication) {
+fn check_rollbacks(rep: &Replication) -> u64 {
+    let mut rollbacks = 0;
     let mut snapshot: HashMap<u32, u64> = HashMap::new();
     let mut introduced: HashMap<u32, u64> = HashMap::new();
     let mut fixed_by: HashMap<u32, u64> = HashMap::new();
@@ -363,20 +385,50 @@ fn check_rollbacks(rep: &Replication) {
                 running.insert(r.stage.unwrap(), r.release.map_or(-1, i64::from));
             }
             TraceKind::RollbackStart | TraceKind::RollbackRetarget => {
+                rollbacks += 1;
                 let s = r.stage.unwrap();
                 let to = r.value.unwrap() as i64;
                 let from = running.get(&s).copied().unwrap_or(-1);
-                assert!(to < from, "rollback of stage {s} from v{from} forward to v{to}");
+                assert!(
+                    to < from,
+                    "rollback of stage {s} from v{from} forward to v{to}"
+                );
                 let snap = if to < 0 { 0 } else { snapshot[&(to as u32)] };
                 for &d in &known {
                     let carries =
                         introduced[&d] < snap && fixed_by.get(&d).is_none_or(|&f| f >= snap);
-                    assert!(!carries, "rollback to v{to}, which carries known defect {d}");
+                    assert!(
+                        !carries,
+                        "rollback to v{to}, which carries known defect {d}"
+                    );
                 }
             }
             _ => {}
         }
     }
+    rollbacks
+}
+
+/// Releases superseded while they rolled out (a rollout start, no end).
+fn superseded_mid_rollout(rep: &Replication) -> u64 {
+    let mut rolling: HashSet<(u32, usize)> = HashSet::new();
+    let mut n = 0;
+    for r in &rep.trace {
+        let (Some(rel), Some(s)) = (r.release, r.stage) else {
+            continue;
+        };
+        match r.event {
+            TraceKind::RolloutStart => {
+                rolling.insert((rel, s));
+            }
+            TraceKind::Passed | TraceKind::RolledBack | TraceKind::BlockedKnownDefect => {
+                rolling.remove(&(rel, s));
+            }
+            TraceKind::Superseded => n += u64::from(rolling.remove(&(rel, s))),
+            _ => {}
+        }
+    }
+    n
 }
 
 /// Commits for 20 days (a small LCG from the seed), then 20 quiet days: the
@@ -385,7 +437,9 @@ fn busy_then_quiet(dir: &Path, seed: u64, on_newer: &str, lock: &str) -> Model {
     let mut csv = String::from("timestamp,defect\n");
     let (mut x, mut t) = (seed.wrapping_mul(6_364_136_223_846_793_005) | 1, 0u64);
     loop {
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         t += (x >> 33) % 7200;
         if t > 20 * 86_400 {
             break;
@@ -434,6 +488,7 @@ incidents:
 fn every_policy_conserves_commits_and_never_rolls_back_to_a_known_bad_release() {
     let dir = tempfile::tempdir().expect("tempdir");
     for on_newer in ["queue", "restart_with_newest", "finish_then_newest"] {
+        let (mut rollbacks, mut retries, mut mid) = (0, 0, 0);
         for lock in ["run_latest", "sequential"] {
             for seed in 1..=6 {
                 let rep = traced(&busy_then_quiet(dir.path(), seed, on_newer, lock), 0);
@@ -442,7 +497,10 @@ fn every_policy_conserves_commits_and_never_rolls_back_to_a_known_bad_release() 
                 let at = format!("{on_newer}, {lock}, seed {seed}");
                 assert_eq!(r.stop, promosim::metrics::StopReason::Horizon, "{at}");
                 assert_eq!(c.arrived, c.delivered + c.rejected + c.in_flight, "{at}");
-                assert_eq!(c.in_flight, 0, "{at}: commits neither delivered nor rejected");
+                assert_eq!(
+                    c.in_flight, 0,
+                    "{at}: commits neither delivered nor rejected"
+                );
                 // Each delivered commit's parts sum to its lead time.
                 let mut delivered = 0;
                 for rec in &rep.commits {
@@ -463,8 +521,27 @@ fn every_policy_conserves_commits_and_never_rolls_back_to_a_known_bad_release() 
                 }
                 assert_eq!(delivered, c.delivered, "{at}");
                 assert!(r.canary.runs > 0, "{at}");
-                check_rollbacks(&rep);
+                rollbacks += check_rollbacks(&rep);
+                mid += superseded_mid_rollout(&rep);
+                retries += rep
+                    .trace
+                    .iter()
+                    .filter(|t| t.event == TraceKind::RolloutRetry)
+                    .count();
             }
         }
+        println!(
+            "{on_newer}: {rollbacks} rollbacks, {retries} retries, {mid} superseded mid-rollout"
+        );
+        assert!(
+            rollbacks > 0 && retries > 0,
+            "{on_newer}: the checks saw nothing"
+        );
+        // Only restart_with_newest stops a rollout for a newer release.
+        assert_eq!(
+            mid > 0,
+            on_newer == "restart_with_newest",
+            "{on_newer}: {mid}"
+        );
     }
 }

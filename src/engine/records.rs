@@ -247,7 +247,9 @@ impl TraceKind {
             TraceKind::InconclusivePause => {
                 "A canary analysis run had more inconclusive measurements than its limit: the rollout pauses for the promoter."
             }
-            TraceKind::RolloutRetry => "An analysis-aborted rollout is retried from its first step.",
+            TraceKind::RolloutRetry => {
+                "An analysis-aborted rollout is retried from its first step."
+            }
             TraceKind::RolloutAbort => {
                 "The rollout is aborted; traffic returns to the stable release."
             }

@@ -7,8 +7,8 @@ use super::commits::Catcher;
 use super::people::Planned;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
 use crate::metrics::{StagePart, Stall};
-use crate::model::{LockPolicy, OnNewer};
 use crate::model::Trigger;
+use crate::model::{LockPolicy, OnNewer};
 use crate::rng::chance;
 use crate::time::{SimDuration, SimTime};
 
