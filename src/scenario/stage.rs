@@ -20,7 +20,8 @@ pub enum StrategySpec {
     Rolling(RollingSpec),
     #[serde(alias = "blueGreen")]
     BlueGreen(BlueGreenSpec),
-    Canary(CanarySpec),
+    // Boxed: its keys make it far bigger than the other forms.
+    Canary(Box<CanarySpec>),
 }
 
 #[derive(Debug, Clone, Deserialize)]
