@@ -87,6 +87,7 @@ impl State<'_> {
                 f64::NAN
             },
             incidents: self.finish_incidents(),
+            canary: self.finish_canary(weeks),
             defects: std::mem::take(&mut self.defect_stats),
             conservation,
             events: self.events,

@@ -271,6 +271,7 @@ struct State<'m> {
     rollbacks: u64,
     aborts: u64,
     extra_env_secs: f64,
+    canary: rollout::CanaryBook,
 
     trace: Vec<TraceRecord>,
     periods: Option<QueuePeriods>,
@@ -457,6 +458,7 @@ impl<'m> State<'m> {
             rollbacks: 0,
             aborts: 0,
             extra_env_secs: 0.0,
+            canary: rollout::CanaryBook::default(),
             trace: Vec::new(),
             periods: opts.queue_periods.map(|w| QueuePeriods::new(w, m)),
             commit_records: Vec::new(),

@@ -69,6 +69,12 @@ pub enum TraceKind {
     Weight,
     /// The canary's analysis failed.
     AnalysisFailed,
+    /// A canary analysis run failed although no defect caused it (a false alarm).
+    FalseAlarm,
+    /// A canary analysis run had more inconclusive measurements than its limit: the rollout pauses for the promoter.
+    InconclusivePause,
+    /// An analysis-aborted rollout is retried from its first step.
+    RolloutRetry,
     /// The rollout is aborted; traffic returns to the stable release.
     RolloutAbort,
     /// The release now serves the stage's traffic at 100 % (release empty: the version that ran before the run).
@@ -95,7 +101,7 @@ pub enum TraceKind {
 
 impl TraceKind {
     /// Every kind, in the order of the reference.
-    pub const ALL: [TraceKind; 41] = [
+    pub const ALL: [TraceKind; 44] = [
         TraceKind::Commit,
         TraceKind::DefectIntroduced,
         TraceKind::FixLands,
@@ -126,6 +132,9 @@ impl TraceKind {
         TraceKind::RolloutStart,
         TraceKind::Weight,
         TraceKind::AnalysisFailed,
+        TraceKind::FalseAlarm,
+        TraceKind::InconclusivePause,
+        TraceKind::RolloutRetry,
         TraceKind::RolloutAbort,
         TraceKind::Running,
         TraceKind::RolledBack,
@@ -172,6 +181,9 @@ impl TraceKind {
             TraceKind::RolloutStart => "rollout_start",
             TraceKind::Weight => "weight",
             TraceKind::AnalysisFailed => "analysis_failed",
+            TraceKind::FalseAlarm => "false_alarm",
+            TraceKind::InconclusivePause => "inconclusive_pause",
+            TraceKind::RolloutRetry => "rollout_retry",
             TraceKind::RolloutAbort => "rollout_abort",
             TraceKind::Running => "running",
             TraceKind::RolledBack => "rolled_back",
@@ -233,6 +245,15 @@ impl TraceKind {
             TraceKind::RolloutStart => "A production rollout starts.",
             TraceKind::Weight => "The rollout moves to a new traffic weight; value: the share.",
             TraceKind::AnalysisFailed => "The canary's analysis failed.",
+            TraceKind::FalseAlarm => {
+                "A canary analysis run failed although no defect caused it (a false alarm)."
+            }
+            TraceKind::InconclusivePause => {
+                "A canary analysis run had more inconclusive measurements than its limit: the rollout pauses for the promoter."
+            }
+            TraceKind::RolloutRetry => {
+                "An analysis-aborted rollout is retried from its first step."
+            }
             TraceKind::RolloutAbort => {
                 "The rollout is aborted; traffic returns to the stable release."
             }

@@ -5,10 +5,10 @@
 use super::TraceKind;
 use super::production::HISTORY;
 use super::{DefectId, Ev, Outcome, ReleaseId, State};
-use crate::metrics::{StagePart, Stall};
-use crate::model::{RolloutStep, StrategyKind};
+use crate::metrics::{CanaryResult, StagePart, Stall};
+use crate::model::{OnNewer, RolloutStep, StrategyKind};
 use crate::rng::{chance, uniform};
-use crate::time::{SimDuration, SimTime};
+use crate::time::{HOUR, SimDuration, SimTime};
 
 #[derive(Debug)]
 pub(super) struct Rollout {
@@ -20,6 +20,34 @@ pub(super) struct Rollout {
     pub failures_step: u32,
     pub failures_total: u32,
     pub measurements_left: u32,
+    /// The current analysis run: measurements taken, inconclusive ones, and
+    /// the one (0-based) a false alarm fails.
+    pub run_taken: u32,
+    pub run_inconclusive: u32,
+    pub run_false_at: Option<u32>,
+    /// Flagger: the rollout's one run has been opened.
+    pub run_open: bool,
+    /// Aborted by its analysis (a real failure or a false alarm): a retry may follow.
+    pub analysis_abort: bool,
+}
+
+impl Rollout {
+    fn new(rel: ReleaseId, seq: u32, awaiting: Awaiting) -> Self {
+        Rollout {
+            rel,
+            step: 0,
+            seq,
+            awaiting,
+            failures_step: 0,
+            failures_total: 0,
+            measurements_left: 0,
+            run_taken: 0,
+            run_inconclusive: 0,
+            run_false_at: None,
+            run_open: false,
+            analysis_abort: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +56,35 @@ pub(super) enum Awaiting {
     BatchFails,
     Measurement,
     Abort,
+    /// Paused on inconclusive analysis until the promoter resumes it.
+    Resume,
+    /// Aborted by analysis, waiting for the retrier (users on stable).
+    Retry,
+}
+
+/// Canary analysis bookkeeping of a replication, across stages.
+#[derive(Debug, Default)]
+pub(super) struct CanaryBook {
+    runs: u64,
+    false_alarms: u64,
+    pauses: u64,
+    cost_secs: f64,
+    cost_n: u64,
+    /// Per stage: when a false alarm aborted a rollout whose next start is
+    /// still to come, and whether it counts (after the warm-up).
+    alarm: Vec<Option<(f64, bool)>>,
+    /// Per stage: the last rollout sequence number; a new rollout goes on from
+    /// it so a stale event of an earlier one can never match.
+    seq: Vec<u32>,
+}
+
+impl CanaryBook {
+    fn slot<T: Default + Clone>(v: &mut Vec<T>, s: usize) -> &mut T {
+        if v.len() <= s {
+            v.resize(s + 1, T::default());
+        }
+        &mut v[s]
+    }
 }
 
 impl State<'_> {
@@ -35,11 +92,21 @@ impl State<'_> {
     pub(super) fn start_rollout(&mut self, rel: ReleaseId, s: usize) {
         // A release known to carry a defect (caught, fix not in it) is not shipped.
         let idx = (rel.0 - self.base) as usize;
-        if self.known_bad(&self.releases[idx].defects) {
+        if self.carries_known_defect(rel) {
             self.stages[s].stats.known_defect_blocks += u64::from(self.counting());
             self.log(TraceKind::BlockedKnownDefect, Some(rel), Some(s), None);
             self.end_visit(rel, s, Outcome::Rejected);
             return self.release_lock(s);
+        }
+        if self.restart_with_newest(s, true) {
+            return;
+        }
+        if let Some((at, counted)) = CanaryBook::slot(&mut self.canary.alarm, s).take()
+            && counted
+        {
+            // The false alarm's cost ends where the stage's next rollout begins.
+            self.canary.cost_secs += self.now - at;
+            self.canary.cost_n += 1;
         }
         self.rollout_counter += 1;
         let id = self.rollout_counter;
@@ -64,18 +131,11 @@ impl State<'_> {
                 }
             }
         }
+        let seq = *CanaryBook::slot(&mut self.canary.seq, s);
         let t = &mut self.stages[s].traffic;
         t.new_defects = defects;
         t.w = 0.0;
-        t.rollout = Some(Rollout {
-            rel,
-            step: 0,
-            seq: 0,
-            awaiting: Awaiting::Step,
-            failures_step: 0,
-            failures_total: 0,
-            measurements_left: 0,
-        });
+        t.rollout = Some(Rollout::new(rel, seq, Awaiting::Step));
         self.log(TraceKind::RolloutStart, Some(rel), Some(s), None);
         self.advance_rollout(s);
     }
@@ -115,32 +175,61 @@ impl State<'_> {
                         },
                     );
                 }
-                RolloutStep::Promote(p) => {
-                    let person = &self.m.people[*p];
-                    let delay = person.reaction.sample(&mut self.people_rng[*p]);
-                    let now = SimTime(self.now);
-                    match person.hours.add_open_time(now, SimDuration(delay)) {
-                        Some(t) => {
-                            let open = person.hours.open_time_between(now, t).0;
-                            self.off_hours(rel, s, StagePart::Executing, t.0 - now.0 - open);
-                            return self.rollout_wait(s, t.0 - self.now, Awaiting::Step);
-                        }
-                        // The promoter never works again: the rollout holds here.
-                        None => {
-                            return self.stall(s, Stall::Promoter);
-                        }
-                    }
-                }
+                RolloutStep::Promote(p) => return self.wait_for(rel, s, *p, Awaiting::Step),
                 RolloutStep::Analysis {
                     interval, count, ..
                 } => {
                     r.measurements_left = *count;
                     r.failures_step = 0;
                     r.step -= 1; // stays on this step until its measurements are done
+                    if !strategy.whole_run || !r.run_open {
+                        // Flagger's one run holds every check of the rollout.
+                        let n = if strategy.whole_run {
+                            strategy.steps.iter().map(RolloutStep::measurements).sum()
+                        } else {
+                            *count
+                        };
+                        self.open_run(s, n);
+                    }
                     return self.rollout_wait(s, *interval, Awaiting::Measurement);
                 }
             }
         }
+    }
+
+    /// Person `p` acts after their reaction, in their working hours: the
+    /// rollout waits for them (its off-hours part goes to off-hours).
+    fn wait_for(&mut self, rel: ReleaseId, s: usize, p: usize, awaiting: Awaiting) {
+        let person = &self.m.people[p];
+        let delay = person.reaction.sample(&mut self.people_rng[p]);
+        let now = SimTime(self.now);
+        match person.hours.add_open_time(now, SimDuration(delay)) {
+            Some(t) => {
+                let open = person.hours.open_time_between(now, t).0;
+                self.off_hours(rel, s, StagePart::Executing, t.0 - now.0 - open);
+                self.rollout_wait(s, t.0 - self.now, awaiting);
+            }
+            // The person never works again: the rollout holds here.
+            None => self.stall(s, Stall::Promoter),
+        }
+    }
+
+    /// An analysis run of `n` measurements begins: whether it false-alarms,
+    /// and on which measurement, is drawn now (nothing when the chance is 0,
+    /// so the stage's stream is as without the key).
+    fn open_run(&mut self, s: usize, n: u32) {
+        let p = self.m.stages[s].strategy.false_alarm;
+        self.canary.runs += u64::from(self.counting());
+        let rng = &mut self.stages[s].rng;
+        let false_at = (p > 0.0 && chance(rng, p))
+            .then(|| ((uniform(rng) * f64::from(n)) as u32).min(n.saturating_sub(1)));
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.run_taken = 0;
+        r.run_inconclusive = 0;
+        r.run_false_at = false_at;
+        r.run_open = true;
     }
 
     fn rollout_wait(&mut self, s: usize, dt: f64, awaiting: Awaiting) {
@@ -150,6 +239,7 @@ impl State<'_> {
         r.seq += 1;
         r.awaiting = awaiting;
         let seq = r.seq;
+        *CanaryBook::slot(&mut self.canary.seq, s) = seq;
         self.at(
             self.now + dt,
             Ev::Rollout {
@@ -174,14 +264,18 @@ impl State<'_> {
             }
             Awaiting::Measurement => self.measure(s),
             Awaiting::Abort => self.aborted(s),
+            Awaiting::Resume => self.resumed(s),
+            Awaiting::Retry => self.retry(s),
         }
     }
 
     /// One canary analysis measurement: each exposed defect of the canary makes
-    /// it fail with probability 1 − exp(−sensitivity × weight × interval).
+    /// it fail with probability 1 − exp(−sensitivity × weight × interval). The
+    /// run's false-alarm measurement fails it outright; any other may first come
+    /// back inconclusive (it then neither passes nor fails).
     fn measure(&mut self, s: usize) {
         let strategy = &self.m.stages[s].strategy;
-        let Some(r) = self.stages[s].traffic.rollout.as_ref() else {
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
         let RolloutStep::Analysis {
@@ -192,6 +286,14 @@ impl State<'_> {
         else {
             return;
         };
+        let false_alarm = r.run_false_at == Some(r.run_taken);
+        r.run_taken += 1;
+        if !false_alarm
+            && strategy.inconclusive > 0.0
+            && chance(&mut self.stages[s].rng, strategy.inconclusive)
+        {
+            return self.inconclusive(s, interval);
+        }
         let mut failed = false;
         for k in 0..self.stages[s].traffic.new_defects.len() {
             let d = self.stages[s].traffic.new_defects[k];
@@ -213,6 +315,7 @@ impl State<'_> {
             .failure_budget
             .is_some_and(|b| r.failures_total >= b);
         if r.failures_step > failure_limit || over_budget {
+            r.analysis_abort = true;
             let rel = r.rel;
             self.log(TraceKind::AnalysisFailed, Some(rel), Some(s), None);
             // The analysis saw the canary's own defects: each is detected now.
@@ -228,6 +331,24 @@ impl State<'_> {
             }
             return self.abort_rollout(s);
         }
+        if false_alarm {
+            // Fails the run whatever the limits; it pins no defect.
+            r.analysis_abort = true;
+            let rel = r.rel;
+            let counted = self.counting();
+            self.canary.false_alarms += u64::from(counted);
+            *CanaryBook::slot(&mut self.canary.alarm, s) = Some((self.now, counted));
+            self.log(TraceKind::FalseAlarm, Some(rel), Some(s), None);
+            return self.abort_rollout(s);
+        }
+        self.measured(s, interval);
+    }
+
+    /// A measurement is done without failing the run: the next one, or the next step.
+    fn measured(&mut self, s: usize, interval: f64) {
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
         r.measurements_left -= 1;
         if r.measurements_left > 0 {
             self.rollout_wait(s, interval, Awaiting::Measurement);
@@ -235,6 +356,42 @@ impl State<'_> {
             r.step += 1;
             self.advance_rollout(s);
         }
+    }
+
+    /// An inconclusive measurement: past the run's limit the rollout pauses for
+    /// the promoter (Argo's `inconclusiveLimit`).
+    fn inconclusive(&mut self, s: usize, interval: f64) {
+        let limit = self.m.stages[s].strategy.inconclusive_limit;
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.run_inconclusive += 1;
+        if r.run_inconclusive <= limit {
+            return self.measured(s, interval);
+        }
+        let rel = r.rel;
+        self.canary.pauses += u64::from(self.counting());
+        self.log(TraceKind::InconclusivePause, Some(rel), Some(s), None);
+        // Validation requires a promoter whenever `inconclusive` is above 0.
+        if let Some(p) = self.m.stages[s].strategy.resumer {
+            self.wait_for(rel, s, p, Awaiting::Resume);
+        }
+    }
+
+    /// The promoter resumed an inconclusive run: it counts as passed. Argo goes
+    /// on after the analysis step; Flagger's run was the whole analysis, so the
+    /// canary is promoted (its last step, 100 %).
+    fn resumed(&mut self, s: usize) {
+        let strategy = &self.m.stages[s].strategy;
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.step = if strategy.whole_run {
+            strategy.steps.len() - 1
+        } else {
+            r.step + 1
+        };
+        self.advance_rollout(s);
     }
 
     /// Returns the stage's traffic to stable after the strategy's abort time.
@@ -265,8 +422,77 @@ impl State<'_> {
         self.stages[s].deployed = self.stages[s].traffic.stable;
         self.log(TraceKind::RolledBack, Some(r.rel), Some(s), None);
         self.refresh_exposure();
+        // An analysis abort that left the release with no known defect (a false
+        // alarm, or defects the analysis could not pin): the retrier may retry
+        // it; the release keeps the lock meanwhile, as with `argo rollouts retry`.
+        if let Some(p) = self.m.stages[s].strategy.retried_by
+            && r.analysis_abort
+            && !self.carries_known_defect(r.rel)
+        {
+            let seq = r.seq;
+            self.stages[s].traffic.rollout = Some(Rollout::new(r.rel, seq, Awaiting::Retry));
+            return self.wait_for(r.rel, s, p, Awaiting::Retry);
+        }
         self.end_visit(r.rel, s, Outcome::Rejected);
         self.release_lock(s);
+    }
+
+    fn carries_known_defect(&self, rel: ReleaseId) -> bool {
+        let idx = (rel.0 - self.base) as usize;
+        self.known_bad(&self.releases[idx].defects)
+    }
+
+    /// The retrier retries the aborted rollout from its first step (no new
+    /// deploy or verification); a defect caught meanwhile still blocks it.
+    fn retry(&mut self, s: usize) {
+        let Some(r) = self.stages[s].traffic.rollout.take() else {
+            return;
+        };
+        self.log(TraceKind::RolloutRetry, Some(r.rel), Some(s), None);
+        self.stages[s].deployed = Some(r.rel);
+        self.start_rollout(r.rel, s);
+    }
+
+    /// `restart_with_newest`: when a newer release waits at the lock while the
+    /// holder is rolling out (not aborting), the rollout stops at once — its
+    /// users back on stable, no abort time — the holder is superseded, older
+    /// waiting releases too, and the newest takes the lock. `starting`: the
+    /// holder is about to start its rollout. True when it did.
+    pub(super) fn restart_with_newest(&mut self, s: usize, starting: bool) -> bool {
+        if self.m.stages[s].strategy.on_newer != OnNewer::RestartWithNewest {
+            return false;
+        }
+        let st = &self.stages[s];
+        let Some(holder) = st.holder else {
+            return false;
+        };
+        let Some(&newest) = st.queue.iter().max() else {
+            return false;
+        };
+        let rolling_out = starting
+            || st
+                .traffic
+                .rollout
+                .as_ref()
+                .is_some_and(|r| r.rel == holder && r.awaiting != Awaiting::Abort);
+        if newest < holder || !rolling_out {
+            return false;
+        }
+        let t = &mut self.stages[s].traffic;
+        if t.rollout.take().is_some() {
+            t.w = 0.0;
+            t.new_defects.clear();
+            self.stages[s].deployed = self.stages[s].traffic.stable;
+            self.refresh_exposure();
+        }
+        self.supersede(holder, s);
+        self.stages[s].holder = None;
+        let queue = std::mem::take(&mut self.stages[s].queue);
+        for old in queue.into_iter().filter(|&q| q != newest) {
+            self.supersede(old, s);
+        }
+        self.acquire(newest, s);
+        true
     }
 
     /// All users of the stage run the new release: it becomes stable and passes.
@@ -300,5 +526,23 @@ impl State<'_> {
         self.log(TraceKind::Running, Some(r.rel), Some(s), None);
         self.refresh_exposure();
         self.pass(r.rel, s);
+    }
+}
+
+impl State<'_> {
+    /// Canary analysis statistics at the horizon.
+    pub(super) fn finish_canary(&self, weeks: f64) -> CanaryResult {
+        let c = &self.canary;
+        let per = |x: f64, n: u64| if n > 0 { x / n as f64 } else { f64::NAN };
+        CanaryResult {
+            runs: c.runs,
+            runs_per_week: c.runs as f64 / weeks,
+            false_alarms: c.false_alarms,
+            false_alarms_per_week: c.false_alarms as f64 / weeks,
+            false_alarm_share: per(c.false_alarms as f64, c.runs),
+            inconclusive_pauses: c.pauses,
+            inconclusive_pauses_per_week: c.pauses as f64 / weeks,
+            false_alarm_cost_h: per(c.cost_secs / HOUR, c.cost_n),
+        }
     }
 }

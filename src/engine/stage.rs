@@ -7,8 +7,8 @@ use super::commits::Catcher;
 use super::people::Planned;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
 use crate::metrics::{StagePart, Stall};
-use crate::model::LockPolicy;
 use crate::model::Trigger;
+use crate::model::{LockPolicy, OnNewer};
 use crate::rng::chance;
 use crate::time::{SimDuration, SimTime};
 
@@ -284,6 +284,8 @@ impl State<'_> {
             }
             self.stages[s].queue.push_back(rel);
         }
+        // A rollout in progress may give way to the newer release.
+        self.restart_with_newest(s, false);
     }
 
     /// A release newer than `rel` waits at stage `s` for the window.
@@ -334,9 +336,21 @@ impl State<'_> {
     }
 
     pub(super) fn next_in_lock(&mut self, s: usize) {
-        if self.stages[s].holder.is_none()
-            && let Some(next) = self.stages[s].queue.pop_front()
-        {
+        if self.stages[s].holder.is_some() {
+            return;
+        }
+        if self.m.stages[s].strategy.on_newer == OnNewer::FinishThenNewest {
+            // The newest waiting release goes next; the older ones are superseded.
+            let Some(newest) = self.stages[s].queue.iter().copied().max() else {
+                return;
+            };
+            let queue = std::mem::take(&mut self.stages[s].queue);
+            for old in queue.into_iter().filter(|&q| q != newest) {
+                self.supersede(old, s);
+            }
+            return self.acquire(newest, s);
+        }
+        if let Some(next) = self.stages[s].queue.pop_front() {
             self.acquire(next, s);
         }
     }

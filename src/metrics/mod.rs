@@ -394,6 +394,26 @@ pub struct IncidentResult {
     pub environment_hours: f64,
 }
 
+/// Canary analysis as it behaves in practice: runs, false alarms, inconclusive pauses.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CanaryResult {
+    /// Analysis runs opened after the warm-up (an Argo `analysis` step, or a
+    /// Flagger rollout's whole analysis).
+    pub runs: u64,
+    pub runs_per_week: f64,
+    /// Runs failed by a false alarm.
+    pub false_alarms: u64,
+    pub false_alarms_per_week: f64,
+    /// False alarms / runs.
+    pub false_alarm_share: f64,
+    /// Rollouts paused on inconclusive analysis.
+    pub inconclusive_pauses: u64,
+    pub inconclusive_pauses_per_week: f64,
+    /// Mean hours from a false alarm's abort to the retry, or to the stage's
+    /// next rollout (false alarms followed by one before the horizon).
+    pub false_alarm_cost_h: f64,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ReplicationResult {
     pub replication: u64,
@@ -407,6 +427,7 @@ pub struct ReplicationResult {
     pub commits_per_production_deploy: f64,
     pub defects: DefectResult,
     pub incidents: IncidentResult,
+    pub canary: CanaryResult,
     pub conservation: Conservation,
     pub events: u64,
     /// Why the replication ended: the horizon, or before it.

@@ -541,6 +541,18 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
         switch: 0.0,
         failure_budget: None,
         analysis: monitoring.map(|m| 10.0 * m),
+        false_alarm: 0.0,
+        inconclusive: 0.0,
+        inconclusive_limit: 0,
+        retried_by: None,
+        resumer: None,
+        whole_run: false,
+        on_newer: OnNewer::Queue,
+    };
+    let on_newer = |o: raw_stage::OnNewer| match o {
+        raw_stage::OnNewer::Queue => OnNewer::Queue,
+        raw_stage::OnNewer::RestartWithNewest => OnNewer::RestartWithNewest,
+        raw_stage::OnNewer::FinishThenNewest => OnNewer::FinishThenNewest,
     };
     match spec {
         valid::Strategy::AllAtOnce => base(StrategyKind::AllAtOnce, vec![RolloutStep::Weight(1.0)]),
@@ -554,7 +566,9 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
                 });
                 steps.push(RolloutStep::Weight(k as f64 / n as f64));
             }
-            base(StrategyKind::Rolling, steps)
+            let mut s = base(StrategyKind::Rolling, steps);
+            s.on_newer = on_newer(r.on_newer);
+            s
         }
         valid::Strategy::BlueGreen(b) => {
             let mut steps = Vec::new();
@@ -567,6 +581,7 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
             s.scale_down_delay = b.scale_down_delay.secs();
             s.switch = b.switch.secs();
             s.abort = Dist::Const(b.switch.secs());
+            s.on_newer = on_newer(b.on_newer);
             s
         }
         valid::Strategy::Canary(c) => {
@@ -578,6 +593,13 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
             if let Some(a) = &c.analysis_detect_per_hour {
                 s.analysis = a.as_array().map(|x| x / HOUR);
             }
+            s.false_alarm = c.false_alarm.0;
+            s.inconclusive = c.inconclusive.0;
+            s.inconclusive_limit = c.inconclusive_limit;
+            s.retried_by = c.retried_by;
+            s.resumer = c.promoter;
+            s.whole_run = matches!(c.plan, valid::CanaryPlan::Flagger { .. });
+            s.on_newer = on_newer(c.on_newer);
             s
         }
     }

@@ -169,6 +169,16 @@ pub enum RolloutStep {
     },
 }
 
+impl RolloutStep {
+    /// Canary analysis measurements the step takes.
+    pub(crate) fn measurements(&self) -> u32 {
+        match self {
+            RolloutStep::Analysis { count, .. } => *count,
+            _ => 0,
+        }
+    }
+}
+
 /// A production stage's rollout strategy, compiled.
 #[derive(Debug, Clone)]
 pub struct Strategy {
@@ -184,6 +194,33 @@ pub struct Strategy {
     pub(crate) failure_budget: Option<u32>,
     /// Canary analysis hazard per second at 100 % weight, per severity.
     pub(crate) analysis: [f64; 3],
+    /// Chance that an analysis run fails with no defect behind it.
+    pub(crate) false_alarm: f64,
+    /// Chance that one measurement is inconclusive.
+    pub(crate) inconclusive: f64,
+    /// Inconclusive measurements a run tolerates before it pauses.
+    pub(crate) inconclusive_limit: u32,
+    /// Who retries after an analysis abort that pinned no defect.
+    pub(crate) retried_by: Option<PersonId>,
+    /// Who resumes a rollout paused on inconclusive analysis.
+    pub(crate) resumer: Option<PersonId>,
+    /// Flagger: one analysis run spans every check of the rollout; Argo: one
+    /// run per `analysis` step.
+    pub(crate) whole_run: bool,
+    pub(crate) on_newer: OnNewer,
+}
+
+/// What a newer release reaching a production stage's lock does to the
+/// rollout in progress there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnNewer {
+    /// It waits at the lock; the lock policy decides which waiting ones stay.
+    Queue,
+    /// The rollout is aborted at once and the newer release takes the lock.
+    RestartWithNewest,
+    /// The rollout finishes; the newest waiting release goes next and every
+    /// older waiting one is superseded.
+    FinishThenNewest,
 }
 
 /// Where commits come from.

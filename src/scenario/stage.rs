@@ -20,7 +20,8 @@ pub enum StrategySpec {
     Rolling(RollingSpec),
     #[serde(alias = "blueGreen")]
     BlueGreen(BlueGreenSpec),
-    Canary(CanarySpec),
+    // Boxed: its keys make it far bigger than the other forms.
+    Canary(Box<CanarySpec>),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +35,21 @@ pub struct RollingSpec {
     /// Chance that a batch fails; a failure stops the roll and rolls back.
     #[serde(default)]
     pub failure: Probability,
+    #[serde(default)]
+    pub on_newer: OnNewer,
+}
+
+/// What a newer release that reaches the lock does to a rollout in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnNewer {
+    /// It waits at the lock as the lock policy says (today's behaviour).
+    #[default]
+    Queue,
+    /// The rollout is aborted at once and the newer release goes instead (Argo, Flagger).
+    RestartWithNewest,
+    /// The rollout finishes; then the newest waiting release goes, older ones are superseded.
+    FinishThenNewest,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +65,8 @@ pub struct BlueGreenSpec {
     /// rollback within it is a switch back.
     #[serde(default = "thirty_seconds", alias = "scaleDownDelay")]
     pub scale_down_delay: Duration,
+    #[serde(default)]
+    pub on_newer: OnNewer,
 }
 
 fn thirty_seconds() -> Duration {
@@ -78,6 +96,21 @@ pub struct CanarySpec {
     /// Time for an abort to return all traffic to stable.
     #[serde(default)]
     pub abort: Duration,
+    /// Chance that an analysis run fails although nothing is wrong.
+    #[serde(default, alias = "falseAlarm")]
+    pub false_alarm: Probability,
+    /// Who retries the rollout after an analysis abort that pinned no defect;
+    /// none: the release is rejected at the stage.
+    #[serde(alias = "retriedBy")]
+    pub retried_by: Option<NameRef>,
+    /// Chance that one measurement comes back inconclusive.
+    #[serde(default)]
+    pub inconclusive: Probability,
+    /// Inconclusive measurements a run tolerates; one more pauses for the promoter.
+    #[serde(default, alias = "inconclusiveLimit")]
+    pub inconclusive_limit: u32,
+    #[serde(default, alias = "onNewer")]
+    pub on_newer: OnNewer,
 }
 
 #[derive(Debug, Clone, Deserialize)]

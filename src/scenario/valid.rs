@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
 use super::file::{Batch, CalendarSpec, CheckSpec, FlagStep, SeverityRates, SeverityWeights};
-use super::stage::{DeploySpec, FreezeSpec, GateSpec, LockPolicy};
+use super::stage::{DeploySpec, FreezeSpec, GateSpec, LockPolicy, OnNewer};
 use super::values::{
     CivilDateTime, CronString, Detection, Positive, PositiveDuration, Probability, Zone,
 };
@@ -223,6 +223,7 @@ pub struct Rolling {
     pub size: RollingSize,
     pub batch_duration: DistSpec,
     pub failure: Probability,
+    pub on_newer: OnNewer,
 }
 
 /// Exactly one of `batches` and `max_parallel`, each giving at most
@@ -249,6 +250,7 @@ pub struct BlueGreen {
     /// Who promotes the idle colour; `None`: auto-promotion.
     pub promoted_by: Option<PersonIndex>,
     pub scale_down_delay: Duration,
+    pub on_newer: OnNewer,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +259,13 @@ pub struct Canary {
     /// Analysis sensitivity per hour per severity at 100 % weight (default: 10× monitoring).
     pub analysis_detect_per_hour: Option<SeverityRates>,
     pub abort: Duration,
+    pub false_alarm: Probability,
+    pub retried_by: Option<PersonIndex>,
+    pub inconclusive: Probability,
+    pub inconclusive_limit: u32,
+    /// Required when `inconclusive` is above zero.
+    pub promoter: Option<PersonIndex>,
+    pub on_newer: OnNewer,
 }
 
 /// Argo Rollouts steps or the Flagger shorthand, exactly one. Weights increase

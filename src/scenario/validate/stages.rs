@@ -281,6 +281,7 @@ fn strategy(
                 size,
                 batch_duration: r.batch_duration.clone(),
                 failure: r.failure,
+                on_newer: r.on_newer,
             })
         }
         StrategySpec::BlueGreen(b) => Strategy::BlueGreen(BlueGreen {
@@ -291,6 +292,7 @@ fn strategy(
                 .map(|p| people.get(p, "blue-green promoter"))
                 .transpose()?,
             scale_down_delay: b.scale_down_delay,
+            on_newer: b.on_newer,
         }),
         StrategySpec::Canary(c) => Strategy::Canary(canary(c, people, &refuse)?),
     })
@@ -379,10 +381,27 @@ fn canary(
         }
         last = w;
     }
+    if c.inconclusive.0 > 0.0 && promoter.is_none() {
+        return Err(refuse(
+            "a canary with `inconclusive` above 0 pauses for a person, but no `promoter` is named"
+                .into(),
+        ));
+    }
+    let retried_by = c
+        .retried_by
+        .as_ref()
+        .map(|p| people.get(p, "canary retrier"))
+        .transpose()?;
     Ok(Canary {
         plan,
         analysis_detect_per_hour: c.analysis_detect_per_hour,
         abort: c.abort,
+        false_alarm: c.false_alarm,
+        retried_by,
+        inconclusive: c.inconclusive,
+        inconclusive_limit: c.inconclusive_limit,
+        promoter,
+        on_newer: c.on_newer,
     })
 }
 

@@ -1,0 +1,547 @@
+//! Canary analysis as it behaves in practice (false alarms, retries,
+//! inconclusive pauses) and what a newer release does to a rollout in
+//! progress (`on_newer`). Rates are checked against the configured
+//! probabilities within a 95 % Wilson interval over many analysis runs; the
+//! supersession rules on deterministic timelines and on a loop over seeds.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use promosim::engine::{self, Options, Replication, TraceKind};
+use promosim::experiment::{self, Plan, Results};
+use promosim::model::Model;
+
+/// Start of every scenario here, as a Unix time (2026-01-05 00:00 UTC).
+const START: u64 = 1_767_571_200;
+
+fn compile(yaml: &str, path: &Path) -> Model {
+    let s = promosim::scenario::parse(yaml, path).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    promosim::model::compile(&s).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+}
+
+fn run_all(m: &Model) -> Results {
+    experiment::run(
+        m,
+        Plan {
+            replications: m.replications(),
+            threads: None,
+            progress: false,
+        },
+    )
+    .expect("runs")
+}
+
+fn traced(m: &Model, replication: u64) -> Replication {
+    engine::run(
+        m,
+        replication,
+        Options {
+            trace: true,
+            commit_records: true,
+            commit_parts: true,
+            ..Options::default()
+        },
+    )
+}
+
+/// The 95 % Wilson score interval of a binomial share k / n.
+fn wilson(k: u64, n: u64) -> (f64, f64) {
+    let (k, n, z) = (k as f64, n as f64, 1.959_964);
+    let p = k / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    (centre - half, centre + half)
+}
+
+fn assert_within(what: &str, k: u64, n: u64, p: f64) {
+    let (lo, hi) = wilson(k, n);
+    println!(
+        "{what}: {k} / {n} = {:.4}, configured {p:.4}, 95 % [{lo:.4}, {hi:.4}]",
+        k as f64 / n as f64
+    );
+    assert!(n > 2000, "{what}: too few runs ({n})");
+    assert!(
+        lo <= p && p <= hi,
+        "{what}: {p} outside [{lo}, {hi}] ({k} / {n})"
+    );
+}
+
+/// No defects, a build every two hours or so, and a canary with `canary` keys.
+fn defect_free(canary: &str) -> String {
+    format!(
+        "run: {{start: 2026-01-05 00:00, horizon: 150d, warm_up: 5d, seed: 7, replications: 8}}
+people:
+  sre: {{reaction: 30m}}
+commits:
+  poisson: {{per_day: 12}}
+  defects: {{probability: 0, fix_time: 1d}}
+build: {{duration: 10m}}
+stages:
+  - name: production
+    deploy: {{duration: 5m}}
+    strategy:
+      canary:
+{canary}
+"
+    )
+}
+
+const ARGO_STEPS: &str = "        steps:
+          - set_weight: 10
+          - analysis: {interval: 5m, count: 4}
+          - set_weight: 50
+          - analysis: {interval: 5m, count: 2}";
+
+fn totals(out: &Results) -> (u64, u64, u64) {
+    out.replications.iter().fold((0, 0, 0), |(r, f, p), x| {
+        (
+            r + x.canary.runs,
+            f + x.canary.false_alarms,
+            p + x.canary.inconclusive_pauses,
+        )
+    })
+}
+
+#[test]
+fn false_alarms_match_their_probability_per_argo_run() {
+    let p = 0.08;
+    let m = compile(
+        &defect_free(&format!("{ARGO_STEPS}\n        false_alarm: {p}")),
+        Path::new("argo.yaml"),
+    );
+    let out = run_all(&m);
+    let (runs, alarms, pauses) = totals(&out);
+    assert_within("argo false alarms", alarms, runs, p);
+    assert_eq!(pauses, 0);
+    // Without a retrier every false alarm rejects its release: one abort each.
+    let aborts: u64 = out.replications.iter().map(|r| r.incidents.aborts).sum();
+    assert_eq!(aborts, alarms, "no defect: every abort is a false alarm");
+}
+
+#[test]
+fn false_alarms_match_their_probability_per_flagger_rollout() {
+    let p = 0.15;
+    let m = compile(
+        &defect_free(&format!(
+            "        step_weights: [10, 30, 60]\n        interval: 5m\n        false_alarm: {p}"
+        )),
+        Path::new("flagger.yaml"),
+    );
+    let out = run_all(&m);
+    let (runs, alarms, _) = totals(&out);
+    assert_within("flagger false alarms", alarms, runs, p);
+    // Flagger: one run per rollout (a rollout straddling the warm-up aside).
+    for r in &out.replications {
+        assert!(
+            r.canary.runs.abs_diff(r.incidents.rollouts) <= 1,
+            "{} runs for {} rollouts",
+            r.canary.runs,
+            r.incidents.rollouts
+        );
+    }
+}
+
+/// With a retrier every release a false alarm aborted is delivered in the
+/// end, and each false alarm costs exactly the retrier's reaction (the abort
+/// is instant, the retrier always at work).
+#[test]
+fn retried_false_alarms_are_delivered_and_cost_the_reaction() {
+    let yaml = defect_free(&format!(
+        "{ARGO_STEPS}\n        false_alarm: 0.2\n        retried_by: sre"
+    ));
+    let m = compile(&yaml, Path::new("retry.yaml"));
+    let mut alarms = 0;
+    for k in 0..3 {
+        let rep = traced(&m, k);
+        let horizon = 150.0 * 24.0;
+        let (mut aborted, mut passed, mut retries) = (HashMap::new(), HashSet::new(), 0);
+        for r in &rep.trace {
+            match r.event {
+                TraceKind::FalseAlarm => {
+                    aborted.insert(r.release.unwrap(), r.time.hours());
+                }
+                TraceKind::Passed if r.stage == Some(0) => {
+                    passed.insert(r.release.unwrap());
+                }
+                TraceKind::RolloutRetry => retries += 1,
+                TraceKind::Rejected | TraceKind::BlockedKnownDefect => {
+                    panic!("nothing is rejected without defects: {r:?}")
+                }
+                _ => {}
+            }
+        }
+        assert!(retries >= aborted.len(), "{retries} retries");
+        for (rel, at) in &aborted {
+            // The last day's releases may still be under way at the horizon.
+            assert!(
+                passed.contains(rel) || *at > horizon - 24.0,
+                "release {rel} aborted at {at} h never passed"
+            );
+        }
+        let c = &rep.result.canary;
+        alarms += c.false_alarms;
+        assert!(c.false_alarms > 50, "{} false alarms", c.false_alarms);
+        assert!(
+            (c.false_alarm_cost_h - 0.5).abs() < 1e-9,
+            "cost {} h, not the 30 min reaction",
+            c.false_alarm_cost_h
+        );
+        assert_eq!(rep.result.conservation.rejected, 0);
+    }
+    assert!(alarms > 0);
+}
+
+/// Without a retrier a false alarm's cost runs to the next rollout, which
+/// needs a newer build: about the time to the next one, far over 30 minutes.
+#[test]
+fn unretried_false_alarms_wait_for_the_next_release() {
+    let m = compile(
+        &defect_free(&format!("{ARGO_STEPS}\n        false_alarm: 0.2")),
+        Path::new("noretry.yaml"),
+    );
+    let rep = traced(&m, 0);
+    let c = &rep.result.canary;
+    assert!(c.false_alarms > 50);
+    assert!(
+        c.false_alarm_cost_h > 0.5,
+        "cost {} h with no retrier",
+        c.false_alarm_cost_h
+    );
+    let retries = rep
+        .trace
+        .iter()
+        .filter(|r| r.event == TraceKind::RolloutRetry);
+    assert_eq!(retries.count(), 0);
+}
+
+/// A run of n measurements, each inconclusive with probability p, pauses when
+/// more than `limit` are: P(Binomial(n, p) > limit).
+#[test]
+fn inconclusive_pauses_match_the_binomial_tail() {
+    let (n, p, limit) = (5u32, 0.2f64, 1u32);
+    let yaml = defect_free(&format!(
+        "        steps:
+          - set_weight: 20
+          - analysis: {{interval: 5m, count: {n}}}
+        inconclusive: {p}
+        inconclusive_limit: {limit}
+        promoter: sre"
+    ));
+    let m = compile(&yaml, Path::new("inconclusive.yaml"));
+    let out = run_all(&m);
+    let (runs, alarms, pauses) = totals(&out);
+    assert_eq!(alarms, 0);
+    let choose = |n: u32, k: u32| (0..k).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
+    let at_most: f64 = (0..=limit)
+        .map(|k| choose(n, k) * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32))
+        .sum();
+    assert_within("inconclusive pauses", pauses, runs, 1.0 - at_most);
+    // A paused run is resumed and passes: nothing is aborted or rejected.
+    for r in &out.replications {
+        assert_eq!(r.incidents.aborts, 0);
+        assert_eq!(r.conservation.rejected, 0);
+    }
+}
+
+#[test]
+fn inconclusive_without_a_promoter_is_refused() {
+    let yaml = defect_free(&format!("{ARGO_STEPS}\n        inconclusive: 0.1"));
+    let s = promosim::scenario::parse(&yaml, Path::new("bad.yaml"));
+    let err = s
+        .and_then(|s| promosim::model::compile(&s).map(|_| ()))
+        .expect_err("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("bad.yaml:") && msg.contains("promoter"),
+        "{msg}"
+    );
+}
+
+/// Commits at fixed times (hours after the start), no defects, a 10-minute
+/// build and a 5-minute deploy, and a canary whose two 3-hour pauses make a
+/// 6-hour rollout: the commits arrive while it is in progress.
+fn timeline(dir: &Path, hours: &[f64], lock: &str, on_newer: &str) -> Model {
+    let mut csv = String::from("timestamp\n");
+    for h in hours {
+        let _ = writeln!(csv, "{}", START + (h * 3600.0) as u64);
+    }
+    std::fs::write(dir.join("history.csv"), csv).expect("write history");
+    let yaml = format!(
+        "run: {{start: 2026-01-05 00:00, horizon: 3d, seed: 1, replications: 1}}
+commits:
+  replay: {{csv: history.csv}}
+  defects: {{probability: 0, fix_time: 1d}}
+build: {{duration: 10m, batch: none}}
+stages:
+  - name: production
+    lock: {lock}
+    deploy: {{duration: 5m}}
+    strategy:
+      canary:
+        steps: [{{set_weight: 10}}, {{pause: {{duration: 3h}}}}, {{set_weight: 50}}, {{pause: {{duration: 3h}}}}]
+        on_newer: {on_newer}
+"
+    );
+    compile(&yaml, &dir.join("timeline.yaml"))
+}
+
+fn last_delivery(rep: &Replication) -> f64 {
+    rep.commits
+        .iter()
+        .map(|c| c.delivered.expect("every commit delivered").hours())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn restart_with_newest_supersedes_the_rollout_and_delivers_sooner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hours = [0.0, 1.0, 2.0];
+    let queue = traced(&timeline(dir.path(), &hours, "run_latest", "queue"), 0);
+    let restart = traced(
+        &timeline(dir.path(), &hours, "run_latest", "restart_with_newest"),
+        0,
+    );
+    // queue: v0 rolls out 0:15–6:15, v2 (v1 superseded while waiting) 6:20–12:20.
+    // restart: v1 stops v0's rollout at 1:10, v2 stops v1's at 2:10 and rolls
+    // out 2:15–8:15.
+    let (q, r) = (last_delivery(&queue), last_delivery(&restart));
+    assert!(
+        (q - (12.0 + 20.0 / 60.0)).abs() < 1e-6,
+        "queue delivers at {q} h"
+    );
+    assert!(
+        (r - (8.0 + 15.0 / 60.0)).abs() < 1e-6,
+        "restart delivers at {r} h"
+    );
+    let passed = |rep: &Replication| -> Vec<u32> {
+        rep.trace
+            .iter()
+            .filter(|t| t.event == TraceKind::Passed)
+            .map(|t| t.release.unwrap())
+            .collect()
+    };
+    assert_eq!(passed(&queue), vec![0, 2]);
+    assert_eq!(passed(&restart), vec![2]);
+    let stage = &restart.result.stages[0];
+    assert_eq!(stage.superseded, 2, "v0 and v1 superseded mid-rollout");
+    assert_eq!(
+        restart.result.incidents.aborts, 0,
+        "a supersession is no abort"
+    );
+    // Their users went back to stable at once: the superseding row and the
+    // newer release's deploy share an instant.
+    let at = |rep: &Replication, kind: TraceKind, rel: u32| {
+        rep.trace
+            .iter()
+            .find(|t| t.event == kind && t.release == Some(rel))
+            .map(|t| t.time.hours())
+            .unwrap()
+    };
+    assert_eq!(
+        at(&restart, TraceKind::Superseded, 0),
+        at(&restart, TraceKind::DeployStart, 1)
+    );
+}
+
+#[test]
+fn finish_then_newest_deploys_fewer_releases_than_a_sequential_queue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hours = [0.0, 1.0, 2.0, 2.5];
+    let queue = traced(&timeline(dir.path(), &hours, "sequential", "queue"), 0);
+    let finish = traced(
+        &timeline(dir.path(), &hours, "sequential", "finish_then_newest"),
+        0,
+    );
+    let (q, f) = (&queue.result.stages[0], &finish.result.stages[0]);
+    assert_eq!(q.deployments, 4, "sequential: every release in order");
+    assert_eq!(f.deployments, 2, "v0, then the newest, v3");
+    assert_eq!(f.superseded, 2);
+    assert!(last_delivery(&finish) < last_delivery(&queue));
+}
+
+/// Rollback checks from the event log alone (as in `properties.rs`): never
+/// forward, never to a release carrying a defect known at that moment.
+fn check_rollbacks(rep: &Replication) -> u64 {
+    let mut rollbacks = 0;
+    let mut snapshot: HashMap<u32, u64> = HashMap::new();
+    let mut introduced: HashMap<u32, u64> = HashMap::new();
+    let mut fixed_by: HashMap<u32, u64> = HashMap::new();
+    let mut known: Vec<u32> = Vec::new();
+    let mut running: HashMap<usize, i64> = HashMap::new();
+    for r in &rep.trace {
+        match r.event {
+            TraceKind::BuildQueued => {
+                snapshot.insert(r.release.unwrap(), r.value.unwrap() as u64);
+            }
+            TraceKind::DefectIntroduced => {
+                introduced.insert(r.defect.unwrap(), r.value.unwrap() as u64);
+            }
+            TraceKind::FixLands => {
+                fixed_by.insert(r.defect.unwrap(), r.value.unwrap() as u64);
+            }
+            TraceKind::DefectCaught => known.push(r.defect.unwrap()),
+            TraceKind::Running => {
+                running.insert(r.stage.unwrap(), r.release.map_or(-1, i64::from));
+            }
+            TraceKind::RollbackStart | TraceKind::RollbackRetarget => {
+                rollbacks += 1;
+                let s = r.stage.unwrap();
+                let to = r.value.unwrap() as i64;
+                let from = running.get(&s).copied().unwrap_or(-1);
+                assert!(
+                    to < from,
+                    "rollback of stage {s} from v{from} forward to v{to}"
+                );
+                let snap = if to < 0 { 0 } else { snapshot[&(to as u32)] };
+                for &d in &known {
+                    let carries =
+                        introduced[&d] < snap && fixed_by.get(&d).is_none_or(|&f| f >= snap);
+                    assert!(
+                        !carries,
+                        "rollback to v{to}, which carries known defect {d}"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    rollbacks
+}
+
+/// Releases superseded while they rolled out (a rollout start, no end).
+fn superseded_mid_rollout(rep: &Replication) -> u64 {
+    let mut rolling: HashSet<(u32, usize)> = HashSet::new();
+    let mut n = 0;
+    for r in &rep.trace {
+        let (Some(rel), Some(s)) = (r.release, r.stage) else {
+            continue;
+        };
+        match r.event {
+            TraceKind::RolloutStart => {
+                rolling.insert((rel, s));
+            }
+            TraceKind::Passed | TraceKind::RolledBack | TraceKind::BlockedKnownDefect => {
+                rolling.remove(&(rel, s));
+            }
+            TraceKind::Superseded => n += u64::from(rolling.remove(&(rel, s))),
+            _ => {}
+        }
+    }
+    n
+}
+
+/// Commits for 20 days (a small LCG from the seed), then 20 quiet days: the
+/// pipeline is idle at the horizon, so every commit is delivered or rejected.
+fn busy_then_quiet(dir: &Path, seed: u64, on_newer: &str, lock: &str) -> Model {
+    let mut csv = String::from("timestamp,defect\n");
+    let (mut x, mut t) = (seed.wrapping_mul(6_364_136_223_846_793_005) | 1, 0u64);
+    loop {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        t += (x >> 33) % 7200;
+        if t > 20 * 86_400 {
+            break;
+        }
+        let defect = if (x >> 20) % 8 == 0 { "major" } else { "" };
+        let _ = writeln!(csv, "{},{defect}", START + t);
+    }
+    std::fs::write(dir.join("history.csv"), csv).expect("write history");
+    let yaml = format!(
+        "run: {{start: 2026-01-05 00:00, horizon: 40d, seed: {seed}, replications: 1}}
+people:
+  sre: {{reaction: {{exp: 20m}}}}
+commits:
+  replay: {{csv: history.csv, defect_column: defect}}
+  defects: {{probability: 0, fix_time: {{uniform: [1h, 1d]}}}}
+build: {{duration: {{uniform: [5m, 20m]}}, detect: {{major: 0.3}}}}
+stages:
+  - name: staging
+    verify: [{{name: t, duration: 20m, detect: {{major: 0.3}}}}]
+  - name: production
+    lock: {lock}
+    deploy: {{duration: {{uniform: [1m, 10m]}}}}
+    strategy:
+      canary:
+        steps:
+          - set_weight: 10
+          - analysis: {{interval: 10m, count: 3}}
+          - pause: {{duration: 1h}}
+          - set_weight: 50
+          - analysis: {{interval: 10m, count: 2}}
+        false_alarm: 0.1
+        inconclusive: 0.1
+        promoter: sre
+        retried_by: sre
+        on_newer: {on_newer}
+incidents:
+  users: 1000
+  detect_per_hour: {{minor: 0.5, major: 0.5, critical: 0.5}}
+  rollback: {{uniform: [0s, 30m]}}
+"
+    );
+    compile(&yaml, &dir.join("busy.yaml"))
+}
+
+#[test]
+fn every_policy_conserves_commits_and_never_rolls_back_to_a_known_bad_release() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for on_newer in ["queue", "restart_with_newest", "finish_then_newest"] {
+        let (mut rollbacks, mut retries, mut mid) = (0, 0, 0);
+        for lock in ["run_latest", "sequential"] {
+            for seed in 1..=6 {
+                let rep = traced(&busy_then_quiet(dir.path(), seed, on_newer, lock), 0);
+                let r = &rep.result;
+                let c = &r.conservation;
+                let at = format!("{on_newer}, {lock}, seed {seed}");
+                assert_eq!(r.stop, promosim::metrics::StopReason::Horizon, "{at}");
+                assert_eq!(c.arrived, c.delivered + c.rejected + c.in_flight, "{at}");
+                assert_eq!(
+                    c.in_flight, 0,
+                    "{at}: commits neither delivered nor rejected"
+                );
+                // Each delivered commit's parts sum to its lead time.
+                let mut delivered = 0;
+                for rec in &rep.commits {
+                    let (Some(when), Some(b)) = (rec.delivered, &rec.breakdown) else {
+                        continue;
+                    };
+                    delivered += 1;
+                    let lead = when.hours() - rec.arrived.hours();
+                    let parts = b.before_build
+                        + b.agent_wait
+                        + b.build
+                        + b.stages.iter().map(|s| s.total()).sum::<f64>();
+                    assert!(
+                        (parts - lead).abs() <= 1e-9 * lead.max(1.0),
+                        "{at}: commit {} parts {parts} h vs lead {lead} h",
+                        rec.commit
+                    );
+                }
+                assert_eq!(delivered, c.delivered, "{at}");
+                assert!(r.canary.runs > 0, "{at}");
+                rollbacks += check_rollbacks(&rep);
+                mid += superseded_mid_rollout(&rep);
+                retries += rep
+                    .trace
+                    .iter()
+                    .filter(|t| t.event == TraceKind::RolloutRetry)
+                    .count();
+            }
+        }
+        println!(
+            "{on_newer}: {rollbacks} rollbacks, {retries} retries, {mid} superseded mid-rollout"
+        );
+        assert!(
+            rollbacks > 0 && retries > 0,
+            "{on_newer}: the checks saw nothing"
+        );
+        // Only restart_with_newest stops a rollout for a newer release.
+        assert_eq!(
+            mid > 0,
+            on_newer == "restart_with_newest",
+            "{on_newer}: {mid}"
+        );
+    }
+}
