@@ -318,18 +318,24 @@ fn office_hours_responses_and_manual_reactions_are_fitted_in_working_time() {
             let (est, lo, hi) = value(&c, path)
                 .unwrap_or_else(|| panic!("seed {seed} {format:?}: {path} not fitted: {line:?}"));
             let l = line.expect("a line");
-            eprintln!("seed {seed} {format:?}: {path}: n={} (+{}), median {est:.0} s [{lo:.0}, {hi:.0}], truth {truth:.0}", l.n, l.censored);
+            eprintln!(
+                "seed {seed} {format:?}: {path}: n={} (+{}), median {est:.0} s [{lo:.0}, {hi:.0}], truth {truth:.0}",
+                l.n, l.censored
+            );
             assert!(l.n >= 100, "seed {seed}: {path}: only {} values", l.n);
             checks += 1;
             if lo <= truth && truth <= hi {
                 covered += 1;
             } else {
-                eprintln!("seed {seed} {format:?}: {path}: true {truth} outside [{lo}, {hi}] (est {est})");
+                eprintln!(
+                    "seed {seed} {format:?}: {path}: true {truth} outside [{lo}, {hi}] (est {est})"
+                );
             }
         }
         // The YAML says how the waits were measured, and the result is a scenario.
         assert!(
-            c.yaml.contains("in the working time of lead") && c.yaml.contains("in the working time of ops"),
+            c.yaml.contains("in the working time of lead")
+                && c.yaml.contains("in the working time of ops"),
             "{}",
             c.yaml
         );
@@ -387,8 +393,10 @@ fn gh_api_paginate_pages_read_as_one_response() {
     let objects: String = pages(&list, 100)
         .into_iter()
         .map(|p| {
-            serde_json::to_string_pretty(&serde_json::json!({"total_count": list.len(), "workflow_runs": p}))
-                .expect("page")
+            serde_json::to_string_pretty(
+                &serde_json::json!({"total_count": list.len(), "workflow_runs": p}),
+            )
+            .expect("page")
         })
         .collect();
     let one = events_of(Format::Github, text("runs.json"), "runs.json");
@@ -414,9 +422,13 @@ fn gh_api_paginate_pages_read_as_one_response() {
     // A mistake in the second page is placed in the file, not in the page.
     let bad = format!(
         "{}\n{{\"workflow_runs\": [{{\"name\": \"build\", \"head_sha\": \"a\", \"event\": \"push\",\n \"status\": \"completed\", \"created_at\": \"noon\", \"updated_at\": \"2026-03-02T09:00:00Z\"}}]}}\n",
-        serde_json::to_string_pretty(&serde_json::json!({"workflow_runs": pages(&list, 2)[0]})).expect("page")
+        serde_json::to_string_pretty(&serde_json::json!({"workflow_runs": pages(&list, 2)[0]}))
+            .expect("page")
     );
-    let first_page_lines = bad.lines().position(|l| l.starts_with("{\"workflow_runs\"")).expect("page 2") as u64;
+    let first_page_lines = bad
+        .lines()
+        .position(|l| l.starts_with("{\"workflow_runs\""))
+        .expect("page 2") as u64;
     let err = history::parse(Format::Github, &bad, "bad.json").expect_err("bad time");
     assert_eq!(err.line, Some(first_page_lines + 2), "{err}");
     assert!(err.message.contains("expected a time"), "{err}");
@@ -425,7 +437,11 @@ fn gh_api_paginate_pages_read_as_one_response() {
 #[test]
 fn az_pipelines_runs_list_prints_a_plain_array() {
     let files = exported(Format::Azure);
-    let builds = &files.iter().find(|(n, _)| n == "builds.json").expect("builds").1;
+    let builds = &files
+        .iter()
+        .find(|(n, _)| n == "builds.json")
+        .expect("builds")
+        .1;
     let list: serde_json::Value = serde_json::from_str(builds).expect("json");
     let array = serde_json::to_string_pretty(&list["value"]).expect("array");
     assert!(array.trim_start().starts_with('['));
@@ -455,10 +471,22 @@ fn github_jobs_response_gives_a_stage_per_job() {
         vec![
             ("build", K::Queued, at("2026-03-02T09:15:02Z"), O::None, 1),
             ("build", K::Start, at("2026-03-02T09:15:10Z"), O::None, 1),
-            ("build", K::Finish, at("2026-03-02T09:21:40Z"), O::Succeeded, 1),
+            (
+                "build",
+                K::Finish,
+                at("2026-03-02T09:21:40Z"),
+                O::Succeeded,
+                1
+            ),
             ("staging", K::Queued, at("2026-03-02T09:21:41Z"), O::None, 1),
             ("staging", K::Start, at("2026-03-02T09:21:45Z"), O::None, 1),
-            ("staging", K::Finish, at("2026-03-02T09:25:05Z"), O::Failed, 1),
+            (
+                "staging",
+                K::Finish,
+                at("2026-03-02T09:25:05Z"),
+                O::Failed,
+                1
+            ),
             // The retry still running: started, not finished (censored when fitted).
             ("staging", K::Queued, at("2026-03-02T09:40:00Z"), O::None, 2),
             ("staging", K::Start, at("2026-03-02T09:40:03Z"), O::None, 2),
@@ -502,7 +530,11 @@ fn verification_rejections_are_reported_as_observed_shares_not_as_detect() {
     assert_eq!((o.k, o.n), (rejected, deployed), "{o:?}");
     let (p, lo, hi) = o.share;
     assert!(lo <= p && p <= hi && p < 0.6, "{o:?}");
-    assert!(c.yaml.contains("# Observed, not model parameters:"), "{}", c.yaml);
+    assert!(
+        c.yaml.contains("# Observed, not model parameters:"),
+        "{}",
+        c.yaml
+    );
     assert!(c.yaml.contains("verification rejections: "), "{}", c.yaml);
     // detect is not a fitted value: the base scenario's stays.
     assert!(!c.lines.iter().any(|l| l.path.contains("detect")));
@@ -514,7 +546,11 @@ fn verification_rejections_are_reported_as_observed_shares_not_as_detect() {
         "{:?}",
         az.observed
     );
-    assert!(az.notes.iter().any(|n| n.contains("does not tell verification rejections")));
+    assert!(
+        az.notes
+            .iter()
+            .any(|n| n.contains("does not tell verification rejections"))
+    );
 }
 
 #[test]

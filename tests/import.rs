@@ -459,18 +459,26 @@ fn azure_template_expressions_over_parameters_are_evaluated() {
     assert_eq!(verify_names(&v, 1), ["Tests_test"]);
     let warned = |s: &str| i.warnings.iter().any(|w| w.contains(s));
     assert!(
-        warned("azure-pipelines.yml:51: the template expression `${{ if eq(variables['Build.Reason'], 'Schedule') }}` is not evaluated"),
+        warned(
+            "azure-pipelines.yml:51: the template expression `${{ if eq(variables['Build.Reason'], 'Schedule') }}` is not evaluated"
+        ),
         "{:?}",
         i.warnings
     );
     // A template in another repository: a warning naming file:line, and the import goes on.
     assert!(
-        warned("azure-pipelines.yml:57: template \"stages/audit.yml@shared\" is in another repository"),
+        warned(
+            "azure-pipelines.yml:57: template \"stages/audit.yml@shared\" is in another repository"
+        ),
         "{:?}",
         i.warnings
     );
     // Nothing of the expressions is left to be warned about as an unknown key.
-    assert!(!warned("is not understood by the importer"), "{:?}", i.warnings);
+    assert!(
+        !warned("is not understood by the importer"),
+        "{:?}",
+        i.warnings
+    );
 }
 
 #[test]

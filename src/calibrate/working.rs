@@ -63,7 +63,8 @@ impl Span {
                 )]);
             }
         }
-        let json = serde_json::to_string(&tree).map_err(|e| InputError::new(file, e.to_string()))?;
+        let json =
+            serde_json::to_string(&tree).map_err(|e| InputError::new(file, e.to_string()))?;
         let s = scenario::parse(&json, std::path::Path::new(file))?;
         Ok(Span {
             model: model::compile(&s)?,

@@ -83,7 +83,10 @@ fn document(part: &mut Part, doc: &Doc<'_>, text: &str, file: &str) -> Result<()
         for b in list.value {
             builds(&mut part.events, b);
         }
-    } else if shape.as_array().is_some_and(|a| a.first().is_some_and(is_build)) {
+    } else if shape
+        .as_array()
+        .is_some_and(|a| a.first().is_some_and(is_build))
+    {
         let list: Vec<Build> = doc.read(text, file)?;
         for b in list {
             builds(&mut part.events, b);

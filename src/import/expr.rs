@@ -186,7 +186,13 @@ fn list(items: &[Node], params: &Params, file: &str, warnings: &mut Vec<String>)
 }
 
 /// The value of a taken branch or loop pass, spliced into a list.
-fn splice(out: &mut Vec<Node>, value: &Node, params: &Params, file: &str, warnings: &mut Vec<String>) {
+fn splice(
+    out: &mut Vec<Node>,
+    value: &Node,
+    params: &Params,
+    file: &str,
+    warnings: &mut Vec<String>,
+) {
     match &value.kind {
         Kind::List(items) => out.extend(list(items, params, file, warnings)),
         Kind::Null => {}
@@ -320,7 +326,11 @@ fn replace_refs(s: &str, var: &str, value: &Node) -> String {
 
 /// Evaluates a condition; `None` when it uses anything not known before a run.
 fn condition(text: &str, params: &Params) -> Option<bool> {
-    let mut p = Parser { s: text, i: 0, params };
+    let mut p = Parser {
+        s: text,
+        i: 0,
+        params,
+    };
     let v = p.expr()?;
     p.skip();
     (p.i == p.s.len()).then(|| v.truthy())

@@ -379,7 +379,11 @@ fn callee(
         env: None,
         plain: Vec::new(),
     };
-    for (k, v) in croot.get("jobs").and_then(Node::entries).unwrap_or_default() {
+    for (k, v) in croot
+        .get("jobs")
+        .and_then(Node::entries)
+        .unwrap_or_default()
+    {
         let env = v.get("environment").and_then(|e| {
             e.text()
                 .map(str::to_string)
