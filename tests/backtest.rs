@@ -146,3 +146,31 @@ fn the_command_writes_the_page_and_prints_the_verdict() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn working_time_fits_reproduce_an_office_hours_history() {
+    // Approvals and the manual staging deployment wait for office hours: the
+    // lead time is mostly nights and weekends, and the working-time fits
+    // (tests/calibrate.rs) put them back where the calendar says.
+    let (mut inside, mut rows) = (0, 0);
+    for seed in [31u64, 32] {
+        let office = "tests/data/history/office.yaml";
+        let b = calibrate_and_backtest(office, office, seed);
+        eprintln!("seed {seed}: {}", b.verdict());
+        for r in &b.rows {
+            rows += 1;
+            if r.range.0 <= r.observed && r.observed <= r.range.1 {
+                inside += 1;
+            }
+        }
+        assert!(
+            b.p50_error.abs() < 0.10,
+            "seed {seed}: p50 off by {:.1} %",
+            b.p50_error * 100.0
+        );
+    }
+    assert!(
+        inside * 10 >= rows * 7,
+        "{inside} of {rows} observed quantiles inside the simulated range"
+    );
+}

@@ -150,21 +150,7 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
         _ => stages.last().cloned().into_iter().collect(),
     };
     let (observed, notes) = detect::observed(history, &obs, &production);
-    let mut yaml = format!(
-        "# Calibrated by `promosim calibrate` from {} events ({} to {}).\n# Every fitted value carries its n, estimate and 95 % interval; a value marked\n# \"kept\" had too little data and is the base scenario's (see docs/calibrate.md).\n",
-        history.events.len(),
-        first,
-        history.last().unwrap_or(first)
-    );
-    if !observed.is_empty() || !notes.is_empty() {
-        yaml.push_str("# Observed, not model parameters:\n");
-        for o in &observed {
-            yaml.push_str(&format!("#   {}\n", o.line()));
-        }
-        for n in &notes {
-            yaml.push_str(&format!("#   {n}\n"));
-        }
-    }
+    let mut yaml = header(history, first, &observed, &notes);
     yaml.push_str(&yaml::emit(&tree, &comments));
     Ok(Calibration {
         yaml,
@@ -174,6 +160,32 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
         observed,
         notes,
     })
+}
+
+/// The YAML's opening comment: where it came from, and what was observed
+/// that is not a model parameter.
+fn header(
+    history: &History,
+    first: jiff::Timestamp,
+    observed: &[Observed],
+    notes: &[String],
+) -> String {
+    let mut yaml = format!(
+        "# Calibrated by `promosim calibrate` from {} events ({} to {}).\n# Every fitted value carries its n, estimate and 95 % interval; a value marked\n# \"kept\" had too little data and is the base scenario's (see docs/calibrate.md).\n",
+        history.events.len(),
+        first,
+        history.last().unwrap_or(first)
+    );
+    if !observed.is_empty() || !notes.is_empty() {
+        yaml.push_str("# Observed, not model parameters:\n");
+        for o in observed {
+            yaml.push_str(&format!("#   {}\n", o.line()));
+        }
+        for n in notes {
+            yaml.push_str(&format!("#   {n}\n"));
+        }
+    }
+    yaml
 }
 
 struct Calibrator<'a> {
