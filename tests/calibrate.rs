@@ -530,6 +530,14 @@ fn verification_rejections_are_reported_as_observed_shares_not_as_detect() {
     assert_eq!((o.k, o.n), (rejected, deployed), "{o:?}");
     let (p, lo, hi) = o.share;
     assert!(lo <= p && p <= hi && p < 0.6, "{o:?}");
+    // Production has no verification: no share is listed for it.
+    assert!(
+        !c.observed
+            .iter()
+            .any(|o| o.what == "stages.production: verification rejections"),
+        "{:?}",
+        c.observed
+    );
     assert!(
         c.yaml.contains("# Observed, not model parameters:"),
         "{}",

@@ -54,17 +54,20 @@ const REJECTION_MEANING: &str = "of releases deployed here; = P(a release deploy
 
 const ROLLBACK_MEANING: &str = "of production deployments redeploy a release older than one already deployed there; incident rates and detect_per_hour are not identified from this";
 
-/// The observations, and a note when the history cannot show rejections.
+/// The observations, and a note when the history cannot show rejections;
+/// `verifies` says whether a stage has verification at all (a stage the base
+/// scenario gives no `verify` rejects nothing, and is not listed).
 pub fn observed(
     history: &History,
     obs: &Observations,
     production: &[String],
+    verifies: &dyn Fn(&str) -> bool,
 ) -> (Vec<Observed>, Vec<String>) {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     if history.has_rejections() {
         for (name, w) in &obs.stages {
-            if w.deployed > 0 {
+            if w.deployed > 0 && verifies(name) {
                 out.push(Observed::new(
                     format!("stages.{name}: verification rejections"),
                     w.verify_rejected,
@@ -74,7 +77,7 @@ pub fn observed(
             }
         }
     } else {
-        notes.push("this history does not tell verification rejections from failed deployments (only the CSV's `rejected` event does): every failure at a stage is counted in its deploy.failure, and nothing is learned about detect".to_string());
+        notes.push("this history does not tell verification rejections from failed deployments (it holds no `rejected` event; only the CSV carries them): every failure at a stage is counted in its deploy.failure, and nothing is learned about detect".to_string());
     }
     for p in production {
         if let Some((k, n)) = rollbacks(history, p) {

@@ -149,7 +149,11 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
         Some(Ok(span)) => span.production(),
         _ => stages.last().cloned().into_iter().collect(),
     };
-    let (observed, notes) = detect::observed(history, &obs, &production);
+    let verifies = |name: &str| match &span {
+        Some(Ok(span)) => span.verifies(name),
+        _ => true,
+    };
+    let (observed, notes) = detect::observed(history, &obs, &production, &verifies);
     let mut yaml = header(history, first, &observed, &notes);
     yaml.push_str(&yaml::emit(&tree, &comments));
     Ok(Calibration {

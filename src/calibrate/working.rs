@@ -137,6 +137,11 @@ impl Span {
         })
     }
 
+    /// Whether `stage` has verification steps (unknown stages: assumed so).
+    pub fn verifies(&self, stage: &str) -> bool {
+        self.stage(stage).is_none_or(|s| !s.verify.is_empty())
+    }
+
     /// The production stages' names.
     pub fn production(&self) -> Vec<String> {
         self.model
