@@ -454,13 +454,15 @@ fn azure_template_expressions_over_parameters_are_evaluated() {
     // run-time condition (variables) cannot be known and leaves Nightly out.
     assert_eq!(names(&v), ["dev", "test", "Production"], "{}", i.yaml);
     assert_eq!(deps(&v, 2), ["test"]);
+    // A conditional inside a mapping inserts its keys.
+    assert_eq!(v.stages[2].title, "EU production");
     // `not(parameters.smoke)` (default false) inserts each template's test job.
     assert_eq!(verify_names(&v, 0), ["Tests_dev"]);
     assert_eq!(verify_names(&v, 1), ["Tests_test"]);
     let warned = |s: &str| i.warnings.iter().any(|w| w.contains(s));
     assert!(
         warned(
-            "azure-pipelines.yml:51: the template expression `${{ if eq(variables['Build.Reason'], 'Schedule') }}` is not evaluated"
+            "azure-pipelines.yml:55: the template expression `${{ if eq(variables['Build.Reason'], 'Schedule') }}` is not evaluated"
         ),
         "{:?}",
         i.warnings
@@ -468,7 +470,7 @@ fn azure_template_expressions_over_parameters_are_evaluated() {
     // A template in another repository: a warning naming file:line, and the import goes on.
     assert!(
         warned(
-            "azure-pipelines.yml:57: template \"stages/audit.yml@shared\" is in another repository"
+            "azure-pipelines.yml:61: template \"stages/audit.yml@shared\" is in another repository"
         ),
         "{:?}",
         i.warnings
