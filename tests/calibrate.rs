@@ -283,6 +283,11 @@ fn the_command_writes_an_annotated_scenario_that_validates() {
         stdout.contains("build.duration") && stdout.contains("KS exp"),
         "{stdout}"
     );
+    // Azure responses do not separate verification rejections: the table says so.
+    assert!(
+        stdout.contains("note: this history does not tell verification rejections"),
+        "{stdout}"
+    );
     let text = std::fs::read_to_string(&out).expect("written");
     assert!(text.contains("# fitted: n="), "{text}");
     promosim().arg("validate").arg(&out).assert().success();
@@ -582,4 +587,25 @@ fn a_redeployed_older_release_counts_as_a_rollback() {
         .find(|o| o.what == "stages.production: rollbacks")
         .unwrap_or_else(|| panic!("{:?}", c.observed));
     assert_eq!((o.k, o.n), (1, 4), "{o:?}");
+}
+
+#[test]
+fn approvers_on_different_calendars_keep_wall_clock_time_and_say_so() {
+    let h = simulated_history(OFFICE, 1, Format::Csv);
+    let text = std::fs::read_to_string(OFFICE)
+        .expect("scenario")
+        .replace("approvers: [lead]", "approvers: [lead, night]")
+        .replace("  ops:\n", "  night:\n    reaction: {exp: 2h}\n  ops:\n");
+    assert!(text.contains("night:\n"), "{text}");
+    let c = calibrate::calibrate(&h, Some((&text, "two-calendars.yaml"))).expect("calibrates");
+    assert!(
+        c.yaml
+            .contains("wall-clock time: the approvers' calendars differ"),
+        "{}",
+        c.yaml
+    );
+    // The same waits as the calendar-less fit: nothing was converted.
+    let none = calibrate::calibrate(&h, None).expect("calibrates");
+    let path = "stages.dev.checks.approval.response";
+    assert_eq!(value(&c, path), value(&none, path));
 }
