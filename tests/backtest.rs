@@ -2,25 +2,18 @@
 //! reproduces the observed lead-time quantiles; a misspecified one is called
 //! out; the command writes its page.
 
-use std::path::Path;
-
-use assert_cmd::Command;
-use promosim::calibrate::{self};
 use promosim::experiment::backtest;
-use promosim::history::{self, Format, History};
+use promosim::history::Format;
+
+#[path = "common/history.rs"]
+mod history_common;
+use history_common::{bin, calibrate_with, simulated_history};
 
 /// Simulates `scenario` at `seed`, exports it as CSV, calibrates `base` from
 /// it and backtests the result over 20 replications.
 fn calibrate_and_backtest(scenario: &str, base: &str, seed: u64) -> backtest::Backtest {
-    let (_s, m) = promosim::cli::load_model(Path::new(scenario), Some(seed)).expect("scenario");
-    let rep = promosim::experiment::trace(&m, 0);
-    let events = calibrate::export::events(&m, &rep);
-    let (_, text) = calibrate::export::write(Format::Csv, &events).remove(0);
-    let h = History::from_parts(vec![
-        history::parse(Format::Csv, &text, "h.csv").expect("reads"),
-    ]);
-    let base_text = std::fs::read_to_string(base).expect("base");
-    let c = calibrate::calibrate(&h, Some((&base_text, base))).expect("calibrates");
+    let h = simulated_history(scenario, seed, Format::Csv);
+    let c = calibrate_with(&h, base);
     let dir = tempfile::tempdir().expect("temp");
     let file = dir.path().join("calibrated.yaml");
     let model = backtest::replay_model(&c.yaml, &file, &h, &dir.path().join("commits.csv"))
@@ -91,7 +84,6 @@ fn a_misspecified_model_is_called_out() {
 fn the_command_writes_the_page_and_prints_the_verdict() {
     let dir = tempfile::tempdir().expect("temp");
     let hist = dir.path().join("h");
-    let bin = || Command::cargo_bin("promosim").expect("binary");
     bin()
         .args([
             "trace",
@@ -153,4 +145,32 @@ fn the_command_writes_the_page_and_prints_the_verdict() {
         ])
         .assert()
         .code(2);
+}
+
+#[test]
+fn working_time_fits_reproduce_an_office_hours_history() {
+    // Approvals and the manual staging deployment wait for office hours: the
+    // lead time is mostly nights and weekends, and the working-time fits
+    // (tests/calibrate.rs) put them back where the calendar says.
+    let (mut inside, mut rows) = (0, 0);
+    for seed in [31u64, 32] {
+        let office = "tests/data/history/office.yaml";
+        let b = calibrate_and_backtest(office, office, seed);
+        eprintln!("seed {seed}: {}", b.verdict());
+        for r in &b.rows {
+            rows += 1;
+            if r.range.0 <= r.observed && r.observed <= r.range.1 {
+                inside += 1;
+            }
+        }
+        assert!(
+            b.p50_error.abs() < 0.10,
+            "seed {seed}: p50 off by {:.1} %",
+            b.p50_error * 100.0
+        );
+    }
+    assert!(
+        inside * 10 >= rows * 7,
+        "{inside} of {rows} observed quantiles inside the simulated range"
+    );
 }

@@ -4,11 +4,15 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use promosim::calibrate::{self, Calibration, Family};
 use promosim::history::{self, Format, History};
 
+#[path = "common/history.rs"]
+mod history_common;
+use history_common::{bin as promosim, calibrate_with, simulated_history, value};
+
 const SCENARIO: &str = "tests/data/history/roundtrip.yaml";
+const OFFICE: &str = "tests/data/history/office.yaml";
 
 /// The true values of tests/data/history/roundtrip.yaml, in the units of
 /// `Line::value`: durations as medians in seconds, rates per day, proportions.
@@ -28,23 +32,7 @@ fn truth() -> Vec<(&'static str, f64)> {
 
 /// Simulates replication 0 at `seed`, exports it as `format` and calibrates the scenario from it.
 fn round_trip(seed: u64, format: Format) -> Calibration {
-    let (_s, m) = promosim::cli::load_model(Path::new(SCENARIO), Some(seed)).expect("scenario");
-    let rep = promosim::experiment::trace(&m, 0);
-    let events = calibrate::export::events(&m, &rep);
-    let parts = calibrate::export::write(format, &events)
-        .into_iter()
-        .map(|(name, text)| history::parse(format, &text, &name).expect("the export reads back"))
-        .collect();
-    let h = History::from_parts(parts);
-    let base = std::fs::read_to_string(SCENARIO).expect("scenario text");
-    calibrate::calibrate(&h, Some((&base, SCENARIO))).expect("calibrates")
-}
-
-fn value(c: &Calibration, path: &str) -> Option<(f64, f64, f64)> {
-    c.lines
-        .iter()
-        .find(|l| l.path == path)
-        .and_then(|l| l.value)
+    calibrate_with(&simulated_history(SCENARIO, seed, format), SCENARIO)
 }
 
 #[test]
@@ -197,10 +185,6 @@ fn a_gamma_history_gets_the_better_scoring_family() {
     }
 }
 
-fn promosim() -> Command {
-    Command::cargo_bin("promosim").expect("binary")
-}
-
 fn bad(format: &str, name: &str, text: &str, expect: &[&str]) {
     let dir = tempfile::tempdir().expect("temp");
     let path = dir.path().join(name);
@@ -299,7 +283,329 @@ fn the_command_writes_an_annotated_scenario_that_validates() {
         stdout.contains("build.duration") && stdout.contains("KS exp"),
         "{stdout}"
     );
+    // Azure responses do not separate verification rejections: the table says so.
+    assert!(
+        stdout.contains("note: this history does not tell verification rejections"),
+        "{stdout}"
+    );
     let text = std::fs::read_to_string(&out).expect("written");
     assert!(text.contains("# fitted: n="), "{text}");
     promosim().arg("validate").arg(&out).assert().success();
+}
+
+/// The office scenario's true working-time medians (seconds): the approver's
+/// response, exp 2 h, and the staging deployer's reaction, exp 1 h.
+const OFFICE_TRUTH: [(&str, f64); 2] = [
+    (
+        "stages.dev.checks.approval.response",
+        7200.0 * std::f64::consts::LN_2,
+    ),
+    (
+        "stages.staging.trigger.manual.reaction",
+        3600.0 * std::f64::consts::LN_2,
+    ),
+];
+
+#[test]
+fn office_hours_responses_and_manual_reactions_are_fitted_in_working_time() {
+    let (mut covered, mut checks) = (0, 0);
+    for (seed, format) in [
+        (1u64, Format::Csv),
+        (2, Format::Azure),
+        (3, Format::Github),
+        (4, Format::Csv),
+        (5, Format::Csv),
+    ] {
+        let h = simulated_history(OFFICE, seed, format);
+        let c = calibrate_with(&h, OFFICE);
+        for (path, truth) in OFFICE_TRUTH {
+            let line = c.lines.iter().find(|l| l.path == path);
+            let (est, lo, hi) = value(&c, path)
+                .unwrap_or_else(|| panic!("seed {seed} {format:?}: {path} not fitted: {line:?}"));
+            let l = line.expect("a line");
+            eprintln!(
+                "seed {seed} {format:?}: {path}: n={} (+{}), median {est:.0} s [{lo:.0}, {hi:.0}], truth {truth:.0}",
+                l.n, l.censored
+            );
+            assert!(l.n >= 100, "seed {seed}: {path}: only {} values", l.n);
+            checks += 1;
+            if lo <= truth && truth <= hi {
+                covered += 1;
+            } else {
+                eprintln!(
+                    "seed {seed} {format:?}: {path}: true {truth} outside [{lo}, {hi}] (est {est})"
+                );
+            }
+        }
+        // The YAML says how the waits were measured, and the result is a scenario.
+        assert!(
+            c.yaml.contains("in the working time of lead")
+                && c.yaml.contains("in the working time of ops"),
+            "{}",
+            c.yaml
+        );
+        assert!(c.yaml.contains("reaction:"), "{}", c.yaml);
+        promosim::scenario::parse(&c.yaml, Path::new("calibrated.yaml")).expect("validates");
+    }
+    // 10 checks of 95 % intervals: 3 or more misses has probability about 1 %.
+    assert!(
+        checks - covered <= 2,
+        "{covered} of {checks} intervals cover the truth"
+    );
+}
+
+#[test]
+fn without_the_calendar_the_nights_are_counted() {
+    // The same history fitted with no base scenario: wall-clock waits, which
+    // hold every night and weekend the request waited over.
+    let h = simulated_history(OFFICE, 1, Format::Csv);
+    let c = calibrate::calibrate(&h, None).expect("calibrates");
+    let path = "stages.dev.checks.approval.response";
+    let (_, lo, _) = value(&c, path).expect("fitted in wall-clock time");
+    let truth = OFFICE_TRUTH[0].1;
+    eprintln!("wall-clock: interval from {lo:.0} s; working-time truth {truth:.0} s");
+    assert!(
+        lo > 1.5 * truth,
+        "the wall-clock median's interval starts at {lo} s, the working-time truth is {truth} s"
+    );
+    assert!(c.yaml.contains("wall-clock time"), "{}", c.yaml);
+}
+
+/// The events of a simulated history written as `format`, file by file.
+fn exported(format: Format) -> Vec<(String, String)> {
+    let (_s, m) = promosim::cli::load_model(Path::new(SCENARIO), Some(9)).expect("scenario");
+    let rep = promosim::experiment::trace(&m, 0);
+    calibrate::export::write(format, &calibrate::export::events(&m, &rep))
+}
+
+fn events_of(format: Format, text: &str, name: &str) -> Vec<history::StageEvent> {
+    History::from_parts(vec![history::parse(format, text, name).expect(name)]).events
+}
+
+/// `serde_json::Value` array elements split into pages of `size`.
+fn pages(items: &[serde_json::Value], size: usize) -> Vec<Vec<serde_json::Value>> {
+    items.chunks(size).map(<[_]>::to_vec).collect()
+}
+
+#[test]
+fn gh_api_paginate_pages_read_as_one_response() {
+    let files = exported(Format::Github);
+    let text = |name: &str| &files.iter().find(|(n, _)| n == name).expect(name).1;
+    // Workflow runs: pages of objects back to back, `{...}{...}`.
+    let runs: serde_json::Value = serde_json::from_str(text("runs.json")).expect("json");
+    let list = runs["workflow_runs"].as_array().expect("runs").clone();
+    assert!(list.len() > 300, "{} runs", list.len());
+    let objects: String = pages(&list, 100)
+        .into_iter()
+        .map(|p| {
+            serde_json::to_string_pretty(
+                &serde_json::json!({"total_count": list.len(), "workflow_runs": p}),
+            )
+            .expect("page")
+        })
+        .collect();
+    let one = events_of(Format::Github, text("runs.json"), "runs.json");
+    assert_eq!(events_of(Format::Github, &objects, "paged.json"), one);
+    // Deployments: arrays back to back, `[...][...]`, on one line.
+    let deps: Vec<serde_json::Value> =
+        serde_json::from_str(text("deployments.json")).expect("json");
+    let arrays: String = pages(&deps, 100)
+        .into_iter()
+        .map(|p| serde_json::to_string(&p).expect("page"))
+        .collect();
+    assert!(arrays.contains("]["), "several pages");
+    let whole = History::from_parts(vec![
+        history::parse(Format::Github, text("deployments.json"), "d.json").expect("reads"),
+        history::parse(Format::Github, text("statuses.json"), "s.json").expect("reads"),
+    ]);
+    let paged = History::from_parts(vec![
+        history::parse(Format::Github, &arrays, "d.json").expect("reads"),
+        history::parse(Format::Github, text("statuses.json"), "s.json").expect("reads"),
+    ]);
+    assert_eq!(paged.events, whole.events);
+    assert!(whole.events.len() > 1000);
+    // A mistake in the second page is placed in the file, not in the page.
+    let bad = format!(
+        "{}\n{{\"workflow_runs\": [{{\"name\": \"build\", \"head_sha\": \"a\", \"event\": \"push\",\n \"status\": \"completed\", \"created_at\": \"noon\", \"updated_at\": \"2026-03-02T09:00:00Z\"}}]}}\n",
+        serde_json::to_string_pretty(&serde_json::json!({"workflow_runs": pages(&list, 2)[0]}))
+            .expect("page")
+    );
+    let first_page_lines = bad
+        .lines()
+        .position(|l| l.starts_with("{\"workflow_runs\""))
+        .expect("page 2") as u64;
+    let err = history::parse(Format::Github, &bad, "bad.json").expect_err("bad time");
+    assert_eq!(err.line, Some(first_page_lines + 2), "{err}");
+    assert!(err.message.contains("expected a time"), "{err}");
+}
+
+#[test]
+fn az_pipelines_runs_list_prints_a_plain_array() {
+    let files = exported(Format::Azure);
+    let builds = &files
+        .iter()
+        .find(|(n, _)| n == "builds.json")
+        .expect("builds")
+        .1;
+    let list: serde_json::Value = serde_json::from_str(builds).expect("json");
+    let array = serde_json::to_string_pretty(&list["value"]).expect("array");
+    assert!(array.trim_start().starts_with('['));
+    let rest = events_of(Format::Azure, builds, "builds.json");
+    assert!(rest.len() > 1000, "{} events", rest.len());
+    assert_eq!(events_of(Format::Azure, &array, "runs.json"), rest);
+    assert!(events_of(Format::Azure, "[]", "none.json").is_empty());
+}
+
+#[test]
+fn github_jobs_response_gives_a_stage_per_job() {
+    use history::{EventKind as K, Outcome as O};
+    let file = "tests/data/history/gh-jobs.json";
+    let text = std::fs::read_to_string(file).expect("jobs file");
+    let ev = events_of(Format::Github, &text, file);
+    let sha = "f83a356604ae3c5d03e1b46ef4d1ca77d64a90b0";
+    let at = |s: &str| s.parse::<jiff::Timestamp>().expect("time");
+    let got: Vec<(&str, K, jiff::Timestamp, O, u32)> = ev
+        .iter()
+        .map(|e| {
+            assert_eq!(e.release, sha);
+            (e.stage.as_str(), e.event, e.at, e.outcome, e.attempt)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("build", K::Queued, at("2026-03-02T09:15:02Z"), O::None, 1),
+            ("build", K::Start, at("2026-03-02T09:15:10Z"), O::None, 1),
+            (
+                "build",
+                K::Finish,
+                at("2026-03-02T09:21:40Z"),
+                O::Succeeded,
+                1
+            ),
+            ("staging", K::Queued, at("2026-03-02T09:21:41Z"), O::None, 1),
+            ("staging", K::Start, at("2026-03-02T09:21:45Z"), O::None, 1),
+            (
+                "staging",
+                K::Finish,
+                at("2026-03-02T09:25:05Z"),
+                O::Failed,
+                1
+            ),
+            // The retry still running: started, not finished (censored when fitted).
+            ("staging", K::Queued, at("2026-03-02T09:40:00Z"), O::None, 2),
+            ("staging", K::Start, at("2026-03-02T09:40:03Z"), O::None, 2),
+        ]
+    );
+    // A job without started_at is a missing field, at its line.
+    let broken = text.replacen("\"started_at\": \"2026-03-02T09:21:45Z\",", "", 1);
+    let err = history::parse(Format::Github, &broken, "jobs.json").expect_err("missing field");
+    assert!(err.message.contains("missing field `started_at`"), "{err}");
+    assert!(err.line.is_some_and(|l| l > 40), "{err}");
+}
+
+#[test]
+fn verification_rejections_are_reported_as_observed_shares_not_as_detect() {
+    let scenario = "tests/data/history/detect.yaml";
+    let (_s, m) = promosim::cli::load_model(Path::new(scenario), Some(4)).expect("scenario");
+    let rep = promosim::experiment::trace(&m, 0);
+    let test = m
+        .stages()
+        .iter()
+        .position(|s| s.name() == "test")
+        .expect("test stage");
+    let count = |k: promosim::engine::TraceKind| {
+        rep.trace
+            .iter()
+            .filter(|r| r.event == k && r.stage == Some(test))
+            .count()
+    };
+    let (rejected, deployed) = (
+        count(promosim::engine::TraceKind::Rejected),
+        count(promosim::engine::TraceKind::Deployed),
+    );
+    assert!(rejected >= 10, "only {rejected} rejections simulated");
+    let c = calibrate_with(&simulated_history(scenario, 4, Format::Csv), scenario);
+    let o = c
+        .observed
+        .iter()
+        .find(|o| o.what == "stages.test: verification rejections")
+        .unwrap_or_else(|| panic!("{:?}", c.observed));
+    // Exactly what the simulation did, read back from the export.
+    assert_eq!((o.k, o.n), (rejected, deployed), "{o:?}");
+    let (p, lo, hi) = o.share;
+    assert!(lo <= p && p <= hi && p < 0.6, "{o:?}");
+    // Production has no verification: no share is listed for it.
+    assert!(
+        !c.observed
+            .iter()
+            .any(|o| o.what == "stages.production: verification rejections"),
+        "{:?}",
+        c.observed
+    );
+    assert!(
+        c.yaml.contains("# Observed, not model parameters:"),
+        "{}",
+        c.yaml
+    );
+    assert!(c.yaml.contains("verification rejections: "), "{}", c.yaml);
+    // detect is not a fitted value: the base scenario's stays.
+    assert!(!c.lines.iter().any(|l| l.path.contains("detect")));
+    assert!(c.yaml.contains("detect: 0.6"), "{}", c.yaml);
+    // Azure's responses carry no separate verdict: a note says so, no share.
+    let az = calibrate_with(&simulated_history(scenario, 4, Format::Azure), scenario);
+    assert!(
+        !az.observed.iter().any(|o| o.what.contains("verification")),
+        "{:?}",
+        az.observed
+    );
+    assert!(
+        az.notes
+            .iter()
+            .any(|n| n.contains("does not tell verification rejections"))
+    );
+}
+
+#[test]
+fn a_redeployed_older_release_counts_as_a_rollback() {
+    let mut text = String::from("release,stage,event,time,result\n");
+    // Releases 1, 2, then 1 again (a rollback), then 3, an hour apart.
+    for (hour, rel) in [1, 2, 1, 3].iter().enumerate() {
+        text.push_str(&format!(
+            "{rel},build,queued,2026-03-02T0{hour}:00:00Z,\n\
+             {rel},production,start,2026-03-02T0{hour}:10:00Z,\n\
+             {rel},production,finish,2026-03-02T0{hour}:20:00Z,succeeded\n"
+        ));
+    }
+    let h = History::from_parts(vec![
+        history::parse(Format::Csv, &text, "r.csv").expect("parses"),
+    ]);
+    let c = calibrate::calibrate(&h, None).expect("calibrates");
+    let o = c
+        .observed
+        .iter()
+        .find(|o| o.what == "stages.production: rollbacks")
+        .unwrap_or_else(|| panic!("{:?}", c.observed));
+    assert_eq!((o.k, o.n), (1, 4), "{o:?}");
+}
+
+#[test]
+fn approvers_on_different_calendars_keep_wall_clock_time_and_say_so() {
+    let h = simulated_history(OFFICE, 1, Format::Csv);
+    let text = std::fs::read_to_string(OFFICE)
+        .expect("scenario")
+        .replace("approvers: [lead]", "approvers: [lead, night]")
+        .replace("  ops:\n", "  night:\n    reaction: {exp: 2h}\n  ops:\n");
+    assert!(text.contains("night:\n"), "{text}");
+    let c = calibrate::calibrate(&h, Some((&text, "two-calendars.yaml"))).expect("calibrates");
+    assert!(
+        c.yaml
+            .contains("wall-clock time: the approvers' calendars differ"),
+        "{}",
+        c.yaml
+    );
+    // The same waits as the calendar-less fit: nothing was converted.
+    let none = calibrate::calibrate(&h, None).expect("calibrates");
+    let path = "stages.dev.checks.approval.response";
+    assert_eq!(value(&c, path), value(&none, path));
 }

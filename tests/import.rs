@@ -431,3 +431,75 @@ fn bad_input_names_file_line_and_column() {
     let err = String::from_utf8(o.stderr).unwrap();
     assert!(err.contains("sidecar.yaml:4:16: rejection:"), "{err}");
 }
+
+fn verify_names(v: &Validated, stage: usize) -> Vec<&str> {
+    v.stages[stage]
+        .verify
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+#[test]
+fn azure_template_expressions_over_parameters_are_evaluated() {
+    let i = import::azure::import(
+        &data("azure/expressions/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    // `each` over the environments list gives a stage per item, through the
+    // template; `if and(…)` keeps Production, so its `else` is skipped; the
+    // run-time condition (variables) cannot be known and leaves Nightly out.
+    assert_eq!(names(&v), ["dev", "test", "Production"], "{}", i.yaml);
+    assert_eq!(deps(&v, 2), ["test"]);
+    // A conditional inside a mapping inserts its keys.
+    assert_eq!(v.stages[2].title, "EU production");
+    // `not(parameters.smoke)` (default false) inserts each template's test job.
+    assert_eq!(verify_names(&v, 0), ["Tests_dev"]);
+    assert_eq!(verify_names(&v, 1), ["Tests_test"]);
+    let warned = |s: &str| i.warnings.iter().any(|w| w.contains(s));
+    assert!(
+        warned(
+            "azure-pipelines.yml:55: the template expression `${{ if eq(variables['Build.Reason'], 'Schedule') }}` is not evaluated"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    // A template in another repository: a warning naming file:line, and the import goes on.
+    assert!(
+        warned(
+            "azure-pipelines.yml:61: template \"stages/audit.yml@shared\" is in another repository"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    // Nothing of the expressions is left to be warned about as an unknown key.
+    assert!(
+        !warned("is not understood by the importer"),
+        "{:?}",
+        i.warnings
+    );
+}
+
+#[test]
+fn github_local_reusable_workflows_are_read_when_next_to_the_caller() {
+    let p = data("github/release.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    // Each call deploys the environment its `with: target` names, read from deploy-app.yml.
+    assert_eq!(names(&v), ["staging", "production"], "{}", i.yaml);
+    assert_eq!(deps(&v, 1), ["staging"]);
+    // The callee's job after its deployment verifies it.
+    assert_eq!(verify_names(&v, 0), ["smoke"]);
+    assert_eq!(verify_names(&v, 1), ["smoke"]);
+    assert!(i.yaml.contains("deploy-app.yml (read)"), "{}", i.yaml);
+    // The workflow that is not there: a warning with file:line, and one job.
+    assert!(
+        i.warnings.iter().any(|w| w.contains("release.yml:24: job docs calls the reusable workflow ./.github/workflows/publish-docs.yml, but")
+            && w.contains("does not exist next to the caller")),
+        "{:?}",
+        i.warnings
+    );
+}

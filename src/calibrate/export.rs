@@ -46,6 +46,8 @@ pub fn events(m: &Model, rep: &Replication) -> Vec<StageEvent> {
                     (EventKind::Queued, Outcome::None)
                 }
             }
+            // Verification caught a defect after a successful deployment.
+            TraceKind::Rejected if r.stage.is_some() => (EventKind::Rejected, Outcome::None),
             TraceKind::Approved => (EventKind::ApprovalDone, Outcome::Approved),
             TraceKind::ApprovalRejected => (EventKind::ApprovalDone, Outcome::Rejected),
             TraceKind::ApprovalTimeout => (EventKind::ApprovalDone, Outcome::TimedOut),
@@ -167,7 +169,8 @@ fn works(events: &[StageEvent]) -> BTreeMap<(u64, String), Work> {
             EventKind::Finish => x.finish = x.finish.or(Some((e.at, e.outcome))),
             EventKind::ApprovalRequested => x.asked = x.asked.or(Some(e.at)),
             EventKind::ApprovalDone => x.answered = x.answered.or(Some((e.at, e.outcome))),
-            EventKind::Commit => {}
+            // GitHub and Azure responses have no separate verification verdict.
+            EventKind::Commit | EventKind::Rejected => {}
         }
     }
     w

@@ -5,15 +5,19 @@
 //!
 //! What is estimated, and the rules, are in `docs/calibrate.md`.
 
+mod detect;
 pub mod export;
 pub mod fit;
 mod observe;
+mod reaction;
+mod working;
 mod yaml;
 
 use std::collections::HashMap;
 
 use jiff::tz::TimeZone;
 
+pub use detect::Observed;
 pub use fit::{Family, Fit, Sample};
 pub use observe::{Observations, observe};
 
@@ -58,6 +62,10 @@ pub struct Calibration {
     pub unmatched: Vec<String>,
     /// The fits themselves, by path (for tests and the backtest's words).
     pub fits: Vec<(String, Fit)>,
+    /// Shares the history shows that are not model parameters (detection).
+    pub observed: Vec<Observed>,
+    /// What could not be learned from this history, in words.
+    pub notes: Vec<String>,
 }
 
 /// Calibrates `base` (a scenario's text and file name; `None`: a scenario
@@ -76,6 +84,8 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
     let tz = time_zone(&tree);
     let stages = stage_names(&tree);
     let obs = observe(history, &stages, &tz);
+    let last = history.last().unwrap_or(first);
+    let span = base.map(|(_, file)| working::Span::new(&tree, file, first, last, &tz));
     let mut c = Calibrator {
         tree: &mut tree,
         comments: HashMap::new(),
@@ -103,9 +113,11 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
             continue;
         }
         c.ensure_approval(name);
-        c.duration(
+        let (sample, note) = approval_sample(span.as_ref(), name, s);
+        c.duration_noted(
             &format!("stages.{name}.checks.approval.response"),
-            &s.approvals,
+            &sample,
+            &note,
         );
         c.failure(
             &format!("stages.{name}.checks.approval.rejection"),
@@ -113,25 +125,71 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
             s.approved + s.rejected,
         );
     }
+    if let Some(Ok(span)) = &span {
+        for name in &stages {
+            let Some(hours) = span.manual(name) else {
+                continue;
+            };
+            let sample = reaction::manual_reaction(history, span, name, &hours);
+            let note = working_note(&hours);
+            c.duration_noted(
+                &format!("stages.{name}.trigger.manual.reaction"),
+                &sample,
+                &format!("eligible (upstream passed) → taken, {note}"),
+            );
+        }
+    }
     let Calibrator {
         comments,
         lines,
         fits,
         ..
     } = c;
-    let mut yaml = format!(
-        "# Calibrated by `promosim calibrate` from {} events ({} to {}).\n# Every fitted value carries its n, estimate and 95 % interval; a value marked\n# \"kept\" had too little data and is the base scenario's (see docs/calibrate.md).\n",
-        history.events.len(),
-        first,
-        history.last().unwrap_or(first)
-    );
+    let production = match &span {
+        Some(Ok(span)) => span.production(),
+        _ => stages.last().cloned().into_iter().collect(),
+    };
+    let verifies = |name: &str| match &span {
+        Some(Ok(span)) => span.verifies(name),
+        _ => true,
+    };
+    let (observed, notes) = detect::observed(history, &obs, &production, &verifies);
+    let mut yaml = header(history, first, &observed, &notes);
     yaml.push_str(&yaml::emit(&tree, &comments));
     Ok(Calibration {
         yaml,
         lines,
         unmatched: obs.unmatched,
         fits,
+        observed,
+        notes,
     })
+}
+
+/// The YAML's opening comment: where it came from, and what was observed
+/// that is not a model parameter.
+fn header(
+    history: &History,
+    first: jiff::Timestamp,
+    observed: &[Observed],
+    notes: &[String],
+) -> String {
+    let mut yaml = format!(
+        "# Calibrated by `promosim calibrate` from {} events ({} to {}).\n# Every fitted value carries its n, estimate and 95 % interval; a value marked\n# \"kept\" had too little data and is the base scenario's (see docs/calibrate.md).\n",
+        history.events.len(),
+        first,
+        history.last().unwrap_or(first)
+    );
+    if !observed.is_empty() || !notes.is_empty() {
+        yaml.push_str("# Observed, not model parameters:\n");
+        for o in observed {
+            yaml.push_str(&format!("#   {}\n", o.line()));
+        }
+        for n in notes {
+            yaml.push_str(&format!("#   {n}\n"));
+        }
+    }
+    yaml
 }
 
 struct Calibrator<'a> {
@@ -169,6 +227,11 @@ impl Calibrator<'_> {
     }
 
     fn duration(&mut self, path: &str, sample: &Sample) {
+        self.duration_noted(path, sample, "");
+    }
+
+    /// A duration fit; `note` (how the values were measured) ends its comment.
+    fn duration_noted(&mut self, path: &str, sample: &Sample, note: &str) {
         let (n, censored) = (sample.observed.len(), sample.censored.len());
         if n + censored == 0 {
             return;
@@ -194,11 +257,16 @@ impl Calibrator<'_> {
             f.ks_exp, f.ks_lognormal, f.ks_critical
         );
         let comment = format!(
-            "fitted: n={n}{}, {estimate}, 95 % interval {interval}; {gof}",
+            "fitted: n={n}{}, {estimate}, 95 % interval {interval}; {gof}{}",
             if censored > 0 {
                 format!(" (+{censored} censored)")
             } else {
                 String::new()
+            },
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!("; {note}")
             }
         );
         let line = Line {
@@ -330,6 +398,53 @@ impl Calibrator<'_> {
         self.comments.entry(path).or_default().push(
             "added: the history shows approvals here; one approver around the clock (set people and calendars by hand)".into(),
         );
+    }
+}
+
+/// The approval waits of a stage, in its approvers' working time when the
+/// base scenario gives them one calendar, and the words saying which.
+fn approval_sample(
+    span: Option<&Result<working::Span, InputError>>,
+    stage: &str,
+    w: &observe::Work,
+) -> (Sample, String) {
+    let wall = |why: String| (w.approvals.clone(), format!("wall-clock time: {why}"));
+    let span = match span {
+        None => return wall("no base scenario gives the approvers' calendars".into()),
+        Some(Err(e)) => {
+            return wall(format!(
+                "the base scenario does not compile over the history's span ({e})"
+            ));
+        }
+        Some(Ok(span)) => span,
+    };
+    let Some(hours) = span.approvers(stage) else {
+        let why = if span.approvers_differ(stage) {
+            "the approvers' calendars differ"
+        } else {
+            "the stage has no approvers in the base scenario"
+        };
+        return wall(why.into());
+    };
+    let mut sample = Sample::default();
+    for &(a, b, censored) in &w.approval_spans {
+        let x = span.working(&hours, a, b);
+        if censored {
+            sample.censored.push(x);
+        } else {
+            sample.observed.push(x);
+        }
+    }
+    (sample, working_note(&hours))
+}
+
+fn working_note(hours: &working::Hours<'_>) -> String {
+    match hours.set {
+        Some(_) => format!(
+            "in the working time of {} (their calendar; nights, weekends and holidays left out)",
+            hours.who
+        ),
+        None => format!("wall-clock time: {} works around the clock", hours.who),
     }
 }
 

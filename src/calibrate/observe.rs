@@ -29,8 +29,15 @@ pub struct Work {
     pub failed: usize,
     pub max_attempt: u32,
     pub approvals: Sample,
+    /// The same waits as instants (request, answer or end of history, censored?):
+    /// calibrate measures them again in the approvers' working time.
+    pub approval_spans: Vec<(Timestamp, Timestamp, bool)>,
     pub approved: usize,
     pub rejected: usize,
+    /// Releases (attempts) whose deployment here succeeded, and how many of
+    /// them the stage's verification then rejected (`rejected` events).
+    pub deployed: usize,
+    pub verify_rejected: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -49,6 +56,7 @@ struct Span {
     finish: Option<(Timestamp, Outcome)>,
     asked: Option<Timestamp>,
     answered: Option<(Timestamp, Outcome)>,
+    rejected: bool,
 }
 
 /// `build` and `ci` (any case) name the build.
@@ -95,6 +103,7 @@ pub fn observe(history: &History, stages: &[String], tz: &TimeZone) -> Observati
             EventKind::Finish => span.finish = span.finish.or(Some((e.at, e.outcome))),
             EventKind::ApprovalRequested => span.asked = span.asked.or(Some(e.at)),
             EventKind::ApprovalDone => span.answered = span.answered.or(Some((e.at, e.outcome))),
+            EventKind::Rejected => span.rejected = true,
             EventKind::Queued | EventKind::Commit => {}
         }
     }
@@ -114,12 +123,21 @@ pub fn observe(history: &History, stages: &[String], tz: &TimeZone) -> Observati
                     work.finished += 1;
                     if outcome == Outcome::Failed {
                         work.failed += 1;
+                    } else {
+                        work.deployed += 1;
+                        work.verify_rejected += usize::from(span.rejected);
                     }
                 }
                 None => work.durations.censored.push(secs(s, last)),
             }
         }
         if let Some(a) = span.asked {
+            let (end, censored) = match span.answered {
+                Some((t, Outcome::Approved | Outcome::Rejected)) => (t, false),
+                Some((t, _)) => (t, true),
+                None => (last, true),
+            };
+            work.approval_spans.push((a, end, censored));
             match span.answered {
                 Some((t, Outcome::Approved)) => {
                     work.approvals.observed.push(secs(a, t));

@@ -103,6 +103,12 @@ fn table(c: &calibrate::Calibration, out: &Path) -> String {
         };
         let _ = writeln!(o, "{:<w$}  {:>5}  {:>5}  {what}", l.path, l.n, l.censored);
     }
+    for x in &c.observed {
+        let _ = writeln!(o, "observed (not a model parameter): {}", x.line());
+    }
+    for n in &c.notes {
+        let _ = writeln!(o, "note: {n}");
+    }
     for s in &c.unmatched {
         let _ = writeln!(
             o,

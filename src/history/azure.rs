@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{EventKind, Outcome, Part, StageEvent, Time, json_error, opt_time};
+use super::{Doc, EventKind, Outcome, Part, StageEvent, Time, json_docs, opt_time};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -64,18 +64,37 @@ struct Record {
     attempt: Option<u32>,
 }
 
-/// Reads one Azure DevOps REST response: a Builds list or a build Timeline.
+/// Reads one Azure DevOps response: a Builds list (the REST
+/// `{"count": …, "value": [...]}`, or the plain array `az pipelines runs
+/// list -o json` prints) or a build Timeline.
 pub fn parse_azure(text: &str, file: &str) -> Result<Part, InputError> {
-    let shape: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(file, &e))?;
-    let parse = |e: serde_json::Error| json_error(file, &e);
     let mut part = Part::default();
+    for doc in json_docs(text, file)? {
+        document(&mut part, &doc, text, file)?;
+    }
+    Ok(part)
+}
+
+fn document(part: &mut Part, doc: &Doc<'_>, text: &str, file: &str) -> Result<(), InputError> {
+    let shape = &doc.shape;
+    let is_build = |v: &serde_json::Value| v.get("queueTime").is_some();
     if shape.get("value").is_some() {
-        let list: BuildList = serde_json::from_str(text).map_err(parse)?;
+        let list: BuildList = doc.read(text, file)?;
         for b in list.value {
             builds(&mut part.events, b);
         }
+    } else if shape
+        .as_array()
+        .is_some_and(|a| a.first().is_some_and(is_build))
+    {
+        let list: Vec<Build> = doc.read(text, file)?;
+        for b in list {
+            builds(&mut part.events, b);
+        }
+    } else if shape.as_array().is_some_and(|a| a.is_empty()) {
+        // No runs in the range asked for.
     } else if shape.get("records").is_some() {
-        let t: Timeline = serde_json::from_str(text).map_err(parse)?;
+        let t: Timeline = doc.read(text, file)?;
         let id = build_id(&t.url, file).ok_or_else(|| {
             InputError::new(
                 file,
@@ -84,14 +103,13 @@ pub fn parse_azure(text: &str, file: &str) -> Result<Part, InputError> {
         })?;
         timeline(&mut part.events, &id, &t.records);
     } else {
-        return Err(InputError::at(
+        return Err(doc.unknown(
+            text,
             file,
-            1,
-            1,
-            "not an Azure DevOps response this reader knows: expected a Builds list ({\"count\": …, \"value\": [...]}) or a build Timeline ({\"records\": [...]})",
+            "not an Azure DevOps response this reader knows: expected a Builds list ({\"count\": …, \"value\": [...]}, or the array `az pipelines runs list -o json` prints) or a build Timeline ({\"records\": [...]})",
         ));
     }
-    Ok(part)
+    Ok(())
 }
 
 fn builds(out: &mut Vec<StageEvent>, b: Build) {

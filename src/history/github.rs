@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{EventKind, Outcome, Part, StageEvent, Time, json_error, opt_time};
+use super::{Doc, EventKind, Outcome, Part, StageEvent, Time, json_docs, json_error, opt_time};
 use crate::error::InputError;
 
 /// One element of `gh run list --json databaseId,workflowName,headSha,event,status,conclusion,createdAt,startedAt,updatedAt,attempt`.
@@ -170,15 +170,32 @@ struct DeploymentStatus {
     environment: String,
 }
 
-/// Reads one GitHub REST response: `{"workflow_runs": […]}`, `{"jobs": […]}`,
-/// a list of deployments or a list of deployment statuses.
+/// Reads a file of GitHub REST responses: `{"workflow_runs": […]}`,
+/// `{"jobs": […]}`, a list of deployments or a list of deployment statuses;
+/// or several pages of them back to back, as `gh api --paginate` writes them.
 pub fn parse_github(text: &str, file: &str) -> Result<Part, InputError> {
-    let shape: serde_json::Value = serde_json::from_str(text).map_err(|e| json_error(file, &e))?;
-    let parse = |e: serde_json::Error| json_error(file, &e);
     let mut part = Part::default();
+    // Statuses of one deployment may span pages: they are ordered together.
+    let mut statuses = Vec::new();
+    for doc in json_docs(text, file)? {
+        page(&mut part, &mut statuses, &doc, text, file)?;
+    }
+    status_events(&mut part.events, statuses);
+    Ok(part)
+}
+
+/// One page (one JSON document) of a REST response.
+fn page(
+    part: &mut Part,
+    statuses: &mut Vec<DeploymentStatus>,
+    doc: &Doc<'_>,
+    text: &str,
+    file: &str,
+) -> Result<(), InputError> {
+    let shape = &doc.shape;
     let first = shape.as_array().and_then(|a| a.first());
     if shape.get("workflow_runs").is_some() {
-        let page: RunsPage = serde_json::from_str(text).map_err(parse)?;
+        let page: RunsPage = doc.read(text, file)?;
         for r in page.workflow_runs {
             run_events(
                 &mut part.events,
@@ -197,7 +214,7 @@ pub fn parse_github(text: &str, file: &str) -> Result<Part, InputError> {
             );
         }
     } else if shape.get("jobs").is_some() {
-        let page: JobsPage = serde_json::from_str(text).map_err(parse)?;
+        let page: JobsPage = doc.read(text, file)?;
         for j in page.jobs {
             let ended = j.completed_at.unwrap_or(j.started_at);
             run_events(
@@ -221,7 +238,7 @@ pub fn parse_github(text: &str, file: &str) -> Result<Part, InputError> {
             );
         }
     } else if first.is_some_and(|d| d.get("sha").is_some()) {
-        let list: Vec<Deployment> = serde_json::from_str(text).map_err(parse)?;
+        let list: Vec<Deployment> = doc.read(text, file)?;
         for d in list {
             part.aliases
                 .push((format!("deployment:{}", d.id), d.sha.clone()));
@@ -235,19 +252,18 @@ pub fn parse_github(text: &str, file: &str) -> Result<Part, InputError> {
             });
         }
     } else if first.is_some_and(|d| d.get("state").is_some()) {
-        let list: Vec<DeploymentStatus> = serde_json::from_str(text).map_err(parse)?;
-        status_events(&mut part.events, list);
+        let list: Vec<DeploymentStatus> = doc.read(text, file)?;
+        statuses.extend(list);
     } else if shape.as_array().is_some_and(|a| a.is_empty()) {
         // An empty page: nothing happened.
     } else {
-        return Err(InputError::at(
+        return Err(doc.unknown(
+            text,
             file,
-            1,
-            1,
             "not a GitHub REST response this reader knows: expected {\"workflow_runs\": [...]}, {\"jobs\": [...]}, a list of deployments (with \"sha\") or of deployment statuses (with \"state\")",
         ));
     }
-    Ok(part)
+    Ok(())
 }
 
 /// Deployment statuses, per deployment in time order: `waiting` is an

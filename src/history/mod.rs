@@ -34,16 +34,20 @@ pub enum EventKind {
     ApprovalRequested,
     /// The approval was answered; the outcome is approved, rejected or timed out.
     ApprovalDone,
+    /// The stage's verification rejected the release after its deployment
+    /// succeeded (only the CSV tells this apart from a failed deployment).
+    Rejected,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Commit,
         EventKind::Queued,
         EventKind::Start,
         EventKind::Finish,
         EventKind::ApprovalRequested,
         EventKind::ApprovalDone,
+        EventKind::Rejected,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +58,7 @@ impl EventKind {
             EventKind::Finish => "finish",
             EventKind::ApprovalRequested => "approval_requested",
             EventKind::ApprovalDone => "approval_done",
+            EventKind::Rejected => "rejected",
         }
     }
 
@@ -164,6 +169,11 @@ impl History {
         self.events.last().map(|e| e.at)
     }
 
+    /// Whether the history tells verification rejections apart (holds a `rejected` event).
+    pub fn has_rejections(&self) -> bool {
+        self.events.iter().any(|e| e.event == EventKind::Rejected)
+    }
+
     /// The commit (or push) instants, oldest first.
     pub fn commits(&self) -> Vec<Timestamp> {
         self.events
@@ -230,6 +240,79 @@ pub(crate) fn json_error(file: &str, e: &serde_json::Error) -> InputError {
         InputError::new(file, message)
     } else {
         InputError::at(file, e.line() as u64, e.column() as u64, message)
+    }
+}
+
+/// One JSON document of a file that may hold several back to back, as
+/// `gh api --paginate` writes its pages (`[...][...]`, `{...}{...}`).
+pub(crate) struct Doc<'a> {
+    /// The document's text, and where it starts in the file.
+    pub text: &'a str,
+    start: usize,
+    /// Its parsed shape, to tell which response it is.
+    pub shape: serde_json::Value,
+}
+
+/// Splits `text` into its JSON documents; an error names its place in the file.
+pub(crate) fn json_docs<'a>(text: &'a str, file: &str) -> Result<Vec<Doc<'a>>, InputError> {
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let mut docs = Vec::new();
+    loop {
+        // The stream skips whitespace before a value; the value starts at the first non-blank.
+        let before = stream.byte_offset();
+        match stream.next() {
+            None => break,
+            Some(Err(e)) => return Err(json_error(file, &e)),
+            Some(Ok(shape)) => {
+                let end = stream.byte_offset();
+                let skipped = text[before..end].len() - text[before..end].trim_start().len();
+                let start = before + skipped;
+                docs.push(Doc {
+                    text: &text[start..end],
+                    start,
+                    shape,
+                });
+            }
+        }
+    }
+    if docs.is_empty() {
+        return Err(InputError::new(file, "the file is empty: no JSON in it"));
+    }
+    Ok(docs)
+}
+
+impl Doc<'_> {
+    /// An error at the document's first character: a response of no known shape.
+    pub fn unknown(&self, whole: &str, file: &str, message: &str) -> InputError {
+        let before = &whole[..self.start];
+        let line = before.matches('\n').count() as u64 + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        InputError::at(file, line, (before.len() - line_start) as u64 + 1, message)
+    }
+
+    /// Reads the document as `T`; an error's line and column are the file's.
+    pub fn read<T: serde::de::DeserializeOwned>(
+        &self,
+        whole: &str,
+        file: &str,
+    ) -> Result<T, InputError> {
+        serde_json::from_str(self.text).map_err(|e| {
+            let mut err = json_error(file, &e);
+            let before = &whole[..self.start];
+            let lines = before.matches('\n').count() as u64;
+            if let (Some(line), Some(col)) = (err.line, err.column) {
+                let col = if line == 1 {
+                    // On the document's first line, columns (bytes, as serde_json counts) from the line's start.
+                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                    col + (before.len() - line_start) as u64
+                } else {
+                    col
+                };
+                err.line = Some(line + lines);
+                err.column = Some(col);
+            }
+            err
+        })
     }
 }
 

@@ -34,6 +34,18 @@ struct Job<'a> {
     node: &'a Node,
     needs: Vec<String>,
     env: Option<(String, u64)>,
+    /// The local reusable workflow it calls, when read.
+    callee: Option<Callee>,
+}
+
+/// A local reusable workflow (`uses: ./.github/workflows/x.yml`) read from
+/// the file of that name next to the caller: its first environment (with
+/// `${{ inputs.X }}` taken from the caller's `with` or the input's default)
+/// and its plain jobs, which verify the deployment.
+struct Callee {
+    file: String,
+    env: Option<(String, u64)>,
+    plain: Vec<String>,
 }
 
 /// Imports one or more workflow files; `out` names the scenario in messages.
@@ -174,11 +186,14 @@ fn workflow(
             .get("needs")
             .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
             .unwrap_or_default();
+        let callee = callee(file, &id, k.line, v, warnings)?;
+        let env = environment(file, v, warnings).or_else(|| callee.as_ref()?.env.clone());
         jobs.push(Job {
             id,
             node: v,
             needs,
-            env: environment(file, v, warnings),
+            env,
+            callee,
         });
     }
     let order = topological(file, &jobs)?;
@@ -218,9 +233,6 @@ fn workflow(
             "uses",
         ]);
         matrix_note(file, job, d);
-        if let Some(u) = job.node.get("uses").and_then(Node::scalar) {
-            warnings.push(format!("warning: {file}:{}: job {} calls the reusable workflow {u}, which is not read; it is modelled as one job", job.node.line, job.id));
-        }
         let Some((env, env_line)) = job.env.clone() else {
             // A plain job after a deployment verifies it.
             if let Some(&k) = after[j].first() {
@@ -244,6 +256,18 @@ fn workflow(
             .and_then(Node::scalar)
             .or(Some(job.id.clone()));
         st.environment = Some(env.clone());
+        if let Some(c) = &job.callee {
+            st.notes.push(format!(
+                "job {} calls the reusable workflow {} (read)",
+                job.id, c.file
+            ));
+            for p in &c.plain {
+                st.verify.push((
+                    p.clone(),
+                    Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
+                ));
+            }
+        }
         st.notes.push(format!("approvals: environment {env} ({file}:{env_line}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)"));
         let deps: Vec<String> = after[j]
             .iter()
@@ -296,6 +320,85 @@ fn workflow(
         d.stages.push(st);
     }
     Ok(on.push)
+}
+
+/// The reusable workflow a job calls, when it is a local one whose file is
+/// next to the caller; otherwise a warning and `None` (the job is one job).
+fn callee(
+    file: &str,
+    id: &str,
+    line: u64,
+    job: &Node,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Callee>, InputError> {
+    let Some(u) = job.get("uses").and_then(Node::scalar) else {
+        return Ok(None);
+    };
+    let local = u.starts_with("./") && !u.contains('@');
+    let name = Path::new(&u).file_name().map(Path::new);
+    let path = match (local, name) {
+        (true, Some(name)) => Path::new(file).parent().unwrap_or(Path::new("")).join(name),
+        _ => {
+            warnings.push(format!("warning: {file}:{line}: job {id} calls the reusable workflow {u}, which is not in this repository and is not read; it is modelled as one job"));
+            return Ok(None);
+        }
+    };
+    if !path.is_file() {
+        warnings.push(format!("warning: {file}:{line}: job {id} calls the reusable workflow {u}, but {} does not exist next to the caller; it is modelled as one job", path.display()));
+        return Ok(None);
+    }
+    let (cfile, croot) = read_one(&path, "reusable workflow")?;
+    // Only the jobs' environments and names matter here: the rest is the callee's business.
+    croot.mark_all();
+    let mut inputs: Vec<(String, String)> = Vec::new();
+    let declared = croot
+        .get("on")
+        .and_then(|o| o.get("workflow_call"))
+        .and_then(|w| w.get("inputs"))
+        .and_then(Node::entries)
+        .unwrap_or_default();
+    for (k, v) in declared {
+        if let (Some(k), Some(d)) = (k.scalar(), v.get("default").and_then(Node::scalar)) {
+            inputs.push((k, d));
+        }
+    }
+    for (k, v) in job.get("with").and_then(Node::entries).unwrap_or_default() {
+        if let (Some(k), Some(v)) = (k.scalar(), v.scalar()) {
+            inputs.retain(|(n, _)| *n != k);
+            inputs.push((k, v));
+        }
+    }
+    let fill = |t: &str| {
+        inputs.iter().fold(t.to_string(), |t, (k, v)| {
+            t.replace(&format!("${{{{ inputs.{k} }}}}"), v)
+                .replace(&format!("${{{{inputs.{k}}}}}"), v)
+        })
+    };
+    let mut c = Callee {
+        file: cfile.clone(),
+        env: None,
+        plain: Vec::new(),
+    };
+    for (k, v) in croot
+        .get("jobs")
+        .and_then(Node::entries)
+        .unwrap_or_default()
+    {
+        let env = v.get("environment").and_then(|e| {
+            e.text()
+                .map(str::to_string)
+                .or_else(|| e.get("name").and_then(Node::scalar))
+                .map(|n| (fill(&n), e.line))
+        });
+        match (env, &c.env) {
+            (Some((n, l)), None) if !n.contains("${{") => c.env = Some((n, l)),
+            (Some((n, l)), _) => warnings.push(format!("warning: {cfile}:{l}: environment {n:?} of the reusable workflow's job {} is not used: a called job becomes one stage, named by the first environment", k.scalar().unwrap_or_default())),
+            // A plain job after the deployment job (file order) verifies it.
+            (None, Some(_)) => c.plain.push(k.scalar().unwrap_or_default()),
+            (None, None) => {}
+        }
+    }
+    Ok(Some(c))
 }
 
 /// A job's environment name (`environment: prod` or `{name: prod, url: …}`,

@@ -14,6 +14,7 @@
 
 pub mod azure;
 pub mod draft;
+pub mod expr;
 pub mod github;
 pub mod merge;
 pub mod rollout;

@@ -8,13 +8,15 @@
 //! are set on the environment in Azure DevOps, not in the YAML: the sidecar
 //! gives them ([`super::sidecar`]).
 
-use std::path::{Path, PathBuf};
+mod templates;
+
+use std::path::Path;
 
 use super::draft::{Draft, StageDraft, add_person};
 use super::sidecar::{Sidecar, assumed_reaction};
-use super::tree::{Node, substitute};
+use super::tree::Node;
 use super::writer::{Block, Val, num, quote};
-use super::{Imported, MAX_TEMPLATE_DEPTH, check_scenario, read_one, stage_name, warn_unread};
+use super::{Imported, check_scenario, read_one, stage_name, warn_unread};
 use crate::error::InputError;
 
 /// A stage, job or step list entry, with the file it came from (templates).
@@ -39,6 +41,7 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     let (file, root) = read_one(path, "pipeline file")?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut r = Reader::default();
+    let root = templates::root(&file, &root, &mut r.warnings);
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -74,7 +77,7 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         .map(|n| lock_of(&file, n, &mut r.warnings));
 
     let extended = match root.get("extends") {
-        Some(ext) => Some(r.extends(&file, ext, &dir)?),
+        Some(ext) => r.extends(&file, ext, &dir)?,
         None => None,
     };
     let (body_file, body) = match &extended {
@@ -285,107 +288,6 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
         "warning: {at}: condition {text:?} is not understood; the stage runs when its dependencies succeeded"
     ));
     Cond::Auto(None)
-}
-
-impl Reader {
-    /// A template file's root with its parameters filled in.
-    fn template(
-        &mut self,
-        from: &str,
-        node: &Node,
-        dir: &Path,
-    ) -> Result<(String, Node, PathBuf), InputError> {
-        let t = node.get("template").expect("called on a template entry");
-        let rel = t.need_text(from, "a template path")?;
-        if rel.contains('@') {
-            return Err(t.error(from, format!("template {rel:?} is in another repository, which the importer cannot read; copy it next to the pipeline")));
-        }
-        let path = dir.join(rel.trim_start_matches('/'));
-        let (tfile, troot) = read_one(&path, "template").map_err(|e| {
-            if e.line.is_none() {
-                t.error(from, format!("template {rel:?}: {}", e.message))
-            } else {
-                e
-            }
-        })?;
-        let mut params: Vec<(String, Node)> = Vec::new();
-        if let Some(decl) = troot.get("parameters") {
-            decl.mark_all();
-            for p in decl.one_or_many() {
-                match (p.get("name").and_then(Node::text), p.get("default")) {
-                    (Some(n), Some(def)) => params.push((n.to_string(), def.clone())),
-                    (Some(_), None) => {}
-                    _ => {
-                        for (k, v) in p.entries().unwrap_or_default() {
-                            if let Some(k) = k.text() {
-                                params.push((k.to_string(), v.clone()));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(given) = node.get("parameters") {
-            given.mark_all();
-            for (k, v) in given.entries().unwrap_or_default() {
-                let k = k.scalar().unwrap_or_default();
-                params.retain(|(n, _)| *n != k);
-                params.push((k, v.clone()));
-            }
-        }
-        let filled = substitute(&troot, &params);
-        filled.known(&["parameters"]);
-        let tdir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok((tfile, filled, tdir))
-    }
-
-    /// `extends: {template: x.yml, parameters: …}`: the pipeline's body is the template's.
-    fn extends(
-        &mut self,
-        file: &str,
-        ext: &Node,
-        dir: &Path,
-    ) -> Result<(String, Node), InputError> {
-        let (tfile, filled, _) = self.template(file, ext, dir)?;
-        Ok((tfile, filled))
-    }
-
-    /// A stage, job or step list with its templates spliced in.
-    fn expand(
-        &mut self,
-        file: &str,
-        list: &Node,
-        dir: &Path,
-        kind: &str,
-        depth: usize,
-    ) -> Result<Vec<Item>, InputError> {
-        let mut out = Vec::new();
-        for n in list.list().unwrap_or_default() {
-            if n.get("template").is_none() {
-                out.push(Item {
-                    file: file.to_string(),
-                    node: n.clone(),
-                });
-                continue;
-            }
-            if depth >= MAX_TEMPLATE_DEPTH {
-                return Err(n.error(file, format!("templates nest more than {MAX_TEMPLATE_DEPTH} deep (a template that includes itself?)")));
-            }
-            let (tfile, filled, tdir) = self.template(file, n, dir)?;
-            match filled.get(kind) {
-                Some(inner) => {
-                    out.extend(self.expand(&tfile, inner, &tdir, kind, depth + 1)?);
-                    inner.mark_all();
-                }
-                None => self.warnings.push(format!(
-                    "warning: {tfile}: the template has no `{kind}:` list where {file}:{} uses it; nothing was read from it",
-                    n.line
-                )),
-            }
-            self.roots.push((tfile, filled));
-        }
-        Ok(out)
-    }
 }
 
 /// One Azure stage as read: what the scenario needs of it.

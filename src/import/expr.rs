@@ -1,0 +1,459 @@
+//! Azure Pipelines template expressions the importer evaluates: conditional
+//! insertion (`${{ if … }}:`, `${{ elseif … }}:`, `${{ else }}:`) and loops
+//! (`${{ each x in parameters.list }}:`) over template parameters with
+//! literal values. Conditions are `eq`, `ne`, `and`, `or`, `not`, booleans,
+//! numbers, quoted strings and `parameters.NAME`. Anything else (variables,
+//! other functions) cannot be known before a run: it is warned about with
+//! its `file:line` and its content left out.
+
+use super::tree::{Kind, Node};
+
+/// A value a condition computes with.
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    Bool(bool),
+    Text(String),
+    Num(f64),
+}
+
+impl Val {
+    fn truthy(&self) -> bool {
+        match self {
+            Val::Bool(b) => *b,
+            Val::Num(x) => *x != 0.0,
+            Val::Text(s) => !s.is_empty() && !s.eq_ignore_ascii_case("false"),
+        }
+    }
+
+    /// Azure compares case-insensitively, converting to the left side's type.
+    fn equals(&self, other: &Val) -> bool {
+        match (self, other) {
+            (Val::Num(a), b) => b.num().is_some_and(|b| *a == b),
+            (Val::Bool(a), b) => *a == b.truthy_word(),
+            (Val::Text(a), b) => a.eq_ignore_ascii_case(&b.text()),
+        }
+    }
+
+    fn num(&self) -> Option<f64> {
+        match self {
+            Val::Num(x) => Some(*x),
+            Val::Bool(b) => Some(f64::from(u8::from(*b))),
+            Val::Text(s) => s.trim().parse().ok(),
+        }
+    }
+
+    fn truthy_word(&self) -> bool {
+        match self {
+            Val::Text(s) => s.eq_ignore_ascii_case("true"),
+            other => other.truthy(),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Val::Bool(b) => b.to_string(),
+            Val::Num(x) => x.to_string(),
+            Val::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// The template parameters in scope, by name.
+pub type Params = [(String, Node)];
+
+/// A `${{ … }}` key: its inside, trimmed.
+fn directive(key: &Node) -> Option<&str> {
+    let t = key.text()?.trim();
+    let inner = t.strip_prefix("${{")?.strip_suffix("}}")?;
+    Some(inner.trim())
+}
+
+/// Evaluates the expressions under `node`; `warnings` gets one line per
+/// expression that could not be evaluated.
+pub fn evaluate(node: &Node, params: &Params, file: &str, warnings: &mut Vec<String>) -> Node {
+    let kind = match &node.kind {
+        Kind::List(items) => Kind::List(list(items, params, file, warnings)),
+        Kind::Map(entries) => Kind::Map(map(entries, params, file, warnings)),
+        other => other.clone(),
+    };
+    Node::new(kind, node.line, node.column)
+}
+
+/// Which branch of an `if` / `elseif` / `else` chain is taken.
+#[derive(Clone, Copy, PartialEq)]
+enum Chain {
+    /// No chain open (the previous entry was not a conditional).
+    None,
+    /// A branch of the open chain was taken: the rest are skipped.
+    Taken,
+    /// No branch taken yet.
+    Open,
+    /// A condition could not be evaluated: the rest of the chain is unknown too.
+    Unknown,
+}
+
+/// Decides a conditional key; `Some(true)`: insert its value.
+fn branch(
+    key: &Node,
+    d: &str,
+    chain: &mut Chain,
+    params: &Params,
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Option<bool> {
+    let (word, cond) = match d.split_once(char::is_whitespace) {
+        Some((w, c)) => (w, c.trim()),
+        None => (d, ""),
+    };
+    let follows = matches!(word, "elseif" | "else");
+    if follows && *chain == Chain::None {
+        warnings.push(format!(
+            "warning: {file}:{}: `{word}` without an `if` before it; its content was left out",
+            key.line
+        ));
+        return Some(false);
+    }
+    if follows && matches!(*chain, Chain::Taken | Chain::Unknown) {
+        return Some(false);
+    }
+    let value = if word == "else" {
+        Some(true)
+    } else {
+        condition(cond, params)
+    };
+    match value {
+        Some(v) => {
+            *chain = if v { Chain::Taken } else { Chain::Open };
+            Some(v)
+        }
+        None => {
+            *chain = Chain::Unknown;
+            warnings.push(format!(
+                "warning: {file}:{}: the template expression `${{{{ {d} }}}}` is not evaluated (only eq, ne, and, or, not over literals and parameters are); its content was left out",
+                key.line
+            ));
+            Some(false)
+        }
+    }
+}
+
+fn is_conditional(d: &str) -> bool {
+    ["if ", "elseif ", "else"]
+        .iter()
+        .any(|w| d.starts_with(w) || d == "else")
+}
+
+fn list(items: &[Node], params: &Params, file: &str, warnings: &mut Vec<String>) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut chain = Chain::None;
+    for it in items {
+        let single = match &it.kind {
+            Kind::Map(e) if e.len() == 1 => directive(&e[0].0).map(|d| (d, &e[0].0, &e[0].1)),
+            _ => None,
+        };
+        let Some((d, key, value)) = single else {
+            chain = Chain::None;
+            out.push(evaluate(it, params, file, warnings));
+            continue;
+        };
+        if is_conditional(d) {
+            if branch(key, d, &mut chain, params, file, warnings) == Some(true) {
+                splice(&mut out, value, params, file, warnings);
+            }
+            continue;
+        }
+        chain = Chain::None;
+        if let Some(rest) = d.strip_prefix("each ") {
+            match each(rest, params) {
+                Some((var, values)) => {
+                    for v in values {
+                        let body = bind(value, &var, &v);
+                        splice(&mut out, &body, params, file, warnings);
+                    }
+                }
+                None => warnings.push(format!(
+                    "warning: {file}:{}: `${{{{ {d} }}}}` loops over something other than a parameter list; its content was left out",
+                    key.line
+                )),
+            }
+            continue;
+        }
+        // Another whole-item expression (`${{ parameters.extraStages }}` was
+        // already substituted): kept, so the reader warns about what it finds.
+        out.push(evaluate(it, params, file, warnings));
+    }
+    out
+}
+
+/// The value of a taken branch or loop pass, spliced into a list.
+fn splice(
+    out: &mut Vec<Node>,
+    value: &Node,
+    params: &Params,
+    file: &str,
+    warnings: &mut Vec<String>,
+) {
+    match &value.kind {
+        Kind::List(items) => out.extend(list(items, params, file, warnings)),
+        Kind::Null => {}
+        _ => out.push(evaluate(value, params, file, warnings)),
+    }
+}
+
+fn map(
+    entries: &[(Node, Node)],
+    params: &Params,
+    file: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<(Node, Node)> {
+    let mut out = Vec::new();
+    let mut chain = Chain::None;
+    for (k, v) in entries {
+        let Some(d) = directive(k) else {
+            chain = Chain::None;
+            out.push((k.clone(), evaluate(v, params, file, warnings)));
+            continue;
+        };
+        if is_conditional(d) {
+            if branch(k, d, &mut chain, params, file, warnings) == Some(true) {
+                match &v.kind {
+                    Kind::Map(inner) => out.extend(map(inner, params, file, warnings)),
+                    _ => warnings.push(format!(
+                        "warning: {file}:{}: `${{{{ {d} }}}}` inside a mapping should hold keys; its content was left out",
+                        k.line
+                    )),
+                }
+            }
+            continue;
+        }
+        chain = Chain::None;
+        warnings.push(format!(
+            "warning: {file}:{}: the template expression `${{{{ {d} }}}}` as a key is not evaluated; its content was left out",
+            k.line
+        ));
+    }
+    out
+}
+
+/// `x in parameters.list`: the loop variable and the list's items.
+fn each(rest: &str, params: &Params) -> Option<(String, Vec<Node>)> {
+    let (var, src) = rest.split_once(" in ")?;
+    let name = src.trim().strip_prefix("parameters.")?;
+    let (_, value) = params.iter().find(|(n, _)| n == name)?;
+    let items = match &value.kind {
+        Kind::List(items) => items.clone(),
+        // `each` over a mapping gives `x.key` and `x.value`.
+        Kind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| {
+                Node::new(
+                    Kind::Map(vec![
+                        (text_node("key", k), k.clone()),
+                        (text_node("value", v), v.clone()),
+                    ]),
+                    k.line,
+                    k.column,
+                )
+            })
+            .collect(),
+        _ => return None,
+    };
+    Some((var.trim().to_string(), items))
+}
+
+fn text_node(s: &str, at: &Node) -> Node {
+    Node::new(Kind::Text(s.into()), at.line, at.column)
+}
+
+/// Replaces `${{ var }}` and `${{ var.field }}` under `node` by the loop value.
+fn bind(node: &Node, var: &str, value: &Node) -> Node {
+    let kind = match &node.kind {
+        Kind::Text(s) => {
+            let inner = s
+                .trim()
+                .strip_prefix("${{")
+                .and_then(|t| t.strip_suffix("}}"))
+                .map(str::trim);
+            if let Some(v) = inner.and_then(|i| lookup(i, var, value)) {
+                let mut n = v.clone();
+                n.line = node.line;
+                n.column = node.column;
+                return n;
+            }
+            Kind::Text(replace_refs(s, var, value))
+        }
+        Kind::List(items) => Kind::List(items.iter().map(|i| bind(i, var, value)).collect()),
+        Kind::Map(e) => Kind::Map(
+            e.iter()
+                .map(|(k, v)| (bind(k, var, value), bind(v, var, value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    Node::new(kind, node.line, node.column)
+}
+
+/// `var` or `var.a.b` as a node of the loop value.
+fn lookup<'a>(path: &str, var: &str, value: &'a Node) -> Option<&'a Node> {
+    let rest = path.strip_prefix(var)?;
+    if rest.is_empty() {
+        return Some(value);
+    }
+    let mut cur = value;
+    for seg in rest.strip_prefix('.')?.split('.') {
+        cur = cur.get(seg)?;
+    }
+    Some(cur)
+}
+
+/// `${{ var }}` / `${{ var.x }}` inside a longer text (`deploy_${{ env }}`).
+fn replace_refs(s: &str, var: &str, value: &Node) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${{") {
+        let Some(j) = rest[i..].find("}}") else { break };
+        let inner = rest[i + 3..i + j].trim();
+        out.push_str(&rest[..i]);
+        match lookup(inner, var, value).and_then(Node::scalar) {
+            Some(t) => out.push_str(&t),
+            None => out.push_str(&rest[i..i + j + 2]),
+        }
+        rest = &rest[i + j + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Evaluates a condition; `None` when it uses anything not known before a run.
+fn condition(text: &str, params: &Params) -> Option<bool> {
+    let mut p = Parser {
+        s: text,
+        i: 0,
+        params,
+    };
+    let v = p.expr()?;
+    p.skip();
+    (p.i == p.s.len()).then(|| v.truthy())
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    i: usize,
+    params: &'a Params,
+}
+
+impl Parser<'_> {
+    fn skip(&mut self) {
+        while self.s[self.i..].starts_with(char::is_whitespace) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        self.skip();
+        if self.s[self.i..].starts_with(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn word(&mut self) -> &str {
+        self.skip();
+        let start = self.i;
+        let rest = &self.s[self.i..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+            .unwrap_or(rest.len());
+        self.i += len;
+        &self.s[start..start + len]
+    }
+
+    fn expr(&mut self) -> Option<Val> {
+        self.skip();
+        if self.s[self.i..].starts_with('\'') {
+            let rest = &self.s[self.i + 1..];
+            let end = rest.find('\'')?;
+            self.i += end + 2;
+            return Some(Val::Text(rest[..end].to_string()));
+        }
+        let w = self.word().to_string();
+        if w.is_empty() {
+            return None;
+        }
+        if self.eat('(') {
+            let mut args = Vec::new();
+            if !self.eat(')') {
+                loop {
+                    args.push(self.expr()?);
+                    if self.eat(')') {
+                        break;
+                    }
+                    if !self.eat(',') {
+                        return None;
+                    }
+                }
+            }
+            return call(&w.to_ascii_lowercase(), &args);
+        }
+        if let Some(name) = w.strip_prefix("parameters.") {
+            let (_, node) = self.params.iter().find(|(n, _)| n == name)?;
+            return match &node.kind {
+                Kind::Bool(b) => Some(Val::Bool(*b)),
+                Kind::Number(x) => Some(Val::Num(*x)),
+                Kind::Text(t) => Some(Val::Text(t.clone())),
+                _ => None,
+            };
+        }
+        match w.to_ascii_lowercase().as_str() {
+            "true" => Some(Val::Bool(true)),
+            "false" => Some(Val::Bool(false)),
+            _ => w.parse().ok().map(Val::Num),
+        }
+    }
+}
+
+fn call(f: &str, args: &[Val]) -> Option<Val> {
+    Some(Val::Bool(match (f, args) {
+        ("eq", [a, b]) => a.equals(b),
+        ("ne", [a, b]) => !a.equals(b),
+        ("not", [a]) => !a.truthy(),
+        ("and", a) if a.len() >= 2 => a.iter().all(Val::truthy),
+        ("or", a) if a.len() >= 2 => a.iter().any(Val::truthy),
+        _ => return None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> Vec<(String, Node)> {
+        let n = |k| Node::new(k, 1, 1);
+        vec![
+            ("prod".into(), n(Kind::Bool(true))),
+            ("region".into(), n(Kind::Text("EU".into()))),
+            ("count".into(), n(Kind::Number(2.0))),
+        ]
+    }
+
+    #[test]
+    fn conditions_over_literals_and_parameters() {
+        let p = params();
+        let c = |s| condition(s, &p);
+        assert_eq!(c("eq(parameters.prod, true)"), Some(true));
+        assert_eq!(c("eq(parameters.region, 'eu')"), Some(true));
+        assert_eq!(c("ne(parameters.region, 'us')"), Some(true));
+        assert_eq!(
+            c("and(eq(parameters.count, 2), not(eq(parameters.prod, false)))"),
+            Some(true)
+        );
+        assert_eq!(c("or(false, eq(parameters.count, '3'))"), Some(false));
+        assert_eq!(c("parameters.prod"), Some(true));
+        // Not known before a run: variables, other functions, unknown parameters.
+        assert_eq!(c("eq(variables['Build.Reason'], 'Schedule')"), None);
+        assert_eq!(c("startsWith(parameters.region, 'E')"), None);
+        assert_eq!(c("eq(parameters.nope, 1)"), None);
+    }
+}
