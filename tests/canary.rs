@@ -215,33 +215,55 @@ fn unretried_false_alarms_wait_for_the_next_release() {
     assert_eq!(retries.count(), 0);
 }
 
+/// P(Binomial(n, p) > limit).
+fn tail_above(n: u32, p: f64, limit: u32) -> f64 {
+    let choose = |n: u32, k: u32| (0..k).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
+    let at_most: f64 = (0..=limit)
+        .map(|k| choose(n, k) * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32))
+        .sum();
+    1.0 - at_most
+}
+
+/// Runs `canary` and checks that pauses / runs matches `want`; a paused run
+/// is resumed and passes, so nothing is aborted or rejected.
+fn check_pauses(what: &str, canary: &str, want: f64) {
+    let m = compile(&defect_free(canary), Path::new("inconclusive.yaml"));
+    let out = run_all(&m);
+    let (runs, alarms, pauses) = totals(&out);
+    assert_eq!(alarms, 0);
+    assert_within(what, pauses, runs, want);
+    for r in &out.replications {
+        assert_eq!(r.incidents.aborts, 0);
+        assert_eq!(r.conservation.rejected, 0);
+    }
+}
+
 /// A run of n measurements, each inconclusive with probability p, pauses when
 /// more than `limit` are: P(Binomial(n, p) > limit).
 #[test]
 fn inconclusive_pauses_match_the_binomial_tail() {
     let (n, p, limit) = (5u32, 0.2f64, 1u32);
-    let yaml = defect_free(&format!(
-        "        steps:
+    check_pauses(
+        "argo inconclusive pauses",
+        &format!(
+            "        steps:
           - set_weight: 20
           - analysis: {{interval: 5m, count: {n}}}
         inconclusive: {p}
         inconclusive_limit: {limit}
         promoter: sre"
-    ));
-    let m = compile(&yaml, Path::new("inconclusive.yaml"));
-    let out = run_all(&m);
-    let (runs, alarms, pauses) = totals(&out);
-    assert_eq!(alarms, 0);
-    let choose = |n: u32, k: u32| (0..k).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
-    let at_most: f64 = (0..=limit)
-        .map(|k| choose(n, k) * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32))
-        .sum();
-    assert_within("inconclusive pauses", pauses, runs, 1.0 - at_most);
-    // A paused run is resumed and passes: nothing is aborted or rejected.
-    for r in &out.replications {
-        assert_eq!(r.incidents.aborts, 0);
-        assert_eq!(r.conservation.rejected, 0);
-    }
+        ),
+        tail_above(n, p, limit),
+    );
+    // Flagger: the run is the rollout's four checks, limit 0 by default.
+    check_pauses(
+        "flagger inconclusive pauses",
+        "        step_weights: [5, 10, 25, 50]
+        interval: 5m
+        inconclusive: 0.1
+        promoter: sre",
+        tail_above(4, 0.1, 0),
+    );
 }
 
 #[test]
