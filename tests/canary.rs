@@ -284,6 +284,14 @@ fn inconclusive_without_a_promoter_is_refused() {
 /// build and a 5-minute deploy, and a canary whose two 3-hour pauses make a
 /// 6-hour rollout: the commits arrive while it is in progress.
 fn timeline(dir: &Path, hours: &[f64], lock: &str, on_newer: &str) -> Model {
+    let canary = format!(
+        "canary: {{steps: [{{set_weight: 10}}, {{pause: {{duration: 3h}}}}, {{set_weight: 50}}, {{pause: {{duration: 3h}}}}], on_newer: {on_newer}}}"
+    );
+    timeline_with(dir, hours, lock, &canary)
+}
+
+/// The same with any strategy (`{strategy}` is one YAML flow mapping).
+fn timeline_with(dir: &Path, hours: &[f64], lock: &str, strategy: &str) -> Model {
     let mut csv = String::from("timestamp\n");
     for h in hours {
         let _ = writeln!(csv, "{}", START + (h * 3600.0) as u64);
@@ -299,10 +307,7 @@ stages:
   - name: production
     lock: {lock}
     deploy: {{duration: 5m}}
-    strategy:
-      canary:
-        steps: [{{set_weight: 10}}, {{pause: {{duration: 3h}}}}, {{set_weight: 50}}, {{pause: {{duration: 3h}}}}]
-        on_newer: {on_newer}
+    strategy: {{{strategy}}}
 "
     );
     compile(&yaml, &dir.join("timeline.yaml"))
@@ -364,6 +369,23 @@ fn restart_with_newest_supersedes_the_rollout_and_delivers_sooner() {
         at(&restart, TraceKind::Superseded, 0),
         at(&restart, TraceKind::DeployStart, 1)
     );
+}
+
+/// A rolling update of two 3-hour batches takes the same 6 hours; `onNewer`
+/// (the camel-case spelling) restarts it the same way.
+#[test]
+fn restart_with_newest_restarts_a_rolling_update_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hours = [0.0, 1.0, 2.0];
+    let rolling = |policy: &str| {
+        let s = format!("rolling: {{batches: 2, batch_duration: 3h, onNewer: {policy}}}");
+        traced(&timeline_with(dir.path(), &hours, "run_latest", &s), 0)
+    };
+    let (q, r) = (rolling("queue"), rolling("restart_with_newest"));
+    assert!((last_delivery(&q) - (12.0 + 20.0 / 60.0)).abs() < 1e-6);
+    assert!((last_delivery(&r) - (8.0 + 15.0 / 60.0)).abs() < 1e-6);
+    assert_eq!(r.result.stages[0].superseded, 2);
+    assert_eq!(r.result.incidents.aborts, 0);
 }
 
 #[test]
