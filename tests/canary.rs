@@ -215,33 +215,55 @@ fn unretried_false_alarms_wait_for_the_next_release() {
     assert_eq!(retries.count(), 0);
 }
 
+/// P(Binomial(n, p) > limit).
+fn tail_above(n: u32, p: f64, limit: u32) -> f64 {
+    let choose = |n: u32, k: u32| (0..k).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
+    let at_most: f64 = (0..=limit)
+        .map(|k| choose(n, k) * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32))
+        .sum();
+    1.0 - at_most
+}
+
+/// Runs `canary` and checks that pauses / runs matches `want`; a paused run
+/// is resumed and passes, so nothing is aborted or rejected.
+fn check_pauses(what: &str, canary: &str, want: f64) {
+    let m = compile(&defect_free(canary), Path::new("inconclusive.yaml"));
+    let out = run_all(&m);
+    let (runs, alarms, pauses) = totals(&out);
+    assert_eq!(alarms, 0);
+    assert_within(what, pauses, runs, want);
+    for r in &out.replications {
+        assert_eq!(r.incidents.aborts, 0);
+        assert_eq!(r.conservation.rejected, 0);
+    }
+}
+
 /// A run of n measurements, each inconclusive with probability p, pauses when
 /// more than `limit` are: P(Binomial(n, p) > limit).
 #[test]
 fn inconclusive_pauses_match_the_binomial_tail() {
     let (n, p, limit) = (5u32, 0.2f64, 1u32);
-    let yaml = defect_free(&format!(
-        "        steps:
+    check_pauses(
+        "argo inconclusive pauses",
+        &format!(
+            "        steps:
           - set_weight: 20
           - analysis: {{interval: 5m, count: {n}}}
         inconclusive: {p}
         inconclusive_limit: {limit}
         promoter: sre"
-    ));
-    let m = compile(&yaml, Path::new("inconclusive.yaml"));
-    let out = run_all(&m);
-    let (runs, alarms, pauses) = totals(&out);
-    assert_eq!(alarms, 0);
-    let choose = |n: u32, k: u32| (0..k).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
-    let at_most: f64 = (0..=limit)
-        .map(|k| choose(n, k) * p.powi(k as i32) * (1.0 - p).powi((n - k) as i32))
-        .sum();
-    assert_within("inconclusive pauses", pauses, runs, 1.0 - at_most);
-    // A paused run is resumed and passes: nothing is aborted or rejected.
-    for r in &out.replications {
-        assert_eq!(r.incidents.aborts, 0);
-        assert_eq!(r.conservation.rejected, 0);
-    }
+        ),
+        tail_above(n, p, limit),
+    );
+    // Flagger: the run is the rollout's four checks, limit 0 by default.
+    check_pauses(
+        "flagger inconclusive pauses",
+        "        step_weights: [5, 10, 25, 50]
+        interval: 5m
+        inconclusive: 0.1
+        promoter: sre",
+        tail_above(4, 0.1, 0),
+    );
 }
 
 #[test]
@@ -262,6 +284,14 @@ fn inconclusive_without_a_promoter_is_refused() {
 /// build and a 5-minute deploy, and a canary whose two 3-hour pauses make a
 /// 6-hour rollout: the commits arrive while it is in progress.
 fn timeline(dir: &Path, hours: &[f64], lock: &str, on_newer: &str) -> Model {
+    let canary = format!(
+        "canary: {{steps: [{{set_weight: 10}}, {{pause: {{duration: 3h}}}}, {{set_weight: 50}}, {{pause: {{duration: 3h}}}}], on_newer: {on_newer}}}"
+    );
+    timeline_with(dir, hours, lock, &canary)
+}
+
+/// The same with any strategy (`{strategy}` is one YAML flow mapping).
+fn timeline_with(dir: &Path, hours: &[f64], lock: &str, strategy: &str) -> Model {
     let mut csv = String::from("timestamp\n");
     for h in hours {
         let _ = writeln!(csv, "{}", START + (h * 3600.0) as u64);
@@ -277,10 +307,7 @@ stages:
   - name: production
     lock: {lock}
     deploy: {{duration: 5m}}
-    strategy:
-      canary:
-        steps: [{{set_weight: 10}}, {{pause: {{duration: 3h}}}}, {{set_weight: 50}}, {{pause: {{duration: 3h}}}}]
-        on_newer: {on_newer}
+    strategy: {{{strategy}}}
 "
     );
     compile(&yaml, &dir.join("timeline.yaml"))
@@ -342,6 +369,23 @@ fn restart_with_newest_supersedes_the_rollout_and_delivers_sooner() {
         at(&restart, TraceKind::Superseded, 0),
         at(&restart, TraceKind::DeployStart, 1)
     );
+}
+
+/// A rolling update of two 3-hour batches takes the same 6 hours; `onNewer`
+/// (the camel-case spelling) restarts it the same way.
+#[test]
+fn restart_with_newest_restarts_a_rolling_update_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hours = [0.0, 1.0, 2.0];
+    let rolling = |policy: &str| {
+        let s = format!("rolling: {{batches: 2, batch_duration: 3h, onNewer: {policy}}}");
+        traced(&timeline_with(dir.path(), &hours, "run_latest", &s), 0)
+    };
+    let (q, r) = (rolling("queue"), rolling("restart_with_newest"));
+    assert!((last_delivery(&q) - (12.0 + 20.0 / 60.0)).abs() < 1e-6);
+    assert!((last_delivery(&r) - (8.0 + 15.0 / 60.0)).abs() < 1e-6);
+    assert_eq!(r.result.stages[0].superseded, 2);
+    assert_eq!(r.result.incidents.aborts, 0);
 }
 
 #[test]

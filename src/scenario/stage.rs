@@ -35,7 +35,7 @@ pub struct RollingSpec {
     /// Chance that a batch fails; a failure stops the roll and rolls back.
     #[serde(default)]
     pub failure: Probability,
-    #[serde(default)]
+    #[serde(default, alias = "onNewer")]
     pub on_newer: OnNewer,
 }
 
@@ -65,7 +65,7 @@ pub struct BlueGreenSpec {
     /// rollback within it is a switch back.
     #[serde(default = "thirty_seconds", alias = "scaleDownDelay")]
     pub scale_down_delay: Duration,
-    #[serde(default)]
+    #[serde(default, alias = "onNewer")]
     pub on_newer: OnNewer,
 }
 
