@@ -203,8 +203,17 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
         "abort",
         &Val::assumed("0s", "traffic returns to stable at once on abort"),
     );
+    f.strategy.kv(
+        1,
+        "on_newer",
+        &Val::assumed("restart_with_newest", ARGO_NEWER),
+    );
     Ok(())
 }
+
+/// Why an imported rollout restarts with a newer release.
+const ARGO_NEWER: &str =
+    "Argo Rollouts aborts an update in progress when a new revision arrives and starts the new one";
 
 /// An `analysis` step: interval, count and failure limit from the named
 /// AnalysisTemplate's first metric when the file has it, assumed otherwise.
@@ -309,6 +318,11 @@ fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
     if let Some(s) = bg.get("autoPromotionSeconds") {
         f.warnings.push(format!("warning: {file}:{}: `autoPromotionSeconds` (promotion after a delay) is not simulated; promotion is by the promoter or at once", s.line));
     }
+    f.strategy.kv(
+        1,
+        "on_newer",
+        &Val::assumed("restart_with_newest", ARGO_NEWER),
+    );
     match bg.get("scaleDownDelaySeconds") {
         Some(s) => match duration_text(s) {
             Some(d) => f.strategy.kv(1, "scale_down_delay", &Val::read(d, format!("{file}:{}", s.line))),
@@ -444,6 +458,14 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         1,
         "abort",
         &Val::assumed("0s", "Flagger routes traffic back to the primary at once"),
+    );
+    b.kv(
+        1,
+        "on_newer",
+        &Val::assumed(
+            "restart_with_newest",
+            "Flagger restarts the analysis when a new revision is detected during it",
+        ),
     );
     f.strategy = block;
     if let Some(w) = a.get("webhooks").and_then(Node::list) {

@@ -278,6 +278,9 @@ fn incidents_and_dora(o: &mut String, s: &Summary) {
         ("change failure rate", "production.change_failure_rate"),
         ("rollbacks of the running release", "production.rollbacks"),
         ("rollouts aborted", "production.aborts"),
+        ("canary analysis runs per week", "canary.runs"),
+        ("  false alarms per week", "canary.false_alarms"),
+        ("  hours held per false alarm", "canary.false_alarm_cost"),
         (
             "production environment-hours",
             "production.environment_hours",

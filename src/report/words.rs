@@ -343,7 +343,7 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
         value: pm(mean(s, key) * scale, ci(s, key) * scale),
         unit,
     };
-    vec![
+    let mut figures = vec![
         row("Lead time, median (p50)", "lead_time.p50", "h", 1.0),
         row("Lead time, 95th percentile", "lead_time.p95", "h", 1.0),
         row("Lead time, mean", "lead_time.mean", "h", 1.0),
@@ -384,6 +384,12 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
             100.0,
         ),
         row(
+            "Peak users exposed per incident",
+            "blast_radius.peak_users",
+            "users",
+            1.0,
+        ),
+        row(
             "Time to restore, from the first exposure (DORA)",
             "restore.from_exposure",
             "h",
@@ -395,12 +401,31 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
             "h",
             1.0,
         ),
-        KeyFigure {
-            label: "DORA performance band",
-            value: s.dora.overall.map_or("—".into(), |b| b.name().to_string()),
-            unit: "",
-        },
-    ]
+    ];
+    // Canary analysis figures only where a canary ran an analysis.
+    if mean(s, "canary.runs") > 0.0 {
+        figures.extend([
+            row("Canary analysis runs", "canary.runs", "per week", 1.0),
+            row(
+                "Canary false alarms (no defect found)",
+                "canary.false_alarms",
+                "per week",
+                1.0,
+            ),
+            row(
+                "Hours a false alarm held the release",
+                "canary.false_alarm_cost",
+                "h",
+                1.0,
+            ),
+        ]);
+    }
+    figures.push(KeyFigure {
+        label: "DORA performance band",
+        value: s.dora.overall.map_or("—".into(), |b| b.name().to_string()),
+        unit: "",
+    });
+    figures
 }
 
 /// One `where.*` component: what, mean hours, interval, share of lead time.
