@@ -161,8 +161,39 @@ pub fn parameters(model: &Model) -> Vec<(String, String)> {
             rate_words(inc.monitoring[1]),
             rate_words(inc.monitoring[2]),
             duration(inc.rollback.mean())
-        ),
+        ) + &incident_extras(model),
     ));
+    out
+}
+
+/// Traffic over time and feature flags, when the scenario has them.
+fn incident_extras(model: &Model) -> String {
+    let inc = &model.incidents;
+    let mut out = String::new();
+    if let Some(t) = &inc.traffic {
+        let (a, b) = (model.warm_up.secs(), model.horizon.secs());
+        out.push_str(&format!(
+            " Users online follow a traffic profile (hour of day, weekday, dated peaks): {} times that on average over the counted days, at most {} times; exposure and detection follow the traffic served.",
+            fmt_num(t.mean_between(a, b)),
+            fmt_num(t.max_between(a, b))
+        ));
+    }
+    if let Some(f) = &inc.flags {
+        let last = f.ramp.last().map_or(0.0, |r| r.1);
+        out.push_str(&format!(
+            " {} of the changes ship behind a feature flag, reaching {} of their users after {}",
+            pct(f.share),
+            pct(last),
+            duration(f.ramp.last().map_or(0.0, |r| r.0))
+        ));
+        out.push_str(&match &f.kill_switch {
+            Some(k) => format!(
+                "; a kill switch turns a detected one off in about {} instead of a rollback.",
+                duration(k.mean())
+            ),
+            None => "; a detected one is rolled back like any other.".into(),
+        });
+    }
     out
 }
 
@@ -183,6 +214,12 @@ fn stage_words(model: &Model, s: usize) -> (String, String) {
             duration(reaction.mean())
         ),
     }];
+    if st.soak > 0.0 {
+        parts.push(format!(
+            "takes a release only once it has run {} upstream (soak)",
+            duration(st.soak)
+        ));
+    }
     if let Some(a) = &st.approval {
         let names = approvers(model, a);
         parts.push(format!(
@@ -246,7 +283,11 @@ fn stage_words(model: &Model, s: usize) -> (String, String) {
         parts.push(format!("then {}", steps.join(", then ")));
     }
     if st.production {
-        parts.push(strategy_words(st));
+        parts.push(strategy_words(model, st));
+        let k = model.production.iter().position(|&p| p == s);
+        if let (Some(k), Some(shares)) = (k, &model.production_shares) {
+            parts.push(format!("serves {} of the users", pct(shares[k])));
+        }
     }
     let title = if st.title.is_empty() || st.title == st.name {
         st.name.clone()
@@ -284,8 +325,12 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-fn strategy_words(st: &crate::model::StageModel) -> String {
+fn strategy_words(model: &Model, st: &crate::model::StageModel) -> String {
     let sg = &st.strategy;
+    let promoter = sg.steps.iter().find_map(|s| match s {
+        RolloutStep::Promote(p) => Some(model.people[*p].name.as_str()),
+        _ => None,
+    });
     match sg.kind {
         StrategyKind::AllAtOnce => "all users move to the new release at once".into(),
         StrategyKind::Rolling => {
@@ -297,7 +342,10 @@ fn strategy_words(st: &crate::model::StageModel) -> String {
             format!("a rolling update in {n} batches")
         }
         StrategyKind::BlueGreen => format!(
-            "blue-green: deploy to the idle colour, switch traffic in {}; the old colour runs on for {} so a rollback is a switch back, until the next release is deployed to that colour",
+            "blue-green: deploy to the idle colour, {}switch traffic in {}; the old colour runs on for {} so a rollback is a switch back, until the next release is deployed to that colour",
+            promoter.map_or(String::new(), |p| format!(
+                "{p} promotes the validated colour (in working hours), then "
+            )),
             duration(sg.switch),
             duration(sg.scale_down_delay)
         ),
@@ -404,8 +452,10 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
     ];
     // Canary analysis figures only where a canary ran an analysis.
     if mean(s, "canary.runs") > 0.0 {
+        figures.push(row("Canary analysis runs", "canary.runs", "per week", 1.0));
+    }
+    if mean(s, "canary.false_alarms") > 0.0 {
         figures.extend([
-            row("Canary analysis runs", "canary.runs", "per week", 1.0),
             row(
                 "Canary false alarms (no defect found)",
                 "canary.false_alarms",
