@@ -21,6 +21,18 @@ fn compile(yaml: &str) -> Model {
     model::compile(&s).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// One replication with its event log.
+fn traced(m: &Model, replication: u64) -> engine::Replication {
+    engine::run(
+        m,
+        replication,
+        Options {
+            trace: true,
+            ..Options::default()
+        },
+    )
+}
+
 fn run(m: &Model, replications: u32) -> Results {
     experiment::run(
         m,
@@ -178,14 +190,7 @@ stages:
     let m = compile(&yaml);
     let mut detections = 0;
     for rep in 0..5 {
-        let r = engine::run(
-            &m,
-            rep,
-            Options {
-                trace: true,
-                ..Options::default()
-            },
-        );
+        let r = traced(&m, rep);
         for t in &r.trace {
             if matches!(
                 t.event,
@@ -225,14 +230,7 @@ stages:
           - analysis: {interval: 10m, count: 6}
 ";
     let m = compile(yaml);
-    let r = engine::run(
-        &m,
-        0,
-        Options {
-            trace: true,
-            ..Options::default()
-        },
-    );
+    let r = traced(&m, 0);
     let night = r
         .trace
         .iter()
@@ -265,14 +263,7 @@ stages:
     checks: {soak: 2d}
 ";
     let m = compile(yaml);
-    let r = engine::run(
-        &m,
-        0,
-        Options {
-            trace: true,
-            ..Options::default()
-        },
-    );
+    let r = traced(&m, 0);
     let mut shares: Vec<f64> = r
         .trace
         .iter()
