@@ -11,7 +11,14 @@
 //! - attribution: the parts of each delivered commit sum to its lead time;
 //! - rollbacks: never to a release newer than the running one, never to a
 //!   release carrying a defect already known (caught by tests or detected in
-//!   production), and at most 2 × incidents + 2 of them.
+//!   production; a flag's kill switch makes a known defect harmless, so with
+//!   every change flagged only the direction is checked), and at most
+//!   2 × incidents + 2 of them.
+//!
+//! The extensions draw too: traffic over time (factors at most 1), feature
+//! flags with or without a kill switch, production rings with shares and a
+//! soak, a supersession policy during the rollout, canary false alarms with
+//! a retrier, and a priority queue for the tester.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -43,6 +50,41 @@ struct Spec {
     stages: Vec<StageSpec>,
     strategy: u8,
     detect_per_hour: f64,
+    ext: Extensions,
+}
+
+/// The keys added with people and traffic.
+#[derive(Debug, Clone)]
+struct Extensions {
+    traffic: bool,
+    /// 0: none, 1: all changes flagged with a kill switch, 2: half flagged, no switch.
+    flags: u8,
+    rings: bool,
+    /// 0: queue, 1: restart_with_newest, 2: finish_then_newest.
+    on_newer: u8,
+    false_alarm: bool,
+    fixes_first: bool,
+}
+
+fn extensions() -> impl Strategy<Value = Extensions> {
+    (
+        any::<bool>(),
+        0u8..3,
+        any::<bool>(),
+        0u8..3,
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(traffic, flags, rings, on_newer, false_alarm, fixes_first)| Extensions {
+                traffic,
+                flags,
+                rings,
+                on_newer,
+                false_alarm,
+                fixes_first,
+            },
+        )
 }
 
 fn stage_spec() -> impl Strategy<Value = StageSpec> {
@@ -77,9 +119,10 @@ fn spec() -> impl Strategy<Value = Spec> {
         prop::collection::vec(stage_spec(), 1..5),
         0u8..4,
         0.2f64..5.0,
+        extensions(),
     )
         .prop_map(
-            |(seed, commits, agents, flaky, build_detect, batch, stages, strategy, d)| Spec {
+            |(seed, commits, agents, flaky, build_detect, batch, stages, strategy, d, ext)| Spec {
                 seed,
                 commits,
                 agents,
@@ -89,6 +132,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 stages,
                 strategy,
                 detect_per_hour: d,
+                ext,
             },
         )
 }
@@ -120,8 +164,14 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
         "calendars:\n  office: {working_hours: {mon-fri: \"09:00-17:00\"}}\n\
          people:\n  ops: {calendar: office, reaction: {uniform: [0s, 2h]}}\n  \
          boss: {calendar: office, reaction: {uniform: [0s, 3h]}}\n  \
-         tester: {calendar: office, reaction: {uniform: [0s, 1h]}}\n",
+         tester: {calendar: office, reaction: {uniform: [0s, 1h]}",
     );
+    let ext = &spec.ext;
+    y.push_str(if ext.fixes_first {
+        ", queue: fixes_first}\n"
+    } else {
+        "}\n"
+    });
     y.push_str("commits:\n  replay: {csv: history.csv, defect_column: defect}\n");
     y.push_str("  defects: {probability: 0, fix_time: {uniform: [1h, 2d]}}\n");
     let _ = writeln!(
@@ -142,8 +192,19 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
             _ => "{manual: {by: ops}}".to_string(),
         };
         let _ = writeln!(y, "    trigger: {trigger}");
-        if st.approval.is_some() || st.window {
+        // Rings: the last two stages serve 30 % and 70 % of the users, the
+        // broad one after a soak in the first.
+        let ring = ext.rings && n >= 2 && i + 2 >= n;
+        if ring {
+            let share = if i + 1 == n { "70%" } else { "30%" };
+            let _ = writeln!(y, "    production: true\n    share: {share}");
+        }
+        let soak = ring && i + 1 == n;
+        if st.approval.is_some() || st.window || soak {
             y.push_str("    checks:\n");
+            if soak {
+                y.push_str("      soak: 6h\n");
+            }
             if let Some(r) = st.approval {
                 let _ = writeln!(
                     y,
@@ -173,14 +234,26 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
             );
         }
         if i + 1 == n {
+            let newer =
+                ["queue", "restart_with_newest", "finish_then_newest"][ext.on_newer as usize];
+            let alarm = if ext.false_alarm {
+                ", false_alarm: 0.3, retried_by: ops"
+            } else {
+                ""
+            };
             let strategy = match spec.strategy {
-                0 => "all_at_once",
-                1 => "{blue_green: {switch: 1m, scale_down_delay: 6h}}",
-                2 => {
-                    "{canary: {steps: [{set_weight: 10}, {pause: {duration: 1h}}, \
-                     {analysis: {interval: 10m, count: 3}}, {set_weight: 50}, {pause: {duration: 1h}}]}}"
-                }
-                _ => "{rolling: {batches: 3, batch_duration: 20m, failure: 0.05}}",
+                0 => "all_at_once".to_string(),
+                1 => format!(
+                    "{{blue_green: {{switch: 1m, scale_down_delay: 6h, on_newer: {newer}}}}}"
+                ),
+                2 => format!(
+                    "{{canary: {{steps: [{{set_weight: 10}}, {{pause: {{duration: 1h}}}}, \
+                     {{analysis: {{interval: 10m, count: 3}}}}, {{set_weight: 50}}, {{pause: {{duration: 1h}}}}], \
+                     on_newer: {newer}{alarm}}}}}"
+                ),
+                _ => format!(
+                    "{{rolling: {{batches: 3, batch_duration: 20m, failure: 0.05, on_newer: {newer}}}}}"
+                ),
             };
             let _ = writeln!(y, "    strategy: {strategy}");
         }
@@ -191,6 +264,19 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
         "incidents:\n  users: 1000\n  detect_per_hour: {{minor: {r}, major: {r}, critical: {r}}}\n  \
          rollback: {{uniform: [0s, 1h]}}"
     );
+    if ext.traffic {
+        y.push_str(
+            "  traffic: {hours: [0, 0, 0, 0, 0, 0.5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.2, 0], \
+             weekdays: [1, 1, 1, 1, 1, 0.3, 0.3], peaks: [{from: 2026-01-20, to: 2026-01-23, factor: 0.5}]}\n",
+        );
+    }
+    match ext.flags {
+        1 => y.push_str(
+            "  flags: {share: 100%, ramp: [{after: 0s, percent: 10}, {after: 1d, percent: 100}], kill_switch: {uniform: [0s, 30m]}}\n",
+        ),
+        2 => y.push_str("  flags: {share: 50%, ramp: [{after: 0s, percent: 0}, {after: 2h, percent: 100}]}\n"),
+        _ => {}
+    }
     let path = dir.join("random.yaml");
     let s = promosim::scenario::parse(&y, &path)
         .unwrap_or_else(|e| panic!("generated scenario is invalid: {e}\n{y}"));
@@ -219,7 +305,7 @@ fn replicate(spec: &Spec) -> (Replication, String) {
 /// Rollback checks from the event log alone: which release each production
 /// stage runs, what each release holds (its snapshot), which defects each
 /// snapshot carries (introduced before it, fixed after it) and which are known.
-fn check_rollbacks(rep: &Replication) -> Result<u64, TestCaseError> {
+fn check_rollbacks(rep: &Replication, known_is_bad: bool) -> Result<u64, TestCaseError> {
     let mut snapshot: HashMap<u32, u64> = HashMap::new();
     let mut introduced: HashMap<u32, u64> = HashMap::new();
     let mut fixed_by: HashMap<u32, u64> = HashMap::new();
@@ -253,7 +339,7 @@ fn check_rollbacks(rep: &Replication) -> Result<u64, TestCaseError> {
                 );
                 // The version before the run carries nothing.
                 let snap = if to < 0 { 0 } else { snapshot[&(to as u32)] };
-                for &d in &known {
+                for &d in known.iter().filter(|_| known_is_bad) {
                     let carries =
                         introduced[&d] < snap && fixed_by.get(&d).is_none_or(|&f| f >= snap);
                     prop_assert!(
@@ -316,7 +402,7 @@ proptest! {
         }
 
         // Rollbacks: never forward, never to a known-bad release, bounded by incidents.
-        let logged = check_rollbacks(&rep)?;
+        let logged = check_rollbacks(&rep, spec.ext.flags != 1)?;
         prop_assert_eq!(logged, r.incidents.rollbacks);
         prop_assert!(
             r.incidents.rollbacks <= 2 * r.incidents.incidents + 2,

@@ -232,20 +232,20 @@ impl State<'_> {
             return;
         }
         self.detect(d, false);
-        if self.kill_switch_applies(d) {
-            let mut rng = self.keyed(Keyed::Flag, d);
-            let _ = crate::rng::uniform(&mut rng); // the draw that flagged it
-            let kill = self
-                .m
-                .incidents
-                .flags
-                .as_ref()
-                .and_then(|f| f.kill_switch.as_ref());
-            let dt = kill.map_or(0.0, |k| k.sample(&mut rng));
-            self.log_defect(TraceKind::KillSwitch, d, None, Some(dt / HOUR));
-            return self.at(self.now + dt, Ev::FlagKill { defect: d });
-        }
         self.recover_from(d);
+    }
+
+    /// A detected flagged defect's flag is turned off after the kill
+    /// switch's time, drawn from the defect's own stream.
+    fn kill_switch(&mut self, d: DefectId) {
+        let mut rng = self.keyed(Keyed::Flag, d);
+        let _ = crate::rng::uniform(&mut rng); // the draw that flagged it
+        let flags = self.m.incidents.flags.as_ref();
+        let dt = flags
+            .and_then(|f| f.kill_switch.as_ref())
+            .map_or(0.0, |k| k.sample(&mut rng));
+        self.log_defect(TraceKind::KillSwitch, d, None, Some(dt / HOUR));
+        self.at(self.now + dt, Ev::FlagKill { defect: d });
     }
 
     /// A detected flagged defect is switched off, not rolled back.
@@ -287,6 +287,10 @@ impl State<'_> {
             None,
         );
         self.mark_caught(d, None);
+        // By monitoring or canary analysis: a flagged defect is switched off.
+        if self.kill_switch_applies(d) {
+            self.kill_switch(d);
+        }
     }
     /// Undoes what exposes `d`: abort a rollout that carries it, and roll the
     /// stable release back (see [`Self::rollback_target`]); blue-green switches
