@@ -447,7 +447,9 @@ fn weekday_keys_must_be_day_names() {
     ] {
         let t = tmp();
         let (p, text) = tailspin_with_hours(&t, &format!("{key}: \"10:00-16:00\""));
-        refused(&t, &p, position(&text, key), &[&format!("{key:?}")]);
+        // The key where it is written, not a word of a comment that contains it.
+        let written = format!("{key}: \"10:00-16:00\"");
+        refused(&t, &p, position(&text, &written), &[&format!("{key:?}")]);
     }
 }
 
