@@ -12,6 +12,9 @@ use promosim::engine::{self, Options, Replication, TraceKind};
 use promosim::experiment::{self, Plan, Results};
 use promosim::model::Model;
 
+#[path = "common/rollbacks.rs"]
+mod rollbacks;
+
 /// Start of every scenario here, as a Unix time (2026-01-05 00:00 UTC).
 const START: u64 = 1_767_571_200;
 
@@ -404,55 +407,6 @@ fn finish_then_newest_deploys_fewer_releases_than_a_sequential_queue() {
     assert!(last_delivery(&finish) < last_delivery(&queue));
 }
 
-/// Rollback checks from the event log alone (as in `properties.rs`): never
-/// forward, never to a release carrying a defect known at that moment.
-fn check_rollbacks(rep: &Replication) -> u64 {
-    let mut rollbacks = 0;
-    let mut snapshot: HashMap<u32, u64> = HashMap::new();
-    let mut introduced: HashMap<u32, u64> = HashMap::new();
-    let mut fixed_by: HashMap<u32, u64> = HashMap::new();
-    let mut known: Vec<u32> = Vec::new();
-    let mut running: HashMap<usize, i64> = HashMap::new();
-    for r in &rep.trace {
-        match r.event {
-            TraceKind::BuildQueued => {
-                snapshot.insert(r.release.unwrap(), r.value.unwrap() as u64);
-            }
-            TraceKind::DefectIntroduced => {
-                introduced.insert(r.defect.unwrap(), r.value.unwrap() as u64);
-            }
-            TraceKind::FixLands => {
-                fixed_by.insert(r.defect.unwrap(), r.value.unwrap() as u64);
-            }
-            TraceKind::DefectCaught => known.push(r.defect.unwrap()),
-            TraceKind::Running => {
-                running.insert(r.stage.unwrap(), r.release.map_or(-1, i64::from));
-            }
-            TraceKind::RollbackStart | TraceKind::RollbackRetarget => {
-                rollbacks += 1;
-                let s = r.stage.unwrap();
-                let to = r.value.unwrap() as i64;
-                let from = running.get(&s).copied().unwrap_or(-1);
-                assert!(
-                    to < from,
-                    "rollback of stage {s} from v{from} forward to v{to}"
-                );
-                let snap = if to < 0 { 0 } else { snapshot[&(to as u32)] };
-                for &d in &known {
-                    let carries =
-                        introduced[&d] < snap && fixed_by.get(&d).is_none_or(|&f| f >= snap);
-                    assert!(
-                        !carries,
-                        "rollback to v{to}, which carries known defect {d}"
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-    rollbacks
-}
-
 /// Releases superseded while they rolled out (a rollout start, no end).
 fn superseded_mid_rollout(rep: &Replication) -> u64 {
     let mut rolling: HashSet<(u32, usize)> = HashSet::new();
@@ -565,7 +519,7 @@ fn every_policy_conserves_commits_and_never_rolls_back_to_a_known_bad_release() 
                 }
                 assert_eq!(delivered, c.delivered, "{at}");
                 assert!(r.canary.runs > 0, "{at}");
-                rollbacks += check_rollbacks(&rep);
+                rollbacks += rollbacks::check(&rep, true).unwrap_or_else(|e| panic!("{e}"));
                 mid += superseded_mid_rollout(&rep);
                 retries += rep
                     .trace

@@ -20,13 +20,15 @@
 //! soak, a supersession policy during the rollout, canary false alarms with
 //! a retrier, and a priority queue for the tester.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::Path;
 
 use proptest::prelude::*;
 
-use promosim::engine::{self, Options, Replication, TraceKind};
+#[path = "common/rollbacks.rs"]
+mod rollbacks;
+
+use promosim::engine::{self, Options, Replication};
 use promosim::model::Model;
 
 #[derive(Debug, Clone)]
@@ -302,59 +304,6 @@ fn replicate(spec: &Spec) -> (Replication, String) {
     (rep, format!("{yaml}\n--- history.csv\n{history}"))
 }
 
-/// Rollback checks from the event log alone: which release each production
-/// stage runs, what each release holds (its snapshot), which defects each
-/// snapshot carries (introduced before it, fixed after it) and which are known.
-fn check_rollbacks(rep: &Replication, known_is_bad: bool) -> Result<u64, TestCaseError> {
-    let mut snapshot: HashMap<u32, u64> = HashMap::new();
-    let mut introduced: HashMap<u32, u64> = HashMap::new();
-    let mut fixed_by: HashMap<u32, u64> = HashMap::new();
-    let mut known: Vec<u32> = Vec::new();
-    let mut running: HashMap<usize, i64> = HashMap::new();
-    let mut rollbacks = 0;
-    for r in &rep.trace {
-        match r.event {
-            TraceKind::BuildQueued => {
-                snapshot.insert(r.release.unwrap(), r.value.unwrap() as u64);
-            }
-            TraceKind::DefectIntroduced => {
-                introduced.insert(r.defect.unwrap(), r.value.unwrap() as u64);
-            }
-            TraceKind::FixLands => {
-                fixed_by.insert(r.defect.unwrap(), r.value.unwrap() as u64);
-            }
-            TraceKind::DefectCaught => known.push(r.defect.unwrap()),
-            TraceKind::Running => {
-                running.insert(r.stage.unwrap(), r.release.map_or(-1, i64::from));
-            }
-            TraceKind::RollbackStart | TraceKind::RollbackRetarget => {
-                rollbacks += u64::from(r.event == TraceKind::RollbackStart);
-                let s = r.stage.unwrap();
-                let to = r.value.unwrap() as i64;
-                let from = running.get(&s).copied().unwrap_or(-1);
-                prop_assert!(
-                    to < from,
-                    "at {:?}: rollback of stage {s} from v{from} forward to v{to}",
-                    r.time
-                );
-                // The version before the run carries nothing.
-                let snap = if to < 0 { 0 } else { snapshot[&(to as u32)] };
-                for &d in known.iter().filter(|_| known_is_bad) {
-                    let carries =
-                        introduced[&d] < snap && fixed_by.get(&d).is_none_or(|&f| f >= snap);
-                    prop_assert!(
-                        !carries,
-                        "at {:?}: rollback to v{to}, which carries known defect {d}",
-                        r.time
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(rollbacks)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
 
@@ -402,7 +351,7 @@ proptest! {
         }
 
         // Rollbacks: never forward, never to a known-bad release, bounded by incidents.
-        let logged = check_rollbacks(&rep, spec.ext.flags != 1)?;
+        let logged = rollbacks::check(&rep, spec.ext.flags != 1).map_err(TestCaseError::fail)?;
         prop_assert_eq!(logged, r.incidents.rollbacks);
         prop_assert!(
             r.incidents.rollbacks <= 2 * r.incidents.incidents + 2,

@@ -435,13 +435,13 @@ impl State<'_> {
         let (mut area, mut peak, mut restore, mut restore_n, mut from_exp) =
             (0.0, 0.0, 0.0, 0u64, 0.0);
         let (mut exposed, mut delay, mut peak_load) = (0.0, 0.0, 0.0);
+        let traffic = self.m.incidents.traffic.as_ref();
         for def in &self.defects {
             let e = &def.exposure;
             // Incidents that began after the warm-up.
             if e.first.is_nan() || e.first < self.warm {
                 continue;
             }
-            let traffic = self.m.incidents.traffic.as_ref();
             let tail = traffic.map_or(end - e.last, |t| t.integral(e.last, end));
             let a = e.area + e.x * tail;
             exposed += e.exposed + if e.x > 0.0 { end - e.last } else { 0.0 };
