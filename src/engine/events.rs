@@ -118,6 +118,12 @@ impl Scheduled {
         }
     }
 
+    /// The order key: the smaller, the earlier.
+    #[inline]
+    pub(super) fn key(&self) -> u128 {
+        self.key
+    }
+
     #[inline]
     pub(super) fn t(&self) -> f64 {
         f64::from_bits((self.key >> 64) as u64)

@@ -1,6 +1,6 @@
 //! One replication: the event loop.
 //!
-//! Events are a plain enum in a binary heap ordered by (time, sequence number),
+//! Events are a plain enum in a three-tier queue (`queue`) ordered by (time, sequence number),
 //! so ties run in the order they were scheduled and a run is reproducible.
 //! Each replication owns its state, its queue and its random streams; it knows
 //! nothing of files, threads or charts. Statistics are accumulated as it goes.
@@ -29,11 +29,12 @@ mod options;
 mod people;
 mod periods;
 mod production;
+mod queue;
 mod records;
 mod rollout;
 mod stage;
 
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::dist::Dist;
@@ -47,6 +48,7 @@ use events::{Ev, Scheduled};
 pub use options::{KindSet, Options, StopToken, TraceFilter};
 use periods::QueuePeriods;
 use production::{Exposure, Traffic};
+use queue::{EventQueue, FAR};
 pub use records::{CommitRecord, Replication, TraceKind, TraceRecord};
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
@@ -54,10 +56,6 @@ pub use records::{CommitRecord, Replication, TraceKind, TraceRecord};
 pub struct ReleaseId(pub u32);
 
 type DefectId = u32;
-
-/// How far ahead an event goes to the far-future queue: a day, beyond every
-/// build, deploy and verification step but short of approval timeouts.
-const FAR: f64 = 86_400.0;
 
 /// Events at one instant that mean a loop: far more than any real pipeline
 /// does at once (every commit of a big push, every stage, every rollout step).
@@ -188,11 +186,7 @@ struct State<'m> {
     m: &'m Model,
     rep: u64,
     opts: Options,
-    heap: BinaryHeap<Scheduled>,
-    /// Events more than [`FAR`] ahead when scheduled (approval timeouts, most
-    /// of which never matter): kept out of `heap` so its every push and pop
-    /// sifts through fewer levels; the loop takes the earlier of both tops.
-    far: BinaryHeap<Scheduled>,
+    queue: EventQueue,
     seq: u64,
     now: f64,
     warm: f64,
@@ -394,8 +388,7 @@ impl<'m> State<'m> {
             m,
             rep,
             opts,
-            heap: BinaryHeap::with_capacity(1024),
-            far: BinaryHeap::new(),
+            queue: EventQueue::new(),
             seq: 0,
             now: 0.0,
             warm,
@@ -470,23 +463,14 @@ impl<'m> State<'m> {
     #[inline]
     fn at(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
-        let e = Scheduled::new(t, self.seq, ev);
-        if t > self.now + FAR {
-            self.far.push(e);
-        } else {
-            self.heap.push(e);
-        }
+        self.queue
+            .push(Scheduled::new(t, self.seq, ev), t > self.now + FAR);
     }
 
-    /// The next event in (time, sequence) order, from whichever queue holds it.
+    /// The next event in (time, sequence) order.
     #[inline]
     fn pop(&mut self) -> Option<Scheduled> {
-        match (self.heap.peek(), self.far.peek()) {
-            // Reversed order: the greater is the earlier.
-            (Some(near), Some(far)) if far > near => self.far.pop(),
-            (None, Some(_)) => self.far.pop(),
-            _ => self.heap.pop(),
-        }
+        self.queue.pop()
     }
 
     #[inline]
