@@ -3,7 +3,7 @@
 
 use super::TraceKind;
 use super::{ReleaseId, State};
-use crate::time::{HOUR, SimTime};
+use crate::time::SimTime;
 
 impl State<'_> {
     pub(super) fn production_passed(&mut self, rel: ReleaseId) {
@@ -38,7 +38,7 @@ impl State<'_> {
             self.delivered += 1;
             let own = if t >= self.warm {
                 n += 1;
-                self.lead.push((now - t) / HOUR);
+                self.lead.push(now - t);
                 self.attribute(c, t)
             } else {
                 None

@@ -249,6 +249,7 @@ struct State<'m> {
     production_deploys: u64,
     delivered_counted: u64,
 
+    /// Lead times of the counted delivered commits, in seconds (hours at the end).
     lead: Vec<f64>,
     sum_before_build: f64,
     sum_agent: f64,
