@@ -29,11 +29,11 @@ impl State<'_> {
                     return;
                 }
                 let frac = (self.poisson_target - cum[h]) / (cum[h + 1] - cum[h]);
-                self.at((h as f64 + frac) * HOUR, Ev::Arrival);
+                self.arrival_at((h as f64 + frac) * HOUR);
             }
             Arrivals::Replay { .. } => {
                 if let Some(&(t, _)) = self.replay.get(self.replay_next) {
-                    self.at(t, Ev::Arrival);
+                    self.arrival_at(t);
                 }
             }
         }

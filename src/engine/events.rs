@@ -49,9 +49,9 @@ pub(super) enum Ev {
         stage: u16,
         seq: u32,
     },
+    /// Current only if it is the defect's latest (see `Exposure::detect_seq`).
     Detect {
         defect: DefectId,
-        version: u32,
     },
     Restore {
         stage: u16,
@@ -116,6 +116,12 @@ impl Scheduled {
             key: (u128::from(bits) << 64) | u128::from(seq),
             ev,
         }
+    }
+
+    /// The number the event was given when scheduled.
+    #[inline]
+    pub(super) fn seq(&self) -> u64 {
+        self.key as u64
     }
 
     /// The order key: the smaller, the earlier.

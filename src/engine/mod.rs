@@ -294,6 +294,7 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     let mut stuck: Vec<(&'static str, u64)> = Vec::new();
     while let Some(e) = s.pop() {
         let (t, ev) = (e.t(), e.ev);
+        let seq = e.seq();
         if t > horizon {
             break;
         }
@@ -325,7 +326,7 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
                 break;
             }
         }
-        s.handle(ev);
+        s.handle(ev, seq);
     }
     s.now = horizon;
     let mut out = s.finish(replication);
@@ -461,11 +462,22 @@ impl<'m> State<'m> {
 
     // ----- event queue -------------------------------------------------------
 
-    #[inline]
+    /// Out of line, with the queue's push inlined into it: the event is built
+    /// in registers here. Built by the caller and passed by reference, its
+    /// halves were stored narrow and loaded wide, a store-forwarding stall.
+    #[inline(never)]
     fn at(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
         self.queue
             .push(Scheduled::new(t, self.seq, ev), t > self.now + FAR);
+    }
+
+    /// The next commit arrival: numbered like any event, so ties keep their order.
+    #[inline]
+    fn arrival_at(&mut self, t: f64) {
+        self.seq += 1;
+        self.queue
+            .push_arrival(Scheduled::new(t, self.seq, Ev::Arrival));
     }
 
     /// The next event in (time, sequence) order.
@@ -558,7 +570,8 @@ impl<'m> State<'m> {
         }
     }
 
-    fn handle(&mut self, ev: Ev) {
+    /// Handles `ev`; `seq` is the number it was scheduled with.
+    fn handle(&mut self, ev: Ev, seq: u64) {
         match ev {
             Ev::Arrival => {
                 // A push: one or more commits (a burst), one CI trigger.
@@ -621,7 +634,7 @@ impl<'m> State<'m> {
             Ev::DeployDone { rel, stage, ok } => self.deploy_done(rel, stage as usize, ok),
             Ev::VerifyDone { rel, stage } => self.verify_done(rel, stage as usize),
             Ev::Rollout { stage, seq } => self.rollout_event(stage as usize, seq),
-            Ev::Detect { defect, version } => self.detect_event(defect, version),
+            Ev::Detect { defect } => self.detect_event(defect, seq),
             Ev::Restore { stage, seq } => self.restore_event(stage as usize, seq),
             Ev::FlagStep => self.refresh_exposure(),
             Ev::Soaked { rel, stage } => {

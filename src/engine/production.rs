@@ -64,7 +64,9 @@ pub(super) struct Exposure {
     pub detected: f64,
     pub by_analysis: bool,
     pub recovered: f64,
-    pub version: u32,
+    /// The number of the one detection event still current (scheduled
+    /// after the last change of exposure); 0: none. Earlier ones are stale.
+    pub detect_seq: u64,
     /// First production deployment of its code (the flag ramp's clock).
     pub deployed: f64,
     /// The rollout that first exposed it.
@@ -86,7 +88,7 @@ impl Default for Exposure {
             detected: f64::NAN,
             by_analysis: false,
             recovered: f64::NAN,
-            version: 0,
+            detect_seq: 0,
             deployed: f64::NAN,
             rollout: 0,
         }
@@ -208,7 +210,7 @@ impl State<'_> {
         }
         e.x = x;
         e.peak = e.peak.max(x);
-        e.version += 1;
+        e.detect_seq = 0;
         let detect_at = if x > 0.0 && e.detected.is_nan() && rate > 0.0 {
             let dose = (e.threshold - e.hazard).max(0.0) / (rate * x);
             match traffic {
@@ -219,16 +221,16 @@ impl State<'_> {
         } else {
             None
         };
-        let version = e.version;
         self.log_defect(TraceKind::Exposure, d, None, Some(x));
         if let Some(at) = detect_at {
-            self.at(at, Ev::Detect { defect: d, version });
+            self.at(at, Ev::Detect { defect: d });
+            self.defects[d as usize].exposure.detect_seq = self.seq;
         }
     }
 
-    pub(super) fn detect_event(&mut self, d: DefectId, version: u32) {
+    pub(super) fn detect_event(&mut self, d: DefectId, seq: u64) {
         let e = &self.defects[d as usize].exposure;
-        if e.version != version || !e.detected.is_nan() {
+        if e.detect_seq != seq || !e.detected.is_nan() {
             return;
         }
         self.detect(d, false);

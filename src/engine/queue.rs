@@ -6,8 +6,10 @@
 //! earliest last: a pop is a `Vec::pop`, a push a short scan. Near events that
 //! do not fit go to `heap`; events more than [`FAR`] ahead (approval timeouts,
 //! most of which never matter) wait in `far`. Every event in `soon` is earlier
-//! than every event in `heap`, so the loop compares two tops at most. The order
-//! is the same as one binary heap's: only the cost differs.
+//! than every event in `heap`, so the loop compares two tops at most. The
+//! commit stream schedules its next arrival only when one arrives, so at most
+//! one arrival is pending: it waits in a slot of its own, outside the tiers.
+//! The order is the same as one binary heap's: only the cost differs.
 
 use std::collections::BinaryHeap;
 
@@ -28,6 +30,8 @@ pub(super) struct EventQueue {
     heap: BinaryHeap<Scheduled>,
     /// Events scheduled more than [`FAR`] ahead.
     far: BinaryHeap<Scheduled>,
+    /// The one pending commit arrival.
+    arrival: Option<Scheduled>,
 }
 
 impl EventQueue {
@@ -36,11 +40,19 @@ impl EventQueue {
             soon: Vec::with_capacity(SOON + 1),
             heap: BinaryHeap::new(),
             far: BinaryHeap::new(),
+            arrival: None,
         }
     }
 
+    /// Sets the pending commit arrival (there is at most one).
+    #[inline(always)]
+    pub(super) fn push_arrival(&mut self, e: Scheduled) {
+        debug_assert!(self.arrival.is_none(), "two pending arrivals");
+        self.arrival = Some(e);
+    }
+
     /// Adds `e`; `far` when it is due more than [`FAR`] after now.
-    #[inline]
+    #[inline(always)]
     pub(super) fn push(&mut self, e: Scheduled, far: bool) {
         if far {
             return self.far.push(e);
@@ -63,6 +75,30 @@ impl EventQueue {
     /// The next event in (time, sequence) order.
     #[inline]
     pub(super) fn pop(&mut self) -> Option<Scheduled> {
+        if let Some(a) = &self.arrival {
+            let first = self.peek_key().is_none_or(|k| a.key() < k);
+            if first {
+                return self.arrival.take();
+            }
+        }
+        self.pop_tiers()
+    }
+
+    /// The key of the earliest event in the tiers.
+    #[inline]
+    fn peek_key(&self) -> Option<u128> {
+        let near = match self.soon.last() {
+            Some(e) => Some(e.key()),
+            None => self.heap.peek().map(Scheduled::key),
+        };
+        match (near, self.far.peek().map(Scheduled::key)) {
+            (Some(n), Some(f)) => Some(n.min(f)),
+            (n, f) => n.or(f),
+        }
+    }
+
+    #[inline]
+    fn pop_tiers(&mut self) -> Option<Scheduled> {
         let near = match self.soon.last() {
             Some(e) => Some(e.key()),
             None => self.heap.peek().map(Scheduled::key),
@@ -82,13 +118,15 @@ mod tests {
     use super::*;
 
     /// Pushes the same events into the queue and a plain binary heap and
-    /// checks they come out in the same order, with pops between pushes.
+    /// checks they come out in the same order, with pops between pushes and
+    /// some events as the pending arrival.
     #[test]
     fn the_order_is_a_binary_heaps() {
         let mut q = EventQueue::new();
         let mut h = BinaryHeap::new();
         let mut seq = 0;
         let mut now = 0.0;
+        let mut arrival_pending = false;
         // A deterministic spread of delays: many due soon, some far ahead.
         let mut x: u64 = 12345;
         for round in 0..20_000 {
@@ -105,7 +143,12 @@ mod tests {
                 };
                 seq += 1;
                 let t = now + delay;
-                q.push(Scheduled::new(t, seq, Ev::Arrival), delay > FAR);
+                if x % 5 == 0 && !arrival_pending {
+                    q.push_arrival(Scheduled::new(t, seq, Ev::Arrival));
+                    arrival_pending = true;
+                } else {
+                    q.push(Scheduled::new(t, seq, Ev::FlagStep), delay > FAR);
+                }
                 h.push(Scheduled::new(t, seq, Ev::Arrival));
             }
             for _ in 0..(round % 4) {
@@ -116,6 +159,7 @@ mod tests {
                 );
                 if let Some(e) = a {
                     now = e.t();
+                    arrival_pending &= e.ev != Ev::Arrival;
                 }
             }
         }
