@@ -143,7 +143,7 @@ mod tests {
                 };
                 seq += 1;
                 let t = now + delay;
-                if x % 5 == 0 && !arrival_pending {
+                if x.is_multiple_of(5) && !arrival_pending {
                     q.push_arrival(Scheduled::new(t, seq, Ev::Arrival));
                     arrival_pending = true;
                 } else {
