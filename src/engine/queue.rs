@@ -84,13 +84,19 @@ impl EventQueue {
         self.pop_tiers()
     }
 
+    /// The key of the earliest near event (`soon` before `heap`).
+    #[inline]
+    fn near_key(&self) -> Option<u128> {
+        match self.soon.last() {
+            Some(e) => Some(e.key()),
+            None => self.heap.peek().map(Scheduled::key),
+        }
+    }
+
     /// The key of the earliest event in the tiers.
     #[inline]
     fn peek_key(&self) -> Option<u128> {
-        let near = match self.soon.last() {
-            Some(e) => Some(e.key()),
-            None => self.heap.peek().map(Scheduled::key),
-        };
+        let near = self.near_key();
         match (near, self.far.peek().map(Scheduled::key)) {
             (Some(n), Some(f)) => Some(n.min(f)),
             (n, f) => n.or(f),
@@ -99,10 +105,7 @@ impl EventQueue {
 
     #[inline]
     fn pop_tiers(&mut self) -> Option<Scheduled> {
-        let near = match self.soon.last() {
-            Some(e) => Some(e.key()),
-            None => self.heap.peek().map(Scheduled::key),
-        };
+        let near = self.near_key();
         match (near, self.far.peek()) {
             (Some(n), Some(f)) if f.key() < n => self.far.pop(),
             (None, Some(_)) => self.far.pop(),
