@@ -220,7 +220,7 @@ impl Timeline {
 
     /// The segment holding `t` (the last starting at or before it), if any.
     fn holding(&self, t: f64) -> Option<usize> {
-        self.segs.partition_point(|g| g.start <= t).checked_sub(1)
+        gallop(&self.segs, self.segs.len(), |g| g.start <= t).checked_sub(1)
     }
 
     /// Adds to `parts` the seconds of `[a, b)` by what the stage's newest live
@@ -271,10 +271,7 @@ impl Timeline {
         }
         // Segments not holding `c`: first those before the running maximum of
         // `upto` passes `c` (all of them hold only older commits) ...
-        let j = self
-            .segs
-            .partition_point(|g| g.runmax <= c)
-            .clamp(ia, ib + 1);
+        let j = gallop(&self.segs, ib + 1, |g| g.runmax <= c).max(ia);
         // The same split holds for later commits until one of these reaches them.
         let mut valid_below = if j <= ib {
             self.segs[j].runmax
@@ -322,6 +319,34 @@ impl Timeline {
         }
         valid_below
     }
+}
+
+/// The first of `segs[..end]` for which `pred` (true, then false) fails,
+/// searched from the front: a gap mostly spans the first few segments of a
+/// timeline that reaches on to now, so this touches a few neighbours where a
+/// binary search over the whole deque would touch a cache line per step.
+fn gallop(segs: &VecDeque<Segment>, end: usize, pred: impl Fn(&Segment) -> bool) -> usize {
+    let mut lo = 0;
+    let mut step = 1;
+    // Invariant: pred holds below `lo`.
+    loop {
+        let probe = lo + step;
+        if probe > end || !pred(&segs[probe - 1]) {
+            break;
+        }
+        lo = probe;
+        step *= 2;
+    }
+    let mut hi = (lo + step).min(end);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(&segs[mid]) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// Moves `lost` seconds of each part to rework.
@@ -488,6 +513,33 @@ mod tests {
         assert_eq!(p[StagePart::Rework.index()], 4.0);
         assert_eq!(p[StagePart::Trigger.index()], 3.0);
         assert_eq!(p.iter().sum::<f64>(), 10.0);
+    }
+
+    #[test]
+    fn the_search_from_the_front_finds_what_a_binary_search_finds() {
+        let segs: VecDeque<Segment> = (0..40)
+            .map(|i| Segment {
+                start: (i / 3) as f64,
+                part: None,
+                upto: 0,
+                runmax: 0,
+                cum: [0.0; 8],
+            })
+            .collect();
+        for end in 0..=segs.len() {
+            for t in -1..16 {
+                let t = t as f64 + 0.5 * (t % 2) as f64;
+                let want = segs
+                    .range(..end)
+                    .collect::<Vec<_>>()
+                    .partition_point(|g| g.start <= t);
+                assert_eq!(
+                    gallop(&segs, end, |g| g.start <= t),
+                    want,
+                    "end {end}, t {t}"
+                );
+            }
+        }
     }
 
     #[test]
