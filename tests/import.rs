@@ -260,6 +260,32 @@ fn argo_canary_steps_into_a_scenario() {
 }
 
 #[test]
+fn argo_inconclusive_limit_is_read_from_the_first_analysis_template() {
+    let f = import::rollout::argo(&data("argo/canary-inconclusive.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let prod = v.stages.iter().find(|s| s.name == "production").unwrap();
+    let Strategy::Canary(c) = &prod.strategy else {
+        panic!("canary expected, got {:?}", prod.strategy)
+    };
+    assert_eq!(c.inconclusive_limit, 2, "error-rate's inconclusiveLimit");
+    // How often a measurement is inconclusive is not Argo's to say.
+    assert_eq!(c.inconclusive.0, 0.0);
+    assert!(text.contains("inconclusive: 0  # ASSUMED"), "{text}");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("inconclusiveLimit 4 differs from 2")),
+        "{:?}",
+        f.warnings
+    );
+    // A template without the field gets Argo's default, marked as assumed.
+    let plain = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &plain, None).unwrap();
+    assert!(text.contains("inconclusive_limit: 0  # ASSUMED"), "{text}");
+}
+
+#[test]
 fn argo_blue_green_and_flagger_canaries() {
     let f = import::rollout::argo(&data("argo/bluegreen.yaml")).unwrap();
     let v = validated(&import::merge::into(&data("base.yaml"), &f, Some("production")).unwrap());

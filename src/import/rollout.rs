@@ -135,6 +135,8 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
     f.strategy.open(0, "canary");
     f.strategy.open(1, "steps");
     let mut needs_promoter = false;
+    // The first analysis's `inconclusiveLimit` and where it was read.
+    let mut inconclusive: Option<(f64, Option<String>, String)> = None;
     for s in steps {
         let at = format!("{file}:{}", s.line);
         if let Some(w) = s.get("setWeight") {
@@ -167,7 +169,17 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                 }
             }
         } else if let Some(a) = s.get("analysis") {
-            let (text, why) = analysis(file, a, docs);
+            let (text, why, limit) = analysis(file, a, docs);
+            if let Some((l, named)) = limit {
+                match inconclusive {
+                    None => inconclusive = Some((l, named, at.clone())),
+                    Some((first, _, ref from)) if first != l => f.warnings.push(format!(
+                        "warning: {at}: inconclusiveLimit {} differs from {} at {from}; the model has one limit per canary and keeps the first",
+                        num(l), num(first)
+                    )),
+                    Some(_) => {}
+                }
+            }
             f.strategy.item(
                 2,
                 &Val {
@@ -186,6 +198,26 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                 "warning: {at}: canary step `{key}` is not simulated and was skipped"
             ));
         }
+    }
+    if let Some((limit, named, _)) = inconclusive {
+        // Argo counts inconclusive results against the limit; how often a
+        // measurement is inconclusive is the team's figure, not the manifest's.
+        let value = match named {
+            Some(at) => Val::read(num(limit), at),
+            None => Val::assumed(
+                "0",
+                "the AnalysisTemplate names no inconclusiveLimit: Argo's default",
+            ),
+        };
+        f.strategy.kv(1, "inconclusive_limit", &value);
+        f.strategy.kv(
+            1,
+            "inconclusive",
+            &Val::assumed(
+                "0",
+                "how often a measurement is inconclusive is not in the file; above 0 it needs a `promoter`",
+            ),
+        );
     }
     if needs_promoter {
         f.strategy.kv(
@@ -217,7 +249,9 @@ const ARGO_NEWER: &str =
 
 /// An `analysis` step: interval, count and failure limit from the named
 /// AnalysisTemplate's first metric when the file has it, assumed otherwise.
-fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why) {
+/// With the metric's `inconclusiveLimit` (Argo's default 0 when absent) and
+/// where the template names it.
+fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why, Option<(f64, Option<String>)>) {
     a.known(&["args", "dryRun", "measurementRetention"]);
     let name = a
         .get("templates")
@@ -250,6 +284,15 @@ fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why) {
             let interval = m.get("interval").and_then(duration_text);
             let count = m.get("count").and_then(Node::number).unwrap_or(1.0);
             let limit = m.get("failureLimit").and_then(Node::number).unwrap_or(0.0);
+            // Argo's default is 0: the first inconclusive result pauses.
+            let inconclusive = m.get("inconclusiveLimit").and_then(|n| {
+                let at = format!(
+                    "{file}:{} (AnalysisTemplate {}, inconclusiveLimit)",
+                    n.line,
+                    name.as_deref().unwrap_or_default()
+                );
+                Some((n.number()?, at))
+            });
             let interval_text = interval.clone().unwrap_or_else(|| "1m".into());
             let why = match interval {
                 Some(_) => Why::Read(format!(
@@ -270,6 +313,10 @@ fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why) {
                     num(limit)
                 ),
                 why,
+                Some(match inconclusive {
+                    Some((l, at)) => (l, Some(at)),
+                    None => (0.0, None),
+                }),
             )
         }
         None => (
@@ -279,6 +326,7 @@ fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why) {
                 name.unwrap_or_default(),
                 a.line
             )),
+            None,
         ),
     }
 }
