@@ -10,7 +10,7 @@ use promosim::import;
 use promosim::scenario::file::Batch;
 use promosim::scenario::stage::LockPolicy;
 use promosim::scenario::valid::{
-    CanaryPlan, CanaryStep, RollingSize, Strategy, Trigger, Validated,
+    Canary, CanaryPlan, CanaryStep, RollingSize, Strategy, Trigger, Validated,
 };
 
 fn data(rel: &str) -> PathBuf {
@@ -216,15 +216,21 @@ fn github_reusable_workflow_jobs_and_an_unknown_key() {
     );
 }
 
+/// The production stage's canary strategy.
+fn production_canary(v: &Validated) -> &Canary {
+    let prod = v.stages.iter().find(|s| s.name == "production").unwrap();
+    let Strategy::Canary(c) = &prod.strategy else {
+        panic!("canary expected, got {:?}", prod.strategy)
+    };
+    c
+}
+
 #[test]
 fn argo_canary_steps_into_a_scenario() {
     let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
-    let prod = v.stages.iter().find(|s| s.name == "production").unwrap();
-    let Strategy::Canary(c) = &prod.strategy else {
-        panic!("canary expected, got {:?}", prod.strategy)
-    };
+    let c = production_canary(&v);
     let CanaryPlan::Steps(steps) = &c.plan else {
         panic!("steps expected")
     };
@@ -264,10 +270,7 @@ fn argo_inconclusive_limit_is_read_from_the_first_analysis_template() {
     let f = import::rollout::argo(&data("argo/canary-inconclusive.yaml")).unwrap();
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
-    let prod = v.stages.iter().find(|s| s.name == "production").unwrap();
-    let Strategy::Canary(c) = &prod.strategy else {
-        panic!("canary expected, got {:?}", prod.strategy)
-    };
+    let c = production_canary(&v);
     assert_eq!(c.inconclusive_limit, 2, "error-rate's inconclusiveLimit");
     // How often a measurement is inconclusive is not Argo's to say.
     assert_eq!(c.inconclusive.0, 0.0);

@@ -136,7 +136,7 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
     f.strategy.open(1, "steps");
     let mut needs_promoter = false;
     // The first analysis's `inconclusiveLimit` and where it was read.
-    let mut inconclusive: Option<(f64, Option<String>, String)> = None;
+    let mut inconclusive: Option<(f64, Val, String)> = None;
     for s in steps {
         let at = format!("{file}:{}", s.line);
         if let Some(w) = s.get("setWeight") {
@@ -170,9 +170,9 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
             }
         } else if let Some(a) = s.get("analysis") {
             let (text, why, limit) = analysis(file, a, docs);
-            if let Some((l, named)) = limit {
+            if let Some((l, value)) = limit {
                 match inconclusive {
-                    None => inconclusive = Some((l, named, at.clone())),
+                    None => inconclusive = Some((l, value, at.clone())),
                     Some((first, _, ref from)) if first != l => f.warnings.push(format!(
                         "warning: {at}: inconclusiveLimit {} differs from {} at {from}; the model has one limit per canary and keeps the first",
                         num(l), num(first)
@@ -199,16 +199,9 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
             ));
         }
     }
-    if let Some((limit, named, _)) = inconclusive {
+    if let Some((_, value, _)) = inconclusive {
         // Argo counts inconclusive results against the limit; how often a
         // measurement is inconclusive is the team's figure, not the manifest's.
-        let value = match named {
-            Some(at) => Val::read(num(limit), at),
-            None => Val::assumed(
-                "0",
-                "the AnalysisTemplate names no inconclusiveLimit: Argo's default",
-            ),
-        };
         f.strategy.kv(1, "inconclusive_limit", &value);
         f.strategy.kv(
             1,
@@ -249,9 +242,9 @@ const ARGO_NEWER: &str =
 
 /// An `analysis` step: interval, count and failure limit from the named
 /// AnalysisTemplate's first metric when the file has it, assumed otherwise.
-/// With the metric's `inconclusiveLimit` (Argo's default 0 when absent) and
-/// where the template names it.
-fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why, Option<(f64, Option<String>)>) {
+/// With the metric's `inconclusiveLimit` (Argo's default 0 when absent), as
+/// a number and as the line to write.
+fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why, Option<(f64, Val)>) {
     a.known(&["args", "dryRun", "measurementRetention"]);
     let name = a
         .get("templates")
@@ -285,14 +278,28 @@ fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why, Option<(f64, O
             let count = m.get("count").and_then(Node::number).unwrap_or(1.0);
             let limit = m.get("failureLimit").and_then(Node::number).unwrap_or(0.0);
             // Argo's default is 0: the first inconclusive result pauses.
-            let inconclusive = m.get("inconclusiveLimit").and_then(|n| {
-                let at = format!(
-                    "{file}:{} (AnalysisTemplate {}, inconclusiveLimit)",
-                    n.line,
-                    name.as_deref().unwrap_or_default()
-                );
-                Some((n.number()?, at))
-            });
+            let inconclusive = match m
+                .get("inconclusiveLimit")
+                .and_then(|n| Some((n.number()?, n.line)))
+            {
+                Some((l, line)) => (
+                    l,
+                    Val::read(
+                        num(l),
+                        format!(
+                            "{file}:{line} (AnalysisTemplate {}, inconclusiveLimit)",
+                            name.as_deref().unwrap_or_default()
+                        ),
+                    ),
+                ),
+                None => (
+                    0.0,
+                    Val::assumed(
+                        "0",
+                        "the AnalysisTemplate names no inconclusiveLimit: Argo's default",
+                    ),
+                ),
+            };
             let interval_text = interval.clone().unwrap_or_else(|| "1m".into());
             let why = match interval {
                 Some(_) => Why::Read(format!(
@@ -313,10 +320,7 @@ fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why, Option<(f64, O
                     num(limit)
                 ),
                 why,
-                Some(match inconclusive {
-                    Some((l, at)) => (l, Some(at)),
-                    None => (0.0, None),
-                }),
+                Some(inconclusive),
             )
         }
         None => (
