@@ -1,7 +1,7 @@
 //! Every metric promosim reports, declared once: its key, unit, the direction
 //! that is better and what it measures. [`ReplicationResult::metrics`] emits
 //! them in this order, `check` takes its directions from here, and the
-//! reference `docs/metrics.md` is generated from it ([`reference_markdown`]).
+//! reference `docs/metrics.md` is generated from it (`reference`).
 //!
 //! A key may hold placeholders: `{stage}` (one metric per stage, in pipeline
 //! order) and `{severity}` (minor, major, critical). Consecutive per-stage
@@ -21,16 +21,6 @@ pub enum Better {
     /// A count that describes the run rather than judges it (commits
     /// arrived, events). `check` treats an increase as the wrong way.
     Neither,
-}
-
-impl Better {
-    fn word(self) -> &'static str {
-        match self {
-            Better::Lower => "lower",
-            Better::Higher => "higher",
-            Better::Neither => "—",
-        }
-    }
 }
 
 /// How a declaration reads its value from a replication's result.
@@ -770,33 +760,4 @@ pub fn find(key: &str) -> Option<&'static Def> {
 /// counts are treated as lower-is-better.
 pub fn higher_is_better(key: &str) -> bool {
     find(key).is_some_and(|d| d.better == Better::Higher)
-}
-
-/// The metric reference (`docs/metrics.md`), generated from [`METRICS`].
-pub fn reference_markdown() -> String {
-    let mut s = String::from(
-        "# Metric reference\n\n\
-         Generated from `src/metrics/catalogue.rs` (`cargo test --test metric_reference` \
-         checks it; run it with `UPDATE_DOCS=1` to rewrite this file). Every metric is \
-         computed per replication; `summary.json` gives its mean, 95 % interval, standard \
-         deviation, minimum and maximum over replications, and `replications.csv` one \
-         column per key. `{stage}` stands for each stage's name, in pipeline order; \
-         `{severity}` for `minor`, `major` and `critical`; `{person}` for each person or team under `people`, in name order. *Better* is the direction \
-         `promosim check` treats as an improvement.\n\n\
-         | key | unit | better | what it measures |\n|---|---|---|---|\n",
-    );
-    for d in METRICS {
-        let unit = match d.unit.symbol() {
-            "" => "0 or 1",
-            u => u,
-        };
-        s.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            d.key,
-            unit,
-            d.better.word(),
-            d.about
-        ));
-    }
-    s
 }

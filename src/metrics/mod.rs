@@ -9,13 +9,13 @@ use serde::Serialize;
 
 mod catalogue;
 pub mod dora;
+mod reference;
 mod stats;
 mod unit;
 mod where_keys;
 
-pub use catalogue::{
-    Better, Def, METRICS, Unit, Where, find, higher_is_better, reference_markdown,
-};
+pub use catalogue::{Better, Def, METRICS, Unit, Where, find, higher_is_better};
+pub use reference::reference_markdown;
 pub use stats::*;
 
 /// A quantity whose time average matters: a queue length, busy agents.

@@ -11,7 +11,7 @@ use crate::report::markdown::{most_replications, where_hours};
 use crate::report::number::percent;
 use crate::report::points::{self, Page, ParamChange};
 use crate::report::table::interval_note;
-use crate::report::words;
+use crate::report::{parameters, words};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -149,7 +149,7 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
     out.push_str("</table>\n");
 
     out.push_str("<h2>The scenario in plain words</h2>\n<dl class=\"params\">\n");
-    for (topic, text) in words::parameters(model) {
+    for (topic, text) in parameters::rows(model) {
         out.push_str(&format!(
             "<dt>{}</dt><dd>{}</dd>\n",
             escape(&topic),

@@ -7,6 +7,7 @@ use crate::model::Model;
 use crate::report::figures::Figure;
 use crate::report::html::{PAIRED_NOTE, grid_words};
 use crate::report::number::percent;
+use crate::report::parameters;
 use crate::report::points::{self, Page, ParamChange};
 use crate::report::table::interval_note;
 use crate::report::words::{self, WhereRow, pm};
@@ -106,7 +107,7 @@ pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> Str
         }
     }
     out.push_str("\n</details>\n\n<details><summary>The scenario in plain words</summary>\n\n");
-    for (topic, text) in words::parameters(model) {
+    for (topic, text) in parameters::rows(model) {
         out.push_str(&format!("- **{}**: {}\n", cell(&topic), cell(&text)));
     }
     out.push_str("\n</details>\n");

@@ -22,6 +22,7 @@ pub mod junit;
 pub mod markdown;
 pub mod number;
 pub mod output;
+pub mod parameters;
 pub mod people;
 pub mod points;
 pub mod records;

@@ -10,7 +10,7 @@ use crate::experiment::select::Selection;
 use crate::metrics::{self as catalogue, Better};
 use crate::model::Model;
 use crate::report::number::{difference, fmt, with_interval};
-use crate::report::words;
+use crate::report::parameters;
 
 /// What a comparison or sweep page shows besides each point's summary.
 #[derive(Debug, Clone)]
@@ -233,12 +233,12 @@ pub struct ParamChange {
 }
 
 /// The parameters that differ between `models`, in plain words: for each
-/// topic of [`words::parameters`] (build, each stage, incidents, …), the
+/// topic of [`parameters::rows`] (build, each stage, incidents, …), the
 /// clauses that are not the same in every scenario. A stage only some
 /// scenarios have shows as "(no such stage)" in the others.
 pub fn parameter_diff(models: &[&Model]) -> Vec<ParamChange> {
     let described: Vec<Vec<(String, String)>> =
-        models.iter().map(|m| words::parameters(m)).collect();
+        models.iter().map(|m| parameters::rows(m)).collect();
     let mut topics: Vec<String> = Vec::new();
     for d in &described {
         for (t, _) in d {
