@@ -41,9 +41,6 @@ impl State<'_> {
             outcome: Outcome::Building,
             active: 1,
         });
-        for _ in 0..self.n_stages {
-            self.visits.push_back(NO_VISIT);
-        }
         self.log(
             TraceKind::BuildQueued,
             Some(rel),
@@ -69,6 +66,15 @@ impl State<'_> {
             self.log_queue(rel, None);
             self.free_agents -= 1;
             self.busy.add(self.now, 1.0);
+            // Its visits begin with its build: a queue of releases waiting for
+            // an agent holds no visits (agents take releases in trigger order).
+            debug_assert_eq!(
+                self.visits.len(),
+                (rel.0 - self.base) as usize * self.n_stages
+            );
+            for _ in 0..self.n_stages {
+                self.visits.push_back(NO_VISIT);
+            }
             let now = self.now;
             let r = self.release_mut(rel);
             r.started = now;

@@ -225,7 +225,9 @@ struct State<'m> {
     open_caught: u32,
 
     releases: VecDeque<Release>,
-    /// `n_stages` visits per release, release-major, aligned with `releases`.
+    /// `n_stages` visits per release whose build started, release-major,
+    /// aligned with `releases` from the front; releases still waiting for an
+    /// agent (the newest ones) have none yet.
     visits: VecDeque<Visit>,
     base: u32,
     n_stages: usize,

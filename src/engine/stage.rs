@@ -290,7 +290,8 @@ impl State<'_> {
 
     /// A release newer than `rel` waits at stage `s` for the window.
     pub(super) fn newer_waiting_for_window(&self, rel: ReleaseId, s: usize) -> bool {
-        let end = self.base + self.releases.len() as u32;
+        // Only releases whose build started have visits.
+        let end = self.base + (self.visits.len() / self.n_stages) as u32;
         (rel.0 + 1..end).any(|r| self.visit(ReleaseId(r), s).phase == Phase::Window)
     }
 
