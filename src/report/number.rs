@@ -127,6 +127,16 @@ pub fn fmt_num(v: f64) -> String {
     if s == "-0" { "0".to_string() } else { s }
 }
 
+/// A share (0.131) as a percentage to `fmt_num`'s precision, "13.1 %"; "—"
+/// when undefined.
+pub fn pct(share: f64) -> String {
+    if share.is_finite() {
+        format!("{} %", fmt_num(share * 100.0))
+    } else {
+        "—".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

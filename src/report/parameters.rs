@@ -2,10 +2,25 @@
 //! `report.md`: the pipeline, each stage's trigger, checks and strategy, the
 //! people and the incidents, as a reader of the report needs them.
 
-use super::words::{duration, pct};
 use crate::model::{Batch, LockPolicy};
 use crate::model::{Model, RolloutStep, StrategyKind, Trigger};
-use crate::report::number::fmt_num;
+use crate::report::number::{fmt_num, pct};
+
+/// A duration in seconds as people write it: "90 s", "15 min", "3.5 h", "2 d".
+fn duration(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "—".into();
+    }
+    if secs < 120.0 {
+        format!("{} s", fmt_num(secs))
+    } else if secs < 2.0 * 3600.0 {
+        format!("{} min", fmt_num(secs / 60.0))
+    } else if secs < 2.0 * 86_400.0 {
+        format!("{} h", fmt_num(secs / 3600.0))
+    } else {
+        format!("{} d", fmt_num(secs / 86_400.0))
+    }
+}
 
 /// A cron string in words when it is a plain daily or weekday time.
 pub fn cron_words(cron: &str) -> String {

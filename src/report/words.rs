@@ -6,7 +6,7 @@ use super::parameters::{approvers, schedule_name};
 use crate::experiment::Summary;
 use crate::metrics::{StagePart, Where};
 use crate::model::{Model, Trigger};
-use crate::report::number::fmt_num;
+use crate::report::number::{fmt_num, pct};
 
 fn mean(s: &Summary, key: &str) -> f64 {
     s.get(key).map_or(f64::NAN, |m| m.mean)
@@ -26,30 +26,6 @@ pub fn pm(value: f64, ci95: f64) -> String {
         format!("{} ± {half}", fmt_num(value))
     } else {
         fmt_num(value)
-    }
-}
-
-/// A duration in seconds as people write it: "90 s", "15 min", "3.5 h", "2 d".
-pub fn duration(secs: f64) -> String {
-    if !secs.is_finite() {
-        return "—".into();
-    }
-    if secs < 120.0 {
-        format!("{} s", fmt_num(secs))
-    } else if secs < 2.0 * 3600.0 {
-        format!("{} min", fmt_num(secs / 60.0))
-    } else if secs < 2.0 * 86_400.0 {
-        format!("{} h", fmt_num(secs / 3600.0))
-    } else {
-        format!("{} d", fmt_num(secs / 86_400.0))
-    }
-}
-
-pub(super) fn pct(share: f64) -> String {
-    if share.is_finite() {
-        format!("{} %", fmt_num(share * 100.0))
-    } else {
-        "—".into()
     }
 }
 
