@@ -16,6 +16,7 @@
 
 use std::collections::VecDeque;
 
+use super::fifo::Fifo;
 use super::{Phase, ReleaseId, State};
 use crate::metrics::{Breakdown, StageBreakdown, StagePart};
 use crate::time::HOUR;
@@ -73,7 +74,7 @@ impl Upto for BuildAdvance {
 
 /// The first advance holding commit `c`; earlier ones are dropped, since
 /// commits are attributed in order. With the first commit it no longer answers for.
-fn front_at<T: Upto + Copy>(front: &mut VecDeque<T>, c: u64) -> (T, u64) {
+fn front_at<T: Upto + Copy>(front: &mut Fifo<T>, c: u64) -> (T, u64) {
     while front.len() > 1 && front[0].upto() <= c {
         front.pop_front();
     }
@@ -363,8 +364,15 @@ fn move_to_rework(own: &mut Parts, lost: &Parts) {
 impl State<'_> {
     /// Stage `s`'s visit of `rel` changed phase: the stage's timeline follows
     /// its newest live visit.
-    pub(super) fn touch_timeline(&mut self, rel: ReleaseId, s: usize, was_live: bool) {
-        let live = part_of(self.visit(rel, s).phase).is_some();
+    /// `new`: what its visit does now.
+    pub(super) fn touch_timeline(
+        &mut self,
+        rel: ReleaseId,
+        s: usize,
+        was_live: bool,
+        new: Option<StagePart>,
+    ) {
+        let live = new.is_some();
         let st = &mut self.stages[s];
         // Sorted; visits mostly start newest and end oldest, so at the ends.
         match (was_live, live) {
@@ -387,12 +395,11 @@ impl State<'_> {
             }
             _ => {}
         }
-        let newest = st.live.back().copied();
-        if newest.is_some_and(|n| n > rel) {
-            return; // an older visit changed: the newest one did not
-        }
-        let (part, upto) = match newest {
-            Some(r) => (part_of(self.visit(r, s).phase), self.release(r).snapshot),
+        let (part, upto) = match st.live.back().copied() {
+            // An older visit changed: the newest one did not.
+            Some(n) if n > rel => return,
+            Some(n) if n == rel => (new, self.release(rel).snapshot),
+            Some(n) => (part_of(self.visit(n, s).phase), self.release(n).snapshot),
             None => (None, 0),
         };
         let now = self.now;

@@ -164,12 +164,14 @@ impl State<'_> {
             self.close_batch(rel);
         }
         // Keep the newest release: conservation at the horizon looks at it.
-        while self.releases.len() > 1 && self.releases.front().is_some_and(|r| r.active == 0) {
-            self.releases.pop_front();
-            for _ in 0..self.n_stages {
-                self.visits.pop_front();
-            }
-            self.base += 1;
+        let done = self.releases[..self.releases.len().saturating_sub(1)]
+            .iter()
+            .take_while(|r| r.active == 0)
+            .count();
+        if done > 0 {
+            self.releases.drop_front(done);
+            self.visits.drop_front(done * self.n_stages);
+            self.base += done as u32;
         }
     }
 

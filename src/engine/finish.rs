@@ -59,7 +59,7 @@ impl State<'_> {
         // Conservation: undelivered commits carried by the newest release are
         // rejected if that release was; the rest are still moving.
         let undelivered = self.arrived - self.delivered;
-        let rejected = match self.releases.back() {
+        let rejected = match self.releases.last() {
             Some(r) if matches!(r.outcome, Outcome::Rejected | Outcome::Failed) => {
                 r.snapshot.saturating_sub(self.delivered)
             }

@@ -24,6 +24,7 @@ mod build;
 mod commits;
 mod delivery;
 mod events;
+mod fifo;
 mod finish;
 mod options;
 mod people;
@@ -45,6 +46,7 @@ use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
 use attribution::{Advance, BuildAdvance, BuildHop, Hop, Parts, Timeline};
 use events::{Ev, Scheduled};
+use fifo::Fifo;
 pub use options::{KindSet, Options, StopToken, TraceFilter};
 use periods::QueuePeriods;
 use production::{Exposure, Traffic};
@@ -160,7 +162,7 @@ struct StageState {
     /// Seconds per part over delivered commits.
     sums: Parts,
     /// This stage's frontier and timeline; kept only for stages that lead to production.
-    front: VecDeque<Advance>,
+    front: Fifo<Advance>,
     front_upto: u64,
     /// Commits `[0, passed_upto)` have passed this stage in some release.
     passed_upto: u64,
@@ -168,7 +170,7 @@ struct StageState {
     /// Its hop on the critical path of the commits being delivered.
     hop: Hop,
     /// Releases whose visit here is under way (eligible → passed or ended).
-    live: VecDeque<ReleaseId>,
+    live: Fifo<ReleaseId>,
     leads_to_production: bool,
     /// Combined detection probability of all verification steps, per severity.
     detect: [f64; 3],
@@ -207,7 +209,7 @@ struct State<'m> {
     replay_next: usize,
 
     /// Arrival times of commits not yet delivered; index `delivered + i`.
-    pending: VecDeque<f64>,
+    pending: Fifo<f64>,
     arrived: u64,
     delivered: u64,
     fix_commits: Vec<u64>,
@@ -224,11 +226,11 @@ struct State<'m> {
     /// Caught and not fixed on main: what a "no open defects" gate looks at.
     open_caught: u32,
 
-    releases: VecDeque<Release>,
+    releases: Fifo<Release>,
     /// `n_stages` visits per release whose build started, release-major,
     /// aligned with `releases` from the front; releases still waiting for an
     /// agent (the newest ones) have none yet.
-    visits: VecDeque<Visit>,
+    visits: Fifo<Visit>,
     base: u32,
     n_stages: usize,
 
@@ -244,7 +246,7 @@ struct State<'m> {
     agent_wait_n: u64,
 
     stages: Vec<StageState>,
-    build_front: VecDeque<BuildAdvance>,
+    build_front: Fifo<BuildAdvance>,
     build_front_upto: u64,
     /// The build's hop on the critical path of the commits being delivered.
     build_hop: BuildHop,
@@ -372,12 +374,12 @@ impl<'m> State<'m> {
                         ..Default::default()
                     },
                     sums: [0.0; 8],
-                    front: VecDeque::new(),
+                    front: Fifo::new(),
                     front_upto: 0,
                     passed_upto: 0,
                     timeline: Timeline::default(),
                     hop: Hop::default(),
-                    live: VecDeque::new(),
+                    live: Fifo::new(),
                     leads_to_production: leads[i],
                     detect,
                     traffic: Traffic::default(),
@@ -412,7 +414,7 @@ impl<'m> State<'m> {
             poisson_hour: 0,
             replay: Vec::new(),
             replay_next: 0,
-            pending: VecDeque::with_capacity(1024),
+            pending: Fifo::with_capacity(1024),
             arrived: 0,
             delivered: 0,
             fix_commits: Vec::new(),
@@ -421,8 +423,8 @@ impl<'m> State<'m> {
             main_open_shared: None,
             checked: vec![None; n + 1],
             open_caught: 0,
-            releases: VecDeque::with_capacity(256),
-            visits: VecDeque::with_capacity(256 * n.max(1)),
+            releases: Fifo::with_capacity(256),
+            visits: Fifo::with_capacity(256 * n.max(1)),
             base: 0,
             n_stages: n,
             free_agents: m.build.agents,
@@ -435,7 +437,7 @@ impl<'m> State<'m> {
             agent_wait_sum: 0.0,
             agent_wait_n: 0,
             stages,
-            build_front: VecDeque::new(),
+            build_front: Fifo::new(),
             build_front_upto: 0,
             build_hop: BuildHop::default(),
             production_deploys: 0,

@@ -23,8 +23,11 @@ impl State<'_> {
         }
         v.phase = phase;
         v.since = now;
-        if self.stages[s].leads_to_production {
-            self.touch_timeline(rel, s, old.is_some());
+        let new = part_of(phase);
+        // Between two phases of one part (e.g. an approval, then gates) the
+        // stage's timeline does not change.
+        if self.stages[s].leads_to_production && (old != new || old.is_none()) {
+            self.touch_timeline(rel, s, old.is_some(), new);
         }
     }
 
