@@ -140,6 +140,20 @@ pub(super) struct Timeline {
     /// The last split: commits delivered together mostly share their gap, so
     /// `[a, b)` split for a commit below `valid_below` is reused as is.
     last: Option<Split>,
+    /// Bumped by every change: `at_b` holds only while it is unchanged.
+    version: u64,
+    /// The last split's end: the segment holding it (index since the start)
+    /// and the seconds per part up to it. Commits delivered together share
+    /// their gap's end at each stage while its start moves commit by commit.
+    at_b: Option<End>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct End {
+    b: f64,
+    version: u64,
+    index: u64,
+    cum: Parts,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -152,6 +166,7 @@ struct Split {
 
 impl Timeline {
     pub fn set(&mut self, now: f64, part: Option<StagePart>, upto: u64) {
+        self.version += 1;
         if let Some(last) = self.segs.back() {
             if last.part == part && last.upto == upto {
                 return;
@@ -262,10 +277,24 @@ impl Timeline {
         }
         // After pruning, the first segment holds `a0`.
         let ia = 0;
-        let Some(ib) = self.holding(b) else {
-            return u64::MAX;
+        let (ib, mut own) = match self.at_b {
+            Some(e) if e.b == b && e.version == self.version => {
+                ((e.index - self.first) as usize, e.cum)
+            }
+            _ => {
+                let Some(ib) = self.holding(b) else {
+                    return u64::MAX;
+                };
+                let cum = self.at(ib, b);
+                self.at_b = Some(End {
+                    b,
+                    version: self.version,
+                    index: self.first + ib as u64,
+                    cum,
+                });
+                (ib, cum)
+            }
         };
-        let mut own = self.at(ib, b);
         let from = self.at(ia, a0);
         for (o, f) in own.iter_mut().zip(from) {
             *o -= f;
