@@ -144,6 +144,7 @@ impl State<'_> {
     }
 
     /// One unit of a release's work is over; when none is left its run ends.
+    #[inline]
     pub(super) fn release_done_one(&mut self, rel: ReleaseId) {
         let r = self.release_mut(rel);
         r.active -= 1;
@@ -159,6 +160,7 @@ impl State<'_> {
 
     /// A release's multi-stage run is over: start the next batch (Azure's whole-run
     /// batching) and drop finished releases from the front of the window.
+    #[inline(never)]
     pub(super) fn run_over(&mut self, rel: ReleaseId) {
         if self.m.build.batch == Batch::Run {
             self.close_batch(rel);

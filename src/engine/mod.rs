@@ -110,7 +110,6 @@ struct Visit {
     triggered: f64,
     /// The deploy started (lock taken).
     locked: f64,
-    passed: f64,
     approvals: u32,
     deadline: f64,
     /// Seconds spent per part so far (closed phases).
@@ -123,7 +122,6 @@ const NO_VISIT: Visit = Visit {
     eligible: 0.0,
     triggered: 0.0,
     locked: 0.0,
-    passed: f64::NAN,
     approvals: 0,
     deadline: 0.0,
     parts: [0.0; 8],

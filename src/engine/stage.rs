@@ -416,7 +416,6 @@ impl State<'_> {
     pub(super) fn pass(&mut self, rel: ReleaseId, s: usize) {
         let now = self.now;
         self.set_phase(rel, s, Phase::Passed);
-        self.visit_mut(rel, s).passed = now;
         let v = *self.visit(rel, s);
         let counting = self.counting();
         let st = &mut self.stages[s];
