@@ -72,9 +72,7 @@ impl State<'_> {
                 self.visits.len(),
                 (rel.0 - self.base) as usize * self.n_stages
             );
-            for _ in 0..self.n_stages {
-                self.visits.push_back(NO_VISIT);
-            }
+            self.visits.push_n(self.n_stages, NO_VISIT);
             let now = self.now;
             let r = self.release_mut(rel);
             r.started = now;

@@ -118,13 +118,13 @@ impl State<'_> {
         by: Catcher,
     ) -> bool {
         let idx = (rel.0 - self.base) as usize;
-        let defects = Rc::clone(&self.releases[idx].defects);
         let slot = by.index() as usize;
         if let Some((set, caught)) = &self.checked[slot]
-            && Rc::ptr_eq(set, &defects)
+            && Rc::ptr_eq(set, &self.releases[idx].defects)
         {
             return *caught;
         }
+        let defects = Rc::clone(&self.releases[idx].defects);
         let mut caught = false;
         for &d in defects.iter() {
             let sev = self.defects[d as usize].severity;

@@ -58,6 +58,14 @@ impl<T> Fifo<T> {
         self.buf.push(x);
     }
 
+    /// Appends `n` copies of `x`.
+    pub fn push_n(&mut self, n: usize, x: T)
+    where
+        T: Clone,
+    {
+        self.buf.resize(self.buf.len() + n, x);
+    }
+
     /// Removes the last element.
     pub fn pop_back(&mut self) -> Option<T> {
         if self.head == self.buf.len() {
@@ -136,6 +144,11 @@ mod tests {
             }
             if round % 11 == 0 {
                 assert_eq!(f.pop_back(), d.pop_back());
+            }
+            if round % 17 == 0 {
+                f.push_n(3, x);
+                d.extend([x; 3]);
+                x += 1;
             }
             if round % 13 == 0 && !d.is_empty() {
                 let i = (round as usize) % d.len();

@@ -416,19 +416,20 @@ impl State<'_> {
     pub(super) fn pass(&mut self, rel: ReleaseId, s: usize) {
         let now = self.now;
         self.set_phase(rel, s, Phase::Passed);
-        let v = *self.visit(rel, s);
+        let v = self.visit(rel, s);
+        let (eligible, triggered, parts) = (v.eligible, v.triggered, v.parts);
         let counting = self.counting();
         let st = &mut self.stages[s];
         if counting {
-            let part = |p: StagePart| v.parts[p.index()];
-            let trigger = v.triggered - v.eligible - self.m.stages[s].soak;
+            let part = |p: StagePart| parts[p.index()];
+            let trigger = triggered - eligible - self.m.stages[s].soak;
             let checks = part(StagePart::Checks) + part(StagePart::Window);
             let lock = part(StagePart::Lock);
             st.stats.deployments += 1;
             st.stats.trigger_wait += trigger;
             st.stats.check_wait += checks;
             st.stats.lock_wait += lock;
-            st.stats.executing += now - v.eligible - trigger - checks - lock;
+            st.stats.executing += now - eligible - trigger - checks - lock;
         }
         self.log(TraceKind::Passed, Some(rel), Some(s), None);
         let snap = self.release(rel).snapshot;
@@ -439,8 +440,8 @@ impl State<'_> {
             st.front.push_back(Advance {
                 upto: snap,
                 reached: now,
-                eligible: v.eligible,
-                parts: v.parts,
+                eligible,
+                parts,
             });
         }
         if self.m.stages[s].production {
