@@ -14,17 +14,11 @@
 
 use std::ops::{Deref, DerefMut};
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Fifo<T> {
     buf: Vec<T>,
     /// Elements before this are consumed (dropped at the next compaction).
     head: usize,
-}
-
-impl<T> Default for Fifo<T> {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Below this many consumed elements the front is never moved.
