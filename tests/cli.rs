@@ -126,7 +126,7 @@ fn trace_writes_the_event_log() {
         .arg(&path)
         .assert()
         .success()
-        .stdout(predicate::str::contains("events of replication 1"));
+        .stdout(predicate::str::contains("rows of replication 1"));
     let csv = read(&path);
     let mut lines = csv.lines();
     assert_eq!(

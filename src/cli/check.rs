@@ -21,10 +21,10 @@ pub struct CheckArgs {
     /// Override a metric's tolerance: KEY=5%, KEY=0.5 or KEY=5%,0.5 (repeatable).
     #[arg(long = "tolerance", value_name = "KEY=TOL")]
     pub tolerances: Vec<String>,
-    /// Write a JUnit XML report (one test case per metric) for CI test tabs.
+    /// Write a JUnit XML report (one test case per metric) for CI test tabs (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write a markdown summary for a pull-request comment.
+    /// Write a markdown summary for a pull-request comment (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
     #[command(flatten)]
@@ -62,10 +62,10 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
     let results = kept_replications(&m, b.replications, &a.runner)?;
     let report = check::compare(&b, &s.source, &results, &tolerances);
     if let Some(p) = &a.junit {
-        write_atomic(p, junit::render(&report).as_bytes()).map_err(unwritable(p))?;
+        write_report(p, &junit::render(&report))?;
     }
     if let Some(p) = &a.markdown {
-        write_atomic(p, render::render_markdown(&report).as_bytes()).map_err(unwritable(p))?;
+        write_report(p, &render::render_markdown(&report))?;
     }
     print(&render::render_table(&report))?;
     let failed: Vec<&str> = report.failures().map(|mm| mm.key.as_str()).collect();
@@ -83,12 +83,23 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
 
 /// A `--junit` or `--markdown` file that cannot be written is bad input
 /// (exit 2), never a regression (exit 1): CI must not read it as one.
+/// Writes a JUnit or Markdown report to `p`; `-` is standard output.
+fn write_report(p: &Path, text: &str) -> Result<(), CliError> {
+    if p == Path::new("-") {
+        return print(text);
+    }
+    write_atomic(p, text.as_bytes()).map_err(unwritable(p))
+}
+
 fn unwritable(p: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
     move |e| InputError::new(p.display().to_string(), format!("cannot write: {e}")).into()
 }
 
 /// Whether a report file could be written at `p`: not a folder, in a folder that exists.
 fn writable(p: &Path) -> Result<(), CliError> {
+    if p == Path::new("-") {
+        return Ok(());
+    }
     let shown = p.display().to_string();
     if p.is_dir() {
         return Err(

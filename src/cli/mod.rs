@@ -98,7 +98,7 @@ pub enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Output file (default reports/<scenario>/trace-<K>.csv); with --as, a folder
+        /// Output file (default reports/<scenario>/trace-<K>.csv; `-`: standard output); with --as, a folder
         /// (default reports/<scenario>/history-<K>/).
         #[arg(long)]
         out: Option<PathBuf>,

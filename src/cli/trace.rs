@@ -19,6 +19,11 @@ pub fn trace(
     if crate::interrupt::requested() {
         return Err(CliError::Interrupted);
     }
+    // `--out -`: the CSV on standard output, and nothing else there.
+    if out.as_deref() == Some(Path::new("-")) {
+        let csv = records::trace_csv(&m, &rep).map_err(io(Path::new("-")))?;
+        return print(&String::from_utf8_lossy(&csv));
+    }
     let path = out.unwrap_or_else(|| out_dir(&None, &m).join(format!("trace-{replication}.csv")));
     // Folders made for the file are removed again if it is not written.
     let made = CreatedDirs::for_file(&path).map_err(io(&path))?;
@@ -30,7 +35,7 @@ pub fn trace(
     }
     made.keep();
     print(&format!(
-        "{} events of replication {replication} written to {}\n",
+        "{} rows of replication {replication}'s event log written to {}\n",
         rep.trace.len(),
         path.display()
     ))

@@ -37,14 +37,21 @@ where
     I: IntoIterator<Item = R>,
     R: serde::Serialize,
 {
+    write_atomic(path, &csv_bytes(rows)?)
+}
+
+/// Rows serialised with the csv crate, header first.
+pub fn csv_bytes<I, R>(rows: I) -> std::io::Result<Vec<u8>>
+where
+    I: IntoIterator<Item = R>,
+    R: serde::Serialize,
+{
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.serialize(r).map_err(std::io::Error::other)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    write_atomic(path, &bytes)
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// A file written piece by piece that appears under its name only when
@@ -54,10 +61,30 @@ pub struct AtomicFile {
     path: std::path::PathBuf,
     tmp: std::path::PathBuf,
     file: Option<std::io::BufWriter<std::fs::File>>,
+    /// Written in place (a device or a pipe): no temporary file, no rename.
+    direct: bool,
 }
 
 impl AtomicFile {
+    /// Writes to `path` when committed. A symbolic link is followed, so the
+    /// file it points to is replaced and the link stays; a target that exists
+    /// and is not a regular file (`/dev/stdout`, a named pipe, a device) is
+    /// written into directly, since renaming over it would replace the device
+    /// or pipe itself.
     pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let path = follow_links(path)?;
+        if let Ok(meta) = fs::metadata(&path)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let file = fs::OpenOptions::new().write(true).open(&path)?;
+            return Ok(AtomicFile {
+                tmp: path.clone(),
+                path,
+                file: Some(io::BufWriter::new(file)),
+                direct: true,
+            });
+        }
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -77,9 +104,10 @@ impl AtomicFile {
             }
         };
         Ok(AtomicFile {
-            path: path.to_path_buf(),
+            path,
             tmp,
             file: Some(file),
+            direct: false,
         })
     }
 
@@ -87,6 +115,9 @@ impl AtomicFile {
         let Some(file) = self.file.take() else {
             return Ok(());
         };
+        if self.direct {
+            return file.into_inner().map(drop).map_err(|e| e.into_error());
+        }
         let done = file
             .into_inner()
             .map_err(|e| e.into_error())
@@ -99,6 +130,30 @@ impl AtomicFile {
         interrupt::unregister(&self.tmp);
         done
     }
+}
+
+/// Where writing to `path` should land: the end of its chain of symbolic
+/// links (relative links are read from the link's folder), even when that
+/// file does not exist yet; `path` itself when it is not a link.
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // As the kernel does, give up on a chain of more than 40 links.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
 }
 
 impl Write for AtomicFile {
@@ -119,7 +174,7 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if self.file.take().is_some() && !self.direct {
             let _ = std::fs::remove_file(&self.tmp);
             interrupt::unregister(&self.tmp);
         }

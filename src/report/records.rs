@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::engine::{CommitRecord, Replication, TraceKind};
 use crate::model::Model;
-use crate::report::files::write_csv;
+use crate::report::files::{csv_bytes, write_csv};
 
 #[derive(serde::Serialize)]
 struct CommitRow {
@@ -51,7 +51,16 @@ struct TraceRow<'a> {
 /// Writes the event log of `rep` (`queue` rows give a queue's new length; no
 /// stage = the build queue).
 pub fn write_trace(path: &Path, m: &Model, rep: &Replication) -> std::io::Result<()> {
-    let rows = rep.trace.iter().map(|r| TraceRow {
+    write_csv(path, trace_rows(m, rep))
+}
+
+/// The event log of `rep` as CSV text, for standard output.
+pub fn trace_csv(m: &Model, rep: &Replication) -> std::io::Result<Vec<u8>> {
+    csv_bytes(trace_rows(m, rep))
+}
+
+fn trace_rows<'a>(m: &'a Model, rep: &'a Replication) -> impl Iterator<Item = TraceRow<'a>> {
+    rep.trace.iter().map(|r| TraceRow {
         time_h: r.time.hours(),
         civil_time: m.clock.zoned(r.time).datetime().to_string(),
         event: r.event.name(),
@@ -59,8 +68,7 @@ pub fn write_trace(path: &Path, m: &Model, rep: &Replication) -> std::io::Result
         stage: r.stage.map_or("", |s| m.stages[s].name.as_str()),
         value: r.value,
         defect: r.defect,
-    });
-    write_csv(path, rows)
+    })
 }
 
 /// The reference of `trace-K.csv` (`docs/trace.md`), generated from
