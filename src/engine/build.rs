@@ -40,6 +40,8 @@ impl State<'_> {
             built: f64::NAN,
             outcome: Outcome::Building,
             active: 1,
+            rolled_out: false,
+            counted_deployment: false,
         });
         self.log(
             TraceKind::BuildQueued,

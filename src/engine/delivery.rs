@@ -2,12 +2,19 @@
 //! whose lead time is measured and attributed.
 
 use super::TraceKind;
-use super::{ReleaseId, State};
+use super::{Phase, ReleaseId, State};
 use crate::time::SimTime;
 
 impl State<'_> {
+    /// `rel` passed a production stage. Once every production stage runs it
+    /// (each region, ring or tenant), it is one production deploy.
     pub(super) fn production_passed(&mut self, rel: ReleaseId) {
-        if self.now >= self.warm {
+        let everywhere = self
+            .m
+            .production
+            .iter()
+            .all(|&p| self.visit(rel, p).phase == Phase::Passed);
+        if self.now >= self.warm && everywhere {
             self.production_deploys += 1;
         }
         self.deliver(rel);

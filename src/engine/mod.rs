@@ -83,6 +83,11 @@ struct Release {
     outcome: Outcome,
     /// Build or stage visits still under way; 0 = the run is over.
     active: u32,
+    /// Its first production rollout has begun (at any production stage).
+    rolled_out: bool,
+    /// That first rollout began after the warm-up: it counts as a production
+    /// deployment in the change failure rate.
+    counted_deployment: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,10 +266,11 @@ struct State<'m> {
     /// Defects exposed to some users now.
     live: Vec<DefectId>,
     scratch: Vec<DefectId>,
-    rollout_counter: u64,
-    rollouts_before_warm: u64,
     rollouts: u64,
-    failed_rollouts: Vec<u64>,
+    /// Releases whose first production rollout began after the warm-up.
+    deployments: u64,
+    /// Counted deployments that failed (see `docs/model.md`), with repeats.
+    failed_deployments: Vec<ReleaseId>,
     rollbacks: u64,
     aborts: u64,
     extra_env_secs: f64,
@@ -448,10 +454,9 @@ impl<'m> State<'m> {
             incidents_rng: rng::for_source(seed, rep, Source::Incidents),
             live: Vec::new(),
             scratch: Vec::new(),
-            rollout_counter: 0,
-            rollouts_before_warm: 0,
             rollouts: 0,
-            failed_rollouts: Vec::new(),
+            deployments: 0,
+            failed_deployments: Vec::new(),
             rollbacks: 0,
             aborts: 0,
             extra_env_secs: 0.0,

@@ -69,8 +69,11 @@ pub(super) struct Exposure {
     pub detect_seq: u64,
     /// First production deployment of its code (the flag ramp's clock).
     pub deployed: f64,
-    /// The rollout that first exposed it.
-    pub rollout: u64,
+    /// The release whose rollout first shipped it, when that deployment
+    /// counts (began after the warm-up).
+    pub release: Option<ReleaseId>,
+    /// Seconds with some user exposed from the first exposure to detection.
+    pub exposed_to_detection: f64,
 }
 
 impl Default for Exposure {
@@ -90,7 +93,8 @@ impl Default for Exposure {
             recovered: f64::NAN,
             detect_seq: 0,
             deployed: f64::NAN,
-            rollout: 0,
+            release: None,
+            exposed_to_detection: f64::NAN,
         }
     }
 }
@@ -275,9 +279,14 @@ impl State<'_> {
         if !def.exposure.detected.is_nan() {
             return;
         }
-        def.exposure.detected = now;
-        def.exposure.by_analysis = by_analysis;
-        self.failed_rollouts.push(def.exposure.rollout);
+        let e = &mut def.exposure;
+        e.detected = now;
+        e.by_analysis = by_analysis;
+        // Exposure is piecewise: the hours users ran it, gaps left out.
+        e.exposed_to_detection = e.exposed + if e.x > 0.0 { now - e.last } else { 0.0 };
+        if let Some(rel) = e.release {
+            self.failed_deployments.push(rel);
+        }
         self.log_defect(
             if by_analysis {
                 TraceKind::DetectedByAnalysis
@@ -406,11 +415,11 @@ impl State<'_> {
         };
         // Blue-green: the colour switched away from is the bad release now.
         t.old_colour_until = self.now;
-        t.stable = rel;
+        let bad = std::mem::replace(&mut t.stable, rel);
         t.stable_snapshot = snapshot;
         t.stable_defects = defects;
         self.stages[s].deployed = rel;
-        self.log(TraceKind::RolledBack, rel, Some(s), None);
+        self.log(TraceKind::RolledBack, bad, Some(s), None);
         self.log(TraceKind::Running, rel, Some(s), None);
         self.refresh_exposure();
         // A defect detected while this rollback was under way may still be
@@ -460,10 +469,10 @@ impl State<'_> {
             if !e.detected.is_nan() {
                 r.detected += 1;
                 r.detected_by_analysis += u64::from(e.by_analysis);
-                delay += e.detected - e.first;
+                delay += e.exposed_to_detection;
                 if !e.recovered.is_nan() {
                     restore += e.recovered - e.detected;
-                    from_exp += e.recovered - e.first;
+                    from_exp += e.exposed_to_detection + e.recovered - e.detected;
                     restore_n += 1;
                 }
             }
@@ -481,14 +490,11 @@ impl State<'_> {
         r.rollbacks = self.rollbacks;
         r.aborts = self.aborts;
         r.rollouts = self.rollouts;
-        self.failed_rollouts.sort_unstable();
-        self.failed_rollouts.dedup();
-        r.failed_rollouts = self
-            .failed_rollouts
-            .iter()
-            .filter(|&&id| id > self.rollouts_before_warm)
-            .count() as u64;
-        r.change_failure_rate = per(r.failed_rollouts as f64, r.rollouts);
+        r.deployments = self.deployments;
+        self.failed_deployments.sort_unstable();
+        self.failed_deployments.dedup();
+        r.failed_deployments = self.failed_deployments.len() as u64;
+        r.change_failure_rate = per(r.failed_deployments as f64, r.deployments);
         let span = end - self.warm;
         r.environment_hours = (self.m.production.len() as f64 * span + self.extra_env_secs) / HOUR;
         r

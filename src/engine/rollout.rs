@@ -108,20 +108,24 @@ impl State<'_> {
             self.canary.cost_secs += self.now - at;
             self.canary.cost_n += 1;
         }
-        self.rollout_counter += 1;
-        let id = self.rollout_counter;
-        if self.now >= self.warm {
-            self.rollouts += 1;
-        } else {
-            self.rollouts_before_warm = id;
+        let counting = self.now >= self.warm;
+        self.rollouts += u64::from(counting);
+        let r = &mut self.releases[idx];
+        if !r.rolled_out {
+            // A release's rollouts at every production stage, and their
+            // retries, are one production deployment.
+            r.rolled_out = true;
+            r.counted_deployment = counting;
+            self.deployments += u64::from(counting);
         }
-        let defects = self.releases[idx].defects.to_vec();
+        let counted = r.counted_deployment;
+        let defects = r.defects.to_vec();
         let now = self.now;
         for &d in &defects {
             let e = &mut self.defects[d as usize].exposure;
             if e.deployed.is_nan() {
                 e.deployed = now;
-                e.rollout = id;
+                e.release = counted.then_some(rel);
                 let m = self.m;
                 let steps = m.incidents.flags.as_ref();
                 let steps = steps.filter(|_| self.defects[d as usize].flagged);
@@ -259,7 +263,12 @@ impl State<'_> {
         match r.awaiting {
             Awaiting::Step => self.advance_rollout(s),
             Awaiting::BatchFails => {
+                let rel = r.rel;
                 self.stages[s].stats.deploy_failures += u64::from(self.counting());
+                // A deployment that failed in production is a failed change.
+                if self.release(rel).counted_deployment {
+                    self.failed_deployments.push(rel);
+                }
                 self.abort_rollout(s);
             }
             Awaiting::Measurement => self.measure(s),

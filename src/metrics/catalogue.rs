@@ -234,14 +234,14 @@ pub static METRICS: &[Def] = &[
         "production.deploys_per_week",
         Unit::PerWeek,
         Better::Higher,
-        "Production deployments per week (releases that passed a production stage).",
+        "Production deployments per week: releases that passed every production stage (regions, rings and tenants count once).",
         |r| r.production_deploys_per_week,
     ),
     run(
         "production.commits_per_deploy",
         Unit::Commits,
         Better::Neither,
-        "Mean commits delivered per production deployment (batch size).",
+        "Mean commits delivered per production deployment (batch size; a deployment is a release running in every production stage).",
         |r| r.commits_per_production_deploy,
     ),
     run(
@@ -402,7 +402,7 @@ pub static METRICS: &[Def] = &[
         "defects.caught",
         Unit::Defects,
         Better::Higher,
-        "Defects caught anywhere (first catch).",
+        "Defects caught by tests before production: the build's and the stages' verification (first catch). Production detections are `incidents.detected`.",
         |r| r.defects.caught as f64,
     ),
     run(
@@ -493,7 +493,7 @@ pub static METRICS: &[Def] = &[
         "restore.detection_delay",
         Unit::Hours,
         Better::Lower,
-        "Mean hours from first exposure to detection (detected incidents).",
+        "Mean hours users ran the defect before it was detected: first exposure to detection, hours with no user exposed left out (detected incidents).",
         |r| r.incidents.detection_delay_h,
     ),
     run(
@@ -507,7 +507,7 @@ pub static METRICS: &[Def] = &[
         "restore.from_exposure",
         Unit::Hours,
         Better::Lower,
-        "Mean hours from first exposure to that same restore: DORA's time to restore service.",
+        "Mean of the detection delay plus the time from detection to that same restore: the hours users ran the defect until service was restored, DORA's time to restore service.",
         |r| r.incidents.restore_from_exposure_h,
     ),
     run(
@@ -528,14 +528,14 @@ pub static METRICS: &[Def] = &[
         "production.rollouts",
         Unit::Rollouts,
         Better::Neither,
-        "Production rollouts started after the warm-up.",
+        "Production rollouts started after the warm-up, per production stage (retries included).",
         |r| r.incidents.rollouts as f64,
     ),
     run(
         "production.change_failure_rate",
         Unit::Share,
         Better::Lower,
-        "Rollouts that exposed a defect that was then detected / rollouts started.",
+        "Failed production deployments / production deployments. A deployment is a release whose first production rollout (at any production stage) began after the warm-up; it failed when it first shipped a defect that was then detected (monitoring or canary analysis) or one of its rollouts failed a batch.",
         |r| r.incidents.change_failure_rate,
     ),
     run(

@@ -372,23 +372,29 @@ pub struct IncidentResult {
     pub peak_users: f64,
     /// Hours during which some user was exposed, mean per incident.
     pub exposed_h: f64,
-    /// First exposure → detection, mean hours (detected incidents).
+    /// Hours users ran it before detection (first exposure → detection, gaps
+    /// with no user exposed left out), mean over detected incidents.
     pub detection_delay_h: f64,
     /// Detection → the first time afterwards no user is exposed, mean hours
     /// (restored incidents).
     pub restore_h: f64,
-    /// First exposure → the first time after detection no user is exposed,
-    /// mean hours (restored incidents): DORA's "time to restore service".
+    /// The detection delay plus detection → the first time afterwards no user
+    /// is exposed, mean hours (restored incidents): DORA's "time to restore
+    /// service", counted in hours users were exposed.
     pub restore_from_exposure_h: f64,
     /// Stable releases rolled back (switched back or redeployed) after a detection.
     pub rollbacks: u64,
     /// Rollouts aborted before they completed (canary analysis, a failed
     /// batch, a detection during the rollout).
     pub aborts: u64,
-    /// Production rollouts started after the warm-up.
+    /// Production rollouts started after the warm-up (per stage, retries included).
     pub rollouts: u64,
-    /// Rollouts that exposed a defect that was then detected.
-    pub failed_rollouts: u64,
+    /// Releases whose first production rollout began after the warm-up.
+    pub deployments: u64,
+    /// Of those, the ones that first shipped a defect that was then detected,
+    /// or whose rollout failed a batch.
+    pub failed_deployments: u64,
+    /// Failed deployments / deployments.
     pub change_failure_rate: f64,
     /// Production environment-hours (both colours count while both run).
     pub environment_hours: f64,
