@@ -270,6 +270,43 @@ fn compare_on_the_command_line_writes_json_and_csv() {
     assert!(read(&tmp.path().join("comparison.csv")).starts_with(b"metric,unit,scenario"));
 }
 
+/// A canary (with analysis runs) beside an all-at-once copy: the page's key
+/// figures are row for row, the canary rows shown for both.
+#[test]
+fn compare_pages_align_rows_only_one_scenario_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let canary = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/saas-canary.yaml");
+    let text = std::fs::read_to_string(&canary).unwrap();
+    let start = text.find("    strategy:\n      canary:").unwrap();
+    let end = text[start..].find("analysis_detect_per_hour").unwrap() + start;
+    let end = text[end..].find('\n').unwrap() + end + 1;
+    let plain = format!(
+        "{}    strategy: all_at_once\n{}",
+        &text[..start].replacen("name: saas-canary", "name: saas-plain", 1),
+        &text[end..]
+    );
+    let plain_path = tmp.path().join("plain.yaml");
+    std::fs::write(&plain_path, plain).unwrap();
+    for order in [[&plain_path, &canary], [&canary, &plain_path]] {
+        let out = tmp.path().join("out");
+        promosim()
+            .arg("compare")
+            .args(order)
+            .args(["-r", "3", "-q", "--out"])
+            .arg(&out)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("panicked").not());
+        let md = String::from_utf8(read(&out.join("report.md"))).unwrap();
+        let row = md
+            .lines()
+            .find(|l| l.starts_with("| Canary analysis runs |"))
+            .expect("the canary row");
+        // measure, two scenarios, unit.
+        assert_eq!(row.matches('|').count(), 5, "{row}");
+    }
+}
+
 #[test]
 fn a_sweep_section_in_the_file_is_a_grid_and_run_ignores_it() {
     let tmp = tempfile::tempdir().unwrap();

@@ -300,8 +300,8 @@ fn compare_table_html(out: &mut String, points: &[(String, &Summary)]) {
         out.push_str(&format!("<th class=\"num\">{}</th>", escape(label)));
     }
     out.push_str("<th>unit</th></tr>\n");
-    let rows: Vec<Vec<words::KeyFigure>> =
-        points.iter().map(|(_, s)| words::key_figures(s)).collect();
+    let summaries: Vec<&Summary> = points.iter().map(|(_, s)| *s).collect();
+    let rows = words::key_figure_rows(&summaries);
     if let Some(first) = rows.first() {
         for (i, k) in first.iter().enumerate() {
             out.push_str(&format!("<tr><td>{}</td>", escape(k.label)));

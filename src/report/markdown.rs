@@ -211,8 +211,8 @@ fn compare_table_md(out: &mut String, points: &[(String, &Summary)]) {
         out.push_str("---:|");
     }
     out.push_str("---|\n");
-    let rows: Vec<Vec<words::KeyFigure>> =
-        points.iter().map(|(_, s)| words::key_figures(s)).collect();
+    let summaries: Vec<&Summary> = points.iter().map(|(_, s)| *s).collect();
+    let rows = words::key_figure_rows(&summaries);
     if let Some(first) = rows.first() {
         for (i, k) in first.iter().enumerate() {
             out.push_str(&format!("| {} |", cell(k.label)));

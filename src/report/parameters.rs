@@ -162,6 +162,9 @@ fn incident_extras(model: &Model) -> String {
             ),
             None => "; a detected one is rolled back like any other.".into(),
         });
+    } else {
+        // Said, so a comparison with a flagged variant shows what changed.
+        out.push_str(" No feature flags: a change reaches every user of a release that runs it.");
     }
     out
 }

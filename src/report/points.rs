@@ -80,7 +80,7 @@ pub fn metric_label(key: &str) -> MetricLabel {
         "blast_radius.peak_share" => "peak share of users per incident",
         "blast_radius.peak_users" => "peak users exposed per incident",
         "restore.from_detection" => "time to restore from detection",
-        "restore.from_exposure" => "time to restore from the first exposure",
+        "restore.from_exposure" => "time to restore (hours users ran the failure)",
         "commits.delivered" => "commits delivered",
         other => other,
     };

@@ -214,25 +214,37 @@ fn delivery_and_build(o: &mut String, s: &Summary) {
     if !s.stages.is_empty() {
         let _ = writeln!(
             o,
-            "\n  {:<14}{:>16}{:>16}{:>10}{:>10}{:>12}{:>10}",
-            "stage", "deploys/week", "queue mean", "q max", "caught", "superseded", "failed"
+            "\n  {:<14}{:>16}{:>16}{:>10}{:>10}{:>12}{:>10}{:>10}",
+            "stage",
+            "deploys/week",
+            "queue mean",
+            "q max",
+            "caught",
+            "superseded",
+            "failed",
+            "refused"
         );
         for st in &s.stages {
-            let failed = mean(s, &format!("stage.{st}.deploy_failures"))
-                + mean(s, &format!("stage.{st}.approval_rejections"))
+            // Refused: approvers said no, or an approval or the gates timed out.
+            let refused = mean(s, &format!("stage.{st}.approval_rejections"))
                 + mean(s, &format!("stage.{st}.timeouts"));
             let _ = writeln!(
                 o,
-                "  {:<14}{:>16}{:>16}{:>10}{:>10}{:>12}{:>10}",
+                "  {:<14}{:>16}{:>16}{:>10}{:>10}{:>12}{:>10}{:>10}",
                 st,
                 with_ci(s, &format!("stage.{st}.deploys_per_week")),
                 with_ci(s, &format!("stage.{st}.queue.mean")),
                 fmt(mean(s, &format!("stage.{st}.queue.max"))),
                 fmt(mean(s, &format!("stage.{st}.defects_caught"))),
                 fmt(mean(s, &format!("stage.{st}.superseded"))),
-                fmt(failed),
+                fmt(mean(s, &format!("stage.{st}.deploy_failures"))),
+                fmt(refused),
             );
         }
+        let _ = writeln!(
+            o,
+            "  (failed: deployments that failed, retries exhausted; refused: approvals rejected, approvals or gates timed out)"
+        );
     }
 }
 
@@ -267,12 +279,12 @@ fn incidents_and_dora(o: &mut String, s: &Summary) {
             "blast_radius.exposed_hours",
         ),
         (
-            "detection delay (h, exposure → detection)",
+            "detection delay (h users ran it before detection)",
             "restore.detection_delay",
         ),
         ("restore from detection (h)", "restore.from_detection"),
         (
-            "time to restore (h, exposure → restored)",
+            "time to restore (h users ran it until restored)",
             "restore.from_exposure",
         ),
         ("change failure rate", "production.change_failure_rate"),

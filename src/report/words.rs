@@ -40,6 +40,37 @@ pub struct KeyFigure {
 
 /// The key figures, each with its 95 % interval.
 pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
+    key_figures_with(s, Optional::of(&[s]))
+}
+
+/// The key figures of several scenarios or points, row for row: a row one of
+/// them shows (canary analysis, false alarms), every one shows.
+pub fn key_figure_rows(summaries: &[&Summary]) -> Vec<Vec<KeyFigure>> {
+    let optional = Optional::of(summaries);
+    summaries
+        .iter()
+        .map(|s| key_figures_with(s, optional))
+        .collect()
+}
+
+/// Which rows that only some scenarios have are shown.
+#[derive(Clone, Copy)]
+struct Optional {
+    canary: bool,
+    false_alarms: bool,
+}
+
+impl Optional {
+    fn of(summaries: &[&Summary]) -> Optional {
+        let any = |key| summaries.iter().any(|s| mean(s, key) > 0.0);
+        Optional {
+            canary: any("canary.runs"),
+            false_alarms: any("canary.false_alarms"),
+        }
+    }
+}
+
+fn key_figures_with(s: &Summary, optional: Optional) -> Vec<KeyFigure> {
     let row = |label, key: &str, unit, scale: f64| KeyFigure {
         label,
         value: pm(mean(s, key) * scale, ci(s, key) * scale),
@@ -92,7 +123,7 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
             1.0,
         ),
         row(
-            "Time to restore, from the first exposure (DORA)",
+            "Time to restore: hours users ran it until restored (DORA)",
             "restore.from_exposure",
             "h",
             1.0,
@@ -105,10 +136,10 @@ pub fn key_figures(s: &Summary) -> Vec<KeyFigure> {
         ),
     ];
     // Canary analysis figures only where a canary ran an analysis.
-    if mean(s, "canary.runs") > 0.0 {
+    if optional.canary {
         figures.push(row("Canary analysis runs", "canary.runs", "per week", 1.0));
     }
-    if mean(s, "canary.false_alarms") > 0.0 {
+    if optional.false_alarms {
         figures.extend([
             row(
                 "Canary false alarms (no defect found)",
@@ -368,7 +399,7 @@ fn dora_sentence(s: &Summary) -> String {
     part(
         d.time_to_restore,
         format!(
-            "time to restore ({} h from the failure reaching users)",
+            "time to restore ({} h of users running the failure)",
             fmt_num(mean(s, "restore.from_exposure"))
         ),
     );
@@ -386,7 +417,7 @@ fn incident_sentence(model: &Model, s: &Summary) -> String {
         return format!("No defect reached production users in {days} counted days.");
     }
     format!(
-        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users at traffic factor 1), peaking at {} of the users online and {} users at once. Counting only the hours some user ran it, an incident was exposed {} h on average; from its first exposure, detection took {} h (exposure pauses while a rollback for another defect removes it), and service was restored {} h after detection.",
+        "In {days} counted days, {} defects reached users; each exposed on average {} share·h ({} user-hours with {} users at traffic factor 1), peaking at {} of the users online and {} users at once. Counting only the hours some user ran it, an incident was exposed {} h on average; users ran it {} h before it was detected (hours when a rollback for another defect had removed it are not counted), and service was restored {} h after detection.",
         pm(n, ci(s, "incidents.count")),
         pm(
             mean(s, "blast_radius.share_hours"),

@@ -122,9 +122,10 @@ pub fn run_figures(scenario: &Charted) -> Vec<Figure> {
         out.push(fig(
             "incidents",
             incidents(m, s, rep),
-            "Each bar is one incident's blast radius: the traffic share running the defect, \
-             summed over the hours from its first exposure until rollback or fix. The name \
-             gives the largest share it reached and for how long users were exposed.",
+            "Each bar is one incident's blast radius: the share of users running the defect \
+             times the traffic served (hours at the scenario's traffic factors), from its first \
+             exposure until rollback or fix, as blast_radius.share_hours counts it. The name gives \
+             the largest share it reached and the hours some user ran it.",
         ));
     }
     out
@@ -191,8 +192,9 @@ mod tests {
     #[test]
     fn integrated_exposure_holds_until_end() {
         let p = [(10.0, 0.05), (12.0, 1.0), (13.0, 0.0)];
-        assert!((integrated_exposure(&p, 100.0) - (0.1 + 1.0)).abs() < 1e-12);
-        assert!((integrated_exposure(&[(1.0, 0.5)], 3.0) - 1.0).abs() < 1e-12);
+        assert!((integrated_exposure(&p, 100.0, None) - (0.1 + 1.0)).abs() < 1e-12);
+        assert!((integrated_exposure(&[(1.0, 0.5)], 3.0, None) - 1.0).abs() < 1e-12);
+        assert!((exposed_hours(&p, 100.0) - 3.0).abs() < 1e-12);
     }
 
     #[test]

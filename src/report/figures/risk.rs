@@ -21,7 +21,7 @@ pub fn incidents(model: &Model, summary: &Summary, rep: &Replication) -> Chart {
         .into_iter()
         .filter(|(_, p)| p.first().is_some_and(|f| f.0 >= warm))
         .map(|(d, p)| {
-            let area = integrated_exposure(&p, end);
+            let area = integrated_exposure(&p, end, model.incidents.traffic.as_ref());
             (d, p, area)
         })
         .filter(|(_, _, area)| *area > 0.0)
@@ -34,16 +34,11 @@ pub fn incidents(model: &Model, summary: &Summary, rep: &Replication) -> Chart {
         .map(|(_, p, _)| {
             let t0 = p[0].0;
             let peak = p.iter().map(|q| q.1).fold(0.0, f64::max);
-            // Exposed until the share last drops to zero, or the horizon.
-            let until = match p.last() {
-                Some(&(t, 0.0)) => t,
-                _ => end,
-            };
             format!(
-                "day {}: up to {} % for {} h",
+                "day {}: up to {} % of users, exposed {} h",
                 fmt_num((t0 / 24.0).floor()),
                 fmt_num(peak * 100.0),
-                fmt_num(until - t0)
+                fmt_num(exposed_hours(p, end))
             )
         })
         .collect();

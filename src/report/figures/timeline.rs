@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::engine::{Replication, TraceKind, TraceRecord};
-use crate::model::Model;
+use crate::model::{Model, TrafficProfile};
 use crate::report::charts::{BarKind, Chart, GanttBar};
 use crate::report::number::fmt_num;
+use crate::time::HOUR;
 
 /// Releases moving through build and stages in one replication, in
 /// [`timeline_window`]: thin bars while waiting (queue, trigger, checks, lock),
@@ -180,14 +181,34 @@ pub fn exposures(trace: &[TraceRecord]) -> Vec<(u32, Vec<(f64, f64)>)> {
     by
 }
 
-/// Exposed share integrated over time (share·hours), until `end` hours.
-pub fn integrated_exposure(points: &[(f64, f64)], end: f64) -> f64 {
-    points
-        .iter()
-        .enumerate()
-        .map(|(i, &(t, x))| {
-            let next = points.get(i + 1).map_or(end, |p| p.0);
-            x * (next - t).max(0.0)
+/// Exposed share integrated over the traffic served (share·hours at traffic
+/// factor 1, as `blast_radius.share_hours`), until `end` hours; without a
+/// traffic profile, share × hours.
+pub fn integrated_exposure(
+    points: &[(f64, f64)],
+    end: f64,
+    traffic: Option<&TrafficProfile>,
+) -> f64 {
+    segments(points, end)
+        .map(|(t, next, x)| {
+            let served = traffic.map_or(next - t, |f| f.integral(t * HOUR, next * HOUR) / HOUR);
+            x * served
         })
         .sum()
+}
+
+/// Hours with some user exposed (x > 0), until `end` hours.
+pub fn exposed_hours(points: &[(f64, f64)], end: f64) -> f64 {
+    segments(points, end)
+        .filter(|&(_, _, x)| x > 0.0)
+        .map(|(t, next, _)| next - t)
+        .sum()
+}
+
+/// (from, to, share) of each step of an exposure, the last one up to `end`.
+fn segments(points: &[(f64, f64)], end: f64) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+    points.iter().enumerate().map(move |(i, &(t, x))| {
+        let next = points.get(i + 1).map_or(end, |p| p.0);
+        (t, next.max(t), x)
+    })
 }
