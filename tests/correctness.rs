@@ -377,3 +377,29 @@ fn a_loop_without_progress_in_time_is_reported_as_such() {
     // The same burst with the real threshold runs to the horizon.
     assert_eq!(replicate(&m, 0).result.stop, StopReason::Horizon);
 }
+
+/// Two commits on a Friday evening, 18:00 and 20:00; ops triggers production
+/// by hand, reacting at once, on weekdays 09:00–17:00. The first commit's
+/// release is superseded at 20:00 by the second's, which ops deploys on Monday
+/// at 09:00. Both commits waited only for ops to come back to work: their whole
+/// lead time (63 h and 61 h) is off-hours, the superseded release's two hours
+/// included, and none of it is the trigger (a reaction in working hours).
+#[test]
+fn a_manual_trigger_held_over_the_weekend_is_off_hours_before_and_after_a_supersede() {
+    let friday = 4.0 * 24.0;
+    let m = model(
+        "run: {start: 2026-01-05 00:00, horizon: 10d, seed: 1}\nbuild: {duration: 0s}\n\
+         calendars: {office: {working_hours: {weekdays: \"09:00-17:00\"}}}\n\
+         people: {ops: {calendar: office, reaction: 0s}}\n\
+         stages:\n  - name: production\n    trigger: {manual: {by: ops}}\n",
+        &[(friday + 18.0, false), (friday + 20.0, false)],
+    );
+    let rep = replicate(&m, 0);
+    assert_eq!(rep.commits.len(), 2);
+    for (c, lead) in rep.commits.iter().zip([63.0, 61.0]) {
+        let delivered = c.delivered.expect("delivered on Monday").hours();
+        assert!(close(delivered - c.arrived.hours(), lead));
+        assert!(close(part(c, 0, StagePart::OffHours), lead), "{c:?}");
+        assert!(close(part(c, 0, StagePart::Trigger), 0.0), "{c:?}");
+    }
+}

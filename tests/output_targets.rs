@@ -7,13 +7,21 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::{FileTypeExt, symlink};
+use std::path::Path;
 
 use common::{promosim, repo, tmp};
 
 const HEADER: &str = "time_h,civil_time,event,release,stage,value,defect";
 
-fn scenario() -> std::path::PathBuf {
-    repo().join("scenarios/saas-canary.yaml")
+/// `promosim trace` of the SaaS canary's replication 0 to `out`, in `dir`.
+fn trace_to(dir: &Path, out: &Path) {
+    promosim(dir)
+        .arg("trace")
+        .arg(repo().join("scenarios/saas-canary.yaml"))
+        .args(["-k", "0", "--out"])
+        .arg(out)
+        .assert()
+        .success();
 }
 
 #[test]
@@ -23,13 +31,7 @@ fn a_symbolic_link_is_followed_and_stays_a_link() {
     fs::write(&real, "old").unwrap();
     let link = t.path().join("link.csv");
     symlink("real.csv", &link).unwrap();
-    promosim(t.path())
-        .args(["trace"])
-        .arg(scenario())
-        .args(["-k", "0", "--out"])
-        .arg(&link)
-        .assert()
-        .success();
+    trace_to(t.path(), &link);
     let meta = fs::symlink_metadata(&link).unwrap();
     assert!(meta.file_type().is_symlink(), "the link was replaced");
     let text = fs::read_to_string(&real).unwrap();
@@ -42,13 +44,7 @@ fn a_dangling_link_creates_the_file_it_names() {
     fs::create_dir(t.path().join("sub")).unwrap();
     let link = t.path().join("link.csv");
     symlink("sub/new.csv", &link).unwrap();
-    promosim(t.path())
-        .args(["trace"])
-        .arg(scenario())
-        .args(["-k", "0", "--out"])
-        .arg(&link)
-        .assert()
-        .success();
+    trace_to(t.path(), &link);
     assert!(
         fs::symlink_metadata(&link)
             .unwrap()
@@ -71,13 +67,7 @@ fn a_named_pipe_is_written_into_not_replaced() {
     // The reader must be there before the writer opens the pipe.
     let path = fifo.clone();
     let reader = std::thread::spawn(move || fs::read_to_string(path).unwrap());
-    promosim(t.path())
-        .args(["trace"])
-        .arg(scenario())
-        .args(["-k", "0", "--out"])
-        .arg(&fifo)
-        .assert()
-        .success();
+    trace_to(t.path(), &fifo);
     let text = reader.join().unwrap();
     assert!(text.starts_with(HEADER), "nothing came through the pipe");
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
@@ -87,8 +77,8 @@ fn a_named_pipe_is_written_into_not_replaced() {
 fn a_dash_is_standard_output() {
     let t = tmp();
     let out = promosim(t.path())
-        .args(["trace"])
-        .arg(scenario())
+        .arg("trace")
+        .arg(repo().join("scenarios/saas-canary.yaml"))
         .args(["-k", "0", "--out", "-"])
         .output()
         .unwrap();

@@ -18,8 +18,9 @@ use std::collections::VecDeque;
 
 use super::fifo::Fifo;
 use super::{Phase, ReleaseId, State};
+use crate::calendar::IntervalSet;
 use crate::metrics::{Breakdown, StageBreakdown, StagePart};
-use crate::time::HOUR;
+use crate::time::{HOUR, SimTime};
 
 /// Seconds per [`StagePart`].
 pub(super) type Parts = [f64; 8];
@@ -125,11 +126,30 @@ impl Segment {
     fn part_index(&self) -> usize {
         self.part.unwrap_or(StagePart::Rework).index()
     }
+
+    /// Adds the seconds of `[from, to)` (within this segment) to `cum` as its
+    /// part. Waiting for a person's manual trigger (`hours`: their working
+    /// hours) is split: off-hours outside them, as the visit's own parts are.
+    fn add(&self, from: f64, to: f64, hours: Hours, cum: &mut Parts) {
+        match (self.part, hours) {
+            (Some(StagePart::Trigger), Some(h)) => {
+                let open = h.open_time_between(SimTime(from), SimTime(to)).0;
+                cum[StagePart::Trigger.index()] += open;
+                cum[StagePart::OffHours.index()] += to - from - open;
+            }
+            _ => cum[self.part_index()] += to - from,
+        }
+    }
 }
+
+/// The working hours of the person who triggers the stage by hand, if one does.
+pub(super) type Hours<'a> = Option<&'a IntervalSet>;
 
 /// What a stage's newest live visit was doing over time.
 #[derive(Debug, Default)]
-pub(super) struct Timeline {
+pub(super) struct Timeline<'m> {
+    /// The working hours of the person who triggers the stage by hand.
+    hours: Hours<'m>,
     segs: VecDeque<Segment>,
     /// Index of `segs[0]` since the start (the front is dropped as time passes).
     first: u64,
@@ -164,7 +184,14 @@ struct Split {
     parts: Parts,
 }
 
-impl Timeline {
+impl<'m> Timeline<'m> {
+    pub fn new(hours: Hours<'m>) -> Self {
+        Timeline {
+            hours,
+            ..Timeline::default()
+        }
+    }
+
     pub fn set(&mut self, now: f64, part: Option<StagePart>, upto: u64) {
         self.version += 1;
         if let Some(last) = self.segs.back() {
@@ -178,7 +205,7 @@ impl Timeline {
         let (cum, before) = match self.segs.back() {
             Some(l) => {
                 let mut cum = l.cum;
-                cum[l.part_index()] += now - l.start;
+                l.add(l.start, now, self.hours, &mut cum);
                 (cum, l.runmax)
             }
             None => ([0.0; 8], 0),
@@ -230,7 +257,7 @@ impl Timeline {
     fn at(&self, i: usize, t: f64) -> Parts {
         let seg = &self.segs[i];
         let mut cum = seg.cum;
-        cum[seg.part_index()] += t - seg.start;
+        seg.add(seg.start, t, self.hours, &mut cum);
         cum
     }
 
@@ -331,10 +358,10 @@ impl Timeline {
                 continue;
             }
             let end = self.segs.get(k + 1).map_or(f64::INFINITY, |n| n.start);
-            let overlap = end.min(b) - seg.start.max(a0);
-            if overlap > 0.0 {
+            let (from, to) = (seg.start.max(a0), end.min(b));
+            if to > from {
                 let mut lost = [0.0; 8];
-                lost[seg.part_index()] = overlap;
+                seg.add(from, to, self.hours, &mut lost);
                 move_to_rework(&mut own, &lost);
             }
         }

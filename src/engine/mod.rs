@@ -148,7 +148,7 @@ struct Defect {
     exposure: Exposure,
 }
 
-struct StageState {
+struct StageState<'m> {
     rng: SimRng,
     /// Newest eligible release not yet taken by a schedule or a person.
     candidate: Option<ReleaseId>,
@@ -169,7 +169,7 @@ struct StageState {
     front_upto: u64,
     /// Commits `[0, passed_upto)` have passed this stage in some release.
     passed_upto: u64,
-    timeline: Timeline,
+    timeline: Timeline<'m>,
     /// Its hop on the critical path of the commits being delivered.
     hop: Hop,
     /// Releases whose visit here is under way (eligible → passed or ended).
@@ -248,7 +248,7 @@ struct State<'m> {
     agent_wait_sum: f64,
     agent_wait_n: u64,
 
-    stages: Vec<StageState>,
+    stages: Vec<StageState<'m>>,
     build_front: Fifo<BuildAdvance>,
     build_front_upto: u64,
     /// The build's hop on the critical path of the commits being delivered.
@@ -381,7 +381,10 @@ impl<'m> State<'m> {
                     front: Fifo::new(),
                     front_upto: 0,
                     passed_upto: 0,
-                    timeline: Timeline::default(),
+                    timeline: Timeline::new(match &st.trigger {
+                        Trigger::Manual { person, .. } => Some(&m.people[*person].hours),
+                        _ => None,
+                    }),
                     hop: Hop::default(),
                     live: Fifo::new(),
                     leads_to_production: leads[i],

@@ -243,7 +243,7 @@ fn delivery_and_build(o: &mut String, s: &Summary) {
         }
         let _ = writeln!(
             o,
-            "  (failed: deployments that failed, retries exhausted; refused: approvals rejected, approvals or gates timed out)"
+            "  (failed: deploys that failed after retries; refused: approvals rejected, checks timed out)"
         );
     }
 }
@@ -278,15 +278,9 @@ fn incidents_and_dora(o: &mut String, s: &Summary) {
             "hours with users exposed, per incident",
             "blast_radius.exposed_hours",
         ),
-        (
-            "detection delay (h users ran it before detection)",
-            "restore.detection_delay",
-        ),
+        ("detection delay (h exposed)", "restore.detection_delay"),
         ("restore from detection (h)", "restore.from_detection"),
-        (
-            "time to restore (h users ran it until restored)",
-            "restore.from_exposure",
-        ),
+        ("time to restore (h exposed)", "restore.from_exposure"),
         ("change failure rate", "production.change_failure_rate"),
         ("rollbacks of the running release", "production.rollbacks"),
         ("rollouts aborted", "production.aborts"),

@@ -3,7 +3,7 @@
 use super::*;
 use crate::engine::{CommitRecord, Replication, TraceKind};
 use crate::experiment::Summary;
-use crate::metrics::{StagePart, Where};
+use crate::metrics::{StagePart, Where, quantile};
 use crate::model::Model;
 use crate::report::charts::{CdfSeries, Chart};
 use crate::report::number::fmt_num;
@@ -23,28 +23,36 @@ pub fn lead_time_samples(model: &Model, commits: &[CommitRecord]) -> Vec<f64> {
 }
 
 /// Empirical CDF of lead time, one curve per scenario (from its replication 0),
-/// p50 and p95 marked at the means over all replications from `summary.json`.
+/// with that replication's own p50 and p95 marked, so the markers sit on the
+/// curve; the title gives the means over all replications beside them.
 pub fn lead_time_cdf(scenarios: &[Charted]) -> Chart {
     let series = scenarios
         .iter()
         .filter_map(|sc| {
             let rep = sc.traces.first()?;
+            let sorted_values_h = lead_time_samples(sc.model, &rep.commits);
             Some(CdfSeries {
                 name: sc.label.to_string(),
-                sorted_values_h: lead_time_samples(sc.model, &rep.commits),
-                p50: mean(sc.summary, "lead_time.p50"),
-                p95: mean(sc.summary, "lead_time.p95"),
+                p50: quantile(&sorted_values_h, 0.50),
+                p95: quantile(&sorted_values_h, 0.95),
+                sorted_values_h,
             })
         })
         .collect();
     let reps = scenarios.first().map_or(0, |s| s.summary.replications);
-    Chart::LeadTimeCdf {
-        title: format!(
-            "How long until a commit runs for every user? Curve: replication 0; \
-             markers: mean p50 and p95 over {reps} replications"
+    let title = match scenarios {
+        [one] => format!(
+            "How long until a commit runs for every user? Replication 0, its p50 and p95 \
+             marked; over all {reps} replications the mean p50 is {} h and p95 {} h",
+            fmt_num(mean(one.summary, "lead_time.p50")),
+            fmt_num(mean(one.summary, "lead_time.p95"))
         ),
-        series,
-    }
+        _ => format!(
+            "How long until a commit runs for every user? Replication 0 of each, its p50 \
+             and p95 marked (the tables give the means over {reps} replications)"
+        ),
+    };
+    Chart::LeadTimeCdf { title, series }
 }
 
 /// The ways a commit spends its lead time, as stacked components: an agent

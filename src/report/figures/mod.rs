@@ -125,7 +125,8 @@ pub fn run_figures(scenario: &Charted) -> Vec<Figure> {
             "Each bar is one incident's blast radius: the share of users running the defect \
              times the traffic served (hours at the scenario's traffic factors), from its first \
              exposure until rollback or fix, as blast_radius.share_hours counts it. The name gives \
-             the largest share it reached and the hours some user ran it.",
+             the largest share of users it reached and the hours some user ran it (pauses \
+             left out).",
         ));
     }
     out
