@@ -35,7 +35,7 @@ pub fn incidents(model: &Model, summary: &Summary, rep: &Replication) -> Chart {
             let t0 = p[0].0;
             let peak = p.iter().map(|q| q.1).fold(0.0, f64::max);
             format!(
-                "day {}: {} % for {} h",
+                "day {}: {} %, {} h",
                 fmt_num((t0 / 24.0).floor()),
                 fmt_num(peak * 100.0),
                 fmt_num(exposed_hours(p, end))
