@@ -98,7 +98,8 @@ fn every_shipped_scenario_validates_and_runs() {
             .arg(f)
             .assert()
             .success()
-            .stdout(predicate::str::contains(": ok"));
+            .stdout(predicate::str::contains(": ok"))
+            .stdout(predicate::str::contains("\nIn words:\n  Run: "));
         let out = t.path().join(&stem);
         promosim(t.path())
             .arg("run")
@@ -113,6 +114,21 @@ fn every_shipped_scenario_validates_and_runs() {
         assert_eq!(summary["replications"], 2, "{stem}");
         assert!(out.join("replications.csv").exists(), "{stem}");
     }
+}
+
+/// `validate` says in words what the page says: windows, freezes and the
+/// production strategy included, not only triggers and approvals.
+#[test]
+fn validate_describes_windows_and_the_strategy() {
+    let t = tmp();
+    promosim(t.path())
+        .arg("validate")
+        .arg(repo().join("scenarios/ecommerce-blue-green.yaml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("inside its window"))
+        .stdout(predicate::str::contains("blue-green"))
+        .stdout(predicate::str::contains("an attempt fails"));
 }
 
 #[test]

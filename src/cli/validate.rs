@@ -5,6 +5,8 @@ use std::path::Path;
 
 use super::{CliError, load_model, print};
 use crate::model;
+use crate::report::parameters;
+use crate::report::table::wrap_lines;
 
 /// Warnings about a scenario that validates but cannot work as written: a
 /// schedule that never fires within the horizon leaves its stage (and all
@@ -67,6 +69,11 @@ pub fn validate(file: &Path) -> Result<(), CliError> {
             },
             if st.production { ", production" } else { "" }
         );
+    }
+    // The same words as the report page: windows, freezes, gates, strategy.
+    let _ = writeln!(o, "\nIn words:");
+    for (topic, text) in parameters::rows(&m) {
+        let _ = writeln!(o, "{}", wrap_lines(&format!("  {topic}: {text}"), 78));
     }
     print(&o)
 }

@@ -232,9 +232,13 @@ fn stage_words(model: &Model, s: usize) -> (String, String) {
         duration(st.deploy_duration.mean())
     );
     if st.deploy_failure > 0.0 {
+        // Each attempt fails so often; the release fails when every retry does.
+        let n = st.deploy_retries;
         deploy.push_str(&format!(
-            " and fails {} of the time",
-            pct(st.deploy_failure)
+            " and an attempt fails {} of the time ({n} retr{}, so {} of releases fail)",
+            pct(st.deploy_failure),
+            if n == 1 { "y" } else { "ies" },
+            pct(st.deploy_failure.powi(n as i32 + 1))
         ));
     }
     parts.push(deploy);
