@@ -133,6 +133,11 @@ pub fn higher_is_better(key: &str) -> bool {
     metrics::higher_is_better(key)
 }
 
+/// Whether the metric is declared better higher or lower (not "—").
+pub fn has_direction(key: &str) -> bool {
+    metrics::find(key).is_none_or(|d| d.better != metrics::Better::Neither)
+}
+
 /// One metric of a baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaselineMetric {
@@ -422,6 +427,8 @@ pub enum Verdict {
     Pass,
     Improved,
     Regressed,
+    /// A metric with no better direction moved beyond its tolerance either way.
+    Changed,
     /// Fewer than two replications where both runs define the metric.
     NotApplicable,
     /// The rerun does not produce the metric.
@@ -434,6 +441,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Improved => "IMPROVED",
             Verdict::Regressed => "REGRESSED",
+            Verdict::Changed => "CHANGED",
             Verdict::NotApplicable => "n/a",
             Verdict::Missing => "MISSING",
         }
@@ -441,7 +449,10 @@ impl Verdict {
 
     /// Whether the verdict fails the check.
     pub fn fails(self) -> bool {
-        matches!(self, Verdict::Regressed | Verdict::Missing)
+        matches!(
+            self,
+            Verdict::Regressed | Verdict::Changed | Verdict::Missing
+        )
     }
 }
 
@@ -553,6 +564,16 @@ pub fn compare(
                 }
                 check.delta = d.mean;
                 check.delta_ci95 = d.ci95;
+                // A metric with no better direction (deploys counted per
+                // stage, batch size, ...) fails when it moved either way.
+                if !has_direction(&b.key) {
+                    check.verdict = if d.mean.abs() - d.ci95 > allowed {
+                        Verdict::Changed
+                    } else {
+                        Verdict::Pass
+                    };
+                    return check;
+                }
                 // Worsening is positive.
                 let worse = if b.higher_is_better { -d.mean } else { d.mean };
                 check.verdict = if worse - d.ci95 > allowed {

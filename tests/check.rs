@@ -109,7 +109,7 @@ fn weekly_test_deploys_fail_the_check_and_name_the_metric() {
             "FAIL: lead_time.mean, lead_time.p50",
         ))
         .stderr(predicate::str::contains(
-            "regressed: lead_time.mean, lead_time.p50",
+            "failed (regressed, changed or missing): lead_time.mean, lead_time.p50",
         ));
     let xml = fs::read_to_string(&junit).unwrap();
     let suite = junit_shape(&xml);
@@ -121,7 +121,7 @@ fn weekly_test_deploys_fail_the_check_and_name_the_metric() {
     );
     assert_eq!(suite.failures, suite.failed.len());
     let md = fs::read_to_string(&md).unwrap();
-    assert!(md.contains("❌ regressed: lead_time.mean"), "{md}");
+    assert!(md.contains("❌ failed: lead_time.mean"), "{md}");
     assert!(md.contains("| `lead_time.p50` |"), "{md}");
     assert!(md.contains("**REGRESSED**"), "{md}");
 }
@@ -397,4 +397,48 @@ fn every_shipped_scenario_passes_its_committed_baseline() {
             .code(0)
             .stdout(predicate::str::contains("PASS"));
     }
+}
+
+/// A metric with no better direction (rollouts counted per stage) neither
+/// regresses nor improves: moved beyond its tolerance either way it is
+/// CHANGED and fails; unmoved it passes.
+#[test]
+fn a_metric_without_a_direction_fails_as_changed_either_way() {
+    let t = tempfile::tempdir().expect("temporary directory");
+    let scenario = t.path().join("tailspin.yaml");
+    fs::write(&scenario, tailspin_text()).unwrap();
+    let baseline = t.path().join("b.json");
+    promosim(t.path())
+        .arg("baseline")
+        .arg(&scenario)
+        .args(["-r", "12", "-q", "--metric", "production.rollouts", "--out"])
+        .arg(&baseline)
+        .assert()
+        .success();
+    check(&t, &scenario, &baseline)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("CHANGED").not());
+    // Continuous test deploys: more production rollouts, not "worse".
+    rewrite(&scenario, DAILY, "trigger: auto");
+    check(&t, &scenario, &baseline)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_match(r"production\.rollouts\s.*CHANGED").unwrap())
+        .stdout(predicate::str::contains("no better direction"));
+}
+
+#[test]
+fn select_refuses_a_metric_without_a_direction() {
+    let t = tempfile::tempdir().expect("temporary directory");
+    let scenario = t.path().join("tailspin.yaml");
+    fs::write(&scenario, tailspin_text()).unwrap();
+    promosim(t.path())
+        .arg("sweep")
+        .arg(&scenario)
+        .args(["--set", "build.agents=1,2", "-r", "3", "-q"])
+        .args(["--select", "production.rollouts"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no better direction"));
 }

@@ -532,3 +532,35 @@ fn github_local_reusable_workflows_are_read_when_next_to_the_caller() {
         i.warnings
     );
 }
+
+/// A stage that runs only after a failure (`condition: failed()`, a rollback
+/// path), and one waiting on it, are never on the way a release takes when all
+/// goes well: they are left out with a warning, and the last stage on the
+/// success path is production.
+#[test]
+fn azure_failure_only_stages_are_left_out() {
+    let i = import::azure::import(&data("azure/reject-on-failure.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Canary", "Promote"]);
+    assert!(v.stages[1].production, "Promote is production");
+    let warned = |stage: &str| {
+        i.warnings
+            .iter()
+            .any(|w| w.contains(&format!("stage {stage} runs only after a failure")))
+    };
+    assert!(warned("Reject") && warned("Notify"), "{:?}", i.warnings);
+}
+
+/// A pipeline with no deployment job becomes the build-only model, and the
+/// import says so instead of passing it off as a pipeline.
+#[test]
+fn azure_without_a_deployment_warns_that_only_the_build_is_left() {
+    let i = import::azure::import(&data("azure/no-deployment.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert!(v.stages.is_empty());
+    assert!(
+        i.warnings.iter().any(|w| w.contains("no stage deploys")),
+        "{:?}",
+        i.warnings
+    );
+}

@@ -73,7 +73,7 @@ pub fn check(a: CheckArgs) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(CliError::Failed(format!(
-            "{} of {} metrics regressed: {}",
+            "{} of {} metrics failed (regressed, changed or missing): {}",
             failed.len(),
             report.metrics.len(),
             failed.join(", ")

@@ -12,8 +12,12 @@ use crate::report::table::wrap_lines;
 /// schedule that never fires within the horizon leaves its stage (and all
 /// after it) without a deployment.
 pub(super) fn scenario_warnings(m: &model::Model) -> Vec<String> {
-    m.stages
-        .iter()
+    let build_only = m.stages.is_empty().then(|| {
+        "warning: the scenario has no `stages`: it is the build-only model, where a passing build counts as running for every user; lead time, deployments and DORA figures describe the build alone".to_string()
+    });
+    build_only
+        .into_iter()
+        .chain(m.stages.iter()
         .filter_map(|st| match &st.trigger {
             model::Trigger::Schedule { cron, fires } if fires.is_empty() => Some(format!(
                 "warning: stage {:?}: schedule {cron:?} never fires within run.horizon ({:.0} days from the start), so the stage never deploys",
@@ -21,7 +25,7 @@ pub(super) fn scenario_warnings(m: &model::Model) -> Vec<String> {
                 m.horizon.hours() / 24.0
             )),
             _ => None,
-        })
+        }))
         .collect()
 }
 

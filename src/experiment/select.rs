@@ -151,6 +151,13 @@ impl SelectSpec {
                 ));
             }
         }
+        // Constraints may bound any metric; "the best" needs a direction.
+        if metrics::find(metric).is_some_and(|d| d.better == metrics::Better::Neither) {
+            return Err(InputError::new(
+                metric,
+                "has no better direction (docs/metrics.md: —), so no point is the best by it; select by a metric that is better lower or higher, and bound this one with --constraint",
+            ));
+        }
         if self.max_replications < 2 {
             return Err(InputError::new(
                 "--select-max-replications",

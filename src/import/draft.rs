@@ -115,6 +115,17 @@ impl Draft {
     }
 
     /// The whole scenario as YAML text.
+    /// A pipeline in which no stage was found to deploy becomes the
+    /// build-only model: said out loud, since nothing then reaches users but
+    /// the build.
+    pub fn warn_if_no_stage(&self, file: &str, warnings: &mut Vec<String>) {
+        if self.stages.is_empty() {
+            warnings.push(format!(
+                "warning: {file}: no stage deploys (no deployment job or environment was found), so the scenario is the build alone and a passing build counts as delivery; add the deploying stages to it by hand"
+            ));
+        }
+    }
+
     pub fn render(&self) -> String {
         let mut b = Block::default();
         b.comment(

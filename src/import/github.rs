@@ -86,6 +86,9 @@ pub fn import(
     for (file, root) in &roots {
         warn_unread(file, root, &mut warnings);
     }
+    if let Some((file, _)) = roots.first() {
+        d.warn_if_no_stage(file, &mut warnings);
+    }
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported { yaml, warnings })

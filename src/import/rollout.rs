@@ -368,7 +368,13 @@ fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
         f.people.push(PROMOTER.into());
     }
     if let Some(s) = bg.get("autoPromotionSeconds") {
-        f.warnings.push(format!("warning: {file}:{}: `autoPromotionSeconds` (promotion after a delay) is not simulated; promotion is by the promoter or at once", s.line));
+        let promoter = auto.and_then(Node::boolean) == Some(false);
+        f.warnings.push(if promoter {
+            // argoproj/argo-rollouts#2000: the delay only acts with auto-promotion on.
+            format!("warning: {file}:{}: `autoPromotionSeconds` with `autoPromotionEnabled: false`: Argo Rollouts waits for a manual promotion and ignores the delay, so the promoter promotes", s.line)
+        } else {
+            format!("warning: {file}:{}: `autoPromotionSeconds` (automatic promotion after a delay) is not simulated: promotion is at once", s.line)
+        });
     }
     f.strategy.kv(
         1,

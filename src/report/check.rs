@@ -10,7 +10,9 @@ use crate::report::number::{fmt as num, signed};
 
 /// One sentence on why a metric got its verdict, for a failure message.
 pub fn explain(m: &MetricCheck) -> String {
-    let dir = if m.higher_is_better {
+    let dir = if !crate::check::has_direction(&m.key) {
+        "no better direction: a change either way beyond the tolerance fails"
+    } else if m.higher_is_better {
         "lower is worse"
     } else {
         "higher is worse"
@@ -105,7 +107,7 @@ pub fn render_markdown(r: &CheckReport) -> String {
     let head = if failures.is_empty() {
         "✅ pass".to_string()
     } else {
-        format!("❌ regressed: {}", failures.join(", "))
+        format!("❌ failed: {}", failures.join(", "))
     };
     let _ = writeln!(o, "### promosim check `{}`: {head}\n", r.scenario);
     let _ = writeln!(
@@ -125,7 +127,9 @@ pub fn render_markdown(r: &CheckReport) -> String {
             format!("{} ± {}", signed(m.delta), num(m.delta_ci95))
         };
         let verdict = match m.verdict {
-            Verdict::Regressed | Verdict::Missing => format!("**{}**", m.verdict.name()),
+            Verdict::Regressed | Verdict::Changed | Verdict::Missing => {
+                format!("**{}**", m.verdict.name())
+            }
             Verdict::Improved => format!("_{}_", m.verdict.name()),
             _ => m.verdict.name().to_string(),
         };

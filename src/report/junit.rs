@@ -62,7 +62,7 @@ pub fn render(r: &CheckReport) -> String {
         let name = escape(&m.key);
         let detail = escape(&explain(m));
         match m.verdict {
-            Verdict::Regressed | Verdict::Missing => {
+            Verdict::Regressed | Verdict::Changed | Verdict::Missing => {
                 let _ = writeln!(
                     o,
                     r#"    <testcase classname="{class}" name="{name}" time="0">"#

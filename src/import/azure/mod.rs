@@ -128,6 +128,9 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     for (f, n) in &r.roots {
         warn_unread(f, n, &mut r.warnings);
     }
+    if let Some((f, _)) = r.roots.last() {
+        d.warn_if_no_stage(f, &mut r.warnings);
+    }
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported {
@@ -290,6 +293,25 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
     Cond::Auto(None)
 }
 
+/// A condition true only when something before failed (or was canceled):
+/// `failed()`, `canceled()`, or those combined with `and(…)`, without a
+/// `succeeded`, `always()` or `succeededOrFailed()` that would also run it.
+fn only_on_failure(n: &Node) -> bool {
+    let text: String = n
+        .scalar()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let failure = text.contains("failed(") || text.contains("canceled(");
+    let success = text.contains("succeeded") && !text.contains("succeededOrFailed(")
+        || text.contains("always(")
+        || text.contains("succeededOrFailed(")
+        || text.contains("not(")
+        || text.starts_with("or(");
+    failure && !success
+}
+
 /// One Azure stage as read: what the scenario needs of it.
 struct Read {
     id: String,
@@ -360,7 +382,30 @@ impl Reader {
                         .is_some_and(|j| j < i && is_build[j])
                 });
         }
-        let kept: Vec<usize> = (0..read.len()).filter(|&i| !is_build[i]).collect();
+        // Stages that run only after a failure (`condition: failed()`, a
+        // rollback path), and those that wait on them with the default
+        // condition: never on the path a release takes when all goes well.
+        let mut on_failure = vec![false; read.len()];
+        for i in 0..read.len() {
+            let n = &stages[read[i].item].node;
+            on_failure[i] = match n.get("condition") {
+                Some(c) => only_on_failure(c),
+                None => read[i].deps.iter().any(|dep| {
+                    read.iter()
+                        .position(|r| &r.id == dep)
+                        .is_some_and(|j| j < i && on_failure[j])
+                }),
+            };
+            if on_failure[i] {
+                self.warnings.push(format!(
+                    "warning: {}:{}: stage {} runs only after a failure (its condition, or a stage it waits for): a failure path, left out of the scenario",
+                    stages[read[i].item].file, n.line, read[i].id
+                ));
+            }
+        }
+        let kept: Vec<usize> = (0..read.len())
+            .filter(|&i| !is_build[i] && !on_failure[i])
+            .collect();
         let scheduled_somewhere = kept.iter().any(|&i| {
             stages[read[i].item].node.get("condition").is_some_and(|c| {
                 matches!(
@@ -397,6 +442,10 @@ impl Reader {
             let deps: Vec<String> = read[i]
                 .deps
                 .iter()
+                .filter(|dep| {
+                    let j = read.iter().position(|r| &r.id == *dep);
+                    !j.is_some_and(|j| on_failure[j])
+                })
                 .map(|dep| match read.iter().position(|r| &r.id == dep) {
                     Some(j) if is_build[j] => crate::scenario::BUILD.to_string(),
                     Some(j) => stage_name(&read[j].id),
