@@ -127,6 +127,37 @@ fn too_little_data_keeps_the_base_value_and_says_so() {
     assert!(c.yaml.contains("median: \"6m\""), "{}", c.yaml);
 }
 
+/// Builds that finish an hour before they start (an export mixing clocks)
+/// are not clamped to near-zero durations: they are left out, and a note says
+/// how many and where.
+#[test]
+fn runs_finishing_before_they_start_are_left_out_with_a_note() {
+    let mut text = String::from("release,stage,event,time,result\n");
+    for i in 10..40 {
+        text.push_str(&format!(
+            "r{i},build,start,2026-03-02T10:{i}:00Z,\nr{i},build,finish,2026-03-02T09:{i}:00Z,succeeded\n"
+        ));
+    }
+    let h = History::from_parts(vec![
+        history::parse(Format::Csv, &text, "h.csv").expect("parses"),
+    ]);
+    let base = std::fs::read_to_string(SCENARIO).expect("scenario");
+    let c = calibrate::calibrate(&h, Some((&base, SCENARIO))).expect("calibrates");
+    assert!(
+        c.notes
+            .iter()
+            .any(|n| n.contains("30 run(s) of build finish before they start")),
+        "{:?}",
+        c.notes
+    );
+    // Nothing is fitted from them: no line, or the base value kept.
+    let build = c.lines.iter().find(|l| l.path == "build.duration");
+    assert!(
+        build.is_none_or(|l| l.kept.is_some()),
+        "a build duration was fitted from backwards runs: {build:?}"
+    );
+}
+
 /// A history whose builds take Gamma(3, 2 min): neither exp nor lognormal.
 fn gamma_history(n: usize) -> String {
     use rand::SeedableRng;

@@ -153,7 +153,12 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
         Some(Ok(span)) => span.verifies(name),
         _ => true,
     };
-    let (observed, notes) = detect::observed(history, &obs, &production, &verifies);
+    let (observed, mut notes) = detect::observed(history, &obs, &production, &verifies);
+    for (stage, n) in &obs.backwards {
+        notes.push(format!(
+            "{n} run(s) of {stage} finish before they start (clocks or time zones mixed in the export?): left out of the fit"
+        ));
+    }
     let mut yaml = header(history, first, &observed, &notes);
     yaml.push_str(&yaml::emit(&tree, &comments));
     Ok(Calibration {

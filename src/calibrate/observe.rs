@@ -48,6 +48,9 @@ pub struct Observations {
     pub stages: Vec<(String, Work)>,
     /// History stages matching nothing in the scenario.
     pub unmatched: Vec<String>,
+    /// Per stage (`build` for the build), runs that finish before they
+    /// start: clocks or time zones mixed in the export. Left out of the fit.
+    pub backwards: Vec<(String, usize)>,
 }
 
 #[derive(Default)]
@@ -116,6 +119,16 @@ pub fn observe(history: &History, stages: &[String], tz: &TimeZone) -> Observati
         };
         work.max_attempt = work.max_attempt.max(attempt);
         if let Some(s) = span.start {
+            if let Some((t, _)) = span.finish
+                && t < s
+            {
+                let name = r.map_or("build".to_string(), |i| stages[i].clone());
+                match obs.backwards.iter_mut().find(|b| b.0 == name) {
+                    Some(b) => b.1 += 1,
+                    None => obs.backwards.push((name, 1)),
+                }
+                continue;
+            }
             match span.finish {
                 Some((t, Outcome::Cancelled)) => work.durations.censored.push(secs(s, t)),
                 Some((t, outcome)) => {

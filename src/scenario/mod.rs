@@ -62,11 +62,17 @@ pub fn read_limited(path: &Path, limit: u64, what: &str) -> Result<String, Input
     let shown = path.display().to_string();
     let cannot =
         |e: std::io::Error| InputError::new(&shown, format!("cannot read the {what}: {e}"));
+    // "pipeline file", "template": say "file" once.
+    let noun = if what.ends_with("file") {
+        what.to_string()
+    } else {
+        format!("{what} file")
+    };
     let too_big = |size: String| {
         InputError::new(
             &shown,
             format!(
-                "the {what} file is {size}, above the limit of {limit} bytes ({} MiB) for a {what}",
+                "the {noun} is {size}, above the limit of {limit} bytes ({} MiB) for a {what}",
                 limit >> 20
             ),
         )
