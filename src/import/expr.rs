@@ -316,11 +316,55 @@ fn replace_refs(s: &str, var: &str, value: &Node) -> String {
         out.push_str(&rest[..i]);
         match lookup(inner, var, value).and_then(Node::scalar) {
             Some(t) => out.push_str(&t),
-            None => out.push_str(&rest[i..i + j + 2]),
+            // An expression using the loop value (`if eq(env.name, 'prod')`):
+            // the value goes in as a literal, so the condition can be decided.
+            None => {
+                out.push_str("${{ ");
+                out.push_str(&literal_refs(inner, var, value));
+                out.push_str(" }}");
+            }
         }
         rest = &rest[i + j + 2..];
     }
     out.push_str(rest);
+    out
+}
+
+/// `inner` with each `var` / `var.field` outside quotes replaced by its value
+/// as a literal (`'text'`, a number, `true`); references it cannot resolve stay.
+fn literal_refs(inner: &str, var: &str, value: &Node) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        let found = (token.as_str() == var || token.starts_with(&format!("{var}.")))
+            .then(|| lookup(token, var, value))
+            .flatten();
+        match found.map(|n| &n.kind) {
+            Some(Kind::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+            Some(Kind::Number(x)) => out.push_str(&x.to_string()),
+            Some(Kind::Text(t)) => {
+                out.push('\'');
+                out.push_str(&t.replace('\'', "''"));
+                out.push('\'');
+            }
+            _ => out.push_str(token),
+        }
+        token.clear();
+    };
+    for c in inner.chars() {
+        if c == '\'' {
+            flush(&mut token, &mut out);
+            quoted = !quoted;
+            out.push(c);
+        } else if !quoted && (c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
     out
 }
 
@@ -373,10 +417,20 @@ impl Parser<'_> {
     fn expr(&mut self) -> Option<Val> {
         self.skip();
         if self.s[self.i..].starts_with('\'') {
-            let rest = &self.s[self.i + 1..];
-            let end = rest.find('\'')?;
-            self.i += end + 2;
-            return Some(Val::Text(rest[..end].to_string()));
+            // A string literal; `''` inside it is one quote.
+            let mut text = String::new();
+            let mut j = self.i + 1;
+            loop {
+                let end = j + self.s[j..].find('\'')?;
+                text.push_str(&self.s[j..end]);
+                if self.s[end + 1..].starts_with('\'') {
+                    text.push('\'');
+                    j = end + 2;
+                } else {
+                    self.i = end + 1;
+                    return Some(Val::Text(text));
+                }
+            }
         }
         let w = self.word().to_string();
         if w.is_empty() {
@@ -455,5 +509,30 @@ mod tests {
         assert_eq!(c("eq(variables['Build.Reason'], 'Schedule')"), None);
         assert_eq!(c("startsWith(parameters.region, 'E')"), None);
         assert_eq!(c("eq(parameters.nope, 1)"), None);
+    }
+
+    /// In an `each` loop the loop value may be used inside a condition: it
+    /// goes in as a literal, so the condition is decided per pass.
+    #[test]
+    fn a_loop_value_inside_a_condition_is_decided() {
+        let n = |k| Node::new(k, 1, 1);
+        let env = n(Kind::Map(vec![
+            (
+                n(Kind::Text("name".into())),
+                n(Kind::Text("it's dev".into())),
+            ),
+            (n(Kind::Text("gate".into())), n(Kind::Bool(true))),
+        ]));
+        let text = "${{ if and(eq(environment.name, 'it''s dev'), environment.gate, \
+                    ne(parameters.region, 'environment.name')) }}";
+        let bound = replace_refs(text, "environment", &env);
+        assert_eq!(
+            bound,
+            "${{ if and(eq('it''s dev', 'it''s dev'), true, ne(parameters.region, 'environment.name')) }}"
+        );
+        let key = n(Kind::Text(bound));
+        let inner = directive(&key).expect("a directive");
+        let cond = inner.strip_prefix("if ").expect("an if");
+        assert_eq!(condition(cond, &params()), Some(true));
     }
 }
