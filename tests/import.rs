@@ -564,3 +564,29 @@ fn azure_without_a_deployment_warns_that_only_the_build_is_left() {
         i.warnings
     );
 }
+
+/// A step with two actions has each unsimulated one named; a canary whose
+/// steps set no weight is refused at its steps, not imported as a fragment
+/// that `--into` then cannot use.
+#[test]
+fn argo_steps_without_a_weight_are_refused_and_every_skipped_key_is_named() {
+    let e = import::rollout::argo(&data("argo/mirror-only.yaml")).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("mirror-only.yaml:10:"), "{text}");
+    assert!(text.contains("no `setWeight` step"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let two = dir.path().join("two.yaml");
+    let yaml = std::fs::read_to_string(data("argo/mirror-only.yaml"))
+        .unwrap()
+        .replace("        - pause: {}\n", "        - setWeight: 50\n");
+    std::fs::write(&two, yaml).unwrap();
+    let f = import::rollout::argo(&two).unwrap();
+    for key in ["setCanaryScale", "setMirrorRoute"] {
+        assert!(
+            f.warnings.iter().any(|w| w.contains(&format!("`{key}`"))),
+            "{key}: {:?}",
+            f.warnings
+        );
+    }
+}

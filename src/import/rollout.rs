@@ -132,6 +132,16 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
         .get("steps")
         .and_then(Node::list)
         .ok_or_else(|| c.error(file, "a canary needs `steps:`"))?;
+    // Without a weight step Argo moves every user at the end of the steps
+    // (mirroring, header routes and experiments carry no production share):
+    // said here, not as a failed --into later.
+    if !steps.iter().any(|s| s.get("setWeight").is_some()) {
+        let at = c.get("steps").unwrap_or(c);
+        return Err(at.error(
+            file,
+            "the canary's steps set no traffic weight (no `setWeight` step), so Argo moves every user at once after them; promosim's canary moves users by weight steps: write `strategy: all_at_once` by hand, or add the weights (docs/scenario.md)",
+        ));
+    }
     f.strategy.open(0, "canary");
     f.strategy.open(1, "steps");
     let mut needs_promoter = false;
@@ -144,7 +154,7 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                 .number()
                 .ok_or_else(|| w.error(file, "expected a weight in percent"))?;
             f.strategy
-                .item(2, &Val::read(format!("set_weight: {}", num(w)), at));
+                .item(2, &Val::read(format!("set_weight: {}", num(w)), at.clone()));
         } else if let Some(p) = s.get("pause") {
             match p.get("duration") {
                 Some(dn) => {
@@ -154,8 +164,10 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                             "expected a duration such as 30s, 10m or 1h, or a number of seconds",
                         )
                     })?;
-                    f.strategy
-                        .item(2, &Val::read(format!("pause: {{duration: {d}}}"), at));
+                    f.strategy.item(
+                        2,
+                        &Val::read(format!("pause: {{duration: {d}}}"), at.clone()),
+                    );
                 }
                 None => {
                     needs_promoter = true;
@@ -187,17 +199,21 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                     why,
                 },
             );
-        } else {
-            let key = s
-                .entries()
-                .and_then(|e| e.first())
-                .and_then(|(k, _)| k.scalar())
-                .unwrap_or_default();
-            s.mark_all();
-            f.warnings.push(format!(
-                "warning: {at}: canary step `{key}` is not simulated and was skipped"
-            ));
         }
+        // Every other key of the step (`setCanaryScale`, `setHeaderRoute`, a
+        // second action in one step) is said, never dropped silently.
+        let handled = ["setWeight", "pause", "analysis"]
+            .into_iter()
+            .find(|k| s.get(k).is_some());
+        for (k, _) in s.entries().unwrap_or_default() {
+            let key = k.scalar().unwrap_or_default();
+            if Some(key.as_str()) != handled {
+                f.warnings.push(format!(
+                    "warning: {at}: canary step `{key}` is not simulated and was skipped"
+                ));
+            }
+        }
+        s.mark_all();
     }
     if let Some((_, value, _)) = inconclusive {
         // Argo counts inconclusive results against the limit; how often a
