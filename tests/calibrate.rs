@@ -640,3 +640,20 @@ fn approvers_on_different_calendars_keep_wall_clock_time_and_say_so() {
     let path = "stages.dev.checks.approval.response";
     assert_eq!(value(&c, path), value(&none, path));
 }
+
+/// A history read with the wrong `--format` says which format it looks like,
+/// at a real position (serde's column 0 for a whole-value mismatch is 1).
+#[test]
+fn the_wrong_format_names_the_right_one() {
+    let github = r#"{"total_count": 1, "workflow_runs": [{"id": 1}]}"#;
+    let e = history::parse(Format::GhRuns, github, "runs.json").unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("runs.json:1:1:"), "{text}");
+    assert!(text.contains("looks like `--format github`"), "{text}");
+    let csv = "release,stage,event,time,result\n1,build,start,2026-03-02T09:00:05Z,\n";
+    let e = history::parse(Format::Github, csv, "h.csv").unwrap_err();
+    assert!(e.to_string().contains("looks like `--format csv`"), "{e}");
+    // Right format, bad content: no hint.
+    let e = history::parse(Format::Csv, "release,stage\n", "h.csv").unwrap_err();
+    assert!(!e.to_string().contains("looks like"), "{e}");
+}

@@ -213,15 +213,72 @@ impl Format {
 
 /// Reads one file's text in the given format.
 pub fn parse(format: Format, text: &str, file: &str) -> Result<Part, InputError> {
-    match format {
-        Format::Csv => Ok(Part {
-            events: parse_csv(text, file)?,
+    let parsed = match format {
+        Format::Csv => parse_csv(text, file).map(|events| Part {
+            events,
             aliases: Vec::new(),
         }),
         Format::GhRuns => parse_gh_runs(text, file),
         Format::Github => parse_github(text, file),
         Format::Azure => parse_azure(text, file),
+    };
+    // A file of another format read as this one: say which it looks like.
+    parsed.map_err(|mut e| {
+        if let Some(other) = sniff(text).filter(|&f| f != format) {
+            e.message.push_str(&format!(
+                " (the file looks like `--format {}` instead)",
+                other.flag()
+            ));
+        }
+        e
+    })
+}
+
+impl Format {
+    /// The `--format` value that names it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::GhRuns => "gh-runs",
+            Format::Github => "github",
+            Format::Azure => "azure",
+        }
     }
+}
+
+/// Which format a history file looks like, from its first bytes and keys: a
+/// JSON array of runs is `gh run list --json` (or Azure's `az pipelines runs
+/// list`, by its keys), an object with `workflow_runs` or `jobs` GitHub's REST
+/// API, one with `value` or `records` Azure DevOps'; anything else with a comma
+/// in its first line, CSV.
+fn sniff(text: &str) -> Option<Format> {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    // The first 4 KiB (or all of it, when that cuts a character).
+    let head = t.get(..t.len().min(4096)).unwrap_or(t);
+    let has = |key: &str| head.contains(&format!("\"{key}\""));
+    if t.starts_with('[') {
+        // `gh run list --json …` or `az pipelines runs list -o json`.
+        if has("buildNumber") || has("queueTime") {
+            return Some(Format::Azure);
+        }
+        if has("databaseId") || has("conclusion") || has("workflowName") {
+            return Some(Format::GhRuns);
+        }
+        return None;
+    }
+    if t.starts_with('{') {
+        if has("workflow_runs") || has("jobs") {
+            return Some(Format::Github);
+        }
+        if has("value") || has("records") {
+            return Some(Format::Azure);
+        }
+        return None;
+    }
+    t.lines()
+        .next()
+        .filter(|l| l.contains(','))
+        .map(|_| Format::Csv)
 }
 
 /// A JSON error with its position; "EOF while parsing" is said plainly.
@@ -239,7 +296,8 @@ pub(crate) fn json_error(file: &str, e: &serde_json::Error) -> InputError {
     if e.line() == 0 {
         InputError::new(file, message)
     } else {
-        InputError::at(file, e.line() as u64, e.column() as u64, message)
+        // serde_json says column 0 for a value that is wrong as a whole.
+        InputError::at(file, e.line() as u64, e.column().max(1) as u64, message)
     }
 }
 
