@@ -590,3 +590,18 @@ fn argo_steps_without_a_weight_are_refused_and_every_skipped_key_is_named() {
         );
     }
 }
+
+/// `trigger: none` without `schedules`: a run is queued by hand, so the first
+/// deployment waits for a person (assumed), not for every push.
+#[test]
+fn azure_trigger_none_without_schedules_is_a_manual_first_stage() {
+    let i = import::azure::import(&data("azure/queued-by-hand.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Production"]);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{:?}",
+        v.stages[0].trigger
+    );
+    assert!(i.yaml.contains("queued by hand"), "{}", i.yaml);
+}

@@ -511,6 +511,7 @@ impl Reader {
         let cond = n
             .get("condition")
             .map(|c| condition(&it.file, c, &mut self.warnings));
+        let decided = matches!(cond, Some(Cond::Schedule | Cond::Manual));
         match cond {
             Some(Cond::Schedule) => match schedule {
                 Some((cron, at)) => {
@@ -544,15 +545,28 @@ impl Reader {
                 t.scalar().unwrap_or_default()
             ));
         }
+        let untriggered =
+            d.batch.text == "none" && d.build_notes.iter().any(|n| n.contains("trigger: none"));
         // A scheduled-only pipeline: its first deployment follows the schedule.
         if let (true, false, Some((cron, at))) = (first, scheduled_somewhere, schedule)
-            && d.batch.text == "none"
-            && d.build_notes.iter().any(|n| n.contains("trigger: none"))
+            && untriggered
         {
             st.trigger = Val::read(
                 format!("{{schedule: {}}}", quote(cron)),
                 format!("{at} (`trigger: none`: the scheduled run deploys the newest build)"),
             );
+        }
+        // Neither a push nor a schedule runs it: someone queues it by hand,
+        // and that run deploys the newest build.
+        if first && schedule.is_none() && untriggered && !decided {
+            st.trigger = Val::read(
+                format!("{{manual: {{by: {DEPLOYER}}}}}"),
+                format!(
+                    "{}:{} (`trigger: none` and no `schedules`: a run queued by hand deploys the newest build; who queues it is assumed)",
+                    it.file, n.line
+                ),
+            );
+            add_person(&mut d.people, DEPLOYER, assumed_reaction());
         }
     }
 
