@@ -312,6 +312,12 @@ fn only_on_failure(n: &Node) -> bool {
     failure && !success
 }
 
+/// The stage is triggered by hand by [`DEPLOYER`] (assumed), for `why`.
+fn manual(st: &mut StageDraft, d: &mut Draft, why: String) {
+    st.trigger = Val::read(format!("{{manual: {{by: {DEPLOYER}}}}}"), why);
+    add_person(&mut d.people, DEPLOYER, assumed_reaction());
+}
+
 /// One Azure stage as read: what the scenario needs of it.
 struct Read {
     id: String,
@@ -519,24 +525,24 @@ impl Reader {
                 }
                 None => self.warnings.push(format!("warning: {}:{}: the stage runs on scheduled runs but the pipeline has no `schedules`; automatic assumed", it.file, n.line)),
             },
-            Some(Cond::Manual) => {
-                st.trigger = Val::read(format!("{{manual: {{by: {DEPLOYER}}}}}"), format!("{}:{} (a manually queued run; who queues it is assumed)", it.file, n.line));
-                add_person(&mut d.people, DEPLOYER, assumed_reaction());
-            }
+            Some(Cond::Manual) => manual(
+                st,
+                d,
+                format!(
+                    "{}:{} (a manually queued run; who queues it is assumed)",
+                    it.file, n.line
+                ),
+            ),
             Some(Cond::Auto(note)) => st.notes.extend(note),
             None => {}
         }
         if let Some(t) = n.get("trigger") {
             if t.text() == Some("manual") {
-                st.trigger = Val::read(
-                    format!("{{manual: {{by: {DEPLOYER}}}}}"),
-                    format!(
-                        "{}:{} (`trigger: manual`; who deploys is assumed)",
-                        it.file, t.line
-                    ),
+                let why = format!(
+                    "{}:{} (`trigger: manual`; who deploys is assumed)",
+                    it.file, t.line
                 );
-                add_person(&mut d.people, DEPLOYER, assumed_reaction());
-                return;
+                return manual(st, d, why);
             }
             self.warnings.push(format!(
                 "warning: {}:{}: stage trigger {:?} is not understood; automatic assumed",
@@ -559,14 +565,11 @@ impl Reader {
         // Neither a push nor a schedule runs it: someone queues it by hand,
         // and that run deploys the newest build.
         if first && schedule.is_none() && untriggered && !decided {
-            st.trigger = Val::read(
-                format!("{{manual: {{by: {DEPLOYER}}}}}"),
-                format!(
-                    "{}:{} (`trigger: none` and no `schedules`: a run queued by hand deploys the newest build; who queues it is assumed)",
-                    it.file, n.line
-                ),
+            let why = format!(
+                "{}:{} (`trigger: none` and no `schedules`: a run queued by hand deploys the newest build; who queues it is assumed)",
+                it.file, n.line
             );
-            add_person(&mut d.people, DEPLOYER, assumed_reaction());
+            manual(st, d, why);
         }
     }
 
