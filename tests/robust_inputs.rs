@@ -275,3 +275,46 @@ fn a_scenario_file_beyond_4_mib_or_a_device_is_refused_up_front() {
         assert!(t0.elapsed() < Duration::from_secs(10), "read whole?");
     }
 }
+
+/// A key indented one space too deep or too shallow is the commonest YAML
+/// slip, and the reader stops elsewhere (`missing field` at the start of the
+/// mapping, `found "2"` on the line above): every such refusal also names the
+/// mis-indented line.
+#[test]
+fn a_line_indented_one_space_off_is_named_in_the_refusal() {
+    let lines: Vec<&str> = BASE.lines().collect();
+    let mut refused = 0;
+    for (i, l) in lines.iter().enumerate() {
+        for deeper in [true, false] {
+            let moved = if deeper {
+                format!(" {l}")
+            } else if let Some(rest) = l.strip_prefix(' ') {
+                rest.to_string()
+            } else {
+                continue;
+            };
+            let mut edited = lines.clone();
+            edited[i] = &moved;
+            let (code, err) = validate(&(edited.join("\n") + "\n"));
+            if code == 0 {
+                continue;
+            }
+            refused += 1;
+            assert_eq!(code, 2, "line {}: {err}", i + 1);
+            assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+            let n = i + 1;
+            assert!(
+                [
+                    format!("line {n} is"),
+                    format!("line {n},"),
+                    format!("line {n} (")
+                ]
+                .iter()
+                .any(|w| err.contains(w.as_str())),
+                "line {n} moved {}: the message does not name it: {err}",
+                if deeper { "right" } else { "left" }
+            );
+        }
+    }
+    assert!(refused > 25, "only {refused} edits refused");
+}

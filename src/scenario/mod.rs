@@ -9,6 +9,7 @@
 //! Every key, its unit and its default is documented in `docs/scenario.md`.
 
 pub mod file;
+mod indent;
 pub mod stage;
 pub mod valid;
 mod validate;

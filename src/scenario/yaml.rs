@@ -40,7 +40,14 @@ pub(crate) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> I
         }
     };
     match location {
-        Some(l) if l.line() > 0 => InputError::at(file, l.line(), l.column(), msg),
+        Some(l) if l.line() > 0 => {
+            // The reader's position is often not where the mistake is.
+            let msg = match super::indent::hint_near(source, l.line()) {
+                Some(h) if !matches!(e, E::Budget { .. }) => format!("{msg} ({h})"),
+                _ => msg,
+            };
+            InputError::at(file, l.line(), l.column(), msg)
+        }
         _ => InputError::new(file, msg),
     }
 }
