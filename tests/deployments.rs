@@ -159,7 +159,7 @@ incidents:
         );
         delays.push(i.detection_delay_h);
         // A pause: the second defect needed the next day's release.
-        paused += u32::from(i.restore_from_exposure_h > 0.0 && i.rollbacks >= 2);
+        paused += u32::from(i.rollbacks >= 2);
     }
     assert!(paused > 100, "only {paused} replications with a pause");
     let (mean, se) = mean_se(&delays);
