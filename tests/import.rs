@@ -551,6 +551,34 @@ fn azure_failure_only_stages_are_left_out() {
     assert!(warned("Reject") && warned("Notify"), "{:?}", i.warnings);
 }
 
+/// The rule is the condition's value when all before succeeded, not its
+/// spelling: `or(failed(), canceled())` is a failure path too, while a
+/// condition on a variable may hold. A stage left out has no key of it called
+/// "not understood".
+#[test]
+fn azure_failure_paths_are_found_by_the_conditions_value() {
+    let i = import::azure::import(&data("azure/failure-paths.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Prod", "Smoke"]);
+    for stage in ["RejectCanary", "failhandling"] {
+        assert!(
+            i.warnings
+                .iter()
+                .any(|w| w.contains(&format!("stage {stage} runs only after a failure"))),
+            "{stage}: {:?}",
+            i.warnings
+        );
+    }
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("not understood")
+            && ["displayName", "pool", "strategy", "environment"]
+                .iter()
+                .any(|k| w.contains(k))),
+        "{:?}",
+        i.warnings
+    );
+}
+
 /// A pipeline with no deployment job becomes the build-only model, and the
 /// import says so instead of passing it off as a pipeline.
 #[test]

@@ -8,6 +8,7 @@
 //! are set on the environment in Azure DevOps, not in the YAML: the sidecar
 //! gives them ([`super::sidecar`]).
 
+mod runtime;
 mod templates;
 
 use std::path::Path;
@@ -293,23 +294,10 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
     Cond::Auto(None)
 }
 
-/// A condition true only when something before failed (or was canceled):
-/// `failed()`, `canceled()`, or those combined with `and(…)`, without a
-/// `succeeded`, `always()` or `succeededOrFailed()` that would also run it.
+/// A condition false whenever everything before it succeeded: the stage runs
+/// only after a failure or a cancellation (see [`runtime`]).
 fn only_on_failure(n: &Node) -> bool {
-    let text: String = n
-        .scalar()
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let failure = text.contains("failed(") || text.contains("canceled(");
-    let success = text.contains("succeeded") && !text.contains("succeededOrFailed(")
-        || text.contains("always(")
-        || text.contains("succeededOrFailed(")
-        || text.contains("not(")
-        || text.starts_with("or(");
-    failure && !success
+    runtime::on_success_path(&n.scalar().unwrap_or_default()) == runtime::Truth::False
 }
 
 /// The stage is triggered by hand by [`DEPLOYER`] (assumed), for `why`.
@@ -403,6 +391,9 @@ impl Reader {
                 }),
             };
             if on_failure[i] {
+                // Left out on purpose: its keys are not "not understood".
+                n.mark_all();
+                jobs_of[i].iter().for_each(|j| j.node.mark_all());
                 self.warnings.push(format!(
                     "warning: {}:{}: stage {} runs only after a failure (its condition, or a stage it waits for): a failure path, left out of the scenario",
                     stages[read[i].item].file, n.line, read[i].id
