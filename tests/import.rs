@@ -633,3 +633,34 @@ fn azure_trigger_none_without_schedules_is_a_manual_first_stage() {
     );
     assert!(i.yaml.contains("queued by hand"), "{}", i.yaml);
 }
+
+/// Every value the importer writes says where it came from: `# from FILE:LINE`
+/// with a line, or `# ASSUMED: why` (a platform default is assumed, not read).
+#[test]
+fn azure_values_cite_a_line_or_say_they_are_assumed() {
+    for f in [
+        "azure/azure-pipelines.yml",
+        "azure/no-deployment.yml",
+        "azure/queued-by-hand.yml",
+        "azure/reject-on-failure.yml",
+        "azure/failure-paths.yml",
+    ] {
+        let i = import::azure::import(&data(f), None, "out.yaml").unwrap();
+        for line in i.yaml.lines() {
+            if let Some((_, from)) = line.split_once("  # from ") {
+                let (file, rest) = from.split_once(".yml:").unwrap_or((from, ""));
+                assert!(
+                    rest.starts_with(|c: char| c.is_ascii_digit()),
+                    "{f}: no line in {line:?} (file {file})"
+                );
+            }
+        }
+        let trigger = i
+            .yaml
+            .lines()
+            .filter(|l| l.trim_start().starts_with("trigger:"));
+        for t in trigger {
+            assert!(t.contains("# "), "{f}: a trigger without its reason: {t:?}");
+        }
+    }
+}

@@ -48,10 +48,19 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "pipeline".into());
     let mut d = Draft::new(&name, vec![file.clone()]);
-    d.time_zone = Val::read(
-        "UTC",
-        format!("{file}: Azure Pipelines reads cron schedules in UTC"),
-    );
+    d.time_zone = match root.get("schedules") {
+        Some(s) => Val::read(
+            "UTC",
+            format!(
+                "{file}:{} (Azure Pipelines reads cron schedules in UTC)",
+                s.line
+            ),
+        ),
+        None => Val::assumed(
+            "UTC",
+            "no schedule in the file; set the team's zone for its working hours",
+        ),
+    };
     root.known(&[
         "name",
         "appendCommitMessageToRunName",
@@ -142,9 +151,9 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
 
 fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
     let Some(t) = root.get("trigger") else {
-        d.batch = Val::read(
+        d.batch = Val::assumed(
             "none",
-            format!("{file}: no `trigger`, so Azure builds every push (batch: false)"),
+            format!("no `trigger` in {file}: Azure's default builds every push (batch: false)"),
         );
         return;
     };
@@ -505,6 +514,13 @@ impl Reader {
         d: &mut Draft,
     ) {
         let n = &it.node;
+        st.trigger = Val::read(
+            "auto",
+            format!(
+                "{}:{} (Azure runs a stage once the stages it depends on succeeded)",
+                it.file, n.line
+            ),
+        );
         let cond = n
             .get("condition")
             .map(|c| condition(&it.file, c, &mut self.warnings));
