@@ -605,3 +605,72 @@ fn azure_trigger_none_without_schedules_is_a_manual_first_stage() {
     );
     assert!(i.yaml.contains("queued by hand"), "{}", i.yaml);
 }
+
+/// A called workflow with two environments (terraform `plan` in `<env>-plan`,
+/// then `apply`, which needs it, in `<env>-apply`, as in
+/// Azure-Samples/github-terraform-oidc-ci-cd): the stage is the job that
+/// deploys, the last environment in the callee's job order, so the sidecar's
+/// reviewers on the apply environment apply; the plan environment is named in
+/// a warning. The callee's job `concurrency` is the lock when the caller's job
+/// has none, and every value read in the callee cites the callee's file:line.
+#[test]
+fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
+    let side = import::sidecar::read(&data("github/terraform/sidecar.yaml")).unwrap();
+    let p = data("github/terraform/cd.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(
+        names(&v),
+        ["dev-apply", "test-apply", "prod-apply"],
+        "{}",
+        i.yaml
+    );
+    assert_eq!(deps(&v, 1), ["dev-apply"]);
+    assert_eq!(deps(&v, 2), ["test-apply"]);
+    // The reviewers are on the apply environment, and reach the stage.
+    let a = v.stages[2].approval.as_ref().expect("prod-apply reviewers");
+    assert_eq!(v.people[a.approvers[0]].name, "platform-owners");
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("matches no stage")),
+        "{:?}",
+        i.warnings
+    );
+    // The plan job is neither a stage nor a verification; the smoke job after apply is.
+    assert_eq!(verify_names(&v, 0), ["smoke"]);
+    for env in ["dev-plan", "test-plan", "prod-plan"] {
+        assert!(
+            i.warnings.iter().any(|w| w.contains(&format!(
+                "cd-template.yml:56: environment \"{env}\" of the reusable workflow's job plan"
+            )) && w.contains("is not simulated as a stage")
+                && w.contains("job apply, ")),
+            "{env}: {:?}",
+            i.warnings
+        );
+    }
+    // The callee's job concurrency locks dev and test (the caller's jobs set
+    // none); prod's own concurrency wins. Each cites where it was read.
+    assert!(v.stages.iter().all(|s| s.lock == LockPolicy::RunLatest));
+    let lock_lines: Vec<&str> = i.yaml.lines().filter(|l| l.contains("lock:")).collect();
+    assert!(
+        lock_lines[0].contains("terraform/cd-template.yml:88 (concurrency group"),
+        "{lock_lines:?}"
+    );
+    assert!(lock_lines[1].contains("terraform/cd-template.yml:88"));
+    assert!(
+        lock_lines[2].contains("terraform/cd.yml:70 (concurrency group"),
+        "{lock_lines:?}"
+    );
+    // The environment is cited in the callee's file, at its line, never the caller's.
+    assert!(
+        i.yaml.contains("environment dev-apply (")
+            && i.yaml.contains("terraform/cd-template.yml:89)"),
+        "{}",
+        i.yaml
+    );
+    assert!(!i.yaml.contains("cd.yml:89"), "{}", i.yaml);
+    assert!(
+        i.yaml.contains("its job apply (") && i.yaml.contains("cd-template.yml:84) deploys"),
+        "{}",
+        i.yaml
+    );
+}
