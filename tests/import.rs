@@ -674,3 +674,77 @@ fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
         i.yaml
     );
 }
+
+/// Flagger's blue/green mode (`iterations` without weights): the analysis's
+/// hold of iterations × interval before promotion is kept as the blue_green
+/// `switch` (the model's wait before traffic moves, with no users on the new
+/// version); the threshold, which the model cannot count on a colour with no
+/// users, is named with its file:line in the warning that says what is lost.
+#[test]
+fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
+    let f = import::rollout::flagger(&data("flagger/bluegreen.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
+    };
+    assert_eq!(bg.switch.secs(), 300.0, "10 iterations × 30s");
+    assert!(bg.promoted_by.is_none(), "auto-promotion");
+    assert_eq!(
+        bg.scale_down_delay.secs(),
+        0.0,
+        "the primary is updated in place"
+    );
+    // Provenance: iterations (line 32) and interval (line 28); threshold (line 30).
+    assert!(
+        text.contains("switch: 5m  # from ")
+            && text.contains("bluegreen.yaml:32 (iterations: 10) × ")
+            && text.contains("bluegreen.yaml:28 (interval: 30s)"),
+        "{text}"
+    );
+    assert!(text.contains("`threshold: 2` ("), "{text}");
+    let lost = f
+        .warnings
+        .iter()
+        .find(|w| w.contains("bluegreen.yaml:32: `iterations` without weights"))
+        .unwrap_or_else(|| panic!("{:?}", f.warnings));
+    assert!(
+        lost.contains("bluegreen.yaml:30)")
+            && lost.contains("threshold: 2")
+            && lost.contains("Lost:"),
+        "{lost}"
+    );
+    // The webhooks are read in this mode too; nothing is left unread.
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("bluegreen.yaml:56: a `confirm-promotion` webhook")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    // A count of checks that is not a whole number: file:line, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/bluegreen.yaml"))
+        .unwrap()
+        .replace("iterations: 10", "iterations: ten");
+    std::fs::write(&bad, yaml).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "flagger"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("bad.yaml:32:"), "{err}");
+    assert!(
+        err.contains("`iterations`") && !err.contains("panicked"),
+        "{err}"
+    );
+}

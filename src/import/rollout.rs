@@ -5,7 +5,8 @@
 //! none, `analysis`, whose interval, count and failure limit come from an
 //! `AnalysisTemplate` in the same file when there is one) or `blueGreen`
 //! (`autoPromotionEnabled`, `scaleDownDelaySeconds`). Flagger: `analysis`
-//! (`interval`, `threshold`, `stepWeight`, `maxWeight`, `stepWeights`).
+//! (`interval`, `threshold`, `stepWeight`, `maxWeight`, `stepWeights`, or
+//! `iterations` for blue/green, whose hold becomes the blue_green `switch`).
 
 use std::path::Path;
 
@@ -463,27 +464,49 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
             ));
         }
     }
-    let mut block = Block::default();
-    let b = &mut block;
     let steps = a.get("stepWeights").and_then(Node::list);
     let step = a.get("stepWeight");
     if steps.is_none() && step.is_none() {
-        if let Some(it) = a.get("iterations") {
-            f.warnings.push(format!("warning: {}: `iterations` without weights is Flagger's blue/green or A/B mode: imported as blue-green with auto-promotion (the analysis is the stage's verification)", at(it)));
-            b.open(0, "blue_green");
-            b.kv(
-                1,
-                "switch",
-                &Val::assumed("0s", "Flagger routes all traffic to the primary at once"),
-            );
-            f.strategy = block;
-            return Ok(f);
-        }
-        return Err(a.error(
-            &file,
-            "the analysis needs `stepWeight` (with `maxWeight`) or `stepWeights`",
-        ));
+        let Some(it) = a.get("iterations") else {
+            return Err(a.error(
+                &file,
+                "the analysis needs `stepWeight` (with `maxWeight`) or `stepWeights`, or `iterations` (blue/green)",
+            ));
+        };
+        f.strategy = flagger_blue_green(&file, a, it, interval, &interval_text, &mut f.warnings)?;
+    } else {
+        f.strategy = flagger_canary(&file, a, steps, step, interval, interval_text)?;
     }
+    if let Some(w) = a.get("webhooks").and_then(Node::list) {
+        for h in w {
+            if let Some(t) = h
+                .get("type")
+                .and_then(Node::text)
+                .filter(|t| t.starts_with("confirm"))
+            {
+                f.warnings.push(format!(
+                    "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
+                    h.line
+                ));
+            }
+        }
+    }
+    warn_unread(&file, c, &mut f.warnings);
+    Ok(f)
+}
+
+/// Flagger's canary mode: the weights, interval and threshold.
+fn flagger_canary(
+    file: &str,
+    a: &Node,
+    steps: Option<&[Node]>,
+    step: Option<&Node>,
+    interval: &Node,
+    interval_text: String,
+) -> Result<Block, InputError> {
+    let at = |n: &Node| format!("{file}:{}", n.line);
+    let mut block = Block::default();
+    let b = &mut block;
     b.open(0, "canary");
     if let Some(list) = steps {
         let ws: Vec<String> = list.iter().filter_map(|n| n.number().map(num)).collect();
@@ -498,13 +521,13 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
     } else if let Some(s) = step {
         let w = s
             .number()
-            .ok_or_else(|| s.error(&file, "expected a weight in percent"))?;
+            .ok_or_else(|| s.error(file, "expected a weight in percent"))?;
         b.kv(1, "step_weight", &Val::read(num(w), at(s)));
         match a.get("maxWeight") {
             Some(m) => {
                 let mw = m
                     .number()
-                    .ok_or_else(|| m.error(&file, "expected a weight in percent"))?;
+                    .ok_or_else(|| m.error(file, "expected a weight in percent"))?;
                 b.kv(1, "max_weight", &Val::read(num(mw), at(m)));
             }
             None => b.kv(
@@ -519,7 +542,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         Some(t) => {
             let th = t
                 .number()
-                .ok_or_else(|| t.error(&file, "expected a whole number of failed checks"))?;
+                .ok_or_else(|| t.error(file, "expected a whole number of failed checks"))?;
             b.kv(1, "threshold", &Val::read(num(th), at(t)));
         }
         None => b.kv(
@@ -541,21 +564,85 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
             "Flagger restarts the analysis when a new revision is detected during it",
         ),
     );
-    f.strategy = block;
-    if let Some(w) = a.get("webhooks").and_then(Node::list) {
-        for h in w {
-            if let Some(t) = h
-                .get("type")
-                .and_then(Node::text)
-                .filter(|t| t.starts_with("confirm"))
-            {
-                f.warnings.push(format!(
-                    "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
-                    h.line
-                ));
-            }
+    Ok(block)
+}
+
+/// Flagger's blue/green (or A/B) mode, `iterations` without weights: the
+/// analysis holds the new version for `iterations × interval` with no
+/// production traffic on it, then all traffic moves. The model's blue_green
+/// has no analysis before the switch, so the hold is its `switch` (the wait
+/// before traffic moves), and what is lost is said in a warning.
+fn flagger_blue_green(
+    file: &str,
+    a: &Node,
+    it: &Node,
+    interval: &Node,
+    interval_text: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Block, InputError> {
+    let n = it
+        .number()
+        .filter(|n| *n >= 1.0 && n.fract() == 0.0)
+        .ok_or_else(|| {
+            it.error(
+                file,
+                "expected `iterations` to be a whole number of checks, at least 1",
+            )
+        })?;
+    let each = crate::time::Duration::parse(interval_text)
+        .map_err(|e| interval.error(file, e))?
+        .secs();
+    let hold = crate::time::Duration(crate::time::SimDuration(n * each)).to_string();
+    let threshold = match a.get("threshold") {
+        Some(t) => {
+            let th = t
+                .number()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                .ok_or_else(|| t.error(file, "expected a whole number of failed checks"))?;
+            format!("`threshold: {}` ({file}:{})", num(th), t.line)
         }
-    }
-    warn_unread(&file, c, &mut f.warnings);
-    Ok(f)
+        None => "the threshold (none given: Flagger's 1 failed check)".to_string(),
+    };
+    let (iat, vat) = (
+        format!("{file}:{}", it.line),
+        format!("{file}:{}", interval.line),
+    );
+    warnings.push(format!(
+        "warning: {iat}: `iterations` without weights is Flagger's blue/green (or A/B) mode: imported as blue_green whose `switch` holds the new version for iterations × interval = {} × {interval_text} = {hold} ({iat}, {vat}) before all traffic moves, since the model's blue_green has no analysis before the switch. Lost: the checks themselves, and with them {threshold}, the failed checks before rollback: the model's idle colour serves no users, so no check can fail, and a defect is caught before the switch only by the stage's `verify`; an abort during the hold also lasts {hold} (the model's blue_green aborts in `switch`), and the move of traffic itself is taken as instant",
+        num(n)
+    ));
+    let mut b = Block::default();
+    b.open(0, "blue_green");
+    b.comment(
+        1,
+        &format!("Flagger's analysis: {} checks every {interval_text}, before promotion; {threshold} is not simulated (see the warning)", num(n)),
+    );
+    b.kv(
+        1,
+        "switch",
+        &Val::read(
+            hold,
+            format!(
+                "{iat} (iterations: {}) × {vat} (interval: {interval_text}): the analysis holds the new version, with no users on it, before all traffic moves",
+                num(n)
+            ),
+        ),
+    );
+    b.kv(
+        1,
+        "scale_down_delay",
+        &Val::assumed(
+            "0s",
+            "Flagger promotes by updating the primary in place: no old colour is kept, so a rollback after promotion redeploys",
+        ),
+    );
+    b.kv(
+        1,
+        "on_newer",
+        &Val::assumed(
+            "restart_with_newest",
+            "Flagger restarts the analysis when a new revision is detected during it",
+        ),
+    );
+    Ok(b)
 }
