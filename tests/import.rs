@@ -748,3 +748,108 @@ fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
         "{err}"
     );
 }
+
+/// An analysis step that lists several templates: every one is read, a
+/// `clusterScope: true` one as a ClusterAnalysisTemplate (never the
+/// namespaced AnalysisTemplate of the same name). Argo fails the analysis when
+/// any metric fails and waits for the longest: the model checks the metric
+/// that can fail it soonest and pauses for the rest of the longest one; every
+/// other metric is named by file:line. A template not in the file is warned
+/// about, with the values assumed when no metric of the step can be read.
+#[test]
+fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
+    let f = import::rollout::argo(&data("argo/canary-multi.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let c = production_canary(&v);
+    let CanaryPlan::Steps(steps) = &c.plan else {
+        panic!("steps expected")
+    };
+    let kinds: Vec<String> = steps
+        .iter()
+        .map(|s| match s {
+            CanaryStep::SetWeight(w) => format!("w{w}"),
+            CanaryStep::Pause(d) => format!("p{}", d.secs()),
+            CanaryStep::Promote(_) => "promote".into(),
+            CanaryStep::Analysis {
+                interval,
+                count,
+                failure_limit,
+            } => format!("a{}x{}/{}", interval.secs(), count, failure_limit),
+        })
+        .collect();
+    // error-rate (the cluster template: 1m × 5, failureLimit 1) can fail after
+    // 2m, before success-rate (5m × 6, failureLimit 3: 20m) and p99-latency
+    // (2m × 10, failureLimit 2: 6m); success-rate runs 30m, so 25m more.
+    assert_eq!(
+        kinds,
+        ["w20", "p300", "a60x5/1", "p1500", "w50", "a300x3/0", "w80"],
+        "{text}"
+    );
+    assert_eq!(c.inconclusive_limit, 1, "the simulated metric's limit");
+    assert!(
+        text.contains(
+            "canary-multi.yaml:74 (ClusterAnalysisTemplate error-rate, metric error-rate"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "canary-multi.yaml:50 (AnalysisTemplate success-rate, metric success-rate: 6 × 5m)"
+        ),
+        "{text}"
+    );
+    let warned = |s: &str| f.warnings.iter().any(|w| w.contains(s));
+    assert!(
+        warned(
+            "canary-multi.yaml:50: metric success-rate of AnalysisTemplate success-rate is not simulated"
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        warned(
+            "canary-multi.yaml:90: metric p99-latency of ClusterAnalysisTemplate error-rate is not simulated"
+        ),
+        "{:?}",
+        f.warnings
+    );
+    // The namespaced error-rate (10s) is never used.
+    assert!(!text.contains("interval: 10s"), "{text}");
+    assert!(
+        warned(
+            "canary-multi.yaml:30: no metric of this analysis step can be read (AnalysisTemplate \"latency\" is not in the file"
+        ) && text.contains("analysis: {interval: 5m, count: 3, failure_limit: 0}  # ASSUMED"),
+        "{:?}",
+        f.warnings
+    );
+    assert!(!warned("not understood"), "{:?}", f.warnings);
+
+    // Without clusterScope, only an AnalysisTemplate is looked for: with the
+    // namespaced one gone, the cluster one is not used, and the warning says why.
+    let dir = tempfile::tempdir().unwrap();
+    let ns = dir.path().join("ns.yaml");
+    let full = std::fs::read_to_string(data("argo/canary-multi.yaml")).unwrap();
+    let cut = full.find("---\n# The namespaced template").unwrap();
+    std::fs::write(
+        &ns,
+        full[..cut].replace("            clusterScope: true\n", ""),
+    )
+    .unwrap();
+    let f = import::rollout::argo(&ns).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w.contains(
+            "ns.yaml:23: AnalysisTemplate \"error-rate\" is not in the file (the file has a ClusterAnalysisTemplate of that name, which needs `clusterScope: true`); its metrics are not simulated"
+        )),
+        "{:?}",
+        f.warnings
+    );
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let CanaryPlan::Steps(steps) = &production_canary(&v).plan else {
+        panic!()
+    };
+    assert!(
+        matches!(steps[2], CanaryStep::Analysis { count, failure_limit: 3, .. } if count.get() == 6),
+        "success-rate alone: {steps:?}"
+    );
+}
