@@ -852,4 +852,19 @@ fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
         matches!(steps[2], CanaryStep::Analysis { count, failure_limit: 3, .. } if count.get() == 6),
         "success-rate alone: {steps:?}"
     );
+
+    // A metric's count that is not a whole number of measurements: file:line, exit 2.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, full.replace("count: 5", "count: -3")).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("bad.yaml:76:12: expected `count` to be a whole number"),
+        "{err}"
+    );
 }

@@ -183,7 +183,7 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                 }
             }
         } else if let Some(a) = s.get("analysis") {
-            let (steps, limit) = analysis(file, a, docs, &mut f.warnings);
+            let (steps, limit) = analysis(file, a, docs, &mut f.warnings)?;
             if let Some((l, value)) = limit {
                 match inconclusive {
                     None => inconclusive = Some((l, value, at.clone())),
@@ -254,6 +254,11 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
 const ARGO_NEWER: &str =
     "Argo Rollouts aborts an update in progress when a new revision arrives and starts the new one";
 
+/// An analysis step as written: its canary steps (the analysis, maybe a
+/// pause), and the simulated metric's `inconclusiveLimit` as a number and as
+/// the line to write.
+type Analysis = (Vec<Val>, Option<(f64, Val)>);
+
 /// One metric of an analysis template, as the model can use it.
 struct Metric {
     /// `Kind name`, for messages.
@@ -301,7 +306,7 @@ fn analysis(
     a: &Node,
     docs: &[Node],
     warnings: &mut Vec<String>,
-) -> (Vec<Val>, Option<(f64, Val)>) {
+) -> Result<Analysis, InputError> {
     a.known(&["args", "dryRun", "measurementRetention"]);
     let mut metrics: Vec<Metric> = Vec::new();
     // The templates named but not usable: why, and the line naming them.
@@ -379,11 +384,32 @@ fn analysis(
             continue;
         }
         for m in list {
-            let interval = m.get("interval").and_then(duration_text);
+            let interval = match m.get("interval") {
+                Some(n) => Some(duration_text(n).ok_or_else(|| {
+                    n.error(file, "expected a metric `interval` such as 30s, 5m or 1h")
+                })?),
+                None => None,
+            };
             let secs = interval
                 .as_deref()
                 .and_then(|i| crate::time::Duration::parse(i).ok())
                 .map_or(60.0, |d| d.secs());
+            // A whole number of measurements (at least `least`), or an error at it.
+            let whole = |key: &str, least: f64, default: f64| match m.get(key) {
+                Some(n) => n
+                    .number()
+                    .filter(|x| *x >= least && x.fract() == 0.0)
+                    .ok_or_else(|| {
+                        n.error(
+                            file,
+                            format!("expected `{key}` to be a whole number, at least {least}"),
+                        )
+                    }),
+                None => Ok(default),
+            };
+            let count = whole("count", 1.0, 1.0)?;
+            let limit = whole("failureLimit", 0.0, 0.0)?;
+            whole("inconclusiveLimit", 0.0, 0.0)?;
             metrics.push(Metric {
                 template: format!("{kind} {name}"),
                 name: m
@@ -393,8 +419,8 @@ fn analysis(
                 line: m.line,
                 interval,
                 secs,
-                count: m.get("count").and_then(Node::number).unwrap_or(1.0),
-                limit: m.get("failureLimit").and_then(Node::number).unwrap_or(0.0),
+                count,
+                limit,
                 inconclusive: m
                     .get("inconclusiveLimit")
                     .and_then(|n| Some((n.number()?, n.line))),
@@ -425,7 +451,7 @@ fn analysis(
                 a.line
             ),
         );
-        return (vec![v], None);
+        return Ok((vec![v], None));
     };
     for (m, l) in missing.iter().zip(&missing_at) {
         warnings.push(format!(
@@ -527,7 +553,7 @@ fn analysis(
             ),
         ),
     };
-    (steps, Some(inconclusive))
+    Ok((steps, Some(inconclusive)))
 }
 
 fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
