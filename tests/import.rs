@@ -664,3 +664,266 @@ fn azure_values_cite_a_line_or_say_they_are_assumed() {
         }
     }
 }
+
+/// A called workflow with two environments (terraform `plan` in `<env>-plan`,
+/// then `apply`, which needs it, in `<env>-apply`, as in
+/// Azure-Samples/github-terraform-oidc-ci-cd): the stage is the job that
+/// deploys, the last environment in the callee's job order, so the sidecar's
+/// reviewers on the apply environment apply; the plan environment is named in
+/// a warning. The callee's job `concurrency` is the lock when the caller's job
+/// has none, and every value read in the callee cites the callee's file:line.
+#[test]
+fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
+    let side = import::sidecar::read(&data("github/terraform/sidecar.yaml")).unwrap();
+    let p = data("github/terraform/cd.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(
+        names(&v),
+        ["dev-apply", "test-apply", "prod-apply"],
+        "{}",
+        i.yaml
+    );
+    assert_eq!(deps(&v, 1), ["dev-apply"]);
+    assert_eq!(deps(&v, 2), ["test-apply"]);
+    // The reviewers are on the apply environment, and reach the stage.
+    let a = v.stages[2].approval.as_ref().expect("prod-apply reviewers");
+    assert_eq!(v.people[a.approvers[0]].name, "platform-owners");
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("matches no stage")),
+        "{:?}",
+        i.warnings
+    );
+    // The plan job is neither a stage nor a verification; the smoke job after apply is.
+    assert_eq!(verify_names(&v, 0), ["smoke"]);
+    for env in ["dev-plan", "test-plan", "prod-plan"] {
+        assert!(
+            i.warnings.iter().any(|w| w.contains(&format!(
+                "cd-template.yml:56: environment \"{env}\" of the reusable workflow's job plan"
+            )) && w.contains("is not simulated as a stage")
+                && w.contains("job apply, ")),
+            "{env}: {:?}",
+            i.warnings
+        );
+    }
+    // The callee's job concurrency locks dev and test (the caller's jobs set
+    // none); prod's own concurrency wins. Each cites where it was read.
+    assert!(v.stages.iter().all(|s| s.lock == LockPolicy::RunLatest));
+    let lock_lines: Vec<&str> = i.yaml.lines().filter(|l| l.contains("lock:")).collect();
+    assert!(
+        lock_lines[0].contains("terraform/cd-template.yml:88 (concurrency group"),
+        "{lock_lines:?}"
+    );
+    assert!(lock_lines[1].contains("terraform/cd-template.yml:88"));
+    assert!(
+        lock_lines[2].contains("terraform/cd.yml:70 (concurrency group"),
+        "{lock_lines:?}"
+    );
+    // The environment is cited in the callee's file, at its line, never the caller's.
+    assert!(
+        i.yaml.contains("environment dev-apply (")
+            && i.yaml.contains("terraform/cd-template.yml:89)"),
+        "{}",
+        i.yaml
+    );
+    assert!(!i.yaml.contains("cd.yml:89"), "{}", i.yaml);
+    assert!(
+        i.yaml.contains("its job apply (") && i.yaml.contains("cd-template.yml:84) deploys"),
+        "{}",
+        i.yaml
+    );
+}
+
+/// Flagger's blue/green mode (`iterations` without weights): the analysis's
+/// hold of iterations × interval before promotion is kept as the blue_green
+/// `switch` (the model's wait before traffic moves, with no users on the new
+/// version); the threshold, which the model cannot count on a colour with no
+/// users, is named with its file:line in the warning that says what is lost.
+#[test]
+fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
+    let f = import::rollout::flagger(&data("flagger/bluegreen.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
+    };
+    assert_eq!(bg.switch.secs(), 300.0, "10 iterations × 30s");
+    assert!(bg.promoted_by.is_none(), "auto-promotion");
+    assert_eq!(
+        bg.scale_down_delay.secs(),
+        0.0,
+        "the primary is updated in place"
+    );
+    // Provenance: iterations (line 32) and interval (line 28); threshold (line 30).
+    assert!(
+        text.contains("switch: 5m  # from ")
+            && text.contains("bluegreen.yaml:32 (iterations: 10) × ")
+            && text.contains("bluegreen.yaml:28 (interval: 30s)"),
+        "{text}"
+    );
+    assert!(text.contains("`threshold: 2` ("), "{text}");
+    let lost = f
+        .warnings
+        .iter()
+        .find(|w| w.contains("bluegreen.yaml:32: `iterations` without weights"))
+        .unwrap_or_else(|| panic!("{:?}", f.warnings));
+    assert!(
+        lost.contains("bluegreen.yaml:30)")
+            && lost.contains("threshold: 2")
+            && lost.contains("Lost:"),
+        "{lost}"
+    );
+    // The webhooks are read in this mode too; nothing is left unread.
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("bluegreen.yaml:56: a `confirm-promotion` webhook")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    // A count of checks that is not a whole number: file:line, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/bluegreen.yaml"))
+        .unwrap()
+        .replace("iterations: 10", "iterations: ten");
+    std::fs::write(&bad, yaml).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "flagger"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("bad.yaml:32:"), "{err}");
+    assert!(
+        err.contains("`iterations`") && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
+/// An analysis step that lists several templates: every one is read, a
+/// `clusterScope: true` one as a ClusterAnalysisTemplate (never the
+/// namespaced AnalysisTemplate of the same name). Argo fails the analysis when
+/// any metric fails and waits for the longest: the model checks the metric
+/// that can fail it soonest and pauses for the rest of the longest one; every
+/// other metric is named by file:line. A template not in the file is warned
+/// about, with the values assumed when no metric of the step can be read.
+#[test]
+fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
+    let f = import::rollout::argo(&data("argo/canary-multi.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let c = production_canary(&v);
+    let CanaryPlan::Steps(steps) = &c.plan else {
+        panic!("steps expected")
+    };
+    let kinds: Vec<String> = steps
+        .iter()
+        .map(|s| match s {
+            CanaryStep::SetWeight(w) => format!("w{w}"),
+            CanaryStep::Pause(d) => format!("p{}", d.secs()),
+            CanaryStep::Promote(_) => "promote".into(),
+            CanaryStep::Analysis {
+                interval,
+                count,
+                failure_limit,
+            } => format!("a{}x{}/{}", interval.secs(), count, failure_limit),
+        })
+        .collect();
+    // error-rate (the cluster template: 1m × 5, failureLimit 1) can fail after
+    // 2m, before success-rate (5m × 6, failureLimit 3: 20m) and p99-latency
+    // (2m × 10, failureLimit 2: 6m); success-rate runs 30m, so 25m more.
+    assert_eq!(
+        kinds,
+        ["w20", "p300", "a60x5/1", "p1500", "w50", "a300x3/0", "w80"],
+        "{text}"
+    );
+    assert_eq!(c.inconclusive_limit, 1, "the simulated metric's limit");
+    assert!(
+        text.contains(
+            "canary-multi.yaml:74 (ClusterAnalysisTemplate error-rate, metric error-rate"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "canary-multi.yaml:50 (AnalysisTemplate success-rate, metric success-rate: 6 × 5m)"
+        ),
+        "{text}"
+    );
+    let warned = |s: &str| f.warnings.iter().any(|w| w.contains(s));
+    assert!(
+        warned(
+            "canary-multi.yaml:50: metric success-rate of AnalysisTemplate success-rate is not simulated"
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        warned(
+            "canary-multi.yaml:90: metric p99-latency of ClusterAnalysisTemplate error-rate is not simulated"
+        ),
+        "{:?}",
+        f.warnings
+    );
+    // The namespaced error-rate (10s) is never used.
+    assert!(!text.contains("interval: 10s"), "{text}");
+    assert!(
+        warned(
+            "canary-multi.yaml:30: no metric of this analysis step can be read (AnalysisTemplate \"latency\" is not in the file"
+        ) && text.contains("analysis: {interval: 5m, count: 3, failure_limit: 0}  # ASSUMED"),
+        "{:?}",
+        f.warnings
+    );
+    assert!(!warned("not understood"), "{:?}", f.warnings);
+
+    // Without clusterScope, only an AnalysisTemplate is looked for: with the
+    // namespaced one gone, the cluster one is not used, and the warning says why.
+    let dir = tempfile::tempdir().unwrap();
+    let ns = dir.path().join("ns.yaml");
+    let full = std::fs::read_to_string(data("argo/canary-multi.yaml")).unwrap();
+    let cut = full.find("---\n# The namespaced template").unwrap();
+    std::fs::write(
+        &ns,
+        full[..cut].replace("            clusterScope: true\n", ""),
+    )
+    .unwrap();
+    let f = import::rollout::argo(&ns).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w.contains(
+            "ns.yaml:23: AnalysisTemplate \"error-rate\" is not in the file (the file has a ClusterAnalysisTemplate of that name, which needs `clusterScope: true`); its metrics are not simulated"
+        )),
+        "{:?}",
+        f.warnings
+    );
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let CanaryPlan::Steps(steps) = &production_canary(&v).plan else {
+        panic!()
+    };
+    assert!(
+        matches!(steps[2], CanaryStep::Analysis { count, failure_limit: 3, .. } if count.get() == 6),
+        "success-rate alone: {steps:?}"
+    );
+
+    // A metric's count that is not a whole number of measurements: file:line, exit 2.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, full.replace("count: 5", "count: -3")).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("bad.yaml:76:12: expected `count` to be a whole number"),
+        "{err}"
+    );
+}

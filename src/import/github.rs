@@ -3,9 +3,11 @@
 //! Read: `on` (`push`, `schedule`, `workflow_dispatch`, `workflow_run`),
 //! jobs with `needs`, `environment`, `concurrency` (workflow and job level,
 //! `cancel-in-progress`), `if`, `strategy.matrix` and reusable-workflow jobs
-//! given an `environment` input. A job with an environment is a stage; jobs
-//! before any deployment are the build; jobs after one verify it. Required
-//! reviewers and wait timers are repository settings: the sidecar gives them.
+//! given an `environment` input, or read when local (the stage is the called
+//! workflow's last environment in job order: the job that deploys). A job
+//! with an environment is a stage; jobs before any deployment are the build;
+//! jobs after one verify it. Required reviewers and wait timers are
+//! repository settings: the sidecar gives them.
 
 use std::path::Path;
 
@@ -28,24 +30,43 @@ struct On {
     schedule: Option<(String, String)>,
 }
 
+/// An environment a job deploys to, and where its name was read
+/// (`file:line`: the caller's file, or the called workflow's).
+#[derive(Clone)]
+struct Env {
+    name: String,
+    at: String,
+}
+
 /// One job, as far as the stage graph needs it.
 struct Job<'a> {
     id: String,
     node: &'a Node,
     needs: Vec<String>,
-    env: Option<(String, u64)>,
+    env: Option<Env>,
     /// The local reusable workflow it calls, when read.
     callee: Option<Callee>,
 }
 
 /// A local reusable workflow (`uses: ./.github/workflows/x.yml`) read from
-/// the file of that name next to the caller: its first environment (with
+/// the file of that name next to the caller. Its environments (with
 /// `${{ inputs.X }}` taken from the caller's `with` or the input's default)
-/// and its plain jobs, which verify the deployment.
+/// become one stage: the one of the job that deploys, the last environment
+/// in the callee's job order (the one the others lead to, as a terraform
+/// `apply` needs its `plan`). The plain jobs that need that job verify it.
 struct Callee {
     file: String,
-    env: Option<(String, u64)>,
+    /// The deploying job's environment.
+    env: Option<Env>,
+    /// The deploying job's id and line in the callee.
+    deployer: Option<(String, u64)>,
+    /// The callee's other environments (job id, environment): plan or
+    /// verification steps, not simulated as a stage.
+    others: Vec<(String, Env)>,
     plain: Vec<String>,
+    /// The lock from the deploying job's `concurrency` (else the callee
+    /// workflow's), read only when the calling job has no `concurrency`.
+    lock: Option<Val>,
 }
 
 /// Imports one or more workflow files; `out` names the scenario in messages.
@@ -190,7 +211,15 @@ fn workflow(
             .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
             .unwrap_or_default();
         let callee = callee(file, &id, k.line, v, warnings)?;
-        let env = environment(file, v, warnings).or_else(|| callee.as_ref()?.env.clone());
+        // A called workflow that was read says where it deploys; the
+        // caller's `with: {environment: …}` is only a guess at it.
+        let env = match callee.as_ref().and_then(|c| c.env.clone()) {
+            Some(e) => Some(e),
+            None => environment(file, v, warnings).map(|(name, line)| Env {
+                name,
+                at: format!("{file}:{line}"),
+            }),
+        };
         jobs.push(Job {
             id,
             node: v,
@@ -236,7 +265,11 @@ fn workflow(
             "uses",
         ]);
         matrix_note(file, job, d);
-        let Some((env, env_line)) = job.env.clone() else {
+        let Some(Env {
+            name: env,
+            at: env_at,
+        }) = job.env.clone()
+        else {
             // A plain job after a deployment verifies it.
             if let Some(&k) = after[j].first() {
                 let s = stage_of[k].expect("a deploy job has a stage");
@@ -260,10 +293,22 @@ fn workflow(
             .or(Some(job.id.clone()));
         st.environment = Some(env.clone());
         if let Some(c) = &job.callee {
-            st.notes.push(format!(
-                "job {} calls the reusable workflow {} (read)",
-                job.id, c.file
-            ));
+            st.notes.push(match &c.deployer {
+                Some((d, line)) => format!(
+                    "job {} calls the reusable workflow {} (read): its job {d} ({}:{line}) deploys",
+                    job.id, c.file, c.file
+                ),
+                None => format!(
+                    "job {} calls the reusable workflow {} (read)",
+                    job.id, c.file
+                ),
+            });
+            for (id, e) in &c.others {
+                st.notes.push(format!(
+                    "environment {} of its job {id} ({}) is a plan or verification step: not simulated as a stage",
+                    e.name, e.at
+                ));
+            }
             for p in &c.plain {
                 st.verify.push((
                     p.clone(),
@@ -271,7 +316,7 @@ fn workflow(
                 ));
             }
         }
-        st.notes.push(format!("approvals: environment {env} ({file}:{env_line}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)"));
+        st.notes.push(format!("approvals: environment {env} ({env_at}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)"));
         let deps: Vec<String> = after[j]
             .iter()
             .map(|&k| d.stages[stage_of[k].expect("stage")].name.clone())
@@ -309,11 +354,13 @@ fn workflow(
             }
         }
         condition(file, job, Some(&mut st), d, warnings);
+        let callee_lock = job.callee.as_ref().and_then(|c| c.lock.clone());
         st.lock = match job.node.get("concurrency") {
             Some(c) => concurrency(file, c, warnings).0,
-            None => match &wf_lock {
-                Some((v, _)) => v.clone(),
-                None => Val::assumed(
+            None => match (callee_lock, &wf_lock) {
+                (Some(v), _) => v,
+                (None, Some((v, _))) => v.clone(),
+                (None, None) => Val::assumed(
                     "sequential",
                     "no concurrency group: GitHub would deploy runs side by side; the model deploys one at a time, in order",
                 ),
@@ -377,30 +424,90 @@ fn callee(
                 .replace(&format!("${{{{inputs.{k}}}}}"), v)
         })
     };
+    // The callee's jobs, in an order where each follows what it needs (a
+    // cycle or an unknown need in the callee is refused at its line).
+    let cjobs_node = croot.get("jobs");
+    let mut cjobs: Vec<Job> = Vec::new();
+    for (k, v) in cjobs_node.and_then(Node::entries).unwrap_or_default() {
+        let cid = k.scalar().unwrap_or_default();
+        let env = v.get("environment").and_then(|e| {
+            let raw = e
+                .text()
+                .map(str::to_string)
+                .or_else(|| e.get("name").and_then(Node::scalar))?;
+            let mut name = fill(&raw);
+            // An input that fills to nothing (`default: ''`) names no environment.
+            if name.trim().is_empty() {
+                return None;
+            }
+            let at = format!("{cfile}:{}", e.line);
+            if name.contains("${{") {
+                warnings.push(format!("warning: {at}: environment {raw:?} of the reusable workflow's job {cid} is an expression that neither the caller's `with` (job {id}, {file}:{line}) nor the input defaults give; the job id is used as its name"));
+                name = cid.clone();
+            }
+            Some(Env { name, at })
+        });
+        let needs = v
+            .get("needs")
+            .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
+            .unwrap_or_default();
+        cjobs.push(Job {
+            id: cid,
+            node: v,
+            needs,
+            env,
+            callee: None,
+        });
+    }
+    let order = topological(&cfile, &cjobs)?;
     let mut c = Callee {
         file: cfile.clone(),
         env: None,
+        deployer: None,
+        others: Vec::new(),
         plain: Vec::new(),
+        lock: None,
     };
-    for (k, v) in croot
-        .get("jobs")
-        .and_then(Node::entries)
-        .unwrap_or_default()
-    {
-        let env = v.get("environment").and_then(|e| {
-            e.text()
-                .map(str::to_string)
-                .or_else(|| e.get("name").and_then(Node::scalar))
-                .map(|n| (fill(&n), e.line))
-        });
-        match (env, &c.env) {
-            (Some((n, l)), None) if !n.contains("${{") => c.env = Some((n, l)),
-            (Some((n, l)), _) => warnings.push(format!("warning: {cfile}:{l}: environment {n:?} of the reusable workflow's job {} is not used: a called job becomes one stage, named by the first environment", k.scalar().unwrap_or_default())),
-            // A plain job after the deployment job (file order) verifies it.
-            (None, Some(_)) => c.plain.push(k.scalar().unwrap_or_default()),
-            (None, None) => {}
+    // The job that deploys: the last one with an environment in job order.
+    let Some(&d) = order.iter().rev().find(|&&j| cjobs[j].env.is_some()) else {
+        return Ok(Some(c));
+    };
+    let deployer = &cjobs[d];
+    let denv = deployer.env.clone().expect("found by its environment");
+    for &j in &order {
+        let job = &cjobs[j];
+        if let (Some(e), true) = (&job.env, j != d) {
+            warnings.push(format!("warning: {}: environment {:?} of the reusable workflow's job {} (called by job {id} at {file}:{line}) is not simulated as a stage: a called job becomes one stage, that of the job that deploys, the last environment in the callee's job order ({:?}, job {}, {}); {} is taken as a plan or verification step, and its protection rules and duration are left out", e.at, e.name, job.id, denv.name, deployer.id, denv.at, job.id));
+            c.others.push((job.id.clone(), e.clone()));
         }
     }
+    // Plain jobs that need the deploying job (directly or through others) verify it.
+    let mut downstream: Vec<usize> = Vec::new();
+    for &j in &order {
+        let job = &cjobs[j];
+        let follows = job.needs.iter().any(|n| {
+            cjobs
+                .iter()
+                .position(|x| &x.id == n)
+                .is_some_and(|k| k == d || downstream.contains(&k))
+        });
+        if follows {
+            downstream.push(j);
+            if job.env.is_none() {
+                c.plain.push(job.id.clone());
+            }
+        }
+    }
+    // The deploying job's lock, when the caller's job does not set one.
+    if job.get("concurrency").is_none() {
+        c.lock = deployer
+            .node
+            .get("concurrency")
+            .or_else(|| croot.get("concurrency"))
+            .map(|n| concurrency(&cfile, n, warnings).0);
+    }
+    c.deployer = Some((deployer.id.clone(), deployer.node.line));
+    c.env = Some(denv);
     Ok(Some(c))
 }
 

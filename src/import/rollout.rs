@@ -2,15 +2,17 @@
 //! or a Canary's progressive-delivery settings as a production strategy.
 //!
 //! Argo Rollouts: `canary.steps` (`setWeight`, `pause` with a duration or
-//! none, `analysis`, whose interval, count and failure limit come from an
-//! `AnalysisTemplate` in the same file when there is one) or `blueGreen`
+//! none, `analysis`, whose interval, count and failure limit come from the
+//! listed `AnalysisTemplate`s or `ClusterAnalysisTemplate`s in the same file:
+//! the metric that can fail the analysis soonest) or `blueGreen`
 //! (`autoPromotionEnabled`, `scaleDownDelaySeconds`). Flagger: `analysis`
-//! (`interval`, `threshold`, `stepWeight`, `maxWeight`, `stepWeights`).
+//! (`interval`, `threshold`, `stepWeight`, `maxWeight`, `stepWeights`, or
+//! `iterations` for blue/green, whose hold becomes the blue_green `switch`).
 
 use std::path::Path;
 
 use super::tree::Node;
-use super::writer::{Block, Val, Why, num};
+use super::writer::{Block, Val, num};
 use super::{duration_text, read_docs, warn_unread};
 use crate::error::InputError;
 
@@ -181,7 +183,7 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                 }
             }
         } else if let Some(a) = s.get("analysis") {
-            let (text, why, limit) = analysis(file, a, docs);
+            let (steps, limit) = analysis(file, a, docs, &mut f.warnings)?;
             if let Some((l, value)) = limit {
                 match inconclusive {
                     None => inconclusive = Some((l, value, at.clone())),
@@ -192,13 +194,9 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
                     Some(_) => {}
                 }
             }
-            f.strategy.item(
-                2,
-                &Val {
-                    text: format!("analysis: {text}"),
-                    why,
-                },
-            );
+            for v in &steps {
+                f.strategy.item(2, v);
+            }
         }
         // Every other key of the step (`setCanaryScale`, `setHeaderRoute`, a
         // second action in one step) is said, never dropped silently.
@@ -256,99 +254,306 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
 const ARGO_NEWER: &str =
     "Argo Rollouts aborts an update in progress when a new revision arrives and starts the new one";
 
-/// An `analysis` step: interval, count and failure limit from the named
-/// AnalysisTemplate's first metric when the file has it, assumed otherwise.
-/// With the metric's `inconclusiveLimit` (Argo's default 0 when absent), as
-/// a number and as the line to write.
-fn analysis(file: &str, a: &Node, docs: &[Node]) -> (String, Why, Option<(f64, Val)>) {
-    a.known(&["args", "dryRun", "measurementRetention"]);
-    let name = a
-        .get("templates")
-        .and_then(Node::list)
-        .and_then(|l| l.first())
-        .and_then(|t| {
-            t.known(&["clusterScope"]);
-            t.get("templateName").and_then(Node::scalar)
-        });
-    if let Some(t) = a.get("templates") {
-        t.mark_all();
+/// An analysis step as written: its canary steps (the analysis, maybe a
+/// pause), and the simulated metric's `inconclusiveLimit` as a number and as
+/// the line to write.
+type Analysis = (Vec<Val>, Option<(f64, Val)>);
+
+/// One metric of an analysis template, as the model can use it.
+struct Metric {
+    /// `Kind name`, for messages.
+    template: String,
+    name: String,
+    line: u64,
+    /// As written, `None` when absent (measured once).
+    interval: Option<String>,
+    secs: f64,
+    count: f64,
+    limit: f64,
+    inconclusive: Option<(f64, u64)>,
+}
+
+impl Metric {
+    /// How long Argo measures it: `count` measurements `interval` apart.
+    fn length(&self) -> f64 {
+        self.count * self.secs
     }
-    let template = docs.iter().find(|d| {
-        matches!(
-            d.get("kind").and_then(Node::text),
-            Some("AnalysisTemplate" | "ClusterAnalysisTemplate")
-        ) && d
-            .get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::scalar)
-            == name
-    });
-    let metric = template
-        .and_then(|t| t.get("spec"))
-        .and_then(|s| s.get("metrics"))
-        .and_then(Node::list)
-        .and_then(|l| l.first());
-    match metric {
-        Some(m) => {
-            let interval = m.get("interval").and_then(duration_text);
-            let count = m.get("count").and_then(Node::number).unwrap_or(1.0);
-            let limit = m.get("failureLimit").and_then(Node::number).unwrap_or(0.0);
-            // Argo's default is 0: the first inconclusive result pauses.
-            let inconclusive = match m
-                .get("inconclusiveLimit")
-                .and_then(|n| Some((n.number()?, n.line)))
-            {
-                Some((l, line)) => (
-                    l,
-                    Val::read(
-                        num(l),
-                        format!(
-                            "{file}:{line} (AnalysisTemplate {}, inconclusiveLimit)",
-                            name.as_deref().unwrap_or_default()
-                        ),
-                    ),
-                ),
-                None => (
-                    0.0,
-                    Val::assumed(
-                        "0",
-                        "the AnalysisTemplate names no inconclusiveLimit: Argo's default",
-                    ),
-                ),
-            };
-            let interval_text = interval.clone().unwrap_or_else(|| "1m".into());
-            let why = match interval {
-                Some(_) => Why::Read(format!(
-                    "{file}:{} (AnalysisTemplate {}, first metric)",
-                    m.line,
-                    name.unwrap_or_default()
-                )),
-                None => Why::Assumed(format!(
-                    "AnalysisTemplate {} at {file}:{} has no interval (measured once); 1m assumed",
-                    name.unwrap_or_default(),
-                    m.line
-                )),
-            };
-            (
-                format!(
-                    "{{interval: {interval_text}, count: {}, failure_limit: {}}}",
-                    num(count),
-                    num(limit)
-                ),
-                why,
-                Some(inconclusive),
-            )
+    /// The earliest time it can fail the analysis: `failureLimit + 1`
+    /// failed measurements; never when it measures fewer times than that.
+    fn fails_after(&self) -> f64 {
+        if self.limit + 1.0 > self.count {
+            f64::INFINITY
+        } else {
+            (self.limit + 1.0) * self.secs
         }
-        None => (
-            "{interval: 5m, count: 3, failure_limit: 0}".into(),
-            Why::Assumed(format!(
-                "the AnalysisTemplate {:?} used at {file}:{} is not in the file; its interval, count and failureLimit are assumed",
-                name.unwrap_or_default(),
-                a.line
-            )),
-            None,
-        ),
     }
+}
+
+/// An `analysis` step. Argo runs every metric of every listed template side
+/// by side (with `clusterScope: true` the template is a
+/// ClusterAnalysisTemplate, otherwise an AnalysisTemplate); the analysis
+/// fails as soon as one metric fails, and the rollout waits until every
+/// metric has finished. The model's step has one metric: the one that can
+/// fail the analysis soonest (`(failureLimit + 1) × interval`, a tie to the
+/// one listed first), followed by a `pause` for the rest of the longest
+/// metric, so the step lasts as long as Argo's. Every other metric, and
+/// every template not in the file, is warned about by file:line. With no
+/// template in the file, the values are assumed. Returns the steps to write
+/// and the simulated metric's `inconclusiveLimit` (Argo's default 0 when
+/// absent), as a number and as the line to write.
+fn analysis(
+    file: &str,
+    a: &Node,
+    docs: &[Node],
+    warnings: &mut Vec<String>,
+) -> Result<Analysis, InputError> {
+    a.known(&["args", "dryRun", "measurementRetention"]);
+    let mut metrics: Vec<Metric> = Vec::new();
+    // The templates named but not usable: why, and the line naming them.
+    let mut missing: Vec<String> = Vec::new();
+    let mut missing_at: Vec<u64> = Vec::new();
+    let listed = a.get("templates").and_then(Node::list).unwrap_or_default();
+    if listed.is_empty() {
+        warnings.push(format!(
+            "warning: {file}:{}: the analysis step lists no `templates`",
+            a.line
+        ));
+    }
+    for t in listed {
+        t.touch();
+        let Some(name) = t.get("templateName").and_then(Node::scalar) else {
+            warnings.push(format!(
+                "warning: {file}:{}: an analysis template without `templateName` was ignored",
+                t.line
+            ));
+            t.mark_all();
+            continue;
+        };
+        let cluster = t.get("clusterScope").and_then(Node::boolean) == Some(true);
+        let kind = if cluster {
+            "ClusterAnalysisTemplate"
+        } else {
+            "AnalysisTemplate"
+        };
+        let doc = docs.iter().find(|d| {
+            d.get("kind").and_then(Node::text) == Some(kind)
+                && d.get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Node::scalar)
+                    .as_deref()
+                    == Some(name.as_str())
+        });
+        let list = doc
+            .and_then(|d| d.get("spec"))
+            .and_then(|s| s.get("metrics"))
+            .and_then(Node::list)
+            .unwrap_or_default();
+        if list.is_empty() {
+            let other = if cluster {
+                "AnalysisTemplate"
+            } else {
+                "ClusterAnalysisTemplate"
+            };
+            let hint = if docs.iter().any(|d| {
+                d.get("kind").and_then(Node::text) == Some(other)
+                    && d.get("metadata")
+                        .and_then(|m| m.get("name"))
+                        .and_then(Node::scalar)
+                        .as_deref()
+                        == Some(name.as_str())
+            }) {
+                if cluster {
+                    format!(
+                        " (the file has an {other} of that name: `clusterScope: true` names a ClusterAnalysisTemplate)"
+                    )
+                } else {
+                    format!(
+                        " (the file has a {other} of that name, which needs `clusterScope: true`)"
+                    )
+                }
+            } else {
+                String::new()
+            };
+            let what = if doc.is_some() {
+                "has no metrics".to_string()
+            } else {
+                format!("is not in the file{hint}")
+            };
+            missing.push(format!("{kind} {name:?} {what}"));
+            missing_at.push(t.line);
+            continue;
+        }
+        for m in list {
+            let interval = match m.get("interval") {
+                Some(n) => Some(duration_text(n).ok_or_else(|| {
+                    n.error(file, "expected a metric `interval` such as 30s, 5m or 1h")
+                })?),
+                None => None,
+            };
+            let secs = interval
+                .as_deref()
+                .and_then(|i| crate::time::Duration::parse(i).ok())
+                .map_or(60.0, |d| d.secs());
+            // A whole number of measurements (at least `least`), or an error at it.
+            let whole = |key: &str, least: f64, default: f64| match m.get(key) {
+                Some(n) => n
+                    .number()
+                    .filter(|x| *x >= least && x.fract() == 0.0)
+                    .ok_or_else(|| {
+                        n.error(
+                            file,
+                            format!("expected `{key}` to be a whole number, at least {least}"),
+                        )
+                    }),
+                None => Ok(default),
+            };
+            let count = whole("count", 1.0, 1.0)?;
+            let limit = whole("failureLimit", 0.0, 0.0)?;
+            whole("inconclusiveLimit", 0.0, 0.0)?;
+            metrics.push(Metric {
+                template: format!("{kind} {name}"),
+                name: m
+                    .get("name")
+                    .and_then(Node::scalar)
+                    .unwrap_or_else(|| "?".into()),
+                line: m.line,
+                interval,
+                secs,
+                count,
+                limit,
+                inconclusive: m
+                    .get("inconclusiveLimit")
+                    .and_then(|n| Some((n.number()?, n.line))),
+            });
+        }
+    }
+    // The metric that can fail the analysis soonest; the first on a tie.
+    let Some(chosen) = (0..metrics.len()).min_by(|&i, &j| {
+        metrics[i]
+            .fails_after()
+            .total_cmp(&metrics[j].fails_after())
+            .then(i.cmp(&j))
+    }) else {
+        let why = missing
+            .iter()
+            .zip(&missing_at)
+            .map(|(m, l)| format!("{m} ({file}:{l})"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        warnings.push(format!(
+            "warning: {file}:{}: no metric of this analysis step can be read ({why}): interval 5m, count 3 and failureLimit 0 are assumed",
+            a.line
+        ));
+        let v = Val::assumed(
+            "analysis: {interval: 5m, count: 3, failure_limit: 0}",
+            format!(
+                "no metric of the analysis at {file}:{} can be read ({why}); its interval, count and failureLimit are assumed",
+                a.line
+            ),
+        );
+        return Ok((vec![v], None));
+    };
+    for (m, l) in missing.iter().zip(&missing_at) {
+        warnings.push(format!(
+            "warning: {file}:{l}: {m}; its metrics are not simulated"
+        ));
+    }
+    let m = &metrics[chosen];
+    let longest = (0..metrics.len())
+        .max_by(|&i, &j| {
+            metrics[i]
+                .length()
+                .total_cmp(&metrics[j].length())
+                .then(j.cmp(&i))
+        })
+        .expect("a metric was chosen");
+    let of = if metrics.len() > 1 {
+        format!(
+            "; of {} metrics, the one that can fail the analysis soonest",
+            metrics.len()
+        )
+    } else {
+        String::new()
+    };
+    let step = format!(
+        "analysis: {{interval: {}, count: {}, failure_limit: {}}}",
+        m.interval.clone().unwrap_or_else(|| "1m".into()),
+        num(m.count),
+        num(m.limit)
+    );
+    let mut steps = vec![match &m.interval {
+        Some(_) => Val::read(
+            step,
+            format!("{file}:{} ({}, metric {}{of})", m.line, m.template, m.name),
+        ),
+        None => Val::assumed(
+            step,
+            format!(
+                "{} at {file}:{}, metric {}, has no interval (measured once); 1m assumed{of}",
+                m.template, m.line, m.name
+            ),
+        ),
+    }];
+    for (i, o) in metrics.iter().enumerate() {
+        if i != chosen {
+            warnings.push(format!(
+                "warning: {file}:{}: metric {} of {} is not simulated: Argo fails the analysis when any metric fails, and the model checks one metric per analysis step, the one that can fail it soonest ({} of {}, {file}:{}){}",
+                o.line,
+                o.name,
+                o.template,
+                m.name,
+                m.template,
+                m.line,
+                if i == longest && o.length() > m.length() {
+                    "; its longer run is kept as a pause after the step"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    let rest = metrics[longest].length() - m.length();
+    if rest > 0.0 {
+        let l = &metrics[longest];
+        steps.push(Val::read(
+            format!(
+                "pause: {{duration: {}}}",
+                crate::time::Duration(crate::time::SimDuration(rest))
+            ),
+            format!(
+                "{file}:{} ({}, metric {}: {} × {}): Argo waits for the longest metric; the rest of its run, at this weight, is not checked in the model",
+                l.line,
+                l.template,
+                l.name,
+                num(l.count),
+                l.interval.clone().unwrap_or_else(|| "1m".into())
+            ),
+        ));
+    }
+    // Argo's default is 0: the first inconclusive result pauses.
+    let inconclusive = match m.inconclusive {
+        Some((l, line)) => (
+            l,
+            Val::read(
+                num(l),
+                format!(
+                    "{file}:{line} ({}, metric {}, inconclusiveLimit)",
+                    m.template, m.name
+                ),
+            ),
+        ),
+        None => (
+            0.0,
+            Val::assumed(
+                "0",
+                format!(
+                    "{} names no inconclusiveLimit for metric {}: Argo's default",
+                    m.template, m.name
+                ),
+            ),
+        ),
+    };
+    Ok((steps, Some(inconclusive)))
 }
 
 fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
@@ -463,27 +668,49 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
             ));
         }
     }
-    let mut block = Block::default();
-    let b = &mut block;
     let steps = a.get("stepWeights").and_then(Node::list);
     let step = a.get("stepWeight");
     if steps.is_none() && step.is_none() {
-        if let Some(it) = a.get("iterations") {
-            f.warnings.push(format!("warning: {}: `iterations` without weights is Flagger's blue/green or A/B mode: imported as blue-green with auto-promotion (the analysis is the stage's verification)", at(it)));
-            b.open(0, "blue_green");
-            b.kv(
-                1,
-                "switch",
-                &Val::assumed("0s", "Flagger routes all traffic to the primary at once"),
-            );
-            f.strategy = block;
-            return Ok(f);
-        }
-        return Err(a.error(
-            &file,
-            "the analysis needs `stepWeight` (with `maxWeight`) or `stepWeights`",
-        ));
+        let Some(it) = a.get("iterations") else {
+            return Err(a.error(
+                &file,
+                "the analysis needs `stepWeight` (with `maxWeight`) or `stepWeights`, or `iterations` (blue/green)",
+            ));
+        };
+        f.strategy = flagger_blue_green(&file, a, it, interval, &interval_text, &mut f.warnings)?;
+    } else {
+        f.strategy = flagger_canary(&file, a, steps, step, interval, interval_text)?;
     }
+    if let Some(w) = a.get("webhooks").and_then(Node::list) {
+        for h in w {
+            if let Some(t) = h
+                .get("type")
+                .and_then(Node::text)
+                .filter(|t| t.starts_with("confirm"))
+            {
+                f.warnings.push(format!(
+                    "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
+                    h.line
+                ));
+            }
+        }
+    }
+    warn_unread(&file, c, &mut f.warnings);
+    Ok(f)
+}
+
+/// Flagger's canary mode: the weights, interval and threshold.
+fn flagger_canary(
+    file: &str,
+    a: &Node,
+    steps: Option<&[Node]>,
+    step: Option<&Node>,
+    interval: &Node,
+    interval_text: String,
+) -> Result<Block, InputError> {
+    let at = |n: &Node| format!("{file}:{}", n.line);
+    let mut block = Block::default();
+    let b = &mut block;
     b.open(0, "canary");
     if let Some(list) = steps {
         let ws: Vec<String> = list.iter().filter_map(|n| n.number().map(num)).collect();
@@ -498,13 +725,13 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
     } else if let Some(s) = step {
         let w = s
             .number()
-            .ok_or_else(|| s.error(&file, "expected a weight in percent"))?;
+            .ok_or_else(|| s.error(file, "expected a weight in percent"))?;
         b.kv(1, "step_weight", &Val::read(num(w), at(s)));
         match a.get("maxWeight") {
             Some(m) => {
                 let mw = m
                     .number()
-                    .ok_or_else(|| m.error(&file, "expected a weight in percent"))?;
+                    .ok_or_else(|| m.error(file, "expected a weight in percent"))?;
                 b.kv(1, "max_weight", &Val::read(num(mw), at(m)));
             }
             None => b.kv(
@@ -519,7 +746,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         Some(t) => {
             let th = t
                 .number()
-                .ok_or_else(|| t.error(&file, "expected a whole number of failed checks"))?;
+                .ok_or_else(|| t.error(file, "expected a whole number of failed checks"))?;
             b.kv(1, "threshold", &Val::read(num(th), at(t)));
         }
         None => b.kv(
@@ -541,21 +768,85 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
             "Flagger restarts the analysis when a new revision is detected during it",
         ),
     );
-    f.strategy = block;
-    if let Some(w) = a.get("webhooks").and_then(Node::list) {
-        for h in w {
-            if let Some(t) = h
-                .get("type")
-                .and_then(Node::text)
-                .filter(|t| t.starts_with("confirm"))
-            {
-                f.warnings.push(format!(
-                    "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
-                    h.line
-                ));
-            }
+    Ok(block)
+}
+
+/// Flagger's blue/green (or A/B) mode, `iterations` without weights: the
+/// analysis holds the new version for `iterations × interval` with no
+/// production traffic on it, then all traffic moves. The model's blue_green
+/// has no analysis before the switch, so the hold is its `switch` (the wait
+/// before traffic moves), and what is lost is said in a warning.
+fn flagger_blue_green(
+    file: &str,
+    a: &Node,
+    it: &Node,
+    interval: &Node,
+    interval_text: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Block, InputError> {
+    let n = it
+        .number()
+        .filter(|n| *n >= 1.0 && n.fract() == 0.0)
+        .ok_or_else(|| {
+            it.error(
+                file,
+                "expected `iterations` to be a whole number of checks, at least 1",
+            )
+        })?;
+    let each = crate::time::Duration::parse(interval_text)
+        .map_err(|e| interval.error(file, e))?
+        .secs();
+    let hold = crate::time::Duration(crate::time::SimDuration(n * each)).to_string();
+    let threshold = match a.get("threshold") {
+        Some(t) => {
+            let th = t
+                .number()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                .ok_or_else(|| t.error(file, "expected a whole number of failed checks"))?;
+            format!("`threshold: {}` ({file}:{})", num(th), t.line)
         }
-    }
-    warn_unread(&file, c, &mut f.warnings);
-    Ok(f)
+        None => "the threshold (none given: Flagger's 1 failed check)".to_string(),
+    };
+    let (iat, vat) = (
+        format!("{file}:{}", it.line),
+        format!("{file}:{}", interval.line),
+    );
+    warnings.push(format!(
+        "warning: {iat}: `iterations` without weights is Flagger's blue/green (or A/B) mode: imported as blue_green whose `switch` holds the new version for iterations × interval = {} × {interval_text} = {hold} ({iat}, {vat}) before all traffic moves, since the model's blue_green has no analysis before the switch. Lost: the checks themselves, and with them {threshold}, the failed checks before rollback: the model's idle colour serves no users, so no check can fail, and a defect is caught before the switch only by the stage's `verify`; an abort during the hold also lasts {hold} (the model's blue_green aborts in `switch`), and the move of traffic itself is taken as instant",
+        num(n)
+    ));
+    let mut b = Block::default();
+    b.open(0, "blue_green");
+    b.comment(
+        1,
+        &format!("Flagger's analysis: {} checks every {interval_text}, before promotion; {threshold} is not simulated (see the warning)", num(n)),
+    );
+    b.kv(
+        1,
+        "switch",
+        &Val::read(
+            hold,
+            format!(
+                "{iat} (iterations: {}) × {vat} (interval: {interval_text}): the analysis holds the new version, with no users on it, before all traffic moves",
+                num(n)
+            ),
+        ),
+    );
+    b.kv(
+        1,
+        "scale_down_delay",
+        &Val::assumed(
+            "0s",
+            "Flagger promotes by updating the primary in place: no old colour is kept, so a rollback after promotion redeploys",
+        ),
+    );
+    b.kv(
+        1,
+        "on_newer",
+        &Val::assumed(
+            "restart_with_newest",
+            "Flagger restarts the analysis when a new revision is detected during it",
+        ),
+    );
+    Ok(b)
 }
