@@ -149,24 +149,8 @@ fn apply(name: &str, args: &[Truth]) -> Truth {
     match name {
         "succeeded" | "always" | "succeededorfailed" => Truth::True,
         "failed" | "canceled" => Truth::False,
-        "and" => {
-            if args.contains(&Truth::False) {
-                Truth::False
-            } else if args.iter().all(|&a| a == Truth::True) {
-                Truth::True
-            } else {
-                Truth::Unknown
-            }
-        }
-        "or" => {
-            if args.contains(&Truth::True) {
-                Truth::True
-            } else if args.iter().all(|&a| a == Truth::False) {
-                Truth::False
-            } else {
-                Truth::Unknown
-            }
-        }
+        "and" => absorbed(args, Truth::False),
+        "or" => absorbed(args, Truth::True),
         "not" if args.len() == 1 => args[0].not(),
         "xor" if args.len() == 2 && !args.contains(&Truth::Unknown) => {
             if args[0] != args[1] {
@@ -177,6 +161,18 @@ fn apply(name: &str, args: &[Truth]) -> Truth {
         }
         // Comparisons and the rest work on values of the run.
         _ => Truth::Unknown,
+    }
+}
+
+/// `and` (absorbed by false) or `or` (absorbed by true): the absorbing value
+/// if any argument has it, the other one if all do, unknown otherwise.
+fn absorbed(args: &[Truth], absorbing: Truth) -> Truth {
+    if args.contains(&absorbing) {
+        absorbing
+    } else if args.iter().all(|&a| a == absorbing.not()) {
+        absorbing.not()
+    } else {
+        Truth::Unknown
     }
 }
 
