@@ -303,6 +303,61 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
     Cond::Auto(None)
 }
 
+/// The stage `id` names, if it comes before stage `i`.
+fn earlier(read: &[Read], i: usize, id: &str) -> Option<usize> {
+    read.iter().position(|r| r.id == id).filter(|&j| j < i)
+}
+
+/// Marks the build: stages that deploy nothing and follow only other such stages.
+fn mark_build(read: &mut [Read]) {
+    for i in 0..read.len() {
+        read[i].build = !read[i].deploys
+            && read[i]
+                .deps
+                .iter()
+                .all(|dep| earlier(read, i, dep).is_some_and(|j| read[j].build));
+    }
+}
+
+/// `depends_on` of kept stage `i`, when it is not the default (the previous
+/// kept stage, or the build for the first): dependencies on failure paths
+/// dropped, one on a build stage is on the build.
+fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Option<Val> {
+    let n = &it.node;
+    let position = |dep: &str| read.iter().position(|r| r.id == dep);
+    let mut deps: Vec<String> = read[i]
+        .deps
+        .iter()
+        .filter(|dep| !position(dep).is_some_and(|j| read[j].on_failure))
+        .map(|dep| match position(dep) {
+            Some(j) if read[j].build => crate::scenario::BUILD.to_string(),
+            Some(j) => stage_name(&read[j].id),
+            None => stage_name(dep),
+        })
+        .collect();
+    if deps.is_empty() {
+        deps.push(crate::scenario::BUILD.to_string());
+    }
+    let default = previous.unwrap_or(crate::scenario::BUILD);
+    if deps == [default] && n.get("dependsOn").is_none() {
+        return None;
+    }
+    let list = format!(
+        "[{}]",
+        deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+    );
+    Some(match n.get("dependsOn") {
+        Some(dn) => Val::read(list, format!("{}:{}", it.file, dn.line)),
+        None => Val::read(
+            list,
+            format!(
+                "{}:{} (Azure's default: the previous stage)",
+                it.file, n.line
+            ),
+        ),
+    })
+}
+
 /// A condition false whenever everything before it succeeded: the stage runs
 /// only after a failure or a cancellation (see [`runtime`]).
 fn only_on_failure(n: &Node) -> bool {
@@ -320,7 +375,23 @@ struct Read {
     id: String,
     item: usize,
     deps: Vec<String>,
+    /// Its jobs, templates expanded.
+    jobs: Vec<Item>,
     deploys: bool,
+    /// It deploys nothing and follows only other such stages: the build.
+    build: bool,
+    /// It runs only after a failure: left out.
+    on_failure: bool,
+}
+
+/// Where the pipeline's stages are, for the stage being written: the stages
+/// as read and the settings of the whole pipeline.
+struct Context<'a> {
+    stages: &'a [Item],
+    read: &'a [Read],
+    schedule: Option<&'a (String, String)>,
+    scheduled_somewhere: bool,
+    lock: Option<&'a Val>,
 }
 
 impl Reader {
@@ -332,8 +403,58 @@ impl Reader {
         lock: Option<&Val>,
         d: &mut Draft,
     ) -> Result<(), InputError> {
+        let mut read = self.read_stages(stages, dir)?;
+        mark_build(&mut read);
+        self.mark_failure_paths(stages, &mut read);
+        let kept: Vec<usize> = (0..read.len())
+            .filter(|&i| !read[i].build && !read[i].on_failure)
+            .collect();
+        let scheduled_somewhere = kept.iter().any(|&i| {
+            stages[read[i].item].node.get("condition").is_some_and(|c| {
+                matches!(
+                    condition(&stages[i].file, c, &mut Vec::new()),
+                    Cond::Schedule
+                )
+            })
+        });
+        let build_ids: Vec<&str> = read
+            .iter()
+            .filter(|r| r.build)
+            .map(|r| r.id.as_str())
+            .collect();
+        if !build_ids.is_empty() {
+            d.build_notes.push(format!(
+                "the build: stage(s) {} (no deployment job)",
+                build_ids.join(", ")
+            ));
+        }
+        for j in read.iter().filter(|r| r.build).flat_map(|r| &r.jobs) {
+            self.build_job(j, d);
+        }
+        let cx = Context {
+            stages,
+            read: &read,
+            schedule,
+            scheduled_somewhere,
+            lock,
+        };
+        let mut names: Vec<String> = Vec::new();
+        for (pos, &i) in kept.iter().enumerate() {
+            let previous = pos.checked_sub(1).map(|p| names[p].as_str());
+            let st = self.stage(&cx, i, previous, d);
+            names.push(st.name.clone());
+            d.stages.push(st);
+        }
+        for j in read.iter().flat_map(|r| &r.jobs) {
+            warn_unread(&j.file, &j.node, &mut self.warnings);
+        }
+        self.strategies(d);
+        Ok(())
+    }
+
+    /// Every stage's id, dependencies and jobs (templates expanded).
+    fn read_stages(&mut self, stages: &[Item], dir: &Path) -> Result<Vec<Read>, InputError> {
         let mut read: Vec<Read> = Vec::new();
-        let mut jobs_of: Vec<Vec<Item>> = Vec::new();
         for (i, it) in stages.iter().enumerate() {
             let n = &it.node;
             n.known(&[
@@ -371,137 +492,72 @@ impl Reader {
                 id,
                 item: i,
                 deps,
+                jobs,
                 deploys,
+                build: false,
+                on_failure: false,
             });
-            jobs_of.push(jobs);
         }
-        // The build: stages that deploy nothing and follow only other such stages.
-        let mut is_build = vec![false; read.len()];
-        for i in 0..read.len() {
-            is_build[i] = !read[i].deploys
-                && read[i].deps.iter().all(|dep| {
-                    read.iter()
-                        .position(|r| &r.id == dep)
-                        .is_some_and(|j| j < i && is_build[j])
-                });
-        }
-        // Stages that run only after a failure (`condition: failed()`, a
-        // rollback path), and those that wait on them with the default
-        // condition: never on the path a release takes when all goes well.
-        let mut on_failure = vec![false; read.len()];
+        Ok(read)
+    }
+
+    /// Stages that run only after a failure (`condition: failed()`, a
+    /// rollback path), and those that wait on them with the default
+    /// condition: never on the path a release takes when all goes well.
+    fn mark_failure_paths(&mut self, stages: &[Item], read: &mut [Read]) {
         for i in 0..read.len() {
             let n = &stages[read[i].item].node;
-            on_failure[i] = match n.get("condition") {
+            read[i].on_failure = match n.get("condition") {
                 Some(c) => only_on_failure(c),
-                None => read[i].deps.iter().any(|dep| {
-                    read.iter()
-                        .position(|r| &r.id == dep)
-                        .is_some_and(|j| j < i && on_failure[j])
-                }),
+                None => read[i]
+                    .deps
+                    .iter()
+                    .any(|dep| earlier(read, i, dep).is_some_and(|j| read[j].on_failure)),
             };
-            if on_failure[i] {
+            if read[i].on_failure {
                 // Left out on purpose: its keys are not "not understood".
                 n.mark_all();
-                jobs_of[i].iter().for_each(|j| j.node.mark_all());
+                read[i].jobs.iter().for_each(|j| j.node.mark_all());
                 self.warnings.push(format!(
                     "warning: {}:{}: stage {} runs only after a failure (its condition, or a stage it waits for): a failure path, left out of the scenario",
                     stages[read[i].item].file, n.line, read[i].id
                 ));
             }
         }
-        let kept: Vec<usize> = (0..read.len())
-            .filter(|&i| !is_build[i] && !on_failure[i])
-            .collect();
-        let scheduled_somewhere = kept.iter().any(|&i| {
-            stages[read[i].item].node.get("condition").is_some_and(|c| {
-                matches!(
-                    condition(&stages[i].file, c, &mut Vec::new()),
-                    Cond::Schedule
-                )
-            })
-        });
-        let build_ids: Vec<&str> = (0..read.len())
-            .filter(|&i| is_build[i])
-            .map(|i| read[i].id.as_str())
-            .collect();
-        if !build_ids.is_empty() {
-            d.build_notes.push(format!(
-                "the build: stage(s) {} (no deployment job)",
-                build_ids.join(", ")
-            ));
+    }
+
+    /// The scenario stage of kept stage `i`; `previous`: the kept stage before it.
+    fn stage(
+        &mut self,
+        cx: &Context,
+        i: usize,
+        previous: Option<&str>,
+        d: &mut Draft,
+    ) -> StageDraft {
+        let r = &cx.read[i];
+        let it = &cx.stages[r.item];
+        let n = &it.node;
+        let mut st = StageDraft::new(&stage_name(&r.id), format!("{}:{}", it.file, n.line));
+        st.title = n.get("displayName").and_then(Node::scalar);
+        st.depends_on = depends_on(cx.read, i, previous, it);
+        self.trigger(
+            it,
+            cx.schedule,
+            cx.scheduled_somewhere,
+            previous.is_none(),
+            &mut st,
+            d,
+        );
+        st.lock = match n.get("lockBehavior") {
+            Some(l) => lock_of(&it.file, l, &mut self.warnings),
+            None => cx.lock.cloned().unwrap_or_else(|| {
+                Val::assumed("run_latest", "Azure's default lockBehavior (runLatest); it applies when the environment has an Exclusive Lock check")
+            }),
+        };
+        for j in &r.jobs {
+            self.stage_job(j, &mut st);
         }
-        for (i, jobs) in jobs_of.iter().enumerate() {
-            if is_build[i] {
-                for j in jobs {
-                    self.build_job(j, d);
-                }
-            }
-        }
-        let mut names: Vec<String> = Vec::new();
-        for (pos, &i) in kept.iter().enumerate() {
-            let it = &stages[read[i].item];
-            let n = &it.node;
-            let name = stage_name(&read[i].id);
-            let mut st = StageDraft::new(&name, format!("{}:{}", it.file, n.line));
-            st.title = n.get("displayName").and_then(Node::scalar);
-            // Dependencies among kept stages; one on a build stage is on the build.
-            let deps: Vec<String> = read[i]
-                .deps
-                .iter()
-                .filter(|dep| {
-                    let j = read.iter().position(|r| &r.id == *dep);
-                    !j.is_some_and(|j| on_failure[j])
-                })
-                .map(|dep| match read.iter().position(|r| &r.id == dep) {
-                    Some(j) if is_build[j] => crate::scenario::BUILD.to_string(),
-                    Some(j) => stage_name(&read[j].id),
-                    None => stage_name(dep),
-                })
-                .collect();
-            let default = if pos == 0 {
-                vec![crate::scenario::BUILD.to_string()]
-            } else {
-                vec![names[pos - 1].clone()]
-            };
-            let deps = if deps.is_empty() {
-                vec![crate::scenario::BUILD.to_string()]
-            } else {
-                deps
-            };
-            if deps != default || n.get("dependsOn").is_some() {
-                let list = format!(
-                    "[{}]",
-                    deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
-                );
-                st.depends_on = Some(match n.get("dependsOn") {
-                    Some(dn) => Val::read(list, format!("{}:{}", it.file, dn.line)),
-                    None => Val::read(
-                        list,
-                        format!(
-                            "{}:{} (Azure's default: the previous stage)",
-                            it.file, n.line
-                        ),
-                    ),
-                });
-            }
-            self.trigger(it, schedule, scheduled_somewhere, pos == 0, &mut st, d);
-            st.lock = match n.get("lockBehavior") {
-                Some(l) => lock_of(&it.file, l, &mut self.warnings),
-                None => lock.cloned().unwrap_or_else(|| {
-                    Val::assumed("run_latest", "Azure's default lockBehavior (runLatest); it applies when the environment has an Exclusive Lock check")
-                }),
-            };
-            for j in &jobs_of[i] {
-                self.stage_job(j, &mut st);
-            }
-            names.push(name);
-            d.stages.push(st);
-        }
-        for j in jobs_of.iter().flatten() {
-            warn_unread(&j.file, &j.node, &mut self.warnings);
-        }
-        self.strategies(d);
-        Ok(())
+        st
     }
 
     fn trigger(
