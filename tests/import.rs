@@ -225,16 +225,13 @@ fn production_canary(v: &Validated) -> &Canary {
     c
 }
 
-#[test]
-fn argo_canary_steps_into_a_scenario() {
-    let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
-    let c = production_canary(&v);
+/// A canary's steps in short: `w20` a weight, `p300` a pause of 300 s,
+/// `promote`, `a60x5/1` an analysis of 5 runs every 60 s allowing 1 failure.
+fn step_kinds(c: &Canary) -> Vec<String> {
     let CanaryPlan::Steps(steps) = &c.plan else {
         panic!("steps expected")
     };
-    let kinds: Vec<String> = steps
+    steps
         .iter()
         .map(|s| match s {
             CanaryStep::SetWeight(w) => format!("w{w}"),
@@ -246,7 +243,16 @@ fn argo_canary_steps_into_a_scenario() {
                 failure_limit,
             } => format!("a{}x{}/{}", interval.secs(), count, failure_limit),
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn argo_canary_steps_into_a_scenario() {
+    let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let c = production_canary(&v);
+    let kinds = step_kinds(c);
     // The AnalysisTemplate in the same file gives interval 5m, count 3, failureLimit 1;
     // `pause: 300` is seconds; setCanaryScale is skipped with a warning.
     assert_eq!(
@@ -821,22 +827,7 @@ fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
     let c = production_canary(&v);
-    let CanaryPlan::Steps(steps) = &c.plan else {
-        panic!("steps expected")
-    };
-    let kinds: Vec<String> = steps
-        .iter()
-        .map(|s| match s {
-            CanaryStep::SetWeight(w) => format!("w{w}"),
-            CanaryStep::Pause(d) => format!("p{}", d.secs()),
-            CanaryStep::Promote(_) => "promote".into(),
-            CanaryStep::Analysis {
-                interval,
-                count,
-                failure_limit,
-            } => format!("a{}x{}/{}", interval.secs(), count, failure_limit),
-        })
-        .collect();
+    let kinds = step_kinds(c);
     // error-rate (the cluster template: 1m × 5, failureLimit 1) can fail after
     // 2m, before success-rate (5m × 6, failureLimit 3: 20m) and p99-latency
     // (2m × 10, failureLimit 2: 6m); success-rate runs 30m, so 25m more.
