@@ -225,6 +225,15 @@ fn production_canary(v: &Validated) -> &Canary {
     c
 }
 
+/// An Argo Rollout file imported into `base.yaml`: the fragment, the
+/// scenario text and the scenario.
+fn argo_into_base(file: &str) -> (import::rollout::Fragment, String, Validated) {
+    let f = import::rollout::argo(&data(file)).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    (f, text, v)
+}
+
 /// A canary's steps in short: `w20` a weight, `p300` a pause of 300 s,
 /// `promote`, `a60x5/1` an analysis of 5 runs every 60 s allowing 1 failure.
 fn step_kinds(c: &Canary) -> Vec<String> {
@@ -248,9 +257,7 @@ fn step_kinds(c: &Canary) -> Vec<String> {
 
 #[test]
 fn argo_canary_steps_into_a_scenario() {
-    let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
+    let (f, text, v) = argo_into_base("argo/canary.yaml");
     let c = production_canary(&v);
     let kinds = step_kinds(c);
     // The AnalysisTemplate in the same file gives interval 5m, count 3, failureLimit 1;
@@ -273,9 +280,7 @@ fn argo_canary_steps_into_a_scenario() {
 
 #[test]
 fn argo_inconclusive_limit_is_read_from_the_first_analysis_template() {
-    let f = import::rollout::argo(&data("argo/canary-inconclusive.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
+    let (f, text, v) = argo_into_base("argo/canary-inconclusive.yaml");
     let c = production_canary(&v);
     assert_eq!(c.inconclusive_limit, 2, "error-rate's inconclusiveLimit");
     // How often a measurement is inconclusive is not Argo's to say.
@@ -823,9 +828,7 @@ fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
 /// about, with the values assumed when no metric of the step can be read.
 #[test]
 fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
-    let f = import::rollout::argo(&data("argo/canary-multi.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
+    let (f, text, v) = argo_into_base("argo/canary-multi.yaml");
     let c = production_canary(&v);
     let kinds = step_kinds(c);
     // error-rate (the cluster template: 1m × 5, failureLimit 1) can fail after
