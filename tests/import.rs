@@ -748,7 +748,13 @@ fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
         panic!("blue_green expected, got {:?}", v.stages[1].strategy)
     };
     assert_eq!(bg.switch.secs(), 300.0, "10 iterations × 30s");
-    assert!(bg.promoted_by.is_none(), "auto-promotion");
+    // The confirm-promotion webhook (line 56) is a manual promotion.
+    assert!(bg.promoted_by.is_some(), "confirm-promotion");
+    assert!(
+        text.contains("promoted_by: release-manager  # from ")
+            && text.contains("bluegreen.yaml:56 (a `confirm-promotion` webhook"),
+        "{text}"
+    );
     assert_eq!(
         bg.scale_down_delay.secs(),
         0.0,
@@ -774,13 +780,6 @@ fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
         "{lost}"
     );
     // The webhooks are read in this mode too; nothing is left unread.
-    assert!(
-        f.warnings
-            .iter()
-            .any(|w| w.contains("bluegreen.yaml:56: a `confirm-promotion` webhook")),
-        "{:?}",
-        f.warnings
-    );
     assert!(
         !f.warnings.iter().any(|w| w.contains("not understood")),
         "{:?}",
@@ -926,4 +925,153 @@ fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
         err.contains("bad.yaml:76:12: expected `count` to be a whole number"),
         "{err}"
     );
+}
+
+/// `skipAnalysis: true`: Flagger promotes without analysis as soon as the
+/// canary is ready, every user at once. It is imported as `all_at_once`,
+/// citing the line, with a warning that the analysis is not simulated.
+#[test]
+fn flagger_skip_analysis_is_all_at_once() {
+    let f = import::rollout::flagger(&data("flagger/skip-analysis.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    assert!(
+        matches!(v.stages[1].strategy, Strategy::AllAtOnce),
+        "{:?}",
+        v.stages[1].strategy
+    );
+    assert!(
+        text.contains("all_at_once  # from ")
+            && text.contains("skip-analysis.yaml:12 (skipAnalysis: true"),
+        "{text}"
+    );
+    assert!(
+        f.warnings.iter().any(
+            |w| w.contains("skip-analysis.yaml:12: `skipAnalysis: true`")
+                && w.contains("skip-analysis.yaml:14) is not simulated")
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    // `skipAnalysis: false` is the ordinary canary.
+    let dir = tempfile::tempdir().unwrap();
+    let off = dir.path().join("off.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/skip-analysis.yaml")).unwrap();
+    std::fs::write(
+        &off,
+        yaml.replace("skipAnalysis: true", "skipAnalysis: false"),
+    )
+    .unwrap();
+    let f = import::rollout::flagger(&off).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    assert!(matches!(v.stages[1].strategy, Strategy::Canary(_)));
+}
+
+/// Flagger's `GetAnalysisInterval`: 60s when `analysis.interval` is absent
+/// (written as assumed), and an interval under 10s is raised to 10s.
+#[test]
+fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
+    let f = import::rollout::flagger(&data("flagger/no-interval.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(interval.secs(), 60.0);
+    assert!(
+        text.contains("interval: 1m  # ASSUMED: no analysis.interval: Flagger's default 60s"),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/no-interval.yaml"))
+        .unwrap()
+        .replace("threshold: 5", "interval: 5s\n    threshold: 5");
+    std::fs::write(&short, yaml).unwrap();
+    let f = import::rollout::flagger(&short).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(interval.secs(), 10.0);
+    assert!(text.contains("short.yaml:13 (interval: 5s;"), "{text}");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("short.yaml:13: interval 5s is under 10s"))
+    );
+
+    // A blue/green hold without an interval: iterations × 60s.
+    let bg = dir.path().join("bg.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/bluegreen.yaml"))
+        .unwrap()
+        .replace("    interval: 30s\n", "");
+    std::fs::write(&bg, yaml).unwrap();
+    let f = import::rollout::flagger(&bg).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let Strategy::BlueGreen(b) = &v.stages[1].strategy else {
+        panic!()
+    };
+    assert_eq!(b.switch.secs(), 600.0, "10 iterations × Flagger's 60s");
+}
+
+/// A `confirm-rollout` or `confirm-promotion` webhook waits for a manual
+/// approval: in blue/green mode it is the blue_green's `promoted_by` (the
+/// assumed release-manager, added to people), citing the webhook's line; a
+/// second gate is warned about. In canary mode the Flagger shorthand has no
+/// manual pause, so each is warned about (docs/import.md says why).
+#[test]
+fn flagger_confirm_webhooks_are_a_manual_promotion_in_blue_green() {
+    let f = import::rollout::flagger(&data("flagger/bluegreen-confirm.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let p = bg.promoted_by.expect("a manual promotion");
+    assert_eq!(v.people[p].name, "release-manager");
+    assert!(
+        text.contains("bluegreen-confirm.yaml:19 (a `confirm-rollout` webhook"),
+        "{text}"
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w
+                .contains("bluegreen-confirm.yaml:22: a second manual gate, `confirm-promotion`")),
+        "{:?}",
+        f.warnings
+    );
+    // The unknown key is still named.
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("bluegreen-confirm.yaml:17: `spec.analysis.bogusKey`"))
+    );
+
+    // Canary mode: warned, not simulated.
+    let f = import::rollout::flagger(&data("flagger/stepweights.yaml")).unwrap();
+    assert!(
+        f.warnings.iter().any(
+            |w| w.contains("stepweights.yaml:18: a `confirm-rollout` webhook")
+                && w.contains("no manual pause")
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(f.people.is_empty());
 }
