@@ -1075,3 +1075,70 @@ fn flagger_confirm_webhooks_are_a_manual_promotion_in_blue_green() {
     );
     assert!(f.people.is_empty());
 }
+
+/// A value not in the file is never cited to a line: Argo's default
+/// `scaleDownDelaySeconds` (30s) is ASSUMED; one that is not a number of
+/// seconds is refused at its line. Every `# from` comment of every rollout
+/// test-data output names FILE:LINE and no default.
+#[test]
+fn rollout_defaults_are_assumed_not_cited() {
+    let dir = tempfile::tempdir().unwrap();
+    let bg = dir.path().join("bg.yaml");
+    let yaml = std::fs::read_to_string(data("argo/bluegreen.yaml")).unwrap();
+    let line = yaml
+        .lines()
+        .find(|l| l.contains("scaleDownDelaySeconds"))
+        .unwrap()
+        .to_string();
+    std::fs::write(&bg, yaml.replace(&format!("{line}\n"), "")).unwrap();
+    let f = import::rollout::argo(&bg).unwrap();
+    let text = f.render();
+    assert!(
+        text.contains("scale_down_delay: 30s  # ASSUMED: Argo's default 30s"),
+        "{text}"
+    );
+    std::fs::write(&bg, yaml.replace("600", "soon")).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&bg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("bg.yaml:15:") && err.contains("scaleDownDelaySeconds"),
+        "{err}"
+    );
+
+    let mut outputs = Vec::new();
+    for kind in ["argo", "flagger"] {
+        for e in std::fs::read_dir(data(kind)).unwrap() {
+            let p = e.unwrap().path();
+            let r = if kind == "argo" {
+                import::rollout::argo(&p)
+            } else {
+                import::rollout::flagger(&p)
+            };
+            if let Ok(f) = r {
+                outputs.push((p, f.render()));
+            }
+        }
+    }
+    assert!(outputs.len() >= 8, "{}", outputs.len());
+    for (p, text) in outputs {
+        for l in text.lines().filter(|l| l.contains("  # from ")) {
+            let from = l.split("  # from ").nth(1).unwrap();
+            let (file, rest) = from.split_once(':').unwrap_or((from, ""));
+            assert!(
+                file.ends_with(".yaml") && rest.starts_with(|c: char| c.is_ascii_digit()),
+                "{}: {l}",
+                p.display()
+            );
+            assert!(
+                !l.contains("default"),
+                "{}: a default cited to a line: {l}",
+                p.display()
+            );
+        }
+    }
+}

@@ -100,7 +100,7 @@ pub fn argo(path: &Path) -> Result<Fragment, InputError> {
     if let Some(c) = strategy.get("canary") {
         canary(&file, c, &docs, &mut f)?;
     } else if let Some(bg) = strategy.get("blueGreen") {
-        blue_green(&file, bg, &mut f);
+        blue_green(&file, bg, &mut f)?;
     } else {
         return Err(strategy.error(
             &file,
@@ -558,7 +558,7 @@ fn analysis(
     Ok((steps, Some(inconclusive)))
 }
 
-fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
+fn blue_green(file: &str, bg: &Node, f: &mut Fragment) -> Result<(), InputError> {
     bg.known(&[
         "activeService",
         "previewService",
@@ -606,11 +606,28 @@ fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
     );
     match bg.get("scaleDownDelaySeconds") {
         Some(s) => match duration_text(s) {
-            Some(d) => f.strategy.kv(1, "scale_down_delay", &Val::read(d, format!("{file}:{}", s.line))),
-            None => f.warnings.push(format!("warning: {file}:{}: scaleDownDelaySeconds is not a number of seconds; Argo's 30s kept", s.line)),
+            Some(d) => f.strategy.kv(
+                1,
+                "scale_down_delay",
+                &Val::read(d, format!("{file}:{}", s.line)),
+            ),
+            None => {
+                return Err(s.error(
+                    file,
+                    "expected `scaleDownDelaySeconds` to be a number of seconds",
+                ));
+            }
         },
-        None => f.strategy.kv(1, "scale_down_delay", &Val::read("30s", format!("{file}:{} (no scaleDownDelaySeconds: Argo's default)", bg.line))),
+        None => f.strategy.kv(
+            1,
+            "scale_down_delay",
+            &Val::assumed(
+                "30s",
+                "Argo's default 30s (no scaleDownDelaySeconds in the file)",
+            ),
+        ),
     }
+    Ok(())
 }
 
 /// Flagger's analysis interval (`GetAnalysisInterval` in
