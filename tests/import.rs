@@ -1142,3 +1142,72 @@ fn rollout_defaults_are_assumed_not_cited() {
         }
     }
 }
+
+/// Every GitHub test-data output: each `# from` comment names FILE:LINE,
+/// and each trigger has its reason. The time zone cites the schedule (or is
+/// assumed without one), `batch` cites the `push` event (assumed when no
+/// workflow runs on push), a `workflow_dispatch` trigger cites its line and
+/// an automatic trigger cites the job.
+#[test]
+fn github_values_cite_a_line_or_say_they_are_assumed() {
+    let mut outputs = Vec::new();
+    for dir in ["github", "github/terraform", "github/dispatch"] {
+        for e in std::fs::read_dir(data(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yml") {
+                // A called workflow alone may not validate; skip what fails.
+                if let Ok(i) = import::github::import(&[p.as_path()], None, "out.yaml") {
+                    outputs.push((p, i.yaml));
+                }
+            }
+        }
+    }
+    assert!(outputs.len() >= 6, "{}", outputs.len());
+    for (p, yaml) in &outputs {
+        let f = p.display();
+        for line in yaml.lines() {
+            if let Some((_, from)) = line.split_once("  # from ") {
+                let (file, rest) = from.split_once(".yml:").unwrap_or((from, ""));
+                assert!(
+                    rest.starts_with(|c: char| c.is_ascii_digit()),
+                    "{f}: no line in {line:?} (file {file})"
+                );
+            }
+        }
+        for t in yaml.lines().filter(|l| {
+            let l = l.trim_start();
+            l.starts_with("trigger:") || l.starts_with("time_zone:") || l.starts_with("batch:")
+        }) {
+            assert!(t.contains("  # "), "{f}: a value without its reason: {t:?}");
+        }
+    }
+    let out = |name: &str| {
+        &outputs
+            .iter()
+            .find(|(p, _)| p.ends_with(name))
+            .unwrap_or_else(|| panic!("{name}"))
+            .1
+    };
+    assert!(
+        out("nightly.yml").contains("time_zone: UTC  # from "),
+        "schedule cited"
+    );
+    assert!(
+        out("deploy.yml").contains("time_zone: UTC  # ASSUMED: "),
+        "no schedule"
+    );
+    assert!(
+        out("reusable.yml").contains("batch: none  # from "),
+        "push cited"
+    );
+    let manual = out("manual.yml");
+    assert!(
+        manual.contains("trigger: {manual: {by: release-manager}}  # from ")
+            && manual.contains("manual.yml:5 (`workflow_dispatch`)"),
+        "{manual}"
+    );
+    assert!(
+        manual.contains("batch: none  # ASSUMED: no workflow runs on `push`"),
+        "{manual}"
+    );
+}

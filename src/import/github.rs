@@ -25,8 +25,12 @@ pub const DISPATCHER: &str = "release-manager";
 #[derive(Default)]
 struct On {
     push: bool,
+    /// Where `push` was read (`file:line`); `None` when assumed (no `on:`).
+    push_at: Option<String>,
     follows_other: bool,
     dispatch: bool,
+    /// Where `workflow_dispatch` (or `repository_dispatch`) was read.
+    dispatch_at: String,
     schedule: Option<(String, String)>,
 }
 
@@ -85,12 +89,15 @@ pub fn import(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "workflow".into());
     let mut d = Draft::new(&name, roots.iter().map(|(f, _)| f.clone()).collect());
-    d.time_zone = Val::read(
+    // Cited at the first schedule read (in `workflow`); without one, assumed.
+    d.time_zone = Val::assumed(
         "UTC",
-        format!(
-            "{}: GitHub Actions reads cron schedules in UTC",
-            d.sources.join(", ")
-        ),
+        "no `schedule` in the workflows; GitHub Actions reads cron schedules in UTC",
+    );
+    // Cited at the `push` event (in `workflow`); without one, assumed.
+    d.batch = Val::assumed(
+        "none",
+        "no workflow runs on `push`: the model still builds each push to main, one build per push",
     );
     let mut warnings = Vec::new();
     let mut any_push = false;
@@ -138,9 +145,17 @@ fn read_on(file: &str, root: &Node, d: &mut Draft, warnings: &mut Vec<String>) -
     n.mark_all();
     for (event, value, line) in events {
         match event.as_str() {
-            "push" => on.push = true,
+            "push" => {
+                on.push = true;
+                on.push_at = Some(format!("{file}:{line}"));
+            }
             "workflow_run" => on.follows_other = true,
-            "workflow_dispatch" | "repository_dispatch" => on.dispatch = true,
+            "workflow_dispatch" | "repository_dispatch" => {
+                if !on.dispatch {
+                    on.dispatch_at = format!("{file}:{line} (`{event}`)");
+                }
+                on.dispatch = true;
+            }
             "schedule" => {
                 let first = value.and_then(|v| v.list()).and_then(|l| l.first());
                 match first.and_then(|s| s.get("cron")).and_then(Node::text) {
@@ -190,9 +205,21 @@ fn workflow(
             ),
         );
     } else if on.push && d.batch.text == "none" {
-        d.batch = Val::read(
-            "none",
-            format!("{file}: `on: push` without workflow concurrency: a run per push"),
+        d.batch = match &on.push_at {
+            Some(at) => Val::read(
+                "none",
+                format!("{at} (`push` without workflow concurrency: a run per push)"),
+            ),
+            None => Val::assumed(
+                "none",
+                format!("{file} has no `on:`: a run per push assumed"),
+            ),
+        };
+    }
+    if let (Some((_, at)), super::writer::Why::Assumed(_)) = (&on.schedule, &d.time_zone.why) {
+        d.time_zone = Val::read(
+            "UTC",
+            format!("{at} (`schedule`: GitHub Actions reads cron schedules in UTC)"),
         );
     }
     let Some(jobs_node) = root.get("jobs") else {
@@ -286,6 +313,13 @@ fn workflow(
             name = stage_name(&format!("{env}-{}", job.id));
         }
         let mut st = StageDraft::new(&name, format!("{file}:{}", job.node.line));
+        st.trigger = Val::read(
+            "auto",
+            format!(
+                "{file}:{} (job {}: it starts when what it needs has succeeded)",
+                job.node.line, job.id
+            ),
+        );
         st.title = job
             .node
             .get("name")
@@ -348,7 +382,7 @@ fn workflow(
             } else if on.dispatch {
                 st.trigger = Val::read(
                     format!("{{manual: {{by: {DISPATCHER}}}}}"),
-                    format!("{file}: `workflow_dispatch` (who starts it is assumed)"),
+                    format!("{} (who starts it is assumed)", on.dispatch_at),
                 );
                 add_person(&mut d.people, DISPATCHER, assumed_reaction());
             }
