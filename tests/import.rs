@@ -1151,7 +1151,7 @@ fn rollout_defaults_are_assumed_not_cited() {
 #[test]
 fn github_values_cite_a_line_or_say_they_are_assumed() {
     let mut outputs = Vec::new();
-    for dir in ["github", "github/terraform", "github/dispatch"] {
+    for dir in ["github", "github/terraform", "github/dispatch", "github/ungated"] {
         for e in std::fs::read_dir(data(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "yml") {
@@ -1209,5 +1209,62 @@ fn github_values_cite_a_line_or_say_they_are_assumed() {
     assert!(
         manual.contains("batch: none  # ASSUMED: no workflow runs on `push`"),
         "{manual}"
+    );
+}
+
+/// A job calls a local reusable workflow with `with: {environment: prod}`,
+/// and the called workflow (read) declares no `environment:` in any job:
+/// GitHub protects only a job that declares an environment, so no reviewer
+/// or wait timer gates this deployment. The stage keeps the input's name,
+/// a warning says the input is not a GitHub environment there, and the
+/// sidecar's approvals and wait timer for `prod` are not applied (its deploy
+/// values are).
+#[test]
+fn github_environment_input_without_a_callee_environment_is_not_gated() {
+    let side = import::sidecar::read(&data("github/ungated/sidecar.yaml")).unwrap();
+    let p = data("github/ungated/caller.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["prod"]);
+    assert!(v.stages[0].approval.is_none(), "{}", i.yaml);
+    assert!(v.stages[0].gates.is_empty(), "{}", i.yaml);
+    assert!(
+        i.yaml.contains("duration: 7m"),
+        "the sidecar's deploy values apply"
+    );
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("caller.yml:14: job deploy:")
+                && w.contains("declares no `environment:`")),
+        "{:?}",
+        i.warnings
+    );
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("approvals and wait timer for environment `prod` are not applied")),
+        "{:?}",
+        i.warnings
+    );
+    // Once the callee declares the environment, the sidecar's approvals apply.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["caller.yml", "callee.yml"] {
+        let t = std::fs::read_to_string(data(&format!("github/ungated/{f}"))).unwrap();
+        let t = t.replace(
+            "    runs-on: ubuntu-latest\n    steps:\n      - run: kubectl",
+            "    runs-on: ubuntu-latest\n    environment: ${{ inputs.environment }}\n    steps:\n      - run: kubectl",
+        );
+        std::fs::write(dir.path().join(f), t).unwrap();
+    }
+    let p = dir.path().join("caller.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["prod"]);
+    assert!(v.stages[0].approval.is_some(), "{}", i.yaml);
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("not applied")),
+        "{:?}",
+        i.warnings
     );
 }

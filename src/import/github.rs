@@ -50,6 +50,8 @@ struct Job<'a> {
     env: Option<Env>,
     /// The local reusable workflow it calls, when read.
     callee: Option<Callee>,
+    /// Why no GitHub environment protects it although it names one.
+    unprotected: Option<String>,
 }
 
 /// A local reusable workflow (`uses: ./.github/workflows/x.yml`) read from
@@ -247,12 +249,30 @@ fn workflow(
                 at: format!("{file}:{line}"),
             }),
         };
+        // GitHub applies an environment's protection rules only to a job
+        // that declares `environment:`; an input named `environment` is
+        // just a string to a called workflow that declares none.
+        let unprotected = match (&callee, &env) {
+            (Some(c), Some(e)) if c.env.is_none() => {
+                let why = format!(
+                    "the reusable workflow {} (read) declares no `environment:` in any job, so GitHub gates no job of it: the input `environment: {}` ({}) is not a GitHub environment there, and its protection rules (required reviewers, wait timer) do not apply",
+                    c.file, e.name, e.at
+                );
+                warnings.push(format!(
+                    "warning: {}: job {id}: {why}; the job is a stage named by the input, with no approvals",
+                    e.at
+                ));
+                Some(why)
+            }
+            _ => None,
+        };
         jobs.push(Job {
             id,
             node: v,
             needs,
             env,
             callee,
+            unprotected,
         });
     }
     let order = topological(file, &jobs)?;
@@ -350,7 +370,13 @@ fn workflow(
                 ));
             }
         }
-        st.notes.push(format!("approvals: environment {env} ({env_at}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)"));
+        match &job.unprotected {
+            Some(why) => {
+                st.notes.push(format!("approvals: none: {why}"));
+                st.unprotected = Some(why.clone());
+            }
+            None => st.notes.push(format!("approvals: environment {env} ({env_at}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)")),
+        }
         let deps: Vec<String> = after[j]
             .iter()
             .map(|&k| d.stages[stage_of[k].expect("stage")].name.clone())
@@ -491,6 +517,7 @@ fn callee(
             needs,
             env,
             callee: None,
+            unprotected: None,
         });
     }
     let order = topological(&cfile, &cjobs)?;
