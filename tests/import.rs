@@ -1151,7 +1151,13 @@ fn rollout_defaults_are_assumed_not_cited() {
 #[test]
 fn github_values_cite_a_line_or_say_they_are_assumed() {
     let mut outputs = Vec::new();
-    for dir in ["github", "github/terraform", "github/dispatch", "github/ungated"] {
+    for dir in [
+        "github",
+        "github/terraform",
+        "github/dispatch",
+        "github/ungated",
+        "github/matrix",
+    ] {
         for e in std::fs::read_dir(data(dir)).unwrap() {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "yml") {
@@ -1267,4 +1273,61 @@ fn github_environment_input_without_a_callee_environment_is_not_gated() {
         "{:?}",
         i.warnings
     );
+}
+
+/// A matrix over environments (`environment: ${{ matrix.env }}`, legs
+/// staging and production): one stage per leg, in matrix order, named and
+/// keyed by each environment so the sidecar matches it. With
+/// `max-parallel: 1` each leg follows the one before; otherwise the legs
+/// follow the job's needs side by side, and a job needing the matrix job
+/// waits for every leg. The matrix note is on the stages, not the build.
+#[test]
+fn github_matrix_over_environments_is_one_stage_per_leg() {
+    let side = import::sidecar::read(&data("github/matrix/sidecar.yaml")).unwrap();
+    let p = data("github/matrix/matrix-env.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production"], "{}", i.yaml);
+    assert!(deps(&v, 0).is_empty());
+    assert_eq!(deps(&v, 1), ["staging"], "max-parallel: 1");
+    assert!(v.stages[1].approval.is_some(), "the sidecar keys the leg");
+    assert!(v.stages[0].approval.is_none());
+    assert!(
+        i.yaml.contains("depends_on: [staging]  # from ")
+            && i.yaml.contains("matrix-env.yml:13 (max-parallel: 1"),
+        "{}",
+        i.yaml
+    );
+    let build = i
+        .yaml
+        .split("\nbuild:")
+        .nth(1)
+        .unwrap()
+        .split("stages:")
+        .next()
+        .unwrap();
+    assert!(!build.contains("-leg matrix"), "{build}");
+    assert!(
+        i.yaml
+            .contains("# leg 2 of 2 of job deploy's matrix over environments")
+    );
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("expression")),
+        "{:?}",
+        i.warnings
+    );
+
+    // Without max-parallel: side by side, and a later job waits for both.
+    let dir = tempfile::tempdir().unwrap();
+    let par = dir.path().join("par.yml");
+    let yaml = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("      max-parallel: 1\n", "")
+        + "  smoke:\n    needs: deploy\n    environment: prod\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./smoke.sh\n";
+    std::fs::write(&par, yaml).unwrap();
+    let i = import::github::import(&[par.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production", "prod"]);
+    assert!(deps(&v, 0).is_empty() && deps(&v, 1).is_empty());
+    assert_eq!(deps(&v, 2), ["staging", "production"]);
 }
