@@ -1331,3 +1331,71 @@ fn github_matrix_over_environments_is_one_stage_per_leg() {
     assert!(deps(&v, 0).is_empty() && deps(&v, 1).is_empty());
     assert_eq!(deps(&v, 2), ["staging", "production"]);
 }
+
+/// Argo's basic canary (no `trafficRouting`) reaches a setWeight by scaling
+/// pods (`approximateWeightedCanaryStableReplicaCounts`): with
+/// `spec.replicas` given, the weight written is the canary's share of pods,
+/// citing both lines; a step whose share does not grow is left out with a
+/// warning. With traffic routing the weights are as set.
+#[test]
+fn argo_basic_canary_weights_are_the_share_of_pods() {
+    use import::rollout::replica_share;
+    // Argo's own examples: 3 replicas at 50 % is 2 (a tie goes up); one
+    // replica with surge at 5 % or 95 % is 1 canary of 2.
+    assert_eq!(replica_share(3, 50, false), (2, 3));
+    assert_eq!(replica_share(4, 5, false), (1, 4));
+    assert_eq!(replica_share(4, 5, true), (1, 5));
+    assert_eq!(replica_share(1, 5, true), (1, 2));
+    assert_eq!(replica_share(1, 95, true), (1, 2));
+    assert_eq!(replica_share(10, 10, true), (1, 10));
+    assert_eq!(replica_share(5, 50, true), (3, 6));
+
+    let f = import::rollout::argo(&data("argo/basic-canary.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let c = production_canary(&v);
+    let CanaryPlan::Steps(steps) = &c.plan else {
+        panic!()
+    };
+    let weights: Vec<f64> = steps
+        .iter()
+        .filter_map(|s| match s {
+            CanaryStep::SetWeight(w) => Some(*w),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(weights, [25.0, 50.0], "{text}");
+    assert!(
+        text.contains("set_weight: 25  # from ")
+            && text.contains("basic-canary.yaml:18 (setWeight: 5; no trafficRouting: Argo scales pods, 1 canary of 4"),
+        "{text}"
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("basic-canary.yaml:20: setWeight 10 does not change")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("basic-canary.yaml:12: the canary has no `trafficRouting`")),
+        "{:?}",
+        f.warnings
+    );
+    // The service, surge and scale-down keys are read, not warned about.
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    // With traffic routing, the weights are as set.
+    let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("trafficRouting")),
+        "{:?}",
+        f.warnings
+    );
+}

@@ -98,7 +98,7 @@ pub fn argo(path: &Path) -> Result<Fragment, InputError> {
         .get("strategy")
         .ok_or_else(|| spec.error(&file, "a Rollout needs `spec.strategy`"))?;
     if let Some(c) = strategy.get("canary") {
-        canary(&file, c, &docs, &mut f)?;
+        canary(&file, c, spec.get("replicas"), &docs, &mut f)?;
     } else if let Some(bg) = strategy.get("blueGreen") {
         blue_green(&file, bg, &mut f)?;
     } else {
@@ -111,7 +111,58 @@ pub fn argo(path: &Path) -> Result<Fragment, InputError> {
     Ok(f)
 }
 
-fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), InputError> {
+/// Argo's basic canary (no `trafficRouting`) reaches a `setWeight` by
+/// scaling pods: `approximateWeightedCanaryStableReplicaCounts` in
+/// utils/replicaset/canary.go. Of `n` replicas (and one more when `maxSurge`
+/// is above 0) it takes the canary count, rounded up or down, whose share is
+/// nearest the weight (up on a tie); a weight of 1–99 gets at least one
+/// canary pod unless there is one replica and no surge. Returns the canary
+/// pods and the total.
+pub fn replica_share(n: u32, weight: u32, surge: bool) -> (u32, u32) {
+    if n == 0 {
+        return (0, 0);
+    }
+    let exact = f64::from(n) * f64::from(weight) / 100.0;
+    let (ceil, floor) = (exact.ceil() as u32, exact.floor() as u32);
+    let tied = |total: u32| (f64::from(total) * f64::from(weight) / 100.0).fract() == 0.5;
+    let zero_allowed = weight == 100 || weight == 0 || (n == 1 && !surge);
+    let mut options = Vec::new();
+    if ceil < n || zero_allowed {
+        options.push((ceil, n));
+    }
+    if !tied(n) && (floor != 0 || zero_allowed) {
+        options.push((floor, n));
+    }
+    if surge {
+        options.push((ceil, n + 1));
+        if !tied(n + 1) && (floor != 0 || zero_allowed) {
+            options.push((floor, n + 1));
+        }
+    }
+    let delta =
+        |(c, t): (u32, u32)| (f64::from(c) * 100.0 / f64::from(t) - f64::from(weight)).abs();
+    let mut best = *options.first().unwrap_or(&(0, n));
+    for &o in options.iter().skip(1) {
+        if delta(o) < delta(best) {
+            best = o;
+        }
+    }
+    best
+}
+
+/// A weight as written: whole, or to two decimals.
+fn weight_text(w: f64) -> String {
+    let r = (w * 100.0).round() / 100.0;
+    num(r)
+}
+
+fn canary(
+    file: &str,
+    c: &Node,
+    replicas: Option<&Node>,
+    docs: &[Node],
+    f: &mut Fragment,
+) -> Result<(), InputError> {
     c.known(&[
         "canaryService",
         "stableService",
@@ -146,9 +197,55 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
             "the canary's steps set no traffic weight (no `setWeight` step), so Argo moves every user at once after them; promosim's canary moves users by weight steps: write `strategy: all_at_once` by hand, or add the weights (docs/scenario.md)",
         ));
     }
+    // Without trafficRouting, Argo splits users by the share of pods.
+    let routed = c.get("trafficRouting").is_some();
+    let scaled = match (routed, replicas) {
+        (false, Some(r)) => {
+            let n = r
+                .number()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                .ok_or_else(|| r.error(file, "expected `replicas` to be a whole number"))?;
+            // Argo's default maxSurge for a canary is 25%, at least one pod.
+            let surge = match c.get("maxSurge") {
+                None => n > 0.0,
+                Some(m) => match m.number() {
+                    Some(x) => x > 0.0,
+                    None => m
+                        .text()
+                        .and_then(|t| t.trim().strip_suffix('%'))
+                        .and_then(|p| p.trim().parse::<f64>().ok())
+                        .map(|p| p > 0.0 && n > 0.0)
+                        .ok_or_else(|| {
+                            m.error(
+                                file,
+                                "expected `maxSurge` to be a number of pods or a percentage",
+                            )
+                        })?,
+                },
+            };
+            f.warnings.push(format!(
+                "warning: {file}:{}: the canary has no `trafficRouting`: Argo reaches each setWeight by scaling pods, so users split by the share of the {} replicas ({file}:{}){}; the weights written are those shares",
+                c.line,
+                num(n),
+                r.line,
+                if surge { ", one more pod allowed by maxSurge" } else { "" }
+            ));
+            Some((n as u32, surge, r.line))
+        }
+        (false, None) => {
+            f.warnings.push(format!(
+                "warning: {file}:{}: the canary has no `trafficRouting` and the Rollout no `replicas`: Argo reaches each setWeight by scaling pods, so the users' share is that of the canary's pods, which depends on the replica count (an autoscaler's); the weights are written as set",
+                c.line
+            ));
+            None
+        }
+        (true, _) => None,
+    };
     f.strategy.open(0, "canary");
     f.strategy.open(1, "steps");
     let mut needs_promoter = false;
+    // The last weight written, so a replica share that does not grow is not written again.
+    let mut last_weight = 0.0;
     // The first analysis's `inconclusiveLimit` and where it was read.
     let mut inconclusive: Option<(f64, Val, String)> = None;
     for s in steps {
@@ -157,8 +254,48 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
             let w = w
                 .number()
                 .ok_or_else(|| w.error(file, "expected a weight in percent"))?;
-            f.strategy
-                .item(2, &Val::read(format!("set_weight: {}", num(w)), at.clone()));
+            match scaled {
+                Some((n, surge, rline)) if (0.0..=100.0).contains(&w) && w.fract() == 0.0 => {
+                    let (pods, total) = replica_share(n, w as u32, surge);
+                    let share = if total == 0 {
+                        0.0
+                    } else {
+                        f64::from(pods) * 100.0 / f64::from(total)
+                    };
+                    let how = format!(
+                        "setWeight: {}; no trafficRouting: Argo scales pods, {pods} canary of {total} (spec.replicas at {file}:{rline})",
+                        num(w)
+                    );
+                    if share > last_weight {
+                        f.strategy.item(
+                            2,
+                            &Val::read(
+                                format!("set_weight: {}", weight_text(share)),
+                                format!("{at} ({how})"),
+                            ),
+                        );
+                        last_weight = share;
+                    } else {
+                        f.strategy.comment(
+                            2,
+                            &format!(
+                                "{at}: {how}: the users' share stays {} %, so no weight step is written",
+                                weight_text(last_weight)
+                            ),
+                        );
+                        f.warnings.push(format!(
+                            "warning: {at}: setWeight {} does not change the canary's share of pods ({pods} of {total}, {} %): the step is left out",
+                            num(w),
+                            weight_text(share)
+                        ));
+                    }
+                }
+                _ => {
+                    f.strategy
+                        .item(2, &Val::read(format!("set_weight: {}", num(w)), at.clone()));
+                    last_weight = w;
+                }
+            }
         } else if let Some(p) = s.get("pause") {
             match p.get("duration") {
                 Some(dn) => {
