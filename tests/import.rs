@@ -1317,6 +1317,22 @@ fn github_matrix_over_environments_is_one_stage_per_leg() {
         i.warnings
     );
 
+    // Started by hand: the first leg is manual, the next follows it.
+    let dir = tempfile::tempdir().unwrap();
+    let manual = dir.path().join("manual.yml");
+    let yaml = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("  push:\n    branches: [main]\n", "  workflow_dispatch:\n");
+    std::fs::write(&manual, yaml).unwrap();
+    let i = import::github::import(&[manual.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{}",
+        i.yaml
+    );
+    assert!(matches!(v.stages[1].trigger, Trigger::Auto), "{}", i.yaml);
+
     // Without max-parallel: side by side, and a later job waits for both.
     let dir = tempfile::tempdir().unwrap();
     let par = dir.path().join("par.yml");

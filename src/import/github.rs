@@ -543,6 +543,16 @@ fn workflow(
                 }
             }
             condition(file, job, Some(&mut st), d, warnings);
+            // A later leg run one at a time starts when the one before ends,
+            // whatever started the job.
+            if let Some(at) = &sequential_leg {
+                st.trigger = Val::read(
+                    "auto",
+                    format!(
+                        "{at} (max-parallel: 1: this leg starts when the one before has succeeded)"
+                    ),
+                );
+            }
             let callee_lock = job.callee.as_ref().and_then(|c| c.lock.clone());
             st.lock = match job.node.get("concurrency") {
                 Some(c) => concurrency(file, c, warnings).0,
