@@ -759,7 +759,13 @@ fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
         panic!("blue_green expected, got {:?}", v.stages[1].strategy)
     };
     assert_eq!(bg.switch.secs(), 300.0, "10 iterations × 30s");
-    assert!(bg.promoted_by.is_none(), "auto-promotion");
+    // The confirm-promotion webhook (line 56) is a manual promotion.
+    assert!(bg.promoted_by.is_some(), "confirm-promotion");
+    assert!(
+        text.contains("promoted_by: release-manager  # from ")
+            && text.contains("bluegreen.yaml:56 (a `confirm-promotion` webhook"),
+        "{text}"
+    );
     assert_eq!(
         bg.scale_down_delay.secs(),
         0.0,
@@ -785,13 +791,6 @@ fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
         "{lost}"
     );
     // The webhooks are read in this mode too; nothing is left unread.
-    assert!(
-        f.warnings
-            .iter()
-            .any(|w| w.contains("bluegreen.yaml:56: a `confirm-promotion` webhook")),
-        "{:?}",
-        f.warnings
-    );
     assert!(
         !f.warnings.iter().any(|w| w.contains("not understood")),
         "{:?}",
@@ -919,5 +918,494 @@ fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
     assert!(
         err.contains("bad.yaml:76:12: expected `count` to be a whole number"),
         "{err}"
+    );
+}
+
+/// `skipAnalysis: true`: Flagger promotes without analysis as soon as the
+/// canary is ready, every user at once. It is imported as `all_at_once`,
+/// citing the line, with a warning that the analysis is not simulated.
+#[test]
+fn flagger_skip_analysis_is_all_at_once() {
+    let f = import::rollout::flagger(&data("flagger/skip-analysis.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    assert!(
+        matches!(v.stages[1].strategy, Strategy::AllAtOnce),
+        "{:?}",
+        v.stages[1].strategy
+    );
+    assert!(
+        text.contains("all_at_once  # from ")
+            && text.contains("skip-analysis.yaml:12 (skipAnalysis: true"),
+        "{text}"
+    );
+    assert!(
+        f.warnings.iter().any(
+            |w| w.contains("skip-analysis.yaml:12: `skipAnalysis: true`")
+                && w.contains("skip-analysis.yaml:14) is not simulated")
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    // `skipAnalysis: false` is the ordinary canary.
+    let dir = tempfile::tempdir().unwrap();
+    let off = dir.path().join("off.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/skip-analysis.yaml")).unwrap();
+    std::fs::write(
+        &off,
+        yaml.replace("skipAnalysis: true", "skipAnalysis: false"),
+    )
+    .unwrap();
+    let f = import::rollout::flagger(&off).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    assert!(matches!(v.stages[1].strategy, Strategy::Canary(_)));
+}
+
+/// Flagger's `GetAnalysisInterval`: 60s when `analysis.interval` is absent
+/// (written as assumed), and an interval under 10s is raised to 10s.
+#[test]
+fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
+    let f = import::rollout::flagger(&data("flagger/no-interval.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(interval.secs(), 60.0);
+    assert!(
+        text.contains("interval: 1m  # ASSUMED: no analysis.interval: Flagger's default 60s"),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/no-interval.yaml"))
+        .unwrap()
+        .replace("threshold: 5", "interval: 5s\n    threshold: 5");
+    std::fs::write(&short, yaml).unwrap();
+    let f = import::rollout::flagger(&short).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(interval.secs(), 10.0);
+    assert!(text.contains("short.yaml:13 (interval: 5s;"), "{text}");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("short.yaml:13: interval 5s is under 10s"))
+    );
+
+    // A blue/green hold without an interval: iterations × 60s.
+    let bg = dir.path().join("bg.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/bluegreen.yaml"))
+        .unwrap()
+        .replace("    interval: 30s\n", "");
+    std::fs::write(&bg, yaml).unwrap();
+    let f = import::rollout::flagger(&bg).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let Strategy::BlueGreen(b) = &v.stages[1].strategy else {
+        panic!()
+    };
+    assert_eq!(b.switch.secs(), 600.0, "10 iterations × Flagger's 60s");
+}
+
+/// A `confirm-rollout` or `confirm-promotion` webhook waits for a manual
+/// approval: in blue/green mode it is the blue_green's `promoted_by` (the
+/// assumed release-manager, added to people), citing the webhook's line; a
+/// second gate is warned about. In canary mode the Flagger shorthand has no
+/// manual pause, so each is warned about (docs/import.md says why).
+#[test]
+fn flagger_confirm_webhooks_are_a_manual_promotion_in_blue_green() {
+    let f = import::rollout::flagger(&data("flagger/bluegreen-confirm.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let p = bg.promoted_by.expect("a manual promotion");
+    assert_eq!(v.people[p].name, "release-manager");
+    assert!(
+        text.contains("bluegreen-confirm.yaml:19 (a `confirm-rollout` webhook"),
+        "{text}"
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w
+                .contains("bluegreen-confirm.yaml:22: a second manual gate, `confirm-promotion`")),
+        "{:?}",
+        f.warnings
+    );
+    // The unknown key is still named.
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("bluegreen-confirm.yaml:17: `spec.analysis.bogusKey`"))
+    );
+
+    // Canary mode: warned, not simulated.
+    let f = import::rollout::flagger(&data("flagger/stepweights.yaml")).unwrap();
+    assert!(
+        f.warnings.iter().any(
+            |w| w.contains("stepweights.yaml:18: a `confirm-rollout` webhook")
+                && w.contains("no manual pause")
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(f.people.is_empty());
+}
+
+/// A value not in the file is never cited to a line: Argo's default
+/// `scaleDownDelaySeconds` (30s) is ASSUMED; one that is not a number of
+/// seconds is refused at its line. Every `# from` comment of every rollout
+/// test-data output names FILE:LINE and no default.
+#[test]
+fn rollout_defaults_are_assumed_not_cited() {
+    let dir = tempfile::tempdir().unwrap();
+    let bg = dir.path().join("bg.yaml");
+    let yaml = std::fs::read_to_string(data("argo/bluegreen.yaml")).unwrap();
+    let line = yaml
+        .lines()
+        .find(|l| l.contains("scaleDownDelaySeconds"))
+        .unwrap()
+        .to_string();
+    std::fs::write(&bg, yaml.replace(&format!("{line}\n"), "")).unwrap();
+    let f = import::rollout::argo(&bg).unwrap();
+    let text = f.render();
+    assert!(
+        text.contains("scale_down_delay: 30s  # ASSUMED: Argo's default 30s"),
+        "{text}"
+    );
+    std::fs::write(&bg, yaml.replace("600", "soon")).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&bg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("bg.yaml:15:") && err.contains("scaleDownDelaySeconds"),
+        "{err}"
+    );
+
+    let mut outputs = Vec::new();
+    for kind in ["argo", "flagger"] {
+        for e in std::fs::read_dir(data(kind)).unwrap() {
+            let p = e.unwrap().path();
+            let r = if kind == "argo" {
+                import::rollout::argo(&p)
+            } else {
+                import::rollout::flagger(&p)
+            };
+            if let Ok(f) = r {
+                outputs.push((p, f.render()));
+            }
+        }
+    }
+    assert!(outputs.len() >= 8, "{}", outputs.len());
+    for (p, text) in outputs {
+        for l in text.lines().filter(|l| l.contains("  # from ")) {
+            let from = l.split("  # from ").nth(1).unwrap();
+            let (file, rest) = from.split_once(':').unwrap_or((from, ""));
+            assert!(
+                file.ends_with(".yaml") && rest.starts_with(|c: char| c.is_ascii_digit()),
+                "{}: {l}",
+                p.display()
+            );
+            assert!(
+                !l.contains("default"),
+                "{}: a default cited to a line: {l}",
+                p.display()
+            );
+        }
+    }
+}
+
+/// Every GitHub test-data output: each `# from` comment names FILE:LINE,
+/// and each trigger has its reason. The time zone cites the schedule (or is
+/// assumed without one), `batch` cites the `push` event (assumed when no
+/// workflow runs on push), a `workflow_dispatch` trigger cites its line and
+/// an automatic trigger cites the job.
+#[test]
+fn github_values_cite_a_line_or_say_they_are_assumed() {
+    let mut outputs = Vec::new();
+    for dir in [
+        "github",
+        "github/terraform",
+        "github/dispatch",
+        "github/ungated",
+        "github/matrix",
+    ] {
+        for e in std::fs::read_dir(data(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yml") {
+                // A called workflow alone may not validate; skip what fails.
+                if let Ok(i) = import::github::import(&[p.as_path()], None, "out.yaml") {
+                    outputs.push((p, i.yaml));
+                }
+            }
+        }
+    }
+    assert!(outputs.len() >= 6, "{}", outputs.len());
+    for (p, yaml) in &outputs {
+        let f = p.display();
+        for line in yaml.lines() {
+            if let Some((_, from)) = line.split_once("  # from ") {
+                let (file, rest) = from.split_once(".yml:").unwrap_or((from, ""));
+                assert!(
+                    rest.starts_with(|c: char| c.is_ascii_digit()),
+                    "{f}: no line in {line:?} (file {file})"
+                );
+            }
+        }
+        for t in yaml.lines().filter(|l| {
+            let l = l.trim_start();
+            l.starts_with("trigger:") || l.starts_with("time_zone:") || l.starts_with("batch:")
+        }) {
+            assert!(t.contains("  # "), "{f}: a value without its reason: {t:?}");
+        }
+    }
+    let out = |name: &str| {
+        &outputs
+            .iter()
+            .find(|(p, _)| p.ends_with(name))
+            .unwrap_or_else(|| panic!("{name}"))
+            .1
+    };
+    assert!(
+        out("nightly.yml").contains("time_zone: UTC  # from "),
+        "schedule cited"
+    );
+    assert!(
+        out("deploy.yml").contains("time_zone: UTC  # ASSUMED: "),
+        "no schedule"
+    );
+    assert!(
+        out("reusable.yml").contains("batch: none  # from "),
+        "push cited"
+    );
+    let manual = out("manual.yml");
+    assert!(
+        manual.contains("trigger: {manual: {by: release-manager}}  # from ")
+            && manual.contains("manual.yml:5 (`workflow_dispatch`)"),
+        "{manual}"
+    );
+    assert!(
+        manual.contains("batch: none  # ASSUMED: no workflow runs on `push`"),
+        "{manual}"
+    );
+}
+
+/// A job calls a local reusable workflow with `with: {environment: prod}`,
+/// and the called workflow (read) declares no `environment:` in any job:
+/// GitHub protects only a job that declares an environment, so no reviewer
+/// or wait timer gates this deployment. The stage keeps the input's name,
+/// a warning says the input is not a GitHub environment there, and the
+/// sidecar's approvals and wait timer for `prod` are not applied (its deploy
+/// values are).
+#[test]
+fn github_environment_input_without_a_callee_environment_is_not_gated() {
+    let side = import::sidecar::read(&data("github/ungated/sidecar.yaml")).unwrap();
+    let p = data("github/ungated/caller.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["prod"]);
+    assert!(v.stages[0].approval.is_none(), "{}", i.yaml);
+    assert!(v.stages[0].gates.is_empty(), "{}", i.yaml);
+    assert!(
+        i.yaml.contains("duration: 7m"),
+        "the sidecar's deploy values apply"
+    );
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("caller.yml:14: job deploy:")
+                && w.contains("declares no `environment:`")),
+        "{:?}",
+        i.warnings
+    );
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("approvals and wait timer for environment `prod` are not applied")),
+        "{:?}",
+        i.warnings
+    );
+    // Once the callee declares the environment, the sidecar's approvals apply.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["caller.yml", "callee.yml"] {
+        let t = std::fs::read_to_string(data(&format!("github/ungated/{f}"))).unwrap();
+        let t = t.replace(
+            "    runs-on: ubuntu-latest\n    steps:\n      - run: kubectl",
+            "    runs-on: ubuntu-latest\n    environment: ${{ inputs.environment }}\n    steps:\n      - run: kubectl",
+        );
+        std::fs::write(dir.path().join(f), t).unwrap();
+    }
+    let p = dir.path().join("caller.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["prod"]);
+    assert!(v.stages[0].approval.is_some(), "{}", i.yaml);
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("not applied")),
+        "{:?}",
+        i.warnings
+    );
+}
+
+/// A matrix over environments (`environment: ${{ matrix.env }}`, legs
+/// staging and production): one stage per leg, in matrix order, named and
+/// keyed by each environment so the sidecar matches it. With
+/// `max-parallel: 1` each leg follows the one before; otherwise the legs
+/// follow the job's needs side by side, and a job needing the matrix job
+/// waits for every leg. The matrix note is on the stages, not the build.
+#[test]
+fn github_matrix_over_environments_is_one_stage_per_leg() {
+    let side = import::sidecar::read(&data("github/matrix/sidecar.yaml")).unwrap();
+    let p = data("github/matrix/matrix-env.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production"], "{}", i.yaml);
+    assert!(deps(&v, 0).is_empty());
+    assert_eq!(deps(&v, 1), ["staging"], "max-parallel: 1");
+    assert!(v.stages[1].approval.is_some(), "the sidecar keys the leg");
+    assert!(v.stages[0].approval.is_none());
+    assert!(
+        i.yaml.contains("depends_on: [staging]  # from ")
+            && i.yaml.contains("matrix-env.yml:13 (max-parallel: 1"),
+        "{}",
+        i.yaml
+    );
+    let build = i
+        .yaml
+        .split("\nbuild:")
+        .nth(1)
+        .unwrap()
+        .split("stages:")
+        .next()
+        .unwrap();
+    assert!(!build.contains("-leg matrix"), "{build}");
+    assert!(
+        i.yaml
+            .contains("# leg 2 of 2 of job deploy's matrix over environments")
+    );
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("expression")),
+        "{:?}",
+        i.warnings
+    );
+
+    // Started by hand: the first leg is manual, the next follows it.
+    let dir = tempfile::tempdir().unwrap();
+    let manual = dir.path().join("manual.yml");
+    let yaml = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("  push:\n    branches: [main]\n", "  workflow_dispatch:\n");
+    std::fs::write(&manual, yaml).unwrap();
+    let i = import::github::import(&[manual.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{}",
+        i.yaml
+    );
+    assert!(matches!(v.stages[1].trigger, Trigger::Auto), "{}", i.yaml);
+
+    // Without max-parallel: side by side, and a later job waits for both.
+    let dir = tempfile::tempdir().unwrap();
+    let par = dir.path().join("par.yml");
+    let yaml = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("      max-parallel: 1\n", "")
+        + "  smoke:\n    needs: deploy\n    environment: prod\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./smoke.sh\n";
+    std::fs::write(&par, yaml).unwrap();
+    let i = import::github::import(&[par.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production", "prod"]);
+    assert!(deps(&v, 0).is_empty() && deps(&v, 1).is_empty());
+    assert_eq!(deps(&v, 2), ["staging", "production"]);
+}
+
+/// Argo's basic canary (no `trafficRouting`) reaches a setWeight by scaling
+/// pods (`approximateWeightedCanaryStableReplicaCounts`): with
+/// `spec.replicas` given, the weight written is the canary's share of pods,
+/// citing both lines; a step whose share does not grow is left out with a
+/// warning. With traffic routing the weights are as set.
+#[test]
+fn argo_basic_canary_weights_are_the_share_of_pods() {
+    use import::rollout::replica_share;
+    // Argo's own examples: 3 replicas at 50 % is 2 (a tie goes up); one
+    // replica with surge at 5 % or 95 % is 1 canary of 2.
+    assert_eq!(replica_share(3, 50, false), (2, 3));
+    assert_eq!(replica_share(4, 5, false), (1, 4));
+    assert_eq!(replica_share(4, 5, true), (1, 5));
+    assert_eq!(replica_share(1, 5, true), (1, 2));
+    assert_eq!(replica_share(1, 95, true), (1, 2));
+    assert_eq!(replica_share(10, 10, true), (1, 10));
+    assert_eq!(replica_share(5, 50, true), (3, 6));
+
+    let f = import::rollout::argo(&data("argo/basic-canary.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let c = production_canary(&v);
+    let CanaryPlan::Steps(steps) = &c.plan else {
+        panic!()
+    };
+    let weights: Vec<f64> = steps
+        .iter()
+        .filter_map(|s| match s {
+            CanaryStep::SetWeight(w) => Some(*w),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(weights, [25.0, 50.0], "{text}");
+    assert!(
+        text.contains("set_weight: 25  # from ")
+            && text.contains("basic-canary.yaml:18 (setWeight: 5; no trafficRouting: Argo scales pods, 1 canary of 4"),
+        "{text}"
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("basic-canary.yaml:20: setWeight 10 does not change")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("basic-canary.yaml:12: the canary has no `trafficRouting`")),
+        "{:?}",
+        f.warnings
+    );
+    // The service, surge and scale-down keys are read, not warned about.
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    // With traffic routing, the weights are as set.
+    let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("trafficRouting")),
+        "{:?}",
+        f.warnings
     );
 }

@@ -44,6 +44,11 @@ pub struct StageDraft {
     pub notes: Vec<String>,
     /// The pipeline's environment this stage deploys to (sidecar settings are keyed by it).
     pub environment: Option<String>,
+    /// Why the platform applies no protection rules to this stage although
+    /// it has an environment name (a GitHub workflow input that no called
+    /// job declares as `environment:`): the sidecar's approvals and wait
+    /// timer for it are then not applied, only its deploy values.
+    pub unprotected: Option<String>,
 }
 
 impl StageDraft {
@@ -62,6 +67,7 @@ impl StageDraft {
             strategy: None,
             notes: Vec::new(),
             environment: None,
+            unprotected: None,
         }
     }
 }

@@ -25,8 +25,12 @@ pub const DISPATCHER: &str = "release-manager";
 #[derive(Default)]
 struct On {
     push: bool,
+    /// Where `push` was read (`file:line`); `None` when assumed (no `on:`).
+    push_at: Option<String>,
     follows_other: bool,
     dispatch: bool,
+    /// Where `workflow_dispatch` (or `repository_dispatch`) was read.
+    dispatch_at: String,
     schedule: Option<(String, String)>,
 }
 
@@ -46,6 +50,87 @@ struct Job<'a> {
     env: Option<Env>,
     /// The local reusable workflow it calls, when read.
     callee: Option<Callee>,
+    /// Why no GitHub environment protects it although it names one.
+    unprotected: Option<String>,
+    /// A matrix over environments (`environment: ${{ matrix.X }}`): one
+    /// stage per leg.
+    matrix: Option<MatrixEnv>,
+}
+
+/// The legs of a matrix over environments: their environment names in
+/// matrix order, and whether they run one at a time (`max-parallel: 1`).
+struct MatrixEnv {
+    legs: Vec<String>,
+    sequential: bool,
+    /// `file:line` of `strategy`.
+    at: String,
+    /// `file:line` of `max-parallel`, when given.
+    max_parallel_at: Option<String>,
+    /// Legs per environment, when other axes multiply them.
+    per_env: usize,
+}
+
+/// `environment: ${{ matrix.X }}` with `strategy.matrix.X` a list of names
+/// (or `include` entries each giving X): the legs' environments, in order.
+fn matrix_env(file: &str, job: &Node, warnings: &mut Vec<String>) -> Option<MatrixEnv> {
+    let e = job.get("environment")?;
+    let raw = e
+        .text()
+        .map(str::to_string)
+        .or_else(|| e.get("name").and_then(Node::scalar))?;
+    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let axis = compact
+        .strip_prefix("${{matrix.")?
+        .strip_suffix("}}")?
+        .to_string();
+    let strategy = job.get("strategy")?;
+    let m = strategy.get("matrix")?;
+    let mut legs: Vec<String> = Vec::new();
+    match m.get(&axis).and_then(Node::list) {
+        Some(list) => {
+            for v in list {
+                legs.push(v.scalar()?);
+            }
+        }
+        None => {
+            for inc in m.get("include").and_then(Node::list)? {
+                if let Some(v) = inc.get(&axis).and_then(Node::scalar)
+                    && !legs.contains(&v)
+                {
+                    legs.push(v);
+                }
+            }
+        }
+    }
+    if legs.is_empty() || legs.iter().any(|l| l.contains("${{")) {
+        return None;
+    }
+    e.known(&["url"]);
+    let per_env: usize = m
+        .entries()
+        .unwrap_or_default()
+        .iter()
+        .filter(|(k, _)| {
+            let k = k.text().unwrap_or_default();
+            k != axis && k != "include" && k != "exclude"
+        })
+        .map(|(_, v)| v.list().map_or(1, <[Node]>::len))
+        .product();
+    if let Some(x) = m.get("exclude") {
+        warnings.push(format!(
+            "warning: {file}:{}: the matrix's `exclude` is not applied to its environments: each of {} is a stage",
+            x.line,
+            legs.join(", ")
+        ));
+    }
+    let mp = strategy.get("max-parallel");
+    Some(MatrixEnv {
+        sequential: mp.and_then(Node::number) == Some(1.0),
+        max_parallel_at: mp.map(|n| format!("{file}:{}", n.line)),
+        at: format!("{file}:{}", strategy.line),
+        legs,
+        per_env,
+    })
 }
 
 /// A local reusable workflow (`uses: ./.github/workflows/x.yml`) read from
@@ -85,12 +170,15 @@ pub fn import(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "workflow".into());
     let mut d = Draft::new(&name, roots.iter().map(|(f, _)| f.clone()).collect());
-    d.time_zone = Val::read(
+    // Cited at the first schedule read (in `workflow`); without one, assumed.
+    d.time_zone = Val::assumed(
         "UTC",
-        format!(
-            "{}: GitHub Actions reads cron schedules in UTC",
-            d.sources.join(", ")
-        ),
+        "no `schedule` in the workflows; GitHub Actions reads cron schedules in UTC",
+    );
+    // Cited at the `push` event (in `workflow`); without one, assumed.
+    d.batch = Val::assumed(
+        "none",
+        "no workflow runs on `push`: the model still builds each push to main, one build per push",
     );
     let mut warnings = Vec::new();
     let mut any_push = false;
@@ -110,6 +198,9 @@ pub fn import(
     if let Some((file, _)) = roots.first() {
         d.warn_if_no_stage(file, &mut warnings);
     }
+    // A job read once per matrix leg says each thing once.
+    let mut seen = std::collections::HashSet::new();
+    warnings.retain(|w| seen.insert(w.clone()));
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported { yaml, warnings })
@@ -138,9 +229,17 @@ fn read_on(file: &str, root: &Node, d: &mut Draft, warnings: &mut Vec<String>) -
     n.mark_all();
     for (event, value, line) in events {
         match event.as_str() {
-            "push" => on.push = true,
+            "push" => {
+                on.push = true;
+                on.push_at = Some(format!("{file}:{line}"));
+            }
             "workflow_run" => on.follows_other = true,
-            "workflow_dispatch" | "repository_dispatch" => on.dispatch = true,
+            "workflow_dispatch" | "repository_dispatch" => {
+                if !on.dispatch {
+                    on.dispatch_at = format!("{file}:{line} (`{event}`)");
+                }
+                on.dispatch = true;
+            }
             "schedule" => {
                 let first = value.and_then(|v| v.list()).and_then(|l| l.first());
                 match first.and_then(|s| s.get("cron")).and_then(Node::text) {
@@ -190,9 +289,21 @@ fn workflow(
             ),
         );
     } else if on.push && d.batch.text == "none" {
-        d.batch = Val::read(
-            "none",
-            format!("{file}: `on: push` without workflow concurrency: a run per push"),
+        d.batch = match &on.push_at {
+            Some(at) => Val::read(
+                "none",
+                format!("{at} (`push` without workflow concurrency: a run per push)"),
+            ),
+            None => Val::assumed(
+                "none",
+                format!("{file} has no `on:`: a run per push assumed"),
+            ),
+        };
+    }
+    if let (Some((_, at)), super::writer::Why::Assumed(_)) = (&on.schedule, &d.time_zone.why) {
+        d.time_zone = Val::read(
+            "UTC",
+            format!("{at} (`schedule`: GitHub Actions reads cron schedules in UTC)"),
         );
     }
     let Some(jobs_node) = root.get("jobs") else {
@@ -213,12 +324,38 @@ fn workflow(
         let callee = callee(file, &id, k.line, v, warnings)?;
         // A called workflow that was read says where it deploys; the
         // caller's `with: {environment: …}` is only a guess at it.
-        let env = match callee.as_ref().and_then(|c| c.env.clone()) {
-            Some(e) => Some(e),
-            None => environment(file, v, warnings).map(|(name, line)| Env {
+        let matrix = if callee.is_none() {
+            matrix_env(file, v, warnings)
+        } else {
+            None
+        };
+        let env = match (callee.as_ref().and_then(|c| c.env.clone()), &matrix) {
+            (Some(e), _) => Some(e),
+            (None, Some(m)) => Some(Env {
+                name: m.legs[0].clone(),
+                at: format!("{file}:{}", v.get("environment").map_or(v.line, |e| e.line)),
+            }),
+            (None, None) => environment(file, v, warnings).map(|(name, line)| Env {
                 name,
                 at: format!("{file}:{line}"),
             }),
+        };
+        // GitHub applies an environment's protection rules only to a job
+        // that declares `environment:`; an input named `environment` is
+        // just a string to a called workflow that declares none.
+        let unprotected = match (&callee, &env) {
+            (Some(c), Some(e)) if c.env.is_none() => {
+                let why = format!(
+                    "the reusable workflow {} (read) declares no `environment:` in any job, so GitHub gates no job of it: the input `environment: {}` ({}) is not a GitHub environment there, and its protection rules (required reviewers, wait timer) do not apply",
+                    c.file, e.name, e.at
+                );
+                warnings.push(format!(
+                    "warning: {}: job {id}: {why}; the job is a stage named by the input, with no approvals",
+                    e.at
+                ));
+                Some(why)
+            }
+            _ => None,
         };
         jobs.push(Job {
             id,
@@ -226,21 +363,25 @@ fn workflow(
             needs,
             env,
             callee,
+            unprotected,
+            matrix,
         });
     }
     let order = topological(file, &jobs)?;
     // For each job, the stages (deploy jobs) it follows, through plain jobs.
     let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
-    let mut stage_of: Vec<Option<usize>> = vec![None; jobs.len()];
+    // For each deploy job, the stages that what needs it waits for.
+    let mut stage_of: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
     for &j in &order {
         let mut deps: Vec<usize> = Vec::new();
         for need in &jobs[j].needs {
             let Some(k) = jobs.iter().position(|x| &x.id == need) else {
                 continue;
             };
-            match stage_of[k] {
-                Some(_) if jobs[k].env.is_some() => deps.push(k),
-                _ => deps.extend(after[k].iter().copied()),
+            if !stage_of[k].is_empty() && jobs[k].env.is_some() {
+                deps.push(k);
+            } else {
+                deps.extend(after[k].iter().copied());
             }
         }
         deps.sort_unstable();
@@ -264,7 +405,15 @@ fn workflow(
             "secrets",
             "uses",
         ]);
-        matrix_note(file, job, d);
+        // A matrix's note: on the build for a build job, on the stage of a
+        // deployment (a matrix over environments says more, per leg).
+        let note = matrix_note(file, job);
+        if job.env.is_none()
+            && let Some(n) = &note
+        {
+            d.build_notes.push(n.clone());
+        }
+        let note = note.filter(|_| job.matrix.is_none());
         let Some(Env {
             name: env,
             at: env_at,
@@ -272,7 +421,7 @@ fn workflow(
         else {
             // A plain job after a deployment verifies it.
             if let Some(&k) = after[j].first() {
-                let s = stage_of[k].expect("a deploy job has a stage");
+                let s = *stage_of[k].last().expect("a deploy job has a stage");
                 d.stages[s].verify.push((
                     job.id.clone(),
                     Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
@@ -281,93 +430,155 @@ fn workflow(
             condition(file, job, None, d, warnings);
             continue;
         };
-        let mut name = stage_name(&env);
-        if d.stages.iter().any(|s| s.name == name) {
-            name = stage_name(&format!("{env}-{}", job.id));
-        }
-        let mut st = StageDraft::new(&name, format!("{file}:{}", job.node.line));
-        st.title = job
-            .node
-            .get("name")
-            .and_then(Node::scalar)
-            .or(Some(job.id.clone()));
-        st.environment = Some(env.clone());
-        if let Some(c) = &job.callee {
-            st.notes.push(match &c.deployer {
-                Some((d, line)) => format!(
-                    "job {} calls the reusable workflow {} (read): its job {d} ({}:{line}) deploys",
-                    job.id, c.file, c.file
-                ),
-                None => format!(
-                    "job {} calls the reusable workflow {} (read)",
-                    job.id, c.file
-                ),
-            });
-            for (id, e) in &c.others {
-                st.notes.push(format!(
-                    "environment {} of its job {id} ({}) is a plan or verification step: not simulated as a stage",
-                    e.name, e.at
-                ));
-            }
-            for p in &c.plain {
-                st.verify.push((
-                    p.clone(),
-                    Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
-                ));
-            }
-        }
-        st.notes.push(format!("approvals: environment {env} ({env_at}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)"));
-        let deps: Vec<String> = after[j]
-            .iter()
-            .map(|&k| d.stages[stage_of[k].expect("stage")].name.clone())
-            .collect();
-        let needs_at = job
-            .node
-            .get("needs")
-            .map(|n| n.line)
-            .unwrap_or(job.node.line);
-        st.depends_on = Some(if deps.is_empty() {
-            let how = if on.push || on.follows_other {
-                "the workflow runs after the build"
-            } else {
-                "the run's deployments start from the newest build"
-            };
-            Val::read("[build]", format!("{file}:{needs_at} ({how})"))
-        } else {
-            Val::read(
-                format!(
-                    "[{}]",
-                    deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
-                ),
-                format!("{file}:{needs_at} (needs)"),
-            )
-        });
-        if deps.is_empty() && !on.push && !on.follows_other {
-            if let Some((cron, at)) = &on.schedule {
-                st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), at.clone());
-            } else if on.dispatch {
-                st.trigger = Val::read(
-                    format!("{{manual: {{by: {DISPATCHER}}}}}"),
-                    format!("{file}: `workflow_dispatch` (who starts it is assumed)"),
-                );
-                add_person(&mut d.people, DISPATCHER, assumed_reaction());
-            }
-        }
-        condition(file, job, Some(&mut st), d, warnings);
-        let callee_lock = job.callee.as_ref().and_then(|c| c.lock.clone());
-        st.lock = match job.node.get("concurrency") {
-            Some(c) => concurrency(file, c, warnings).0,
-            None => match (callee_lock, &wf_lock) {
-                (Some(v), _) => v,
-                (None, Some((v, _))) => v.clone(),
-                (None, None) => Val::assumed(
-                    "sequential",
-                    "no concurrency group: GitHub would deploy runs side by side; the model deploys one at a time, in order",
-                ),
-            },
+        // One stage per environment: a matrix over environments gives one per
+        // leg, in matrix order.
+        let legs: Vec<(String, String)> = match &job.matrix {
+            Some(m) => m.legs.iter().map(|l| (l.clone(), env_at.clone())).collect(),
+            None => vec![(env.clone(), env_at.clone())],
         };
-        stage_of[j] = Some(d.stages.len());
-        d.stages.push(st);
+        let mut leg_stages: Vec<usize> = Vec::new();
+        for (leg, (env, env_at)) in legs.iter().enumerate() {
+            let (env, env_at) = (env.clone(), env_at.clone());
+            let mut name = stage_name(&env);
+            if d.stages.iter().any(|s| s.name == name) {
+                name = stage_name(&format!("{env}-{}", job.id));
+            }
+            let mut st = StageDraft::new(&name, format!("{file}:{}", job.node.line));
+            st.trigger = Val::read(
+                "auto",
+                format!(
+                    "{file}:{} (job {}: it starts when what it needs has succeeded)",
+                    job.node.line, job.id
+                ),
+            );
+            st.title = job
+                .node
+                .get("name")
+                .and_then(Node::scalar)
+                .or(Some(job.id.clone()));
+            st.environment = Some(env.clone());
+            if let Some(c) = &job.callee {
+                st.notes.push(match &c.deployer {
+                    Some((d, line)) => format!(
+                        "job {} calls the reusable workflow {} (read): its job {d} ({}:{line}) deploys",
+                        job.id, c.file, c.file
+                    ),
+                    None => format!(
+                        "job {} calls the reusable workflow {} (read)",
+                        job.id, c.file
+                    ),
+                });
+                for (id, e) in &c.others {
+                    st.notes.push(format!(
+                        "environment {} of its job {id} ({}) is a plan or verification step: not simulated as a stage",
+                        e.name, e.at
+                    ));
+                }
+                for p in &c.plain {
+                    st.verify.push((
+                        p.clone(),
+                        Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
+                    ));
+                }
+            }
+            match &job.unprotected {
+                Some(why) => {
+                    st.notes.push(format!("approvals: none: {why}"));
+                    st.unprotected = Some(why.clone());
+                }
+                None => st.notes.push(format!("approvals: environment {env} ({env_at}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)")),
+            }
+            let mut deps: Vec<String> = after[j]
+                .iter()
+                .flat_map(|&k| stage_of[k].iter().map(|&s| d.stages[s].name.clone()))
+                .collect();
+            let sequential_leg = match &job.matrix {
+                Some(m) if m.sequential && leg > 0 => {
+                    deps = vec![
+                        d.stages[*leg_stages.last().expect("an earlier leg")]
+                            .name
+                            .clone(),
+                    ];
+                    Some(m.max_parallel_at.clone().unwrap_or_else(|| m.at.clone()))
+                }
+                _ => None,
+            };
+            let needs_at = job
+                .node
+                .get("needs")
+                .map(|n| n.line)
+                .unwrap_or(job.node.line);
+            st.depends_on = Some(if let Some(at) = &sequential_leg {
+                Val::read(
+                    format!("[{}]", quote(&deps[0])),
+                    format!(
+                        "{at} (max-parallel: 1: the matrix legs deploy one after another, in matrix order)"
+                    ),
+                )
+            } else if deps.is_empty() {
+                let how = if on.push || on.follows_other {
+                    "the workflow runs after the build"
+                } else {
+                    "the run's deployments start from the newest build"
+                };
+                Val::read("[build]", format!("{file}:{needs_at} ({how})"))
+            } else {
+                Val::read(
+                    format!(
+                        "[{}]",
+                        deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+                    ),
+                    format!("{file}:{needs_at} (needs)"),
+                )
+            });
+            if deps.is_empty() && !on.push && !on.follows_other {
+                if let Some((cron, at)) = &on.schedule {
+                    st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), at.clone());
+                } else if on.dispatch {
+                    st.trigger = Val::read(
+                        format!("{{manual: {{by: {DISPATCHER}}}}}"),
+                        format!("{} (who starts it is assumed)", on.dispatch_at),
+                    );
+                    add_person(&mut d.people, DISPATCHER, assumed_reaction());
+                }
+            }
+            condition(file, job, Some(&mut st), d, warnings);
+            // A later leg run one at a time starts when the one before ends,
+            // whatever started the job.
+            if let Some(at) = &sequential_leg {
+                st.trigger = Val::read(
+                    "auto",
+                    format!(
+                        "{at} (max-parallel: 1: this leg starts when the one before has succeeded)"
+                    ),
+                );
+            }
+            let callee_lock = job.callee.as_ref().and_then(|c| c.lock.clone());
+            st.lock = match job.node.get("concurrency") {
+                Some(c) => concurrency(file, c, warnings).0,
+                None => match (callee_lock, &wf_lock) {
+                    (Some(v), _) => v,
+                    (None, Some((v, _))) => v.clone(),
+                    (None, None) => Val::assumed(
+                        "sequential",
+                        "no concurrency group: GitHub would deploy runs side by side; the model deploys one at a time, in order",
+                    ),
+                },
+            };
+            if let Some(n) = &note {
+                st.notes.push(n.clone());
+            }
+            if let Some(m) = &job.matrix {
+                st.notes.push(matrix_leg_note(job, m, leg));
+                st.title = st.title.take().map(|t| format!("{t} ({env})"));
+            }
+            leg_stages.push(d.stages.len());
+            d.stages.push(st);
+        }
+        stage_of[j] = match &job.matrix {
+            Some(m) if m.sequential => leg_stages.last().copied().into_iter().collect(),
+            _ => leg_stages,
+        };
     }
     Ok(on.push)
 }
@@ -457,6 +668,8 @@ fn callee(
             needs,
             env,
             callee: None,
+            unprotected: None,
+            matrix: None,
         });
     }
     let order = topological(&cfile, &cjobs)?;
@@ -592,14 +805,10 @@ fn condition(
     }
 }
 
-fn matrix_note(file: &str, job: &Job, d: &mut Draft) {
-    let Some(s) = job.node.get("strategy") else {
-        return;
-    };
+fn matrix_note(file: &str, job: &Job) -> Option<String> {
+    let s = job.node.get("strategy")?;
     s.mark_all();
-    let Some(m) = s.get("matrix").and_then(Node::entries) else {
-        return;
-    };
+    let m = s.get("matrix").and_then(Node::entries)?;
     let legs: usize = m
         .iter()
         .filter(|(k, _)| k.text() != Some("include") && k.text() != Some("exclude"))
@@ -615,10 +824,34 @@ fn matrix_note(file: &str, job: &Job, d: &mut Draft) {
     } else {
         "the build"
     };
-    d.build_notes.push(format!(
+    Some(format!(
         "{file}:{}: job {} runs a {legs}-leg matrix{par}: {place} ends with its slowest leg",
         s.line, job.id
-    ));
+    ))
+}
+
+/// The note on one leg's stage of a matrix over environments.
+fn matrix_leg_note(job: &Job, m: &MatrixEnv, leg: usize) -> String {
+    let how = if m.sequential {
+        "max-parallel: 1, so the legs deploy one after another, each stage after the one before"
+    } else {
+        "the legs run side by side, so each stage follows the job's needs (GitHub's fail-fast cancels the other legs when one fails; the model does not)"
+    };
+    let per = if m.per_env > 1 {
+        format!(
+            "; each environment runs {} legs of the other axes, which end with the slowest",
+            m.per_env
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "leg {} of {} of job {}'s matrix over environments ({}): {how}{per}",
+        leg + 1,
+        m.legs.len(),
+        job.id,
+        m.at
+    )
 }
 
 /// Jobs in an order where each comes after what it needs; a cycle or an unknown need is refused.

@@ -7,7 +7,9 @@
 //! the metric that can fail the analysis soonest) or `blueGreen`
 //! (`autoPromotionEnabled`, `scaleDownDelaySeconds`). Flagger: `analysis`
 //! (`interval`, `threshold`, `stepWeight`, `maxWeight`, `stepWeights`, or
-//! `iterations` for blue/green, whose hold becomes the blue_green `switch`).
+//! `iterations` for blue/green, whose hold becomes the blue_green `switch`;
+//! `skipAnalysis: true` is `all_at_once`; a confirm webhook in blue/green mode
+//! is a manual promotion).
 
 use std::path::Path;
 
@@ -96,9 +98,9 @@ pub fn argo(path: &Path) -> Result<Fragment, InputError> {
         .get("strategy")
         .ok_or_else(|| spec.error(&file, "a Rollout needs `spec.strategy`"))?;
     if let Some(c) = strategy.get("canary") {
-        canary(&file, c, &docs, &mut f)?;
+        canary(&file, c, spec.get("replicas"), &docs, &mut f)?;
     } else if let Some(bg) = strategy.get("blueGreen") {
-        blue_green(&file, bg, &mut f);
+        blue_green(&file, bg, &mut f)?;
     } else {
         return Err(strategy.error(
             &file,
@@ -109,7 +111,58 @@ pub fn argo(path: &Path) -> Result<Fragment, InputError> {
     Ok(f)
 }
 
-fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), InputError> {
+/// Argo's basic canary (no `trafficRouting`) reaches a `setWeight` by
+/// scaling pods: `approximateWeightedCanaryStableReplicaCounts` in
+/// utils/replicaset/canary.go. Of `n` replicas (and one more when `maxSurge`
+/// is above 0) it takes the canary count, rounded up or down, whose share is
+/// nearest the weight (up on a tie); a weight of 1–99 gets at least one
+/// canary pod unless there is one replica and no surge. Returns the canary
+/// pods and the total.
+pub fn replica_share(n: u32, weight: u32, surge: bool) -> (u32, u32) {
+    if n == 0 {
+        return (0, 0);
+    }
+    let exact = f64::from(n) * f64::from(weight) / 100.0;
+    let (ceil, floor) = (exact.ceil() as u32, exact.floor() as u32);
+    let tied = |total: u32| (f64::from(total) * f64::from(weight) / 100.0).fract() == 0.5;
+    let zero_allowed = weight == 100 || weight == 0 || (n == 1 && !surge);
+    let mut options = Vec::new();
+    if ceil < n || zero_allowed {
+        options.push((ceil, n));
+    }
+    if !tied(n) && (floor != 0 || zero_allowed) {
+        options.push((floor, n));
+    }
+    if surge {
+        options.push((ceil, n + 1));
+        if !tied(n + 1) && (floor != 0 || zero_allowed) {
+            options.push((floor, n + 1));
+        }
+    }
+    let delta =
+        |(c, t): (u32, u32)| (f64::from(c) * 100.0 / f64::from(t) - f64::from(weight)).abs();
+    let mut best = *options.first().unwrap_or(&(0, n));
+    for &o in options.iter().skip(1) {
+        if delta(o) < delta(best) {
+            best = o;
+        }
+    }
+    best
+}
+
+/// A weight as written: whole, or to two decimals.
+fn weight_text(w: f64) -> String {
+    let r = (w * 100.0).round() / 100.0;
+    num(r)
+}
+
+fn canary(
+    file: &str,
+    c: &Node,
+    replicas: Option<&Node>,
+    docs: &[Node],
+    f: &mut Fragment,
+) -> Result<(), InputError> {
     c.known(&[
         "canaryService",
         "stableService",
@@ -144,9 +197,55 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
             "the canary's steps set no traffic weight (no `setWeight` step), so Argo moves every user at once after them; promosim's canary moves users by weight steps: write `strategy: all_at_once` by hand, or add the weights (docs/scenario.md)",
         ));
     }
+    // Without trafficRouting, Argo splits users by the share of pods.
+    let routed = c.get("trafficRouting").is_some();
+    let scaled = match (routed, replicas) {
+        (false, Some(r)) => {
+            let n = r
+                .number()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                .ok_or_else(|| r.error(file, "expected `replicas` to be a whole number"))?;
+            // Argo's default maxSurge for a canary is 25%, at least one pod.
+            let surge = match c.get("maxSurge") {
+                None => n > 0.0,
+                Some(m) => match m.number() {
+                    Some(x) => x > 0.0,
+                    None => m
+                        .text()
+                        .and_then(|t| t.trim().strip_suffix('%'))
+                        .and_then(|p| p.trim().parse::<f64>().ok())
+                        .map(|p| p > 0.0 && n > 0.0)
+                        .ok_or_else(|| {
+                            m.error(
+                                file,
+                                "expected `maxSurge` to be a number of pods or a percentage",
+                            )
+                        })?,
+                },
+            };
+            f.warnings.push(format!(
+                "warning: {file}:{}: the canary has no `trafficRouting`: Argo reaches each setWeight by scaling pods, so users split by the share of the {} replicas ({file}:{}){}; the weights written are those shares",
+                c.line,
+                num(n),
+                r.line,
+                if surge { ", one more pod allowed by maxSurge" } else { "" }
+            ));
+            Some((n as u32, surge, r.line))
+        }
+        (false, None) => {
+            f.warnings.push(format!(
+                "warning: {file}:{}: the canary has no `trafficRouting` and the Rollout no `replicas`: Argo reaches each setWeight by scaling pods, so the users' share is that of the canary's pods, which depends on the replica count (an autoscaler's); the weights are written as set",
+                c.line
+            ));
+            None
+        }
+        (true, _) => None,
+    };
     f.strategy.open(0, "canary");
     f.strategy.open(1, "steps");
     let mut needs_promoter = false;
+    // The last weight written, so a replica share that does not grow is not written again.
+    let mut last_weight = 0.0;
     // The first analysis's `inconclusiveLimit` and where it was read.
     let mut inconclusive: Option<(f64, Val, String)> = None;
     for s in steps {
@@ -155,8 +254,48 @@ fn canary(file: &str, c: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), I
             let w = w
                 .number()
                 .ok_or_else(|| w.error(file, "expected a weight in percent"))?;
-            f.strategy
-                .item(2, &Val::read(format!("set_weight: {}", num(w)), at.clone()));
+            match scaled {
+                Some((n, surge, rline)) if (0.0..=100.0).contains(&w) && w.fract() == 0.0 => {
+                    let (pods, total) = replica_share(n, w as u32, surge);
+                    let share = if total == 0 {
+                        0.0
+                    } else {
+                        f64::from(pods) * 100.0 / f64::from(total)
+                    };
+                    let how = format!(
+                        "setWeight: {}; no trafficRouting: Argo scales pods, {pods} canary of {total} (spec.replicas at {file}:{rline})",
+                        num(w)
+                    );
+                    if share > last_weight {
+                        f.strategy.item(
+                            2,
+                            &Val::read(
+                                format!("set_weight: {}", weight_text(share)),
+                                format!("{at} ({how})"),
+                            ),
+                        );
+                        last_weight = share;
+                    } else {
+                        f.strategy.comment(
+                            2,
+                            &format!(
+                                "{at}: {how}: the users' share stays {} %, so no weight step is written",
+                                weight_text(last_weight)
+                            ),
+                        );
+                        f.warnings.push(format!(
+                            "warning: {at}: setWeight {} does not change the canary's share of pods ({pods} of {total}, {} %): the step is left out",
+                            num(w),
+                            weight_text(share)
+                        ));
+                    }
+                }
+                _ => {
+                    f.strategy
+                        .item(2, &Val::read(format!("set_weight: {}", num(w)), at.clone()));
+                    last_weight = w;
+                }
+            }
         } else if let Some(p) = s.get("pause") {
             match p.get("duration") {
                 Some(dn) => {
@@ -556,7 +695,7 @@ fn analysis(
     Ok((steps, Some(inconclusive)))
 }
 
-fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
+fn blue_green(file: &str, bg: &Node, f: &mut Fragment) -> Result<(), InputError> {
     bg.known(&[
         "activeService",
         "previewService",
@@ -604,11 +743,80 @@ fn blue_green(file: &str, bg: &Node, f: &mut Fragment) {
     );
     match bg.get("scaleDownDelaySeconds") {
         Some(s) => match duration_text(s) {
-            Some(d) => f.strategy.kv(1, "scale_down_delay", &Val::read(d, format!("{file}:{}", s.line))),
-            None => f.warnings.push(format!("warning: {file}:{}: scaleDownDelaySeconds is not a number of seconds; Argo's 30s kept", s.line)),
+            Some(d) => f.strategy.kv(
+                1,
+                "scale_down_delay",
+                &Val::read(d, format!("{file}:{}", s.line)),
+            ),
+            None => {
+                return Err(s.error(
+                    file,
+                    "expected `scaleDownDelaySeconds` to be a number of seconds",
+                ));
+            }
         },
-        None => f.strategy.kv(1, "scale_down_delay", &Val::read("30s", format!("{file}:{} (no scaleDownDelaySeconds: Argo's default)", bg.line))),
+        None => f.strategy.kv(
+            1,
+            "scale_down_delay",
+            &Val::assumed(
+                "30s",
+                "Argo's default 30s (no scaleDownDelaySeconds in the file)",
+            ),
+        ),
     }
+    Ok(())
+}
+
+/// Flagger's analysis interval (`GetAnalysisInterval` in
+/// pkg/apis/flagger/v1beta1/canary.go): 60s when absent, and an interval
+/// under 10s is raised to 10s.
+struct Interval {
+    text: String,
+    /// The value to write, with its provenance.
+    val: Val,
+    /// Where it came from, for other comments: `FILE:LINE` or the default.
+    at: String,
+}
+
+fn flagger_interval(
+    file: &str,
+    a: Option<&Node>,
+    warnings: &mut Vec<String>,
+) -> Result<Interval, InputError> {
+    let Some(n) = a.and_then(|a| a.get("interval")) else {
+        return Ok(Interval {
+            text: "1m".into(),
+            val: Val::assumed(
+                "1m",
+                "no analysis.interval: Flagger's default 60s (GetAnalysisInterval)",
+            ),
+            at: "Flagger's default interval 60s".into(),
+        });
+    };
+    let text =
+        duration_text(n).ok_or_else(|| n.error(file, "expected a duration such as 30s or 1m"))?;
+    let secs = crate::time::Duration::parse(&text)
+        .map_err(|e| n.error(file, e))?
+        .secs();
+    let at = format!("{file}:{}", n.line);
+    if secs < 10.0 {
+        warnings.push(format!(
+            "warning: {at}: interval {text} is under 10s: Flagger raises it to 10s"
+        ));
+        return Ok(Interval {
+            text: "10s".into(),
+            val: Val::read(
+                "10s",
+                format!("{at} (interval: {text}; Flagger raises an interval under 10s to 10s)"),
+            ),
+            at,
+        });
+    }
+    Ok(Interval {
+        val: Val::read(text.clone(), at.clone()),
+        text,
+        at,
+    })
 }
 
 /// Imports a Flagger Canary.
@@ -634,7 +842,6 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         "targetRef",
         "service",
         "progressDeadlineSeconds",
-        "skipAnalysis",
         "autoscalerRef",
         "ingressRef",
         "upstreamRef",
@@ -642,6 +849,52 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         "revertOnDeletion",
         "suspend",
     ]);
+    let at = |n: &Node| format!("{file}:{}", n.line);
+    // `skipAnalysis: true`: Flagger waits for the canary to be ready and
+    // promotes it at once, without metrics, webhooks or weights (its
+    // `shouldSkipAnalysis`); only the confirm-rollout gate, checked before,
+    // still holds it.
+    let skip = spec.get("skipAnalysis");
+    if let Some(s) = skip {
+        s.touch();
+        if s.boolean().is_none() {
+            return Err(s.error(&file, "expected `skipAnalysis` to be true or false"));
+        }
+    }
+    if let Some(s) = skip.filter(|s| s.boolean() == Some(true)) {
+        let analysis = match spec.get("analysis") {
+            Some(a) => {
+                a.mark_all();
+                format!("; the analysis ({}) is not simulated", at(a))
+            }
+            None => String::new(),
+        };
+        f.warnings.push(format!(
+            "warning: {}: `skipAnalysis: true`: Flagger promotes the new version without analysis as soon as it is ready, every user at once: imported as `all_at_once`{analysis}",
+            at(s)
+        ));
+        for (h, t) in confirm_hooks(spec.get("analysis")) {
+            let why = if t == "confirm-rollout" {
+                "Flagger still waits for it before promoting, and `all_at_once` has no manual gate: give the stage a `checks.approval` for it"
+            } else {
+                "skipped with the analysis"
+            };
+            f.warnings.push(format!(
+                "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated: {why}",
+                h.line
+            ));
+        }
+        f.strategy.push(
+            0,
+            "all_at_once".into(),
+            super::writer::Why::Read(format!(
+                "{} (skipAnalysis: true: Flagger promotes without analysis)",
+                at(s)
+            )),
+        );
+        warn_unread(&file, c, &mut f.warnings);
+        return Ok(f);
+    }
     let a = spec
         .get("analysis")
         .ok_or_else(|| spec.error(&file, "a Canary needs `spec.analysis`"))?;
@@ -653,12 +906,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         "canaryReadyThreshold",
         "sessionAffinity",
     ]);
-    let interval = a
-        .get("interval")
-        .ok_or_else(|| a.error(&file, "the analysis needs `interval`"))?;
-    let interval_text = duration_text(interval)
-        .ok_or_else(|| interval.error(&file, "expected a duration such as 30s or 1m"))?;
-    let at = |n: &Node| format!("{file}:{}", n.line);
+    let interval = flagger_interval(&file, Some(a), &mut f.warnings)?;
     for key in ["match", "mirror", "stepWeightPromotion"] {
         if let Some(n) = a.get(key) {
             n.mark_all();
@@ -670,6 +918,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
     }
     let steps = a.get("stepWeights").and_then(Node::list);
     let step = a.get("stepWeight");
+    let hooks = confirm_hooks(Some(a));
     if steps.is_none() && step.is_none() {
         let Some(it) = a.get("iterations") else {
             return Err(a.error(
@@ -677,26 +926,72 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
                 "the analysis needs `stepWeight` (with `maxWeight`) or `stepWeights`, or `iterations` (blue/green)",
             ));
         };
-        f.strategy = flagger_blue_green(&file, a, it, interval, &interval_text, &mut f.warnings)?;
-    } else {
-        f.strategy = flagger_canary(&file, a, steps, step, interval, interval_text)?;
-    }
-    if let Some(w) = a.get("webhooks").and_then(Node::list) {
-        for h in w {
-            if let Some(t) = h
-                .get("type")
-                .and_then(Node::text)
-                .filter(|t| t.starts_with("confirm"))
-            {
+        f.strategy = flagger_blue_green(&file, a, it, &interval, &mut f.warnings)?;
+        // A confirm-rollout (before the analysis) or confirm-promotion
+        // (after it) webhook waits for a person: the blue_green's
+        // `promoted_by`, as Argo's `autoPromotionEnabled: false`. The model's
+        // promotion comes before the hold kept in `switch`, so a
+        // confirm-promotion wait moves ahead of the hold; the time to
+        // promotion is the same.
+        let mut gates = hooks
+            .iter()
+            .filter(|(_, t)| t == "confirm-rollout" || t == "confirm-promotion");
+        if let Some((h, t)) = gates.next() {
+            f.strategy.kv(
+                1,
+                "promoted_by",
+                &Val::read(
+                    PROMOTER,
+                    format!(
+                        "{file}:{} (a `{t}` webhook: Flagger waits for a manual approval; who approves is assumed)",
+                        h.line
+                    ),
+                ),
+            );
+            f.people.push(PROMOTER.into());
+            for (h2, t2) in gates {
                 f.warnings.push(format!(
-                    "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
-                    h.line
+                    "warning: {file}:{}: a second manual gate, `{t2}`, is not simulated: the model's blue_green has one promotion, by the `{t}` webhook ({file}:{})",
+                    h2.line, h.line
                 ));
             }
+        }
+        for (h, t) in hooks
+            .iter()
+            .filter(|(_, t)| t != "confirm-rollout" && t != "confirm-promotion")
+        {
+            f.warnings.push(format!(
+                "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
+                h.line
+            ));
+        }
+    } else {
+        f.strategy = flagger_canary(&file, a, steps, step, &interval)?;
+        // The Flagger shorthand has no manual pause (docs/import.md).
+        for (h, t) in &hooks {
+            f.warnings.push(format!(
+                "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated: the model's Flagger canary (step weights with one check per interval) has no manual pause; give the stage a `checks.approval` for the wait, or write the canary as steps with a `pause: {{}}` by hand",
+                h.line
+            ));
         }
     }
     warn_unread(&file, c, &mut f.warnings);
     Ok(f)
+}
+
+/// The `confirm-*` webhooks of a Flagger analysis (manual gates), with their type.
+fn confirm_hooks(a: Option<&Node>) -> Vec<(&Node, String)> {
+    a.and_then(|a| a.get("webhooks"))
+        .and_then(Node::list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|h| {
+            h.get("type")
+                .and_then(Node::text)
+                .filter(|t| t.starts_with("confirm"))
+                .map(|t| (h, t.to_string()))
+        })
+        .collect()
 }
 
 /// Flagger's canary mode: the weights, interval and threshold.
@@ -705,8 +1000,7 @@ fn flagger_canary(
     a: &Node,
     steps: Option<&[Node]>,
     step: Option<&Node>,
-    interval: &Node,
-    interval_text: String,
+    interval: &Interval,
 ) -> Result<Block, InputError> {
     let at = |n: &Node| format!("{file}:{}", n.line);
     let mut block = Block::default();
@@ -741,7 +1035,7 @@ fn flagger_canary(
             ),
         }
     }
-    b.kv(1, "interval", &Val::read(interval_text, at(interval)));
+    b.kv(1, "interval", &interval.val);
     match a.get("threshold") {
         Some(t) => {
             let th = t
@@ -780,8 +1074,7 @@ fn flagger_blue_green(
     file: &str,
     a: &Node,
     it: &Node,
-    interval: &Node,
-    interval_text: &str,
+    interval: &Interval,
     warnings: &mut Vec<String>,
 ) -> Result<Block, InputError> {
     let n = it
@@ -793,8 +1086,9 @@ fn flagger_blue_green(
                 "expected `iterations` to be a whole number of checks, at least 1",
             )
         })?;
+    let interval_text = interval.text.as_str();
     let each = crate::time::Duration::parse(interval_text)
-        .map_err(|e| interval.error(file, e))?
+        .map_err(|e| it.error(file, e))?
         .secs();
     let hold = crate::time::Duration(crate::time::SimDuration(n * each)).to_string();
     let threshold = match a.get("threshold") {
@@ -807,10 +1101,7 @@ fn flagger_blue_green(
         }
         None => "the threshold (none given: Flagger's 1 failed check)".to_string(),
     };
-    let (iat, vat) = (
-        format!("{file}:{}", it.line),
-        format!("{file}:{}", interval.line),
-    );
+    let (iat, vat) = (format!("{file}:{}", it.line), interval.at.clone());
     warnings.push(format!(
         "warning: {iat}: `iterations` without weights is Flagger's blue/green (or A/B) mode: imported as blue_green whose `switch` holds the new version for iterations × interval = {} × {interval_text} = {hold} ({iat}, {vat}) before all traffic moves, since the model's blue_green has no analysis before the switch. Lost: the checks themselves, and with them {threshold}, the failed checks before rollback: the model's idle colour serves no users, so no check can fail, and a defect is caught before the switch only by the stage's `verify`; an abort during the hold also lasts {hold} (the model's blue_green aborts in `switch`), and the move of traffic itself is taken as instant",
         num(n)

@@ -229,8 +229,17 @@ impl Sidecar {
                     continue;
                 }
                 found = true;
-                st.approval = settings.approval.clone();
-                if let Some(w) = &settings.wait_timer {
+                if let Some(why) = &st.unprotected {
+                    if !settings.approval.is_empty() || settings.wait_timer.is_some() {
+                        warnings.push(format!(
+                            "warning: the sidecar's approvals and wait timer for environment `{name}` are not applied to stage {} ({}): {why}",
+                            st.name, st.from
+                        ));
+                    }
+                } else {
+                    st.approval = settings.approval.clone();
+                }
+                if let (Some(w), None) = (&settings.wait_timer, &st.unprotected) {
                     st.gates.push(Val {
                         text: format!(
                             "{{name: wait timer, delay: {}, interval: 1m, timeout: 30d, condition: {{pass_probability: 1}}}}",
@@ -246,7 +255,9 @@ impl Sidecar {
                         st.deploy.push((k.clone(), v.clone()));
                     }
                 }
-                st.notes.retain(|n| !n.starts_with("approvals:"));
+                if st.unprotected.is_none() {
+                    st.notes.retain(|n| !n.starts_with("approvals:"));
+                }
             }
             if !found {
                 warnings.push(format!(
