@@ -1,0 +1,309 @@
+//! An Argo `analysis` step: its AnalysisTemplates or ClusterAnalysisTemplates
+//! in the same file, and the metric that can fail the analysis soonest.
+
+use crate::error::InputError;
+use crate::import::duration_text;
+use crate::import::tree::Node;
+use crate::import::writer::{Val, num};
+
+/// An analysis step as written: its canary steps (the analysis, maybe a
+/// pause), and the simulated metric's `inconclusiveLimit` as a number and as
+/// the line to write.
+type Analysis = (Vec<Val>, Option<(f64, Val)>);
+
+/// One metric of an analysis template, as the model can use it.
+struct Metric {
+    /// `Kind name`, for messages.
+    template: String,
+    name: String,
+    line: u64,
+    /// As written, `None` when absent (measured once).
+    interval: Option<String>,
+    secs: f64,
+    count: f64,
+    limit: f64,
+    inconclusive: Option<(f64, u64)>,
+}
+
+impl Metric {
+    /// How long Argo measures it: `count` measurements `interval` apart.
+    fn length(&self) -> f64 {
+        self.count * self.secs
+    }
+    /// The earliest time it can fail the analysis: `failureLimit + 1`
+    /// failed measurements; never when it measures fewer times than that.
+    fn fails_after(&self) -> f64 {
+        if self.limit + 1.0 > self.count {
+            f64::INFINITY
+        } else {
+            (self.limit + 1.0) * self.secs
+        }
+    }
+}
+
+/// An `analysis` step. Argo runs every metric of every listed template side
+/// by side (with `clusterScope: true` the template is a
+/// ClusterAnalysisTemplate, otherwise an AnalysisTemplate); the analysis
+/// fails as soon as one metric fails, and the rollout waits until every
+/// metric has finished. The model's step has one metric: the one that can
+/// fail the analysis soonest (`(failureLimit + 1) × interval`, a tie to the
+/// one listed first), followed by a `pause` for the rest of the longest
+/// metric, so the step lasts as long as Argo's. Every other metric, and
+/// every template not in the file, is warned about by file:line. With no
+/// template in the file, the values are assumed. Returns the steps to write
+/// and the simulated metric's `inconclusiveLimit` (Argo's default 0 when
+/// absent), as a number and as the line to write.
+pub(super) fn analysis(
+    file: &str,
+    a: &Node,
+    docs: &[Node],
+    warnings: &mut Vec<String>,
+) -> Result<Analysis, InputError> {
+    a.known(&["args", "dryRun", "measurementRetention"]);
+    let mut metrics: Vec<Metric> = Vec::new();
+    // The templates named but not usable: why, and the line naming them.
+    let mut missing: Vec<String> = Vec::new();
+    let mut missing_at: Vec<u64> = Vec::new();
+    let listed = a.get("templates").and_then(Node::list).unwrap_or_default();
+    if listed.is_empty() {
+        warnings.push(format!(
+            "warning: {file}:{}: the analysis step lists no `templates`",
+            a.line
+        ));
+    }
+    for t in listed {
+        t.touch();
+        let Some(name) = t.get("templateName").and_then(Node::scalar) else {
+            warnings.push(format!(
+                "warning: {file}:{}: an analysis template without `templateName` was ignored",
+                t.line
+            ));
+            t.mark_all();
+            continue;
+        };
+        let cluster = t.get("clusterScope").and_then(Node::boolean) == Some(true);
+        let kind = if cluster {
+            "ClusterAnalysisTemplate"
+        } else {
+            "AnalysisTemplate"
+        };
+        let doc = docs.iter().find(|d| {
+            d.get("kind").and_then(Node::text) == Some(kind)
+                && d.get("metadata")
+                    .and_then(|m| m.get("name"))
+                    .and_then(Node::scalar)
+                    .as_deref()
+                    == Some(name.as_str())
+        });
+        let list = doc
+            .and_then(|d| d.get("spec"))
+            .and_then(|s| s.get("metrics"))
+            .and_then(Node::list)
+            .unwrap_or_default();
+        if list.is_empty() {
+            let other = if cluster {
+                "AnalysisTemplate"
+            } else {
+                "ClusterAnalysisTemplate"
+            };
+            let hint = if docs.iter().any(|d| {
+                d.get("kind").and_then(Node::text) == Some(other)
+                    && d.get("metadata")
+                        .and_then(|m| m.get("name"))
+                        .and_then(Node::scalar)
+                        .as_deref()
+                        == Some(name.as_str())
+            }) {
+                if cluster {
+                    format!(
+                        " (the file has an {other} of that name: `clusterScope: true` names a ClusterAnalysisTemplate)"
+                    )
+                } else {
+                    format!(
+                        " (the file has a {other} of that name, which needs `clusterScope: true`)"
+                    )
+                }
+            } else {
+                String::new()
+            };
+            let what = if doc.is_some() {
+                "has no metrics".to_string()
+            } else {
+                format!("is not in the file{hint}")
+            };
+            missing.push(format!("{kind} {name:?} {what}"));
+            missing_at.push(t.line);
+            continue;
+        }
+        for m in list {
+            let interval = match m.get("interval") {
+                Some(n) => Some(duration_text(n).ok_or_else(|| {
+                    n.error(file, "expected a metric `interval` such as 30s, 5m or 1h")
+                })?),
+                None => None,
+            };
+            let secs = interval
+                .as_deref()
+                .and_then(|i| crate::time::Duration::parse(i).ok())
+                .map_or(60.0, |d| d.secs());
+            // A whole number of measurements (at least `least`), or an error at it.
+            let whole = |key: &str, least: f64, default: f64| match m.get(key) {
+                Some(n) => n
+                    .number()
+                    .filter(|x| *x >= least && x.fract() == 0.0)
+                    .ok_or_else(|| {
+                        n.error(
+                            file,
+                            format!("expected `{key}` to be a whole number, at least {least}"),
+                        )
+                    }),
+                None => Ok(default),
+            };
+            let count = whole("count", 1.0, 1.0)?;
+            let limit = whole("failureLimit", 0.0, 0.0)?;
+            whole("inconclusiveLimit", 0.0, 0.0)?;
+            metrics.push(Metric {
+                template: format!("{kind} {name}"),
+                name: m
+                    .get("name")
+                    .and_then(Node::scalar)
+                    .unwrap_or_else(|| "?".into()),
+                line: m.line,
+                interval,
+                secs,
+                count,
+                limit,
+                inconclusive: m
+                    .get("inconclusiveLimit")
+                    .and_then(|n| Some((n.number()?, n.line))),
+            });
+        }
+    }
+    // The metric that can fail the analysis soonest; the first on a tie.
+    let Some(chosen) = (0..metrics.len()).min_by(|&i, &j| {
+        metrics[i]
+            .fails_after()
+            .total_cmp(&metrics[j].fails_after())
+            .then(i.cmp(&j))
+    }) else {
+        let why = missing
+            .iter()
+            .zip(&missing_at)
+            .map(|(m, l)| format!("{m} ({file}:{l})"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        warnings.push(format!(
+            "warning: {file}:{}: no metric of this analysis step can be read ({why}): interval 5m, count 3 and failureLimit 0 are assumed",
+            a.line
+        ));
+        let v = Val::assumed(
+            "analysis: {interval: 5m, count: 3, failure_limit: 0}",
+            format!(
+                "no metric of the analysis at {file}:{} can be read ({why}); its interval, count and failureLimit are assumed",
+                a.line
+            ),
+        );
+        return Ok((vec![v], None));
+    };
+    for (m, l) in missing.iter().zip(&missing_at) {
+        warnings.push(format!(
+            "warning: {file}:{l}: {m}; its metrics are not simulated"
+        ));
+    }
+    let m = &metrics[chosen];
+    let longest = (0..metrics.len())
+        .max_by(|&i, &j| {
+            metrics[i]
+                .length()
+                .total_cmp(&metrics[j].length())
+                .then(j.cmp(&i))
+        })
+        .expect("a metric was chosen");
+    let of = if metrics.len() > 1 {
+        format!(
+            "; of {} metrics, the one that can fail the analysis soonest",
+            metrics.len()
+        )
+    } else {
+        String::new()
+    };
+    let step = format!(
+        "analysis: {{interval: {}, count: {}, failure_limit: {}}}",
+        m.interval.clone().unwrap_or_else(|| "1m".into()),
+        num(m.count),
+        num(m.limit)
+    );
+    let mut steps = vec![match &m.interval {
+        Some(_) => Val::read(
+            step,
+            format!("{file}:{} ({}, metric {}{of})", m.line, m.template, m.name),
+        ),
+        None => Val::assumed(
+            step,
+            format!(
+                "{} at {file}:{}, metric {}, has no interval (measured once); 1m assumed{of}",
+                m.template, m.line, m.name
+            ),
+        ),
+    }];
+    for (i, o) in metrics.iter().enumerate() {
+        if i != chosen {
+            warnings.push(format!(
+                "warning: {file}:{}: metric {} of {} is not simulated: Argo fails the analysis when any metric fails, and the model checks one metric per analysis step, the one that can fail it soonest ({} of {}, {file}:{}){}",
+                o.line,
+                o.name,
+                o.template,
+                m.name,
+                m.template,
+                m.line,
+                if i == longest && o.length() > m.length() {
+                    "; its longer run is kept as a pause after the step"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    let rest = metrics[longest].length() - m.length();
+    if rest > 0.0 {
+        let l = &metrics[longest];
+        steps.push(Val::read(
+            format!(
+                "pause: {{duration: {}}}",
+                crate::time::Duration(crate::time::SimDuration(rest))
+            ),
+            format!(
+                "{file}:{} ({}, metric {}: {} × {}): Argo waits for the longest metric; the rest of its run, at this weight, is not checked in the model",
+                l.line,
+                l.template,
+                l.name,
+                num(l.count),
+                l.interval.clone().unwrap_or_else(|| "1m".into())
+            ),
+        ));
+    }
+    // Argo's default is 0: the first inconclusive result pauses.
+    let inconclusive = match m.inconclusive {
+        Some((l, line)) => (
+            l,
+            Val::read(
+                num(l),
+                format!(
+                    "{file}:{line} ({}, metric {}, inconclusiveLimit)",
+                    m.template, m.name
+                ),
+            ),
+        ),
+        None => (
+            0.0,
+            Val::assumed(
+                "0",
+                format!(
+                    "{} names no inconclusiveLimit for metric {}: Argo's default",
+                    m.template, m.name
+                ),
+            ),
+        ),
+    };
+    Ok((steps, Some(inconclusive)))
+}

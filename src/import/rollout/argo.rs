@@ -1,0 +1,416 @@
+//! Argo Rollouts: a Rollout's `canary` steps (weights, pauses, analysis
+//! steps; without `trafficRouting`, weights as the canary's share of pods) or
+//! `blueGreen` as a production strategy.
+
+use std::path::Path;
+
+use super::analysis::analysis;
+use super::{Fragment, PROMOTER, find};
+use crate::error::InputError;
+use crate::import::tree::Node;
+use crate::import::writer::{Block, Val, num};
+use crate::import::{duration_text, read_docs, warn_unread};
+
+/// Imports an Argo Rollout.
+pub fn argo(path: &Path) -> Result<Fragment, InputError> {
+    let (file, docs) = read_docs(path, "rollout file")?;
+    let Some(ro) = find(&docs, "Rollout") else {
+        return Err(InputError::new(
+            &file,
+            "no document of `kind: Rollout` in the file",
+        ));
+    };
+    let mut f = Fragment {
+        source: file.clone(),
+        strategy: Block::default(),
+        people: Vec::new(),
+        warnings: Vec::new(),
+    };
+    ro.known(&["apiVersion", "metadata"]);
+    let spec = ro
+        .get("spec")
+        .ok_or_else(|| ro.error(&file, "a Rollout needs `spec`"))?;
+    spec.known(&[
+        "replicas",
+        "selector",
+        "template",
+        "workloadRef",
+        "revisionHistoryLimit",
+        "minReadySeconds",
+        "progressDeadlineSeconds",
+        "progressDeadlineAbort",
+        "restartAt",
+        "rollbackWindow",
+        "paused",
+        "analysis",
+    ]);
+    let strategy = spec
+        .get("strategy")
+        .ok_or_else(|| spec.error(&file, "a Rollout needs `spec.strategy`"))?;
+    if let Some(c) = strategy.get("canary") {
+        canary(&file, c, spec.get("replicas"), &docs, &mut f)?;
+    } else if let Some(bg) = strategy.get("blueGreen") {
+        blue_green(&file, bg, &mut f)?;
+    } else {
+        return Err(strategy.error(
+            &file,
+            "expected `canary` or `blueGreen` under spec.strategy",
+        ));
+    }
+    warn_unread(&file, ro, &mut f.warnings);
+    Ok(f)
+}
+
+/// Argo's basic canary (no `trafficRouting`) reaches a `setWeight` by
+/// scaling pods: `approximateWeightedCanaryStableReplicaCounts` in
+/// utils/replicaset/canary.go. Of `n` replicas (and one more when `maxSurge`
+/// is above 0) it takes the canary count, rounded up or down, whose share is
+/// nearest the weight (up on a tie); a weight of 1–99 gets at least one
+/// canary pod unless there is one replica and no surge. Returns the canary
+/// pods and the total.
+pub fn replica_share(n: u32, weight: u32, surge: bool) -> (u32, u32) {
+    if n == 0 {
+        return (0, 0);
+    }
+    let exact = f64::from(n) * f64::from(weight) / 100.0;
+    let (ceil, floor) = (exact.ceil() as u32, exact.floor() as u32);
+    let tied = |total: u32| (f64::from(total) * f64::from(weight) / 100.0).fract() == 0.5;
+    let zero_allowed = weight == 100 || weight == 0 || (n == 1 && !surge);
+    let mut options = Vec::new();
+    if ceil < n || zero_allowed {
+        options.push((ceil, n));
+    }
+    if !tied(n) && (floor != 0 || zero_allowed) {
+        options.push((floor, n));
+    }
+    if surge {
+        options.push((ceil, n + 1));
+        if !tied(n + 1) && (floor != 0 || zero_allowed) {
+            options.push((floor, n + 1));
+        }
+    }
+    let delta =
+        |(c, t): (u32, u32)| (f64::from(c) * 100.0 / f64::from(t) - f64::from(weight)).abs();
+    let mut best = *options.first().unwrap_or(&(0, n));
+    for &o in options.iter().skip(1) {
+        if delta(o) < delta(best) {
+            best = o;
+        }
+    }
+    best
+}
+
+/// A weight as written: whole, or to two decimals.
+fn weight_text(w: f64) -> String {
+    let r = (w * 100.0).round() / 100.0;
+    num(r)
+}
+
+fn canary(
+    file: &str,
+    c: &Node,
+    replicas: Option<&Node>,
+    docs: &[Node],
+    f: &mut Fragment,
+) -> Result<(), InputError> {
+    c.known(&[
+        "canaryService",
+        "stableService",
+        "trafficRouting",
+        "maxSurge",
+        "maxUnavailable",
+        "canaryMetadata",
+        "stableMetadata",
+        "antiAffinity",
+        "dynamicStableScale",
+        "scaleDownDelaySeconds",
+        "scaleDownDelayRevisionLimit",
+        "abortScaleDownDelaySeconds",
+        "minPodsPerReplicaSet",
+        "pingPong",
+    ]);
+    if let Some(bg) = c.get("analysis") {
+        bg.mark_all();
+        f.warnings.push(format!("warning: {file}:{}: background analysis runs all through the rollout; the model measures only at `analysis` steps", bg.line));
+    }
+    let steps = c
+        .get("steps")
+        .and_then(Node::list)
+        .ok_or_else(|| c.error(file, "a canary needs `steps:`"))?;
+    // Without a weight step Argo moves every user at the end of the steps
+    // (mirroring, header routes and experiments carry no production share):
+    // said here, not as a failed --into later.
+    if !steps.iter().any(|s| s.get("setWeight").is_some()) {
+        let at = c.get("steps").unwrap_or(c);
+        return Err(at.error(
+            file,
+            "the canary's steps set no traffic weight (no `setWeight` step), so Argo moves every user at once after them; promosim's canary moves users by weight steps: write `strategy: all_at_once` by hand, or add the weights (docs/scenario.md)",
+        ));
+    }
+    // Without trafficRouting, Argo splits users by the share of pods.
+    let routed = c.get("trafficRouting").is_some();
+    let scaled = match (routed, replicas) {
+        (false, Some(r)) => {
+            let n = r
+                .number()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                .ok_or_else(|| r.error(file, "expected `replicas` to be a whole number"))?;
+            // Argo's default maxSurge for a canary is 25%, at least one pod.
+            let surge = match c.get("maxSurge") {
+                None => n > 0.0,
+                Some(m) => match m.number() {
+                    Some(x) => x > 0.0,
+                    None => m
+                        .text()
+                        .and_then(|t| t.trim().strip_suffix('%'))
+                        .and_then(|p| p.trim().parse::<f64>().ok())
+                        .map(|p| p > 0.0 && n > 0.0)
+                        .ok_or_else(|| {
+                            m.error(
+                                file,
+                                "expected `maxSurge` to be a number of pods or a percentage",
+                            )
+                        })?,
+                },
+            };
+            f.warnings.push(format!(
+                "warning: {file}:{}: the canary has no `trafficRouting`: Argo reaches each setWeight by scaling pods, so users split by the share of the {} replicas ({file}:{}){}; the weights written are those shares",
+                c.line,
+                num(n),
+                r.line,
+                if surge { ", one more pod allowed by maxSurge" } else { "" }
+            ));
+            Some((n as u32, surge, r.line))
+        }
+        (false, None) => {
+            f.warnings.push(format!(
+                "warning: {file}:{}: the canary has no `trafficRouting` and the Rollout no `replicas`: Argo reaches each setWeight by scaling pods, so the users' share is that of the canary's pods, which depends on the replica count (an autoscaler's); the weights are written as set",
+                c.line
+            ));
+            None
+        }
+        (true, _) => None,
+    };
+    f.strategy.open(0, "canary");
+    f.strategy.open(1, "steps");
+    let mut needs_promoter = false;
+    // The last weight written, so a replica share that does not grow is not written again.
+    let mut last_weight = 0.0;
+    // The first analysis's `inconclusiveLimit` and where it was read.
+    let mut inconclusive: Option<(f64, Val, String)> = None;
+    for s in steps {
+        let at = format!("{file}:{}", s.line);
+        if let Some(w) = s.get("setWeight") {
+            let w = w
+                .number()
+                .ok_or_else(|| w.error(file, "expected a weight in percent"))?;
+            match scaled {
+                Some((n, surge, rline)) if (0.0..=100.0).contains(&w) && w.fract() == 0.0 => {
+                    let (pods, total) = replica_share(n, w as u32, surge);
+                    let share = if total == 0 {
+                        0.0
+                    } else {
+                        f64::from(pods) * 100.0 / f64::from(total)
+                    };
+                    let how = format!(
+                        "setWeight: {}; no trafficRouting: Argo scales pods, {pods} canary of {total} (spec.replicas at {file}:{rline})",
+                        num(w)
+                    );
+                    if share > last_weight {
+                        f.strategy.item(
+                            2,
+                            &Val::read(
+                                format!("set_weight: {}", weight_text(share)),
+                                format!("{at} ({how})"),
+                            ),
+                        );
+                        last_weight = share;
+                    } else {
+                        f.strategy.comment(
+                            2,
+                            &format!(
+                                "{at}: {how}: the users' share stays {} %, so no weight step is written",
+                                weight_text(last_weight)
+                            ),
+                        );
+                        f.warnings.push(format!(
+                            "warning: {at}: setWeight {} does not change the canary's share of pods ({pods} of {total}, {} %): the step is left out",
+                            num(w),
+                            weight_text(share)
+                        ));
+                    }
+                }
+                _ => {
+                    f.strategy
+                        .item(2, &Val::read(format!("set_weight: {}", num(w)), at.clone()));
+                    last_weight = w;
+                }
+            }
+        } else if let Some(p) = s.get("pause") {
+            match p.get("duration") {
+                Some(dn) => {
+                    let d = duration_text(dn).ok_or_else(|| {
+                        dn.error(
+                            file,
+                            "expected a duration such as 30s, 10m or 1h, or a number of seconds",
+                        )
+                    })?;
+                    f.strategy.item(
+                        2,
+                        &Val::read(format!("pause: {{duration: {d}}}"), at.clone()),
+                    );
+                }
+                None => {
+                    needs_promoter = true;
+                    f.strategy.item(
+                        2,
+                        &Val::read(
+                            "pause: {}",
+                            format!("{at} (indefinite: waits for `kubectl argo rollouts promote`)"),
+                        ),
+                    );
+                }
+            }
+        } else if let Some(a) = s.get("analysis") {
+            let (steps, limit) = analysis(file, a, docs, &mut f.warnings)?;
+            if let Some((l, value)) = limit {
+                match inconclusive {
+                    None => inconclusive = Some((l, value, at.clone())),
+                    Some((first, _, ref from)) if first != l => f.warnings.push(format!(
+                        "warning: {at}: inconclusiveLimit {} differs from {} at {from}; the model has one limit per canary and keeps the first",
+                        num(l), num(first)
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for v in &steps {
+                f.strategy.item(2, v);
+            }
+        }
+        // Every other key of the step (`setCanaryScale`, `setHeaderRoute`, a
+        // second action in one step) is said, never dropped silently.
+        let handled = ["setWeight", "pause", "analysis"]
+            .into_iter()
+            .find(|k| s.get(k).is_some());
+        for (k, _) in s.entries().unwrap_or_default() {
+            let key = k.scalar().unwrap_or_default();
+            if Some(key.as_str()) != handled {
+                f.warnings.push(format!(
+                    "warning: {at}: canary step `{key}` is not simulated and was skipped"
+                ));
+            }
+        }
+        s.mark_all();
+    }
+    if let Some((_, value, _)) = inconclusive {
+        // Argo counts inconclusive results against the limit; how often a
+        // measurement is inconclusive is the team's figure, not the manifest's.
+        f.strategy.kv(1, "inconclusive_limit", &value);
+        f.strategy.kv(
+            1,
+            "inconclusive",
+            &Val::assumed(
+                "0",
+                "how often a measurement is inconclusive is not in the file; above 0 it needs a `promoter`",
+            ),
+        );
+    }
+    if needs_promoter {
+        f.strategy.kv(
+            1,
+            "promoter",
+            &Val::assumed(
+                PROMOTER,
+                "who promotes an indefinite pause is not in the file",
+            ),
+        );
+        f.people.push(PROMOTER.into());
+    }
+    f.strategy.kv(
+        1,
+        "abort",
+        &Val::assumed("0s", "traffic returns to stable at once on abort"),
+    );
+    f.strategy.kv(
+        1,
+        "on_newer",
+        &Val::assumed("restart_with_newest", ARGO_NEWER),
+    );
+    Ok(())
+}
+
+/// Why an imported rollout restarts with a newer release.
+const ARGO_NEWER: &str =
+    "Argo Rollouts aborts an update in progress when a new revision arrives and starts the new one";
+
+fn blue_green(file: &str, bg: &Node, f: &mut Fragment) -> Result<(), InputError> {
+    bg.known(&[
+        "activeService",
+        "previewService",
+        "previewReplicaCount",
+        "scaleDownDelayRevisionLimit",
+        "antiAffinity",
+        "activeMetadata",
+        "previewMetadata",
+        "abortScaleDownDelaySeconds",
+    ]);
+    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
+        if let Some(a) = bg.get(key) {
+            a.mark_all();
+            f.warnings.push(format!("warning: {file}:{}: `{key}` is the stage's verification in the model (`verify:`); it was not imported", a.line));
+        }
+    }
+    f.strategy.open(0, "blue_green");
+    f.strategy.kv(
+        1,
+        "switch",
+        &Val::assumed("0s", "moving the active service's selector is near instant"),
+    );
+    let auto = bg.get("autoPromotionEnabled");
+    if auto.and_then(Node::boolean) == Some(false) {
+        let at = format!(
+            "{file}:{} (autoPromotionEnabled: false; who promotes is assumed)",
+            auto.map_or(0, |n| n.line)
+        );
+        f.strategy.kv(1, "promoted_by", &Val::read(PROMOTER, at));
+        f.people.push(PROMOTER.into());
+    }
+    if let Some(s) = bg.get("autoPromotionSeconds") {
+        let promoter = auto.and_then(Node::boolean) == Some(false);
+        f.warnings.push(if promoter {
+            // argoproj/argo-rollouts#2000: the delay only acts with auto-promotion on.
+            format!("warning: {file}:{}: `autoPromotionSeconds` with `autoPromotionEnabled: false`: Argo Rollouts waits for a manual promotion and ignores the delay, so the promoter promotes", s.line)
+        } else {
+            format!("warning: {file}:{}: `autoPromotionSeconds` (automatic promotion after a delay) is not simulated: promotion is at once", s.line)
+        });
+    }
+    f.strategy.kv(
+        1,
+        "on_newer",
+        &Val::assumed("restart_with_newest", ARGO_NEWER),
+    );
+    match bg.get("scaleDownDelaySeconds") {
+        Some(s) => match duration_text(s) {
+            Some(d) => f.strategy.kv(
+                1,
+                "scale_down_delay",
+                &Val::read(d, format!("{file}:{}", s.line)),
+            ),
+            None => {
+                return Err(s.error(
+                    file,
+                    "expected `scaleDownDelaySeconds` to be a number of seconds",
+                ));
+            }
+        },
+        None => f.strategy.kv(
+            1,
+            "scale_down_delay",
+            &Val::assumed(
+                "30s",
+                "Argo's default 30s (no scaleDownDelaySeconds in the file)",
+            ),
+        ),
+    }
+    Ok(())
+}
