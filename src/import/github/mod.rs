@@ -9,14 +9,20 @@
 //! jobs after one verify it. Required reviewers and wait timers are
 //! repository settings: the sidecar gives them.
 
+mod callee;
+mod matrix;
+
 use std::path::Path;
 
-use super::draft::{Draft, StageDraft, add_person};
-use super::sidecar::{Sidecar, assumed_reaction};
-use super::tree::Node;
-use super::writer::{Val, num, quote};
-use super::{Imported, check_scenario, read_one, stage_name, warn_unread};
+use callee::{Callee, callee};
+use matrix::{MatrixEnv, matrix_env, matrix_leg_note, matrix_note};
+
 use crate::error::InputError;
+use crate::import::draft::{Draft, StageDraft, add_person};
+use crate::import::sidecar::{Sidecar, assumed_reaction};
+use crate::import::tree::Node;
+use crate::import::writer::{Val, quote};
+use crate::import::{Imported, check_scenario, read_one, stage_name, warn_unread};
 
 /// The person assumed to start a `workflow_dispatch` run.
 pub const DISPATCHER: &str = "release-manager";
@@ -55,103 +61,6 @@ struct Job<'a> {
     /// A matrix over environments (`environment: ${{ matrix.X }}`): one
     /// stage per leg.
     matrix: Option<MatrixEnv>,
-}
-
-/// The legs of a matrix over environments: their environment names in
-/// matrix order, and whether they run one at a time (`max-parallel: 1`).
-struct MatrixEnv {
-    legs: Vec<String>,
-    sequential: bool,
-    /// `file:line` of `strategy`.
-    at: String,
-    /// `file:line` of `max-parallel`, when given.
-    max_parallel_at: Option<String>,
-    /// Legs per environment, when other axes multiply them.
-    per_env: usize,
-}
-
-/// `environment: ${{ matrix.X }}` with `strategy.matrix.X` a list of names
-/// (or `include` entries each giving X): the legs' environments, in order.
-fn matrix_env(file: &str, job: &Node, warnings: &mut Vec<String>) -> Option<MatrixEnv> {
-    let e = job.get("environment")?;
-    let raw = e
-        .text()
-        .map(str::to_string)
-        .or_else(|| e.get("name").and_then(Node::scalar))?;
-    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let axis = compact
-        .strip_prefix("${{matrix.")?
-        .strip_suffix("}}")?
-        .to_string();
-    let strategy = job.get("strategy")?;
-    let m = strategy.get("matrix")?;
-    let mut legs: Vec<String> = Vec::new();
-    match m.get(&axis).and_then(Node::list) {
-        Some(list) => {
-            for v in list {
-                legs.push(v.scalar()?);
-            }
-        }
-        None => {
-            for inc in m.get("include").and_then(Node::list)? {
-                if let Some(v) = inc.get(&axis).and_then(Node::scalar)
-                    && !legs.contains(&v)
-                {
-                    legs.push(v);
-                }
-            }
-        }
-    }
-    if legs.is_empty() || legs.iter().any(|l| l.contains("${{")) {
-        return None;
-    }
-    e.known(&["url"]);
-    let per_env: usize = m
-        .entries()
-        .unwrap_or_default()
-        .iter()
-        .filter(|(k, _)| {
-            let k = k.text().unwrap_or_default();
-            k != axis && k != "include" && k != "exclude"
-        })
-        .map(|(_, v)| v.list().map_or(1, <[Node]>::len))
-        .product();
-    if let Some(x) = m.get("exclude") {
-        warnings.push(format!(
-            "warning: {file}:{}: the matrix's `exclude` is not applied to its environments: each of {} is a stage",
-            x.line,
-            legs.join(", ")
-        ));
-    }
-    let mp = strategy.get("max-parallel");
-    Some(MatrixEnv {
-        sequential: mp.and_then(Node::number) == Some(1.0),
-        max_parallel_at: mp.map(|n| format!("{file}:{}", n.line)),
-        at: format!("{file}:{}", strategy.line),
-        legs,
-        per_env,
-    })
-}
-
-/// A local reusable workflow (`uses: ./.github/workflows/x.yml`) read from
-/// the file of that name next to the caller. Its environments (with
-/// `${{ inputs.X }}` taken from the caller's `with` or the input's default)
-/// become one stage: the one of the job that deploys, the last environment
-/// in the callee's job order (the one the others lead to, as a terraform
-/// `apply` needs its `plan`). The plain jobs that need that job verify it.
-struct Callee {
-    file: String,
-    /// The deploying job's environment.
-    env: Option<Env>,
-    /// The deploying job's id and line in the callee.
-    deployer: Option<(String, u64)>,
-    /// The callee's other environments (job id, environment): plan or
-    /// verification steps, not simulated as a stage.
-    others: Vec<(String, Env)>,
-    plain: Vec<String>,
-    /// The lock from the deploying job's `concurrency` (else the callee
-    /// workflow's), read only when the calling job has no `concurrency`.
-    lock: Option<Val>,
 }
 
 /// Imports one or more workflow files; `out` names the scenario in messages.
@@ -583,147 +492,6 @@ fn workflow(
     Ok(on.push)
 }
 
-/// The reusable workflow a job calls, when it is a local one whose file is
-/// next to the caller; otherwise a warning and `None` (the job is one job).
-fn callee(
-    file: &str,
-    id: &str,
-    line: u64,
-    job: &Node,
-    warnings: &mut Vec<String>,
-) -> Result<Option<Callee>, InputError> {
-    let Some(u) = job.get("uses").and_then(Node::scalar) else {
-        return Ok(None);
-    };
-    let local = u.starts_with("./") && !u.contains('@');
-    let name = Path::new(&u).file_name().map(Path::new);
-    let path = match (local, name) {
-        (true, Some(name)) => Path::new(file).parent().unwrap_or(Path::new("")).join(name),
-        _ => {
-            warnings.push(format!("warning: {file}:{line}: job {id} calls the reusable workflow {u}, which is not in this repository and is not read; it is modelled as one job"));
-            return Ok(None);
-        }
-    };
-    if !path.is_file() {
-        warnings.push(format!("warning: {file}:{line}: job {id} calls the reusable workflow {u}, but {} does not exist next to the caller; it is modelled as one job", path.display()));
-        return Ok(None);
-    }
-    let (cfile, croot) = read_one(&path, "reusable workflow")?;
-    // Only the jobs' environments and names matter here: the rest is the callee's business.
-    croot.mark_all();
-    let mut inputs: Vec<(String, String)> = Vec::new();
-    let declared = croot
-        .get("on")
-        .and_then(|o| o.get("workflow_call"))
-        .and_then(|w| w.get("inputs"))
-        .and_then(Node::entries)
-        .unwrap_or_default();
-    for (k, v) in declared {
-        if let (Some(k), Some(d)) = (k.scalar(), v.get("default").and_then(Node::scalar)) {
-            inputs.push((k, d));
-        }
-    }
-    for (k, v) in job.get("with").and_then(Node::entries).unwrap_or_default() {
-        if let (Some(k), Some(v)) = (k.scalar(), v.scalar()) {
-            inputs.retain(|(n, _)| *n != k);
-            inputs.push((k, v));
-        }
-    }
-    let fill = |t: &str| {
-        inputs.iter().fold(t.to_string(), |t, (k, v)| {
-            t.replace(&format!("${{{{ inputs.{k} }}}}"), v)
-                .replace(&format!("${{{{inputs.{k}}}}}"), v)
-        })
-    };
-    // The callee's jobs, in an order where each follows what it needs (a
-    // cycle or an unknown need in the callee is refused at its line).
-    let cjobs_node = croot.get("jobs");
-    let mut cjobs: Vec<Job> = Vec::new();
-    for (k, v) in cjobs_node.and_then(Node::entries).unwrap_or_default() {
-        let cid = k.scalar().unwrap_or_default();
-        let env = v.get("environment").and_then(|e| {
-            let raw = e
-                .text()
-                .map(str::to_string)
-                .or_else(|| e.get("name").and_then(Node::scalar))?;
-            let mut name = fill(&raw);
-            // An input that fills to nothing (`default: ''`) names no environment.
-            if name.trim().is_empty() {
-                return None;
-            }
-            let at = format!("{cfile}:{}", e.line);
-            if name.contains("${{") {
-                warnings.push(format!("warning: {at}: environment {raw:?} of the reusable workflow's job {cid} is an expression that neither the caller's `with` (job {id}, {file}:{line}) nor the input defaults give; the job id is used as its name"));
-                name = cid.clone();
-            }
-            Some(Env { name, at })
-        });
-        let needs = v
-            .get("needs")
-            .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
-            .unwrap_or_default();
-        cjobs.push(Job {
-            id: cid,
-            node: v,
-            needs,
-            env,
-            callee: None,
-            unprotected: None,
-            matrix: None,
-        });
-    }
-    let order = topological(&cfile, &cjobs)?;
-    let mut c = Callee {
-        file: cfile.clone(),
-        env: None,
-        deployer: None,
-        others: Vec::new(),
-        plain: Vec::new(),
-        lock: None,
-    };
-    // The job that deploys: the last one with an environment in job order.
-    let Some(&d) = order.iter().rev().find(|&&j| cjobs[j].env.is_some()) else {
-        return Ok(Some(c));
-    };
-    let deployer = &cjobs[d];
-    let denv = deployer.env.clone().expect("found by its environment");
-    for &j in &order {
-        let job = &cjobs[j];
-        if let (Some(e), true) = (&job.env, j != d) {
-            warnings.push(format!("warning: {}: environment {:?} of the reusable workflow's job {} (called by job {id} at {file}:{line}) is not simulated as a stage: a called job becomes one stage, that of the job that deploys, the last environment in the callee's job order ({:?}, job {}, {}); {} is taken as a plan or verification step, and its protection rules and duration are left out", e.at, e.name, job.id, denv.name, deployer.id, denv.at, job.id));
-            c.others.push((job.id.clone(), e.clone()));
-        }
-    }
-    // Plain jobs that need the deploying job (directly or through others) verify it.
-    let mut downstream: Vec<usize> = Vec::new();
-    for &j in &order {
-        let job = &cjobs[j];
-        let follows = job.needs.iter().any(|n| {
-            cjobs
-                .iter()
-                .position(|x| &x.id == n)
-                .is_some_and(|k| k == d || downstream.contains(&k))
-        });
-        if follows {
-            downstream.push(j);
-            if job.env.is_none() {
-                c.plain.push(job.id.clone());
-            }
-        }
-    }
-    // The deploying job's lock, when the caller's job does not set one.
-    if job.get("concurrency").is_none() {
-        c.lock = deployer
-            .node
-            .get("concurrency")
-            .or_else(|| croot.get("concurrency"))
-            .map(|n| concurrency(&cfile, n, warnings).0);
-    }
-    c.deployer = Some((deployer.id.clone(), deployer.node.line));
-    c.env = Some(denv);
-    Ok(Some(c))
-}
-
 /// A job's environment name (`environment: prod` or `{name: prod, url: …}`,
 /// or a reusable workflow's `with: {environment: prod}`).
 fn environment(file: &str, job: &Node, warnings: &mut Vec<String>) -> Option<(String, u64)> {
@@ -803,55 +571,6 @@ fn condition(
     } else {
         warnings.push(format!("warning: {at}: condition {text:?} of job {} is not understood; the job runs when its needs succeeded", job.id));
     }
-}
-
-fn matrix_note(file: &str, job: &Job) -> Option<String> {
-    let s = job.node.get("strategy")?;
-    s.mark_all();
-    let m = s.get("matrix").and_then(Node::entries)?;
-    let legs: usize = m
-        .iter()
-        .filter(|(k, _)| k.text() != Some("include") && k.text() != Some("exclude"))
-        .map(|(_, v)| v.list().map_or(1, <[Node]>::len))
-        .product();
-    let par = s
-        .get("max-parallel")
-        .and_then(Node::number)
-        .map(|x| format!(", at most {} at once", num(x)))
-        .unwrap_or_default();
-    let place = if job.env.is_some() {
-        "the deployment"
-    } else {
-        "the build"
-    };
-    Some(format!(
-        "{file}:{}: job {} runs a {legs}-leg matrix{par}: {place} ends with its slowest leg",
-        s.line, job.id
-    ))
-}
-
-/// The note on one leg's stage of a matrix over environments.
-fn matrix_leg_note(job: &Job, m: &MatrixEnv, leg: usize) -> String {
-    let how = if m.sequential {
-        "max-parallel: 1, so the legs deploy one after another, each stage after the one before"
-    } else {
-        "the legs run side by side, so each stage follows the job's needs (GitHub's fail-fast cancels the other legs when one fails; the model does not)"
-    };
-    let per = if m.per_env > 1 {
-        format!(
-            "; each environment runs {} legs of the other axes, which end with the slowest",
-            m.per_env
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "leg {} of {} of job {}'s matrix over environments ({}): {how}{per}",
-        leg + 1,
-        m.legs.len(),
-        job.id,
-        m.at
-    )
 }
 
 /// Jobs in an order where each comes after what it needs; a cycle or an unknown need is refused.

@@ -1,0 +1,172 @@
+//! A job that calls a local reusable workflow: the called file's
+//! environments, its deploying job, the jobs that verify it and its lock.
+
+use std::path::Path;
+
+use super::{Env, Job, concurrency, topological};
+use crate::error::InputError;
+use crate::import::read_one;
+use crate::import::tree::Node;
+use crate::import::writer::Val;
+
+/// A local reusable workflow (`uses: ./.github/workflows/x.yml`) read from
+/// the file of that name next to the caller. Its environments (with
+/// `${{ inputs.X }}` taken from the caller's `with` or the input's default)
+/// become one stage: the one of the job that deploys, the last environment
+/// in the callee's job order (the one the others lead to, as a terraform
+/// `apply` needs its `plan`). The plain jobs that need that job verify it.
+pub(super) struct Callee {
+    pub file: String,
+    /// The deploying job's environment.
+    pub env: Option<Env>,
+    /// The deploying job's id and line in the callee.
+    pub deployer: Option<(String, u64)>,
+    /// The callee's other environments (job id, environment): plan or
+    /// verification steps, not simulated as a stage.
+    pub others: Vec<(String, Env)>,
+    pub plain: Vec<String>,
+    /// The lock from the deploying job's `concurrency` (else the callee
+    /// workflow's), read only when the calling job has no `concurrency`.
+    pub lock: Option<Val>,
+}
+
+/// The reusable workflow a job calls, when it is a local one whose file is
+/// next to the caller; otherwise a warning and `None` (the job is one job).
+pub(super) fn callee(
+    file: &str,
+    id: &str,
+    line: u64,
+    job: &Node,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Callee>, InputError> {
+    let Some(u) = job.get("uses").and_then(Node::scalar) else {
+        return Ok(None);
+    };
+    let local = u.starts_with("./") && !u.contains('@');
+    let name = Path::new(&u).file_name().map(Path::new);
+    let path = match (local, name) {
+        (true, Some(name)) => Path::new(file).parent().unwrap_or(Path::new("")).join(name),
+        _ => {
+            warnings.push(format!("warning: {file}:{line}: job {id} calls the reusable workflow {u}, which is not in this repository and is not read; it is modelled as one job"));
+            return Ok(None);
+        }
+    };
+    if !path.is_file() {
+        warnings.push(format!("warning: {file}:{line}: job {id} calls the reusable workflow {u}, but {} does not exist next to the caller; it is modelled as one job", path.display()));
+        return Ok(None);
+    }
+    let (cfile, croot) = read_one(&path, "reusable workflow")?;
+    // Only the jobs' environments and names matter here: the rest is the callee's business.
+    croot.mark_all();
+    let mut inputs: Vec<(String, String)> = Vec::new();
+    let declared = croot
+        .get("on")
+        .and_then(|o| o.get("workflow_call"))
+        .and_then(|w| w.get("inputs"))
+        .and_then(Node::entries)
+        .unwrap_or_default();
+    for (k, v) in declared {
+        if let (Some(k), Some(d)) = (k.scalar(), v.get("default").and_then(Node::scalar)) {
+            inputs.push((k, d));
+        }
+    }
+    for (k, v) in job.get("with").and_then(Node::entries).unwrap_or_default() {
+        if let (Some(k), Some(v)) = (k.scalar(), v.scalar()) {
+            inputs.retain(|(n, _)| *n != k);
+            inputs.push((k, v));
+        }
+    }
+    let fill = |t: &str| {
+        inputs.iter().fold(t.to_string(), |t, (k, v)| {
+            t.replace(&format!("${{{{ inputs.{k} }}}}"), v)
+                .replace(&format!("${{{{inputs.{k}}}}}"), v)
+        })
+    };
+    // The callee's jobs, in an order where each follows what it needs (a
+    // cycle or an unknown need in the callee is refused at its line).
+    let cjobs_node = croot.get("jobs");
+    let mut cjobs: Vec<Job> = Vec::new();
+    for (k, v) in cjobs_node.and_then(Node::entries).unwrap_or_default() {
+        let cid = k.scalar().unwrap_or_default();
+        let env = v.get("environment").and_then(|e| {
+            let raw = e
+                .text()
+                .map(str::to_string)
+                .or_else(|| e.get("name").and_then(Node::scalar))?;
+            let mut name = fill(&raw);
+            // An input that fills to nothing (`default: ''`) names no environment.
+            if name.trim().is_empty() {
+                return None;
+            }
+            let at = format!("{cfile}:{}", e.line);
+            if name.contains("${{") {
+                warnings.push(format!("warning: {at}: environment {raw:?} of the reusable workflow's job {cid} is an expression that neither the caller's `with` (job {id}, {file}:{line}) nor the input defaults give; the job id is used as its name"));
+                name = cid.clone();
+            }
+            Some(Env { name, at })
+        });
+        let needs = v
+            .get("needs")
+            .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
+            .unwrap_or_default();
+        cjobs.push(Job {
+            id: cid,
+            node: v,
+            needs,
+            env,
+            callee: None,
+            unprotected: None,
+            matrix: None,
+        });
+    }
+    let order = topological(&cfile, &cjobs)?;
+    let mut c = Callee {
+        file: cfile.clone(),
+        env: None,
+        deployer: None,
+        others: Vec::new(),
+        plain: Vec::new(),
+        lock: None,
+    };
+    // The job that deploys: the last one with an environment in job order.
+    let Some(&d) = order.iter().rev().find(|&&j| cjobs[j].env.is_some()) else {
+        return Ok(Some(c));
+    };
+    let deployer = &cjobs[d];
+    let denv = deployer.env.clone().expect("found by its environment");
+    for &j in &order {
+        let job = &cjobs[j];
+        if let (Some(e), true) = (&job.env, j != d) {
+            warnings.push(format!("warning: {}: environment {:?} of the reusable workflow's job {} (called by job {id} at {file}:{line}) is not simulated as a stage: a called job becomes one stage, that of the job that deploys, the last environment in the callee's job order ({:?}, job {}, {}); {} is taken as a plan or verification step, and its protection rules and duration are left out", e.at, e.name, job.id, denv.name, deployer.id, denv.at, job.id));
+            c.others.push((job.id.clone(), e.clone()));
+        }
+    }
+    // Plain jobs that need the deploying job (directly or through others) verify it.
+    let mut downstream: Vec<usize> = Vec::new();
+    for &j in &order {
+        let job = &cjobs[j];
+        let follows = job.needs.iter().any(|n| {
+            cjobs
+                .iter()
+                .position(|x| &x.id == n)
+                .is_some_and(|k| k == d || downstream.contains(&k))
+        });
+        if follows {
+            downstream.push(j);
+            if job.env.is_none() {
+                c.plain.push(job.id.clone());
+            }
+        }
+    }
+    // The deploying job's lock, when the caller's job does not set one.
+    if job.get("concurrency").is_none() {
+        c.lock = deployer
+            .node
+            .get("concurrency")
+            .or_else(|| croot.get("concurrency"))
+            .map(|n| concurrency(&cfile, n, warnings).0);
+    }
+    c.deployer = Some((deployer.id.clone(), deployer.node.line));
+    c.env = Some(denv);
+    Ok(Some(c))
+}
