@@ -189,7 +189,80 @@ fn workflow(
     let wf_lock = root
         .get("concurrency")
         .map(|c| concurrency(file, c, warnings));
-    if let (Some(_), true) = (&wf_lock, on.push) {
+    batch_and_zone(file, root, &on, wf_lock.is_some(), d);
+    let jobs = read_jobs(file, root, warnings)?;
+    let order = topological(file, &jobs)?;
+    let cx = Workflow {
+        file,
+        on: &on,
+        lock: wf_lock.as_ref().map(|(v, _)| v),
+    };
+    // For each job, the stages (deploy jobs) it follows, through plain jobs.
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    // For each deploy job, the stages that what needs it waits for.
+    let mut stage_of: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    for &j in &order {
+        after[j] = upstream(&jobs, j, &after, &stage_of);
+        let job = &jobs[j];
+        job.node.known(JOB_KEYS);
+        // A matrix's note: on the build for a build job, on the stage of a
+        // deployment (a matrix over environments says more, per leg).
+        let note = matrix_note(file, job);
+        if job.env.is_none() {
+            d.build_notes.extend(note);
+            // A plain job after a deployment verifies it.
+            if let Some(&k) = after[j].first() {
+                let s = *stage_of[k].last().expect("a deploy job has a stage");
+                d.stages[s].verify.push((job.id.clone(), job_duration()));
+            }
+            condition(file, job, None, d, warnings);
+            continue;
+        }
+        let note = note.filter(|_| job.matrix.is_none());
+        let deps: Vec<String> = after[j]
+            .iter()
+            .flat_map(|&k| stage_of[k].iter().map(|&s| d.stages[s].name.clone()))
+            .collect();
+        stage_of[j] = job_stages(&cx, job, &deps, note, d, warnings);
+    }
+    Ok(on.push)
+}
+
+/// What every stage of one workflow shares.
+struct Workflow<'a> {
+    file: &'a str,
+    on: &'a On,
+    /// The workflow's `concurrency`, as a lock.
+    lock: Option<&'a Val>,
+}
+
+/// The keys of a job read as they are, or not needed by the model.
+const JOB_KEYS: &[&str] = &[
+    "name",
+    "runs-on",
+    "steps",
+    "outputs",
+    "env",
+    "defaults",
+    "permissions",
+    "timeout-minutes",
+    "services",
+    "container",
+    "continue-on-error",
+    "needs",
+    "with",
+    "secrets",
+    "uses",
+];
+
+/// A plain job's duration, which no workflow file says.
+fn job_duration() -> Val {
+    Val::assumed("10m", "a job's duration is not in the file; calibrate it")
+}
+
+/// The build's batching and the time zone, from `on` and the workflow's `concurrency`.
+fn batch_and_zone(file: &str, root: &Node, on: &On, locked: bool, d: &mut Draft) {
+    if locked && on.push {
         let line = root.get("concurrency").map_or(0, |c| c.line);
         d.batch = Val::read(
             "run",
@@ -209,12 +282,22 @@ fn workflow(
             ),
         };
     }
-    if let (Some((_, at)), super::writer::Why::Assumed(_)) = (&on.schedule, &d.time_zone.why) {
+    if let (Some((_, at)), crate::import::writer::Why::Assumed(_)) =
+        (&on.schedule, &d.time_zone.why)
+    {
         d.time_zone = Val::read(
             "UTC",
             format!("{at} (`schedule`: GitHub Actions reads cron schedules in UTC)"),
         );
     }
+}
+
+/// The jobs of a workflow: needs, the workflow each calls, where each deploys.
+fn read_jobs<'a>(
+    file: &str,
+    root: &'a Node,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Job<'a>>, InputError> {
     let Some(jobs_node) = root.get("jobs") else {
         return Err(root.error(file, "a workflow needs `jobs:`"));
     };
@@ -249,23 +332,7 @@ fn workflow(
                 at: format!("{file}:{line}"),
             }),
         };
-        // GitHub applies an environment's protection rules only to a job
-        // that declares `environment:`; an input named `environment` is
-        // just a string to a called workflow that declares none.
-        let unprotected = match (&callee, &env) {
-            (Some(c), Some(e)) if c.env.is_none() => {
-                let why = format!(
-                    "the reusable workflow {} (read) declares no `environment:` in any job, so GitHub gates no job of it: the input `environment: {}` ({}) is not a GitHub environment there, and its protection rules (required reviewers, wait timer) do not apply",
-                    c.file, e.name, e.at
-                );
-                warnings.push(format!(
-                    "warning: {}: job {id}: {why}; the job is a stage named by the input, with no approvals",
-                    e.at
-                ));
-                Some(why)
-            }
-            _ => None,
-        };
+        let unprotected = unprotected(&id, callee.as_ref(), env.as_ref(), warnings);
         jobs.push(Job {
             id,
             node: v,
@@ -276,220 +343,242 @@ fn workflow(
             matrix,
         });
     }
-    let order = topological(file, &jobs)?;
-    // For each job, the stages (deploy jobs) it follows, through plain jobs.
-    let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
-    // For each deploy job, the stages that what needs it waits for.
-    let mut stage_of: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
-    for &j in &order {
-        let mut deps: Vec<usize> = Vec::new();
-        for need in &jobs[j].needs {
-            let Some(k) = jobs.iter().position(|x| &x.id == need) else {
-                continue;
-            };
-            if !stage_of[k].is_empty() && jobs[k].env.is_some() {
-                deps.push(k);
-            } else {
-                deps.extend(after[k].iter().copied());
-            }
-        }
-        deps.sort_unstable();
-        deps.dedup();
-        after[j] = deps;
-        let job = &jobs[j];
-        job.node.known(&[
-            "name",
-            "runs-on",
-            "steps",
-            "outputs",
-            "env",
-            "defaults",
-            "permissions",
-            "timeout-minutes",
-            "services",
-            "container",
-            "continue-on-error",
-            "needs",
-            "with",
-            "secrets",
-            "uses",
-        ]);
-        // A matrix's note: on the build for a build job, on the stage of a
-        // deployment (a matrix over environments says more, per leg).
-        let note = matrix_note(file, job);
-        if job.env.is_none()
-            && let Some(n) = &note
-        {
-            d.build_notes.push(n.clone());
-        }
-        let note = note.filter(|_| job.matrix.is_none());
-        let Some(Env {
-            name: env,
-            at: env_at,
-        }) = job.env.clone()
-        else {
-            // A plain job after a deployment verifies it.
-            if let Some(&k) = after[j].first() {
-                let s = *stage_of[k].last().expect("a deploy job has a stage");
-                d.stages[s].verify.push((
-                    job.id.clone(),
-                    Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
-                ));
-            }
-            condition(file, job, None, d, warnings);
+    Ok(jobs)
+}
+
+/// GitHub applies an environment's protection rules only to a job that
+/// declares `environment:`; an input named `environment` is just a string to
+/// a called workflow that declares none. Why the job is not protected, if so.
+fn unprotected(
+    id: &str,
+    callee: Option<&Callee>,
+    env: Option<&Env>,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    let (c, e) = (callee?, env?);
+    if c.env.is_some() {
+        return None;
+    }
+    let why = format!(
+        "the reusable workflow {} (read) declares no `environment:` in any job, so GitHub gates no job of it: the input `environment: {}` ({}) is not a GitHub environment there, and its protection rules (required reviewers, wait timer) do not apply",
+        c.file, e.name, e.at
+    );
+    warnings.push(format!(
+        "warning: {}: job {id}: {why}; the job is a stage named by the input, with no approvals",
+        e.at
+    ));
+    Some(why)
+}
+
+/// The deploy jobs job `j` follows: those it needs, and through a plain job
+/// it needs, the ones that job follows.
+fn upstream(jobs: &[Job], j: usize, after: &[Vec<usize>], stage_of: &[Vec<usize>]) -> Vec<usize> {
+    let mut deps: Vec<usize> = Vec::new();
+    for need in &jobs[j].needs {
+        let Some(k) = jobs.iter().position(|x| &x.id == need) else {
             continue;
         };
-        // One stage per environment: a matrix over environments gives one per
-        // leg, in matrix order.
-        let legs: Vec<(String, String)> = match &job.matrix {
-            Some(m) => m.legs.iter().map(|l| (l.clone(), env_at.clone())).collect(),
-            None => vec![(env.clone(), env_at.clone())],
-        };
-        let mut leg_stages: Vec<usize> = Vec::new();
-        for (leg, (env, env_at)) in legs.iter().enumerate() {
-            let (env, env_at) = (env.clone(), env_at.clone());
-            let mut name = stage_name(&env);
-            if d.stages.iter().any(|s| s.name == name) {
-                name = stage_name(&format!("{env}-{}", job.id));
-            }
-            let mut st = StageDraft::new(&name, format!("{file}:{}", job.node.line));
-            st.trigger = Val::read(
-                "auto",
-                format!(
-                    "{file}:{} (job {}: it starts when what it needs has succeeded)",
-                    job.node.line, job.id
-                ),
-            );
-            st.title = job
-                .node
-                .get("name")
-                .and_then(Node::scalar)
-                .or(Some(job.id.clone()));
-            st.environment = Some(env.clone());
-            if let Some(c) = &job.callee {
-                st.notes.push(match &c.deployer {
-                    Some((d, line)) => format!(
-                        "job {} calls the reusable workflow {} (read): its job {d} ({}:{line}) deploys",
-                        job.id, c.file, c.file
-                    ),
-                    None => format!(
-                        "job {} calls the reusable workflow {} (read)",
-                        job.id, c.file
-                    ),
-                });
-                for (id, e) in &c.others {
-                    st.notes.push(format!(
-                        "environment {} of its job {id} ({}) is a plan or verification step: not simulated as a stage",
-                        e.name, e.at
-                    ));
-                }
-                for p in &c.plain {
-                    st.verify.push((
-                        p.clone(),
-                        Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
-                    ));
-                }
-            }
-            match &job.unprotected {
-                Some(why) => {
-                    st.notes.push(format!("approvals: none: {why}"));
-                    st.unprotected = Some(why.clone());
-                }
-                None => st.notes.push(format!("approvals: environment {env} ({env_at}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)")),
-            }
-            let mut deps: Vec<String> = after[j]
-                .iter()
-                .flat_map(|&k| stage_of[k].iter().map(|&s| d.stages[s].name.clone()))
-                .collect();
-            let sequential_leg = match &job.matrix {
-                Some(m) if m.sequential && leg > 0 => {
-                    deps = vec![
-                        d.stages[*leg_stages.last().expect("an earlier leg")]
-                            .name
-                            .clone(),
-                    ];
-                    Some(m.max_parallel_at.clone().unwrap_or_else(|| m.at.clone()))
-                }
-                _ => None,
-            };
-            let needs_at = job
-                .node
-                .get("needs")
-                .map(|n| n.line)
-                .unwrap_or(job.node.line);
-            st.depends_on = Some(if let Some(at) = &sequential_leg {
-                Val::read(
-                    format!("[{}]", quote(&deps[0])),
-                    format!(
-                        "{at} (max-parallel: 1: the matrix legs deploy one after another, in matrix order)"
-                    ),
-                )
-            } else if deps.is_empty() {
-                let how = if on.push || on.follows_other {
-                    "the workflow runs after the build"
-                } else {
-                    "the run's deployments start from the newest build"
-                };
-                Val::read("[build]", format!("{file}:{needs_at} ({how})"))
-            } else {
-                Val::read(
-                    format!(
-                        "[{}]",
-                        deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
-                    ),
-                    format!("{file}:{needs_at} (needs)"),
-                )
-            });
-            if deps.is_empty() && !on.push && !on.follows_other {
-                if let Some((cron, at)) = &on.schedule {
-                    st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), at.clone());
-                } else if on.dispatch {
-                    st.trigger = Val::read(
-                        format!("{{manual: {{by: {DISPATCHER}}}}}"),
-                        format!("{} (who starts it is assumed)", on.dispatch_at),
-                    );
-                    add_person(&mut d.people, DISPATCHER, assumed_reaction());
-                }
-            }
-            condition(file, job, Some(&mut st), d, warnings);
-            // A later leg run one at a time starts when the one before ends,
-            // whatever started the job.
-            if let Some(at) = &sequential_leg {
-                st.trigger = Val::read(
-                    "auto",
-                    format!(
-                        "{at} (max-parallel: 1: this leg starts when the one before has succeeded)"
-                    ),
-                );
-            }
-            let callee_lock = job.callee.as_ref().and_then(|c| c.lock.clone());
-            st.lock = match job.node.get("concurrency") {
-                Some(c) => concurrency(file, c, warnings).0,
-                None => match (callee_lock, &wf_lock) {
-                    (Some(v), _) => v,
-                    (None, Some((v, _))) => v.clone(),
-                    (None, None) => Val::assumed(
-                        "sequential",
-                        "no concurrency group: GitHub would deploy runs side by side; the model deploys one at a time, in order",
-                    ),
-                },
-            };
-            if let Some(n) = &note {
-                st.notes.push(n.clone());
-            }
-            if let Some(m) = &job.matrix {
-                st.notes.push(matrix_leg_note(job, m, leg));
-                st.title = st.title.take().map(|t| format!("{t} ({env})"));
-            }
-            leg_stages.push(d.stages.len());
-            d.stages.push(st);
+        if !stage_of[k].is_empty() && jobs[k].env.is_some() {
+            deps.push(k);
+        } else {
+            deps.extend(after[k].iter().copied());
         }
-        stage_of[j] = match &job.matrix {
-            Some(m) if m.sequential => leg_stages.last().copied().into_iter().collect(),
-            _ => leg_stages,
-        };
     }
-    Ok(on.push)
+    deps.sort_unstable();
+    deps.dedup();
+    deps
+}
+
+/// The stages of a deploy job, one per environment (a matrix over
+/// environments: one per leg, in matrix order), pushed to the draft; returns
+/// the ones a job needing it waits for. `deps`: the stages it follows.
+fn job_stages(
+    cx: &Workflow,
+    job: &Job,
+    deps: &[String],
+    note: Option<String>,
+    d: &mut Draft,
+    warnings: &mut Vec<String>,
+) -> Vec<usize> {
+    let env = job.env.clone().expect("a deploy job has an environment");
+    let legs: Vec<String> = match &job.matrix {
+        Some(m) => m.legs.clone(),
+        None => vec![env.name.clone()],
+    };
+    let mut leg_stages: Vec<usize> = Vec::new();
+    for (leg, name) in legs.iter().enumerate() {
+        let env = Env {
+            name: name.clone(),
+            at: env.at.clone(),
+        };
+        let previous = leg_stages.last().map(|&s| d.stages[s].name.clone());
+        let mut st = leg_stage(cx, job, leg, &env, deps, previous, d, warnings);
+        st.notes.extend(note.clone());
+        if let Some(m) = &job.matrix {
+            st.notes.push(matrix_leg_note(job, m, leg));
+            st.title = st.title.take().map(|t| format!("{t} ({})", env.name));
+        }
+        leg_stages.push(d.stages.len());
+        d.stages.push(st);
+    }
+    match &job.matrix {
+        Some(m) if m.sequential => leg_stages.last().copied().into_iter().collect(),
+        _ => leg_stages,
+    }
+}
+
+/// One stage of a deploy job: leg `leg` (0 without a matrix) deploying to
+/// `env`; `previous`: the stage of the leg before it.
+#[allow(clippy::too_many_arguments)]
+fn leg_stage(
+    cx: &Workflow,
+    job: &Job,
+    leg: usize,
+    env: &Env,
+    deps: &[String],
+    previous: Option<String>,
+    d: &mut Draft,
+    warnings: &mut Vec<String>,
+) -> StageDraft {
+    let file = cx.file;
+    let mut name = stage_name(&env.name);
+    if d.stages.iter().any(|s| s.name == name) {
+        name = stage_name(&format!("{}-{}", env.name, job.id));
+    }
+    let mut st = StageDraft::new(&name, format!("{file}:{}", job.node.line));
+    st.trigger = Val::read(
+        "auto",
+        format!(
+            "{file}:{} (job {}: it starts when what it needs has succeeded)",
+            job.node.line, job.id
+        ),
+    );
+    st.title = job
+        .node
+        .get("name")
+        .and_then(Node::scalar)
+        .or(Some(job.id.clone()));
+    st.environment = Some(env.name.clone());
+    if let Some(c) = &job.callee {
+        callee_notes(job, c, &mut st);
+    }
+    match &job.unprotected {
+        Some(why) => {
+            st.notes.push(format!("approvals: none: {why}"));
+            st.unprotected = Some(why.clone());
+        }
+        None => st.notes.push(format!("approvals: environment {} ({}): required reviewers and wait timers are repository settings, not in the file; none assumed, give them in a sidecar (docs/import.md)", env.name, env.at)),
+    }
+    // A later leg run one at a time follows the leg before it.
+    let sequential_leg = match (&job.matrix, previous) {
+        (Some(m), Some(p)) if m.sequential && leg > 0 => {
+            Some((p, m.max_parallel_at.clone().unwrap_or_else(|| m.at.clone())))
+        }
+        _ => None,
+    };
+    st.depends_on = Some(depends_on(cx, job, deps, sequential_leg.as_ref()));
+    if deps.is_empty() && sequential_leg.is_none() && !cx.on.push && !cx.on.follows_other {
+        start_trigger(cx.on, &mut st, d);
+    }
+    condition(file, job, Some(&mut st), d, warnings);
+    // A later leg run one at a time starts when the one before ends,
+    // whatever started the job.
+    if let Some((_, at)) = &sequential_leg {
+        st.trigger = Val::read(
+            "auto",
+            format!("{at} (max-parallel: 1: this leg starts when the one before has succeeded)"),
+        );
+    }
+    let callee_lock = job.callee.as_ref().and_then(|c| c.lock.clone());
+    st.lock = match job.node.get("concurrency") {
+        Some(c) => concurrency(file, c, warnings).0,
+        None => match (callee_lock, cx.lock) {
+            (Some(v), _) => v,
+            (None, Some(v)) => v.clone(),
+            (None, None) => Val::assumed(
+                "sequential",
+                "no concurrency group: GitHub would deploy runs side by side; the model deploys one at a time, in order",
+            ),
+        },
+    };
+    st
+}
+
+/// What a called workflow adds to the stage: where it deploys, its other
+/// environments, the jobs that verify the deployment.
+fn callee_notes(job: &Job, c: &Callee, st: &mut StageDraft) {
+    st.notes.push(match &c.deployer {
+        Some((d, line)) => format!(
+            "job {} calls the reusable workflow {} (read): its job {d} ({}:{line}) deploys",
+            job.id, c.file, c.file
+        ),
+        None => format!(
+            "job {} calls the reusable workflow {} (read)",
+            job.id, c.file
+        ),
+    });
+    for (id, e) in &c.others {
+        st.notes.push(format!(
+            "environment {} of its job {id} ({}) is a plan or verification step: not simulated as a stage",
+            e.name, e.at
+        ));
+    }
+    for p in &c.plain {
+        st.verify.push((p.clone(), job_duration()));
+    }
+}
+
+/// A stage's `depends_on`: the leg before it (`sequential_leg`: its name and
+/// where `max-parallel` was read), the stages its needs lead to, or the build.
+fn depends_on(
+    cx: &Workflow,
+    job: &Job,
+    deps: &[String],
+    sequential_leg: Option<&(String, String)>,
+) -> Val {
+    let file = cx.file;
+    let needs_at = job
+        .node
+        .get("needs")
+        .map(|n| n.line)
+        .unwrap_or(job.node.line);
+    if let Some((previous, at)) = sequential_leg {
+        Val::read(
+            format!("[{}]", quote(previous)),
+            format!(
+                "{at} (max-parallel: 1: the matrix legs deploy one after another, in matrix order)"
+            ),
+        )
+    } else if deps.is_empty() {
+        let how = if cx.on.push || cx.on.follows_other {
+            "the workflow runs after the build"
+        } else {
+            "the run's deployments start from the newest build"
+        };
+        Val::read("[build]", format!("{file}:{needs_at} ({how})"))
+    } else {
+        Val::read(
+            format!(
+                "[{}]",
+                deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+            ),
+            format!("{file}:{needs_at} (needs)"),
+        )
+    }
+}
+
+/// A first deployment of a workflow that does not run on push: started by
+/// its schedule, or by whoever dispatches it.
+fn start_trigger(on: &On, st: &mut StageDraft, d: &mut Draft) {
+    if let Some((cron, at)) = &on.schedule {
+        st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), at.clone());
+    } else if on.dispatch {
+        st.trigger = Val::read(
+            format!("{{manual: {{by: {DISPATCHER}}}}}"),
+            format!("{} (who starts it is assumed)", on.dispatch_at),
+        );
+        add_person(&mut d.people, DISPATCHER, assumed_reaction());
+    }
 }
 
 /// A job's environment name (`environment: prod` or `{name: prod, url: …}`,
