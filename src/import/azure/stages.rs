@@ -1,0 +1,398 @@
+//! Azure stages as scenario stages: which are the build, which run only
+//! after a failure, and for each kept one its dependencies, trigger and lock.
+
+use std::path::Path;
+
+use super::{DEPLOYER, Item, Reader, runtime};
+use crate::error::InputError;
+use crate::import::draft::{Draft, StageDraft, add_person};
+use crate::import::sidecar::assumed_reaction;
+use crate::import::tree::Node;
+use crate::import::writer::{Val, quote};
+use crate::import::{stage_name, warn_unread};
+
+pub(super) fn lock_of(file: &str, n: &Node, warnings: &mut Vec<String>) -> Val {
+    let at = format!("{file}:{}", n.line);
+    match n.text() {
+        Some("sequential") => Val::read("sequential", at),
+        Some("runLatest") => Val::read("run_latest", at),
+        other => {
+            warnings.push(format!(
+                "warning: {at}: lockBehavior {other:?} is neither sequential nor runLatest; runLatest assumed"
+            ));
+            Val::assumed("run_latest", "Azure's default lockBehavior")
+        }
+    }
+}
+
+/// What a stage's `condition` means for its trigger.
+enum Cond {
+    Auto(Option<String>),
+    Schedule,
+    Manual,
+}
+
+fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
+    let text = n.scalar().unwrap_or_default();
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let at = format!("{file}:{}", n.line);
+    let reason = compact.contains("Build.Reason");
+    if reason && compact.contains("'Schedule'") && !compact.starts_with("ne(") {
+        return Cond::Schedule;
+    }
+    if reason
+        && compact.contains("'Manual'")
+        && !compact.contains("ne(variables['Build.Reason'],'Manual')")
+    {
+        return Cond::Manual;
+    }
+    if reason && compact.contains("'PullRequest'") {
+        return Cond::Auto(Some(format!("{at}: not a pull request: always so on main")));
+    }
+    if compact.contains("Build.SourceBranch") {
+        return Cond::Auto(Some(format!(
+            "{at}: a branch condition: the model simulates one branch, taken as matching"
+        )));
+    }
+    if compact == "succeeded()" {
+        return Cond::Auto(None);
+    }
+    warnings.push(format!(
+        "warning: {at}: condition {text:?} is not understood; the stage runs when its dependencies succeeded"
+    ));
+    Cond::Auto(None)
+}
+
+/// The stage `id` names, if it comes before stage `i`.
+fn earlier(read: &[Read], i: usize, id: &str) -> Option<usize> {
+    read.iter().position(|r| r.id == id).filter(|&j| j < i)
+}
+
+/// Marks the build: stages that deploy nothing and follow only other such stages.
+fn mark_build(read: &mut [Read]) {
+    for i in 0..read.len() {
+        read[i].build = !read[i].deploys
+            && read[i]
+                .deps
+                .iter()
+                .all(|dep| earlier(read, i, dep).is_some_and(|j| read[j].build));
+    }
+}
+
+/// `depends_on` of kept stage `i`, when it is not the default (the previous
+/// kept stage, or the build for the first): dependencies on failure paths
+/// dropped, one on a build stage is on the build.
+fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Option<Val> {
+    let n = &it.node;
+    let position = |dep: &str| read.iter().position(|r| r.id == dep);
+    let mut deps: Vec<String> = read[i]
+        .deps
+        .iter()
+        .filter(|dep| !position(dep).is_some_and(|j| read[j].on_failure))
+        .map(|dep| match position(dep) {
+            Some(j) if read[j].build => crate::scenario::BUILD.to_string(),
+            Some(j) => stage_name(&read[j].id),
+            None => stage_name(dep),
+        })
+        .collect();
+    if deps.is_empty() {
+        deps.push(crate::scenario::BUILD.to_string());
+    }
+    let default = previous.unwrap_or(crate::scenario::BUILD);
+    if deps == [default] && n.get("dependsOn").is_none() {
+        return None;
+    }
+    let list = format!(
+        "[{}]",
+        deps.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+    );
+    Some(match n.get("dependsOn") {
+        Some(dn) => Val::read(list, format!("{}:{}", it.file, dn.line)),
+        None => Val::read(
+            list,
+            format!(
+                "{}:{} (Azure's default: the previous stage)",
+                it.file, n.line
+            ),
+        ),
+    })
+}
+
+/// A condition false whenever everything before it succeeded: the stage runs
+/// only after a failure or a cancellation (see [`runtime`]).
+fn only_on_failure(n: &Node) -> bool {
+    runtime::on_success_path(&n.scalar().unwrap_or_default()) == runtime::Truth::False
+}
+
+/// The stage is triggered by hand by [`DEPLOYER`] (assumed), for `why`.
+fn manual(st: &mut StageDraft, d: &mut Draft, why: String) {
+    st.trigger = Val::read(format!("{{manual: {{by: {DEPLOYER}}}}}"), why);
+    add_person(&mut d.people, DEPLOYER, assumed_reaction());
+}
+
+/// One Azure stage as read: what the scenario needs of it.
+struct Read {
+    id: String,
+    item: usize,
+    deps: Vec<String>,
+    /// Its jobs, templates expanded.
+    jobs: Vec<Item>,
+    deploys: bool,
+    /// It deploys nothing and follows only other such stages: the build.
+    build: bool,
+    /// It runs only after a failure: left out.
+    on_failure: bool,
+}
+
+/// Where the pipeline's stages are, for the stage being written: the stages
+/// as read and the settings of the whole pipeline.
+struct Context<'a> {
+    stages: &'a [Item],
+    read: &'a [Read],
+    schedule: Option<&'a (String, String)>,
+    scheduled_somewhere: bool,
+    lock: Option<&'a Val>,
+}
+
+impl Reader {
+    pub(super) fn stages(
+        &mut self,
+        stages: &[Item],
+        dir: &Path,
+        schedule: Option<&(String, String)>,
+        lock: Option<&Val>,
+        d: &mut Draft,
+    ) -> Result<(), InputError> {
+        let mut read = self.read_stages(stages, dir)?;
+        mark_build(&mut read);
+        self.mark_failure_paths(stages, &mut read);
+        let kept: Vec<usize> = (0..read.len())
+            .filter(|&i| !read[i].build && !read[i].on_failure)
+            .collect();
+        let scheduled_somewhere = kept.iter().any(|&i| {
+            stages[read[i].item].node.get("condition").is_some_and(|c| {
+                matches!(
+                    condition(&stages[i].file, c, &mut Vec::new()),
+                    Cond::Schedule
+                )
+            })
+        });
+        let build_ids: Vec<&str> = read
+            .iter()
+            .filter(|r| r.build)
+            .map(|r| r.id.as_str())
+            .collect();
+        if !build_ids.is_empty() {
+            d.build_notes.push(format!(
+                "the build: stage(s) {} (no deployment job)",
+                build_ids.join(", ")
+            ));
+        }
+        for j in read.iter().filter(|r| r.build).flat_map(|r| &r.jobs) {
+            self.build_job(j, d);
+        }
+        let cx = Context {
+            stages,
+            read: &read,
+            schedule,
+            scheduled_somewhere,
+            lock,
+        };
+        let mut names: Vec<String> = Vec::new();
+        for (pos, &i) in kept.iter().enumerate() {
+            let previous = pos.checked_sub(1).map(|p| names[p].as_str());
+            let st = self.stage(&cx, i, previous, d);
+            names.push(st.name.clone());
+            d.stages.push(st);
+        }
+        for j in read.iter().flat_map(|r| &r.jobs) {
+            warn_unread(&j.file, &j.node, &mut self.warnings);
+        }
+        self.strategies(d);
+        Ok(())
+    }
+
+    /// Every stage's id, dependencies and jobs (templates expanded).
+    fn read_stages(&mut self, stages: &[Item], dir: &Path) -> Result<Vec<Read>, InputError> {
+        let mut read: Vec<Read> = Vec::new();
+        for (i, it) in stages.iter().enumerate() {
+            let n = &it.node;
+            n.known(&[
+                "displayName",
+                "variables",
+                "templateContext",
+                "isSkippable",
+                "pool",
+            ]);
+            let id = n
+                .get("stage")
+                .and_then(Node::scalar)
+                .unwrap_or_else(|| format!("stage{}", i + 1));
+            let deps = match n.get("dependsOn") {
+                Some(dep) => dep
+                    .one_or_many()
+                    .iter()
+                    .filter_map(|x| x.scalar())
+                    .collect(),
+                None => read
+                    .last()
+                    .map(|p: &Read| vec![p.id.clone()])
+                    .unwrap_or_default(),
+            };
+            let jobs = match n.get("jobs") {
+                Some(list) => {
+                    let items = self.expand(&it.file, list, dir, "jobs", 0)?;
+                    list.mark_all();
+                    items
+                }
+                None => Vec::new(),
+            };
+            let deploys = jobs.iter().any(|j| j.node.get("deployment").is_some());
+            read.push(Read {
+                id,
+                item: i,
+                deps,
+                jobs,
+                deploys,
+                build: false,
+                on_failure: false,
+            });
+        }
+        Ok(read)
+    }
+
+    /// Stages that run only after a failure (`condition: failed()`, a
+    /// rollback path), and those that wait on them with the default
+    /// condition: never on the path a release takes when all goes well.
+    fn mark_failure_paths(&mut self, stages: &[Item], read: &mut [Read]) {
+        for i in 0..read.len() {
+            let n = &stages[read[i].item].node;
+            read[i].on_failure = match n.get("condition") {
+                Some(c) => only_on_failure(c),
+                None => read[i]
+                    .deps
+                    .iter()
+                    .any(|dep| earlier(read, i, dep).is_some_and(|j| read[j].on_failure)),
+            };
+            if read[i].on_failure {
+                // Left out on purpose: its keys are not "not understood".
+                n.mark_all();
+                read[i].jobs.iter().for_each(|j| j.node.mark_all());
+                self.warnings.push(format!(
+                    "warning: {}:{}: stage {} runs only after a failure (its condition, or a stage it waits for): a failure path, left out of the scenario",
+                    stages[read[i].item].file, n.line, read[i].id
+                ));
+            }
+        }
+    }
+
+    /// The scenario stage of kept stage `i`; `previous`: the kept stage before it.
+    fn stage(
+        &mut self,
+        cx: &Context,
+        i: usize,
+        previous: Option<&str>,
+        d: &mut Draft,
+    ) -> StageDraft {
+        let r = &cx.read[i];
+        let it = &cx.stages[r.item];
+        let n = &it.node;
+        let mut st = StageDraft::new(&stage_name(&r.id), format!("{}:{}", it.file, n.line));
+        st.title = n.get("displayName").and_then(Node::scalar);
+        st.depends_on = depends_on(cx.read, i, previous, it);
+        self.trigger(
+            it,
+            cx.schedule,
+            cx.scheduled_somewhere,
+            previous.is_none(),
+            &mut st,
+            d,
+        );
+        st.lock = match n.get("lockBehavior") {
+            Some(l) => lock_of(&it.file, l, &mut self.warnings),
+            None => cx.lock.cloned().unwrap_or_else(|| {
+                Val::assumed("run_latest", "Azure's default lockBehavior (runLatest); it applies when the environment has an Exclusive Lock check")
+            }),
+        };
+        for j in &r.jobs {
+            self.stage_job(j, &mut st);
+        }
+        st
+    }
+
+    fn trigger(
+        &mut self,
+        it: &Item,
+        schedule: Option<&(String, String)>,
+        scheduled_somewhere: bool,
+        first: bool,
+        st: &mut StageDraft,
+        d: &mut Draft,
+    ) {
+        let n = &it.node;
+        st.trigger = Val::read(
+            "auto",
+            format!(
+                "{}:{} (Azure runs a stage once the stages it depends on succeeded)",
+                it.file, n.line
+            ),
+        );
+        let cond = n
+            .get("condition")
+            .map(|c| condition(&it.file, c, &mut self.warnings));
+        let decided = matches!(cond, Some(Cond::Schedule | Cond::Manual));
+        match cond {
+            Some(Cond::Schedule) => match schedule {
+                Some((cron, at)) => {
+                    st.trigger = Val::read(format!("{{schedule: {}}}", quote(cron)), format!("{at}, with the condition at {}:{}", it.file, n.line));
+                }
+                None => self.warnings.push(format!("warning: {}:{}: the stage runs on scheduled runs but the pipeline has no `schedules`; automatic assumed", it.file, n.line)),
+            },
+            Some(Cond::Manual) => manual(
+                st,
+                d,
+                format!(
+                    "{}:{} (a manually queued run; who queues it is assumed)",
+                    it.file, n.line
+                ),
+            ),
+            Some(Cond::Auto(note)) => st.notes.extend(note),
+            None => {}
+        }
+        if let Some(t) = n.get("trigger") {
+            if t.text() == Some("manual") {
+                let why = format!(
+                    "{}:{} (`trigger: manual`; who deploys is assumed)",
+                    it.file, t.line
+                );
+                return manual(st, d, why);
+            }
+            self.warnings.push(format!(
+                "warning: {}:{}: stage trigger {:?} is not understood; automatic assumed",
+                it.file,
+                t.line,
+                t.scalar().unwrap_or_default()
+            ));
+        }
+        let untriggered =
+            d.batch.text == "none" && d.build_notes.iter().any(|n| n.contains("trigger: none"));
+        // A scheduled-only pipeline: its first deployment follows the schedule.
+        if let (true, false, Some((cron, at))) = (first, scheduled_somewhere, schedule)
+            && untriggered
+        {
+            st.trigger = Val::read(
+                format!("{{schedule: {}}}", quote(cron)),
+                format!("{at} (`trigger: none`: the scheduled run deploys the newest build)"),
+            );
+        }
+        // Neither a push nor a schedule runs it: someone queues it by hand,
+        // and that run deploys the newest build.
+        if first && schedule.is_none() && untriggered && !decided {
+            let why = format!(
+                "{}:{} (`trigger: none` and no `schedules`: a run queued by hand deploys the newest build; who queues it is assumed)",
+                it.file, n.line
+            );
+            manual(st, d, why);
+        }
+    }
+}
