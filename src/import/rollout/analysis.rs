@@ -60,10 +60,66 @@ pub(super) fn analysis(
     warnings: &mut Vec<String>,
 ) -> Result<Analysis, InputError> {
     a.known(&["args", "dryRun", "measurementRetention"]);
+    let (metrics, missing) = read_metrics(file, a, docs, warnings)?;
+    // The metric that can fail the analysis soonest; the first on a tie.
+    let Some(chosen) = (0..metrics.len()).min_by(|&i, &j| {
+        metrics[i]
+            .fails_after()
+            .total_cmp(&metrics[j].fails_after())
+            .then(i.cmp(&j))
+    }) else {
+        let why = missing
+            .iter()
+            .map(|(m, l)| format!("{m} ({file}:{l})"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        warnings.push(format!(
+            "warning: {file}:{}: no metric of this analysis step can be read ({why}): interval 5m, count 3 and failureLimit 0 are assumed",
+            a.line
+        ));
+        let v = Val::assumed(
+            "analysis: {interval: 5m, count: 3, failure_limit: 0}",
+            format!(
+                "no metric of the analysis at {file}:{} can be read ({why}); its interval, count and failureLimit are assumed",
+                a.line
+            ),
+        );
+        return Ok((vec![v], None));
+    };
+    for (m, l) in &missing {
+        warnings.push(format!(
+            "warning: {file}:{l}: {m}; its metrics are not simulated"
+        ));
+    }
+    let steps = steps_of(file, &metrics, chosen, warnings);
+    Ok((steps, Some(inconclusive_of(file, &metrics[chosen]))))
+}
+
+/// The document of `kind` named `name` in the file.
+fn named<'a>(docs: &'a [Node], kind: &str, name: &str) -> Option<&'a Node> {
+    docs.iter().find(|d| {
+        d.get("kind").and_then(Node::text) == Some(kind)
+            && d.get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(Node::scalar)
+                .as_deref()
+                == Some(name)
+    })
+}
+
+/// A template named but not usable: why, and the line naming it.
+type Missing = (String, u64);
+
+/// Every metric of every template the step lists, and the templates named
+/// but not usable.
+fn read_metrics(
+    file: &str,
+    a: &Node,
+    docs: &[Node],
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Metric>, Vec<Missing>), InputError> {
     let mut metrics: Vec<Metric> = Vec::new();
-    // The templates named but not usable: why, and the line naming them.
-    let mut missing: Vec<String> = Vec::new();
-    let mut missing_at: Vec<u64> = Vec::new();
+    let mut missing: Vec<Missing> = Vec::new();
     let listed = a.get("templates").and_then(Node::list).unwrap_or_default();
     if listed.is_empty() {
         warnings.push(format!(
@@ -82,134 +138,91 @@ pub(super) fn analysis(
             continue;
         };
         let cluster = t.get("clusterScope").and_then(Node::boolean) == Some(true);
-        let kind = if cluster {
-            "ClusterAnalysisTemplate"
+        let (kind, other) = if cluster {
+            ("ClusterAnalysisTemplate", "AnalysisTemplate")
         } else {
-            "AnalysisTemplate"
+            ("AnalysisTemplate", "ClusterAnalysisTemplate")
         };
-        let doc = docs.iter().find(|d| {
-            d.get("kind").and_then(Node::text) == Some(kind)
-                && d.get("metadata")
-                    .and_then(|m| m.get("name"))
-                    .and_then(Node::scalar)
-                    .as_deref()
-                    == Some(name.as_str())
-        });
+        let doc = named(docs, kind, &name);
         let list = doc
             .and_then(|d| d.get("spec"))
             .and_then(|s| s.get("metrics"))
             .and_then(Node::list)
             .unwrap_or_default();
         if list.is_empty() {
-            let other = if cluster {
-                "AnalysisTemplate"
-            } else {
-                "ClusterAnalysisTemplate"
-            };
-            let hint = if docs.iter().any(|d| {
-                d.get("kind").and_then(Node::text) == Some(other)
-                    && d.get("metadata")
-                        .and_then(|m| m.get("name"))
-                        .and_then(Node::scalar)
-                        .as_deref()
-                        == Some(name.as_str())
-            }) {
-                if cluster {
-                    format!(
-                        " (the file has an {other} of that name: `clusterScope: true` names a ClusterAnalysisTemplate)"
-                    )
-                } else {
-                    format!(
-                        " (the file has a {other} of that name, which needs `clusterScope: true`)"
-                    )
-                }
-            } else {
-                String::new()
+            let hint = match (named(docs, other, &name), cluster) {
+                (None, _) => String::new(),
+                (Some(_), true) => format!(
+                    " (the file has an {other} of that name: `clusterScope: true` names a ClusterAnalysisTemplate)"
+                ),
+                (Some(_), false) => format!(
+                    " (the file has a {other} of that name, which needs `clusterScope: true`)"
+                ),
             };
             let what = if doc.is_some() {
                 "has no metrics".to_string()
             } else {
                 format!("is not in the file{hint}")
             };
-            missing.push(format!("{kind} {name:?} {what}"));
-            missing_at.push(t.line);
+            missing.push((format!("{kind} {name:?} {what}"), t.line));
             continue;
         }
         for m in list {
-            let interval = match m.get("interval") {
-                Some(n) => Some(duration_text(n).ok_or_else(|| {
-                    n.error(file, "expected a metric `interval` such as 30s, 5m or 1h")
-                })?),
-                None => None,
-            };
-            let secs = interval
-                .as_deref()
-                .and_then(|i| crate::time::Duration::parse(i).ok())
-                .map_or(60.0, |d| d.secs());
-            // A whole number of measurements (at least `least`), or an error at it.
-            let whole = |key: &str, least: f64, default: f64| match m.get(key) {
-                Some(n) => n
-                    .number()
-                    .filter(|x| *x >= least && x.fract() == 0.0)
-                    .ok_or_else(|| {
-                        n.error(
-                            file,
-                            format!("expected `{key}` to be a whole number, at least {least}"),
-                        )
-                    }),
-                None => Ok(default),
-            };
-            let count = whole("count", 1.0, 1.0)?;
-            let limit = whole("failureLimit", 0.0, 0.0)?;
-            whole("inconclusiveLimit", 0.0, 0.0)?;
-            metrics.push(Metric {
-                template: format!("{kind} {name}"),
-                name: m
-                    .get("name")
-                    .and_then(Node::scalar)
-                    .unwrap_or_else(|| "?".into()),
-                line: m.line,
-                interval,
-                secs,
-                count,
-                limit,
-                inconclusive: m
-                    .get("inconclusiveLimit")
-                    .and_then(|n| Some((n.number()?, n.line))),
-            });
+            metrics.push(metric(file, m, format!("{kind} {name}"))?);
         }
     }
-    // The metric that can fail the analysis soonest; the first on a tie.
-    let Some(chosen) = (0..metrics.len()).min_by(|&i, &j| {
-        metrics[i]
-            .fails_after()
-            .total_cmp(&metrics[j].fails_after())
-            .then(i.cmp(&j))
-    }) else {
-        let why = missing
-            .iter()
-            .zip(&missing_at)
-            .map(|(m, l)| format!("{m} ({file}:{l})"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        warnings.push(format!(
-            "warning: {file}:{}: no metric of this analysis step can be read ({why}): interval 5m, count 3 and failureLimit 0 are assumed",
-            a.line
-        ));
-        let v = Val::assumed(
-            "analysis: {interval: 5m, count: 3, failure_limit: 0}",
-            format!(
-                "no metric of the analysis at {file}:{} can be read ({why}); its interval, count and failureLimit are assumed",
-                a.line
-            ),
-        );
-        return Ok((vec![v], None));
+    Ok((metrics, missing))
+}
+
+/// One metric of `template`, its numbers checked.
+fn metric(file: &str, m: &Node, template: String) -> Result<Metric, InputError> {
+    let interval =
+        match m.get("interval") {
+            Some(n) => Some(duration_text(n).ok_or_else(|| {
+                n.error(file, "expected a metric `interval` such as 30s, 5m or 1h")
+            })?),
+            None => None,
+        };
+    let secs = interval
+        .as_deref()
+        .and_then(|i| crate::time::Duration::parse(i).ok())
+        .map_or(60.0, |d| d.secs());
+    // A whole number of measurements (at least `least`), or an error at it.
+    let whole = |key: &str, least: f64, default: f64| match m.get(key) {
+        Some(n) => n
+            .number()
+            .filter(|x| *x >= least && x.fract() == 0.0)
+            .ok_or_else(|| {
+                n.error(
+                    file,
+                    format!("expected `{key}` to be a whole number, at least {least}"),
+                )
+            }),
+        None => Ok(default),
     };
-    for (m, l) in missing.iter().zip(&missing_at) {
-        warnings.push(format!(
-            "warning: {file}:{l}: {m}; its metrics are not simulated"
-        ));
-    }
+    let count = whole("count", 1.0, 1.0)?;
+    let limit = whole("failureLimit", 0.0, 0.0)?;
+    whole("inconclusiveLimit", 0.0, 0.0)?;
+    Ok(Metric {
+        template,
+        name: m
+            .get("name")
+            .and_then(Node::scalar)
+            .unwrap_or_else(|| "?".into()),
+        line: m.line,
+        interval,
+        secs,
+        count,
+        limit,
+        inconclusive: m
+            .get("inconclusiveLimit")
+            .and_then(|n| Some((n.number()?, n.line))),
+    })
+}
+
+/// The step of the `chosen` metric, and a pause for the rest of the longest
+/// one; every other metric is named in a warning.
+fn steps_of(file: &str, metrics: &[Metric], chosen: usize, warnings: &mut Vec<String>) -> Vec<Val> {
     let m = &metrics[chosen];
     let longest = (0..metrics.len())
         .max_by(|&i, &j| {
@@ -282,8 +295,13 @@ pub(super) fn analysis(
             ),
         ));
     }
-    // Argo's default is 0: the first inconclusive result pauses.
-    let inconclusive = match m.inconclusive {
+    steps
+}
+
+/// The simulated metric's `inconclusiveLimit` (Argo's default 0: the first
+/// inconclusive result pauses), as a number and as the line to write.
+fn inconclusive_of(file: &str, m: &Metric) -> (f64, Val) {
+    match m.inconclusive {
         Some((l, line)) => (
             l,
             Val::read(
@@ -304,6 +322,5 @@ pub(super) fn analysis(
                 ),
             ),
         ),
-    };
-    Ok((steps, Some(inconclusive)))
+    }
 }
