@@ -147,9 +147,69 @@ fn canary(
             "the canary's steps set no traffic weight (no `setWeight` step), so Argo moves every user at once after them; promosim's canary moves users by weight steps: write `strategy: all_at_once` by hand, or add the weights (docs/scenario.md)",
         ));
     }
-    // Without trafficRouting, Argo splits users by the share of pods.
+    let scaled = pod_scaling(file, c, replicas, f)?;
+    f.strategy.open(0, "canary");
+    f.strategy.open(1, "steps");
+    let mut needs_promoter = false;
+    // The last weight written, so a replica share that does not grow is not written again.
+    let mut last_weight = 0.0;
+    // The first analysis's `inconclusiveLimit` and where it was read.
+    let mut inconclusive: Option<(f64, Val, String)> = None;
+    for s in steps {
+        let at = format!("{file}:{}", s.line);
+        if let Some(w) = s.get("setWeight") {
+            let w = w
+                .number()
+                .ok_or_else(|| w.error(file, "expected a weight in percent"))?;
+            weight_step(file, &at, w, scaled, &mut last_weight, f);
+        } else if let Some(p) = s.get("pause") {
+            needs_promoter |= pause_step(file, &at, p, f)?;
+        } else if let Some(a) = s.get("analysis") {
+            let (steps, limit) = analysis(file, a, docs, &mut f.warnings)?;
+            if let Some((l, value)) = limit {
+                match inconclusive {
+                    None => inconclusive = Some((l, value, at.clone())),
+                    Some((first, _, ref from)) if first != l => f.warnings.push(format!(
+                        "warning: {at}: inconclusiveLimit {} differs from {} at {from}; the model has one limit per canary and keeps the first",
+                        num(l), num(first)
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for v in &steps {
+                f.strategy.item(2, v);
+            }
+        }
+        // Every other key of the step (`setCanaryScale`, `setHeaderRoute`, a
+        // second action in one step) is said, never dropped silently.
+        let handled = ["setWeight", "pause", "analysis"]
+            .into_iter()
+            .find(|k| s.get(k).is_some());
+        for (k, _) in s.entries().unwrap_or_default() {
+            let key = k.scalar().unwrap_or_default();
+            if Some(key.as_str()) != handled {
+                f.warnings.push(format!(
+                    "warning: {at}: canary step `{key}` is not simulated and was skipped"
+                ));
+            }
+        }
+        s.mark_all();
+    }
+    canary_settings(inconclusive.map(|(_, v, _)| v), needs_promoter, f);
+    Ok(())
+}
+
+/// Without `trafficRouting`, Argo splits users by the share of pods: the
+/// replica count, whether maxSurge allows one more pod, and the line of
+/// `replicas`; `None` with traffic routing or without `replicas`.
+fn pod_scaling(
+    file: &str,
+    c: &Node,
+    replicas: Option<&Node>,
+    f: &mut Fragment,
+) -> Result<Option<(u32, bool, u64)>, InputError> {
     let routed = c.get("trafficRouting").is_some();
-    let scaled = match (routed, replicas) {
+    Ok(match (routed, replicas) {
         (false, Some(r)) => {
             let n = r
                 .number()
@@ -190,119 +250,98 @@ fn canary(
             None
         }
         (true, _) => None,
-    };
-    f.strategy.open(0, "canary");
-    f.strategy.open(1, "steps");
-    let mut needs_promoter = false;
-    // The last weight written, so a replica share that does not grow is not written again.
-    let mut last_weight = 0.0;
-    // The first analysis's `inconclusiveLimit` and where it was read.
-    let mut inconclusive: Option<(f64, Val, String)> = None;
-    for s in steps {
-        let at = format!("{file}:{}", s.line);
-        if let Some(w) = s.get("setWeight") {
-            let w = w
-                .number()
-                .ok_or_else(|| w.error(file, "expected a weight in percent"))?;
-            match scaled {
-                Some((n, surge, rline)) if (0.0..=100.0).contains(&w) && w.fract() == 0.0 => {
-                    let (pods, total) = replica_share(n, w as u32, surge);
-                    let share = if total == 0 {
-                        0.0
-                    } else {
-                        f64::from(pods) * 100.0 / f64::from(total)
-                    };
-                    let how = format!(
-                        "setWeight: {}; no trafficRouting: Argo scales pods, {pods} canary of {total} (spec.replicas at {file}:{rline})",
-                        num(w)
-                    );
-                    if share > last_weight {
-                        f.strategy.item(
-                            2,
-                            &Val::read(
-                                format!("set_weight: {}", weight_text(share)),
-                                format!("{at} ({how})"),
-                            ),
-                        );
-                        last_weight = share;
-                    } else {
-                        f.strategy.comment(
-                            2,
-                            &format!(
-                                "{at}: {how}: the users' share stays {} %, so no weight step is written",
-                                weight_text(last_weight)
-                            ),
-                        );
-                        f.warnings.push(format!(
+    })
+}
+
+/// A `setWeight` step (at `at`): the weight as set, or without traffic
+/// routing the canary's share of pods, left out when it does not grow.
+fn weight_step(
+    file: &str,
+    at: &str,
+    w: f64,
+    scaled: Option<(u32, bool, u64)>,
+    last_weight: &mut f64,
+    f: &mut Fragment,
+) {
+    match scaled {
+        Some((n, surge, rline)) if (0.0..=100.0).contains(&w) && w.fract() == 0.0 => {
+            let (pods, total) = replica_share(n, w as u32, surge);
+            let share = if total == 0 {
+                0.0
+            } else {
+                f64::from(pods) * 100.0 / f64::from(total)
+            };
+            let how = format!(
+                "setWeight: {}; no trafficRouting: Argo scales pods, {pods} canary of {total} (spec.replicas at {file}:{rline})",
+                num(w)
+            );
+            if share > *last_weight {
+                f.strategy.item(
+                    2,
+                    &Val::read(
+                        format!("set_weight: {}", weight_text(share)),
+                        format!("{at} ({how})"),
+                    ),
+                );
+                *last_weight = share;
+            } else {
+                f.strategy.comment(
+                    2,
+                    &format!(
+                        "{at}: {how}: the users' share stays {} %, so no weight step is written",
+                        weight_text(*last_weight)
+                    ),
+                );
+                f.warnings.push(format!(
                             "warning: {at}: setWeight {} does not change the canary's share of pods ({pods} of {total}, {} %): the step is left out",
                             num(w),
                             weight_text(share)
                         ));
-                    }
-                }
-                _ => {
-                    f.strategy
-                        .item(2, &Val::read(format!("set_weight: {}", num(w)), at.clone()));
-                    last_weight = w;
-                }
-            }
-        } else if let Some(p) = s.get("pause") {
-            match p.get("duration") {
-                Some(dn) => {
-                    let d = duration_text(dn).ok_or_else(|| {
-                        dn.error(
-                            file,
-                            "expected a duration such as 30s, 10m or 1h, or a number of seconds",
-                        )
-                    })?;
-                    f.strategy.item(
-                        2,
-                        &Val::read(format!("pause: {{duration: {d}}}"), at.clone()),
-                    );
-                }
-                None => {
-                    needs_promoter = true;
-                    f.strategy.item(
-                        2,
-                        &Val::read(
-                            "pause: {}",
-                            format!("{at} (indefinite: waits for `kubectl argo rollouts promote`)"),
-                        ),
-                    );
-                }
-            }
-        } else if let Some(a) = s.get("analysis") {
-            let (steps, limit) = analysis(file, a, docs, &mut f.warnings)?;
-            if let Some((l, value)) = limit {
-                match inconclusive {
-                    None => inconclusive = Some((l, value, at.clone())),
-                    Some((first, _, ref from)) if first != l => f.warnings.push(format!(
-                        "warning: {at}: inconclusiveLimit {} differs from {} at {from}; the model has one limit per canary and keeps the first",
-                        num(l), num(first)
-                    )),
-                    Some(_) => {}
-                }
-            }
-            for v in &steps {
-                f.strategy.item(2, v);
             }
         }
-        // Every other key of the step (`setCanaryScale`, `setHeaderRoute`, a
-        // second action in one step) is said, never dropped silently.
-        let handled = ["setWeight", "pause", "analysis"]
-            .into_iter()
-            .find(|k| s.get(k).is_some());
-        for (k, _) in s.entries().unwrap_or_default() {
-            let key = k.scalar().unwrap_or_default();
-            if Some(key.as_str()) != handled {
-                f.warnings.push(format!(
-                    "warning: {at}: canary step `{key}` is not simulated and was skipped"
-                ));
-            }
+        _ => {
+            f.strategy.item(
+                2,
+                &Val::read(format!("set_weight: {}", num(w)), at.to_string()),
+            );
+            *last_weight = w;
         }
-        s.mark_all();
     }
-    if let Some((_, value, _)) = inconclusive {
+}
+
+/// A `pause` step: a duration, or indefinite (the promoter's); says whether
+/// it needs a promoter.
+fn pause_step(file: &str, at: &str, p: &Node, f: &mut Fragment) -> Result<bool, InputError> {
+    match p.get("duration") {
+        Some(dn) => {
+            let d = duration_text(dn).ok_or_else(|| {
+                dn.error(
+                    file,
+                    "expected a duration such as 30s, 10m or 1h, or a number of seconds",
+                )
+            })?;
+            f.strategy.item(
+                2,
+                &Val::read(format!("pause: {{duration: {d}}}"), at.to_string()),
+            );
+        }
+        None => {
+            f.strategy.item(
+                2,
+                &Val::read(
+                    "pause: {}",
+                    format!("{at} (indefinite: waits for `kubectl argo rollouts promote`)"),
+                ),
+            );
+        }
+    }
+    Ok(p.get("duration").is_none())
+}
+
+/// The canary's settings after its steps: the inconclusive limit read from
+/// its first analysis, the promoter of an indefinite pause, abort and newer.
+fn canary_settings(inconclusive: Option<Val>, needs_promoter: bool, f: &mut Fragment) {
+    if let Some(value) = inconclusive {
         // Argo counts inconclusive results against the limit; how often a
         // measurement is inconclusive is the team's figure, not the manifest's.
         f.strategy.kv(1, "inconclusive_limit", &value);
@@ -336,7 +375,6 @@ fn canary(
         "on_newer",
         &Val::assumed("restart_with_newest", ARGO_NEWER),
     );
-    Ok(())
 }
 
 /// Why an imported rollout restarts with a newer release.
