@@ -15,7 +15,7 @@ pub enum TraceKind {
     DefectIntroduced,
     /// A defect's fix commit arrives; value: its commit id.
     FixLands,
-    /// A release is cut and waits for a build agent; value: the commits it holds (its snapshot of main).
+    /// A release is cut and waits for a build agent; value: the number of commits it holds (its snapshot of main: commits 0 to value − 1).
     BuildQueued,
     /// A queue length changed; value: the new length (no stage: the build queue).
     Queue,
@@ -75,7 +75,7 @@ pub enum TraceKind {
     InconclusivePause,
     /// An analysis-aborted rollout is retried from its first step.
     RolloutRetry,
-    /// The rollout is aborted; traffic returns to the stable release.
+    /// The rollout is aborted; traffic returns to the stable release. Without a retry (`rollout_retry`) it is the last row of the release's visit: the release is rejected at the stage (no `rejected` row follows) and the time until a release with its commits comes counts as rework.
     RolloutAbort,
     /// The release now serves the stage's traffic at 100 % (release empty: the version that ran before the run).
     Running,
@@ -207,7 +207,7 @@ impl TraceKind {
             }
             TraceKind::FixLands => "A defect's fix commit arrives; value: its commit id.",
             TraceKind::BuildQueued => {
-                "A release is cut and waits for a build agent; value: the commits it holds (its snapshot of main)."
+                "A release is cut and waits for a build agent; value: the number of commits it holds (its snapshot of main: commits 0 to value − 1)."
             }
             TraceKind::Queue => {
                 "A queue length changed; value: the new length (no stage: the build queue)."
@@ -255,7 +255,7 @@ impl TraceKind {
                 "An analysis-aborted rollout is retried from its first step."
             }
             TraceKind::RolloutAbort => {
-                "The rollout is aborted; traffic returns to the stable release."
+                "The rollout is aborted; traffic returns to the stable release. Without a retry (`rollout_retry`) it is the last row of the release's visit: the release is rejected at the stage (no `rejected` row follows) and the time until a release with its commits comes counts as rework."
             }
             TraceKind::Running => {
                 "The release now serves the stage's traffic at 100 % (release empty: the version that ran before the run)."

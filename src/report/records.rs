@@ -92,5 +92,14 @@ pub fn trace_reference_markdown() -> String {
     for k in TraceKind::ALL {
         s.push_str(&format!("| `{}` | {} |\n", k.name(), k.about()));
     }
+    s.push_str(
+        "\nNot in the log, to be derived when rebuilding a release's visit: when it\n\
+         became eligible at a stage (its upstream stages' `passed`, plus the stage's\n\
+         soak), when a window opens (from the calendar and freezes), and when each\n\
+         verification step starts (after the previous one; a person's step starts\n\
+         with their reaction, and `task_queued` appears only when the task has to wait\n\
+         for a free member). `summary.json`'s `where.*` figures are the per-commit\n\
+         parts of `docs/model.md`, averaged over the counted commits.\n",
+    );
     s
 }
