@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::cargo::cargo_bin_cmd;
 use promosim::import;
+use promosim::import::rollout::Fragment;
 use promosim::scenario::file::Batch;
 use promosim::scenario::stage::LockPolicy;
 use promosim::scenario::valid::{
@@ -225,13 +226,26 @@ fn production_canary(v: &Validated) -> &Canary {
     c
 }
 
-/// An Argo Rollout file imported into `base.yaml`: the fragment, the
-/// scenario text and the scenario.
-fn argo_into_base(file: &str) -> (import::rollout::Fragment, String, Validated) {
-    let f = import::rollout::argo(&data(file)).unwrap();
+/// A rollout file imported by `importer` into `base.yaml`: the fragment,
+/// the scenario text and the scenario.
+fn into_base(
+    importer: fn(&Path) -> Result<Fragment, promosim::error::InputError>,
+    file: &str,
+) -> (Fragment, String, Validated) {
+    let f = importer(&data(file)).unwrap();
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
     (f, text, v)
+}
+
+/// An Argo Rollout file imported into `base.yaml`.
+fn argo_into_base(file: &str) -> (Fragment, String, Validated) {
+    into_base(import::rollout::argo, file)
+}
+
+/// A Flagger Canary file imported into `base.yaml`.
+fn flagger_into_base(file: &str) -> (Fragment, String, Validated) {
+    into_base(import::rollout::flagger, file)
 }
 
 /// A canary's steps in short: `w20` a weight, `p300` a pause of 300 s,
@@ -752,9 +766,7 @@ fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
 /// users, is named with its file:line in the warning that says what is lost.
 #[test]
 fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
-    let f = import::rollout::flagger(&data("flagger/bluegreen.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
+    let (f, text, v) = flagger_into_base("flagger/bluegreen.yaml");
     let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
         panic!("blue_green expected, got {:?}", v.stages[1].strategy)
     };
@@ -926,9 +938,7 @@ fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
 /// citing the line, with a warning that the analysis is not simulated.
 #[test]
 fn flagger_skip_analysis_is_all_at_once() {
-    let f = import::rollout::flagger(&data("flagger/skip-analysis.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
+    let (f, text, v) = flagger_into_base("flagger/skip-analysis.yaml");
     assert!(
         matches!(v.stages[1].strategy, Strategy::AllAtOnce),
         "{:?}",
@@ -971,9 +981,7 @@ fn flagger_skip_analysis_is_all_at_once() {
 /// (written as assumed), and an interval under 10s is raised to 10s.
 #[test]
 fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
-    let f = import::rollout::flagger(&data("flagger/no-interval.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
+    let (_, text, v) = flagger_into_base("flagger/no-interval.yaml");
     let Strategy::Canary(c) = &v.stages[1].strategy else {
         panic!()
     };
@@ -1030,9 +1038,7 @@ fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
 /// manual pause, so each is warned about (docs/import.md says why).
 #[test]
 fn flagger_confirm_webhooks_are_a_manual_promotion_in_blue_green() {
-    let f = import::rollout::flagger(&data("flagger/bluegreen-confirm.yaml")).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
+    let (f, text, v) = flagger_into_base("flagger/bluegreen-confirm.yaml");
     let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
         panic!()
     };
