@@ -92,10 +92,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         "suspend",
     ]);
     let at = |n: &Node| format!("{file}:{}", n.line);
-    // `skipAnalysis: true`: Flagger waits for the canary to be ready and
-    // promotes it at once, without metrics, webhooks or weights (its
-    // `shouldSkipAnalysis`); only the confirm-rollout gate, checked before,
-    // still holds it.
+    // `skipAnalysis: true` (see `skip_analysis`).
     let skip = spec.get("skipAnalysis");
     if let Some(s) = skip {
         s.touch();
@@ -104,36 +101,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         }
     }
     if let Some(s) = skip.filter(|s| s.boolean() == Some(true)) {
-        let analysis = match spec.get("analysis") {
-            Some(a) => {
-                a.mark_all();
-                format!("; the analysis ({}) is not simulated", at(a))
-            }
-            None => String::new(),
-        };
-        f.warnings.push(format!(
-            "warning: {}: `skipAnalysis: true`: Flagger promotes the new version without analysis as soon as it is ready, every user at once: imported as `all_at_once`{analysis}",
-            at(s)
-        ));
-        for (h, t) in confirm_hooks(spec.get("analysis")) {
-            let why = if t == "confirm-rollout" {
-                "Flagger still waits for it before promoting, and `all_at_once` has no manual gate: give the stage a `checks.approval` for it"
-            } else {
-                "skipped with the analysis"
-            };
-            f.warnings.push(format!(
-                "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated: {why}",
-                h.line
-            ));
-        }
-        f.strategy.push(
-            0,
-            "all_at_once".into(),
-            crate::import::writer::Why::Read(format!(
-                "{} (skipAnalysis: true: Flagger promotes without analysis)",
-                at(s)
-            )),
-        );
+        skip_analysis(&file, spec, s, &mut f);
         warn_unread(&file, c, &mut f.warnings);
         return Ok(f);
     }
@@ -169,44 +137,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
             ));
         };
         f.strategy = flagger_blue_green(&file, a, it, &interval, &mut f.warnings)?;
-        // A confirm-rollout (before the analysis) or confirm-promotion
-        // (after it) webhook waits for a person: the blue_green's
-        // `promoted_by`, as Argo's `autoPromotionEnabled: false`. The model's
-        // promotion comes before the hold kept in `switch`, so a
-        // confirm-promotion wait moves ahead of the hold; the time to
-        // promotion is the same.
-        let mut gates = hooks
-            .iter()
-            .filter(|(_, t)| t == "confirm-rollout" || t == "confirm-promotion");
-        if let Some((h, t)) = gates.next() {
-            f.strategy.kv(
-                1,
-                "promoted_by",
-                &Val::read(
-                    PROMOTER,
-                    format!(
-                        "{file}:{} (a `{t}` webhook: Flagger waits for a manual approval; who approves is assumed)",
-                        h.line
-                    ),
-                ),
-            );
-            f.people.push(PROMOTER.into());
-            for (h2, t2) in gates {
-                f.warnings.push(format!(
-                    "warning: {file}:{}: a second manual gate, `{t2}`, is not simulated: the model's blue_green has one promotion, by the `{t}` webhook ({file}:{})",
-                    h2.line, h.line
-                ));
-            }
-        }
-        for (h, t) in hooks
-            .iter()
-            .filter(|(_, t)| t != "confirm-rollout" && t != "confirm-promotion")
-        {
-            f.warnings.push(format!(
-                "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
-                h.line
-            ));
-        }
+        blue_green_gates(&file, &hooks, &mut f);
     } else {
         f.strategy = flagger_canary(&file, a, steps, step, &interval)?;
         // The Flagger shorthand has no manual pause (docs/import.md).
@@ -219,6 +150,84 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
     }
     warn_unread(&file, c, &mut f.warnings);
     Ok(f)
+}
+
+/// `skipAnalysis: true` (`s`): Flagger waits for the canary to be ready and
+/// promotes it at once, without metrics, webhooks or weights (its
+/// `shouldSkipAnalysis`); only the confirm-rollout gate, checked before,
+/// still holds it.
+fn skip_analysis(file: &str, spec: &Node, s: &Node, f: &mut Fragment) {
+    let at = |n: &Node| format!("{file}:{}", n.line);
+    let analysis = match spec.get("analysis") {
+        Some(a) => {
+            a.mark_all();
+            format!("; the analysis ({}) is not simulated", at(a))
+        }
+        None => String::new(),
+    };
+    f.warnings.push(format!(
+        "warning: {}: `skipAnalysis: true`: Flagger promotes the new version without analysis as soon as it is ready, every user at once: imported as `all_at_once`{analysis}",
+        at(s)
+    ));
+    for (h, t) in confirm_hooks(spec.get("analysis")) {
+        let why = if t == "confirm-rollout" {
+            "Flagger still waits for it before promoting, and `all_at_once` has no manual gate: give the stage a `checks.approval` for it"
+        } else {
+            "skipped with the analysis"
+        };
+        f.warnings.push(format!(
+            "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated: {why}",
+            h.line
+        ));
+    }
+    f.strategy.push(
+        0,
+        "all_at_once".into(),
+        crate::import::writer::Why::Read(format!(
+            "{} (skipAnalysis: true: Flagger promotes without analysis)",
+            at(s)
+        )),
+    );
+}
+
+/// A blue/green's confirm webhooks: a confirm-rollout (before the analysis)
+/// or confirm-promotion (after it) waits for a person, the blue_green's
+/// `promoted_by`, as Argo's `autoPromotionEnabled: false`. The model's
+/// promotion comes before the hold kept in `switch`, so a confirm-promotion
+/// wait moves ahead of the hold; the time to promotion is the same.
+fn blue_green_gates(file: &str, hooks: &[(&Node, String)], f: &mut Fragment) {
+    let mut gates = hooks
+        .iter()
+        .filter(|(_, t)| t == "confirm-rollout" || t == "confirm-promotion");
+    if let Some((h, t)) = gates.next() {
+        f.strategy.kv(
+        1,
+        "promoted_by",
+        &Val::read(
+            PROMOTER,
+            format!(
+                "{file}:{} (a `{t}` webhook: Flagger waits for a manual approval; who approves is assumed)",
+                h.line
+            ),
+        ),
+    );
+        f.people.push(PROMOTER.into());
+        for (h2, t2) in gates {
+            f.warnings.push(format!(
+            "warning: {file}:{}: a second manual gate, `{t2}`, is not simulated: the model's blue_green has one promotion, by the `{t}` webhook ({file}:{})",
+            h2.line, h.line
+        ));
+        }
+    }
+    for (h, t) in hooks
+        .iter()
+        .filter(|(_, t)| t != "confirm-rollout" && t != "confirm-promotion")
+    {
+        f.warnings.push(format!(
+            "warning: {file}:{}: a `{t}` webhook (a manual gate) is not simulated",
+            h.line
+        ));
+    }
 }
 
 /// The `confirm-*` webhooks of a Flagger analysis (manual gates), with their type.
