@@ -8,7 +8,7 @@ use super::analysis::analysis;
 use super::{Fragment, PROMOTER, find};
 use crate::error::InputError;
 use crate::import::tree::Node;
-use crate::import::writer::{Block, Val, num};
+use crate::import::writer::{Val, num};
 use crate::import::{duration_text, read_docs, warn_unread};
 
 /// Imports an Argo Rollout.
@@ -20,12 +20,7 @@ pub fn argo(path: &Path) -> Result<Fragment, InputError> {
             "no document of `kind: Rollout` in the file",
         ));
     };
-    let mut f = Fragment {
-        source: file.clone(),
-        strategy: Block::default(),
-        people: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut f = Fragment::new(&file);
     ro.known(&["apiVersion", "metadata"]);
     let spec = ro
         .get("spec")

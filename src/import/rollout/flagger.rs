@@ -70,12 +70,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
             "no document of `kind: Canary` in the file",
         ));
     };
-    let mut f = Fragment {
-        source: file.clone(),
-        strategy: Block::default(),
-        people: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut f = Fragment::new(&file);
     c.known(&["apiVersion", "metadata"]);
     let spec = c
         .get("spec")

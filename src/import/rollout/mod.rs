@@ -35,6 +35,16 @@ pub struct Fragment {
 }
 
 impl Fragment {
+    /// An empty fragment read from `source`.
+    pub fn new(source: &str) -> Fragment {
+        Fragment {
+            source: source.to_string(),
+            strategy: Block::default(),
+            people: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
     /// The fragment as YAML: `people:` (when needed) and `strategy:`.
     pub fn render(&self) -> String {
         let mut b = Block::default();
