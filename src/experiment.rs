@@ -269,6 +269,20 @@ pub fn trace(model: &Model, replication: u64) -> Replication {
     )
 }
 
+/// One replication's commit records, each counted commit with where its
+/// lead time went (`commits.csv`).
+pub fn commits(model: &Model, replication: u64) -> Replication {
+    engine::run(
+        model,
+        replication,
+        Options {
+            commit_records: true,
+            commit_parts: true,
+            ..interruptible()
+        },
+    )
+}
+
 pub use charted::trace_replications;
 
 /// Runs `f` in a pool of `threads` workers (or the global pool).

@@ -160,18 +160,66 @@ fn run_commits_writes_commits_csv() {
     promosim(t.path())
         .arg("run")
         .arg(tailspin())
-        .args(["-r", "1", "-q", "--commits", "--out"])
+        .args(["-r", "1", "-q", "--commits", "--no-report", "--out"])
         .arg(&out)
         .assert()
         .success();
     let csv = read(&out.join("commits.csv"));
-    let mut lines = csv.lines();
-    assert_eq!(
-        lines.next(),
-        Some("commit,arrived_h,arrived,delivered_h,lead_time_h,release,fix")
-    );
-    assert!(lines.count() > 1_000);
-    assert!(out.join("summary.json").exists());
+    assert!(csv.starts_with(
+        "commit,arrived_h,arrived,delivered_h,lead_time_h,release,fix,counted,where.before_build,"
+    ));
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).expect("summary.json");
+    let figure = |key: &str| {
+        summary["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .find(|m| m["key"] == key)
+            .and_then(|m| m["mean"].as_f64())
+            .unwrap_or_else(|| panic!("{key} in summary.json"))
+    };
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let header = r.headers().expect("header").clone();
+    let where_cols: Vec<usize> = (0..header.len())
+        .filter(|&i| header[i].starts_with("where."))
+        .collect();
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (lead, counted) = (col("lead_time_h"), col("counted"));
+    let mut sums = vec![0.0; where_cols.len()];
+    let mut n = 0usize;
+    for row in r.records() {
+        let row = row.expect("row");
+        if &row[counted] != "true" {
+            assert!(where_cols.iter().all(|&i| row[i].is_empty()));
+            continue;
+        }
+        n += 1;
+        let parts: Vec<f64> = where_cols
+            .iter()
+            .map(|&i| row[i].parse().expect("hours"))
+            .collect();
+        // A commit's parts are its lead time, split.
+        let total: f64 = parts.iter().sum();
+        let lead: f64 = row[lead].parse().expect("lead time");
+        assert!(
+            (total - lead).abs() < 1e-9 * lead.max(1.0),
+            "{total} vs {lead}"
+        );
+        for (s, p) in sums.iter_mut().zip(parts) {
+            *s += p;
+        }
+    }
+    assert_eq!(n as f64, figure("lead_time.commits"));
+    // Each column's mean over the counted commits is the replication's figure.
+    for (&i, s) in where_cols.iter().zip(&sums) {
+        let (mean, want) = (s / n as f64, figure(&header[i]));
+        assert!(
+            (mean - want).abs() < 1e-9 * want.max(1.0),
+            "{}: {mean} vs {want}",
+            &header[i]
+        );
+    }
 }
 
 // ----- bad input ---------------------------------------------------------------

@@ -215,9 +215,26 @@ fn run_outputs_match_the_reference() {
         );
         // The metric columns come in summary.json's order.
         assert_eq!(header(&out.join("replications.csv"))[1..], keys[..]);
-        check_csv(&reference, "commits.csv", &out.join("commits.csv"), |_| {
-            Vec::new()
-        });
+        let where_keys: Vec<String> = keys
+            .iter()
+            .filter(|k| k.starts_with("where."))
+            .cloned()
+            .collect();
+        check_csv(
+            &reference,
+            "commits.csv",
+            &out.join("commits.csv"),
+            |p| match p {
+                "<where key>" => where_keys.clone(),
+                _ => Vec::new(),
+            },
+        );
+        // The parts come in summary.json's order, after the fixed columns.
+        let commit_cols = header(&out.join("commits.csv"));
+        assert_eq!(
+            commit_cols[commit_cols.len() - where_keys.len()..],
+            where_keys[..]
+        );
     }
 }
 

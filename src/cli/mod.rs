@@ -135,7 +135,7 @@ pub struct RunArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub opts: opts::ExperimentOpts,
-    /// Also write commits.csv: every commit of replication 0 and when it was delivered.
+    /// Also write commits.csv: every commit of replication 0, when it was delivered and where its lead time went
     #[arg(long)]
     pub commits: bool,
     /// Print how long the simulation and the report took (on stderr).

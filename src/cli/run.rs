@@ -77,7 +77,7 @@ pub fn run(a: RunArgs) -> Result<(), CliError> {
 fn commits(a: &RunArgs, m: &Model, to: &Path) -> Result<(), CliError> {
     if a.commits {
         let p = to.join("commits.csv");
-        records::write_commits(&p, m, &experiment::trace(m, 0)).map_err(io(&p))?;
+        records::write_commits(&p, m, &experiment::commits(m, 0)).map_err(io(&p))?;
     }
     Ok(())
 }

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use crate::engine::{CommitRecord, Replication, TraceKind};
+use crate::metrics::{Breakdown, StagePart, Where};
 use crate::model::Model;
-use crate::report::files::{csv_bytes, write_csv};
+use crate::report::files::{csv_bytes, write_atomic, write_csv};
 
 #[derive(serde::Serialize)]
 struct CommitRow {
@@ -16,6 +17,7 @@ struct CommitRow {
     lead_time_h: Option<f64>,
     release: Option<u32>,
     fix: bool,
+    counted: bool,
 }
 
 impl CommitRow {
@@ -28,13 +30,62 @@ impl CommitRow {
             lead_time_h: c.delivered.map(|d| (d - c.arrived).hours()),
             release: c.release,
             fix: c.fix,
+            // As the engine counts: arrived at or after the warm-up, delivered.
+            counted: c.delivered.is_some() && c.arrived.0 >= m.warm_up().0,
         }
     }
 }
 
-/// Writes `commits.csv`: every commit of `rep`.
+/// A commit's hours per `where.*` key, in [`Where::all`]'s order (the build's
+/// parts, then each stage's [`StagePart::ALL`]); empty where it has no split.
+fn where_values(n_stages: usize, b: Option<&Breakdown>) -> Vec<Option<f64>> {
+    let Some(b) = b else {
+        return vec![None; 3 + n_stages * StagePart::ALL.len()];
+    };
+    let mut v = vec![Some(b.before_build), Some(b.agent_wait), Some(b.build)];
+    for st in &b.stages {
+        v.extend(StagePart::ALL.iter().map(|&p| Some(st.get(p))));
+    }
+    v
+}
+
+/// Writes `commits.csv`: every commit of `rep`, and for each counted one
+/// where its lead time went (the `where.*` parts, in hours; they add up to
+/// its lead time, and their means over the counted commits are the
+/// replication's `where.*` figures). `rep` needs its commit records with
+/// their parts ([`crate::experiment::commits`]).
 pub fn write_commits(path: &Path, m: &Model, rep: &Replication) -> std::io::Result<()> {
-    write_csv(path, rep.commits.iter().map(|c| CommitRow::new(m, c)))
+    write_atomic(path, &commits_csv(m, rep)?)
+}
+
+fn commits_csv(m: &Model, rep: &Replication) -> std::io::Result<Vec<u8>> {
+    let columns = Where::all(m.stages.iter().map(|s| s.name.as_str()));
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "commit",
+        "arrived_h",
+        "arrived",
+        "delivered_h",
+        "lead_time_h",
+        "release",
+        "fix",
+        "counted",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(columns.iter().map(Where::key));
+    w.write_record(&header).map_err(std::io::Error::other)?;
+    for c in &rep.commits {
+        let row = (
+            CommitRow::new(m, c),
+            where_values(m.stages.len(), c.breakdown.as_ref()),
+        );
+        w.serialize(row).map_err(std::io::Error::other)?;
+    }
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 #[derive(serde::Serialize)]
