@@ -304,8 +304,17 @@ fn replicate(spec: &Spec) -> (Replication, String) {
     (rep, format!("{yaml}\n--- history.csv\n{history}"))
 }
 
+/// Cases per run: `PROPTEST_CASES` when set, else 400.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+    // 400 cases in CI; PROPTEST_CASES=N for a longer hunt.
+    #![proptest_config(ProptestConfig { cases: cases(), .. ProptestConfig::default() })]
 
     #[test]
     fn random_pipelines_keep_the_invariants(spec in spec()) {
