@@ -124,11 +124,22 @@ pub fn rows(model: &Model) -> Vec<(String, String)> {
     out.push((
         "Incidents".to_string(),
         format!(
-            "{} users; monitoring notices a defect running for all users in about {} (minor), {} (major), {} (critical); a rollback takes about {}.",
+            "{} users; monitoring notices a defect running for all users in about {} (minor), {} (major), {} (critical); a rollback {} about {}.",
             fmt_num(inc.users),
             rate_words(inc.monitoring[0]),
             rate_words(inc.monitoring[1]),
             rate_words(inc.monitoring[2]),
+            // Blue-green switches back while the old colour runs: only a
+            // redeploy takes `incidents.rollback`.
+            if model
+                .stages
+                .iter()
+                .any(|st| st.production && st.strategy.kind == StrategyKind::BlueGreen)
+            {
+                "that redeploys an older release (the old colour is gone) takes"
+            } else {
+                "takes"
+            },
             duration(inc.rollback.mean())
         ) + &incident_extras(model),
     ));
