@@ -124,7 +124,7 @@ pub fn rows(model: &Model) -> Vec<(String, String)> {
     out.push((
         "Incidents".to_string(),
         format!(
-            "{} users; monitoring notices a defect running for all users in about {} (minor), {} (major), {} (critical); a rollback {} about {}.",
+            "{} users; monitoring notices a defect running for all users in about {} (minor), {} (major), {} (critical); a rollback {} {}.",
             fmt_num(inc.users),
             rate_words(inc.monitoring[0]),
             rate_words(inc.monitoring[1]),
@@ -136,11 +136,14 @@ pub fn rows(model: &Model) -> Vec<(String, String)> {
                 .iter()
                 .any(|st| st.production && st.strategy.kind == StrategyKind::BlueGreen)
             {
-                "that redeploys an older release (the old colour is gone) takes"
+                "that redeploys an older release (the old colour is gone) is"
             } else {
-                "takes"
+                "is"
             },
-            duration(inc.rollback.mean())
+            match inc.rollback.mean() {
+                0.0 => "instant".to_string(),
+                m => format!("done in about {}", duration(m)),
+            }
         ) + &incident_extras(model),
     ));
     out
