@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::engine::{CommitRecord, Replication, TraceKind};
 use crate::metrics::{Breakdown, StagePart, Where};
 use crate::model::Model;
-use crate::report::files::{csv_bytes, write_atomic, write_csv};
+use crate::report::files::{AtomicFile, csv_bytes, write_csv};
 
 #[derive(serde::Serialize)]
 struct CommitRow {
@@ -55,14 +55,21 @@ fn where_values(n_stages: usize, b: Option<&Breakdown>) -> Vec<Option<f64>> {
 /// replication's `where.*` figures). `rep` needs its commit records with
 /// their parts ([`crate::experiment::commits`]).
 pub fn write_commits(path: &Path, m: &Model, rep: &Replication) -> std::io::Result<()> {
-    write_atomic(path, &commits_csv(m, rep)?)
+    // Streamed: a 5-year run's file is tens of megabytes.
+    let mut file = AtomicFile::create(path)?;
+    write_commit_rows(&mut file, m, rep)?;
+    file.commit()
 }
 
-fn commits_csv(m: &Model, rep: &Replication) -> std::io::Result<Vec<u8>> {
+fn write_commit_rows(
+    out: impl std::io::Write,
+    m: &Model,
+    rep: &Replication,
+) -> std::io::Result<()> {
     let columns = Where::all(m.stages.iter().map(|s| s.name.as_str()));
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
-        .from_writer(Vec::new());
+        .from_writer(out);
     let mut header: Vec<String> = [
         "commit",
         "arrived_h",
@@ -84,8 +91,7 @@ fn commits_csv(m: &Model, rep: &Replication) -> std::io::Result<Vec<u8>> {
         );
         w.serialize(row).map_err(std::io::Error::other)?;
     }
-    w.into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))
+    w.flush()
 }
 
 #[derive(serde::Serialize)]
