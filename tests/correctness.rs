@@ -213,6 +213,37 @@ fn a_freeze_is_window_time_and_one_deploy_when_it_lifts() {
     assert_eq!(rep.result.production_deploys, 1);
 }
 
+/// `run.start` and a freeze given with a time of day keep it: the clock's zero
+/// is 08:24, the freeze runs 12:30 to 06:15, and a 03:00 schedule fires at
+/// 03:00 (a start or freeze cut to midnight would move every one of these).
+#[test]
+fn start_and_freeze_times_of_day_are_kept() {
+    let start = 8.4; // 08:24 on the Monday, in hours after its midnight
+    let m = model(
+        "run: {start: 2026-01-05 08:24, horizon: 10d, seed: 1}\nbuild: {duration: 0s}\n\
+         stages:\n  - name: production\n    checks:\n      freeze: [{name: f, from: 2026-01-06 12:30, to: 2026-01-07 06:15}]\n",
+        &[(30.0, false), (40.0, false)],
+    );
+    let rep = replicate(&m, 0);
+    let delivered: Vec<f64> = rep
+        .commits
+        .iter()
+        .map(|c| c.delivered.expect("delivered").hours() + start)
+        .collect();
+    // 06:00 on Tuesday is before the freeze; 16:00 waits for 06:15 on Wednesday.
+    assert!(close(delivered[0], 30.0), "{delivered:?}");
+    assert!(close(delivered[1], 48.0 + 6.25), "{delivered:?}");
+
+    let m = model(
+        "run: {start: 2026-01-05 08:24, horizon: 10d, seed: 1}\nbuild: {duration: 0s}\n\
+         stages:\n  - name: production\n    trigger: {schedule: \"0 3 * * *\"}\n",
+        &[(10.0, false)],
+    );
+    let rep = replicate(&m, 0);
+    let at = rep.commits[0].delivered.expect("delivered").hours() + start;
+    assert!(close(at, 24.0 + 3.0), "delivered {at} h after Monday 00:00");
+}
+
 /// A release rejected by the tests: the commit's wait for its fix is rework at
 /// the stage that rejected it, not a trigger wait.
 #[test]

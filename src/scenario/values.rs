@@ -176,9 +176,8 @@ pub struct CivilDateTime(pub jiff::civil::DateTime);
 impl CivilDateTime {
     pub fn parse(s: &str) -> Result<CivilDateTime, String> {
         let t = s.trim();
-        if let Ok(d) = t.parse::<jiff::civil::Date>() {
-            return Ok(CivilDateTime(d.to_datetime(jiff::civil::Time::midnight())));
-        }
+        // A date alone is midnight. Read as a date-time first: jiff reads
+        // "2026-01-05 08:24" as a `Date` too, dropping the time of day.
         let normalized = t.replacen(' ', "T", 1);
         normalized
             .parse::<jiff::civil::DateTime>()
@@ -201,9 +200,13 @@ pub struct CivilDate(pub jiff::civil::Date);
 impl<'de> Deserialize<'de> for CivilDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.trim()
-            .parse::<jiff::civil::Date>()
+        let t = s.trim();
+        // jiff reads a date-time as a `Date` too; a time of day here would be dropped.
+        t.parse::<jiff::civil::Date>()
+            .ok()
+            .filter(|_| !t.contains(':'))
             .map(CivilDate)
+            .ok_or(())
             .map_err(|_| {
                 de::Error::custom(format!(
                     "expected a date such as 2026-12-25, found {:?}",
@@ -445,6 +448,22 @@ impl<'de> Deserialize<'de> for Detection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_time_keeps_its_time_of_day() {
+        let at = |s: &str| CivilDateTime::parse(s).map(|d| d.0.to_string());
+        assert_eq!(at("2026-01-05 08:24"), Ok("2026-01-05T08:24:00".into()));
+        assert_eq!(at("2026-01-05T08:24:30"), Ok("2026-01-05T08:24:30".into()));
+        assert_eq!(at(" 2026-01-05 "), Ok("2026-01-05T00:00:00".into()));
+        assert!(at("2026-01-05 25:00").is_err());
+        assert!(at("next monday").is_err());
+        let date = |s: &str| serde_json::from_value::<CivilDate>(serde_json::json!(s));
+        assert!(date("2026-12-25").is_ok());
+        assert!(
+            date("2026-12-25 10:00").is_err(),
+            "a holiday is a whole day"
+        );
+    }
 
     #[test]
     fn clock_ranges() {
