@@ -217,6 +217,52 @@ fn github_reusable_workflow_jobs_and_an_unknown_key() {
     );
 }
 
+/// `if:` is evaluated for a push to the branch the workflow runs on: a pull
+/// request's job and a failure path are left out with what needs them, a
+/// job for `workflow_dispatch` is a manual stage; a concurrency group keyed
+/// by the commit serialises nothing; a tag-only `push` is a manual release.
+#[test]
+fn github_conditions_are_evaluated_for_a_push_to_main() {
+    let p = data("github/conditions/build-and-deploy.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production"], "{}", i.yaml);
+    assert!(matches!(v.stages[0].trigger, Trigger::Auto));
+    assert!(matches!(v.stages[1].trigger, Trigger::Manual { .. }));
+    for w in [
+        "build-and-deploy.yml:22: job review never runs on a push to master",
+        "build-and-deploy.yml:27: job cleanup needs review, which never runs here",
+        "build-and-deploy.yml:38: job rollback never runs on a push to master",
+        "build-and-deploy.yml:14: concurrency group",
+    ] {
+        assert!(
+            i.warnings.iter().any(|x| x.contains(w)),
+            "{w}: {:?}",
+            i.warnings
+        );
+    }
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        i.warnings
+    );
+    // The group is one run's own: no lock read from it.
+    assert!(v.stages.iter().all(|s| s.lock == LockPolicy::Sequential));
+    assert_eq!(v.build.batch, Batch::None);
+
+    let p = data("github/conditions/publish.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert!(matches!(v.stages[0].trigger, Trigger::Manual { .. }));
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("publish.yml:4: `push` of tags only")),
+        "{:?}",
+        i.warnings
+    );
+}
+
 /// The production stage's canary strategy.
 fn production_canary(v: &Validated) -> &Canary {
     let prod = v.stages.iter().find(|s| s.name == "production").unwrap();

@@ -164,7 +164,8 @@ pub(super) fn callee(
             .node
             .get("concurrency")
             .or_else(|| croot.get("concurrency"))
-            .map(|n| concurrency(&cfile, n, warnings).0);
+            .and_then(|n| concurrency(&cfile, n, warnings))
+            .map(|(v, _)| v);
     }
     c.deployer = Some((deployer.id.clone(), deployer.node.line));
     c.env = Some(denv);

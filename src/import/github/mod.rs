@@ -10,6 +10,7 @@
 //! repository settings: the sidecar gives them.
 
 mod callee;
+mod condition;
 mod matrix;
 
 use std::path::Path;
@@ -38,6 +39,36 @@ struct On {
     /// Where `workflow_dispatch` (or `repository_dispatch`) was read.
     dispatch_at: String,
     schedule: Option<(String, String)>,
+    /// The branch pushes run on: the first plain name of `push.branches`, else `main`.
+    branch: String,
+    /// `workflow_dispatch` inputs and their defaults.
+    inputs: Vec<(String, Option<String>)>,
+}
+
+impl On {
+    /// The model's runs, as a warning names them.
+    fn event_words(&self) -> &'static str {
+        match self.event() {
+            condition::Event::Push => "push",
+            condition::Event::Schedule => "scheduled run",
+            condition::Event::WorkflowRun => "run after the workflow it follows",
+            condition::Event::Dispatch => "manual dispatch",
+        }
+    }
+
+    /// The event the model's runs start with, for evaluating `if:`.
+    fn event(&self) -> condition::Event {
+        use condition::Event;
+        if self.push {
+            Event::Push
+        } else if self.schedule.is_some() {
+            Event::Schedule
+        } else if self.follows_other {
+            Event::WorkflowRun
+        } else {
+            Event::Dispatch
+        }
+    }
 }
 
 /// An environment a job deploys to, and where its name was read
@@ -116,7 +147,10 @@ pub fn import(
 }
 
 fn read_on(file: &str, root: &Node, d: &mut Draft, warnings: &mut Vec<String>) -> On {
-    let mut on = On::default();
+    let mut on = On {
+        branch: "main".into(),
+        ..On::default()
+    };
     let Some(n) = root.get("on") else {
         warnings.push(format!(
             "warning: {file}: the workflow has no `on:`; a run per push assumed"
@@ -139,11 +173,46 @@ fn read_on(file: &str, root: &Node, d: &mut Draft, warnings: &mut Vec<String>) -
     for (event, value, line) in events {
         match event.as_str() {
             "push" => {
+                let has = |k: &str| value.and_then(|v| v.get(k)).is_some();
+                if (has("tags") || has("tags-ignore"))
+                    && !has("branches")
+                    && !has("branches-ignore")
+                {
+                    // GitHub runs such a workflow for tag pushes only: a release cadence.
+                    warnings.push(format!("warning: {file}:{line}: `push` of tags only: runs start when someone pushes a release tag, taken as a manual trigger"));
+                    if !on.dispatch {
+                        on.dispatch_at = format!(
+                            "{file}:{line} (`push` of tags only: someone pushes a release tag)"
+                        );
+                    }
+                    on.dispatch = true;
+                    continue;
+                }
                 on.push = true;
                 on.push_at = Some(format!("{file}:{line}"));
+                let branches = value.and_then(|v| v.get("branches")).map(Node::one_or_many);
+                if let Some(b) = branches
+                    .iter()
+                    .flatten()
+                    .filter_map(|b| b.text())
+                    .find(|b| !b.contains(['*', '?', '!', '[']))
+                {
+                    on.branch = b.to_string();
+                }
             }
             "workflow_run" => on.follows_other = true,
             "workflow_dispatch" | "repository_dispatch" => {
+                if let Some(inputs) = value.and_then(|v| v.get("inputs")).and_then(Node::entries) {
+                    on.inputs = inputs
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.scalar().unwrap_or_default(),
+                                v.get("default").and_then(Node::scalar),
+                            )
+                        })
+                        .collect();
+                }
                 if !on.dispatch {
                     on.dispatch_at = format!("{file}:{line} (`{event}`)");
                 }
@@ -188,7 +257,7 @@ fn workflow(
     let on = read_on(file, root, d, warnings);
     let wf_lock = root
         .get("concurrency")
-        .map(|c| concurrency(file, c, warnings));
+        .and_then(|c| concurrency(file, c, warnings));
     batch_and_zone(file, root, &on, wf_lock.is_some(), d);
     let jobs = read_jobs(file, root, warnings)?;
     let order = topological(file, &jobs)?;
@@ -201,9 +270,16 @@ fn workflow(
     let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
     // For each deploy job, the stages that what needs it waits for.
     let mut stage_of: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
+    // Jobs that never run on the model's runs (a pull request's, a failure path's).
+    let mut left_out = vec![false; jobs.len()];
     for &j in &order {
-        after[j] = upstream(&jobs, j, &after, &stage_of);
         let job = &jobs[j];
+        if leaves_out(file, &on, job, &jobs, &left_out, warnings) {
+            left_out[j] = true;
+            job.node.mark_all();
+            continue;
+        }
+        after[j] = upstream(&jobs, j, &after, &stage_of);
         job.node.known(JOB_KEYS);
         // A matrix's note: on the build for a build job, on the stage of a
         // deployment (a matrix over environments says more, per leg).
@@ -215,7 +291,7 @@ fn workflow(
                 let s = *stage_of[k].last().expect("a deploy job has a stage");
                 d.stages[s].verify.push((job.id.clone(), job_duration()));
             }
-            condition(file, job, None, d, warnings);
+            condition(&on, file, job, None, d, warnings);
             continue;
         }
         let note = note.filter(|_| job.matrix.is_none());
@@ -480,7 +556,7 @@ fn leg_stage(
     if deps.is_empty() && sequential_leg.is_none() && !cx.on.push && !cx.on.follows_other {
         start_trigger(cx.on, &mut st, d);
     }
-    condition(file, job, Some(&mut st), d, warnings);
+    condition(cx.on, file, job, Some(&mut st), d, warnings);
     // A later leg run one at a time starts when the one before ends,
     // whatever started the job.
     if let Some((_, at)) = &sequential_leg {
@@ -490,8 +566,12 @@ fn leg_stage(
         );
     }
     let callee_lock = job.callee.as_ref().and_then(|c| c.lock.clone());
-    st.lock = match job.node.get("concurrency") {
-        Some(c) => concurrency(file, c, warnings).0,
+    st.lock = match job
+        .node
+        .get("concurrency")
+        .and_then(|c| concurrency(file, c, warnings))
+    {
+        Some((v, _)) => v,
         None => match (callee_lock, cx.lock) {
             (Some(v), _) => v,
             (None, Some(v)) => v.clone(),
@@ -613,13 +693,31 @@ fn job_id_hint(job: &Node) -> String {
         .unwrap_or_else(|| "deploy".into())
 }
 
-/// `concurrency`: the run-latest lock, with where it was read.
-fn concurrency(file: &str, c: &Node, warnings: &mut Vec<String>) -> (Val, bool) {
+/// `concurrency`: the run-latest lock, with where it was read; `None` when
+/// the group is one run's own (keyed by its SHA or run id), which serialises nothing.
+fn concurrency(file: &str, c: &Node, warnings: &mut Vec<String>) -> Option<(Val, bool)> {
     c.known(&["group"]);
     let cancel = c
         .get("cancel-in-progress")
         .and_then(Node::boolean)
         .unwrap_or(false);
+    let group = c
+        .text()
+        .or_else(|| c.get("group").and_then(Node::text))
+        .unwrap_or_default();
+    let compact: String = group.chars().filter(|ch| !ch.is_whitespace()).collect();
+    if [
+        "github.sha",
+        "github.run_id",
+        "github.run_number",
+        "github.run_attempt",
+    ]
+    .iter()
+    .any(|k| compact.contains(k))
+    {
+        warnings.push(format!("warning: {file}:{}: concurrency group {group:?} is keyed by the run itself: on main every run has its own group, so it serialises nothing and is not a lock", c.line));
+        return None;
+    }
     let at = format!("{file}:{}", c.line);
     if cancel {
         warnings.push(format!("warning: {at}: `cancel-in-progress: true` also cancels a running job; the model lets it finish and cancels only the waiting ones"));
@@ -629,11 +727,76 @@ fn concurrency(file: &str, c: &Node, warnings: &mut Vec<String>) -> (Val, bool) 
     } else {
         "concurrency group: a newer pending run replaces an older one"
     };
-    (Val::read("run_latest", format!("{at} ({how})")), cancel)
+    Some((Val::read("run_latest", format!("{at} ({how})")), cancel))
 }
 
-/// A job's `if:`: a dispatch-only deployment is manual; a branch test holds on main.
+/// Whether `job` is left out: its `if:` is false on every run the model
+/// simulates (a pull request's job, a failure path), or it needs a job left
+/// out and its `if:` does not run it regardless (`always()`, `cancelled()`).
+fn leaves_out(
+    file: &str,
+    on: &On,
+    job: &Job,
+    jobs: &[Job],
+    left_out: &[bool],
+    warnings: &mut Vec<String>,
+) -> bool {
+    let cond = job.node.get("if");
+    let text = cond.and_then(Node::scalar).unwrap_or_default();
+    let line = cond.map_or(job.node.line, |c| c.line);
+    let status_check = text.contains("always()") || text.contains("cancelled()");
+    if let Some(k) = job
+        .needs
+        .iter()
+        .find(|n| {
+            jobs.iter()
+                .zip(left_out)
+                .any(|(x, &out)| out && &x.id == *n)
+        })
+        .filter(|_| !status_check)
+    {
+        warnings.push(format!(
+            "warning: {file}:{line}: job {} needs {k}, which never runs here: left out too",
+            job.id
+        ));
+        return true;
+    }
+    if cond.is_none() || runs(on, on.event(), &text) != Some(false) {
+        return false;
+    }
+    if on.event() != condition::Event::Dispatch
+        && on.dispatch
+        && runs(on, condition::Event::Dispatch, &text) != Some(false)
+    {
+        return false; // started by hand: `condition` makes it manual
+    }
+    warnings.push(format!(
+        "warning: {file}:{line}: job {} never runs on a {} to {} (`if: {}`): left out of the scenario",
+        job.id,
+        on.event_words(),
+        on.branch,
+        text.trim()
+    ));
+    true
+}
+
+/// Whether `if:` text holds for `event` (`None`: unknown).
+fn runs(on: &On, event: condition::Event, text: &str) -> Option<bool> {
+    condition::runs(
+        text,
+        &condition::Context {
+            event,
+            branch: &on.branch,
+            inputs: &on.inputs,
+        },
+    )
+}
+
+/// A job's `if:`, for a job that runs: one that holds only when someone
+/// dispatches the workflow makes the deployment manual; one that holds on the
+/// model's runs is noted; one that cannot be known gets a warning.
 fn condition(
+    on: &On,
     file: &str,
     job: &Job,
     st: Option<&mut StageDraft>,
@@ -643,22 +806,22 @@ fn condition(
     let Some(c) = job.node.get("if") else { return };
     let text = c.scalar().unwrap_or_default();
     let at = format!("{file}:{}", c.line);
-    let compact: String = text.chars().filter(|ch| !ch.is_whitespace()).collect();
-    if compact.contains("github.event_name=='workflow_dispatch'") {
-        if let Some(st) = st {
+    match (runs(on, on.event(), &text), st) {
+        // `leaves_out` kept it: it runs when someone dispatches the workflow.
+        (Some(false), Some(st)) => {
             st.trigger = Val::read(
                 format!("{{manual: {{by: {DISPATCHER}}}}}"),
                 format!("{at} (only on workflow_dispatch; who starts it is assumed)"),
             );
             add_person(&mut d.people, DISPATCHER, assumed_reaction());
         }
-    } else if compact.contains("github.ref") || compact.contains("success()") {
-        if let Some(st) = st {
-            st.notes
-                .push(format!("{at}: condition {text:?} taken as true on main"));
-        }
-    } else {
-        warnings.push(format!("warning: {at}: condition {text:?} of job {} is not understood; the job runs when its needs succeeded", job.id));
+        (Some(true), Some(st)) => st.notes.push(format!(
+            "{at}: condition {text:?} holds on a {} to {}",
+            on.event_words(),
+            on.branch
+        )),
+        (Some(_), None) => {}
+        (None, _) => warnings.push(format!("warning: {at}: condition {text:?} of job {} is not understood; the job runs when its needs succeeded", job.id)),
     }
 }
 
