@@ -705,6 +705,31 @@ fn azure_trigger_none_without_schedules_is_a_manual_first_stage() {
     assert!(i.yaml.contains("queued by hand"), "{}", i.yaml);
 }
 
+/// A pipeline resource's trigger runs the CD pipeline each time the CI one
+/// completes: `trigger: none` then does not make its first stage manual.
+#[test]
+fn azure_pipeline_completion_trigger_deploys_every_build() {
+    let i = import::azure::import(&data("azure/pipeline-trigger.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["deploy_to_dev", "deploy_to_prod"]);
+    assert!(
+        v.stages.iter().all(|s| matches!(s.trigger, Trigger::Auto)),
+        "{}",
+        i.yaml
+    );
+    assert!(
+        i.yaml
+            .contains("pipeline-trigger.yml:11 (`resources.pipelines` trigger"),
+        "{}",
+        i.yaml
+    );
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("resources")),
+        "{:?}",
+        i.warnings
+    );
+}
+
 /// Every value the importer writes says where it came from: `# from FILE:LINE`
 /// with a line, or `# ASSUMED: why` (a platform default is assumed, not read).
 #[test]

@@ -77,12 +77,21 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     }
     if let Some(res) = root.get("resources") {
         res.mark_all();
-        r.warnings.push(format!(
-            "warning: {file}:{}: `resources` (other repositories, pipelines, containers) is not simulated",
-            res.line
-        ));
+        // A pipeline resource is read (its trigger); the others are not simulated.
+        for (k, _) in res.entries().unwrap_or_default() {
+            let key = k.scalar().unwrap_or_default();
+            if key != "pipelines" {
+                r.warnings.push(format!(
+                    "warning: {file}:{}: `resources.{key}` (other repositories, containers, packages) is not simulated",
+                    k.line
+                ));
+            }
+        }
     }
     read_trigger(&file, &root, &mut d);
+    if let Some(res) = root.get("resources") {
+        pipeline_resource_trigger(&file, res, &mut d);
+    }
     read_pool(&file, root.get("pool"), &mut d);
     let schedule = read_schedules(&file, &root, &mut r);
     let lock = root
@@ -150,6 +159,39 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         yaml,
         warnings: r.warnings,
     })
+}
+
+/// A pipeline resource with a `trigger` runs this pipeline each time that
+/// one completes (Azure's pipeline-completion trigger): a CD pipeline that
+/// deploys every CI build, as `trigger: none` alone would not.
+fn pipeline_resource_trigger(file: &str, res: &Node, d: &mut Draft) {
+    let Some(list) = res.get("pipelines").and_then(Node::list) else {
+        return;
+    };
+    let Some((p, t)) = list.iter().find_map(|p| {
+        let t = p.get("trigger")?;
+        let off =
+            t.text().is_some_and(|x| x == "none" || x == "false") || t.boolean() == Some(false);
+        (!off).then_some((p, t))
+    }) else {
+        return;
+    };
+    let source = p
+        .get("source")
+        .or_else(|| p.get("pipeline"))
+        .and_then(Node::scalar)
+        .unwrap_or_default();
+    let at = format!("{file}:{}", t.line);
+    d.batch = Val::read(
+        "none",
+        format!(
+            "{at} (`resources.pipelines` trigger: a run each time pipeline {source:?} completes)"
+        ),
+    );
+    d.build_notes.retain(|n| !n.contains("`trigger: none`"));
+    d.build_notes.push(format!(
+        "{at}: runs each time pipeline {source:?} completes (a pipeline resource trigger): the build stands for that pipeline's run, and each one is deployed"
+    ));
 }
 
 fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
