@@ -230,10 +230,11 @@ fn github_conditions_are_evaluated_for_a_push_to_main() {
     assert!(matches!(v.stages[0].trigger, Trigger::Auto));
     assert!(matches!(v.stages[1].trigger, Trigger::Manual { .. }));
     for w in [
-        "build-and-deploy.yml:22: job review never runs on a push to master",
-        "build-and-deploy.yml:27: job cleanup needs review, which never runs here",
-        "build-and-deploy.yml:38: job rollback never runs on a push to master",
-        "build-and-deploy.yml:14: concurrency group",
+        "build-and-deploy.yml:23: job review never runs on a push to master",
+        "build-and-deploy.yml:28: job cleanup needs review, which never runs here",
+        "build-and-deploy.yml:39: job rollback never runs on a push to master",
+        "build-and-deploy.yml:15: concurrency group",
+        "build-and-deploy.yml:45: environment \"${{ github.event.inputs.environment }}\" is the dispatch input environment: its default \"production\" is used",
     ] {
         assert!(
             i.warnings.iter().any(|x| x.contains(w)),

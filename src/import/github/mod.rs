@@ -259,7 +259,7 @@ fn workflow(
         .get("concurrency")
         .and_then(|c| concurrency(file, c, warnings));
     batch_and_zone(file, root, &on, wf_lock.is_some(), d);
-    let jobs = read_jobs(file, root, warnings)?;
+    let jobs = read_jobs(file, root, &on.inputs, warnings)?;
     let order = topological(file, &jobs)?;
     let cx = Workflow {
         file,
@@ -372,6 +372,7 @@ fn batch_and_zone(file: &str, root: &Node, on: &On, locked: bool, d: &mut Draft)
 fn read_jobs<'a>(
     file: &str,
     root: &'a Node,
+    inputs: &[(String, Option<String>)],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Job<'a>>, InputError> {
     let Some(jobs_node) = root.get("jobs") else {
@@ -403,7 +404,7 @@ fn read_jobs<'a>(
                 name: m.legs[0].clone(),
                 at: format!("{file}:{}", v.get("environment").map_or(v.line, |e| e.line)),
             }),
-            (None, None) => environment(file, v, warnings).map(|(name, line)| Env {
+            (None, None) => environment(file, v, inputs, warnings).map(|(name, line)| Env {
                 name,
                 at: format!("{file}:{line}"),
             }),
@@ -663,7 +664,12 @@ fn start_trigger(on: &On, st: &mut StageDraft, d: &mut Draft) {
 
 /// A job's environment name (`environment: prod` or `{name: prod, url: …}`,
 /// or a reusable workflow's `with: {environment: prod}`).
-fn environment(file: &str, job: &Node, warnings: &mut Vec<String>) -> Option<(String, u64)> {
+fn environment(
+    file: &str,
+    job: &Node,
+    inputs: &[(String, Option<String>)],
+    warnings: &mut Vec<String>,
+) -> Option<(String, u64)> {
     let (n, name) = match job.get("environment") {
         Some(e) => {
             e.known(&["url"]);
@@ -681,10 +687,30 @@ fn environment(file: &str, job: &Node, warnings: &mut Vec<String>) -> Option<(St
     };
     let name = name?;
     if name.contains("${{") {
-        warnings.push(format!("warning: {file}:{n}: environment {name:?} is an expression; the job id is used as its name"));
-        return Some((job_id_hint(job), n));
+        // A dispatch input with a default: the environment a run gets unless
+        // whoever starts it picks another.
+        if let Some((input, default)) = dispatch_input(&name, inputs) {
+            warnings.push(format!("warning: {file}:{n}: environment {name:?} is the dispatch input {input}: its default {default:?} is used"));
+            return Some((default, n));
+        }
+        let hint = job_id_hint(job);
+        warnings.push(format!("warning: {file}:{n}: environment {name:?} is an expression; {hint:?} is used as its name"));
+        return Some((hint, n));
     }
     Some((name, n))
+}
+
+/// `${{ inputs.X }}` or `${{ github.event.inputs.X }}` naming a dispatch
+/// input with a non-empty default: (X, the default).
+fn dispatch_input(expr: &str, inputs: &[(String, Option<String>)]) -> Option<(String, String)> {
+    let inner = expr.trim().strip_prefix("${{")?.strip_suffix("}}")?.trim();
+    let name = inner
+        .strip_prefix("github.event.inputs.")
+        .or_else(|| inner.strip_prefix("inputs."))?;
+    inputs
+        .iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(n, d)| d.clone().filter(|d| !d.is_empty()).map(|d| (n.clone(), d)))
 }
 
 fn job_id_hint(job: &Node) -> String {
