@@ -54,7 +54,9 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
             "{at}: a branch condition: the model simulates one branch, taken as matching"
         )));
     }
-    if compact == "succeeded()" {
+    // Known true when everything before succeeded (`succeeded()`, `always()`,
+    // `succeededOrFailed()` and their combinations): the model's path.
+    if runtime::on_success_path(&text) == runtime::Truth::True {
         return Cond::Auto(None);
     }
     warnings.push(format!(
