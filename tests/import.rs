@@ -1415,3 +1415,53 @@ fn argo_basic_canary_weights_are_the_share_of_pods() {
         f.warnings
     );
 }
+
+/// `flagger/podinfo.yaml` with `from` replaced by `to`, written to `dir`.
+fn podinfo_with(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
+    let yaml = std::fs::read_to_string(data("flagger/podinfo.yaml")).unwrap();
+    assert!(yaml.contains(from), "{from}");
+    let p = dir.join(name);
+    std::fs::write(&p, yaml.replacen(from, to, 1)).unwrap();
+    p
+}
+
+/// Flagger's older key `spec.canaryAnalysis` (v1alpha3) is still read by
+/// Flagger's `GetAnalysis()` when `spec.analysis` is absent: the same canary.
+#[test]
+fn flagger_canary_analysis_is_the_older_name_of_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = podinfo_with(dir.path(), "old.yaml", "  analysis:\n", "  canaryAnalysis:\n");
+    let f = import::rollout::flagger(&old).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!("{:?}", v.stages[1].strategy)
+    };
+    let CanaryPlan::Flagger {
+        weights,
+        interval,
+        threshold,
+    } = &c.plan
+    else {
+        panic!()
+    };
+    assert_eq!(weights, &[10.0, 20.0, 30.0, 40.0, 50.0]);
+    assert_eq!((interval.secs(), threshold.get()), (60.0, 5));
+    assert!(text.contains("step_weight: 10  # from ") && text.contains("old.yaml:29"));
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    // With both, Flagger reads `analysis`; the other is said.
+    let both = podinfo_with(
+        dir.path(),
+        "both.yaml",
+        "  analysis:\n",
+        "  canaryAnalysis:\n    interval: 5m\n  analysis:\n",
+    );
+    let f = import::rollout::flagger(&both).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w
+            .contains("both.yaml:25: `canaryAnalysis` is ignored: Flagger reads `analysis` (")
+            && w.contains("both.yaml:27)")),
+        "{:?}",
+        f.warnings
+    );
+}

@@ -100,9 +100,12 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         warn_unread(&file, c, &mut f.warnings);
         return Ok(f);
     }
-    let a = spec
-        .get("analysis")
-        .ok_or_else(|| spec.error(&file, "a Canary needs `spec.analysis`"))?;
+    let a = analysis_of(&file, spec, &mut f.warnings).ok_or_else(|| {
+        spec.error(
+            &file,
+            "a Canary needs `spec.analysis` (or the older `spec.canaryAnalysis`)",
+        )
+    })?;
     a.known(&[
         "metrics",
         "webhooks",
@@ -147,13 +150,37 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
     Ok(f)
 }
 
+/// The Canary's analysis: `spec.analysis`, else the older
+/// `spec.canaryAnalysis` (v1alpha3), which Flagger's `GetAnalysis()`
+/// (pkg/apis/flagger/v1beta1/canary.go) still falls back to. With both,
+/// Flagger reads `analysis` only: the other is said, not read.
+fn analysis_of<'a>(file: &str, spec: &'a Node, warnings: &mut Vec<String>) -> Option<&'a Node> {
+    let (new, old) = (spec.get("analysis"), spec.get("canaryAnalysis"));
+    if let (Some(_), Some(o)) = (new, old) {
+        o.mark_all();
+        // The keys' own lines (a mapping value starts at its first key).
+        let line = |k: &str| {
+            spec.entries()
+                .and_then(|e| e.iter().find(|(n, _)| n.text() == Some(k)))
+                .map_or(0, |(n, _)| n.line)
+        };
+        warnings.push(format!(
+            "warning: {file}:{}: `canaryAnalysis` is ignored: Flagger reads `analysis` ({file}:{}) when both are given",
+            line("canaryAnalysis"),
+            line("analysis")
+        ));
+    }
+    new.or(old)
+}
+
 /// `skipAnalysis: true` (`s`): Flagger waits for the canary to be ready and
 /// promotes it at once, without metrics, webhooks or weights (its
 /// `shouldSkipAnalysis`); only the confirm-rollout gate, checked before,
 /// still holds it.
 fn skip_analysis(file: &str, spec: &Node, s: &Node, f: &mut Fragment) {
     let at = |n: &Node| format!("{file}:{}", n.line);
-    let analysis = match spec.get("analysis") {
+    let a = analysis_of(file, spec, &mut f.warnings);
+    let analysis = match a {
         Some(a) => {
             a.mark_all();
             format!("; the analysis ({}) is not simulated", at(a))
@@ -164,7 +191,7 @@ fn skip_analysis(file: &str, spec: &Node, s: &Node, f: &mut Fragment) {
         "warning: {}: `skipAnalysis: true`: Flagger promotes the new version without analysis as soon as it is ready, every user at once: imported as `all_at_once`{analysis}",
         at(s)
     ));
-    for (h, t) in confirm_hooks(spec.get("analysis")) {
+    for (h, t) in confirm_hooks(a) {
         let why = if t == "confirm-rollout" {
             "Flagger still waits for it before promoting, and `all_at_once` has no manual gate: give the stage a `checks.approval` for it"
         } else {
