@@ -1465,3 +1465,96 @@ fn flagger_canary_analysis_is_the_older_name_of_analysis() {
         f.warnings
     );
 }
+
+/// Flagger's `DeploymentStrategy()`: `iterations` above 0 is blue/green (A/B
+/// with `match`) whatever the weights, which Flagger then ignores.
+#[test]
+fn flagger_iterations_with_step_weight_is_blue_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = podinfo_with(
+        dir.path(),
+        "it.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 4\n",
+    );
+    let f = import::rollout::flagger(&p).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
+    };
+    assert_eq!(bg.switch.secs(), 240.0, "4 iterations × 1m");
+    assert!(text.contains("it.yaml:30 (iterations: 4) × "), "{text}");
+    assert!(
+        f.warnings.iter().any(|w| w.contains("it.yaml:30:")
+            && w.contains("it.yaml:29) and `maxWeight` (")
+            && w.contains("it.yaml:28) are ignored")
+            && w.contains("Flagger ignores them")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+    // `iterations: 0` is not set: the canary.
+    let zero = podinfo_with(
+        dir.path(),
+        "zero.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 0\n",
+    );
+    let v = validated(
+        &import::merge::into(&data("base.yaml"), &import::rollout::flagger(&zero).unwrap(), None)
+            .unwrap(),
+    );
+    assert!(matches!(v.stages[1].strategy, Strategy::Canary(_)));
+}
+
+/// `provider: kubernetes` has no progressive traffic: Flagger's scheduler
+/// sets 10 iterations when none are given and runs blue/green.
+#[test]
+fn flagger_kubernetes_provider_is_blue_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = podinfo_with(
+        dir.path(),
+        "k8s.yaml",
+        "provider: istio",
+        "provider: kubernetes",
+    );
+    let f = import::rollout::flagger(&p).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
+    };
+    assert_eq!(bg.switch.secs(), 600.0, "Flagger's 10 iterations × 1m");
+    assert!(text.contains("switch: 10m  # ASSUMED: "), "{text}");
+    assert!(
+        f.warnings.iter().any(|w| w.contains("k8s.yaml:8: `provider: kubernetes`")
+            && w.contains("Progressive traffic is not supported")
+            && w.contains("k8s.yaml:29) and `maxWeight`")),
+        "{:?}",
+        f.warnings
+    );
+    // With `iterations`, those are used.
+    let it = podinfo_with(
+        dir.path(),
+        "k8s-it.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 3\n",
+    );
+    let it2 = std::fs::read_to_string(&it)
+        .unwrap()
+        .replace("provider: istio", "provider: kubernetes");
+    std::fs::write(&it, it2).unwrap();
+    let v = validated(
+        &import::merge::into(&data("base.yaml"), &import::rollout::flagger(&it).unwrap(), None)
+            .unwrap(),
+    );
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!()
+    };
+    assert_eq!(bg.switch.secs(), 180.0, "3 iterations × 1m");
+}
