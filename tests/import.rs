@@ -1558,3 +1558,40 @@ fn flagger_kubernetes_provider_is_blue_green() {
     };
     assert_eq!(bg.switch.secs(), 180.0, "3 iterations × 1m");
 }
+
+/// An Argo metric with `interval` and no `count` has no end (Argo's
+/// `EffectiveCount()` is nil): an analysis step holds the rollout until the
+/// metric fails or someone promotes the step. The model cannot measure and
+/// wait for a person at once: the step measures `failureLimit + 1` times
+/// (ASSUMED: the fewest that can fail it) and a `pause: {}` then waits for
+/// the promoter; a warning names the metric's file:line.
+#[test]
+fn argo_metric_without_count_is_measured_until_someone_promotes() {
+    let (f, text, v) = argo_into_base("argo/canary-indefinite.yaml");
+    let c = production_canary(&v);
+    // success-rate (5m, failureLimit 3, no count) can fail after 4 × 5m;
+    // error-rate (1m × 5, failureLimit 1) after 2m, and it is chosen at the
+    // second step, where success-rate then never ends.
+    assert_eq!(
+        step_kinds(c),
+        ["w20", "a300x4/3", "promote", "w50", "a60x5/1", "promote", "w80"],
+        "{text}"
+    );
+    assert!(
+        text.contains("analysis: {interval: 5m, count: 4, failure_limit: 3}  # ASSUMED: ")
+            && text.contains("canary-indefinite.yaml:46"),
+        "{text}"
+    );
+    assert!(!text.contains("count: 1"), "{text}");
+    assert!(
+        text.contains("promoter: release-manager  # ASSUMED"),
+        "{text}"
+    );
+    assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
+    let warned = |s: &str| f.warnings.iter().any(|w| w.contains(s));
+    assert!(
+        warned("canary-indefinite.yaml:46: metric success-rate of AnalysisTemplate success-rate has an `interval` and no `count`"),
+        "{:?}",
+        f.warnings
+    );
+}

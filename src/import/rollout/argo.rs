@@ -160,7 +160,8 @@ fn canary(
         } else if let Some(p) = s.get("pause") {
             needs_promoter |= pause_step(file, &at, p, f)?;
         } else if let Some(a) = s.get("analysis") {
-            let (steps, limit) = analysis(file, a, docs, &mut f.warnings)?;
+            let (steps, limit, wait) = analysis(file, a, docs, &mut f.warnings)?;
+            needs_promoter |= wait;
             if let Some((l, value)) = limit {
                 match inconclusive {
                     None => inconclusive = Some((l, value, at.clone())),
