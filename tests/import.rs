@@ -1430,7 +1430,12 @@ fn podinfo_with(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
 #[test]
 fn flagger_canary_analysis_is_the_older_name_of_analysis() {
     let dir = tempfile::tempdir().unwrap();
-    let old = podinfo_with(dir.path(), "old.yaml", "  analysis:\n", "  canaryAnalysis:\n");
+    let old = podinfo_with(
+        dir.path(),
+        "old.yaml",
+        "  analysis:\n",
+        "  canaryAnalysis:\n",
+    );
     let f = import::rollout::flagger(&old).unwrap();
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
@@ -1506,8 +1511,12 @@ fn flagger_iterations_with_step_weight_is_blue_green() {
         "    stepWeight: 10\n    iterations: 0\n",
     );
     let v = validated(
-        &import::merge::into(&data("base.yaml"), &import::rollout::flagger(&zero).unwrap(), None)
-            .unwrap(),
+        &import::merge::into(
+            &data("base.yaml"),
+            &import::rollout::flagger(&zero).unwrap(),
+            None,
+        )
+        .unwrap(),
     );
     assert!(matches!(v.stages[1].strategy, Strategy::Canary(_)));
 }
@@ -1532,9 +1541,11 @@ fn flagger_kubernetes_provider_is_blue_green() {
     assert_eq!(bg.switch.secs(), 600.0, "Flagger's 10 iterations × 1m");
     assert!(text.contains("switch: 10m  # ASSUMED: "), "{text}");
     assert!(
-        f.warnings.iter().any(|w| w.contains("k8s.yaml:8: `provider: kubernetes`")
-            && w.contains("Progressive traffic is not supported")
-            && w.contains("k8s.yaml:29) and `maxWeight`")),
+        f.warnings
+            .iter()
+            .any(|w| w.contains("k8s.yaml:8: `provider: kubernetes`")
+                && w.contains("Progressive traffic is not supported")
+                && w.contains("k8s.yaml:29) and `maxWeight`")),
         "{:?}",
         f.warnings
     );
@@ -1550,8 +1561,12 @@ fn flagger_kubernetes_provider_is_blue_green() {
         .replace("provider: istio", "provider: kubernetes");
     std::fs::write(&it, it2).unwrap();
     let v = validated(
-        &import::merge::into(&data("base.yaml"), &import::rollout::flagger(&it).unwrap(), None)
-            .unwrap(),
+        &import::merge::into(
+            &data("base.yaml"),
+            &import::rollout::flagger(&it).unwrap(),
+            None,
+        )
+        .unwrap(),
     );
     let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
         panic!()
@@ -1574,7 +1589,9 @@ fn argo_metric_without_count_is_measured_until_someone_promotes() {
     // second step, where success-rate then never ends.
     assert_eq!(
         step_kinds(c),
-        ["w20", "a300x4/3", "promote", "w50", "a60x5/1", "promote", "w80"],
+        [
+            "w20", "a300x4/3", "promote", "w50", "a60x5/1", "promote", "w80"
+        ],
         "{text}"
     );
     assert!(
@@ -1590,8 +1607,77 @@ fn argo_metric_without_count_is_measured_until_someone_promotes() {
     assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
     let warned = |s: &str| f.warnings.iter().any(|w| w.contains(s));
     assert!(
-        warned("canary-indefinite.yaml:46: metric success-rate of AnalysisTemplate success-rate has an `interval` and no `count`"),
+        warned(
+            "canary-indefinite.yaml:46: metric success-rate of AnalysisTemplate success-rate has an `interval` and no `count`"
+        ),
         "{:?}",
         f.warnings
     );
+}
+
+/// Wording: `maxWeight` next to `stepWeights` is ignored by Flagger (not
+/// "not understood"); an Argo canary without `steps` points to `rolling` or
+/// `all_at_once`; a Helm-templated file gets a hint to render it first.
+#[test]
+fn rollout_messages_say_what_flagger_argo_and_helm_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let sw = dir.path().join("sw.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/stepweights.yaml")).unwrap();
+    std::fs::write(
+        &sw,
+        yaml.replace(
+            "    threshold: 3\n",
+            "    threshold: 3\n    maxWeight: 50\n",
+        ),
+    )
+    .unwrap();
+    let f = import::rollout::flagger(&sw).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w.contains(
+            "sw.yaml:15: `maxWeight` is ignored next to `stepWeights`, as Flagger ignores it"
+        )),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings
+            .iter()
+            .any(|w| w.contains("maxWeight` is not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    let nosteps = dir.path().join("nosteps.yaml");
+    let yaml = std::fs::read_to_string(data("argo/canary.yaml")).unwrap();
+    let start = yaml.find("      steps:\n").unwrap();
+    let end = yaml.find("  template:\n").unwrap();
+    std::fs::write(&nosteps, format!("{}{}", &yaml[..start], &yaml[end..])).unwrap();
+    let e = import::rollout::argo(&nosteps).unwrap_err().to_string();
+    assert!(
+        e.contains("a canary needs `steps:`")
+            && e.contains("`strategy: rolling` or `strategy: all_at_once`"),
+        "{e}"
+    );
+
+    let helm = dir.path().join("helm.yaml");
+    std::fs::write(
+        &helm,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: {{ template \"app.fullname\" . }}\n",
+    )
+    .unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&helm)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("helm.yaml:4:") && err.contains("`helm template`"),
+        "{err}"
+    );
+    // A YAML mistake without a template action gets no such hint.
+    std::fs::write(&helm, "kind: Rollout\nspec: [a, b\n").unwrap();
+    let e = import::rollout::argo(&helm).unwrap_err().to_string();
+    assert!(!e.contains("`helm template`"), "{e}");
 }

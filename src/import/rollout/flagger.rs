@@ -168,7 +168,7 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         f.strategy = flagger_blue_green(&file, a, &mode, weighted, &interval, &mut f.warnings)?;
         blue_green_gates(&file, &hooks, &mut f);
     } else {
-        f.strategy = flagger_canary(&file, a, steps, step, &interval)?;
+        f.strategy = flagger_canary(&file, a, steps, step, &interval, &mut f.warnings)?;
         // The Flagger shorthand has no manual pause (docs/import.md).
         for (h, t) in &hooks {
             f.warnings.push(format!(
@@ -305,12 +305,21 @@ fn flagger_canary(
     steps: Option<&[Node]>,
     step: Option<&Node>,
     interval: &Interval,
+    warnings: &mut Vec<String>,
 ) -> Result<Block, InputError> {
     let at = |n: &Node| format!("{file}:{}", n.line);
     let mut block = Block::default();
     let b = &mut block;
     b.open(0, "canary");
     if let Some(list) = steps {
+        // Flagger's maxWeight() is the last of `stepWeights` (scheduler.go).
+        if let Some(m) = a.get("maxWeight") {
+            m.mark_all();
+            warnings.push(format!(
+                "warning: {}: `maxWeight` is ignored next to `stepWeights`, as Flagger ignores it: its maxWeight() is the last step weight",
+                at(m)
+            ));
+        }
         let ws: Vec<String> = list.iter().filter_map(|n| n.number().map(num)).collect();
         b.kv(
             1,
@@ -385,15 +394,20 @@ const KUBERNETES_ITERATIONS: f64 = 10.0;
 /// Weights next to a blue/green mode: Flagger ignores them; said once,
 /// naming each by file:line.
 fn ignored_weights(file: &str, a: &Node, mode: &Iterations, warnings: &mut Vec<String>) {
-    let named: Vec<String> = ["stepWeight", "maxWeight", "stepWeights", "stepWeightPromotion"]
-        .iter()
-        .filter_map(|k| {
-            a.get(k).map(|n| {
-                n.mark_all();
-                format!("`{k}` ({file}:{})", n.line)
-            })
+    let named: Vec<String> = [
+        "stepWeight",
+        "maxWeight",
+        "stepWeights",
+        "stepWeightPromotion",
+    ]
+    .iter()
+    .filter_map(|k| {
+        a.get(k).map(|n| {
+            n.mark_all();
+            format!("`{k}` ({file}:{})", n.line)
         })
-        .collect();
+    })
+    .collect();
     let weights = named.join(" and ");
     warnings.push(match mode {
         Iterations::Read(it) => format!(
