@@ -1487,3 +1487,269 @@ fn argo_basic_canary_weights_are_the_share_of_pods() {
         f.warnings
     );
 }
+
+/// `flagger/podinfo.yaml` with `from` replaced by `to`, written to `dir`.
+fn podinfo_with(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
+    let yaml = std::fs::read_to_string(data("flagger/podinfo.yaml")).unwrap();
+    assert!(yaml.contains(from), "{from}");
+    let p = dir.join(name);
+    std::fs::write(&p, yaml.replacen(from, to, 1)).unwrap();
+    p
+}
+
+/// Flagger's older key `spec.canaryAnalysis` (v1alpha3) is still read by
+/// Flagger's `GetAnalysis()` when `spec.analysis` is absent: the same canary.
+#[test]
+fn flagger_canary_analysis_is_the_older_name_of_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = podinfo_with(
+        dir.path(),
+        "old.yaml",
+        "  analysis:\n",
+        "  canaryAnalysis:\n",
+    );
+    let f = import::rollout::flagger(&old).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!("{:?}", v.stages[1].strategy)
+    };
+    let CanaryPlan::Flagger {
+        weights,
+        interval,
+        threshold,
+    } = &c.plan
+    else {
+        panic!()
+    };
+    assert_eq!(weights, &[10.0, 20.0, 30.0, 40.0, 50.0]);
+    assert_eq!((interval.secs(), threshold.get()), (60.0, 5));
+    assert!(text.contains("step_weight: 10  # from ") && text.contains("old.yaml:29"));
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    // With both, Flagger reads `analysis`; the other is said.
+    let both = podinfo_with(
+        dir.path(),
+        "both.yaml",
+        "  analysis:\n",
+        "  canaryAnalysis:\n    interval: 5m\n  analysis:\n",
+    );
+    let f = import::rollout::flagger(&both).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w
+            .contains("both.yaml:25: `canaryAnalysis` is ignored: Flagger reads `analysis` (")
+            && w.contains("both.yaml:27)")),
+        "{:?}",
+        f.warnings
+    );
+}
+
+/// Flagger's `DeploymentStrategy()`: `iterations` above 0 is blue/green (A/B
+/// with `match`) whatever the weights, which Flagger then ignores.
+#[test]
+fn flagger_iterations_with_step_weight_is_blue_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = podinfo_with(
+        dir.path(),
+        "it.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 4\n",
+    );
+    let f = import::rollout::flagger(&p).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
+    };
+    assert_eq!(bg.switch.secs(), 240.0, "4 iterations × 1m");
+    assert!(text.contains("it.yaml:30 (iterations: 4) × "), "{text}");
+    assert!(
+        f.warnings.iter().any(|w| w.contains("it.yaml:30:")
+            && w.contains("it.yaml:29) and `maxWeight` (")
+            && w.contains("it.yaml:28) are ignored")
+            && w.contains("Flagger ignores them")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        f.warnings
+    );
+    // `iterations: 0` is not set: the canary.
+    let zero = podinfo_with(
+        dir.path(),
+        "zero.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 0\n",
+    );
+    let v = validated(
+        &import::merge::into(
+            &data("base.yaml"),
+            &import::rollout::flagger(&zero).unwrap(),
+            None,
+        )
+        .unwrap(),
+    );
+    assert!(matches!(v.stages[1].strategy, Strategy::Canary(_)));
+}
+
+/// `provider: kubernetes` has no progressive traffic: Flagger's scheduler
+/// sets 10 iterations when none are given and runs blue/green.
+#[test]
+fn flagger_kubernetes_provider_is_blue_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = podinfo_with(
+        dir.path(),
+        "k8s.yaml",
+        "provider: istio",
+        "provider: kubernetes",
+    );
+    let f = import::rollout::flagger(&p).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
+    };
+    assert_eq!(bg.switch.secs(), 600.0, "Flagger's 10 iterations × 1m");
+    assert!(text.contains("switch: 10m  # ASSUMED: "), "{text}");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("k8s.yaml:8: `provider: kubernetes`")
+                && w.contains("Progressive traffic is not supported")
+                && w.contains("k8s.yaml:29) and `maxWeight`")),
+        "{:?}",
+        f.warnings
+    );
+    // With `iterations`, those are used.
+    let it = podinfo_with(
+        dir.path(),
+        "k8s-it.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 3\n",
+    );
+    let it2 = std::fs::read_to_string(&it)
+        .unwrap()
+        .replace("provider: istio", "provider: kubernetes");
+    std::fs::write(&it, it2).unwrap();
+    let v = validated(
+        &import::merge::into(
+            &data("base.yaml"),
+            &import::rollout::flagger(&it).unwrap(),
+            None,
+        )
+        .unwrap(),
+    );
+    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
+        panic!()
+    };
+    assert_eq!(bg.switch.secs(), 180.0, "3 iterations × 1m");
+}
+
+/// An Argo metric with `interval` and no `count` has no end (Argo's
+/// `EffectiveCount()` is nil): an analysis step holds the rollout until the
+/// metric fails or someone promotes the step. The model cannot measure and
+/// wait for a person at once: the step measures `failureLimit + 1` times
+/// (ASSUMED: the fewest that can fail it) and a `pause: {}` then waits for
+/// the promoter; a warning names the metric's file:line.
+#[test]
+fn argo_metric_without_count_is_measured_until_someone_promotes() {
+    let (f, text, v) = argo_into_base("argo/canary-indefinite.yaml");
+    let c = production_canary(&v);
+    // success-rate (5m, failureLimit 3, no count) can fail after 4 × 5m;
+    // error-rate (1m × 5, failureLimit 1) after 2m, and it is chosen at the
+    // second step, where success-rate then never ends.
+    assert_eq!(
+        step_kinds(c),
+        [
+            "w20", "a300x4/3", "promote", "w50", "a60x5/1", "promote", "w80"
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("analysis: {interval: 5m, count: 4, failure_limit: 3}  # ASSUMED: ")
+            && text.contains("canary-indefinite.yaml:46"),
+        "{text}"
+    );
+    assert!(!text.contains("count: 1"), "{text}");
+    assert!(
+        text.contains("promoter: release-manager  # ASSUMED"),
+        "{text}"
+    );
+    assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
+    let warned = |s: &str| f.warnings.iter().any(|w| w.contains(s));
+    assert!(
+        warned(
+            "canary-indefinite.yaml:46: metric success-rate of AnalysisTemplate success-rate has an `interval` and no `count`"
+        ),
+        "{:?}",
+        f.warnings
+    );
+}
+
+/// Wording: `maxWeight` next to `stepWeights` is ignored by Flagger (not
+/// "not understood"); an Argo canary without `steps` points to `rolling` or
+/// `all_at_once`; a Helm-templated file gets a hint to render it first.
+#[test]
+fn rollout_messages_say_what_flagger_argo_and_helm_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let sw = dir.path().join("sw.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/stepweights.yaml")).unwrap();
+    std::fs::write(
+        &sw,
+        yaml.replace(
+            "    threshold: 3\n",
+            "    threshold: 3\n    maxWeight: 50\n",
+        ),
+    )
+    .unwrap();
+    let f = import::rollout::flagger(&sw).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w.contains(
+            "sw.yaml:15: `maxWeight` is ignored next to `stepWeights`, as Flagger ignores it"
+        )),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        !f.warnings
+            .iter()
+            .any(|w| w.contains("maxWeight` is not understood")),
+        "{:?}",
+        f.warnings
+    );
+
+    let nosteps = dir.path().join("nosteps.yaml");
+    let yaml = std::fs::read_to_string(data("argo/canary.yaml")).unwrap();
+    let start = yaml.find("      steps:\n").unwrap();
+    let end = yaml.find("  template:\n").unwrap();
+    std::fs::write(&nosteps, format!("{}{}", &yaml[..start], &yaml[end..])).unwrap();
+    let e = import::rollout::argo(&nosteps).unwrap_err().to_string();
+    assert!(
+        e.contains("a canary needs `steps:`")
+            && e.contains("`strategy: rolling` or `strategy: all_at_once`"),
+        "{e}"
+    );
+
+    let helm = dir.path().join("helm.yaml");
+    std::fs::write(
+        &helm,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: {{ template \"app.fullname\" . }}\n",
+    )
+    .unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&helm)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("helm.yaml:4:") && err.contains("`helm template`"),
+        "{err}"
+    );
+    // A YAML mistake without a template action gets no such hint.
+    std::fs::write(&helm, "kind: Rollout\nspec: [a, b\n").unwrap();
+    let e = import::rollout::argo(&helm).unwrap_err().to_string();
+    assert!(!e.contains("`helm template`"), "{e}");
+}

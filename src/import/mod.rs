@@ -45,13 +45,37 @@ pub const MAX_TEMPLATE_DEPTH: usize = 10;
 pub fn read_docs(path: &Path, what: &str) -> Result<(String, Vec<Node>), InputError> {
     let shown = path.display().to_string();
     let source = crate::scenario::read_limited(path, MAX_FILE_BYTES, what)?;
-    let docs: Vec<Node> = serde_saphyr::from_multiple(&source)
-        .map_err(|e| crate::scenario::yaml::yaml_error(&shown, &source, &e))?;
+    let docs: Vec<Node> = serde_saphyr::from_multiple(&source).map_err(|e| {
+        let mut err = crate::scenario::yaml::yaml_error(&shown, &source, &e);
+        if err.line.is_some_and(|l| helm_action(&source, l)) {
+            err.message.push_str(
+                " (the file holds `{{ … }}` template actions, as a Helm chart does: render it first, e.g. with `helm template`, and import the output)",
+            );
+        }
+        err
+    })?;
     let docs: Vec<Node> = docs.into_iter().filter(|d| !d.is_null()).collect();
     if docs.is_empty() {
         return Err(InputError::new(&shown, format!("the {what} is empty")));
     }
     Ok((shown, docs))
+}
+
+/// Whether the line `line` (1-based) of `source`, or the one before, holds a
+/// Go/Helm template action `{{ … }}`: not a `${{ … }}` expression (Azure,
+/// GitHub) nor an Argo `{{args.…}}` placeholder.
+fn helm_action(source: &str, line: u64) -> bool {
+    let at = usize::try_from(line).unwrap_or(usize::MAX);
+    source
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i + 1 == at || *i + 2 == at)
+        .any(|(_, l)| {
+            l.match_indices("{{").any(|(i, _)| {
+                let rest = l[i + 2..].trim_start_matches(['-', ' ']);
+                !l[..i].ends_with('$') && !rest.starts_with("args.")
+            })
+        })
 }
 
 /// The one document of a pipeline file, which must be a mapping.

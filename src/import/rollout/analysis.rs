@@ -7,9 +7,9 @@ use crate::import::tree::Node;
 use crate::import::writer::{Val, num};
 
 /// An analysis step as written: its canary steps (the analysis, maybe a
-/// pause), and the simulated metric's `inconclusiveLimit` as a number and as
-/// the line to write.
-type Analysis = (Vec<Val>, Option<(f64, Val)>);
+/// pause), the simulated metric's `inconclusiveLimit` as a number and as
+/// the line to write, and whether a step waits for the promoter.
+type Analysis = (Vec<Val>, Option<(f64, Val)>, bool);
 
 /// One metric of an analysis template, as the model can use it.
 struct Metric {
@@ -20,24 +20,31 @@ struct Metric {
     /// As written, `None` when absent (measured once).
     interval: Option<String>,
     secs: f64,
-    count: f64,
+    /// `None`: an `interval` and no `count`, measured until it fails or the
+    /// step is promoted (Argo's `EffectiveCount()` is nil).
+    count: Option<f64>,
     limit: f64,
     inconclusive: Option<(f64, u64)>,
 }
 
 impl Metric {
-    /// How long Argo measures it: `count` measurements `interval` apart.
+    /// How long Argo measures it: `count` measurements `interval` apart;
+    /// without end when it has no count.
     fn length(&self) -> f64 {
-        self.count * self.secs
+        self.count.map_or(f64::INFINITY, |c| c * self.secs)
     }
     /// The earliest time it can fail the analysis: `failureLimit + 1`
     /// failed measurements; never when it measures fewer times than that.
     fn fails_after(&self) -> f64 {
-        if self.limit + 1.0 > self.count {
-            f64::INFINITY
-        } else {
-            (self.limit + 1.0) * self.secs
+        match self.count {
+            Some(c) if self.limit + 1.0 > c => f64::INFINITY,
+            _ => (self.limit + 1.0) * self.secs,
         }
+    }
+    /// The count written: `count`, or for a metric without end the fewest
+    /// measurements that can fail it, `failureLimit + 1`.
+    fn written_count(&self) -> f64 {
+        self.count.unwrap_or(self.limit + 1.0)
     }
 }
 
@@ -84,15 +91,15 @@ pub(super) fn analysis(
                 a.line
             ),
         );
-        return Ok((vec![v], None));
+        return Ok((vec![v], None, false));
     };
     for (m, l) in &missing {
         warnings.push(format!(
             "warning: {file}:{l}: {m}; its metrics are not simulated"
         ));
     }
-    let steps = steps_of(file, &metrics, chosen, warnings);
-    Ok((steps, Some(inconclusive_of(file, &metrics[chosen]))))
+    let (steps, wait) = steps_of(file, a, &metrics, chosen, warnings);
+    Ok((steps, Some(inconclusive_of(file, &metrics[chosen])), wait))
 }
 
 /// The document of `kind` named `name` in the file.
@@ -200,7 +207,13 @@ fn metric(file: &str, m: &Node, template: String) -> Result<Metric, InputError> 
             }),
         None => Ok(default),
     };
-    let count = whole("count", 1.0, 1.0)?;
+    // Argo's `EffectiveCount()`: a count of 0 is no count; no count is one
+    // measurement without an interval, and no end with one.
+    let count = match whole("count", 0.0, 0.0)? {
+        c if c >= 1.0 => Some(c),
+        _ if interval.is_some() => None,
+        _ => Some(1.0),
+    };
     let limit = whole("failureLimit", 0.0, 0.0)?;
     whole("inconclusiveLimit", 0.0, 0.0)?;
     Ok(Metric {
@@ -221,8 +234,19 @@ fn metric(file: &str, m: &Node, template: String) -> Result<Metric, InputError> 
 }
 
 /// The step of the `chosen` metric, and a pause for the rest of the longest
-/// one; every other metric is named in a warning.
-fn steps_of(file: &str, metrics: &[Metric], chosen: usize, warnings: &mut Vec<String>) -> Vec<Val> {
+/// one; every other metric is named in a warning. A metric without end (an
+/// `interval` and no `count`) holds the rollout until it fails or someone
+/// promotes the step: the model's step cannot measure and wait for a person
+/// at once, so the chosen one measures `failureLimit + 1` times (ASSUMED:
+/// the fewest that can fail it) and a `pause: {}` then waits for the
+/// promoter. Says whether a step waits for the promoter.
+fn steps_of(
+    file: &str,
+    a: &Node,
+    metrics: &[Metric],
+    chosen: usize,
+    warnings: &mut Vec<String>,
+) -> (Vec<Val>, bool) {
     let m = &metrics[chosen];
     let longest = (0..metrics.len())
         .max_by(|&i, &j| {
@@ -240,18 +264,28 @@ fn steps_of(file: &str, metrics: &[Metric], chosen: usize, warnings: &mut Vec<St
     } else {
         String::new()
     };
+    let interval = m.interval.clone().unwrap_or_else(|| "1m".into());
     let step = format!(
-        "analysis: {{interval: {}, count: {}, failure_limit: {}}}",
-        m.interval.clone().unwrap_or_else(|| "1m".into()),
-        num(m.count),
+        "analysis: {{interval: {interval}, count: {}, failure_limit: {}}}",
+        num(m.written_count()),
         num(m.limit)
     );
-    let mut steps = vec![match &m.interval {
-        Some(_) => Val::read(
+    let mut steps = vec![match (&m.interval, m.count) {
+        (Some(_), None) => Val::assumed(
+            step,
+            format!(
+                "count {} (failureLimit + 1, the fewest measurements that can fail it): {} at {file}:{}, metric {}, has interval {interval} and no count, so Argo measures it until it fails or the step is promoted; the interval and failureLimit are read there{of}",
+                num(m.written_count()),
+                m.template,
+                m.line,
+                m.name
+            ),
+        ),
+        (Some(_), Some(_)) => Val::read(
             step,
             format!("{file}:{} ({}, metric {}{of})", m.line, m.template, m.name),
         ),
-        None => Val::assumed(
+        (None, _) => Val::assumed(
             step,
             format!(
                 "{} at {file}:{}, metric {}, has no interval (measured once); 1m assumed{of}",
@@ -277,9 +311,35 @@ fn steps_of(file: &str, metrics: &[Metric], chosen: usize, warnings: &mut Vec<St
             ));
         }
     }
-    let rest = metrics[longest].length() - m.length();
+    let l = &metrics[longest];
+    if l.count.is_none() {
+        let every = l.interval.clone().unwrap_or_else(|| "1m".into());
+        let how = if longest == chosen {
+            format!(
+                "approximated as {} measurements (failureLimit + 1, assumed: the fewest that can fail it) and then a `pause: {{}}` until the promoter promotes, during which the model checks nothing",
+                num(l.written_count())
+            )
+        } else {
+            format!(
+                "approximated as a `pause: {{}}` until the promoter promotes, after the step's checks of metric {} ({file}:{}); the model checks nothing during it",
+                m.name, m.line
+            )
+        };
+        warnings.push(format!(
+            "warning: {file}:{}: metric {} of {} has an `interval` and no `count` (analysis step at {file}:{}): Argo measures it every {every} without end (its EffectiveCount() is nil), so the rollout stays at this step until the analysis fails or someone promotes it; the model's analysis step cannot measure and wait for a person at once: {how}",
+            l.line, l.name, l.template, a.line
+        ));
+        steps.push(Val::read(
+            "pause: {}",
+            format!(
+                "{file}:{} ({}, metric {}: interval {every} and no count): Argo holds the rollout here until the analysis fails or someone promotes the step; the model waits for the promoter, without checks",
+                l.line, l.template, l.name
+            ),
+        ));
+        return (steps, true);
+    }
+    let rest = l.length() - m.length();
     if rest > 0.0 {
-        let l = &metrics[longest];
         steps.push(Val::read(
             format!(
                 "pause: {{duration: {}}}",
@@ -290,12 +350,12 @@ fn steps_of(file: &str, metrics: &[Metric], chosen: usize, warnings: &mut Vec<St
                 l.line,
                 l.template,
                 l.name,
-                num(l.count),
+                num(l.written_count()),
                 l.interval.clone().unwrap_or_else(|| "1m".into())
             ),
         ));
     }
-    steps
+    (steps, false)
 }
 
 /// The simulated metric's `inconclusiveLimit` (Argo's default 0: the first

@@ -131,7 +131,12 @@ fn canary(
     let steps = c
         .get("steps")
         .and_then(Node::list)
-        .ok_or_else(|| c.error(file, "a canary needs `steps:`"))?;
+        .ok_or_else(|| {
+            c.error(
+                file,
+                "a canary needs `steps:`: without them Argo does a plain rolling update (by `maxSurge`/`maxUnavailable`), or with `trafficRouting` moves every user at once; promosim's canary moves users by weight steps: write `strategy: rolling` or `strategy: all_at_once` by hand (docs/scenario.md)",
+            )
+        })?;
     // Without a weight step Argo moves every user at the end of the steps
     // (mirroring, header routes and experiments carry no production share):
     // said here, not as a failed --into later.
@@ -160,7 +165,8 @@ fn canary(
         } else if let Some(p) = s.get("pause") {
             needs_promoter |= pause_step(file, &at, p, f)?;
         } else if let Some(a) = s.get("analysis") {
-            let (steps, limit) = analysis(file, a, docs, &mut f.warnings)?;
+            let (steps, limit, wait) = analysis(file, a, docs, &mut f.warnings)?;
+            needs_promoter |= wait;
             if let Some((l, value)) = limit {
                 match inconclusive {
                     None => inconclusive = Some((l, value, at.clone())),

@@ -100,9 +100,12 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
         warn_unread(&file, c, &mut f.warnings);
         return Ok(f);
     }
-    let a = spec
-        .get("analysis")
-        .ok_or_else(|| spec.error(&file, "a Canary needs `spec.analysis`"))?;
+    let a = analysis_of(&file, spec, &mut f.warnings).ok_or_else(|| {
+        spec.error(
+            &file,
+            "a Canary needs `spec.analysis` (or the older `spec.canaryAnalysis`)",
+        )
+    })?;
     a.known(&[
         "metrics",
         "webhooks",
@@ -124,17 +127,48 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
     let steps = a.get("stepWeights").and_then(Node::list);
     let step = a.get("stepWeight");
     let hooks = confirm_hooks(Some(a));
-    if steps.is_none() && step.is_none() {
-        let Some(it) = a.get("iterations") else {
+    let it = a.get("iterations");
+    let n_it = match it {
+        Some(n) => Some(
+            n.number()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                .ok_or_else(|| {
+                    n.error(
+                        &file,
+                        "expected `iterations` to be a whole number of checks, at least 1",
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let kubernetes = spec
+        .get("provider")
+        .filter(|p| p.text() == Some("kubernetes"));
+    let weighted = steps.is_some() || step.is_some();
+    // Flagger's choice (DeploymentStrategy() in pkg/apis/flagger/v1beta1/
+    // canary.go, and the scheduler): `iterations` above 0 is blue/green (A/B
+    // with `match`) before any weight is looked at; the kubernetes provider
+    // has no progressive traffic and sets 10 iterations when fewer are given.
+    let mode = match (it, kubernetes) {
+        (Some(it), _) if n_it.is_some_and(|n| n > 0.0) => Some(Iterations::Read(it)),
+        (_, Some(p)) => Some(Iterations::Kubernetes(p)),
+        (Some(it), None) if !weighted => Some(Iterations::Read(it)),
+        (None, None) if !weighted => {
             return Err(a.error(
                 &file,
                 "the analysis needs `stepWeight` (with `maxWeight`) or `stepWeights`, or `iterations` (blue/green)",
             ));
-        };
-        f.strategy = flagger_blue_green(&file, a, it, &interval, &mut f.warnings)?;
+        }
+        _ => None,
+    };
+    if let Some(mode) = mode {
+        if weighted {
+            ignored_weights(&file, a, &mode, &mut f.warnings);
+        }
+        f.strategy = flagger_blue_green(&file, a, &mode, weighted, &interval, &mut f.warnings)?;
         blue_green_gates(&file, &hooks, &mut f);
     } else {
-        f.strategy = flagger_canary(&file, a, steps, step, &interval)?;
+        f.strategy = flagger_canary(&file, a, steps, step, &interval, &mut f.warnings)?;
         // The Flagger shorthand has no manual pause (docs/import.md).
         for (h, t) in &hooks {
             f.warnings.push(format!(
@@ -147,13 +181,37 @@ pub fn flagger(path: &Path) -> Result<Fragment, InputError> {
     Ok(f)
 }
 
+/// The Canary's analysis: `spec.analysis`, else the older
+/// `spec.canaryAnalysis` (v1alpha3), which Flagger's `GetAnalysis()`
+/// (pkg/apis/flagger/v1beta1/canary.go) still falls back to. With both,
+/// Flagger reads `analysis` only: the other is said, not read.
+fn analysis_of<'a>(file: &str, spec: &'a Node, warnings: &mut Vec<String>) -> Option<&'a Node> {
+    let (new, old) = (spec.get("analysis"), spec.get("canaryAnalysis"));
+    if let (Some(_), Some(o)) = (new, old) {
+        o.mark_all();
+        // The keys' own lines (a mapping value starts at its first key).
+        let line = |k: &str| {
+            spec.entries()
+                .and_then(|e| e.iter().find(|(n, _)| n.text() == Some(k)))
+                .map_or(0, |(n, _)| n.line)
+        };
+        warnings.push(format!(
+            "warning: {file}:{}: `canaryAnalysis` is ignored: Flagger reads `analysis` ({file}:{}) when both are given",
+            line("canaryAnalysis"),
+            line("analysis")
+        ));
+    }
+    new.or(old)
+}
+
 /// `skipAnalysis: true` (`s`): Flagger waits for the canary to be ready and
 /// promotes it at once, without metrics, webhooks or weights (its
 /// `shouldSkipAnalysis`); only the confirm-rollout gate, checked before,
 /// still holds it.
 fn skip_analysis(file: &str, spec: &Node, s: &Node, f: &mut Fragment) {
     let at = |n: &Node| format!("{file}:{}", n.line);
-    let analysis = match spec.get("analysis") {
+    let a = analysis_of(file, spec, &mut f.warnings);
+    let analysis = match a {
         Some(a) => {
             a.mark_all();
             format!("; the analysis ({}) is not simulated", at(a))
@@ -164,7 +222,7 @@ fn skip_analysis(file: &str, spec: &Node, s: &Node, f: &mut Fragment) {
         "warning: {}: `skipAnalysis: true`: Flagger promotes the new version without analysis as soon as it is ready, every user at once: imported as `all_at_once`{analysis}",
         at(s)
     ));
-    for (h, t) in confirm_hooks(spec.get("analysis")) {
+    for (h, t) in confirm_hooks(a) {
         let why = if t == "confirm-rollout" {
             "Flagger still waits for it before promoting, and `all_at_once` has no manual gate: give the stage a `checks.approval` for it"
         } else {
@@ -247,12 +305,21 @@ fn flagger_canary(
     steps: Option<&[Node]>,
     step: Option<&Node>,
     interval: &Interval,
+    warnings: &mut Vec<String>,
 ) -> Result<Block, InputError> {
     let at = |n: &Node| format!("{file}:{}", n.line);
     let mut block = Block::default();
     let b = &mut block;
     b.open(0, "canary");
     if let Some(list) = steps {
+        // Flagger's maxWeight() is the last of `stepWeights` (scheduler.go).
+        if let Some(m) = a.get("maxWeight") {
+            m.mark_all();
+            warnings.push(format!(
+                "warning: {}: `maxWeight` is ignored next to `stepWeights`, as Flagger ignores it: its maxWeight() is the last step weight",
+                at(m)
+            ));
+        }
         let ws: Vec<String> = list.iter().filter_map(|n| n.number().map(num)).collect();
         b.kv(
             1,
@@ -311,6 +378,50 @@ fn flagger_canary(
     Ok(block)
 }
 
+/// Why a Canary runs in blue/green (or A/B) mode.
+enum Iterations<'a> {
+    /// `iterations` above 0 (or, without weights, as written).
+    Read(&'a Node),
+    /// `provider: kubernetes` (this node) without `iterations` above 0:
+    /// Flagger sets 10.
+    Kubernetes(&'a Node),
+}
+
+/// Flagger's iterations when `provider: kubernetes` gives none
+/// (pkg/controller/scheduler.go).
+const KUBERNETES_ITERATIONS: f64 = 10.0;
+
+/// Weights next to a blue/green mode: Flagger ignores them; said once,
+/// naming each by file:line.
+fn ignored_weights(file: &str, a: &Node, mode: &Iterations, warnings: &mut Vec<String>) {
+    let named: Vec<String> = [
+        "stepWeight",
+        "maxWeight",
+        "stepWeights",
+        "stepWeightPromotion",
+    ]
+    .iter()
+    .filter_map(|k| {
+        a.get(k).map(|n| {
+            n.mark_all();
+            format!("`{k}` ({file}:{})", n.line)
+        })
+    })
+    .collect();
+    let weights = named.join(" and ");
+    warnings.push(match mode {
+        Iterations::Read(it) => format!(
+            "warning: {file}:{}: `iterations` above 0 is Flagger's blue/green mode (A/B with `match`): its DeploymentStrategy() picks it whenever iterations > 0, before looking at weights, so {weights} are ignored, as Flagger ignores them; imported as blue_green",
+            it.line
+        ),
+        Iterations::Kubernetes(p) => format!(
+            "warning: {file}:{}: `provider: kubernetes`: Flagger has no progressive traffic with the kubernetes provider (\"Progressive traffic is not supported when using the kubernetes provider\", pkg/controller/scheduler.go) and runs blue/green, with {} iterations since none are set; imported as blue_green, and {weights} are ignored, as Flagger ignores them",
+            p.line,
+            num(KUBERNETES_ITERATIONS)
+        ),
+    });
+}
+
 /// Flagger's blue/green (or A/B) mode, `iterations` without weights: the
 /// analysis holds the new version for `iterations × interval` with no
 /// production traffic on it, then all traffic moves. The model's blue_green
@@ -319,22 +430,29 @@ fn flagger_canary(
 fn flagger_blue_green(
     file: &str,
     a: &Node,
-    it: &Node,
+    mode: &Iterations,
+    weighted: bool,
     interval: &Interval,
     warnings: &mut Vec<String>,
 ) -> Result<Block, InputError> {
-    let n = it
-        .number()
-        .filter(|n| *n >= 1.0 && n.fract() == 0.0)
-        .ok_or_else(|| {
-            it.error(
-                file,
-                "expected `iterations` to be a whole number of checks, at least 1",
-            )
-        })?;
+    let n = match mode {
+        Iterations::Read(it) => it
+            .number()
+            .filter(|n| *n >= 1.0 && n.fract() == 0.0)
+            .ok_or_else(|| {
+                it.error(
+                    file,
+                    "expected `iterations` to be a whole number of checks, at least 1",
+                )
+            })?,
+        Iterations::Kubernetes(_) => KUBERNETES_ITERATIONS,
+    };
+    let at = match mode {
+        Iterations::Read(it) | Iterations::Kubernetes(it) => it,
+    };
     let interval_text = interval.text.as_str();
     let each = crate::time::Duration::parse(interval_text)
-        .map_err(|e| it.error(file, e))?
+        .map_err(|e| at.error(file, e))?
         .secs();
     let hold = crate::time::Duration(crate::time::SimDuration(n * each)).to_string();
     let threshold = match a.get("threshold") {
@@ -347,9 +465,16 @@ fn flagger_blue_green(
         }
         None => "the threshold (none given: Flagger's 1 failed check)".to_string(),
     };
-    let (iat, vat) = (format!("{file}:{}", it.line), interval.at.clone());
+    let (iat, vat) = (format!("{file}:{}", at.line), interval.at.clone());
+    let lead = match mode {
+        Iterations::Read(_) if weighted => "`iterations` is Flagger's blue/green (or A/B) mode",
+        Iterations::Read(_) => "`iterations` without weights is Flagger's blue/green (or A/B) mode",
+        Iterations::Kubernetes(_) => {
+            "`provider: kubernetes` is Flagger's blue/green mode, with 10 iterations"
+        }
+    };
     warnings.push(format!(
-        "warning: {iat}: `iterations` without weights is Flagger's blue/green (or A/B) mode: imported as blue_green whose `switch` holds the new version for iterations × interval = {} × {interval_text} = {hold} ({iat}, {vat}) before all traffic moves, since the model's blue_green has no analysis before the switch. Lost: the checks themselves, and with them {threshold}, the failed checks before rollback: the model's idle colour serves no users, so no check can fail, and a defect is caught before the switch only by the stage's `verify`; an abort during the hold also lasts {hold} (the model's blue_green aborts in `switch`), and the move of traffic itself is taken as instant",
+        "warning: {iat}: {lead}: imported as blue_green whose `switch` holds the new version for iterations × interval = {} × {interval_text} = {hold} ({iat}, {vat}) before all traffic moves, since the model's blue_green has no analysis before the switch. Lost: the checks themselves, and with them {threshold}, the failed checks before rollback: the model's idle colour serves no users, so no check can fail, and a defect is caught before the switch only by the stage's `verify`; an abort during the hold also lasts {hold} (the model's blue_green aborts in `switch`), and the move of traffic itself is taken as instant",
         num(n)
     ));
     let mut b = Block::default();
@@ -358,17 +483,20 @@ fn flagger_blue_green(
         1,
         &format!("Flagger's analysis: {} checks every {interval_text}, before promotion; {threshold} is not simulated (see the warning)", num(n)),
     );
-    b.kv(
-        1,
-        "switch",
-        &Val::read(
+    let why = format!(
+        "× {vat} (interval: {interval_text}): the analysis holds the new version, with no users on it, before all traffic moves"
+    );
+    let switch = match mode {
+        Iterations::Read(_) => Val::read(hold, format!("{iat} (iterations: {}) {why}", num(n))),
+        Iterations::Kubernetes(_) => Val::assumed(
             hold,
             format!(
-                "{iat} (iterations: {}) × {vat} (interval: {interval_text}): the analysis holds the new version, with no users on it, before all traffic moves",
+                "Flagger's {} iterations for `provider: kubernetes` ({iat}) without `iterations` {why}",
                 num(n)
             ),
         ),
-    );
+    };
+    b.kv(1, "switch", &switch);
     b.kv(
         1,
         "scale_down_delay",
