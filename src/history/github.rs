@@ -70,6 +70,14 @@ struct Run {
 }
 
 fn run_events(out: &mut Vec<StageEvent>, r: Run) {
+    // A pull request's run tests a branch, not main's pipeline: the model
+    // follows main (an export not filtered by `--branch main` holds them).
+    if matches!(
+        r.event.as_str(),
+        "pull_request" | "pull_request_target" | "merge_group"
+    ) {
+        return;
+    }
     let ev = |event, at: Time, outcome| StageEvent {
         release: r.release.clone(),
         stage: r.stage.clone(),
@@ -316,5 +324,29 @@ fn status_events(out: &mut Vec<StageEvent>, mut list: Vec<DeploymentStatus>) {
             "failure" | "error" => push(EventKind::Finish, Outcome::Failed),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_request_runs_are_left_out() {
+        let run = |sha: &str, event: &str| {
+            format!(
+                r#"{{"databaseId": 1, "workflowName": "ci", "headSha": "{sha}", "event": "{event}",
+                "status": "completed", "conclusion": "success", "createdAt": "2024-01-01T10:00:00Z",
+                "startedAt": "2024-01-01T10:01:00Z", "updatedAt": "2024-01-01T10:05:00Z", "attempt": 1}}"#
+            )
+        };
+        let text = format!("[{}, {}]", run("a", "push"), run("b", "pull_request"));
+        let part = parse_gh_runs(&text, "runs.json").expect("runs");
+        assert!(!part.events.is_empty());
+        assert!(
+            part.events.iter().all(|e| e.release == "a"),
+            "{:?}",
+            part.events
+        );
     }
 }
