@@ -264,6 +264,26 @@ fn github_conditions_are_evaluated_for_a_push_to_main() {
     );
 }
 
+/// Flagger's A/B mode (`match`): the matched users run the new version
+/// during the analysis; the import says the model does not simulate them,
+/// rather than that no user sees it.
+#[test]
+fn flagger_ab_test_says_the_matched_users_are_not_simulated() {
+    let (f, yaml, _) = flagger_into_base("flagger/istio-abtest.yaml");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("istio-abtest.yaml:42: `match` is Flagger's A/B mode")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        yaml.contains("with only the users `match` selects on it (not simulated)"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("with no users on it"), "{yaml}");
+}
+
 /// The production stage's canary strategy.
 fn production_canary(v: &Validated) -> &Canary {
     let prod = v.stages.iter().find(|s| s.name == "production").unwrap();

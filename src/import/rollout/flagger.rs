@@ -466,6 +466,11 @@ fn flagger_blue_green(
         None => "the threshold (none given: Flagger's 1 failed check)".to_string(),
     };
     let (iat, vat) = (format!("{file}:{}", at.line), interval.at.clone());
+    // A/B mode: the users `match` selects run the new version during the hold.
+    let ab = a.get("match").map(|m| format!("{file}:{}", m.line));
+    if let Some(mat) = &ab {
+        warnings.push(format!("warning: {mat}: `match` is Flagger's A/B mode: during the {} checks the users it selects (by header or cookie) run the new version, and the checks measure their traffic; the model's blue_green shows the new version to no one before the switch, so their exposure is not simulated", num(n)));
+    }
     let lead = match mode {
         Iterations::Read(_) if weighted => "`iterations` is Flagger's blue/green (or A/B) mode",
         Iterations::Read(_) => "`iterations` without weights is Flagger's blue/green (or A/B) mode",
@@ -483,8 +488,13 @@ fn flagger_blue_green(
         1,
         &format!("Flagger's analysis: {} checks every {interval_text}, before promotion; {threshold} is not simulated (see the warning)", num(n)),
     );
+    let on_it = if ab.is_some() {
+        "with only the users `match` selects on it (not simulated)"
+    } else {
+        "with no users on it"
+    };
     let why = format!(
-        "× {vat} (interval: {interval_text}): the analysis holds the new version, with no users on it, before all traffic moves"
+        "× {vat} (interval: {interval_text}): the analysis holds the new version, {on_it}, before all traffic moves"
     );
     let switch = match mode {
         Iterations::Read(_) => Val::read(hold, format!("{iat} (iterations: {}) {why}", num(n))),
