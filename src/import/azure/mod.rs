@@ -153,6 +153,17 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     if let Some((f, _)) = r.roots.last() {
         d.warn_if_no_stage(f, &mut r.warnings);
     }
+    // A scheduled pipeline that deploys nothing: the build-only model has no
+    // schedule, so the wait for the scheduled run is missing from lead time.
+    if let (true, true, Some((cron, at))) = (
+        d.stages.is_empty(),
+        d.build_notes.iter().any(|n| n.contains("`trigger: none`")),
+        &schedule,
+    ) {
+        r.warnings.push(format!(
+            "warning: {at}: the pipeline runs on its schedule {cron:?} (and by hand) only and deploys nothing; the build-only scenario builds each push, so the wait for the scheduled run is not in its lead time"
+        ));
+    }
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported {
@@ -204,7 +215,10 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
     };
     let at = format!("{file}:{}", t.line);
     if t.text() == Some("none") {
-        d.batch = Val::read("none", format!("{at} (`trigger: none`)"));
+        d.batch = Val::assumed(
+            "none",
+            format!("`trigger: none` at {at}: Azure builds on no push; the model's build still runs per push"),
+        );
         d.build_notes.push(format!(
             "{at}: `trigger: none`: Azure builds only on schedule or by hand; the model still builds each push"
         ));
