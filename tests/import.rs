@@ -751,6 +751,31 @@ fn azure_pipeline_completion_trigger_deploys_every_build() {
     );
 }
 
+/// A `ManualValidation` task in an agentless job is the stage's approval,
+/// with the task's timeout, and is no verification step.
+#[test]
+fn azure_manual_validation_is_an_approval() {
+    let i = import::azure::import(&data("azure/manual-validation.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Dev", "Prod"]);
+    let a = v.stages[1].approval.as_ref().expect("Prod has an approval");
+    assert_eq!(a.approvers.len(), 1);
+    assert_eq!(a.timeout.secs(), 1440.0 * 60.0);
+    assert!(v.stages[0].approval.is_none());
+    assert!(verify_names(&v, 1).is_empty(), "{:?}", verify_names(&v, 1));
+    assert!(
+        i.yaml
+            .contains("manual-validation.yml:25 (timeoutInMinutes"),
+        "{}",
+        i.yaml
+    );
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("not understood")),
+        "{:?}",
+        i.warnings
+    );
+}
+
 /// Every value the importer writes says where it came from: `# from FILE:LINE`
 /// with a line, or `# ASSUMED: why` (a platform default is assumed, not read).
 #[test]

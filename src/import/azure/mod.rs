@@ -11,6 +11,7 @@
 mod runtime;
 mod stages;
 mod templates;
+mod validation;
 
 use std::path::Path;
 
@@ -217,7 +218,9 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
     if t.text() == Some("none") {
         d.batch = Val::assumed(
             "none",
-            format!("`trigger: none` at {at}: Azure builds on no push; the model's build still runs per push"),
+            format!(
+                "`trigger: none` at {at}: Azure builds on no push; the model's build still runs per push"
+            ),
         );
         d.build_notes.push(format!(
             "{at}: `trigger: none`: Azure builds only on schedule or by hand; the model still builds each push"
@@ -364,6 +367,10 @@ impl Reader {
         if let Some(job) = n.get("job") {
             if let Some(s) = n.get("steps") {
                 s.mark_all();
+            }
+            // A manual validation is the stage's approval (`validation`), not a test.
+            if validation::validation_step(n).is_some() {
+                return;
             }
             n.known(&["strategy"]);
             let name = job.scalar().unwrap_or_else(|| "job".into());

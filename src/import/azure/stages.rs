@@ -318,6 +318,7 @@ impl Reader {
         };
         for j in &r.jobs {
             self.stage_job(j, &mut st);
+            super::validation::approval(j, &mut st, d, &mut self.warnings);
         }
         st
     }
