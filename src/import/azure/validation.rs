@@ -52,7 +52,7 @@ pub(super) fn approval(j: &Item, st: &mut StageDraft, d: &mut Draft, warnings: &
         .find_map(|n| n.get("timeoutInMinutes").map(|t| (t.number(), t.line)));
     let timeout = match minutes {
         // 0 is Azure's "the most allowed": no timeout in the model.
-        Some((Some(m), _)) if m == 0.0 => return,
+        Some((Some(0.0), _)) => return,
         Some((Some(m), line)) if m > 0.0 => Val::read(
             format!("{}m", num(m)),
             format!(
