@@ -11,7 +11,7 @@ use promosim::import::rollout::Fragment;
 use promosim::scenario::file::Batch;
 use promosim::scenario::stage::LockPolicy;
 use promosim::scenario::valid::{
-    Canary, CanaryPlan, CanaryStep, RollingSize, Strategy, Trigger, Validated,
+    BlueGreen, Canary, CanaryPlan, CanaryStep, RollingSize, Strategy, Trigger, Validated,
 };
 
 fn data(rel: &str) -> PathBuf {
@@ -299,10 +299,26 @@ fn into_base(
     importer: fn(&Path) -> Result<Fragment, promosim::error::InputError>,
     file: &str,
 ) -> (Fragment, String, Validated) {
-    let f = importer(&data(file)).unwrap();
+    merged(importer, &data(file))
+}
+
+/// The rollout file at `path` imported by `importer` into `base.yaml`.
+fn merged(
+    importer: fn(&Path) -> Result<Fragment, promosim::error::InputError>,
+    path: &Path,
+) -> (Fragment, String, Validated) {
+    let f = importer(path).unwrap();
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
     (f, text, v)
+}
+
+/// Stage `s`'s blue-green strategy.
+fn blue_green(v: &Validated, s: usize) -> &BlueGreen {
+    let Strategy::BlueGreen(bg) = &v.stages[s].strategy else {
+        panic!("blue_green expected, got {:?}", v.stages[s].strategy)
+    };
+    bg
 }
 
 /// An Argo Rollout file imported into `base.yaml`.
@@ -384,9 +400,7 @@ fn argo_inconclusive_limit_is_read_from_the_first_analysis_template() {
 fn argo_blue_green_and_flagger_canaries() {
     let f = import::rollout::argo(&data("argo/bluegreen.yaml")).unwrap();
     let v = validated(&import::merge::into(&data("base.yaml"), &f, Some("production")).unwrap());
-    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
-        panic!()
-    };
+    let bg = blue_green(&v, 1);
     assert!(bg.promoted_by.is_some(), "autoPromotionEnabled: false");
     assert_eq!(bg.scale_down_delay.secs(), 600.0);
 
@@ -884,9 +898,7 @@ fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
 #[test]
 fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
     let (f, text, v) = flagger_into_base("flagger/bluegreen.yaml");
-    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
-        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
-    };
+    let bg = blue_green(&v, 1);
     assert_eq!(bg.switch.secs(), 300.0, "10 iterations × 30s");
     // The confirm-promotion webhook (line 56) is a manual promotion.
     assert!(bg.promoted_by.is_some(), "confirm-promotion");
@@ -1156,9 +1168,7 @@ fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
 #[test]
 fn flagger_confirm_webhooks_are_a_manual_promotion_in_blue_green() {
     let (f, text, v) = flagger_into_base("flagger/bluegreen-confirm.yaml");
-    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
-        panic!()
-    };
+    let bg = blue_green(&v, 1);
     let p = bg.promoted_by.expect("a manual promotion");
     assert_eq!(v.people[p].name, "release-manager");
     assert!(
@@ -1599,12 +1609,8 @@ fn flagger_iterations_with_step_weight_is_blue_green() {
         "    stepWeight: 10\n",
         "    stepWeight: 10\n    iterations: 4\n",
     );
-    let f = import::rollout::flagger(&p).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
-    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
-        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
-    };
+    let (f, text, v) = merged(import::rollout::flagger, &p);
+    let bg = blue_green(&v, 1);
     assert_eq!(bg.switch.secs(), 240.0, "4 iterations × 1m");
     assert!(text.contains("it.yaml:30 (iterations: 4) × "), "{text}");
     assert!(
@@ -1649,12 +1655,8 @@ fn flagger_kubernetes_provider_is_blue_green() {
         "provider: istio",
         "provider: kubernetes",
     );
-    let f = import::rollout::flagger(&p).unwrap();
-    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
-    let v = validated(&text);
-    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
-        panic!("blue_green expected, got {:?}", v.stages[1].strategy)
-    };
+    let (f, text, v) = merged(import::rollout::flagger, &p);
+    let bg = blue_green(&v, 1);
     assert_eq!(bg.switch.secs(), 600.0, "Flagger's 10 iterations × 1m");
     assert!(text.contains("switch: 10m  # ASSUMED: "), "{text}");
     assert!(
@@ -1685,9 +1687,7 @@ fn flagger_kubernetes_provider_is_blue_green() {
         )
         .unwrap(),
     );
-    let Strategy::BlueGreen(bg) = &v.stages[1].strategy else {
-        panic!()
-    };
+    let bg = blue_green(&v, 1);
     assert_eq!(bg.switch.secs(), 180.0, "3 iterations × 1m");
 }
 
