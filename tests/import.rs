@@ -738,6 +738,14 @@ fn azure_trigger_none_without_schedules_is_a_manual_first_stage() {
         v.stages[0].trigger
     );
     assert!(i.yaml.contains("queued by hand"), "{}", i.yaml);
+    // A list holding `none` names a branch no push to main reaches: the same.
+    let i = import::azure::import(&data("azure/trigger-list-none.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{}",
+        i.yaml
+    );
 }
 
 /// A pipeline resource's trigger runs the CD pipeline each time the CI one

@@ -215,7 +215,12 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
         return;
     };
     let at = format!("{file}:{}", t.line);
-    if t.text() == Some("none") {
+    // `trigger: [none]` names a branch called "none": no push to main runs
+    // it, as with `trigger: none` (what its author almost surely meant).
+    let only_none = t
+        .list()
+        .is_some_and(|l| l.len() == 1 && l[0].text() == Some("none"));
+    if t.text() == Some("none") || only_none {
         d.batch = Val::assumed(
             "none",
             format!(
