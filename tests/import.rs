@@ -141,6 +141,37 @@ fn azure_templates_parameters_matrix_and_manual_stage() {
 }
 
 #[test]
+fn azure_extends_chain_to_a_governed_template_reads_the_stages_it_is_given() {
+    // microsoft/terminal's 1ES pipelines, cut down: extends → a local template
+    // → extends the 1ES template in another repository, given `stages`.
+    let i = import::azure::import(
+        &data("azure/governed/build/pipelines/release.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    // The `${{ if }}` picked the official template; its stages are the pipeline's,
+    // and the `@self` job template was found from the repository's root.
+    assert_eq!(names(&v), ["Publish"]);
+    assert!(v.stages[0].production);
+    let w = i.warnings.join("\n");
+    assert!(
+        w.contains("1ES.Official.PipelineTemplate.yml@1esPipelines")
+            && w.contains("the stages given to it"),
+        "{w}"
+    );
+    assert!(w.contains("`resources` (other repositories"), "{w}");
+    assert!(!w.contains("not understood"), "{w}");
+    // maxParallel: 1 runs the build's legs one after another.
+    assert!(
+        i.yaml.contains("2-leg matrix, one leg at a time"),
+        "{}",
+        i.yaml
+    );
+}
+
+#[test]
 fn github_workflows_with_environments_and_concurrency() {
     let side = import::sidecar::read(&data("github/sidecar.yaml")).unwrap();
     let paths = [data("github/deploy.yml"), data("github/nightly.yml")];

@@ -318,3 +318,23 @@ fn a_line_indented_one_space_off_is_named_in_the_refusal() {
     }
     assert!(refused > 25, "only {refused} edits refused");
 }
+
+#[test]
+fn a_template_line_starting_with_percent_is_named_as_a_directive_not_an_indent() {
+    // Terraform's templatefile syntax, as in Azure-Samples/azure-devops-terraform-oidc-ci-cd.
+    let text = edited(
+        "stages:\n",
+        "stages:\n%{ for stage in stages ~}\n%{ endfor ~}\n",
+    );
+    let (code, err) = validate(&text);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let n = 1 + text.lines().position(|l| l.starts_with('%')).unwrap();
+    assert!(
+        (n - 1..=n + 1).any(|l| err.contains(&format!("s.yaml:{l}:"))),
+        "placed near line {n}: {err}"
+    );
+    assert!(err.contains(&format!("line {n} starts with `%`")), "{err}");
+    assert!(err.contains("directive"), "{err}");
+    assert!(!err.contains("mis-indented"), "{err}");
+}

@@ -42,7 +42,9 @@ pub(crate) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> I
     match location {
         Some(l) if l.line() > 0 => {
             // The reader's position is often not where the mistake is.
-            let msg = match super::indent::hint_near(source, l.line()) {
+            let hint = directive_hint(source, l.line())
+                .or_else(|| super::indent::hint_near(source, l.line()));
+            let msg = match hint {
                 Some(h) if !matches!(e, E::Budget { .. }) => format!("{msg} ({h})"),
                 _ => msg,
             };
@@ -50,6 +52,21 @@ pub(crate) fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> I
         }
         _ => InputError::new(file, msg),
     }
+}
+
+/// A line starting with `%` inside a document is read as a YAML directive
+/// (`%YAML 1.2`), which may only come before a document's `---`. In a CI file it
+/// is nearly always a template's control line (Terraform's `%{ for … }`), so the
+/// indentation hint would point at the wrong fix.
+fn directive_hint(source: &str, line: u64) -> Option<String> {
+    let at = usize::try_from(line).ok()?.checked_sub(1)?;
+    // The reader stops at the directive or on the line after it.
+    let l = (at.saturating_sub(1)..=at + 1)
+        .find(|&i| source.lines().nth(i).is_some_and(|t| t.starts_with('%')))?;
+    Some(format!(
+        "line {} starts with `%`, which YAML reads as a directive such as `%YAML 1.2`, allowed only before a document's `---`: the file looks like a template (`%{{ … }}`) to be rendered first, e.g. by Terraform's templatefile",
+        l + 1
+    ))
 }
 
 /// Which of the YAML reader's limits (against alias bombs, deep nesting and

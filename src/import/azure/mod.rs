@@ -13,7 +13,7 @@ mod stages;
 mod templates;
 mod validation;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use stages::lock_of;
 
@@ -27,6 +27,8 @@ use crate::error::InputError;
 /// A stage, job or step list entry, with the file it came from (templates).
 struct Item {
     file: String,
+    /// Its file's folder: templates it names are read relative to it.
+    dir: PathBuf,
     node: Node,
 }
 
@@ -103,13 +105,13 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         Some(ext) => r.extends(&file, ext, &dir)?,
         None => None,
     };
-    let (body_file, body) = match &extended {
-        Some((f, n)) => (f.clone(), n),
-        None => (file.clone(), &root),
+    let (body_file, body, body_dir) = match &extended {
+        Some((f, n, d)) => (f.clone(), n, d.clone()),
+        None => (file.clone(), &root, dir.clone()),
     };
     let stages = match body.get("stages") {
         Some(list) => {
-            let items = r.expand(&body_file, list, &dir, "stages", 0)?;
+            let items = r.expand(&body_file, list, &body_dir, "stages", 0)?;
             list.mark_all();
             items
         }
@@ -133,16 +135,17 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
             }
             vec![Item {
                 file: body_file.clone(),
+                dir: body_dir.clone(),
                 node: implicit,
             }]
         }
     };
-    r.stages(&stages, &dir, schedule.as_ref(), lock.as_ref(), &mut d)?;
+    r.stages(&stages, schedule.as_ref(), lock.as_ref(), &mut d)?;
     for it in &stages {
         warn_unread(&it.file, &it.node, &mut r.warnings);
     }
-    if let Some(body) = extended {
-        r.roots.push(body);
+    if let Some((f, n, _)) = extended {
+        r.roots.push((f, n));
     }
     if let Some(s) = sidecar {
         s.apply(&mut d, &mut r.warnings);
@@ -341,12 +344,14 @@ impl Reader {
         if let Some(s) = n.get("strategy") {
             s.mark_all();
             if let Some(m) = s.get("matrix").and_then(Node::entries) {
-                let par = s
-                    .get("maxParallel")
-                    .and_then(Node::number)
-                    .map(|x| format!(", at most {} at once", num(x)))
-                    .unwrap_or_default();
-                d.build_notes.push(format!("{}:{}: the job runs a {}-leg matrix{par}: each leg takes an agent, the build ends with the slowest leg", j.file, s.line, m.len()));
+                let at_once = s.get("maxParallel").and_then(Node::number);
+                let how = match at_once {
+                    _ if m.is_empty() => "the job runs a matrix whose legs come from template expressions the importer does not evaluate; set build.duration for the whole matrix".to_string(),
+                    Some(x) if x <= 1.0 => format!("the job runs a {}-leg matrix, one leg at a time: the build takes the legs one after another", m.len()),
+                    Some(x) => format!("the job runs a {}-leg matrix, at most {} at once: each leg takes an agent, the build ends with the slowest leg", m.len(), num(x)),
+                    None => format!("the job runs a {}-leg matrix: each leg takes an agent, the build ends with the slowest leg", m.len()),
+                };
+                d.build_notes.push(format!("{}:{}: {how}", j.file, s.line));
             }
         }
     }

@@ -1,8 +1,6 @@
 //! Azure stages as scenario stages: which are the build, which run only
 //! after a failure, and for each kept one its dependencies, trigger and lock.
 
-use std::path::Path;
-
 use super::{DEPLOYER, Item, Reader, runtime};
 use crate::error::InputError;
 use crate::import::draft::{Draft, StageDraft, add_person};
@@ -160,12 +158,11 @@ impl Reader {
     pub(super) fn stages(
         &mut self,
         stages: &[Item],
-        dir: &Path,
         schedule: Option<&(String, String)>,
         lock: Option<&Val>,
         d: &mut Draft,
     ) -> Result<(), InputError> {
-        let mut read = self.read_stages(stages, dir)?;
+        let mut read = self.read_stages(stages)?;
         mark_build(&mut read);
         self.mark_failure_paths(stages, &mut read);
         let kept: Vec<usize> = (0..read.len())
@@ -215,7 +212,7 @@ impl Reader {
     }
 
     /// Every stage's id, dependencies and jobs (templates expanded).
-    fn read_stages(&mut self, stages: &[Item], dir: &Path) -> Result<Vec<Read>, InputError> {
+    fn read_stages(&mut self, stages: &[Item]) -> Result<Vec<Read>, InputError> {
         let mut read: Vec<Read> = Vec::new();
         for (i, it) in stages.iter().enumerate() {
             let n = &it.node;
@@ -243,7 +240,7 @@ impl Reader {
             };
             let jobs = match n.get("jobs") {
                 Some(list) => {
-                    let items = self.expand(&it.file, list, dir, "jobs", 0)?;
+                    let items = self.expand(&it.file, list, &it.dir, "jobs", 0)?;
                     list.mark_all();
                     items
                 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{Item, Reader};
 use crate::error::InputError;
 use crate::import::expr;
-use crate::import::tree::{Node, substitute};
+use crate::import::tree::{Kind, Node, substitute};
 use crate::import::{MAX_TEMPLATE_DEPTH, read_one};
 
 /// A file's declared `parameters` with their defaults: Azure's list form
@@ -53,15 +53,30 @@ impl Reader {
     ) -> Result<Option<(String, Node, PathBuf)>, InputError> {
         let t = node.get("template").expect("called on a template entry");
         let rel = t.need_text(from, "a template path")?;
-        if rel.contains('@') {
-            node.mark_all();
-            self.warnings.push(format!(
-                "warning: {from}:{}: template {rel:?} is in another repository, which the importer cannot read; the import goes on without it (copy it next to the pipeline and drop the @… to read it)",
-                t.line
-            ));
-            return Ok(None);
-        }
-        let path = dir.join(rel.trim_start_matches('/'));
+        let path = match rel.split_once('@') {
+            // `@self`: this repository, the path from its root.
+            Some((p, "self")) => match self_path(dir, p) {
+                Some(path) => path,
+                None => {
+                    node.mark_all();
+                    self.warnings.push(format!(
+                        "warning: {from}:{}: template {rel:?} is in this repository, from its root, but no folder above {} holds {p:?}; the import goes on without it (import the file from within its repository)",
+                        t.line,
+                        dir.display()
+                    ));
+                    return Ok(None);
+                }
+            },
+            Some(_) => {
+                node.mark_all();
+                self.warnings.push(format!(
+                    "warning: {from}:{}: template {rel:?} is in another repository, which the importer cannot read; the import goes on without it (copy it next to the pipeline and drop the @… to read it)",
+                    t.line
+                ));
+                return Ok(None);
+            }
+            None => dir.join(rel.trim_start_matches('/')),
+        };
         let (tfile, troot) = read_one(&path, "template").map_err(|e| {
             if e.line.is_none() {
                 t.error(from, format!("template {rel:?}: {}", e.message))
@@ -85,14 +100,79 @@ impl Reader {
         Ok(Some((tfile, filled, tdir)))
     }
 
-    /// `extends: {template: x.yml, parameters: …}`: the pipeline's body is the template's.
+    /// `extends: {template: x.yml, parameters: …}`: the pipeline's body is the
+    /// template's (file, root, folder). A template may itself extend another,
+    /// as Azure allows: the chain is followed to its last template; one in
+    /// another repository ends it with a warning, and the import goes on
+    /// without a body.
     pub(super) fn extends(
         &mut self,
         file: &str,
         ext: &Node,
         dir: &Path,
-    ) -> Result<Option<(String, Node)>, InputError> {
-        Ok(self.template(file, ext, dir)?.map(|(f, n, _)| (f, n)))
+    ) -> Result<Option<(String, Node, PathBuf)>, InputError> {
+        // Its template and parameters are all read (marks do not follow a clone).
+        ext.mark_all();
+        let (mut file, mut ext, mut dir) = (file.to_string(), ext.clone(), dir.to_path_buf());
+        for _ in 0..MAX_TEMPLATE_DEPTH {
+            if ext.get("template").is_none() {
+                ext.mark_all();
+                self.warnings.push(format!(
+                    "warning: {file}:{}: `extends` names no template the importer can pick; the import goes on without it",
+                    ext.line
+                ));
+                return Ok(None);
+            }
+            if let Some(body) = self.governed(&file, &ext) {
+                return Ok(Some((file, body, dir)));
+            }
+            let Some((tfile, body, tdir)) = self.template(&file, &ext, &dir)? else {
+                return Ok(None);
+            };
+            body.known(&["trigger", "pr", "name", "variables"]);
+            if let Some(res) = body.get("resources") {
+                res.mark_all();
+                self.warnings.push(format!(
+                    "warning: {tfile}:{}: `resources` (other repositories, pipelines, containers) in a template is not simulated",
+                    res.line
+                ));
+            }
+            let Some(next) = body.get("extends").cloned() else {
+                return Ok(Some((tfile, body, tdir)));
+            };
+            body.get("extends").expect("just read").mark_all();
+            // The template extended in turn is checked for unknown keys like any file read.
+            self.roots.push((tfile.clone(), body));
+            (file, ext, dir) = (tfile, next, tdir);
+        }
+        Err(ext.error(
+            &file,
+            format!("templates extend more than {MAX_TEMPLATE_DEPTH} deep (a template that extends itself?)"),
+        ))
+    }
+
+    /// `extends` of a template in another repository that is given the
+    /// pipeline's `stages` as a parameter, as the 1ES and OneBranch governed
+    /// templates are: those stages are the body (what the template adds
+    /// around them, e.g. compliance steps, is not simulated).
+    fn governed(&mut self, file: &str, ext: &Node) -> Option<Node> {
+        let t = ext.get("template")?;
+        let rel = t.text()?;
+        let remote = rel.split_once('@').is_some_and(|(_, repo)| repo != "self");
+        let stages = ext.get("parameters")?.get("stages")?;
+        if !remote || stages.list().is_none() {
+            return None;
+        }
+        self.warnings.push(format!(
+            "warning: {file}:{}: template {rel:?} is in another repository, which the importer cannot read; the stages given to it ({file}:{}) are read as the pipeline's, as 1ES and OneBranch templates run them (what the template adds around them is not simulated)",
+            t.line, stages.line
+        ));
+        let key = Node::new(Kind::Text("stages".into()), stages.line, stages.column);
+        Some(Node::new(
+            Kind::Map(vec![(key, stages.clone())]),
+            ext.line,
+            ext.column,
+        ))
     }
 
     /// A stage, job or step list with its templates spliced in.
@@ -109,6 +189,7 @@ impl Reader {
             if n.get("template").is_none() {
                 out.push(Item {
                     file: file.to_string(),
+                    dir: dir.to_path_buf(),
                     node: n.clone(),
                 });
                 continue;
@@ -133,4 +214,14 @@ impl Reader {
         }
         Ok(out)
     }
+}
+
+/// A `path@self` template: the path is from the repository's root, which is
+/// the nearest folder above `dir` holding it (the import is given a file, not
+/// the repository).
+fn self_path(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = rel.trim_start_matches("./").trim_start_matches('/');
+    let found = |d: &Path| d.ancestors().map(|a| a.join(rel)).find(|p| p.is_file());
+    // A relative folder's ancestors stop at the working folder: then the whole path's.
+    found(dir).or_else(|| std::fs::canonicalize(dir).ok().and_then(|d| found(&d)))
 }
