@@ -407,6 +407,36 @@ fn argo_canary_steps_into_a_scenario() {
 }
 
 #[test]
+fn argo_args_placeholders_take_the_steps_value_or_the_templates() {
+    let (_, _, v) = argo_into_base("argo/args.yaml");
+    // interval 5s and count 4 from the template's `spec.args`, failureLimit 2 from the step's.
+    let kinds = step_kinds(production_canary(&v));
+    assert!(kinds.contains(&"a5x4/2".to_string()), "{kinds:?}");
+    // An argument the file gives no value is refused at its field.
+    let t = tempfile::tempdir().unwrap();
+    let bad = t.path().join("bad.yaml");
+    let text = std::fs::read_to_string(data("argo/args.yaml"))
+        .unwrap()
+        .replace("  - name: analysis-runs\n    value: \"4\"\n", "");
+    std::fs::write(&bad, text).unwrap();
+    let e = import::rollout::argo(&bad).unwrap_err();
+    assert!(
+        e.to_string().contains("analysis-runs") && e.to_string().contains("no value"),
+        "{e}"
+    );
+    // Unquoted, a placeholder is a YAML mapping (argo-rollouts' rollout-linkerd example).
+    let text = std::fs::read_to_string(data("argo/args.yaml"))
+        .unwrap()
+        .replace("\"{{args.failure-limit}}\"", "{{args.failure-limit}}");
+    std::fs::write(&bad, text).unwrap();
+    let e = import::rollout::argo(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("unquoted Argo placeholder") && e.contains("quote it"),
+        "{e}"
+    );
+}
+
+#[test]
 fn argo_inconclusive_limit_is_read_from_the_first_analysis_template() {
     let (f, text, v) = argo_into_base("argo/canary-inconclusive.yaml");
     let c = production_canary(&v);

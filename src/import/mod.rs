@@ -51,6 +51,11 @@ pub fn read_docs(path: &Path, what: &str) -> Result<(String, Vec<Node>), InputEr
             err.message.push_str(
                 " (the file holds `{{ … }}` template actions, as a Helm chart does: render it first, e.g. with `helm template`, and import the output)",
             );
+        } else if err.line.is_some_and(|l| unquoted_args(&source, l)) {
+            // Kubernetes reads the file as YAML too, and refuses it just the same.
+            err.message.push_str(
+                " (an unquoted Argo placeholder `{{args.…}}` is a YAML mapping, not text: quote it, e.g. \"{{args.name}}\", as Kubernetes needs too)",
+            );
         }
         err
     })?;
@@ -76,6 +81,17 @@ fn helm_action(source: &str, line: u64) -> bool {
                 !l[..i].ends_with('$') && !rest.starts_with("args.")
             })
         })
+}
+
+/// Whether the line `line` (1-based) of `source` holds an Argo placeholder
+/// `{{args.…}}` as an unquoted value.
+fn unquoted_args(source: &str, line: u64) -> bool {
+    let at = usize::try_from(line).unwrap_or(usize::MAX);
+    source.lines().nth(at.wrapping_sub(1)).is_some_and(|l| {
+        l.split_once(": ")
+            .is_some_and(|(_, v)| v.trim_start().starts_with("{{args."))
+            || l.trim_start().starts_with("- {{args.")
+    })
 }
 
 /// The one document of a pipeline file, which must be a mapping.

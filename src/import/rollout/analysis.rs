@@ -174,18 +174,86 @@ fn read_metrics(
             missing.push((format!("{kind} {name:?} {what}"), t.line));
             continue;
         }
+        let args = args_of(a, doc.expect("a template with metrics"));
         for m in list {
-            metrics.push(metric(file, m, format!("{kind} {name}"))?);
+            metrics.push(metric(file, m, format!("{kind} {name}"), &args)?);
         }
     }
     Ok((metrics, missing))
 }
 
-/// One metric of `template`, its numbers checked.
-fn metric(file: &str, m: &Node, template: String) -> Result<Metric, InputError> {
+/// An analysis argument's name and its value, when the file gives one.
+type Args = Vec<(String, Option<String>)>;
+
+/// The arguments a template's `{{args.NAME}}` placeholders take, as Argo
+/// resolves them: the value the step passes (`args` of the analysis step),
+/// else the template's own `spec.args` value. A value from a secret, a field
+/// or the pod template hash is not in the file.
+fn args_of(step: &Node, template: &Node) -> Args {
+    fn list(n: Option<&Node>) -> &[Node] {
+        n.and_then(Node::list).unwrap_or_default()
+    }
+    let value = |a: &Node| a.get("value").and_then(Node::scalar);
+    let mut args: Args = list(template.get("spec").and_then(|s| s.get("args")))
+        .iter()
+        .filter_map(|a| Some((a.get("name")?.scalar()?, value(a))))
+        .collect();
+    for a in list(step.get("args")) {
+        let Some(name) = a.get("name").and_then(Node::scalar) else {
+            continue;
+        };
+        let v = value(a);
+        match args.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = v,
+            None => args.push((name, v)),
+        }
+    }
+    args
+}
+
+/// A metric field with its `{{args.NAME}}` placeholders replaced; an
+/// argument without a value in the file is an error at the field.
+fn field(file: &str, m: &Node, key: &str, args: &Args) -> Result<Option<Node>, InputError> {
+    let Some(n) = m.get(key) else {
+        return Ok(None);
+    };
+    let Some(text) = n.text().filter(|t| t.contains("{{")) else {
+        return Ok(Some(n.clone()));
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("{{") {
+        let end = rest[at..]
+            .find("}}")
+            .map(|e| at + e)
+            .ok_or_else(|| n.error(file, format!("`{key}`: an unclosed `{{{{` placeholder")))?;
+        let inner = rest[at + 2..end].trim();
+        let value = inner
+            .strip_prefix("args.")
+            .and_then(|name| args.iter().find(|(a, _)| a == name))
+            .and_then(|(_, v)| v.as_deref())
+            .ok_or_else(|| {
+                n.error(
+                    file,
+                    format!("`{key}` is `{text}`, and the file gives `{inner}` no value (neither the analysis step's `args` nor the template's `spec.args`); write the value there or in the template"),
+                )
+            })?;
+        out.push_str(&rest[..at]);
+        out.push_str(value);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    let mut filled = n.clone();
+    filled.kind = crate::import::tree::Kind::Text(out);
+    Ok(Some(filled))
+}
+
+/// One metric of `template`, its numbers checked; `{{args.NAME}}` takes the
+/// step's or the template's value.
+fn metric(file: &str, m: &Node, template: String, args: &Args) -> Result<Metric, InputError> {
     let interval =
-        match m.get("interval") {
-            Some(n) => Some(duration_text(n).ok_or_else(|| {
+        match field(file, m, "interval", args)? {
+            Some(n) => Some(duration_text(&n).ok_or_else(|| {
                 n.error(file, "expected a metric `interval` such as 30s, 5m or 1h")
             })?),
             None => None,
@@ -195,7 +263,7 @@ fn metric(file: &str, m: &Node, template: String) -> Result<Metric, InputError> 
         .and_then(|i| crate::time::Duration::parse(i).ok())
         .map_or(60.0, |d| d.secs());
     // A whole number of measurements (at least `least`), or an error at it.
-    let whole = |key: &str, least: f64, default: f64| match m.get(key) {
+    let whole = |key: &str, least: f64, default: f64| match field(file, m, key, args)? {
         Some(n) => n
             .number()
             .filter(|x| *x >= least && x.fract() == 0.0)
@@ -227,8 +295,7 @@ fn metric(file: &str, m: &Node, template: String) -> Result<Metric, InputError> 
         secs,
         count,
         limit,
-        inconclusive: m
-            .get("inconclusiveLimit")
+        inconclusive: field(file, m, "inconclusiveLimit", args)?
             .and_then(|n| Some((n.number()?, n.line))),
     })
 }
