@@ -657,3 +657,353 @@ fn the_wrong_format_names_the_right_one() {
     let e = history::parse(Format::Csv, "release,stage\n", "h.csv").unwrap_err();
     assert!(!e.to_string().contains("looks like"), "{e}");
 }
+
+/// Real api.github.com responses recorded by PyGithub, cut down: see
+/// tests/data/history/pygithub/README.md for where each came from.
+const PYGITHUB: &str = "tests/data/history/pygithub";
+
+fn pygithub(name: &str) -> String {
+    std::fs::read_to_string(format!("{PYGITHUB}/{name}")).expect(name)
+}
+
+/// The history of several GitHub REST files given as (name, text).
+fn github_history(files: &[(&str, &str)]) -> History {
+    History::from_parts(
+        files
+            .iter()
+            .map(|(name, text)| history::parse(Format::Github, text, name).expect(name))
+            .collect(),
+    )
+}
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().expect("time")
+}
+
+/// The (stage, event, instant, outcome) of each event, commits left out.
+fn stage_events(
+    h: &History,
+) -> Vec<(
+    String,
+    history::EventKind,
+    jiff::Timestamp,
+    history::Outcome,
+)> {
+    h.events
+        .iter()
+        .filter(|e| e.event != history::EventKind::Commit)
+        .map(|e| (e.stage.clone(), e.event, e.at, e.outcome))
+        .collect()
+}
+
+#[test]
+fn a_run_updated_after_githubs_35_day_limit_gives_no_duration_and_no_span() {
+    use history::{EventKind as K, Outcome as O};
+    let real = pygithub("runs-created-2022.json");
+    // As recorded it is a pull request's run: left out, as every such run.
+    let h = github_history(&[("runs-created-2022.json", &real)]);
+    assert!(h.events.is_empty(), "{:?}", h.events);
+    // The same run as a push (the one change): created 2022-12-24, its
+    // updated_at 402 days later, after GitHub's 35-day limit on a run.
+    let push = real.replacen("\"pull_request\"", "\"push\"", 1);
+    let h = github_history(&[("runs-push.json", &push)]);
+    assert_eq!(
+        stage_events(&h),
+        vec![("CI".into(), K::Queued, at("2022-12-24T07:29:12Z"), O::None)],
+        "it counts as queued, with no start or finish"
+    );
+    assert_eq!(h.commits(), vec![at("2022-12-24T07:29:07Z")]);
+    assert_eq!(
+        h.last(),
+        Some(at("2022-12-24T07:29:12Z")),
+        "the span is not stretched"
+    );
+    assert_eq!(h.warnings.len(), 1, "{:?}", h.warnings);
+    for word in ["runs-push.json", "run 3770390952", "402 days", "35-day"] {
+        assert!(
+            h.warnings[0].contains(word),
+            "{word:?} in {}",
+            h.warnings[0]
+        );
+    }
+    let c = calibrate::calibrate(&h, None).expect("calibrates");
+    assert!(c.yaml.contains("horizon: \"1d\""), "{}", c.yaml);
+    assert!(
+        !c.lines.iter().any(|l| l.path == "build.duration"),
+        "{:?}",
+        c.lines
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("35-day")),
+        "{:?}",
+        c.notes
+    );
+    // The command says so on stderr, and writes the scenario.
+    let dir = tempfile::tempdir().expect("temp");
+    let file = dir.path().join("runs-push.json");
+    std::fs::write(&file, &push).expect("write");
+    let out = promosim()
+        .args(["calibrate", "--format", "github", "--out"])
+        .arg(dir.path().join("c.yaml"))
+        .arg("--history")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("run 3770390952"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_run_ends_with_its_last_job_when_its_jobs_are_given() {
+    use history::{EventKind as K, Outcome as O};
+    let run = pygithub("run-4205440316.json");
+    let jobs = pygithub("jobs-4205440316.json");
+    let finish = |h: &History, stage: &str| {
+        h.events
+            .iter()
+            .find(|e| e.stage == stage && e.event == K::Finish)
+            .map(|e| (e.at, e.outcome))
+    };
+    // Alone, a completed run ends at its updated_at (within 35 days of its start).
+    let h = github_history(&[("run.json", &run)]);
+    assert_eq!(
+        finish(&h, "CI"),
+        Some((at("2023-02-17T16:06:11Z"), O::Succeeded))
+    );
+    // With its jobs, it ends with the last of them (run_id and run_attempt match).
+    let h = github_history(&[("run.json", &run), ("jobs.json", &jobs)]);
+    assert_eq!(
+        finish(&h, "CI"),
+        Some((at("2023-02-17T16:06:09Z"), O::Succeeded))
+    );
+    // So does a run updated a year later: its jobs give its end, with no warning.
+    let later = run.replacen("2023-02-17T16:06:11Z", "2024-03-01T00:00:00Z", 1);
+    let h = github_history(&[("run.json", &later), ("jobs.json", &jobs)]);
+    assert_eq!(
+        finish(&h, "CI"),
+        Some((at("2023-02-17T16:06:09Z"), O::Succeeded))
+    );
+    assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+    assert_eq!(h.last(), Some(at("2023-02-17T16:06:09Z")));
+    // The jobs of a pull request's run go with it when the run is given.
+    let pr_run = pygithub("run-3881497935.json");
+    let pr_jobs = pygithub("jobs-3881497935.json");
+    let h = github_history(&[("run.json", &pr_run), ("jobs.json", &pr_jobs)]);
+    assert!(h.events.is_empty(), "{:?}", h.events);
+}
+
+#[test]
+fn matrix_legs_of_one_job_are_one_stage_ending_with_the_slowest() {
+    use history::{EventKind as K, Outcome as O};
+    let jobs = pygithub("jobs-4205440316.json");
+    let h = github_history(&[("jobs.json", &jobs)]);
+    // Five legs, `test (Python 3.7)` … `test (Python 3.11-dev)`, run side by side.
+    assert_eq!(
+        stage_events(&h),
+        vec![
+            (
+                "test".into(),
+                K::Queued,
+                at("2023-02-17T16:03:38Z"),
+                O::None
+            ),
+            ("test".into(), K::Start, at("2023-02-17T16:03:45Z"), O::None),
+            (
+                "test".into(),
+                K::Finish,
+                at("2023-02-17T16:06:09Z"),
+                O::Succeeded
+            ),
+        ]
+    );
+    // One failed leg fails the job.
+    let failed = jobs.replacen(
+        "\"conclusion\": \"success\"",
+        "\"conclusion\": \"failure\"",
+        1,
+    );
+    let h = github_history(&[("jobs.json", &failed)]);
+    let outcomes: Vec<O> = h
+        .events
+        .iter()
+        .filter(|e| e.event == K::Finish)
+        .map(|e| e.outcome)
+        .collect();
+    assert_eq!(outcomes, vec![O::Failed]);
+    // Two runs' jobs: one stage, no chain of legs; each kept value names it.
+    let other = pygithub("jobs-3881497935.json");
+    let h = github_history(&[("a.json", &other), ("b.json", &jobs)]);
+    let c = calibrate::calibrate(&h, None).expect("calibrates");
+    assert!(
+        c.yaml
+            .contains("stages:\n  # stages.test.deploy.duration: kept: only 2 finished values"),
+        "{}",
+        c.yaml
+    );
+    assert!(
+        c.yaml
+            .contains("  # stages.test.deploy.failure: kept: only 2 outcomes"),
+        "{}",
+        c.yaml
+    );
+    assert!(c.yaml.contains("  - {name: test}\n"), "{}", c.yaml);
+    assert!(!c.yaml.contains("Python"), "{}", c.yaml);
+    // One leg alone is no matrix: its name stays, dots and all, and the
+    // kept values above it name it.
+    let mut page: serde_json::Value = serde_json::from_str(&jobs).expect("json");
+    page["jobs"].as_array_mut().expect("jobs").truncate(1);
+    let one = page.to_string();
+    let h = github_history(&[("jobs.json", &one)]);
+    let c = calibrate::calibrate(&h, None).expect("calibrates");
+    assert!(
+        c.yaml.contains("  # stages.test (Python 3.7).deploy.duration: kept: only 1 finished values (at least 10 needed)\n"),
+        "{}",
+        c.yaml
+    );
+    promosim::scenario::parse(&c.yaml, Path::new("calibrated.yaml")).expect("validates");
+}
+
+#[test]
+fn a_transient_environment_is_never_production_a_flagged_one_is() {
+    let deployments = pygithub("deployments.json");
+    let statuses = pygithub("statuses-263877258.json");
+    let stages = |deployments: &str| -> String {
+        let h = github_history(&[
+            ("deployments.json", deployments),
+            ("statuses.json", &statuses),
+        ]);
+        let c = calibrate::calibrate(&h, None).expect("calibrates");
+        promosim::scenario::parse(&c.yaml, Path::new("calibrated.yaml")).expect("validates");
+        let i = c.yaml.find("stages:").expect("stages");
+        c.yaml[i..].to_string()
+    };
+    // `production` appears first, then `test` (transient_environment: true):
+    // production is the last stage that is not transient.
+    assert_eq!(
+        stages(&deployments),
+        "stages:\n  - {name: test}\n  - {name: production}\n"
+    );
+    // The same deployments with other flags: `test` first, then `production`;
+    // `None` leaves the key out.
+    let flags = |test: [Option<bool>; 2], production: [Option<bool>; 2]| -> String {
+        let mut list: Vec<serde_json::Value> = serde_json::from_str(&deployments).expect("json");
+        for (d, f) in list.iter_mut().zip([test, production]) {
+            let m = d.as_object_mut().expect("object");
+            for (key, v) in ["production_environment", "transient_environment"]
+                .iter()
+                .zip(f)
+            {
+                match v {
+                    Some(v) => m.insert(key.to_string(), v.into()),
+                    None => m.remove(*key),
+                };
+            }
+        }
+        serde_json::to_string_pretty(&list).expect("json")
+    };
+    // Without the flags, the old rule: the last stage to appear.
+    assert_eq!(
+        stages(&flags([None, None], [None, None])),
+        "stages:\n  - {name: production}\n  - {name: test}\n"
+    );
+    // production_environment: true makes a stage production wherever it appears.
+    assert_eq!(
+        stages(&flags(
+            [Some(false), Some(false)],
+            [Some(true), Some(false)]
+        )),
+        "stages:\n  - {name: test}\n  - {name: production}\n"
+    );
+    // ... but not a transient one.
+    assert_eq!(
+        stages(&flags([Some(true), Some(true)], [Some(false), Some(false)])),
+        "stages:\n  - {name: test}\n  - {name: production}\n"
+    );
+    // Two flagged: both production, each after the stages before them.
+    assert_eq!(
+        stages(&flags([Some(true), None], [Some(true), None])),
+        "stages:\n  - name: production\n    depends_on: [build]\n  - name: test\n    depends_on: [build]\n"
+    );
+    // Every environment transient: none is production, so none is a stage.
+    let c = calibrate::calibrate(
+        &github_history(&[("d.json", &flags([None, Some(true)], [None, Some(true)]))]),
+        None,
+    )
+    .expect("calibrates");
+    assert!(!c.yaml.contains("stages:"), "{}", c.yaml);
+}
+
+#[test]
+fn runs_without_a_name_are_named_from_path_or_workflow_id() {
+    use history::EventKind as K;
+    let runs = pygithub("runs-2020.json");
+    // May 2020: no `name`, `path`, `run_started_at` or `run_attempt`.
+    let h = github_history(&[("runs-2020.json", &runs)]);
+    let stages: std::collections::BTreeSet<&str> = h
+        .events
+        .iter()
+        .filter(|e| e.event != K::Commit)
+        .map(|e| e.stage.as_str())
+        .collect();
+    assert_eq!(stages, ["workflow-1026390"].into());
+    // Three push runs; the two pull request runs are left out.
+    assert_eq!(h.commits().len(), 3);
+    // Without run_started_at a run starts when it was created, ends at updated_at.
+    let first: Vec<(K, jiff::Timestamp)> = h
+        .events
+        .iter()
+        .filter(|e| e.release == "7abf600480089550b4224aa97004367c2fa25b38" && e.event != K::Commit)
+        .map(|e| (e.event, e.at))
+        .collect();
+    assert_eq!(
+        first,
+        vec![
+            (K::Queued, at("2020-05-20T23:59:37Z")),
+            (K::Start, at("2020-05-20T23:59:37Z")),
+            (K::Finish, at("2020-05-21T00:02:14Z")),
+        ]
+    );
+    // With a `path`, its file name names the workflow: `ci` is the build.
+    let with_path = runs.replace(
+        "\"workflow_id\": 1026390,",
+        "\"path\": \".github/workflows/ci.yml\", \"workflow_id\": 1026390,",
+    );
+    let h = github_history(&[("runs.json", &with_path)]);
+    assert!(
+        h.events
+            .iter()
+            .filter(|e| e.event != K::Commit)
+            .all(|e| e.stage == "ci")
+    );
+    let c = calibrate::calibrate(&h, None).expect("calibrates");
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.path == "build.duration" && l.n == 3),
+        "{:?}",
+        c.lines
+    );
+    // Nothing to name it by is an error at the run's page, exit 2.
+    let nameless = runs.replace("\"workflow_id\": 1026390,", "");
+    bad(
+        "github",
+        "runs.json",
+        &nameless,
+        &[
+            "runs.json:1:1:",
+            "workflow run 110932306 has no `name`, `path` or `workflow_id`",
+        ],
+    );
+    // A bad value still names its line and column.
+    let bad_time = runs.replacen("\"2020-05-20T23:59:37Z\"", "\"yesterday\"", 1);
+    bad(
+        "github",
+        "runs.json",
+        &bad_time,
+        &["runs.json:13:", "expected a time"],
+    );
+}

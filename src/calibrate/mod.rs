@@ -147,13 +147,19 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
     } = c;
     let production = match &span {
         Some(Ok(span)) => span.production(),
-        _ => stages.last().cloned().into_iter().collect(),
+        _ => chain_ends(&tree, &stages),
     };
     let verifies = |name: &str| match &span {
         Some(Ok(span)) => span.verifies(name),
         _ => true,
     };
     let (observed, mut notes) = detect::observed(history, &obs, &production, &verifies);
+    if !history.warnings.is_empty() {
+        notes.push(format!(
+            "{} GitHub run(s) have an updated_at more than GitHub's 35-day run limit after their start and no jobs given: they count as queued (and their pushes as commits) but give no duration or outcome (see the warnings)",
+            history.warnings.len()
+        ));
+    }
     for (stage, n) in &obs.backwards {
         notes.push(format!(
             "{n} run(s) of {stage} finish before they start (clocks or time zones mixed in the export?): left out of the fit"
@@ -206,10 +212,16 @@ struct Calibrator<'a> {
 
 impl Calibrator<'_> {
     fn keep(&mut self, path: &str, n: usize, censored: usize, why: String) {
-        self.comments
-            .entry(parent_key(path, self.tree))
-            .or_default()
-            .push(format!("{}: kept: {why}", leaf(path)));
+        // Above its parent the leaf names the value; higher up (above a
+        // stage's list item, or `stages:`) only the whole path does.
+        let at = parent_key(path, self.tree);
+        let label = if at == path || format!("{at}.{}", leaf(path)) == path {
+            leaf(path)
+        } else {
+            path
+        };
+        let line = format!("{label}: kept: {why}");
+        self.comments.entry(at).or_default().push(line);
         self.lines.push(Line {
             path: path.to_string(),
             n,
@@ -527,6 +539,25 @@ fn time_zone(tree: &Node) -> TimeZone {
     }
 }
 
+/// The stages nothing depends on (a stage without `depends_on` follows the
+/// previous one): the production stages when no compiled scenario says.
+fn chain_ends(tree: &Node, stages: &[String]) -> Vec<String> {
+    let mut upstream: Vec<String> = Vec::new();
+    for (i, name) in stages.iter().enumerate() {
+        match get(tree, &format!("stages.{name}.depends_on")) {
+            Some(Node::Seq(v)) => upstream.extend(v.iter().map(Node::text)),
+            Some(n) => upstream.push(n.text()),
+            None if i > 0 => upstream.push(stages[i - 1].clone()),
+            None => {}
+        }
+    }
+    stages
+        .iter()
+        .filter(|s| !upstream.contains(s))
+        .cloned()
+        .collect()
+}
+
 fn stage_names(tree: &Node) -> Vec<String> {
     match get(tree, "stages") {
         Some(Node::Seq(v)) => v
@@ -562,9 +593,22 @@ fn skeleton(history: &History, first: jiff::Timestamp) -> Node {
         }
     }
     let s = |v: &str| Node::Str(v.to_string());
+    let (names, production) = production_last(history, names);
+    // Several production stages: each follows the last stage before them.
+    let upstream = names
+        .len()
+        .checked_sub(production + 1)
+        .map_or("build".to_string(), |i| names[i].clone());
     let stages = names
         .iter()
-        .map(|n| Node::Map(vec![("name".into(), s(n))]))
+        .enumerate()
+        .map(|(i, n)| {
+            let mut m = vec![("name".to_string(), s(n))];
+            if production > 1 && i + production >= names.len() {
+                m.push(("depends_on".into(), Node::Seq(vec![s(&upstream)])));
+            }
+            Node::Map(m)
+        })
         .collect();
     let mut top = vec![
         ("name".to_string(), s("calibrated")),
@@ -594,6 +638,38 @@ fn skeleton(history: &History, first: jiff::Timestamp) -> Node {
     Node::Map(top)
 }
 
+/// The skeleton's stages reordered so that its production stages come
+/// last, and how many they are. GitHub deployments flag environments:
+/// those with `production_environment: true` are production; without any,
+/// the last stage to appear that is not `transient_environment: true` is.
+/// A transient environment is never production, and when every stage is
+/// transient, none is a stage (they match nothing and are ignored). Without
+/// flags this is the last stage to appear, as before.
+fn production_last(history: &History, names: Vec<String>) -> (Vec<String>, usize) {
+    let flag = |n: &str, f: fn(&crate::history::Environment) -> Option<bool>| {
+        history.environment(n).and_then(f) == Some(true)
+    };
+    let transient = |n: &str| flag(n, |e| e.transient);
+    let mut production: Vec<String> = names
+        .iter()
+        .filter(|n| flag(n, |e| e.production) && !transient(n))
+        .cloned()
+        .collect();
+    if production.is_empty() {
+        production.extend(names.iter().rev().find(|n| !transient(n)).cloned());
+    }
+    if production.is_empty() {
+        return (Vec::new(), 0);
+    }
+    let count = production.len();
+    let mut order: Vec<String> = names
+        .into_iter()
+        .filter(|n| !production.contains(n))
+        .collect();
+    order.append(&mut production);
+    (order, count)
+}
+
 fn seg_index(v: &[Node], seg: &str) -> Option<usize> {
     v.iter()
         .position(
@@ -602,12 +678,39 @@ fn seg_index(v: &[Node], seg: &str) -> Option<usize> {
         .or_else(|| seg.parse::<usize>().ok().filter(|&j| j < v.len()))
 }
 
+/// `path` split into its keys; a list element's name may hold dots
+/// (`stages.test (Python 3.7).deploy`): the longest name found is one key.
+fn segments(tree: &Node, path: &str) -> Vec<String> {
+    let raw: Vec<&str> = path.split('.').collect();
+    let mut out = Vec::new();
+    let mut node = Some(tree);
+    let mut i = 0;
+    while i < raw.len() {
+        let mut take = 1;
+        if let Some(Node::Seq(v)) = node {
+            take = (1..=raw.len() - i)
+                .rev()
+                .find(|&k| seg_index(v, &raw[i..i + k].join(".")).is_some())
+                .unwrap_or(1);
+        }
+        let seg = raw[i..i + take].join(".");
+        node = match node {
+            Some(Node::Map(m)) => m.iter().find(|(k, _)| *k == seg).map(|(_, n)| n),
+            Some(Node::Seq(v)) => seg_index(v, &seg).map(|j| &v[j]),
+            _ => None,
+        };
+        out.push(seg);
+        i += take;
+    }
+    out
+}
+
 fn get<'a>(tree: &'a Node, path: &str) -> Option<&'a Node> {
     let mut node = tree;
-    for seg in path.split('.') {
+    for seg in segments(tree, path) {
         node = match node {
-            Node::Map(m) => &m.iter().find(|(k, _)| k == seg)?.1,
-            Node::Seq(v) => &v[seg_index(v, seg)?],
+            Node::Map(m) => &m.iter().find(|(k, _)| *k == seg)?.1,
+            Node::Seq(v) => &v[seg_index(v, &seg)?],
             _ => return None,
         };
     }
@@ -615,12 +718,13 @@ fn get<'a>(tree: &'a Node, path: &str) -> Option<&'a Node> {
 }
 
 fn get_mut<'a>(tree: &'a mut Node, path: &str) -> Option<&'a mut Node> {
+    let segs = segments(tree, path);
     let mut node = tree;
-    for seg in path.split('.') {
+    for seg in segs {
         node = match node {
-            Node::Map(m) => &mut m.iter_mut().find(|(k, _)| k == seg)?.1,
+            Node::Map(m) => &mut m.iter_mut().find(|(k, _)| *k == seg)?.1,
             Node::Seq(v) => {
-                let i = seg_index(v, seg)?;
+                let i = seg_index(v, &seg)?;
                 &mut v[i]
             }
             _ => return None,
@@ -632,7 +736,7 @@ fn get_mut<'a>(tree: &'a mut Node, path: &str) -> Option<&'a mut Node> {
 /// Sets `path`, making the mappings on the way (a scalar on the way, such
 /// as `deploy: 5m`, is replaced by a mapping).
 fn set_path(tree: &mut Node, path: &str, value: Node) {
-    let segs: Vec<&str> = path.split('.').collect();
+    let segs = segments(tree, path);
     let mut node = tree;
     for (i, seg) in segs.iter().enumerate() {
         let last = i + 1 == segs.len();

@@ -30,7 +30,7 @@ fn node(
                         out.push_str(&format!("{pad}# {l}\n"));
                     }
                 }
-                if is_block(v) {
+                if is_block(v) || has_comments(v, &here, comments) {
                     out.push_str(&format!("{pad}{}:\n", key(k)));
                     node(out, v, indent + 2, &here, comments);
                 } else {
@@ -45,6 +45,11 @@ fn node(
                     _ => None,
                 };
                 let here = join(path, &name.unwrap_or_else(|| i.to_string()));
+                if let Some(lines) = comments.get(&here) {
+                    for l in lines {
+                        out.push_str(&format!("{pad}# {l}\n"));
+                    }
+                }
                 if is_block(item) {
                     // The element's first line follows the dash.
                     let mut inner = String::new();
@@ -65,6 +70,15 @@ fn join(path: &str, seg: &str) -> String {
         seg.to_string()
     } else {
         format!("{path}.{seg}")
+    }
+}
+
+/// Whether a key of the map `n` (at `path`) has comment lines: a flow
+/// mapping has no place for them, so the map goes in block style.
+fn has_comments(n: &Node, path: &str, comments: &HashMap<String, Vec<String>>) -> bool {
+    match n {
+        Node::Map(m) => m.iter().any(|(k, _)| comments.contains_key(&join(path, k))),
+        _ => false,
     }
 }
 

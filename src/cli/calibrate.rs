@@ -46,6 +46,9 @@ pub fn read_history(files: &[PathBuf], format: &str) -> Result<History, InputErr
         parts.push(history::parse(format, &text, &f.display().to_string())?);
     }
     let h = History::from_parts(parts);
+    for w in &h.warnings {
+        eprintln!("warning: {w}");
+    }
     if h.events.is_empty() {
         return Err(InputError::new(
             files

@@ -133,12 +133,36 @@ pub struct StageEvent {
 pub struct Part {
     pub events: Vec<StageEvent>,
     pub aliases: Vec<(String, String)>,
+    /// GitHub workflow runs and jobs: a run's end depends on its jobs, which
+    /// may be in another file, so their events are made when every file is read.
+    pub(crate) runs: Vec<github::RunRecord>,
+    pub(crate) jobs: Vec<github::JobRecord>,
+    /// GitHub deployment environments with the flags their deployments carry.
+    pub environments: Vec<Environment>,
+}
+
+/// A deployment environment as GitHub's deployments describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    /// `production_environment`: users work on it. `None`: not said.
+    pub production: Option<bool>,
+    /// `transient_environment`: it stops existing (a preview). `None`: not said.
+    pub transient: Option<bool>,
 }
 
 /// Every event of every history file, sorted by time.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     pub events: Vec<StageEvent>,
+    /// GitHub runs whose end is not known (their `updated_at` is past the
+    /// 35-day limit on a run and no jobs say), each naming the run and why
+    /// (printed as `warning:`; calibrate's notes count them).
+    pub warnings: Vec<String>,
+    /// Deployment environments whose deployments carry GitHub's flags, one
+    /// per name in order of first appearance: a flag is `Some(true)` when
+    /// any deployment to it said so.
+    pub environments: Vec<Environment>,
 }
 
 impl History {
@@ -149,14 +173,39 @@ impl History {
             .iter()
             .flat_map(|p| p.aliases.iter().cloned())
             .collect();
-        let mut events: Vec<StageEvent> = parts.into_iter().flat_map(|p| p.events).collect();
+        let links = github::Links::new(&parts);
+        let mut warnings = Vec::new();
+        let mut environments: Vec<Environment> = Vec::new();
+        let mut events: Vec<StageEvent> = Vec::new();
+        for p in parts {
+            events.extend(p.events);
+            links.events(p.runs, p.jobs, &mut events, &mut warnings);
+            for env in p.environments {
+                match environments.iter_mut().find(|e| e.name == env.name) {
+                    Some(e) => {
+                        e.production = or_true(e.production, env.production);
+                        e.transient = or_true(e.transient, env.transient);
+                    }
+                    None => environments.push(env),
+                }
+            }
+        }
         for e in &mut events {
             if let Some(real) = aliases.get(&e.release) {
                 e.release = real.clone();
             }
         }
         events.sort_by_key(|e| e.at);
-        History { events }
+        History {
+            events,
+            warnings,
+            environments,
+        }
+    }
+
+    /// How the environment `name` is flagged (`None`: no deployment said).
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
     }
 
     /// The first instant in the history.
@@ -181,6 +230,15 @@ impl History {
             .filter(|e| e.event == EventKind::Commit)
             .map(|e| e.at)
             .collect()
+    }
+}
+
+/// Two deployments' flags for one environment: true when either says true.
+fn or_true(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        _ => None,
     }
 }
 
@@ -216,7 +274,7 @@ pub fn parse(format: Format, text: &str, file: &str) -> Result<Part, InputError>
     let parsed = match format {
         Format::Csv => parse_csv(text, file).map(|events| Part {
             events,
-            aliases: Vec::new(),
+            ..Part::default()
         }),
         Format::GhRuns => parse_gh_runs(text, file),
         Format::Github => parse_github(text, file),
@@ -267,7 +325,7 @@ fn sniff(text: &str) -> Option<Format> {
         return None;
     }
     if t.starts_with('{') {
-        if has("workflow_runs") || has("jobs") {
+        if has("workflow_runs") || has("jobs") || has("workflow_id") {
             return Some(Format::Github);
         }
         if has("value") || has("records") {
