@@ -1867,3 +1867,164 @@ fn rollout_messages_say_what_flagger_argo_and_helm_do() {
     let e = import::rollout::argo(&helm).unwrap_err().to_string();
     assert!(!e.contains("`helm template`"), "{e}");
 }
+
+// --- GitHub Actions: findings 7, 9, 10, 11 and 12 of the sweep of real
+// workflows (tests/data/import/github/sweep/: cut-down copies, each citing
+// the public file it comes from).
+
+fn gh(rel: &str) -> (import::Imported, Validated) {
+    let p = data(rel);
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    (i, v)
+}
+
+fn warned(i: &import::Imported, text: &str) -> bool {
+    i.warnings.iter().any(|w| w.contains(text))
+}
+
+/// cli/cli deployment.yml: one manual run starts linux, macos and windows
+/// together on one commit; they deploy to one environment, so they are one
+/// stage with the one manual trigger; a job of the same run on another
+/// environment takes the same release after it.
+#[test]
+fn github_jobs_of_one_manual_run_take_one_release() {
+    let (i, v) = gh("github/sweep/cli-deployment.yml");
+    assert_eq!(
+        names(&v),
+        ["production", "docs", "production-release"],
+        "{}",
+        i.yaml
+    );
+    assert_eq!(v.stages[0].title, "linux, macos, windows");
+    assert!(matches!(v.stages[0].trigger, Trigger::Manual { .. }));
+    let manual = v
+        .stages
+        .iter()
+        .filter(|s| matches!(s.trigger, Trigger::Manual { .. }))
+        .count();
+    assert_eq!(manual, 1, "{}", i.yaml);
+    assert!(matches!(v.stages[1].trigger, Trigger::Auto));
+    assert_eq!(deps(&v, 1), ["production"]);
+    assert_eq!(deps(&v, 2), ["production"]);
+    assert!(warned(
+        &i,
+        "cli-deployment.yml:49: job staging-docs starts in the same manual run as stage production"
+    ));
+    assert!(
+        i.yaml
+            .contains("job macos deploys to production in the same manual run")
+    );
+    // The publishing job, on production after production, is where users
+    // get the release; docs, reached by way of another environment, is not.
+    assert!(v.stages[2].production && !v.stages[1].production && !v.stages[0].production);
+    assert!(warned(
+        &i,
+        "stage production-release deploys to an environment named for production; docs"
+    ));
+}
+
+/// microsoft/AzureTRE deploy_tre.yml calling deploy_tre_reusable.yml: the
+/// `|| 'CICD'` fallback names the environment on a push, the callee's `if:`
+/// are evaluated, and the `if: always()` summary is not the deploying job.
+#[test]
+fn github_local_callee_with_fallbacks_conditions_and_a_summary_job() {
+    let (i, v) = gh("github/sweep/azuretre/deploy_tre.yml");
+    assert_eq!(names(&v), ["CICD"], "{}", i.yaml);
+    assert!(
+        i.yaml.contains(
+            "its jobs deploy_management, deploy_tre, e2e_tests_smoke and e2e_tests_custom"
+        ),
+        "{}",
+        i.yaml
+    );
+    assert!(!warned(&i, "is an expression"), "{:?}", i.warnings);
+    assert!(!warned(&i, "plan or verification step"), "{:?}", i.warnings);
+    assert!(warned(
+        &i,
+        "deploy_tre_reusable.yml:59: job summary of the reusable workflow"
+    ));
+    assert!(warned(
+        &i,
+        "deploy_tre_reusable.yml:50: condition \"vars.RUN_FLAKY == 'true'\" of job e2e_tests_flaky is not understood"
+    ));
+    // e2e_tests_custom's `inputs.e2eTestsCustomSelector != ''` holds: the
+    // caller's `with` gives 'extended or extended_aad' on a push.
+    assert!(
+        !warned(&i, "e2e_tests_custom never runs"),
+        "{:?}",
+        i.warnings
+    );
+
+    // With an empty selector the custom tests never run, and the deploying
+    // job is the smoke tests, the last that runs.
+    let dir = tempfile::tempdir().unwrap();
+    let src = data("github/sweep/azuretre");
+    for f in ["deploy_tre.yml", "deploy_tre_reusable.yml"] {
+        let text = std::fs::read_to_string(src.join(f)).unwrap();
+        let text = text.replace(
+            ">-\n        ${{ (github.event_name == 'push' && 'extended or extended_aad')\n        || 'extended or extended_aad or shared_services or airlock' }}",
+            "''",
+        );
+        std::fs::write(dir.path().join(f), text).unwrap();
+    }
+    let p = dir.path().join("deploy_tre.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    assert!(warned(
+        &i,
+        "job e2e_tests_custom never runs on a push to main"
+    ));
+    assert!(i.yaml.contains("and e2e_tests_smoke ("), "{}", i.yaml);
+}
+
+/// DFE-Digital apply-for-teacher-training build-and-deploy.yml: users get
+/// the app at environment production; the sandbox and the domains' jobs
+/// after it are not production. The domains' matrix runs one leg at a time.
+#[test]
+fn github_production_named_stage_and_a_one_at_a_time_matrix() {
+    let (i, v) = gh("github/sweep/dfe-domains.yml");
+    assert_eq!(
+        names(&v),
+        ["production", "sandbox", "production-deploy_domains_env"]
+    );
+    let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
+    assert_eq!(prod, [true, false, false], "{}", i.yaml);
+    assert!(warned(
+        &i,
+        "dfe-domains.yml:17: stage production deploys to an environment named for production; production-deploy_domains_env"
+    ));
+    assert_eq!(
+        v.stages[2].title,
+        "Deploy Domains to qa, staging, sandbox, production environment"
+    );
+    assert!(
+        i.yaml.contains(
+            "the legs run one after another, so the deployment takes the sum of the legs"
+        ) && i.yaml.contains("duration: 20m  # ASSUMED"),
+        "{}",
+        i.yaml
+    );
+    // A workflow whose production-named stage is the last is left as it was.
+    let (i, v) = gh("github/deploy.yml");
+    assert!(!i.yaml.contains("production: true"), "{}", i.yaml);
+    assert!(v.stages.iter().any(|s| s.production));
+}
+
+/// ministryofjustice/hmpps-template-kotlin pipeline.yml: a remote reusable
+/// workflow given `environment: ${{ matrix.environments }}` is a check per
+/// environment as far as the file says: a plain job, not a stage.
+#[test]
+fn github_remote_reusable_job_with_a_matrix_environment_input_is_a_plain_job() {
+    let (i, v) = gh("github/sweep/hmpps-pipeline.yml");
+    assert_eq!(names(&v), ["dev"], "{}", i.yaml);
+    // It follows the build, not a `helm-lint` stage.
+    assert!(deps(&v, 0).is_empty(), "{}", i.yaml);
+    assert!(warned(
+        &i,
+        "hmpps-pipeline.yml:18: job \"helm lint\" passes the input `environment: ${{ matrix.environments }}`"
+    ));
+    assert!(
+        i.yaml
+            .contains("job helm_lint runs a 3-leg matrix: the build ends with its slowest leg")
+    );
+}

@@ -49,6 +49,9 @@ pub struct StageDraft {
     /// job declares as `environment:`): the sidecar's approvals and wait
     /// timer for it are then not applied, only its deploy values.
     pub unprotected: Option<String>,
+    /// `production:`, when the importer sets it (`None`: the scenario's
+    /// default, the stages nothing depends on).
+    pub production: Option<Val>,
 }
 
 impl StageDraft {
@@ -68,6 +71,7 @@ impl StageDraft {
             notes: Vec::new(),
             environment: None,
             unprotected: None,
+            production: None,
         }
     }
 }
@@ -220,6 +224,9 @@ fn render_stage(b: &mut Block, st: &StageDraft) {
     }
     if let Some(t) = &st.title {
         b.kv(2, "title", &Val::plain(quote(t)));
+    }
+    if let Some(p) = &st.production {
+        b.kv(2, "production", p);
     }
     if let Some(d) = &st.depends_on {
         b.kv(2, "depends_on", d);

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use super::{Env, Job, concurrency, topological};
+use super::on::{On, dispatch_input};
+use super::{Env, Job, concurrency, eval_value, leaves_out, topological, unknown_condition};
 use crate::error::InputError;
 use crate::import::read_one;
 use crate::import::tree::Node;
@@ -24,6 +25,9 @@ pub(super) struct Callee {
     /// The callee's other environments (job id, environment): plan or
     /// verification steps, not simulated as a stage.
     pub others: Vec<(String, Env)>,
+    /// The callee's other jobs on the deploying job's environment: steps of
+    /// the same deployment, which the stage's deploy covers.
+    pub same: Vec<String>,
     pub plain: Vec<String>,
     /// The lock from the deploying job's `concurrency` (else the callee
     /// workflow's), read only when the calling job has no `concurrency`.
@@ -37,6 +41,7 @@ pub(super) fn callee(
     id: &str,
     line: u64,
     job: &Node,
+    on: &On,
     warnings: &mut Vec<String>,
 ) -> Result<Option<Callee>, InputError> {
     let Some(u) = job.get("uses").and_then(Node::scalar) else {
@@ -72,6 +77,16 @@ pub(super) fn callee(
     }
     for (k, v) in job.get("with").and_then(Node::entries).unwrap_or_default() {
         if let (Some(k), Some(v)) = (k.scalar(), v.scalar()) {
+            // `${{ github.event.inputs.environment || 'CICD' }}` is CICD on a push.
+            // An empty value that is a dispatch input with a default takes
+            // the default, as a job's own `environment:` does.
+            let v = match v.contains("${{").then(|| eval_value(on, &v)).flatten() {
+                Some(x) if !x.is_empty() => x,
+                x => dispatch_input(&v, &on.inputs)
+                    .map(|(_, d)| d)
+                    .or(x)
+                    .unwrap_or(v),
+            };
             inputs.retain(|(n, _)| *n != k);
             inputs.push((k, v));
         }
@@ -82,12 +97,24 @@ pub(super) fn callee(
                 .replace(&format!("${{{{inputs.{k}}}}}"), v)
         })
     };
+    // The callee's `if:` conditions read its inputs, for the caller's event.
+    let con = On {
+        with: Some(
+            inputs
+                .iter()
+                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .collect(),
+        ),
+        ..on.clone()
+    };
     // The callee's jobs, in an order where each follows what it needs (a
     // cycle or an unknown need in the callee is refused at its line).
     let cjobs_node = croot.get("jobs");
     let mut cjobs: Vec<Job> = Vec::new();
+    let mut env_warnings: Vec<Option<String>> = Vec::new();
     for (k, v) in cjobs_node.and_then(Node::entries).unwrap_or_default() {
         let cid = k.scalar().unwrap_or_default();
+        let mut unresolved = None;
         let env = v.get("environment").and_then(|e| {
             let raw = e
                 .text()
@@ -100,11 +127,12 @@ pub(super) fn callee(
             }
             let at = format!("{cfile}:{}", e.line);
             if name.contains("${{") {
-                warnings.push(format!("warning: {at}: environment {raw:?} of the reusable workflow's job {cid} is an expression that neither the caller's `with` (job {id}, {file}:{line}) nor the input defaults give; the job id is used as its name"));
+                unresolved = Some(format!("warning: {at}: environment {raw:?} of the reusable workflow's job {cid} is an expression that neither the caller's `with` (job {id}, {file}:{line}) nor the input defaults give; the job id is used as its name"));
                 name = cid.clone();
             }
             Some(Env { name, at })
         });
+        env_warnings.push(unresolved);
         let needs = v
             .get("needs")
             .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
@@ -117,29 +145,71 @@ pub(super) fn callee(
             callee: None,
             unprotected: None,
             matrix: None,
+            callee_warnings: Vec::new(),
         });
     }
     let order = topological(&cfile, &cjobs)?;
+    // Its `if:` conditions, as the caller's: a job that never runs on the
+    // model's runs is left out; one that cannot be known is warned about.
+    let mut left_out = vec![false; cjobs.len()];
+    for &j in &order {
+        if leaves_out(&cfile, &con, &cjobs[j], &cjobs, &left_out, warnings) {
+            left_out[j] = true;
+            continue;
+        }
+        warnings.extend(env_warnings[j].take());
+        unknown_condition(&con, &cfile, &cjobs[j], warnings);
+    }
+    let order: Vec<usize> = order.into_iter().filter(|&j| !left_out[j]).collect();
     let mut c = Callee {
         file: cfile.clone(),
         env: None,
         deployer: None,
         others: Vec::new(),
+        same: Vec::new(),
         plain: Vec::new(),
         lock: None,
     };
-    // The job that deploys: the last one with an environment in job order.
-    let Some(&d) = order.iter().rev().find(|&&j| cjobs[j].env.is_some()) else {
+    // The job that deploys: the last one with an environment in job order,
+    // passing over one that also runs after a failure (`if: always()`): a
+    // report or a clean-up. Only when every one does is the last taken.
+    let with_env: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&j| cjobs[j].env.is_some())
+        .collect();
+    let Some(&last) = with_env.last() else {
         return Ok(Some(c));
     };
+    let d = with_env
+        .iter()
+        .rev()
+        .copied()
+        .find(|&j| !after_failure(&cjobs[j]))
+        .unwrap_or(last);
     let deployer = &cjobs[d];
     let denv = deployer.env.clone().expect("found by its environment");
-    for &j in &order {
+    for &j in &with_env {
         let job = &cjobs[j];
-        if let (Some(e), true) = (&job.env, j != d) {
-            warnings.push(format!("warning: {}: environment {:?} of the reusable workflow's job {} (called by job {id} at {file}:{line}) is not simulated as a stage: a called job becomes one stage, that of the job that deploys, the last environment in the callee's job order ({:?}, job {}, {}); {} is taken as a plan or verification step, and its protection rules and duration are left out", e.at, e.name, job.id, denv.name, deployer.id, denv.at, job.id));
-            c.others.push((job.id.clone(), e.clone()));
+        let e = job.env.as_ref().expect("has an environment");
+        let later = |x: usize| order.iter().position(|&k| k == x);
+        if j != d && after_failure(job) && later(j) > later(d) {
+            let cond = job.node.get("if").expect("after_failure reads `if:`");
+            warnings.push(format!("warning: {cfile}:{}: job {} of the reusable workflow (called by job {id} at {file}:{line}) also runs when what it needs failed (`if: {}`): a report or clean-up, not taken as the job that deploys ({}); it is not simulated", cond.line, job.id, cond.scalar().unwrap_or_default().trim(), deployer.id));
         }
+        if j == d {
+            continue;
+        }
+        if e.name == denv.name {
+            // Another step of the same deployment: the stage's deploy covers
+            // it (a report after it is warned about above).
+            if !after_failure(job) {
+                c.same.push(job.id.clone());
+            }
+            continue;
+        }
+        warnings.push(format!("warning: {}: environment {:?} of the reusable workflow's job {} (called by job {id} at {file}:{line}) is not simulated as a stage: a called job becomes one stage, that of the job that deploys, the last environment in the callee's job order ({:?}, job {}, {}); {} is taken as a plan or verification step, and its protection rules and duration are left out", e.at, e.name, job.id, denv.name, deployer.id, denv.at, job.id));
+        c.others.push((job.id.clone(), e.clone()));
     }
     // Plain jobs that need the deploying job (directly or through others) verify it.
     let mut downstream: Vec<usize> = Vec::new();
@@ -170,4 +240,15 @@ pub(super) fn callee(
     c.deployer = Some((deployer.id.clone(), deployer.node.line));
     c.env = Some(denv);
     Ok(Some(c))
+}
+
+/// Whether a job also runs when what it needs failed (`if: always()`): a
+/// report or a clean-up rather than a deployment.
+fn after_failure(job: &Job) -> bool {
+    let text = job
+        .node
+        .get("if")
+        .and_then(Node::scalar)
+        .unwrap_or_default();
+    text.contains("always()")
 }

@@ -33,6 +33,9 @@ pub(super) struct Context<'a> {
     pub branch: &'a str,
     /// `workflow_dispatch` inputs and their defaults.
     pub inputs: &'a [(String, Option<String>)],
+    /// In a called (reusable) workflow: its `workflow_call` inputs, from the
+    /// caller's `with` or their defaults; `inputs.X` reads them.
+    pub with: Option<&'a [(String, Option<String>)]>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +81,27 @@ pub(super) fn runs(text: &str, cx: &Context) -> Option<bool> {
         .strip_prefix("${{")
         .and_then(|b| b.strip_suffix("}}"))
         .unwrap_or(body);
+    eval(body, cx)?.truthy()
+}
+
+/// The value of a text that is one `${{ … }}` expression, as a string
+/// (`${{ github.event.inputs.environment || 'CICD' }}` is `CICD` on a
+/// push); `None` when it is not one expression or its value is unknown.
+pub(super) fn value(text: &str, cx: &Context) -> Option<String> {
+    let body = text.trim().strip_prefix("${{")?.strip_suffix("}}")?;
+    if body.contains("${{") || body.contains("}}") {
+        return None;
+    }
+    match eval(body, cx)? {
+        V::Null => Some(String::new()),
+        V::Bool(b) => Some(b.to_string()),
+        V::Num(x) => Some(crate::import::writer::num(x)),
+        V::Str(s) => Some(s),
+        V::ThisRepo | V::Unknown => None,
+    }
+}
+
+fn eval(body: &str, cx: &Context) -> Option<V> {
     let tokens = tokens(body)?;
     let mut p = Parser {
         t: &tokens,
@@ -85,10 +109,7 @@ pub(super) fn runs(text: &str, cx: &Context) -> Option<bool> {
         cx,
     };
     let v = p.or()?;
-    if p.at != tokens.len() {
-        return None;
-    }
-    v.truthy()
+    (p.at == tokens.len()).then_some(v)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -326,6 +347,13 @@ impl Parser<'_> {
             ["github", "ref_type"] => V::Str("branch".into()),
             ["github", "head_ref" | "base_ref"] => V::Str(String::new()),
             ["github", "repository" | "repository_owner"] => V::ThisRepo,
+            ["inputs", name] if cx.with.is_some() => {
+                let with = cx.with.unwrap_or_default();
+                match with.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    Some((_, Some(v))) if !v.contains("${{") => V::Str(v.clone()),
+                    _ => V::Unknown,
+                }
+            }
             ["github", "event", "inputs", name] | ["inputs", name] => input(name),
             ["github", "event", "pull_request" | "release" | "issue", ..] => V::Null,
             _ => V::Unknown,
@@ -389,6 +417,7 @@ mod tests {
                 event,
                 branch: "main",
                 inputs: &inputs,
+                with: None,
             },
         )
     }
@@ -439,5 +468,34 @@ mod tests {
         );
         assert_eq!(on(Event::Dispatch, "inputs.other == 'x'"), None);
         assert_eq!(on(Event::Push, "it's not an expression"), None);
+    }
+
+    #[test]
+    fn a_value_falls_back_to_its_literal_when_the_input_is_empty() {
+        let inputs = [("environment".to_string(), Some("CICD".to_string()))];
+        let with = [
+            ("selector".to_string(), Some("extended".to_string())),
+            ("other".to_string(), Some("${{ vars.X }}".to_string())),
+        ];
+        let cx = |event| Context {
+            event,
+            branch: "main",
+            inputs: &inputs,
+            with: Some(&with),
+        };
+        let text = "${{ github.event.inputs.environment || 'staging' }}";
+        assert_eq!(value(text, &cx(Event::Push)).as_deref(), Some("staging"));
+        assert_eq!(value(text, &cx(Event::Dispatch)).as_deref(), Some("CICD"));
+        let pick = "${{ (github.event_name == 'push' && 'a or b') || 'c' }}";
+        assert_eq!(value(pick, &cx(Event::Push)).as_deref(), Some("a or b"));
+        assert_eq!(value(pick, &cx(Event::Schedule)).as_deref(), Some("c"));
+        assert_eq!(value("${{ vars.ENV }}", &cx(Event::Push)), None);
+        assert_eq!(value("x-${{ inputs.selector }}", &cx(Event::Push)), None);
+        assert_eq!(
+            runs("${{ inputs.selector != '' }}", &cx(Event::Push)),
+            Some(true)
+        );
+        assert_eq!(runs("inputs.other == 'x'", &cx(Event::Push)), None);
+        assert_eq!(runs("inputs.missing == 'x'", &cx(Event::Push)), None);
     }
 }

@@ -11,18 +11,27 @@
 
 mod callee;
 mod condition;
+mod dispatch;
+mod environment;
 mod matrix;
 mod on;
+mod production;
+mod when;
 
 use std::path::Path;
 
 use callee::{Callee, callee};
-use matrix::{MatrixEnv, matrix_env, matrix_leg_note, matrix_note};
-use on::{On, batch_and_zone, concurrency, dispatch_input, read_on, start_trigger};
+use environment::{environment, eval_value};
+use matrix::{
+    MatrixEnv, expand_title, matrix_env, matrix_leg_note, matrix_note, matrix_rounds,
+    rounds_duration,
+};
+use on::{On, batch_and_zone, concurrency, read_on, start_trigger};
+use when::{job_if, leaves_out, unknown_condition};
 
 use crate::error::InputError;
-use crate::import::draft::{Draft, StageDraft, add_person};
-use crate::import::sidecar::{Sidecar, assumed_reaction};
+use crate::import::draft::{Draft, StageDraft};
+use crate::import::sidecar::Sidecar;
 use crate::import::tree::Node;
 use crate::import::writer::{Val, quote};
 use crate::import::{Imported, check_scenario, read_one, stage_name, warn_unread};
@@ -51,6 +60,9 @@ struct Job<'a> {
     /// A matrix over environments (`environment: ${{ matrix.X }}`): one
     /// stage per leg.
     matrix: Option<MatrixEnv>,
+    /// What reading its called workflow found to warn about: said only when
+    /// the job runs.
+    callee_warnings: Vec<String>,
 }
 
 /// Imports one or more workflow files; `out` names the scenario in messages.
@@ -84,6 +96,7 @@ pub fn import(
     for (file, root) in &roots {
         any_push |= workflow(file, root, &mut d, &mut warnings)?;
     }
+    production::prefer_named(&mut d, &mut warnings);
     if !any_push {
         d.build_notes
             .push("no workflow runs on `push`: the model still builds each push to main".into());
@@ -118,12 +131,13 @@ fn workflow(
         .get("concurrency")
         .and_then(|c| concurrency(file, c, warnings));
     batch_and_zone(file, root, &on, wf_lock.is_some(), d);
-    let jobs = read_jobs(file, root, &on.inputs, warnings)?;
+    let jobs = read_jobs(file, root, &on, warnings)?;
     let order = topological(file, &jobs)?;
     let cx = Workflow {
         file,
         on: &on,
         lock: wf_lock.as_ref().map(|(v, _)| v),
+        run_start: std::cell::Cell::new(None),
     };
     // For each job, the stages (deploy jobs) it follows, through plain jobs.
     let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
@@ -138,6 +152,7 @@ fn workflow(
             job.node.mark_all();
             continue;
         }
+        warnings.extend(job.callee_warnings.iter().cloned());
         after[j] = upstream(&jobs, j, &after, &stage_of);
         job.node.known(JOB_KEYS);
         // A matrix's note: on the build for a build job, on the stage of a
@@ -150,14 +165,16 @@ fn workflow(
                 let s = *stage_of[k].last().expect("a deploy job has a stage");
                 d.stages[s].verify.push((job.id.clone(), job_duration()));
             }
-            condition(&on, file, job, None, d, warnings);
+            job_if(&on, file, job, None, d, warnings);
             continue;
         }
         let note = note.filter(|_| job.matrix.is_none());
-        let deps: Vec<String> = after[j]
-            .iter()
-            .flat_map(|&k| stage_of[k].iter().map(|&s| d.stages[s].name.clone()))
-            .collect();
+        let mut deps: Vec<String> = Vec::new();
+        for s in after[j].iter().flat_map(|&k| stage_of[k].iter()) {
+            if !deps.contains(&d.stages[*s].name) {
+                deps.push(d.stages[*s].name.clone());
+            }
+        }
         stage_of[j] = job_stages(&cx, job, &deps, note, d, warnings);
     }
     Ok(on.push)
@@ -169,6 +186,9 @@ struct Workflow<'a> {
     on: &'a On,
     /// The workflow's `concurrency`, as a lock.
     lock: Option<&'a Val>,
+    /// The stage that took the workflow's manual trigger: the other jobs
+    /// the same run starts take its release (see `dispatch`).
+    run_start: std::cell::Cell<Option<usize>>,
 }
 
 /// The keys of a job read as they are, or not needed by the model.
@@ -199,7 +219,7 @@ fn job_duration() -> Val {
 fn read_jobs<'a>(
     file: &str,
     root: &'a Node,
-    inputs: &[(String, Option<String>)],
+    on: &On,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Job<'a>>, InputError> {
     let Some(jobs_node) = root.get("jobs") else {
@@ -217,7 +237,13 @@ fn read_jobs<'a>(
             .get("needs")
             .map(|n| n.one_or_many().iter().filter_map(|x| x.scalar()).collect())
             .unwrap_or_default();
-        let callee = callee(file, &id, k.line, v, warnings)?;
+        // Said only when the job runs (see `workflow`).
+        let mut callee_warnings = Vec::new();
+        let callee = callee(file, &id, k.line, v, on, &mut callee_warnings)?;
+        if callee.is_none() {
+            // A workflow not read: said at once.
+            warnings.append(&mut callee_warnings);
+        }
         // A called workflow that was read says where it deploys; the
         // caller's `with: {environment: …}` is only a guess at it.
         let matrix = if callee.is_none() {
@@ -231,10 +257,12 @@ fn read_jobs<'a>(
                 name: m.legs[0].clone(),
                 at: format!("{file}:{}", v.get("environment").map_or(v.line, |e| e.line)),
             }),
-            (None, None) => environment(file, v, inputs, warnings).map(|(name, line)| Env {
-                name,
-                at: format!("{file}:{line}"),
-            }),
+            (None, None) => {
+                environment(file, v, on, callee.is_some(), warnings).map(|(name, line)| Env {
+                    name,
+                    at: format!("{file}:{line}"),
+                })
+            }
         };
         let unprotected = unprotected(&id, callee.as_ref(), env.as_ref(), warnings);
         jobs.push(Job {
@@ -245,6 +273,7 @@ fn read_jobs<'a>(
             callee,
             unprotected,
             matrix,
+            callee_warnings,
         });
     }
     Ok(jobs)
@@ -305,6 +334,9 @@ fn job_stages(
     warnings: &mut Vec<String>,
 ) -> Vec<usize> {
     let env = job.env.clone().expect("a deploy job has an environment");
+    if let Some(s) = dispatch::join_run(cx, job, deps, d, warnings) {
+        return vec![s];
+    }
     let legs: Vec<String> = match &job.matrix {
         Some(m) => m.legs.clone(),
         None => vec![env.name.clone()],
@@ -316,18 +348,72 @@ fn job_stages(
             at: env.at.clone(),
         };
         let previous = leg_stages.last().map(|&s| d.stages[s].name.clone());
+        let sequential = job.matrix.as_ref().is_some_and(|m| m.sequential) && leg > 0;
         let mut st = leg_stage(cx, job, leg, &env, deps, previous, d, warnings);
-        st.notes.extend(note.clone());
-        if let Some(m) = &job.matrix {
-            st.notes.push(matrix_leg_note(job, m, leg));
-            st.title = st.title.take().map(|t| format!("{t} ({})", env.name));
+        if dispatch::starts_run(cx, deps) && !sequential {
+            match cx.run_start.get() {
+                None => cx.run_start.set(Some(d.stages.len())),
+                Some(_) => dispatch::follow_run(cx, job, &mut st, d, warnings),
+            }
         }
+        st.notes.extend(note.clone());
+        matrix_stage(job, leg, &env.name, &mut st);
         leg_stages.push(d.stages.len());
         d.stages.push(st);
     }
     match &job.matrix {
         Some(m) if m.sequential => leg_stages.last().copied().into_iter().collect(),
         _ => leg_stages,
+    }
+}
+
+/// What a matrix changes on a stage: the leg's note and title (its
+/// `${{ matrix.X }}` expanded), and a deployment whose legs run in rounds
+/// one after another (`max-parallel`) takes the sum of the rounds.
+fn matrix_stage(job: &Job, leg: usize, env: &str, st: &mut StageDraft) {
+    let rounds = match &job.matrix {
+        Some(m) => {
+            st.notes.push(matrix_leg_note(job, m, leg));
+            let expr = format!("matrix.{}", m.axis);
+            st.title = st.title.take().map(|t| {
+                let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+                let t = if compact.contains(&format!("${{{{{expr}}}}}")) {
+                    t
+                } else {
+                    format!("{t} ({env})")
+                };
+                expand_title(&t, job, Some((&m.axis, env)))
+            });
+            (m.sequential && m.per_env > 1).then(|| {
+                (
+                    m.per_env,
+                    format!(
+                        "{} legs of this environment one after another (max-parallel: 1)",
+                        m.per_env
+                    ),
+                )
+            })
+        }
+        None => {
+            st.title = st.title.take().map(|t| expand_title(&t, job, None));
+            matrix_rounds(job)
+                .filter(|&(_, rounds, _)| rounds > 1)
+                .map(|(legs, rounds, _)| {
+                    (
+                        rounds,
+                        format!(
+                            "{legs} matrix legs in {rounds} rounds one after another (max-parallel)"
+                        ),
+                    )
+                })
+        }
+    };
+    if let Some((rounds, why)) = rounds {
+        for (k, v) in &mut st.deploy {
+            if k == "duration" {
+                *v = rounds_duration(rounds, why.clone());
+            }
+        }
     }
 }
 
@@ -384,7 +470,7 @@ fn leg_stage(
     if deps.is_empty() && sequential_leg.is_none() && !cx.on.push && !cx.on.follows_other {
         start_trigger(cx.on, &mut st, d);
     }
-    condition(cx.on, file, job, Some(&mut st), d, warnings);
+    job_if(cx.on, file, job, Some(&mut st), d, warnings);
     // A later leg run one at a time starts when the one before ends,
     // whatever started the job.
     if let Some((_, at)) = &sequential_leg {
@@ -415,12 +501,19 @@ fn leg_stage(
 /// What a called workflow adds to the stage: where it deploys, its other
 /// environments, the jobs that verify the deployment.
 fn callee_notes(job: &Job, c: &Callee, st: &mut StageDraft) {
-    st.notes.push(match &c.deployer {
-        Some((d, line)) => format!(
+    st.notes.push(match (&c.deployer, c.same.is_empty()) {
+        (Some((d, line)), true) => format!(
             "job {} calls the reusable workflow {} (read): its job {d} ({}:{line}) deploys",
             job.id, c.file, c.file
         ),
-        None => format!(
+        (Some((d, line)), false) => format!(
+            "job {} calls the reusable workflow {} (read): its jobs {} and {d} ({}:{line}, the last in job order) deploy to the same environment: steps of one deployment, which the stage's deploy covers",
+            job.id,
+            c.file,
+            c.same.join(", "),
+            c.file
+        ),
+        (None, _) => format!(
             "job {} calls the reusable workflow {} (read)",
             job.id, c.file
         ),
@@ -472,145 +565,6 @@ fn depends_on(
             ),
             format!("{file}:{needs_at} (needs)"),
         )
-    }
-}
-
-/// A job's environment name (`environment: prod` or `{name: prod, url: …}`,
-/// or a reusable workflow's `with: {environment: prod}`).
-fn environment(
-    file: &str,
-    job: &Node,
-    inputs: &[(String, Option<String>)],
-    warnings: &mut Vec<String>,
-) -> Option<(String, u64)> {
-    let (n, name) = match job.get("environment") {
-        Some(e) => {
-            e.known(&["url"]);
-            (
-                e.line,
-                e.text()
-                    .map(str::to_string)
-                    .or_else(|| e.get("name").and_then(Node::scalar)),
-            )
-        }
-        None => {
-            let w = job.get("with")?.get("environment")?;
-            (w.line, w.scalar())
-        }
-    };
-    let name = name?;
-    if name.contains("${{") {
-        // A dispatch input with a default: the environment a run gets unless
-        // whoever starts it picks another.
-        if let Some((input, default)) = dispatch_input(&name, inputs) {
-            warnings.push(format!("warning: {file}:{n}: environment {name:?} is the dispatch input {input}: its default {default:?} is used"));
-            return Some((default, n));
-        }
-        let hint = job_id_hint(job);
-        warnings.push(format!("warning: {file}:{n}: environment {name:?} is an expression; {hint:?} is used as its name"));
-        return Some((hint, n));
-    }
-    Some((name, n))
-}
-
-fn job_id_hint(job: &Node) -> String {
-    job.get("name")
-        .and_then(Node::scalar)
-        .unwrap_or_else(|| "deploy".into())
-}
-
-/// Whether `job` is left out: its `if:` is false on every run the model
-/// simulates (a pull request's job, a failure path), or it needs a job left
-/// out and its `if:` does not run it regardless (`always()`, `cancelled()`).
-fn leaves_out(
-    file: &str,
-    on: &On,
-    job: &Job,
-    jobs: &[Job],
-    left_out: &[bool],
-    warnings: &mut Vec<String>,
-) -> bool {
-    let cond = job.node.get("if");
-    let text = cond.and_then(Node::scalar).unwrap_or_default();
-    let line = cond.map_or(job.node.line, |c| c.line);
-    let status_check = text.contains("always()") || text.contains("cancelled()");
-    if let Some(k) = job
-        .needs
-        .iter()
-        .find(|n| {
-            jobs.iter()
-                .zip(left_out)
-                .any(|(x, &out)| out && &x.id == *n)
-        })
-        .filter(|_| !status_check)
-    {
-        warnings.push(format!(
-            "warning: {file}:{line}: job {} needs {k}, which never runs here: left out too",
-            job.id
-        ));
-        return true;
-    }
-    if cond.is_none() || runs(on, on.event(), &text) != Some(false) {
-        return false;
-    }
-    if on.event() != condition::Event::Dispatch
-        && on.dispatch
-        && runs(on, condition::Event::Dispatch, &text) != Some(false)
-    {
-        return false; // started by hand: `condition` makes it manual
-    }
-    warnings.push(format!(
-        "warning: {file}:{line}: job {} never runs on a {} to {} (`if: {}`): left out of the scenario",
-        job.id,
-        on.event_words(),
-        on.branch,
-        text.trim()
-    ));
-    true
-}
-
-/// Whether `if:` text holds for `event` (`None`: unknown).
-fn runs(on: &On, event: condition::Event, text: &str) -> Option<bool> {
-    condition::runs(
-        text,
-        &condition::Context {
-            event,
-            branch: &on.branch,
-            inputs: &on.inputs,
-        },
-    )
-}
-
-/// A job's `if:`, for a job that runs: one that holds only when someone
-/// dispatches the workflow makes the deployment manual; one that holds on the
-/// model's runs is noted; one that cannot be known gets a warning.
-fn condition(
-    on: &On,
-    file: &str,
-    job: &Job,
-    st: Option<&mut StageDraft>,
-    d: &mut Draft,
-    warnings: &mut Vec<String>,
-) {
-    let Some(c) = job.node.get("if") else { return };
-    let text = c.scalar().unwrap_or_default();
-    let at = format!("{file}:{}", c.line);
-    match (runs(on, on.event(), &text), st) {
-        // `leaves_out` kept it: it runs when someone dispatches the workflow.
-        (Some(false), Some(st)) => {
-            st.trigger = Val::read(
-                format!("{{manual: {{by: {DISPATCHER}}}}}"),
-                format!("{at} (only on workflow_dispatch; who starts it is assumed)"),
-            );
-            add_person(&mut d.people, DISPATCHER, assumed_reaction());
-        }
-        (Some(true), Some(st)) => st.notes.push(format!(
-            "{at}: condition {text:?} holds on a {} to {}",
-            on.event_words(),
-            on.branch
-        )),
-        (Some(_), None) => {}
-        (None, _) => warnings.push(format!("warning: {at}: condition {text:?} of job {} is not understood; the job runs when its needs succeeded", job.id)),
     }
 }
 

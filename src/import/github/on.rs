@@ -9,7 +9,7 @@ use crate::import::tree::Node;
 use crate::import::writer::{Val, quote};
 
 /// How a workflow starts, read from `on`.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct On {
     pub(super) push: bool,
     /// Where `push` was read (`file:line`); `None` when assumed (no `on:`).
@@ -23,6 +23,8 @@ pub(super) struct On {
     pub(super) branch: String,
     /// `workflow_dispatch` inputs and their defaults.
     pub(super) inputs: Vec<(String, Option<String>)>,
+    /// In a called workflow: its inputs (the caller's `with`, else defaults).
+    pub(super) with: Option<Vec<(String, Option<String>)>>,
 }
 
 impl On {

@@ -1,0 +1,126 @@
+//! Which stages are production. The scenario's default is the stages
+//! nothing depends on; when a workflow deploys to an environment named
+//! `production` (or `prod`) and other stages follow it (a sandbox, a DNS
+//! change on the way back to production), users get the release at that
+//! environment, so it is marked `production: true` instead, with a warning
+//! naming both.
+
+use crate::import::draft::Draft;
+use crate::import::writer::Val;
+
+/// Whether an environment is named for production.
+fn named_production(env: &str) -> bool {
+    matches!(env.to_ascii_lowercase().as_str(), "production" | "prod")
+}
+
+/// The stage names a `depends_on` value (`[a, "b c"]`) lists.
+fn dep_names(text: &str) -> Vec<String> {
+    text.trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Marks the stages where users get a release — the last of the first run
+/// of stages on production-named environments — as the production stages,
+/// when a stage nothing depends on comes after them through other stages
+/// (it would otherwise be production, by the scenario's default).
+pub(super) fn prefer_named(d: &mut Draft, warnings: &mut Vec<String>) {
+    let n = d.stages.len();
+    let index = |name: &str| d.stages.iter().position(|s| s.name == name);
+    // deps[i]: the stages i depends on directly (the previous one when unsaid).
+    let deps: Vec<Vec<usize>> = (0..n)
+        .map(|i| match &d.stages[i].depends_on {
+            Some(v) => dep_names(&v.text).iter().filter_map(|x| index(x)).collect(),
+            None => i.checked_sub(1).into_iter().collect(),
+        })
+        .collect();
+    // up[i]: every stage upstream of i (stages come after what they need).
+    let mut up: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        let mut all = Vec::new();
+        for &k in &deps[i] {
+            all.push(k);
+            all.extend(up.get(k).cloned().unwrap_or_default());
+        }
+        all.sort_unstable();
+        all.dedup();
+        up[i] = all;
+    }
+    let named: Vec<bool> = d
+        .stages
+        .iter()
+        .map(|s| s.environment.as_deref().is_some_and(named_production))
+        .collect();
+    let sink = |i: usize| !deps.iter().any(|x| x.contains(&i));
+    // The first production-named stages, and those that follow them
+    // directly, stage after stage on such environments (deploy, then
+    // publish): users get the release at the last of that run.
+    let mut chain = vec![false; n];
+    for i in 0..n {
+        let first = named[i] && !up[i].iter().any(|&k| named[k]);
+        let next =
+            named[i] && deps[i].iter().any(|&k| chain[k]) && deps[i].iter().all(|&k| named[k]);
+        chain[i] = first || next;
+    }
+    let ends: Vec<usize> = (0..n)
+        .filter(|&i| {
+            chain[i]
+                && !deps
+                    .iter()
+                    .enumerate()
+                    .any(|(k, x)| chain[k] && x.contains(&i))
+        })
+        .collect();
+    let after_named: Vec<usize> = (0..n)
+        .filter(|&i| sink(i) && !ends.contains(&i) && up[i].iter().any(|&k| named[k]))
+        .collect();
+    if after_named.is_empty() || d.stages.iter().any(|s| s.production.is_some()) {
+        return;
+    }
+    let names = |v: &[usize]| {
+        v.iter()
+            .map(|&i| d.stages[i].name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (chosen, sinks) = (names(&ends), names(&after_named));
+    for &i in &ends {
+        let st = &mut d.stages[i];
+        let env = st.environment.clone().unwrap_or_default();
+        st.production = Some(Val::read(
+            "true",
+            format!(
+                "{} (environment {env}: users get the release here; not production: {sinks}, reached from a production-named stage by way of other stages)",
+                st.from
+            ),
+        ));
+    }
+    // Stages nothing depends on that no production-named stage leads to
+    // stay production, as by default.
+    for i in (0..n).filter(|&i| sink(i) && !after_named.contains(&i) && !ends.contains(&i)) {
+        let st = &mut d.stages[i];
+        st.production = Some(Val::read(
+            "true",
+            format!("{} (nothing depends on it)", st.from),
+        ));
+    }
+    warnings.push(format!(
+        "warning: {}: stage {chosen} deploys to an environment named for production; {sinks}, which nothing depends on, is reached from a production-named stage by way of other stages: {chosen} is taken as the production stage (lead time ends there), not {sinks}; set `production:` by hand to measure to another",
+        ends.first().map_or(String::new(), |&i| d.stages[i].from.clone())
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dep_names;
+
+    #[test]
+    fn depends_on_lists_are_read_back() {
+        assert_eq!(dep_names("[build]"), ["build"]);
+        assert_eq!(dep_names("[qa, \"a b\"]"), ["qa", "a b"]);
+    }
+}

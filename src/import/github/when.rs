@@ -1,0 +1,113 @@
+//! Whether a job runs on the model's runs: its `if:`, and the jobs it needs.
+
+use super::on::On;
+use super::{DISPATCHER, Job, condition};
+use crate::import::draft::{Draft, StageDraft, add_person};
+use crate::import::sidecar::assumed_reaction;
+use crate::import::tree::Node;
+use crate::import::writer::Val;
+
+/// Whether `job` is left out: its `if:` is false on every run the model
+/// simulates (a pull request's job, a failure path), or it needs a job left
+/// out and its `if:` does not run it regardless (`always()`, `cancelled()`).
+pub(super) fn leaves_out(
+    file: &str,
+    on: &On,
+    job: &Job,
+    jobs: &[Job],
+    left_out: &[bool],
+    warnings: &mut Vec<String>,
+) -> bool {
+    let cond = job.node.get("if");
+    let text = cond.and_then(Node::scalar).unwrap_or_default();
+    let line = cond.map_or(job.node.line, |c| c.line);
+    let status_check = text.contains("always()") || text.contains("cancelled()");
+    if let Some(k) = job
+        .needs
+        .iter()
+        .find(|n| {
+            jobs.iter()
+                .zip(left_out)
+                .any(|(x, &out)| out && &x.id == *n)
+        })
+        .filter(|_| !status_check)
+    {
+        warnings.push(format!(
+            "warning: {file}:{line}: job {} needs {k}, which never runs here: left out too",
+            job.id
+        ));
+        return true;
+    }
+    if cond.is_none() || runs(on, on.event(), &text) != Some(false) {
+        return false;
+    }
+    if on.event() != condition::Event::Dispatch
+        && on.dispatch
+        && runs(on, condition::Event::Dispatch, &text) != Some(false)
+    {
+        return false; // started by hand: `condition` makes it manual
+    }
+    warnings.push(format!(
+        "warning: {file}:{line}: job {} never runs on a {} to {} (`if: {}`): left out of the scenario",
+        job.id,
+        on.event_words(),
+        on.branch,
+        text.trim()
+    ));
+    true
+}
+
+/// Whether `if:` text holds for `event` (`None`: unknown).
+pub(super) fn runs(on: &On, event: condition::Event, text: &str) -> Option<bool> {
+    condition::runs(
+        text,
+        &condition::Context {
+            event,
+            branch: &on.branch,
+            inputs: &on.inputs,
+            with: on.with.as_deref(),
+        },
+    )
+}
+
+/// A job's `if:`, for a job that runs: one that holds only when someone
+/// dispatches the workflow makes the deployment manual; one that holds on the
+/// model's runs is noted; one that cannot be known gets a warning.
+pub(super) fn job_if(
+    on: &On,
+    file: &str,
+    job: &Job,
+    st: Option<&mut StageDraft>,
+    d: &mut Draft,
+    warnings: &mut Vec<String>,
+) {
+    let Some(c) = job.node.get("if") else { return };
+    let text = c.scalar().unwrap_or_default();
+    let at = format!("{file}:{}", c.line);
+    match (runs(on, on.event(), &text), st) {
+        // `leaves_out` kept it: it runs when someone dispatches the workflow.
+        (Some(false), Some(st)) => {
+            st.trigger = Val::read(
+                format!("{{manual: {{by: {DISPATCHER}}}}}"),
+                format!("{at} (only on workflow_dispatch; who starts it is assumed)"),
+            );
+            add_person(&mut d.people, DISPATCHER, assumed_reaction());
+        }
+        (Some(true), Some(st)) => st.notes.push(format!(
+            "{at}: condition {text:?} holds on a {} to {}",
+            on.event_words(),
+            on.branch
+        )),
+        (Some(_), None) => {}
+        (None, _) => unknown_condition(on, file, job, warnings),
+    }
+}
+
+/// A warning for a job's `if:` that cannot be known before a run.
+pub(super) fn unknown_condition(on: &On, file: &str, job: &Job, warnings: &mut Vec<String>) {
+    let Some(c) = job.node.get("if") else { return };
+    let text = c.scalar().unwrap_or_default();
+    if runs(on, on.event(), &text).is_none() {
+        warnings.push(format!("warning: {file}:{}: condition {text:?} of job {} is not understood; the job runs when its needs succeeded", c.line, job.id));
+    }
+}
