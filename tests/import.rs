@@ -28,6 +28,19 @@ fn validated(yaml: &str) -> Validated {
     s.file
 }
 
+/// `part` is in the imported text.
+fn has(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} not in:\n{text}");
+}
+
+/// No warning mentions `part`.
+fn not_warned(warnings: &[String], part: &str) {
+    assert!(
+        !warnings.iter().any(|w| w.contains(part)),
+        "{part:?} in {warnings:?}"
+    );
+}
+
 fn names(v: &Validated) -> Vec<&str> {
     v.stages.iter().map(|s| s.name.as_str()).collect()
 }
@@ -121,11 +134,7 @@ fn azure_templates_parameters_matrix_and_manual_stage() {
         },
         s => panic!("canary expected, got {s:?}"),
     }
-    assert!(
-        i.yaml.contains("3-leg matrix, at most 2 at once"),
-        "{}",
-        i.yaml
-    );
+    has(&i.yaml, "3-leg matrix, at most 2 at once");
     let unknown: Vec<&String> = i
         .warnings
         .iter()
@@ -164,11 +173,7 @@ fn azure_extends_chain_to_a_governed_template_reads_the_stages_it_is_given() {
     assert!(w.contains("`resources` (other repositories"), "{w}");
     assert!(!w.contains("not understood"), "{w}");
     // maxParallel: 1 runs the build's legs one after another.
-    assert!(
-        i.yaml.contains("2-leg matrix, one leg at a time"),
-        "{}",
-        i.yaml
-    );
+    has(&i.yaml, "2-leg matrix, one leg at a time");
 }
 
 #[test]
@@ -273,11 +278,7 @@ fn github_conditions_are_evaluated_for_a_push_to_main() {
             i.warnings
         );
     }
-    assert!(
-        !i.warnings.iter().any(|w| w.contains("not understood")),
-        "{:?}",
-        i.warnings
-    );
+    not_warned(&i.warnings, "not understood");
     // The group is one run's own: no lock read from it.
     assert!(v.stages.iter().all(|s| s.lock == LockPolicy::Sequential));
     assert_eq!(v.build.batch, Batch::None);
@@ -690,7 +691,7 @@ fn github_local_reusable_workflows_are_read_when_next_to_the_caller() {
     // The callee's job after its deployment verifies it.
     assert_eq!(verify_names(&v, 0), ["smoke"]);
     assert_eq!(verify_names(&v, 1), ["smoke"]);
-    assert!(i.yaml.contains("deploy-app.yml (read)"), "{}", i.yaml);
+    has(&i.yaml, "deploy-app.yml (read)");
     // The workflow that is not there: a warning with file:line, and one job.
     assert!(
         i.warnings.iter().any(|w| w.contains("release.yml:24: job docs calls the reusable workflow ./.github/workflows/publish-docs.yml, but")
@@ -798,7 +799,7 @@ fn azure_trigger_none_without_schedules_is_a_manual_first_stage() {
         "{:?}",
         v.stages[0].trigger
     );
-    assert!(i.yaml.contains("queued by hand"), "{}", i.yaml);
+    has(&i.yaml, "queued by hand");
     // A list holding `none` names a branch no push to main reaches: the same.
     let i = import::azure::import(&data("azure/trigger-list-none.yml"), None, "out.yaml").unwrap();
     let v = validated(&i.yaml);
@@ -821,17 +822,11 @@ fn azure_pipeline_completion_trigger_deploys_every_build() {
         "{}",
         i.yaml
     );
-    assert!(
-        i.yaml
-            .contains("pipeline-trigger.yml:11 (`resources.pipelines` trigger"),
-        "{}",
-        i.yaml
+    has(
+        &i.yaml,
+        "pipeline-trigger.yml:11 (`resources.pipelines` trigger",
     );
-    assert!(
-        !i.warnings.iter().any(|w| w.contains("resources")),
-        "{:?}",
-        i.warnings
-    );
+    not_warned(&i.warnings, "resources");
 }
 
 /// A `ManualValidation` task in an agentless job is the stage's approval,
@@ -846,17 +841,8 @@ fn azure_manual_validation_is_an_approval() {
     assert_eq!(a.timeout.secs(), 1440.0 * 60.0);
     assert!(v.stages[0].approval.is_none());
     assert!(verify_names(&v, 1).is_empty(), "{:?}", verify_names(&v, 1));
-    assert!(
-        i.yaml
-            .contains("manual-validation.yml:25 (timeoutInMinutes"),
-        "{}",
-        i.yaml
-    );
-    assert!(
-        !i.warnings.iter().any(|w| w.contains("not understood")),
-        "{:?}",
-        i.warnings
-    );
+    has(&i.yaml, "manual-validation.yml:25 (timeoutInMinutes");
+    not_warned(&i.warnings, "not understood");
 }
 
 /// Every value the importer writes says where it came from: `# from FILE:LINE`
@@ -914,11 +900,7 @@ fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
     // The reviewers are on the apply environment, and reach the stage.
     let a = v.stages[2].approval.as_ref().expect("prod-apply reviewers");
     assert_eq!(v.people[a.approvers[0]].name, "platform-owners");
-    assert!(
-        !i.warnings.iter().any(|w| w.contains("matches no stage")),
-        "{:?}",
-        i.warnings
-    );
+    not_warned(&i.warnings, "matches no stage");
     // The plan job is neither a stage nor a verification; the smoke job after apply is.
     assert_eq!(verify_names(&v, 0), ["smoke"]);
     for env in ["dev-plan", "test-plan", "prod-plan"] {
@@ -945,18 +927,11 @@ fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
         "{lock_lines:?}"
     );
     // The environment is cited in the callee's file, at its line, never the caller's.
-    assert!(
-        i.yaml.contains("environment dev-apply (")
-            && i.yaml.contains("terraform/cd-template.yml:89)"),
-        "{}",
-        i.yaml
-    );
+    has(&i.yaml, "environment dev-apply (");
+    has(&i.yaml, "terraform/cd-template.yml:89)");
     assert!(!i.yaml.contains("cd.yml:89"), "{}", i.yaml);
-    assert!(
-        i.yaml.contains("its job apply (") && i.yaml.contains("cd-template.yml:84) deploys"),
-        "{}",
-        i.yaml
-    );
+    has(&i.yaml, "its job apply (");
+    has(&i.yaml, "cd-template.yml:84) deploys");
 }
 
 /// Flagger's blue/green mode (`iterations` without weights): the analysis's
@@ -1001,11 +976,7 @@ fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
         "{lost}"
     );
     // The webhooks are read in this mode too; nothing is left unread.
-    assert!(
-        !f.warnings.iter().any(|w| w.contains("not understood")),
-        "{:?}",
-        f.warnings
-    );
+    not_warned(&f.warnings, "not understood");
 
     // A count of checks that is not a whole number: file:line, exit 2.
     let dir = tempfile::tempdir().unwrap();
@@ -1155,11 +1126,7 @@ fn flagger_skip_analysis_is_all_at_once() {
         "{:?}",
         f.warnings
     );
-    assert!(
-        !f.warnings.iter().any(|w| w.contains("not understood")),
-        "{:?}",
-        f.warnings
-    );
+    not_warned(&f.warnings, "not understood");
 
     // `skipAnalysis: false` is the ordinary canary.
     let dir = tempfile::tempdir().unwrap();
@@ -1464,11 +1431,7 @@ fn github_environment_input_without_a_callee_environment_is_not_gated() {
     let v = validated(&i.yaml);
     assert_eq!(names(&v), ["prod"]);
     assert!(v.stages[0].approval.is_some(), "{}", i.yaml);
-    assert!(
-        !i.warnings.iter().any(|w| w.contains("not applied")),
-        "{:?}",
-        i.warnings
-    );
+    not_warned(&i.warnings, "not applied");
 }
 
 /// A matrix over environments (`environment: ${{ matrix.env }}`, legs
@@ -1488,12 +1451,8 @@ fn github_matrix_over_environments_is_one_stage_per_leg() {
     assert_eq!(deps(&v, 1), ["staging"], "max-parallel: 1");
     assert!(v.stages[1].approval.is_some(), "the sidecar keys the leg");
     assert!(v.stages[0].approval.is_none());
-    assert!(
-        i.yaml.contains("depends_on: [staging]  # from ")
-            && i.yaml.contains("matrix-env.yml:13 (max-parallel: 1"),
-        "{}",
-        i.yaml
-    );
+    has(&i.yaml, "depends_on: [staging]  # from ");
+    has(&i.yaml, "matrix-env.yml:13 (max-parallel: 1");
     let build = i
         .yaml
         .split("\nbuild:")
@@ -1507,11 +1466,7 @@ fn github_matrix_over_environments_is_one_stage_per_leg() {
         i.yaml
             .contains("# leg 2 of 2 of job deploy's matrix over environments")
     );
-    assert!(
-        !i.warnings.iter().any(|w| w.contains("expression")),
-        "{:?}",
-        i.warnings
-    );
+    not_warned(&i.warnings, "expression");
 
     // Started by hand: the first leg is manual, the next follows it.
     let dir = tempfile::tempdir().unwrap();
@@ -1597,19 +1552,11 @@ fn argo_basic_canary_weights_are_the_share_of_pods() {
         f.warnings
     );
     // The service, surge and scale-down keys are read, not warned about.
-    assert!(
-        !f.warnings.iter().any(|w| w.contains("not understood")),
-        "{:?}",
-        f.warnings
-    );
+    not_warned(&f.warnings, "not understood");
 
     // With traffic routing, the weights are as set.
     let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
-    assert!(
-        !f.warnings.iter().any(|w| w.contains("trafficRouting")),
-        "{:?}",
-        f.warnings
-    );
+    not_warned(&f.warnings, "trafficRouting");
 }
 
 /// `flagger/podinfo.yaml` with `from` replaced by `to`, written to `dir`.
@@ -1690,11 +1637,7 @@ fn flagger_iterations_with_step_weight_is_blue_green() {
         "{:?}",
         f.warnings
     );
-    assert!(
-        !f.warnings.iter().any(|w| w.contains("not understood")),
-        "{:?}",
-        f.warnings
-    );
+    not_warned(&f.warnings, "not understood");
     // `iterations: 0` is not set: the canary.
     let zero = podinfo_with(
         dir.path(),
@@ -1825,13 +1768,7 @@ fn rollout_messages_say_what_flagger_argo_and_helm_do() {
         "{:?}",
         f.warnings
     );
-    assert!(
-        !f.warnings
-            .iter()
-            .any(|w| w.contains("maxWeight` is not understood")),
-        "{:?}",
-        f.warnings
-    );
+    not_warned(&f.warnings, "maxWeight` is not understood");
 
     let nosteps = dir.path().join("nosteps.yaml");
     let yaml = std::fs::read_to_string(data("argo/canary.yaml")).unwrap();
@@ -1931,12 +1868,9 @@ fn github_jobs_of_one_manual_run_take_one_release() {
 fn github_local_callee_with_fallbacks_conditions_and_a_summary_job() {
     let (i, v) = gh("github/sweep/azuretre/deploy_tre.yml");
     assert_eq!(names(&v), ["CICD"], "{}", i.yaml);
-    assert!(
-        i.yaml.contains(
-            "its jobs deploy_management, deploy_tre, e2e_tests_smoke and e2e_tests_custom"
-        ),
-        "{}",
-        i.yaml
+    has(
+        &i.yaml,
+        "its jobs deploy_management, deploy_tre, e2e_tests_smoke and e2e_tests_custom",
     );
     assert!(!warned(&i, "is an expression"), "{:?}", i.warnings);
     assert!(!warned(&i, "plan or verification step"), "{:?}", i.warnings);
@@ -1974,7 +1908,7 @@ fn github_local_callee_with_fallbacks_conditions_and_a_summary_job() {
         &i,
         "job e2e_tests_custom never runs on a push to main"
     ));
-    assert!(i.yaml.contains("and e2e_tests_smoke ("), "{}", i.yaml);
+    has(&i.yaml, "and e2e_tests_smoke (");
 }
 
 /// DFE-Digital apply-for-teacher-training build-and-deploy.yml: users get
@@ -1997,13 +1931,11 @@ fn github_production_named_stage_and_a_one_at_a_time_matrix() {
         v.stages[2].title,
         "Deploy Domains to qa, staging, sandbox, production environment"
     );
-    assert!(
-        i.yaml.contains(
-            "the legs run one after another, so the deployment takes the sum of the legs"
-        ) && i.yaml.contains("duration: 20m  # ASSUMED"),
-        "{}",
-        i.yaml
+    has(
+        &i.yaml,
+        "the legs run one after another, so the deployment takes the sum of the legs",
     );
+    has(&i.yaml, "duration: 20m  # ASSUMED");
     // A workflow whose production-named stage is the last is left as it was.
     let (i, v) = gh("github/deploy.yml");
     assert!(!i.yaml.contains("production: true"), "{}", i.yaml);
