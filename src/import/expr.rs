@@ -1,8 +1,10 @@
 //! Azure Pipelines template expressions the importer evaluates: conditional
 //! insertion (`${{ if … }}:`, `${{ elseif … }}:`, `${{ else }}:`) and loops
 //! (`${{ each x in parameters.list }}:`) over template parameters with
-//! literal values. Conditions are `eq`, `ne`, `and`, `or`, `not`, booleans,
-//! numbers, quoted strings and `parameters.NAME`. Anything else (variables,
+//! literal values, as list items or as mapping keys, and `${{ insert }}` of a
+//! mapping parameter's keys. Conditions are `eq`,
+//! `ne`, `and`, `or`, `not`, `length`, booleans, numbers, quoted strings and
+//! `parameters.NAME`. Anything else (variables,
 //! other functions) cannot be known before a run: it is warned about with
 //! its `file:line` and its content left out.
 
@@ -14,6 +16,8 @@ enum Val {
     Bool(bool),
     Text(String),
     Num(f64),
+    /// A list or mapping parameter, by its number of items (for `length`).
+    Items(usize),
 }
 
 impl Val {
@@ -22,6 +26,7 @@ impl Val {
             Val::Bool(b) => *b,
             Val::Num(x) => *x != 0.0,
             Val::Text(s) => !s.is_empty() && !s.eq_ignore_ascii_case("false"),
+            Val::Items(n) => *n > 0,
         }
     }
 
@@ -31,6 +36,7 @@ impl Val {
             (Val::Num(a), b) => b.num().is_some_and(|b| *a == b),
             (Val::Bool(a), b) => *a == b.truthy_word(),
             (Val::Text(a), b) => a.eq_ignore_ascii_case(&b.text()),
+            (Val::Items(_), _) => false,
         }
     }
 
@@ -39,6 +45,7 @@ impl Val {
             Val::Num(x) => Some(*x),
             Val::Bool(b) => Some(f64::from(u8::from(*b))),
             Val::Text(s) => s.trim().parse().ok(),
+            Val::Items(_) => None,
         }
     }
 
@@ -54,6 +61,7 @@ impl Val {
             Val::Bool(b) => b.to_string(),
             Val::Num(x) => x.to_string(),
             Val::Text(s) => s.clone(),
+            Val::Items(_) => String::new(),
         }
     }
 }
@@ -129,7 +137,7 @@ fn branch(
         None => {
             *chain = Chain::Unknown;
             warnings.push(format!(
-                "warning: {file}:{}: the template expression `${{{{ {d} }}}}` is not evaluated (only eq, ne, and, or, not over literals and parameters are); its content was left out",
+                "warning: {file}:{}: the template expression `${{{{ {d} }}}}` is not evaluated (only eq, ne, and, or, not and length over literals and parameters are); its content was left out",
                 key.line
             ));
             Some(false)
@@ -227,6 +235,39 @@ fn map(
             continue;
         }
         chain = Chain::None;
+        if d == "insert" {
+            // `${{ insert }}: ${{ parameters.X }}` (already substituted) merges a mapping's keys here.
+            match &v.kind {
+                Kind::Map(inner) => out.extend(map(inner, params, file, warnings)),
+                Kind::Null => {}
+                _ => warnings.push(format!(
+                    "warning: {file}:{}: `${{{{ insert }}}}` is given no mapping of keys; its content was left out",
+                    k.line
+                )),
+            }
+            continue;
+        }
+        if let Some(rest) = d.strip_prefix("each ") {
+            // Keys repeated per item (a matrix's legs), each pass evaluated in turn.
+            match (each(rest, params), &v.kind) {
+                (Some((var, values)), Kind::Map(_)) => {
+                    for val in values {
+                        if let Kind::Map(inner) = &bind(v, &var, &val).kind {
+                            out.extend(map(inner, params, file, warnings));
+                        }
+                    }
+                }
+                (None, _) => warnings.push(format!(
+                    "warning: {file}:{}: `${{{{ {d} }}}}` loops over something other than a parameter list; its content was left out",
+                    k.line
+                )),
+                _ => warnings.push(format!(
+                    "warning: {file}:{}: `${{{{ {d} }}}}` inside a mapping should hold keys; its content was left out",
+                    k.line
+                )),
+            }
+            continue;
+        }
         warnings.push(format!(
             "warning: {file}:{}: the template expression `${{{{ {d} }}}}` as a key is not evaluated; its content was left out",
             k.line
@@ -457,7 +498,9 @@ impl Parser<'_> {
                 Kind::Bool(b) => Some(Val::Bool(*b)),
                 Kind::Number(x) => Some(Val::Num(*x)),
                 Kind::Text(t) => Some(Val::Text(t.clone())),
-                _ => None,
+                Kind::List(items) => Some(Val::Items(items.len())),
+                Kind::Map(entries) => Some(Val::Items(entries.len())),
+                Kind::Null => Some(Val::Items(0)),
             };
         }
         match w.to_ascii_lowercase().as_str() {
@@ -469,6 +512,13 @@ impl Parser<'_> {
 }
 
 fn call(f: &str, args: &[Val]) -> Option<Val> {
+    if let ("length", [a]) = (f, args) {
+        return Some(Val::Num(match a {
+            Val::Items(n) => *n as f64,
+            Val::Text(s) => s.chars().count() as f64,
+            _ => return None,
+        }));
+    }
     Some(Val::Bool(match (f, args) {
         ("eq", [a, b]) => a.equals(b),
         ("ne", [a, b]) => !a.equals(b),
@@ -534,5 +584,79 @@ mod tests {
         let inner = directive(&key).expect("a directive");
         let cond = inner.strip_prefix("if ").expect("an if");
         assert_eq!(condition(cond, &params()), Some(true));
+    }
+
+    #[test]
+    fn each_as_a_mapping_key_repeats_the_keys_and_length_counts() {
+        // The shape of microsoft/terminal's job-build-project.yml matrix.
+        let root: Node = serde_saphyr::from_str(
+            "matrix:
+  ${{ each config in parameters.configs }}:
+    ${{ each platform in parameters.platforms }}:
+      ${{ config }}_${{ platform }}:
+        BuildPlatform: ${{ platform }}
+        ${{ if eq(platform, 'x86') }}:
+          Output: Win32
+${{ if ne(length(parameters.pool), 0) }}:
+  pool: ${{ parameters.pool }}
+${{ if eq(length(parameters.platforms), 2) }}:
+  two: ok
+job:
+  name: build
+  ${{ insert }}: ${{ parameters.extra }}
+",
+        )
+        .unwrap();
+        let n = |k| Node::new(k, 1, 1);
+        let list = |v: &[&str]| {
+            n(Kind::List(
+                v.iter().map(|s| n(Kind::Text((*s).into()))).collect(),
+            ))
+        };
+        let params = vec![
+            ("configs".to_string(), list(&["Release", "Debug"])),
+            ("platforms".to_string(), list(&["x64", "x86"])),
+            ("pool".to_string(), n(Kind::Map(Vec::new()))),
+            (
+                "extra".to_string(),
+                n(Kind::Map(vec![(
+                    n(Kind::Text("timeoutInMinutes".into())),
+                    n(Kind::Number(90.0)),
+                )])),
+            ),
+        ];
+        let mut warnings = Vec::new();
+        let root = crate::import::tree::substitute(&root, &params);
+        let out = evaluate(&root, &params, "t.yml", &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let legs: Vec<String> = out
+            .get("matrix")
+            .and_then(Node::entries)
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.scalar().unwrap())
+            .collect();
+        assert_eq!(
+            legs,
+            ["Release_x64", "Release_x86", "Debug_x64", "Debug_x86"]
+        );
+        let x86 = out.get("matrix").and_then(|m| m.get("Debug_x86")).unwrap();
+        assert_eq!(x86.get("Output").and_then(Node::text), Some("Win32"));
+        assert!(
+            out.get("matrix")
+                .and_then(|m| m.get("Debug_x64"))
+                .unwrap()
+                .get("Output")
+                .is_none()
+        );
+        // An empty object parameter has length 0; a two-item list 2.
+        assert!(out.get("pool").is_none());
+        let job = out.get("job").unwrap();
+        assert_eq!(
+            job.get("timeoutInMinutes").and_then(Node::number),
+            Some(90.0)
+        );
+        assert_eq!(job.get("name").and_then(Node::text), Some("build"));
+        assert_eq!(out.get("two").and_then(Node::scalar).as_deref(), Some("ok"));
     }
 }

@@ -283,7 +283,9 @@ fn read_pool(file: &str, pool: Option<&Node>, d: &mut Draft) {
             "{at}: Microsoft-hosted agents ({img}): as many as the organisation's parallel jobs"
         ),
         (None, Some(n)) => format!("{at}: self-hosted pool {n}: as many agents as are online"),
-        _ => format!("{at}: pool"),
+        _ => format!(
+            "{at}: an agent pool whose name the file does not fix (a run-time expression, or demands only): as many agents as build.agents says"
+        ),
     };
     d.build_notes.push(note);
 }
