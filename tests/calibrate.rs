@@ -1007,3 +1007,25 @@ fn runs_without_a_name_are_named_from_path_or_workflow_id() {
         &["runs.json:13:", "expected a time"],
     );
 }
+
+/// A history that fits nothing says why, with what its events are: PyGithub's
+/// deployment statuses are all `queued`.
+#[test]
+fn a_history_that_fits_nothing_says_what_it_holds() {
+    let h = github_history(&[
+        ("deployments.json", &pygithub("deployments.json")),
+        ("statuses.json", &pygithub("statuses-263877258.json")),
+    ]);
+    let c = calibrate::calibrate(&h, None).expect("calibrates");
+    assert!(c.lines.is_empty());
+    let note = c
+        .notes
+        .iter()
+        .find(|n| n.starts_with("nothing was fitted"))
+        .expect("a note on why");
+    assert!(note.contains("events are 2 queued;"), "{note}");
+    assert!(
+        c.yaml.contains(note.as_str()),
+        "the note is in the file too"
+    );
+}

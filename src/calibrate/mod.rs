@@ -24,7 +24,7 @@ pub use observe::{Observations, observe};
 use crate::dist::DistSpec;
 use crate::error::InputError;
 use crate::experiment::overrides::{Node, read_tree};
-use crate::history::History;
+use crate::history::{EventKind, History};
 
 /// Fewer finished attempts than this: no failure rate.
 pub const MIN_ATTEMPTS: usize = 20;
@@ -165,6 +165,9 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
             "{n} run(s) of {stage} finish before they start (clocks or time zones mixed in the export?): left out of the fit"
         ));
     }
+    if lines.is_empty() {
+        notes.push(nothing_fitted(history));
+    }
     let mut yaml = header(history, first, &observed, &notes);
     yaml.push_str(&yaml::emit(&tree, &comments));
     Ok(Calibration {
@@ -175,6 +178,24 @@ pub fn calibrate(history: &History, base: Option<(&str, &str)>) -> Result<Calibr
         observed,
         notes,
     })
+}
+
+/// Why a history gave no value at all: what its events are, against what a
+/// fit needs (a GitHub deployment whose statuses are all `queued` has neither
+/// a start nor a finish).
+fn nothing_fitted(history: &History) -> String {
+    let counts: Vec<String> = EventKind::ALL
+        .iter()
+        .filter_map(|&k| {
+            let n = history.events.iter().filter(|e| e.event == k).count();
+            (n > 0).then(|| format!("{n} {}", k.name()))
+        })
+        .collect();
+    format!(
+        "nothing was fitted: the history's events are {}; a duration needs {} runs with a start and a finish, a failure rate {MIN_ATTEMPTS} finished attempts, the commit rate {MIN_COMMITS} commits over {MIN_DAYS} days, a reaction {MIN_APPROVALS} approvals asked and answered",
+        counts.join(", "),
+        fit::MIN_DURATIONS
+    )
 }
 
 /// The YAML's opening comment: where it came from, and what was observed
