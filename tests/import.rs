@@ -1960,3 +1960,24 @@ fn github_remote_reusable_job_with_a_matrix_environment_input_is_a_plain_job() {
             .contains("job helm_lint runs a 3-leg matrix: the build ends with its slowest leg")
     );
 }
+
+/// A local reusable workflow called once per matrix leg, its environment
+/// given as `with: {environment: ${{ matrix.env }}}`: one stage per leg, as a
+/// job's own `environment: ${{ matrix.env }}` gives, in matrix order.
+#[test]
+fn github_local_callee_per_matrix_leg_is_a_stage_per_environment() {
+    let (i, v) = gh("github/matrix-callee/ci.yml");
+    assert_eq!(names(&v), ["staging", "production"]);
+    // max-parallel: 1: production follows staging.
+    assert_eq!(deps(&v, 1), ["staging"]);
+    assert!(v.stages[1].production && !v.stages[0].production);
+    assert!(
+        !warned(&i, "the job id is used as its name"),
+        "{:?}",
+        i.warnings
+    );
+    has(
+        &i.yaml,
+        "leg 2 of 2 of job deploy's matrix over environments",
+    );
+}

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::matrix::{MatrixEnv, matrix_with};
 use super::on::{On, dispatch_input};
 use super::{Env, Job, concurrency, eval_value, leaves_out, topological, unknown_condition};
 use crate::error::InputError;
@@ -36,12 +37,14 @@ pub(super) struct Callee {
 
 /// The reusable workflow a job calls, when it is a local one whose file is
 /// next to the caller; otherwise a warning and `None` (the job is one job).
+/// `leg`: read for that matrix leg (axis, value).
 pub(super) fn callee(
     file: &str,
     id: &str,
     line: u64,
     job: &Node,
     on: &On,
+    leg: Option<(&str, &str)>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<Callee>, InputError> {
     let Some(u) = job.get("uses").and_then(Node::scalar) else {
@@ -76,7 +79,14 @@ pub(super) fn callee(
         }
     }
     for (k, v) in job.get("with").and_then(Node::entries).unwrap_or_default() {
-        if let (Some(k), Some(v)) = (k.scalar(), v.scalar()) {
+        if let (Some(k), Some(mut v)) = (k.scalar(), v.scalar()) {
+            // One matrix leg's run: `${{ matrix.AXIS }}` is the leg's value.
+            if let Some((axis, value)) = leg {
+                let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+                if compact == format!("${{{{matrix.{axis}}}}}") {
+                    v = value.to_string();
+                }
+            }
             // `${{ github.event.inputs.environment || 'CICD' }}` is CICD on a push.
             // An empty value that is a dispatch input with a default takes
             // the default, as a job's own `environment:` does.
@@ -251,4 +261,35 @@ fn after_failure(job: &Job) -> bool {
         .and_then(Node::scalar)
         .unwrap_or_default();
     text.contains("always()")
+}
+
+/// A job calling a local reusable workflow once per matrix leg, with a
+/// `with` input set to `${{ matrix.X }}` that names the called job's
+/// environment: the callee as read for the first leg, the matrix (one stage
+/// per leg, as for a job's own `environment: ${{ matrix.X }}`) and the
+/// warnings of both. `None` when the input names no environment there.
+pub(super) fn per_leg_callee(
+    file: &str,
+    id: &str,
+    line: u64,
+    job: &Node,
+    on: &On,
+) -> Result<Option<(Callee, MatrixEnv, Vec<String>)>, InputError> {
+    let Some((m, mut warnings)) = matrix_with(file, job) else {
+        return Ok(None);
+    };
+    let first = m.legs[0].clone();
+    let c = callee(
+        file,
+        id,
+        line,
+        job,
+        on,
+        Some((&m.axis, &first)),
+        &mut warnings,
+    )?;
+    Ok(match c {
+        Some(c) if c.env.as_ref().is_some_and(|e| e.name == first) => Some((c, m, warnings)),
+        _ => None,
+    })
 }

@@ -28,15 +28,44 @@ pub(super) fn matrix_env(file: &str, job: &Node, warnings: &mut Vec<String>) -> 
         .text()
         .map(str::to_string)
         .or_else(|| e.get("name").and_then(Node::scalar))?;
+    let m = matrix_over(file, job, &axis_of(&raw)?, warnings)?;
+    e.known(&["url"]);
+    Some(m)
+}
+
+/// A reusable-workflow job given a `with` value `${{ matrix.X }}` over a list
+/// of names: the matrix, and the input it fills. Whether the input names the
+/// called workflow's environment is for the caller to find out.
+pub(super) fn matrix_with(file: &str, job: &Node) -> Option<(MatrixEnv, Vec<String>)> {
+    job.get("with")?.entries()?.iter().find_map(|(_, v)| {
+        let mut quiet = Vec::new();
+        let m = matrix_over(file, job, &axis_of(&v.scalar()?)?, &mut quiet)?;
+        Some((m, quiet))
+    })
+}
+
+/// `X` of a value that is exactly `${{ matrix.X }}`.
+fn axis_of(raw: &str) -> Option<String> {
     let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let axis = compact
-        .strip_prefix("${{matrix.")?
-        .strip_suffix("}}")?
-        .to_string();
+    Some(
+        compact
+            .strip_prefix("${{matrix.")?
+            .strip_suffix("}}")?
+            .to_string(),
+    )
+}
+
+/// The legs of `job`'s matrix along `axis`, when they are a list of names.
+fn matrix_over(
+    file: &str,
+    job: &Node,
+    axis: &str,
+    warnings: &mut Vec<String>,
+) -> Option<MatrixEnv> {
     let strategy = job.get("strategy")?;
     let m = strategy.get("matrix")?;
     let mut legs: Vec<String> = Vec::new();
-    match m.get(&axis).and_then(Node::list) {
+    match m.get(axis).and_then(Node::list) {
         Some(list) => {
             for v in list {
                 legs.push(v.scalar()?);
@@ -44,7 +73,7 @@ pub(super) fn matrix_env(file: &str, job: &Node, warnings: &mut Vec<String>) -> 
         }
         None => {
             for inc in m.get("include").and_then(Node::list)? {
-                if let Some(v) = inc.get(&axis).and_then(Node::scalar)
+                if let Some(v) = inc.get(axis).and_then(Node::scalar)
                     && !legs.contains(&v)
                 {
                     legs.push(v);
@@ -55,7 +84,6 @@ pub(super) fn matrix_env(file: &str, job: &Node, warnings: &mut Vec<String>) -> 
     if legs.is_empty() || legs.iter().any(|l| l.contains("${{")) {
         return None;
     }
-    e.known(&["url"]);
     let per_env: usize = m
         .entries()
         .unwrap_or_default()
@@ -78,7 +106,7 @@ pub(super) fn matrix_env(file: &str, job: &Node, warnings: &mut Vec<String>) -> 
         sequential: mp.and_then(Node::number) == Some(1.0),
         max_parallel_at: mp.map(|n| format!("{file}:{}", n.line)),
         at: format!("{file}:{}", strategy.line),
-        axis,
+        axis: axis.to_string(),
         legs,
         per_env,
     })

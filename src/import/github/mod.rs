@@ -20,7 +20,7 @@ mod when;
 
 use std::path::Path;
 
-use callee::{Callee, callee};
+use callee::{Callee, callee, per_leg_callee};
 use environment::{environment, eval_value};
 use matrix::{
     MatrixEnv, expand_title, matrix_env, matrix_leg_note, matrix_note, matrix_rounds,
@@ -239,17 +239,26 @@ fn read_jobs<'a>(
             .unwrap_or_default();
         // Said only when the job runs (see `workflow`).
         let mut callee_warnings = Vec::new();
-        let callee = callee(file, &id, k.line, v, on, &mut callee_warnings)?;
+        let (callee, legs) = match per_leg_callee(file, &id, k.line, v, on)? {
+            Some((c, m, mut w)) => {
+                callee_warnings.append(&mut w);
+                (Some(c), Some(m))
+            }
+            None => (
+                callee(file, &id, k.line, v, on, None, &mut callee_warnings)?,
+                None,
+            ),
+        };
         if callee.is_none() {
             // A workflow not read: said at once.
             warnings.append(&mut callee_warnings);
         }
         // A called workflow that was read says where it deploys; the
         // caller's `with: {environment: …}` is only a guess at it.
-        let matrix = if callee.is_none() {
-            matrix_env(file, v, warnings)
-        } else {
-            None
+        let matrix = match (&callee, legs) {
+            (_, Some(m)) => Some(m),
+            (None, None) => matrix_env(file, v, warnings),
+            (Some(_), None) => None,
         };
         let env = match (callee.as_ref().and_then(|c| c.env.clone()), &matrix) {
             (Some(e), _) => Some(e),
