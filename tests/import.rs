@@ -33,12 +33,14 @@ fn has(text: &str, part: &str) {
     assert!(text.contains(part), "{part:?} not in:\n{text}");
 }
 
+/// Some warning mentions `part`.
+fn warned(warnings: &[String], part: &str) -> bool {
+    warnings.iter().any(|w| w.contains(part))
+}
+
 /// No warning mentions `part`.
 fn not_warned(warnings: &[String], part: &str) {
-    assert!(
-        !warnings.iter().any(|w| w.contains(part)),
-        "{part:?} in {warnings:?}"
-    );
+    assert!(!warned(warnings, part), "{part:?} in {warnings:?}");
 }
 
 fn names(v: &Validated) -> Vec<&str> {
@@ -656,9 +658,9 @@ fn azure_template_expressions_over_parameters_are_evaluated() {
     // `not(parameters.smoke)` (default false) inserts each template's test job.
     assert_eq!(verify_names(&v, 0), ["Tests_dev"]);
     assert_eq!(verify_names(&v, 1), ["Tests_test"]);
-    let warned = |s: &str| i.warnings.iter().any(|w| w.contains(s));
+    let says = |s: &str| warned(&i.warnings, s);
     assert!(
-        warned(
+        says(
             "azure-pipelines.yml:55: the template expression `${{ if eq(variables['Build.Reason'], 'Schedule') }}` is not evaluated"
         ),
         "{:?}",
@@ -666,7 +668,7 @@ fn azure_template_expressions_over_parameters_are_evaluated() {
     );
     // A template in another repository: a warning naming file:line, and the import goes on.
     assert!(
-        warned(
+        says(
             "azure-pipelines.yml:61: template \"stages/audit.yml@shared\" is in another repository"
         ),
         "{:?}",
@@ -674,7 +676,7 @@ fn azure_template_expressions_over_parameters_are_evaluated() {
     );
     // Nothing of the expressions is left to be warned about as an unknown key.
     assert!(
-        !warned("is not understood by the importer"),
+        !says("is not understood by the importer"),
         "{:?}",
         i.warnings
     );
@@ -711,12 +713,17 @@ fn azure_failure_only_stages_are_left_out() {
     let v = validated(&i.yaml);
     assert_eq!(names(&v), ["Canary", "Promote"]);
     assert!(v.stages[1].production, "Promote is production");
-    let warned = |stage: &str| {
-        i.warnings
-            .iter()
-            .any(|w| w.contains(&format!("stage {stage} runs only after a failure")))
+    let after_failure = |stage: &str| {
+        warned(
+            &i.warnings,
+            &format!("stage {stage} runs only after a failure"),
+        )
     };
-    assert!(warned("Reject") && warned("Notify"), "{:?}", i.warnings);
+    assert!(
+        after_failure("Reject") && after_failure("Notify"),
+        "{:?}",
+        i.warnings
+    );
 }
 
 /// The rule is the condition's value when all before succeeded, not its
@@ -1032,16 +1039,16 @@ fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
         ),
         "{text}"
     );
-    let warned = |s: &str| f.warnings.iter().any(|w| w.contains(s));
+    let says = |s: &str| warned(&f.warnings, s);
     assert!(
-        warned(
+        says(
             "canary-multi.yaml:50: metric success-rate of AnalysisTemplate success-rate is not simulated"
         ),
         "{:?}",
         f.warnings
     );
     assert!(
-        warned(
+        says(
             "canary-multi.yaml:90: metric p99-latency of ClusterAnalysisTemplate error-rate is not simulated"
         ),
         "{:?}",
@@ -1050,13 +1057,13 @@ fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
     // The namespaced error-rate (10s) is never used.
     assert!(!text.contains("interval: 10s"), "{text}");
     assert!(
-        warned(
+        says(
             "canary-multi.yaml:30: no metric of this analysis step can be read (AnalysisTemplate \"latency\" is not in the file"
         ) && text.contains("analysis: {interval: 5m, count: 3, failure_limit: 0}  # ASSUMED"),
         "{:?}",
         f.warnings
     );
-    assert!(!warned("not understood"), "{:?}", f.warnings);
+    assert!(!says("not understood"), "{:?}", f.warnings);
 
     // Without clusterScope, only an AnalysisTemplate is looked for: with the
     // namespaced one gone, the cluster one is not used, and the warning says why.
@@ -1734,9 +1741,9 @@ fn argo_metric_without_count_is_measured_until_someone_promotes() {
         "{text}"
     );
     assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
-    let warned = |s: &str| f.warnings.iter().any(|w| w.contains(s));
+    let says = |s: &str| warned(&f.warnings, s);
     assert!(
-        warned(
+        says(
             "canary-indefinite.yaml:46: metric success-rate of AnalysisTemplate success-rate has an `interval` and no `count`"
         ),
         "{:?}",
@@ -1816,10 +1823,6 @@ fn gh(rel: &str) -> (import::Imported, Validated) {
     (i, v)
 }
 
-fn warned(i: &import::Imported, text: &str) -> bool {
-    i.warnings.iter().any(|w| w.contains(text))
-}
-
 /// cli/cli deployment.yml: one manual run starts linux, macos and windows
 /// together on one commit; they deploy to one environment, so they are one
 /// stage with the one manual trigger; a job of the same run on another
@@ -1845,7 +1848,7 @@ fn github_jobs_of_one_manual_run_take_one_release() {
     assert_eq!(deps(&v, 1), ["production"]);
     assert_eq!(deps(&v, 2), ["production"]);
     assert!(warned(
-        &i,
+        &i.warnings,
         "cli-deployment.yml:49: job staging-docs starts in the same manual run as stage production"
     ));
     assert!(
@@ -1856,7 +1859,7 @@ fn github_jobs_of_one_manual_run_take_one_release() {
     // get the release; docs, reached by way of another environment, is not.
     assert!(v.stages[2].production && !v.stages[1].production && !v.stages[0].production);
     assert!(warned(
-        &i,
+        &i.warnings,
         "stage production-release deploys to an environment named for production; docs"
     ));
 }
@@ -1872,20 +1875,24 @@ fn github_local_callee_with_fallbacks_conditions_and_a_summary_job() {
         &i.yaml,
         "its jobs deploy_management, deploy_tre, e2e_tests_smoke and e2e_tests_custom",
     );
-    assert!(!warned(&i, "is an expression"), "{:?}", i.warnings);
-    assert!(!warned(&i, "plan or verification step"), "{:?}", i.warnings);
+    assert!(!warned(&i.warnings, "is an expression"), "{:?}", i.warnings);
+    assert!(
+        !warned(&i.warnings, "plan or verification step"),
+        "{:?}",
+        i.warnings
+    );
     assert!(warned(
-        &i,
+        &i.warnings,
         "deploy_tre_reusable.yml:59: job summary of the reusable workflow"
     ));
     assert!(warned(
-        &i,
+        &i.warnings,
         "deploy_tre_reusable.yml:50: condition \"vars.RUN_FLAKY == 'true'\" of job e2e_tests_flaky is not understood"
     ));
     // e2e_tests_custom's `inputs.e2eTestsCustomSelector != ''` holds: the
     // caller's `with` gives 'extended or extended_aad' on a push.
     assert!(
-        !warned(&i, "e2e_tests_custom never runs"),
+        !warned(&i.warnings, "e2e_tests_custom never runs"),
         "{:?}",
         i.warnings
     );
@@ -1905,7 +1912,7 @@ fn github_local_callee_with_fallbacks_conditions_and_a_summary_job() {
     let p = dir.path().join("deploy_tre.yml");
     let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
     assert!(warned(
-        &i,
+        &i.warnings,
         "job e2e_tests_custom never runs on a push to main"
     ));
     has(&i.yaml, "and e2e_tests_smoke (");
@@ -1924,7 +1931,7 @@ fn github_production_named_stage_and_a_one_at_a_time_matrix() {
     let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
     assert_eq!(prod, [true, false, false], "{}", i.yaml);
     assert!(warned(
-        &i,
+        &i.warnings,
         "dfe-domains.yml:17: stage production deploys to an environment named for production; production-deploy_domains_env"
     ));
     assert_eq!(
@@ -1952,7 +1959,7 @@ fn github_remote_reusable_job_with_a_matrix_environment_input_is_a_plain_job() {
     // It follows the build, not a `helm-lint` stage.
     assert!(deps(&v, 0).is_empty(), "{}", i.yaml);
     assert!(warned(
-        &i,
+        &i.warnings,
         "hmpps-pipeline.yml:18: job \"helm lint\" passes the input `environment: ${{ matrix.environments }}`"
     ));
     assert!(
@@ -1972,7 +1979,7 @@ fn github_local_callee_per_matrix_leg_is_a_stage_per_environment() {
     assert_eq!(deps(&v, 1), ["staging"]);
     assert!(v.stages[1].production && !v.stages[0].production);
     assert!(
-        !warned(&i, "the job id is used as its name"),
+        !warned(&i.warnings, "the job id is used as its name"),
         "{:?}",
         i.warnings
     );
