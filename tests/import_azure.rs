@@ -1,0 +1,332 @@
+//! `promosim import azure-pipelines`: stages, triggers, batching, templates,
+//! conditions and approvals match the file (asserted on the validated
+//! scenario, not on text); what is not understood is warned about by file:line.
+
+#[path = "common/import.rs"]
+mod import_common;
+
+use import_common::*;
+use promosim::import;
+use promosim::scenario::file::Batch;
+use promosim::scenario::stage::LockPolicy;
+use promosim::scenario::valid::{CanaryPlan, CanaryStep, RollingSize, Strategy, Trigger};
+
+#[test]
+fn azure_multistage_with_schedule_batch_and_environments() {
+    let side = import::sidecar::read(&data("azure/environments.yaml")).unwrap();
+    let i =
+        import::azure::import(&data("azure/azure-pipelines.yml"), Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    // The Build stage deploys nothing: it is the build; each deployment stage is a stage.
+    assert_eq!(names(&v), ["Dev", "Test", "Staging", "Production"]);
+    assert!(deps(&v, 0).is_empty(), "Dev follows the build");
+    assert_eq!(deps(&v, 1), ["Dev"]);
+    assert_eq!(deps(&v, 2), ["Test"]);
+    assert_eq!(deps(&v, 3), ["Staging"]);
+    // `batch: true` is the whole-run batching.
+    assert_eq!(v.build.batch, Batch::Run);
+    assert_eq!(v.build.agents.get(), 2, "agents from the sidecar");
+    // The 03:00 schedule drives the stage conditioned on Build.Reason == Schedule only.
+    match &v.stages[1].trigger {
+        Trigger::Schedule(c) => assert_eq!(c.0, "0 3 * * *"),
+        t => panic!("Test should be scheduled, is {t:?}"),
+    }
+    for i in [0, 2, 3] {
+        assert!(matches!(v.stages[i].trigger, Trigger::Auto), "stage {i}");
+    }
+    assert_eq!(
+        v.stages[2].lock,
+        LockPolicy::Sequential,
+        "lockBehavior: sequential"
+    );
+    assert_eq!(v.stages[0].lock, LockPolicy::RunLatest, "Azure's default");
+    // Approvals come from the sidecar, per environment; the others have none.
+    let approval = v.stages[3].approval.as_ref().expect("production approval");
+    assert_eq!(v.people[approval.approvers[0]].name, "management");
+    assert!((approval.rejection.0 - 0.02).abs() < 1e-12);
+    assert!(v.stages[..3].iter().all(|s| s.approval.is_none()));
+    assert!(v.stages[3].production && !v.stages[2].production);
+    match &v.stages[3].strategy {
+        Strategy::Rolling(r) => {
+            assert!(matches!(r.size, RollingSize::MaxParallel(p) if (p.0 - 0.25).abs() < 1e-12))
+        }
+        s => panic!("rolling expected, got {s:?}"),
+    }
+    assert_eq!(v.stages[1].verify.len(), 1, "the UI-test job verifies Test");
+    // Every value the file cannot tell is marked.
+    assert!(i.yaml.contains("deploy:\n      duration: 5m  # ASSUMED"));
+    assert!(i.yaml.contains("per_day: 20  # ASSUMED"));
+    // The build stage's unknown keys are warned about by position.
+    assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+}
+
+#[test]
+fn azure_templates_parameters_matrix_and_manual_stage() {
+    let i = import::azure::import(
+        &data("azure/templates/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    // Two stages from one stage template with parameters, both after the build.
+    assert_eq!(names(&v), ["QA", "Docs", "Prod"]);
+    assert!(deps(&v, 0).is_empty() && deps(&v, 1).is_empty());
+    assert_eq!(deps(&v, 2), ["QA", "Docs"]);
+    assert_eq!(v.build.batch, Batch::None);
+    assert!(matches!(v.stages[2].trigger, Trigger::Manual { .. }));
+    assert!(v.stages.iter().all(|s| s.lock == LockPolicy::RunLatest));
+    match &v.stages[2].strategy {
+        Strategy::Canary(c) => match &c.plan {
+            CanaryPlan::Steps(steps) => {
+                let w: Vec<f64> = steps
+                    .iter()
+                    .filter_map(|s| match s {
+                        CanaryStep::SetWeight(w) => Some(*w),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(w, [10.0, 50.0]);
+            }
+            p => panic!("{p:?}"),
+        },
+        s => panic!("canary expected, got {s:?}"),
+    }
+    has(&i.yaml, "3-leg matrix, at most 2 at once");
+    let unknown: Vec<&String> = i
+        .warnings
+        .iter()
+        .filter(|w| w.contains("not understood"))
+        .collect();
+    assert_eq!(unknown.len(), 1, "{:?}", i.warnings);
+    assert!(
+        unknown[0].contains("templates/azure-pipelines.yml:49: `retryCountOnTaskFailure`"),
+        "{}",
+        unknown[0]
+    );
+    assert!(i.warnings.iter().any(|w| w.contains(":7: `always: true`")));
+}
+
+#[test]
+fn azure_extends_chain_to_a_governed_template_reads_the_stages_it_is_given() {
+    // microsoft/terminal's 1ES pipelines, cut down: extends → a local template
+    // → extends the 1ES template in another repository, given `stages`.
+    let i = import::azure::import(
+        &data("azure/governed/build/pipelines/release.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    // The `${{ if }}` picked the official template; its stages are the pipeline's,
+    // and the `@self` job template was found from the repository's root.
+    assert_eq!(names(&v), ["Publish"]);
+    assert!(v.stages[0].production);
+    let w = i.warnings.join("\n");
+    assert!(
+        w.contains("1ES.Official.PipelineTemplate.yml@1esPipelines")
+            && w.contains("the stages given to it"),
+        "{w}"
+    );
+    assert!(w.contains("`resources` (other repositories"), "{w}");
+    assert!(!w.contains("not understood"), "{w}");
+    // maxParallel: 1 runs the build's legs one after another.
+    has(&i.yaml, "2-leg matrix, one leg at a time");
+}
+
+#[test]
+fn azure_template_expressions_over_parameters_are_evaluated() {
+    let i = import::azure::import(
+        &data("azure/expressions/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    // `each` over the environments list gives a stage per item, through the
+    // template; `if and(…)` keeps Production, so its `else` is skipped; the
+    // run-time condition (variables) cannot be known and leaves Nightly out.
+    assert_eq!(names(&v), ["dev", "test", "Production"], "{}", i.yaml);
+    assert_eq!(deps(&v, 2), ["test"]);
+    // A conditional inside a mapping inserts its keys.
+    assert_eq!(v.stages[2].title, "EU production");
+    // `not(parameters.smoke)` (default false) inserts each template's test job.
+    assert_eq!(verify_names(&v, 0), ["Tests_dev"]);
+    assert_eq!(verify_names(&v, 1), ["Tests_test"]);
+    let says = |s: &str| warned(&i.warnings, s);
+    assert!(
+        says(
+            "azure-pipelines.yml:55: the template expression `${{ if eq(variables['Build.Reason'], 'Schedule') }}` is not evaluated"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    // A template in another repository: a warning naming file:line, and the import goes on.
+    assert!(
+        says(
+            "azure-pipelines.yml:61: template \"stages/audit.yml@shared\" is in another repository"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    // Nothing of the expressions is left to be warned about as an unknown key.
+    assert!(
+        !says("is not understood by the importer"),
+        "{:?}",
+        i.warnings
+    );
+}
+
+/// A stage that runs only after a failure (`condition: failed()`, a rollback
+/// path), and one waiting on it, are never on the way a release takes when all
+/// goes well: they are left out with a warning, and the last stage on the
+/// success path is production.
+#[test]
+fn azure_failure_only_stages_are_left_out() {
+    let i = import::azure::import(&data("azure/reject-on-failure.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Canary", "Promote"]);
+    assert!(v.stages[1].production, "Promote is production");
+    let after_failure = |stage: &str| {
+        warned(
+            &i.warnings,
+            &format!("stage {stage} runs only after a failure"),
+        )
+    };
+    assert!(
+        after_failure("Reject") && after_failure("Notify"),
+        "{:?}",
+        i.warnings
+    );
+}
+
+/// The rule is the condition's value when all before succeeded, not its
+/// spelling: `or(failed(), canceled())` is a failure path too, while a
+/// condition on a variable may hold. A stage left out has no key of it called
+/// "not understood".
+#[test]
+fn azure_failure_paths_are_found_by_the_conditions_value() {
+    let i = import::azure::import(&data("azure/failure-paths.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Prod", "Smoke"]);
+    for stage in ["RejectCanary", "failhandling"] {
+        assert!(
+            i.warnings
+                .iter()
+                .any(|w| w.contains(&format!("stage {stage} runs only after a failure"))),
+            "{stage}: {:?}",
+            i.warnings
+        );
+    }
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("not understood")
+            && ["displayName", "pool", "strategy", "environment"]
+                .iter()
+                .any(|k| w.contains(k))),
+        "{:?}",
+        i.warnings
+    );
+}
+
+/// A pipeline with no deployment job becomes the build-only model, and the
+/// import says so instead of passing it off as a pipeline.
+#[test]
+fn azure_without_a_deployment_warns_that_only_the_build_is_left() {
+    let i = import::azure::import(&data("azure/no-deployment.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert!(v.stages.is_empty());
+    assert!(
+        i.warnings.iter().any(|w| w.contains("no stage deploys")),
+        "{:?}",
+        i.warnings
+    );
+}
+
+/// `trigger: none` without `schedules`: a run is queued by hand, so the first
+/// deployment waits for a person (assumed), not for every push.
+#[test]
+fn azure_trigger_none_without_schedules_is_a_manual_first_stage() {
+    let i = import::azure::import(&data("azure/queued-by-hand.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Production"]);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{:?}",
+        v.stages[0].trigger
+    );
+    has(&i.yaml, "queued by hand");
+    // A list holding `none` names a branch no push to main reaches: the same.
+    let i = import::azure::import(&data("azure/trigger-list-none.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{}",
+        i.yaml
+    );
+}
+
+/// A pipeline resource's trigger runs the CD pipeline each time the CI one
+/// completes: `trigger: none` then does not make its first stage manual.
+#[test]
+fn azure_pipeline_completion_trigger_deploys_every_build() {
+    let i = import::azure::import(&data("azure/pipeline-trigger.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["deploy_to_dev", "deploy_to_prod"]);
+    assert!(
+        v.stages.iter().all(|s| matches!(s.trigger, Trigger::Auto)),
+        "{}",
+        i.yaml
+    );
+    has(
+        &i.yaml,
+        "pipeline-trigger.yml:11 (`resources.pipelines` trigger",
+    );
+    not_warned(&i.warnings, "resources");
+}
+
+/// A `ManualValidation` task in an agentless job is the stage's approval,
+/// with the task's timeout, and is no verification step.
+#[test]
+fn azure_manual_validation_is_an_approval() {
+    let i = import::azure::import(&data("azure/manual-validation.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Dev", "Prod"]);
+    let a = v.stages[1].approval.as_ref().expect("Prod has an approval");
+    assert_eq!(a.approvers.len(), 1);
+    assert_eq!(a.timeout.secs(), 1440.0 * 60.0);
+    assert!(v.stages[0].approval.is_none());
+    assert!(verify_names(&v, 1).is_empty(), "{:?}", verify_names(&v, 1));
+    has(&i.yaml, "manual-validation.yml:25 (timeoutInMinutes");
+    not_warned(&i.warnings, "not understood");
+}
+
+/// Every value the importer writes says where it came from: `# from FILE:LINE`
+/// with a line, or `# ASSUMED: why` (a platform default is assumed, not read).
+#[test]
+fn azure_values_cite_a_line_or_say_they_are_assumed() {
+    for f in [
+        "azure/azure-pipelines.yml",
+        "azure/no-deployment.yml",
+        "azure/queued-by-hand.yml",
+        "azure/reject-on-failure.yml",
+        "azure/failure-paths.yml",
+    ] {
+        let i = import::azure::import(&data(f), None, "out.yaml").unwrap();
+        for line in i.yaml.lines() {
+            if let Some((_, from)) = line.split_once("  # from ") {
+                let (file, rest) = from.split_once(".yml:").unwrap_or((from, ""));
+                assert!(
+                    rest.starts_with(|c: char| c.is_ascii_digit()),
+                    "{f}: no line in {line:?} (file {file})"
+                );
+            }
+        }
+        let trigger = i
+            .yaml
+            .lines()
+            .filter(|l| l.trim_start().starts_with("trigger:"));
+        for t in trigger {
+            assert!(t.contains("# "), "{f}: a trigger without its reason: {t:?}");
+        }
+    }
+}

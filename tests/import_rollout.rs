@@ -1,0 +1,842 @@
+//! `promosim import argo-rollout` and `flagger`: canary steps, blue-green,
+//! analysis and promotion become a production strategy, alone or merged
+//! into a scenario (asserted on the validated scenario).
+
+#[path = "common/import.rs"]
+mod import_common;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use import_common::*;
+use promosim::import;
+use promosim::scenario::valid::{CanaryPlan, CanaryStep, Strategy};
+
+/// Flagger's A/B mode (`match`): the matched users run the new version
+/// during the analysis; the import says the model does not simulate them,
+/// rather than that no user sees it.
+#[test]
+fn flagger_ab_test_says_the_matched_users_are_not_simulated() {
+    let (f, yaml, _) = flagger_into_base("flagger/istio-abtest.yaml");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("istio-abtest.yaml:42: `match` is Flagger's A/B mode")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        yaml.contains("with only the users `match` selects on it (not simulated)"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("with no users on it"), "{yaml}");
+}
+
+#[test]
+fn argo_canary_steps_into_a_scenario() {
+    let (f, text, v) = argo_into_base("argo/canary.yaml");
+    let c = production_canary(&v);
+    let kinds = step_kinds(c);
+    // The AnalysisTemplate in the same file gives interval 5m, count 3, failureLimit 1;
+    // `pause: 300` is seconds; setCanaryScale is skipped with a warning.
+    assert_eq!(
+        kinds,
+        [
+            "w20", "promote", "w40", "p600", "a300x3/1", "w60", "p300", "w80", "p3600"
+        ]
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("canary.yaml:34: canary step `setCanaryScale`"))
+    );
+    // The base's other lines survive; its old strategy is gone.
+    assert!(text.contains("- {name: smoke, duration: 2m}") && !text.contains("blue_green"));
+    assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
+}
+
+#[test]
+fn argo_args_placeholders_take_the_steps_value_or_the_templates() {
+    let (_, _, v) = argo_into_base("argo/args.yaml");
+    // interval 5s and count 4 from the template's `spec.args`, failureLimit 2 from the step's.
+    let kinds = step_kinds(production_canary(&v));
+    assert!(kinds.contains(&"a5x4/2".to_string()), "{kinds:?}");
+    // An argument the file gives no value is refused at its field.
+    let t = tempfile::tempdir().unwrap();
+    let bad = t.path().join("bad.yaml");
+    let text = std::fs::read_to_string(data("argo/args.yaml"))
+        .unwrap()
+        .replace("  - name: analysis-runs\n    value: \"4\"\n", "");
+    std::fs::write(&bad, text).unwrap();
+    let e = import::rollout::argo(&bad).unwrap_err();
+    assert!(
+        e.to_string().contains("analysis-runs") && e.to_string().contains("no value"),
+        "{e}"
+    );
+    // Unquoted, a placeholder is a YAML mapping (argo-rollouts' rollout-linkerd example).
+    let text = std::fs::read_to_string(data("argo/args.yaml"))
+        .unwrap()
+        .replace("\"{{args.failure-limit}}\"", "{{args.failure-limit}}");
+    std::fs::write(&bad, text).unwrap();
+    let e = import::rollout::argo(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("unquoted Argo placeholder") && e.contains("quote it"),
+        "{e}"
+    );
+}
+
+#[test]
+fn argo_inconclusive_limit_is_read_from_the_first_analysis_template() {
+    let (f, text, v) = argo_into_base("argo/canary-inconclusive.yaml");
+    let c = production_canary(&v);
+    assert_eq!(c.inconclusive_limit, 2, "error-rate's inconclusiveLimit");
+    // How often a measurement is inconclusive is not Argo's to say.
+    assert_eq!(c.inconclusive.0, 0.0);
+    assert!(text.contains("inconclusive: 0  # ASSUMED"), "{text}");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("inconclusiveLimit 4 differs from 2")),
+        "{:?}",
+        f.warnings
+    );
+    // A template without the field gets Argo's default, marked as assumed.
+    let plain = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &plain, None).unwrap();
+    assert!(text.contains("inconclusive_limit: 0  # ASSUMED"), "{text}");
+}
+
+#[test]
+fn argo_blue_green_and_flagger_canaries() {
+    let f = import::rollout::argo(&data("argo/bluegreen.yaml")).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, Some("production")).unwrap());
+    let bg = blue_green(&v, 1);
+    assert!(bg.promoted_by.is_some(), "autoPromotionEnabled: false");
+    assert_eq!(bg.scale_down_delay.secs(), 600.0);
+
+    let f = import::rollout::flagger(&data("flagger/podinfo.yaml")).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger {
+        weights,
+        interval,
+        threshold,
+    } = &c.plan
+    else {
+        panic!()
+    };
+    assert_eq!(weights, &[10.0, 20.0, 30.0, 40.0, 50.0]);
+    assert_eq!(interval.secs(), 60.0);
+    assert_eq!(threshold.get(), 5);
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+
+    let f = import::rollout::flagger(&data("flagger/stepweights.yaml")).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { weights, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(weights, &[1.0, 10.0, 25.0, 50.0, 80.0]);
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("stepweights.yaml:18: a `confirm-rollout` webhook"))
+    );
+}
+
+/// A step with two actions has each unsimulated one named; a canary whose
+/// steps set no weight is refused at its steps, not imported as a fragment
+/// that `--into` then cannot use.
+#[test]
+fn argo_steps_without_a_weight_are_refused_and_every_skipped_key_is_named() {
+    let e = import::rollout::argo(&data("argo/mirror-only.yaml")).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("mirror-only.yaml:10:"), "{text}");
+    assert!(text.contains("no `setWeight` step"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let two = dir.path().join("two.yaml");
+    let yaml = std::fs::read_to_string(data("argo/mirror-only.yaml"))
+        .unwrap()
+        .replace("        - pause: {}\n", "        - setWeight: 50\n");
+    std::fs::write(&two, yaml).unwrap();
+    let f = import::rollout::argo(&two).unwrap();
+    for key in ["setCanaryScale", "setMirrorRoute"] {
+        assert!(
+            f.warnings.iter().any(|w| w.contains(&format!("`{key}`"))),
+            "{key}: {:?}",
+            f.warnings
+        );
+    }
+}
+
+/// Flagger's blue/green mode (`iterations` without weights): the analysis's
+/// hold of iterations × interval before promotion is kept as the blue_green
+/// `switch` (the model's wait before traffic moves, with no users on the new
+/// version); the threshold, which the model cannot count on a colour with no
+/// users, is named with its file:line in the warning that says what is lost.
+#[test]
+fn flagger_blue_green_keeps_the_analysis_hold_and_names_the_threshold() {
+    let (f, text, v) = flagger_into_base("flagger/bluegreen.yaml");
+    let bg = blue_green(&v, 1);
+    assert_eq!(bg.switch.secs(), 300.0, "10 iterations × 30s");
+    // The confirm-promotion webhook (line 56) is a manual promotion.
+    assert!(bg.promoted_by.is_some(), "confirm-promotion");
+    assert!(
+        text.contains("promoted_by: release-manager  # from ")
+            && text.contains("bluegreen.yaml:56 (a `confirm-promotion` webhook"),
+        "{text}"
+    );
+    assert_eq!(
+        bg.scale_down_delay.secs(),
+        0.0,
+        "the primary is updated in place"
+    );
+    // Provenance: iterations (line 32) and interval (line 28); threshold (line 30).
+    assert!(
+        text.contains("switch: 5m  # from ")
+            && text.contains("bluegreen.yaml:32 (iterations: 10) × ")
+            && text.contains("bluegreen.yaml:28 (interval: 30s)"),
+        "{text}"
+    );
+    assert!(text.contains("`threshold: 2` ("), "{text}");
+    let lost = f
+        .warnings
+        .iter()
+        .find(|w| w.contains("bluegreen.yaml:32: `iterations` without weights"))
+        .unwrap_or_else(|| panic!("{:?}", f.warnings));
+    assert!(
+        lost.contains("bluegreen.yaml:30)")
+            && lost.contains("threshold: 2")
+            && lost.contains("Lost:"),
+        "{lost}"
+    );
+    // The webhooks are read in this mode too; nothing is left unread.
+    not_warned(&f.warnings, "not understood");
+
+    // A count of checks that is not a whole number: file:line, exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/bluegreen.yaml"))
+        .unwrap()
+        .replace("iterations: 10", "iterations: ten");
+    std::fs::write(&bad, yaml).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "flagger"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("bad.yaml:32:"), "{err}");
+    assert!(
+        err.contains("`iterations`") && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
+/// An analysis step that lists several templates: every one is read, a
+/// `clusterScope: true` one as a ClusterAnalysisTemplate (never the
+/// namespaced AnalysisTemplate of the same name). Argo fails the analysis when
+/// any metric fails and waits for the longest: the model checks the metric
+/// that can fail it soonest and pauses for the rest of the longest one; every
+/// other metric is named by file:line. A template not in the file is warned
+/// about, with the values assumed when no metric of the step can be read.
+#[test]
+fn argo_analysis_reads_every_template_and_honours_cluster_scope() {
+    let (f, text, v) = argo_into_base("argo/canary-multi.yaml");
+    let c = production_canary(&v);
+    let kinds = step_kinds(c);
+    // error-rate (the cluster template: 1m × 5, failureLimit 1) can fail after
+    // 2m, before success-rate (5m × 6, failureLimit 3: 20m) and p99-latency
+    // (2m × 10, failureLimit 2: 6m); success-rate runs 30m, so 25m more.
+    assert_eq!(
+        kinds,
+        ["w20", "p300", "a60x5/1", "p1500", "w50", "a300x3/0", "w80"],
+        "{text}"
+    );
+    assert_eq!(c.inconclusive_limit, 1, "the simulated metric's limit");
+    assert!(
+        text.contains(
+            "canary-multi.yaml:74 (ClusterAnalysisTemplate error-rate, metric error-rate"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "canary-multi.yaml:50 (AnalysisTemplate success-rate, metric success-rate: 6 × 5m)"
+        ),
+        "{text}"
+    );
+    let says = |s: &str| warned(&f.warnings, s);
+    assert!(
+        says(
+            "canary-multi.yaml:50: metric success-rate of AnalysisTemplate success-rate is not simulated"
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        says(
+            "canary-multi.yaml:90: metric p99-latency of ClusterAnalysisTemplate error-rate is not simulated"
+        ),
+        "{:?}",
+        f.warnings
+    );
+    // The namespaced error-rate (10s) is never used.
+    assert!(!text.contains("interval: 10s"), "{text}");
+    assert!(
+        says(
+            "canary-multi.yaml:30: no metric of this analysis step can be read (AnalysisTemplate \"latency\" is not in the file"
+        ) && text.contains("analysis: {interval: 5m, count: 3, failure_limit: 0}  # ASSUMED"),
+        "{:?}",
+        f.warnings
+    );
+    assert!(!says("not understood"), "{:?}", f.warnings);
+
+    // Without clusterScope, only an AnalysisTemplate is looked for: with the
+    // namespaced one gone, the cluster one is not used, and the warning says why.
+    let dir = tempfile::tempdir().unwrap();
+    let ns = dir.path().join("ns.yaml");
+    let full = std::fs::read_to_string(data("argo/canary-multi.yaml")).unwrap();
+    let cut = full.find("---\n# The namespaced template").unwrap();
+    std::fs::write(
+        &ns,
+        full[..cut].replace("            clusterScope: true\n", ""),
+    )
+    .unwrap();
+    let f = import::rollout::argo(&ns).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w.contains(
+            "ns.yaml:23: AnalysisTemplate \"error-rate\" is not in the file (the file has a ClusterAnalysisTemplate of that name, which needs `clusterScope: true`); its metrics are not simulated"
+        )),
+        "{:?}",
+        f.warnings
+    );
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let CanaryPlan::Steps(steps) = &production_canary(&v).plan else {
+        panic!()
+    };
+    assert!(
+        matches!(steps[2], CanaryStep::Analysis { count, failure_limit: 3, .. } if count.get() == 6),
+        "success-rate alone: {steps:?}"
+    );
+
+    // A metric's count that is not a whole number of measurements: file:line, exit 2.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, full.replace("count: 5", "count: -3")).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("bad.yaml:76:12: expected `count` to be a whole number"),
+        "{err}"
+    );
+}
+
+/// `skipAnalysis: true`: Flagger promotes without analysis as soon as the
+/// canary is ready, every user at once. It is imported as `all_at_once`,
+/// citing the line, with a warning that the analysis is not simulated.
+#[test]
+fn flagger_skip_analysis_is_all_at_once() {
+    let (f, text, v) = flagger_into_base("flagger/skip-analysis.yaml");
+    assert!(
+        matches!(v.stages[1].strategy, Strategy::AllAtOnce),
+        "{:?}",
+        v.stages[1].strategy
+    );
+    assert!(
+        text.contains("all_at_once  # from ")
+            && text.contains("skip-analysis.yaml:12 (skipAnalysis: true"),
+        "{text}"
+    );
+    assert!(
+        f.warnings.iter().any(
+            |w| w.contains("skip-analysis.yaml:12: `skipAnalysis: true`")
+                && w.contains("skip-analysis.yaml:14) is not simulated")
+        ),
+        "{:?}",
+        f.warnings
+    );
+    not_warned(&f.warnings, "not understood");
+
+    // `skipAnalysis: false` is the ordinary canary.
+    let dir = tempfile::tempdir().unwrap();
+    let off = dir.path().join("off.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/skip-analysis.yaml")).unwrap();
+    std::fs::write(
+        &off,
+        yaml.replace("skipAnalysis: true", "skipAnalysis: false"),
+    )
+    .unwrap();
+    let f = import::rollout::flagger(&off).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    assert!(matches!(v.stages[1].strategy, Strategy::Canary(_)));
+}
+
+/// Flagger's `GetAnalysisInterval`: 60s when `analysis.interval` is absent
+/// (written as assumed), and an interval under 10s is raised to 10s.
+#[test]
+fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
+    let (_, text, v) = flagger_into_base("flagger/no-interval.yaml");
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(interval.secs(), 60.0);
+    assert!(
+        text.contains("interval: 1m  # ASSUMED: no analysis.interval: Flagger's default 60s"),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/no-interval.yaml"))
+        .unwrap()
+        .replace("threshold: 5", "interval: 5s\n    threshold: 5");
+    std::fs::write(&short, yaml).unwrap();
+    let f = import::rollout::flagger(&short).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!()
+    };
+    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
+        panic!()
+    };
+    assert_eq!(interval.secs(), 10.0);
+    assert!(text.contains("short.yaml:13 (interval: 5s;"), "{text}");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("short.yaml:13: interval 5s is under 10s"))
+    );
+
+    // A blue/green hold without an interval: iterations × 60s.
+    let bg = dir.path().join("bg.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/bluegreen.yaml"))
+        .unwrap()
+        .replace("    interval: 30s\n", "");
+    std::fs::write(&bg, yaml).unwrap();
+    let f = import::rollout::flagger(&bg).unwrap();
+    let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
+    let Strategy::BlueGreen(b) = &v.stages[1].strategy else {
+        panic!()
+    };
+    assert_eq!(b.switch.secs(), 600.0, "10 iterations × Flagger's 60s");
+}
+
+/// A `confirm-rollout` or `confirm-promotion` webhook waits for a manual
+/// approval: in blue/green mode it is the blue_green's `promoted_by` (the
+/// assumed release-manager, added to people), citing the webhook's line; a
+/// second gate is warned about. In canary mode the Flagger shorthand has no
+/// manual pause, so each is warned about (docs/import.md says why).
+#[test]
+fn flagger_confirm_webhooks_are_a_manual_promotion_in_blue_green() {
+    let (f, text, v) = flagger_into_base("flagger/bluegreen-confirm.yaml");
+    let bg = blue_green(&v, 1);
+    let p = bg.promoted_by.expect("a manual promotion");
+    assert_eq!(v.people[p].name, "release-manager");
+    assert!(
+        text.contains("bluegreen-confirm.yaml:19 (a `confirm-rollout` webhook"),
+        "{text}"
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w
+                .contains("bluegreen-confirm.yaml:22: a second manual gate, `confirm-promotion`")),
+        "{:?}",
+        f.warnings
+    );
+    // The unknown key is still named.
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("bluegreen-confirm.yaml:17: `spec.analysis.bogusKey`"))
+    );
+
+    // Canary mode: warned, not simulated.
+    let f = import::rollout::flagger(&data("flagger/stepweights.yaml")).unwrap();
+    assert!(
+        f.warnings.iter().any(
+            |w| w.contains("stepweights.yaml:18: a `confirm-rollout` webhook")
+                && w.contains("no manual pause")
+        ),
+        "{:?}",
+        f.warnings
+    );
+    assert!(f.people.is_empty());
+}
+
+/// A value not in the file is never cited to a line: Argo's default
+/// `scaleDownDelaySeconds` (30s) is ASSUMED; one that is not a number of
+/// seconds is refused at its line. Every `# from` comment of every rollout
+/// test-data output names FILE:LINE and no default.
+#[test]
+fn rollout_defaults_are_assumed_not_cited() {
+    let dir = tempfile::tempdir().unwrap();
+    let bg = dir.path().join("bg.yaml");
+    let yaml = std::fs::read_to_string(data("argo/bluegreen.yaml")).unwrap();
+    let line = yaml
+        .lines()
+        .find(|l| l.contains("scaleDownDelaySeconds"))
+        .unwrap()
+        .to_string();
+    std::fs::write(&bg, yaml.replace(&format!("{line}\n"), "")).unwrap();
+    let f = import::rollout::argo(&bg).unwrap();
+    let text = f.render();
+    assert!(
+        text.contains("scale_down_delay: 30s  # ASSUMED: Argo's default 30s"),
+        "{text}"
+    );
+    std::fs::write(&bg, yaml.replace("600", "soon")).unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&bg)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("bg.yaml:15:") && err.contains("scaleDownDelaySeconds"),
+        "{err}"
+    );
+
+    let mut outputs = Vec::new();
+    for kind in ["argo", "flagger"] {
+        for e in std::fs::read_dir(data(kind)).unwrap() {
+            let p = e.unwrap().path();
+            let r = if kind == "argo" {
+                import::rollout::argo(&p)
+            } else {
+                import::rollout::flagger(&p)
+            };
+            if let Ok(f) = r {
+                outputs.push((p, f.render()));
+            }
+        }
+    }
+    assert!(outputs.len() >= 8, "{}", outputs.len());
+    for (p, text) in outputs {
+        for l in text.lines().filter(|l| l.contains("  # from ")) {
+            let from = l.split("  # from ").nth(1).unwrap();
+            let (file, rest) = from.split_once(':').unwrap_or((from, ""));
+            assert!(
+                file.ends_with(".yaml") && rest.starts_with(|c: char| c.is_ascii_digit()),
+                "{}: {l}",
+                p.display()
+            );
+            assert!(
+                !l.contains("default"),
+                "{}: a default cited to a line: {l}",
+                p.display()
+            );
+        }
+    }
+}
+
+/// Argo's basic canary (no `trafficRouting`) reaches a setWeight by scaling
+/// pods (`approximateWeightedCanaryStableReplicaCounts`): with
+/// `spec.replicas` given, the weight written is the canary's share of pods,
+/// citing both lines; a step whose share does not grow is left out with a
+/// warning. With traffic routing the weights are as set.
+#[test]
+fn argo_basic_canary_weights_are_the_share_of_pods() {
+    use import::rollout::replica_share;
+    // Argo's own examples: 3 replicas at 50 % is 2 (a tie goes up); one
+    // replica with surge at 5 % or 95 % is 1 canary of 2.
+    assert_eq!(replica_share(3, 50, false), (2, 3));
+    assert_eq!(replica_share(4, 5, false), (1, 4));
+    assert_eq!(replica_share(4, 5, true), (1, 5));
+    assert_eq!(replica_share(1, 5, true), (1, 2));
+    assert_eq!(replica_share(1, 95, true), (1, 2));
+    assert_eq!(replica_share(10, 10, true), (1, 10));
+    assert_eq!(replica_share(5, 50, true), (3, 6));
+
+    let f = import::rollout::argo(&data("argo/basic-canary.yaml")).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let c = production_canary(&v);
+    let CanaryPlan::Steps(steps) = &c.plan else {
+        panic!()
+    };
+    let weights: Vec<f64> = steps
+        .iter()
+        .filter_map(|s| match s {
+            CanaryStep::SetWeight(w) => Some(*w),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(weights, [25.0, 50.0], "{text}");
+    assert!(
+        text.contains("set_weight: 25  # from ")
+            && text.contains("basic-canary.yaml:18 (setWeight: 5; no trafficRouting: Argo scales pods, 1 canary of 4"),
+        "{text}"
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("basic-canary.yaml:20: setWeight 10 does not change")),
+        "{:?}",
+        f.warnings
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("basic-canary.yaml:12: the canary has no `trafficRouting`")),
+        "{:?}",
+        f.warnings
+    );
+    // The service, surge and scale-down keys are read, not warned about.
+    not_warned(&f.warnings, "not understood");
+
+    // With traffic routing, the weights are as set.
+    let f = import::rollout::argo(&data("argo/canary.yaml")).unwrap();
+    not_warned(&f.warnings, "trafficRouting");
+}
+
+/// Flagger's older key `spec.canaryAnalysis` (v1alpha3) is still read by
+/// Flagger's `GetAnalysis()` when `spec.analysis` is absent: the same canary.
+#[test]
+fn flagger_canary_analysis_is_the_older_name_of_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = podinfo_with(
+        dir.path(),
+        "old.yaml",
+        "  analysis:\n",
+        "  canaryAnalysis:\n",
+    );
+    let f = import::rollout::flagger(&old).unwrap();
+    let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
+    let v = validated(&text);
+    let Strategy::Canary(c) = &v.stages[1].strategy else {
+        panic!("{:?}", v.stages[1].strategy)
+    };
+    let CanaryPlan::Flagger {
+        weights,
+        interval,
+        threshold,
+    } = &c.plan
+    else {
+        panic!()
+    };
+    assert_eq!(weights, &[10.0, 20.0, 30.0, 40.0, 50.0]);
+    assert_eq!((interval.secs(), threshold.get()), (60.0, 5));
+    assert!(text.contains("step_weight: 10  # from ") && text.contains("old.yaml:29"));
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+    // With both, Flagger reads `analysis`; the other is said.
+    let both = podinfo_with(
+        dir.path(),
+        "both.yaml",
+        "  analysis:\n",
+        "  canaryAnalysis:\n    interval: 5m\n  analysis:\n",
+    );
+    let f = import::rollout::flagger(&both).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w
+            .contains("both.yaml:25: `canaryAnalysis` is ignored: Flagger reads `analysis` (")
+            && w.contains("both.yaml:27)")),
+        "{:?}",
+        f.warnings
+    );
+}
+
+/// Flagger's `DeploymentStrategy()`: `iterations` above 0 is blue/green (A/B
+/// with `match`) whatever the weights, which Flagger then ignores.
+#[test]
+fn flagger_iterations_with_step_weight_is_blue_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = podinfo_with(
+        dir.path(),
+        "it.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 4\n",
+    );
+    let (f, text, v) = merged(import::rollout::flagger, &p);
+    let bg = blue_green(&v, 1);
+    assert_eq!(bg.switch.secs(), 240.0, "4 iterations × 1m");
+    assert!(text.contains("it.yaml:30 (iterations: 4) × "), "{text}");
+    assert!(
+        f.warnings.iter().any(|w| w.contains("it.yaml:30:")
+            && w.contains("it.yaml:29) and `maxWeight` (")
+            && w.contains("it.yaml:28) are ignored")
+            && w.contains("Flagger ignores them")),
+        "{:?}",
+        f.warnings
+    );
+    not_warned(&f.warnings, "not understood");
+    // `iterations: 0` is not set: the canary.
+    let zero = podinfo_with(
+        dir.path(),
+        "zero.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 0\n",
+    );
+    let v = validated(
+        &import::merge::into(
+            &data("base.yaml"),
+            &import::rollout::flagger(&zero).unwrap(),
+            None,
+        )
+        .unwrap(),
+    );
+    assert!(matches!(v.stages[1].strategy, Strategy::Canary(_)));
+}
+
+/// `provider: kubernetes` has no progressive traffic: Flagger's scheduler
+/// sets 10 iterations when none are given and runs blue/green.
+#[test]
+fn flagger_kubernetes_provider_is_blue_green() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = podinfo_with(
+        dir.path(),
+        "k8s.yaml",
+        "provider: istio",
+        "provider: kubernetes",
+    );
+    let (f, text, v) = merged(import::rollout::flagger, &p);
+    let bg = blue_green(&v, 1);
+    assert_eq!(bg.switch.secs(), 600.0, "Flagger's 10 iterations × 1m");
+    assert!(text.contains("switch: 10m  # ASSUMED: "), "{text}");
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("k8s.yaml:8: `provider: kubernetes`")
+                && w.contains("Progressive traffic is not supported")
+                && w.contains("k8s.yaml:29) and `maxWeight`")),
+        "{:?}",
+        f.warnings
+    );
+    // With `iterations`, those are used.
+    let it = podinfo_with(
+        dir.path(),
+        "k8s-it.yaml",
+        "    stepWeight: 10\n",
+        "    stepWeight: 10\n    iterations: 3\n",
+    );
+    let it2 = std::fs::read_to_string(&it)
+        .unwrap()
+        .replace("provider: istio", "provider: kubernetes");
+    std::fs::write(&it, it2).unwrap();
+    let v = validated(
+        &import::merge::into(
+            &data("base.yaml"),
+            &import::rollout::flagger(&it).unwrap(),
+            None,
+        )
+        .unwrap(),
+    );
+    let bg = blue_green(&v, 1);
+    assert_eq!(bg.switch.secs(), 180.0, "3 iterations × 1m");
+}
+
+/// An Argo metric with `interval` and no `count` has no end (Argo's
+/// `EffectiveCount()` is nil): an analysis step holds the rollout until the
+/// metric fails or someone promotes the step. The model cannot measure and
+/// wait for a person at once: the step measures `failureLimit + 1` times
+/// (ASSUMED: the fewest that can fail it) and a `pause: {}` then waits for
+/// the promoter; a warning names the metric's file:line.
+#[test]
+fn argo_metric_without_count_is_measured_until_someone_promotes() {
+    let (f, text, v) = argo_into_base("argo/canary-indefinite.yaml");
+    let c = production_canary(&v);
+    // success-rate (5m, failureLimit 3, no count) can fail after 4 × 5m;
+    // error-rate (1m × 5, failureLimit 1) after 2m, and it is chosen at the
+    // second step, where success-rate then never ends.
+    assert_eq!(
+        step_kinds(c),
+        [
+            "w20", "a300x4/3", "promote", "w50", "a60x5/1", "promote", "w80"
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("analysis: {interval: 5m, count: 4, failure_limit: 3}  # ASSUMED: ")
+            && text.contains("canary-indefinite.yaml:46"),
+        "{text}"
+    );
+    assert!(!text.contains("count: 1"), "{text}");
+    assert!(
+        text.contains("promoter: release-manager  # ASSUMED"),
+        "{text}"
+    );
+    assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
+    let says = |s: &str| warned(&f.warnings, s);
+    assert!(
+        says(
+            "canary-indefinite.yaml:46: metric success-rate of AnalysisTemplate success-rate has an `interval` and no `count`"
+        ),
+        "{:?}",
+        f.warnings
+    );
+}
+
+/// Wording: `maxWeight` next to `stepWeights` is ignored by Flagger (not
+/// "not understood"); an Argo canary without `steps` points to `rolling` or
+/// `all_at_once`; a Helm-templated file gets a hint to render it first.
+#[test]
+fn rollout_messages_say_what_flagger_argo_and_helm_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let sw = dir.path().join("sw.yaml");
+    let yaml = std::fs::read_to_string(data("flagger/stepweights.yaml")).unwrap();
+    std::fs::write(
+        &sw,
+        yaml.replace(
+            "    threshold: 3\n",
+            "    threshold: 3\n    maxWeight: 50\n",
+        ),
+    )
+    .unwrap();
+    let f = import::rollout::flagger(&sw).unwrap();
+    assert!(
+        f.warnings.iter().any(|w| w.contains(
+            "sw.yaml:15: `maxWeight` is ignored next to `stepWeights`, as Flagger ignores it"
+        )),
+        "{:?}",
+        f.warnings
+    );
+    not_warned(&f.warnings, "maxWeight` is not understood");
+
+    let nosteps = dir.path().join("nosteps.yaml");
+    let yaml = std::fs::read_to_string(data("argo/canary.yaml")).unwrap();
+    let start = yaml.find("      steps:\n").unwrap();
+    let end = yaml.find("  template:\n").unwrap();
+    std::fs::write(&nosteps, format!("{}{}", &yaml[..start], &yaml[end..])).unwrap();
+    let e = import::rollout::argo(&nosteps).unwrap_err().to_string();
+    assert!(
+        e.contains("a canary needs `steps:`")
+            && e.contains("`strategy: rolling` or `strategy: all_at_once`"),
+        "{e}"
+    );
+
+    let helm = dir.path().join("helm.yaml");
+    std::fs::write(
+        &helm,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: {{ template \"app.fullname\" . }}\n",
+    )
+    .unwrap();
+    let o = cargo_bin_cmd!("promosim")
+        .args(["import", "argo-rollout"])
+        .arg(&helm)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains("helm.yaml:4:") && err.contains("`helm template`"),
+        "{err}"
+    );
+    // A YAML mistake without a template action gets no such hint.
+    std::fs::write(&helm, "kind: Rollout\nspec: [a, b\n").unwrap();
+    let e = import::rollout::argo(&helm).unwrap_err().to_string();
+    assert!(!e.contains("`helm template`"), "{e}");
+}
