@@ -796,6 +796,51 @@ fn a_run_ends_with_its_last_job_when_its_jobs_are_given() {
     assert!(h.events.is_empty(), "{:?}", h.events);
 }
 
+/// Jobs of another branch than the history's main one (a pull request's,
+/// whose run is not given to say so) are left out, with a warning naming
+/// the branch kept and those left out.
+#[test]
+fn jobs_of_other_branches_are_left_out_without_their_runs() {
+    let run = pygithub("run-4205440316.json"); // a push on `tz-aware-2`
+    let jobs = pygithub("jobs-4205440316.json");
+    let pr_jobs = pygithub("jobs-3881497935.json"); // `feat/workflow-run`, a pull request's
+    let alone = github_history(&[("run.json", &run), ("jobs.json", &jobs)]);
+    let h = github_history(&[
+        ("run.json", &run),
+        ("jobs.json", &jobs),
+        ("pr-jobs.json", &pr_jobs),
+    ]);
+    assert_eq!(h.events.len(), alone.events.len(), "{:?}", h.events);
+    let w = h
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("pr-jobs.json: "))
+        .unwrap_or_else(|| panic!("{:?}", h.warnings));
+    assert!(
+        w.contains("other branches than tz-aware-2")
+            && w.contains("non-pull-request runs")
+            && w.contains("feat/workflow-run (1)"),
+        "{w}"
+    );
+    // Without runs, the branch most jobs ran on is main: here the three
+    // jobs of `main` against the pull request's one (its legs merged).
+    let main_jobs = std::fs::read_to_string("tests/data/history/gh-jobs.json").expect("jobs");
+    let h = github_history(&[("main.json", &main_jobs), ("pr-jobs.json", &pr_jobs)]);
+    assert!(h.events.iter().all(|e| e.stage != "test"), "{:?}", h.events);
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.contains("other branches than main")
+                && w.contains("no runs file says")
+                && w.contains("feat/workflow-run (1)")),
+        "{:?}",
+        h.warnings
+    );
+    // Two branches with as many jobs each: main cannot be told, both stay.
+    let h = github_history(&[("a.json", &pr_jobs), ("b.json", &jobs)]);
+    assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+}
+
 #[test]
 fn matrix_legs_of_one_job_are_one_stage_ending_with_the_slowest() {
     use history::{EventKind as K, Outcome as O};

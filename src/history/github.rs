@@ -22,6 +22,8 @@ struct GhRun {
     workflow_name: String,
     head_sha: String,
     #[serde(default)]
+    head_branch: Option<String>,
+    #[serde(default)]
     event: String,
     status: String,
     #[serde(default)]
@@ -49,6 +51,7 @@ pub fn parse_gh_runs(text: &str, file: &str) -> Result<Part, InputError> {
             file: file.to_string(),
             run: Run {
                 release: r.head_sha,
+                branch: r.head_branch,
                 stage: r.workflow_name,
                 event: r.event,
                 conclusion: r.conclusion,
@@ -67,6 +70,8 @@ pub fn parse_gh_runs(text: &str, file: &str) -> Result<Part, InputError> {
 #[derive(Debug, Clone)]
 struct Run {
     release: String,
+    /// `head_branch`, when the response gives it.
+    branch: Option<String>,
     stage: String,
     event: String,
     conclusion: Option<String>,
@@ -93,6 +98,7 @@ pub(crate) struct RunRecord {
 #[derive(Debug, Clone)]
 pub(crate) struct JobRecord {
     run_id: Option<u64>,
+    file: String,
     run: Run,
 }
 
@@ -114,6 +120,62 @@ pub(crate) struct Links {
     dropped: HashSet<u64>,
     /// (run id, attempt) → the last job's end, and whether every job ended.
     ends: HashMap<(u64, u32), (Option<Timestamp>, bool)>,
+    /// The branch the history follows (see [`main_branch`]).
+    main: Option<Main>,
+}
+
+/// The branch taken as main, and what says so.
+struct Main {
+    name: String,
+    from: &'static str,
+}
+
+/// The branch the model follows: the one most of the non-pull-request runs
+/// ran on, or without runs that give a branch, the one most jobs ran on (a
+/// jobs file says nothing of its run's event). A tie goes to `main`, then
+/// `master`; another tie leaves every branch in.
+fn main_branch(parts: &[Part]) -> Option<Main> {
+    let runs = parts
+        .iter()
+        .flat_map(|p| &p.runs)
+        .filter(|r| !is_pull_request(&r.run.event))
+        .filter_map(|r| r.run.branch.as_deref());
+    let jobs = parts
+        .iter()
+        .flat_map(|p| &p.jobs)
+        .filter_map(|j| j.run.branch.as_deref());
+    let (name, from) = match most_common(runs) {
+        Some(b) => (
+            b,
+            "most of its push and other non-pull-request runs ran on it",
+        ),
+        None => (
+            most_common(jobs)?,
+            "most of its jobs ran on it, and no runs file says which runs were pushes to main",
+        ),
+    };
+    Some(Main { name, from })
+}
+
+/// The most common branch; a tie goes to `main`, then `master`, else to none.
+fn most_common<'a>(branches: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for b in branches {
+        *counts.entry(b).or_default() += 1;
+    }
+    let top = *counts.values().max()?;
+    let tied: Vec<&str> = counts
+        .iter()
+        .filter(|c| *c.1 == top)
+        .map(|c| *c.0)
+        .collect();
+    match tied.as_slice() {
+        [one] => Some(one.to_string()),
+        _ => ["main", "master"]
+            .into_iter()
+            .find(|m| tied.contains(m))
+            .map(str::to_string),
+    }
 }
 
 impl Links {
@@ -121,6 +183,7 @@ impl Links {
         let mut links = Links {
             dropped: HashSet::new(),
             ends: HashMap::new(),
+            main: main_branch(parts),
         };
         for p in parts {
             for r in &p.runs {
@@ -153,9 +216,14 @@ impl Links {
         out: &mut Vec<StageEvent>,
         warnings: &mut Vec<String>,
     ) {
+        let file = runs
+            .first()
+            .map(|r| r.file.clone())
+            .or_else(|| jobs.first().map(|j| j.file.clone()));
+        let mut off_main: Vec<(String, usize)> = Vec::new();
         for r in runs {
             let mut run = r.run;
-            if is_pull_request(&run.event) {
+            if is_pull_request(&run.event) || !self.on_main(&run, &mut off_main) {
                 continue;
             }
             if let Some(updated) = run.ended {
@@ -192,11 +260,40 @@ impl Links {
             run_events(out, run);
         }
         for j in jobs {
-            if j.run_id.is_some_and(|id| self.dropped.contains(&id)) {
+            if j.run_id.is_some_and(|id| self.dropped.contains(&id))
+                || !self.on_main(&j.run, &mut off_main)
+            {
                 continue;
             }
             run_events(out, j.run);
         }
+        if let (Some(file), Some(main)) = (file, &self.main)
+            && !off_main.is_empty()
+        {
+            let list: Vec<String> = off_main.iter().map(|(b, n)| format!("{b} ({n})")).collect();
+            warnings.push(format!(
+                "{file}: runs and jobs of other branches than {} are left out (the model follows main; {}): {}",
+                main.name,
+                main.from,
+                list.join(", ")
+            ));
+        }
+    }
+
+    /// Whether `run` is on the branch the history follows (or says no
+    /// branch); counts it by its branch when not.
+    fn on_main(&self, run: &Run, off: &mut Vec<(String, usize)>) -> bool {
+        let (Some(main), Some(b)) = (&self.main, &run.branch) else {
+            return true;
+        };
+        if *b == main.name {
+            return true;
+        }
+        match off.iter_mut().find(|(x, _)| x == b) {
+            Some((_, n)) => *n += 1,
+            None => off.push((b.clone(), 1)),
+        }
+        false
     }
 }
 
@@ -255,6 +352,8 @@ struct RestRun {
     #[serde(default)]
     workflow_id: Option<u64>,
     head_sha: String,
+    #[serde(default)]
+    head_branch: Option<String>,
     event: String,
     status: String,
     conclusion: Option<String>,
@@ -307,6 +406,7 @@ impl RestRun {
             file: file.to_string(),
             run: Run {
                 release: self.head_sha,
+                branch: self.head_branch,
                 stage,
                 event: self.event,
                 conclusion: self.conclusion,
@@ -336,6 +436,8 @@ struct RestJob {
     run_id: Option<u64>,
     name: String,
     head_sha: String,
+    #[serde(default)]
+    head_branch: Option<String>,
     status: String,
     conclusion: Option<String>,
     #[serde(default, deserialize_with = "opt_time")]
@@ -348,12 +450,14 @@ struct RestJob {
 }
 
 impl RestJob {
-    fn record(self) -> JobRecord {
+    fn record(self, file: &str) -> JobRecord {
         let ended = self.completed_at.filter(|_| self.status == "completed");
         JobRecord {
             run_id: self.run_id,
+            file: file.to_string(),
             run: Run {
                 release: self.head_sha,
+                branch: self.head_branch,
                 stage: self.name,
                 event: String::new(),
                 conclusion: self.conclusion,
@@ -380,7 +484,7 @@ fn matrix_base(name: &str) -> Option<&str> {
 /// legs run side by side: created and started with its first leg, ended
 /// with its last (open while a leg is), failed when a leg failed, else
 /// cancelled when a leg did not succeed.
-fn merge_matrix_legs(jobs: Vec<RestJob>) -> Vec<JobRecord> {
+fn merge_matrix_legs(jobs: Vec<RestJob>, file: &str) -> Vec<JobRecord> {
     type Key = (Option<u64>, String, u32, String);
     let key = |j: &RestJob| -> Option<Key> {
         matrix_base(&j.name).map(|b| (j.run_id, j.head_sha.clone(), j.run_attempt, b.to_string()))
@@ -395,7 +499,7 @@ fn merge_matrix_legs(jobs: Vec<RestJob>) -> Vec<JobRecord> {
     let mut merged: HashMap<Key, usize> = HashMap::new();
     for j in jobs {
         let k = key(&j).filter(|k| legs[k] >= 2);
-        let mut rec = j.record();
+        let mut rec = j.record(file);
         let Some(k) = k else {
             out.push(rec);
             continue;
@@ -475,7 +579,7 @@ pub fn parse_github(text: &str, file: &str) -> Result<Part, InputError> {
         page(&mut part, &mut statuses, &mut jobs, &doc, text, file)?;
     }
     status_events(&mut part.events, statuses);
-    part.jobs = merge_matrix_legs(jobs);
+    part.jobs = merge_matrix_legs(jobs, file);
     Ok(part)
 }
 
