@@ -53,6 +53,56 @@ fn argo_canary_steps_into_a_scenario() {
     assert_eq!(v.people.len(), 2, "ops and the assumed promoter");
 }
 
+/// Argo's background analysis (`canary.analysis`) is the canary's
+/// `background`: the template's metric (interval, failureLimit, no count),
+/// from `startingStep` on, renumbered when a step before it is not written.
+#[test]
+fn argo_background_analysis_is_measured_from_its_starting_step() {
+    let (f, text, v) = argo_into_base("argo/background.yaml");
+    let c = production_canary(&v);
+    let bg = c.background.expect("a background analysis");
+    assert_eq!(bg.interval.secs(), 300.0);
+    assert_eq!(bg.failure_limit, 3);
+    assert_eq!(bg.starting_step, 2, "setWeight: 40");
+    assert!(bg.count.is_none(), "no count: until the rollout completes");
+    has(
+        &text,
+        "background.yaml:14 (canary.analysis, startingStep 2 at ",
+    );
+    has(&text, "AnalysisTemplate success-rate, metric success-rate)");
+    not_warned(&f.warnings, "background analysis");
+    not_warned(&f.warnings, "not understood");
+    // A step the model skips before it moves the start to the step written
+    // for Argo's step 2 (the first pause).
+    let dir = tempfile::tempdir().unwrap();
+    let scaled = dir.path().join("scaled.yaml");
+    let original = std::fs::read_to_string(data("argo/background.yaml")).unwrap();
+    std::fs::write(
+        &scaled,
+        original.replace(
+            "      steps:\n",
+            "      steps:\n      - setCanaryScale: {replicas: 1}\n",
+        ),
+    )
+    .unwrap();
+    let (f, text, v) = merged(import::rollout::argo, &scaled);
+    assert_eq!(
+        production_canary(&v).background.map(|b| b.starting_step),
+        Some(1)
+    );
+    has(&text, "(Argo's step 2 is step 1 of the steps written here)");
+    assert!(warned(&f.warnings, "setCanaryScale"));
+    // Starting after every step written: not simulated, and said.
+    std::fs::write(
+        &scaled,
+        original.replace("startingStep: 2", "startingStep: 8"),
+    )
+    .unwrap();
+    let (f, _, v) = merged(import::rollout::argo, &scaled);
+    assert!(production_canary(&v).background.is_none());
+    assert!(warned(&f.warnings, "after every step the model simulates"));
+}
+
 #[test]
 fn argo_args_placeholders_take_the_steps_value_or_the_templates() {
     let (_, _, v) = argo_into_base("argo/args.yaml");

@@ -130,6 +130,92 @@ fn canary_hold_exposure_matches_closed_form() {
     );
 }
 
+/// Expected exposure (share·h) of a canary that holds `holds` (share, hours)
+/// one after another, then runs at 100 %, with a background analysis every
+/// `dt` hours from the start of hold `from` on that aborts at its
+/// `limit + 1`-th failed measurement over the rollout; each measurement fails
+/// with q = 1 − e^{−a·s·dt} at the share s it is taken at. Detection is the
+/// first of monitoring (rate r·s) and the abort, so with P(τ > t) =
+/// e^{−r∫s} · P(at most `limit` failures among the measurements up to t):
+/// E = ∫ s(t)·P(τ > t) dt over the holds + P(τ > T)·(1/r + d).
+fn background_exposure(holds: &[(f64, f64)], from: usize, dt: f64, limit: usize, a: f64) -> f64 {
+    let start: f64 = holds[..from].iter().map(|h| h.1).sum();
+    // dist[k]: P(k failures so far), for k ≤ limit (beyond: aborted).
+    let mut dist = vec![0.0; limit + 1];
+    dist[0] = 1.0;
+    let (mut t, mut mon, mut exposure) = (0.0, 1.0, 0.0);
+    let mut next = start + dt;
+    let step = 1e-4;
+    for &(s, len) in holds {
+        let end = t + len;
+        while t < end - 1e-12 {
+            let to = (t + step).min(end).min(if next > t { next } else { end });
+            let alive: f64 = dist.iter().sum();
+            // Midpoint rule on e^{−r s t}, exact enough at this step.
+            exposure += s * mon * (-R * s * (to - t) / 2.0).exp() * alive * (to - t);
+            mon *= (-R * s * (to - t)).exp();
+            t = to;
+            if (t - next).abs() < 1e-9 {
+                let q = 1.0 - (-a * s * dt).exp();
+                for k in (0..=limit).rev() {
+                    let stay = dist[k] * (1.0 - q);
+                    let moved = if k > 0 { dist[k - 1] * q } else { 0.0 };
+                    dist[k] = stay + moved;
+                }
+                next += dt;
+            }
+        }
+    }
+    let alive: f64 = dist.iter().sum();
+    exposure + mon * alive * (1.0 / R + ROLLBACK_H)
+}
+
+/// A canary's steps holding `holds` (percent, hours), a background analysis
+/// (`interval: 1h`, its `failure_limit` and `starting_step`) and analysis
+/// sensitivity `a` per hour at 100 %.
+fn background_stage(holds: &[(f64, f64)], limit: u32, starting: usize, a: f64) -> String {
+    let mut steps = String::new();
+    for (w, h) in holds {
+        steps.push_str(&format!(
+            "          - set_weight: {w}\n          - pause: {{duration: {}m}}\n",
+            h * 60.0
+        ));
+    }
+    format!(
+        "  - name: production\n    strategy:\n      canary:\n        steps:\n{steps}        abort: 0s\n        analysis_detect_per_hour: {{minor: {a}, major: {a}, critical: {a}}}\n        background: {{interval: 1h, failure_limit: {limit}, starting_step: {}}}",
+        2 * starting
+    )
+}
+
+/// Background analysis against its exposure integral: on one hold from the
+/// start with failure limit 0 (it shortens the hold's exposure well below
+/// the monitoring-only closed form above), and over two holds, measuring
+/// from the second only, then from the first with a limit of one failure
+/// counted over the whole rollout (Argo's one AnalysisRun).
+#[test]
+fn background_analysis_exposure_matches_closed_form() {
+    let a = 4.0;
+    let one = [(5.0, 10.5)];
+    let out = run(&model(&background_stage(&one, 0, 0, a), ""));
+    let want = background_exposure(&[(0.05, 10.5)], 0, 1.0, 0, a);
+    assert_covers(metric(&out, "blast_radius.share_hours"), want);
+    // Without it the same hold exposes 1/r + e^{−rsT}·d (the test above).
+    let without = 1.0 / R + (-R * 0.05 * 10.5f64).exp() * ROLLBACK_H;
+    assert!(want < without - 1.0, "{want} vs {without}");
+    let two = [(5.0, 5.25), (10.0, 5.25)];
+    let shares = [(0.05, 5.25), (0.10, 5.25)];
+    let out = run(&model(&background_stage(&two, 0, 1, a), ""));
+    assert_covers(
+        metric(&out, "blast_radius.share_hours"),
+        background_exposure(&shares, 1, 1.0, 0, a),
+    );
+    let out = run(&model(&background_stage(&two, 1, 0, a), ""));
+    assert_covers(
+        metric(&out, "blast_radius.share_hours"),
+        background_exposure(&shares, 0, 1.0, 1, a),
+    );
+}
+
 /// Blue-green with the old colour kept: rollback is a switch back, so every
 /// incident is restored exactly `switch` after detection, and the mean exposure
 /// is 1/r + switch. Production deploys once a day, so the previous colour is
@@ -267,6 +353,21 @@ fn bad_strategies_are_refused_with_a_position() {
     assert!(e.contains("interval"), "{e}");
     let e = refused("  - name: prod\n    strategy: {rolling: {batch_duration: 5m}}");
     assert!(e.contains("batches"), "{e}");
+    let e = refused(
+        "  - name: prod\n    strategy: {canary: {steps: [{set_weight: 5}], background: {interval: 5m, starting_step: 1}}}",
+    );
+    assert!(
+        e.starts_with("bad.yaml:6:") && e.contains("past the last step"),
+        "{e}"
+    );
+    let e = refused(
+        "  - name: prod\n    strategy: {canary: {step_weight: 10, interval: 1m, background: {interval: 5m}}}",
+    );
+    assert!(e.contains("Flagger"), "{e}");
+    let e = refused(
+        "  - name: prod\n    strategy: {canary: {steps: [{set_weight: 5}], background: {interval: 0s}}}",
+    );
+    assert!(e.contains("longer than zero"), "{e}");
 }
 
 /// A rolling update whose every batch fails never moves a user: each rollout

@@ -18,7 +18,7 @@
 //! The extensions draw too: traffic over time (factors at most 1), feature
 //! flags with or without a kill switch, production rings with shares and a
 //! soak, a supersession policy during the rollout, canary false alarms with
-//! a retrier, and a priority queue for the tester.
+//! a retrier, a canary background analysis, and a priority queue for the tester.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -243,6 +243,13 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
             } else {
                 ""
             };
+            // Half the canaries also measure in the background, from the
+            // first pause, with one failure tolerated over the rollout.
+            let background = if n.is_multiple_of(2) {
+                ", background: {interval: 20m, failure_limit: 1, starting_step: 1}"
+            } else {
+                ""
+            };
             let strategy = match spec.strategy {
                 0 => "all_at_once".to_string(),
                 1 => format!(
@@ -251,7 +258,7 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
                 2 => format!(
                     "{{canary: {{steps: [{{set_weight: 10}}, {{pause: {{duration: 1h}}}}, \
                      {{analysis: {{interval: 10m, count: 3}}}}, {{set_weight: 50}}, {{pause: {{duration: 1h}}}}], \
-                     on_newer: {newer}{alarm}}}}}"
+                     on_newer: {newer}{alarm}{background}}}}}"
                 ),
                 _ => format!(
                     "{{rolling: {{batches: 3, batch_duration: 20m, failure: 0.05, on_newer: {newer}}}}}"

@@ -57,6 +57,11 @@ pub(super) enum Ev {
         stage: u16,
         seq: u32,
     },
+    /// A background analysis measurement; current only with its run's token.
+    Background {
+        stage: u16,
+        token: u32,
+    },
     FlagStep,
     /// A release's soak time upstream is over.
     Soaked {
@@ -89,6 +94,7 @@ impl Ev {
             Ev::Rollout { .. } => "rollout step",
             Ev::Detect { .. } => "incident detected",
             Ev::Restore { .. } => "rollback lands",
+            Ev::Background { .. } => "background analysis measurement",
             Ev::FlagStep => "feature-flag step",
             Ev::FlagKill { .. } => "kill switch",
             Ev::Soaked { .. } => "soak time over",

@@ -20,6 +20,7 @@
 //! replication's result.
 
 mod attribution;
+mod background;
 mod build;
 mod commits;
 mod delivery;
@@ -646,6 +647,7 @@ impl<'m> State<'m> {
             Ev::Rollout { stage, seq } => self.rollout_event(stage as usize, seq),
             Ev::Detect { defect } => self.detect_event(defect, seq),
             Ev::Restore { stage, seq } => self.restore_event(stage as usize, seq),
+            Ev::Background { stage, token } => self.background_measure(stage as usize, token),
             Ev::FlagStep => self.refresh_exposure(),
             Ev::Soaked { rel, stage } => {
                 if self.phase(rel, stage as usize) == Phase::Soaking {

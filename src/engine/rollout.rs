@@ -29,6 +29,12 @@ pub(super) struct Rollout {
     pub run_open: bool,
     /// Aborted by its analysis (a real failure or a false alarm): a retry may follow.
     pub analysis_abort: bool,
+    /// The background analysis: begun, its measurements and failures so
+    /// far, and the token its events carry (0: none is current).
+    pub bg_started: bool,
+    pub bg_taken: u32,
+    pub bg_failures: u32,
+    pub bg_token: u32,
 }
 
 impl Rollout {
@@ -46,6 +52,10 @@ impl Rollout {
             run_false_at: None,
             run_open: false,
             analysis_abort: false,
+            bg_started: false,
+            bg_taken: 0,
+            bg_failures: 0,
+            bg_token: 0,
         }
     }
 }
@@ -65,7 +75,7 @@ pub(super) enum Awaiting {
 /// Canary analysis bookkeeping of a replication, across stages.
 #[derive(Debug, Default)]
 pub(super) struct CanaryBook {
-    runs: u64,
+    pub(super) runs: u64,
     false_alarms: u64,
     pauses: u64,
     cost_secs: f64,
@@ -76,9 +86,18 @@ pub(super) struct CanaryBook {
     /// Per stage: the last rollout sequence number; a new rollout goes on from
     /// it so a stale event of an earlier one can never match.
     seq: Vec<u32>,
+    /// Per stage: the last background analysis token handed out (from 1).
+    bg_token: Vec<u32>,
 }
 
 impl CanaryBook {
+    /// A fresh background analysis token for stage `s`.
+    pub(super) fn next_bg_token(&mut self, s: usize) -> u32 {
+        let t = Self::slot(&mut self.bg_token, s);
+        *t += 1;
+        *t
+    }
+
     fn slot<T: Default + Clone>(v: &mut Vec<T>, s: usize) -> &mut T {
         if v.len() <= s {
             v.resize(s + 1, T::default());
@@ -148,6 +167,12 @@ impl State<'_> {
     fn advance_rollout(&mut self, s: usize) {
         let strategy = &self.m.stages[s].strategy;
         loop {
+            let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+                return;
+            };
+            if strategy.background.is_some_and(|b| b.from_step == r.step) && !r.bg_started {
+                self.start_background(s);
+            }
             let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
                 return;
             };
@@ -303,16 +328,7 @@ impl State<'_> {
         {
             return self.inconclusive(s, interval);
         }
-        let mut failed = false;
-        for k in 0..self.stages[s].traffic.new_defects.len() {
-            let d = self.stages[s].traffic.new_defects[k];
-            let def = &self.defects[d as usize];
-            let (share, served) = self.analysis_dose(s, d, interval);
-            let p = 1.0 - (-strategy.analysis[def.severity.index()] * share * served).exp();
-            if uniform(&mut self.incidents_rng) < p {
-                failed = true;
-            }
-        }
+        let failed = self.analysis_fails(s, interval);
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
@@ -324,21 +340,7 @@ impl State<'_> {
             .failure_budget
             .is_some_and(|b| r.failures_total >= b);
         if r.failures_step > failure_limit || over_budget {
-            r.analysis_abort = true;
-            let rel = r.rel;
-            self.log(TraceKind::AnalysisFailed, Some(rel), Some(s), None);
-            // The analysis saw the canary's own defects: each is detected now.
-            let suspects: Vec<DefectId> = self.stages[s]
-                .traffic
-                .new_defects
-                .iter()
-                .copied()
-                .filter(|d| !self.stages[s].traffic.stable_defects.contains(d))
-                .collect();
-            for d in suspects {
-                self.detect(d, true);
-            }
-            return self.abort_rollout(s);
+            return self.analysis_failed(s);
         }
         if false_alarm {
             // Fails the run whatever the limits; it pins no defect.
@@ -351,6 +353,46 @@ impl State<'_> {
             return self.abort_rollout(s);
         }
         self.measured(s, interval);
+    }
+
+    /// Whether a canary analysis measurement over the `interval` just ended
+    /// fails: each of the canary's defects makes it fail with probability
+    /// 1 − exp(−sensitivity × weight × traffic served), one draw per defect.
+    pub(super) fn analysis_fails(&mut self, s: usize, interval: f64) -> bool {
+        let analysis = self.m.stages[s].strategy.analysis;
+        let mut failed = false;
+        for k in 0..self.stages[s].traffic.new_defects.len() {
+            let d = self.stages[s].traffic.new_defects[k];
+            let def = &self.defects[d as usize];
+            let (share, served) = self.analysis_dose(s, d, interval);
+            let p = 1.0 - (-analysis[def.severity.index()] * share * served).exp();
+            if uniform(&mut self.incidents_rng) < p {
+                failed = true;
+            }
+        }
+        failed
+    }
+
+    /// The analysis failed the rollout: it saw the canary's own defects, each
+    /// detected now, and the rollout aborts.
+    pub(super) fn analysis_failed(&mut self, s: usize) {
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.analysis_abort = true;
+        let rel = r.rel;
+        self.log(TraceKind::AnalysisFailed, Some(rel), Some(s), None);
+        let suspects: Vec<DefectId> = self.stages[s]
+            .traffic
+            .new_defects
+            .iter()
+            .copied()
+            .filter(|d| !self.stages[s].traffic.stable_defects.contains(d))
+            .collect();
+        for d in suspects {
+            self.detect(d, true);
+        }
+        self.abort_rollout(s);
     }
 
     /// A measurement is done without failing the run: the next one, or the next step.

@@ -548,6 +548,7 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
         resumer: None,
         whole_run: false,
         on_newer: OnNewer::Queue,
+        background: None,
     };
     let on_newer = |o: raw_stage::OnNewer| match o {
         raw_stage::OnNewer::Queue => OnNewer::Queue,
@@ -600,6 +601,13 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
             s.resumer = c.promoter;
             s.whole_run = matches!(c.plan, valid::CanaryPlan::Flagger { .. });
             s.on_newer = on_newer(c.on_newer);
+            // Argo steps compile one to one, so the starting step keeps its index.
+            s.background = c.background.map(|b| Background {
+                interval: b.interval.secs(),
+                failure_limit: b.failure_limit,
+                from_step: b.starting_step,
+                count: b.count.map(|n| n.get()),
+            });
             s
         }
     }

@@ -208,6 +208,19 @@ pub struct Strategy {
     /// run per `analysis` step.
     pub(crate) whole_run: bool,
     pub(crate) on_newer: OnNewer,
+    /// Argo's background analysis, measured beside the steps.
+    pub(crate) background: Option<Background>,
+}
+
+/// A background analysis, compiled: from step `from_step` on, a measurement
+/// every `interval` seconds until the rollout ends (or `count` of them);
+/// more than `failure_limit` failed over the rollout abort it.
+#[derive(Debug, Clone, Copy)]
+pub struct Background {
+    pub(crate) interval: f64,
+    pub(crate) failure_limit: u32,
+    pub(crate) from_step: usize,
+    pub(crate) count: Option<u32>,
 }
 
 /// What a newer release reaching a production stage's lock does to the

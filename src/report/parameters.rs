@@ -352,8 +352,17 @@ fn strategy_words(model: &Model, st: &crate::model::StageModel) -> String {
                 .steps
                 .iter()
                 .any(|s| matches!(s, RolloutStep::Analysis { .. }));
+            let background = sg.background.map_or(String::new(), |b| {
+                format!(
+                    ", and a background analysis every {} from step {} on that aborts after {} failed measurement{}",
+                    duration(b.interval),
+                    b.from_step,
+                    b.failure_limit + 1,
+                    if b.failure_limit == 0 { "" } else { "s" }
+                )
+            });
             format!(
-                "canary: traffic {}{}",
+                "canary: traffic {}{}{background}",
                 weights.join(" → "),
                 if analysis {
                     ", with automated analysis that aborts on anomalies"

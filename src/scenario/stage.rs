@@ -111,6 +111,25 @@ pub struct CanarySpec {
     pub inconclusive_limit: u32,
     #[serde(default, alias = "onNewer")]
     pub on_newer: OnNewer,
+    /// Argo's background analysis (`canary.analysis`): measured all through
+    /// the rollout from a step on, whatever the step does.
+    pub background: Option<BackgroundSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackgroundSpec {
+    pub interval: Duration,
+    /// Failed measurements tolerated over the whole rollout; one more aborts.
+    #[serde(default, alias = "failureLimit")]
+    pub failure_limit: u32,
+    /// The step (0-based) at which measuring begins (Argo's `startingStep`).
+    #[serde(default, alias = "startingStep")]
+    pub starting_step: u32,
+    /// Measurements, then the analysis ends passed; none or 0: until the
+    /// rollout ends.
+    #[serde(default)]
+    pub count: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

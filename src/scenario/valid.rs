@@ -266,6 +266,19 @@ pub struct Canary {
     /// Required when `inconclusive` is above zero.
     pub promoter: Option<PersonIndex>,
     pub on_newer: OnNewer,
+    /// Argo steps only.
+    pub background: Option<Background>,
+}
+
+/// A background analysis: from step `starting_step` (below the number of
+/// steps) on, one measurement every `interval` until the rollout ends, or
+/// after `count` of them; more than `failure_limit` failed over the rollout abort it.
+#[derive(Debug, Clone, Copy)]
+pub struct Background {
+    pub interval: PositiveDuration,
+    pub failure_limit: u32,
+    pub starting_step: usize,
+    pub count: Option<NonZeroU32>,
 }
 
 /// Argo Rollouts steps or the Flagger shorthand, exactly one. Weights increase

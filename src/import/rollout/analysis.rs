@@ -102,6 +102,67 @@ pub(super) fn analysis(
     Ok((steps, Some(inconclusive_of(file, &metrics[chosen])), wait))
 }
 
+/// A background analysis (`canary.analysis`): the metric that can fail it
+/// soonest (as for a step, every other one warned about), measured beside
+/// the steps. Returns `{interval, failure_limit, count}` as the scenario
+/// writes them (without `starting_step`, which the caller maps to the steps
+/// it wrote) and where they were read; `None` when no metric can be read.
+pub(super) fn background(
+    file: &str,
+    bg: &Node,
+    docs: &[Node],
+    warnings: &mut Vec<String>,
+) -> Result<Option<(String, String)>, InputError> {
+    bg.known(&["args", "dryRun", "measurementRetention", "startingStep"]);
+    let (metrics, missing) = read_metrics(file, bg, docs, warnings)?;
+    for (m, l) in &missing {
+        warnings.push(format!(
+            "warning: {file}:{l}: {m}; its metrics are not simulated"
+        ));
+    }
+    let Some(chosen) = (0..metrics.len()).min_by(|&i, &j| {
+        metrics[i]
+            .fails_after()
+            .total_cmp(&metrics[j].fails_after())
+            .then(i.cmp(&j))
+    }) else {
+        warnings.push(format!(
+            "warning: {file}:{}: no metric of the background analysis can be read: it is not simulated",
+            bg.line
+        ));
+        return Ok(None);
+    };
+    let m = &metrics[chosen];
+    for (i, o) in metrics.iter().enumerate() {
+        if i != chosen {
+            warnings.push(format!(
+                "warning: {file}:{}: metric {} of {} is not simulated: Argo fails the background analysis when any metric fails, and the model measures one metric, the one that can fail it soonest ({} of {}, {file}:{})",
+                o.line, o.name, o.template, m.name, m.template, m.line
+            ));
+        }
+    }
+    let interval = m.interval.clone().unwrap_or_else(|| "1m".into());
+    let count = m
+        .count
+        .map_or(String::new(), |c| format!(", count: {}", num(c)));
+    let text = format!(
+        "interval: {interval}, failure_limit: {}{count}",
+        num(m.limit)
+    );
+    let mut from = format!("{file}:{} ({}, metric {}", m.line, m.template, m.name);
+    if m.interval.is_none() {
+        from.push_str(": no interval, measured once; 1m assumed");
+    }
+    if metrics.len() > 1 {
+        from.push_str(&format!(
+            "; of {} metrics, the one that can fail the analysis soonest",
+            metrics.len()
+        ));
+    }
+    from.push(')');
+    Ok(Some((text, from)))
+}
+
 /// The document of `kind` named `name` in the file.
 fn named<'a>(docs: &'a [Node], kind: &str, name: &str) -> Option<&'a Node> {
     docs.iter().find(|d| {
@@ -127,10 +188,14 @@ fn read_metrics(
 ) -> Result<(Vec<Metric>, Vec<Missing>), InputError> {
     let mut metrics: Vec<Metric> = Vec::new();
     let mut missing: Vec<Missing> = Vec::new();
-    let listed = a.get("templates").and_then(Node::list).unwrap_or_default();
+    let mut listed = a.get("templates").and_then(Node::list).unwrap_or_default();
+    // Argo before v0.9 named one template in the analysis itself.
+    if listed.is_empty() && a.get("templateName").is_some() {
+        listed = std::slice::from_ref(a);
+    }
     if listed.is_empty() {
         warnings.push(format!(
-            "warning: {file}:{}: the analysis step lists no `templates`",
+            "warning: {file}:{}: the analysis lists no `templates`",
             a.line
         ));
     }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::analysis::analysis;
+use super::analysis::{analysis, background};
 use super::{Fragment, PROMOTER, find};
 use crate::error::InputError;
 use crate::import::tree::Node;
@@ -124,10 +124,6 @@ fn canary(
         "minPodsPerReplicaSet",
         "pingPong",
     ]);
-    if let Some(bg) = c.get("analysis") {
-        bg.mark_all();
-        f.warnings.push(format!("warning: {file}:{}: background analysis runs all through the rollout; the model measures only at `analysis` steps", bg.line));
-    }
     let steps = c
         .get("steps")
         .and_then(Node::list)
@@ -155,7 +151,11 @@ fn canary(
     let mut last_weight = 0.0;
     // The first analysis's `inconclusiveLimit` and where it was read.
     let mut inconclusive: Option<(f64, Val, String)> = None;
+    // Per Argo step, how many steps were written before it: a background
+    // analysis's `startingStep` counts Argo's steps, the scenario its own.
+    let mut written_before = Vec::with_capacity(steps.len());
     for s in steps {
+        written_before.push(written(f));
         let at = format!("{file}:{}", s.line);
         if let Some(w) = s.get("setWeight") {
             let w = w
@@ -196,7 +196,73 @@ fn canary(
         }
         s.mark_all();
     }
+    if let Some(bg) = c.get("analysis") {
+        background_kv(file, bg, docs, &written_before, written(f), f)?;
+    }
     canary_settings(inconclusive.map(|(_, v, _)| v), needs_promoter, f);
+    Ok(())
+}
+
+/// The canary steps written so far.
+fn written(f: &Fragment) -> usize {
+    f.strategy
+        .lines
+        .iter()
+        .filter(|l| l.indent == 2 && l.text.starts_with("- "))
+        .count()
+}
+
+/// `background:` from Argo's `canary.analysis`: its `startingStep` (Argo's
+/// step index) becomes the index of the first step written for that Argo
+/// step or after it; a start past every written step is not simulated.
+fn background_kv(
+    file: &str,
+    bg: &Node,
+    docs: &[Node],
+    written_before: &[usize],
+    total: usize,
+    f: &mut Fragment,
+) -> Result<(), InputError> {
+    let Some((text, from)) = background(file, bg, docs, &mut f.warnings)? else {
+        return Ok(());
+    };
+    let (argo_step, at) = match bg.get("startingStep") {
+        Some(n) => {
+            let k = n
+                .number()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                .ok_or_else(|| n.error(file, "expected `startingStep` to be a whole number"))?;
+            (
+                k as usize,
+                format!(", startingStep {} at {file}:{}", num(k), n.line),
+            )
+        }
+        None => (0, String::new()),
+    };
+    let start = written_before.get(argo_step).copied().unwrap_or(total);
+    if start >= total {
+        f.warnings.push(format!(
+            "warning: {file}:{}: the background analysis starts at step {argo_step}, after every step the model simulates: it is not simulated",
+            bg.line
+        ));
+        return Ok(());
+    }
+    let renumbered = if start == argo_step {
+        String::new()
+    } else {
+        format!(" (Argo's step {argo_step} is step {start} of the steps written here)")
+    };
+    f.strategy.kv(
+        1,
+        "background",
+        &Val::read(
+            format!("{{{text}, starting_step: {start}}}"),
+            format!(
+                "{file}:{} (canary.analysis{at}{renumbered}); measured as {from}",
+                bg.line
+            ),
+        ),
+    );
     Ok(())
 }
 

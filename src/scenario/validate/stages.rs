@@ -392,6 +392,7 @@ fn canary(
         .as_ref()
         .map(|p| people.get(p, "canary retrier"))
         .transpose()?;
+    let background = background(c, &plan, refuse)?;
     Ok(Canary {
         plan,
         analysis_detect_per_hour: c.analysis_detect_per_hour,
@@ -402,7 +403,41 @@ fn canary(
         inconclusive_limit: c.inconclusive_limit,
         promoter,
         on_newer: c.on_newer,
+        background,
     })
+}
+
+/// A background analysis: with Argo steps only (a Flagger analysis is its
+/// checks), starting at one of them, measuring every interval above zero.
+fn background(
+    c: &CanarySpec,
+    plan: &CanaryPlan,
+    refuse: &dyn Fn(String) -> InputError,
+) -> Result<Option<valid::Background>, InputError> {
+    let Some(b) = &c.background else {
+        return Ok(None);
+    };
+    let CanaryPlan::Steps(steps) = plan else {
+        return Err(refuse(
+            "`background` analysis goes with Argo `steps`; a Flagger canary's analysis is its checks at each weight (`interval`, `threshold`)".into(),
+        ));
+    };
+    let interval = PositiveDuration::new(b.interval)
+        .ok_or_else(|| refuse("background analysis interval must be longer than zero".into()))?;
+    let starting_step = b.starting_step as usize;
+    if starting_step >= steps.len() {
+        return Err(refuse(format!(
+            "background analysis `starting_step: {}` is past the last step (the steps are numbered 0 to {})",
+            b.starting_step,
+            steps.len() - 1
+        )));
+    }
+    Ok(Some(valid::Background {
+        interval,
+        failure_limit: b.failure_limit,
+        starting_step,
+        count: NonZeroU32::new(b.count),
+    }))
 }
 
 /// The Flagger shorthand's plan: it needs an interval above zero.

@@ -1,0 +1,70 @@
+//! Argo's background analysis (`canary.analysis`): from its starting step
+//! on, one measurement every interval beside the rollout's steps, whatever
+//! they do (a weight, a pause, a wait for the promoter, an analysis step),
+//! until the rollout ends or after `count` measurements. Its failed
+//! measurements count over the whole rollout: one more than its limit
+//! aborts it, as a failed analysis step does. See `docs/model.md`.
+
+use super::rollout::Awaiting;
+use super::{Ev, State};
+
+impl State<'_> {
+    /// The rollout at stage `s` reached the background analysis's starting
+    /// step: its first measurement is one interval away. A new token makes
+    /// every event of an earlier run (an aborted or superseded rollout) stale.
+    pub(super) fn start_background(&mut self, s: usize) {
+        let Some(bg) = self.m.stages[s].strategy.background else {
+            return;
+        };
+        let token = self.canary.next_bg_token(s);
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.bg_started = true;
+        r.bg_taken = 0;
+        r.bg_failures = 0;
+        r.bg_token = token;
+        // One analysis run, as Argo creates one AnalysisRun for it.
+        self.canary.runs += u64::from(self.counting());
+        self.at(
+            self.now + bg.interval,
+            Ev::Background {
+                stage: s as u16,
+                token,
+            },
+        );
+    }
+
+    /// One background measurement at stage `s`, if its run is still current
+    /// and the rollout is not aborting.
+    pub(super) fn background_measure(&mut self, s: usize, token: u32) {
+        let Some(bg) = self.m.stages[s].strategy.background else {
+            return;
+        };
+        let current = self.stages[s].traffic.rollout.as_ref().is_some_and(|r| {
+            r.bg_token == token && !matches!(r.awaiting, Awaiting::Abort | Awaiting::Retry)
+        });
+        if !current {
+            return;
+        }
+        let failed = self.analysis_fails(s, bg.interval);
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.bg_taken += 1;
+        r.bg_failures += u32::from(failed);
+        if r.bg_failures > bg.failure_limit {
+            return self.analysis_failed(s);
+        }
+        if bg.count.is_some_and(|c| r.bg_taken >= c) {
+            return;
+        }
+        self.at(
+            self.now + bg.interval,
+            Ev::Background {
+                stage: s as u16,
+                token,
+            },
+        );
+    }
+}
