@@ -103,6 +103,39 @@ fn argo_background_analysis_is_measured_from_its_starting_step() {
     assert!(warned(&f.warnings, "after every step the model simulates"));
 }
 
+/// A blue-green `postPromotionAnalysis` is measured after the switch: the
+/// template's metric, with `failureLimit + 1` measurements assumed when it
+/// has no count (Argo would measure it until it fails).
+#[test]
+fn argo_post_promotion_analysis_is_measured_after_the_switch() {
+    let (f, text, v) = argo_into_base("argo/bluegreen-post.yaml");
+    let run = blue_green(&v, 1)
+        .post_promotion_analysis
+        .expect("a post-promotion analysis");
+    assert_eq!(run.interval.secs(), 300.0);
+    assert_eq!((run.count.get(), run.failure_limit), (4, 3));
+    has(&text, "ASSUMED: count 4 (failureLimit + 1): ");
+    assert!(warned(
+        &f.warnings,
+        "metric total-errors of AnalysisTemplate smoke-tests has no `count`"
+    ));
+    not_warned(&f.warnings, "postPromotionAnalysis");
+    not_warned(&f.warnings, "not understood");
+    // With a count, it is read as written.
+    let dir = tempfile::tempdir().unwrap();
+    let counted = dir.path().join("counted.yaml");
+    let original = std::fs::read_to_string(data("argo/bluegreen-post.yaml")).unwrap();
+    std::fs::write(
+        &counted,
+        original.replace("    interval: 5m\n", "    interval: 5m\n    count: 3\n"),
+    )
+    .unwrap();
+    let (f, _, v) = merged(import::rollout::argo, &counted);
+    let run = blue_green(&v, 1).post_promotion_analysis.unwrap();
+    assert_eq!((run.count.get(), run.failure_limit), (3, 3));
+    not_warned(&f.warnings, "no `count`");
+}
+
 #[test]
 fn argo_args_placeholders_take_the_steps_value_or_the_templates() {
     let (_, _, v) = argo_into_base("argo/args.yaml");

@@ -370,6 +370,32 @@ fn bad_strategies_are_refused_with_a_position() {
     assert!(e.contains("longer than zero"), "{e}");
 }
 
+/// Blue-green with a post-promotion analysis of n measurements Δ apart after
+/// the switch, every user on the new colour: detection during it (monitoring
+/// at rate r, or a failed measurement, q = 1 − e^{−aΔ}) switches back in
+/// `switch`; after it, detection (mean 1/r) switches back in `switch` too (the
+/// old colour is kept 30 days). With T = nΔ:
+/// E = ∫_0^T e^{−rt}(1 − q)^{⌊t/Δ⌋} dt + e^{−rT}(1 − q)^n / r + switch.
+#[test]
+fn blue_green_post_promotion_analysis_matches_closed_form() {
+    let (switch_h, a, n) = (0.5, 1.0, 6);
+    let stage = format!(
+        "  - name: production\n    trigger: {{schedule: \"0 3 * * *\"}}\n    strategy:\n      blue_green: {{switch: {}m, scale_down_delay: 30d, post_promotion_analysis: {{interval: 1h, count: {n}}}, analysis_detect_per_hour: {{minor: {a}, major: {a}, critical: {a}}}}}",
+        switch_h * 60.0
+    );
+    let out = run(&model(&stage, ""));
+    let q = 1.0 - (-a * 1.0f64).exp();
+    let during: f64 = (0..n)
+        .map(|k| (1.0 - q).powi(k) * ((-R * k as f64).exp() - (-R * (k + 1) as f64).exp()) / R)
+        .sum();
+    let after = (-R * n as f64).exp() * (1.0 - q).powi(n) / R;
+    let want = during + after + switch_h;
+    assert!(want < 1.0 / R + switch_h - 0.5, "the analysis shortens it");
+    assert_covers(metric(&out, "blast_radius.share_hours"), want);
+    let restore = metric(&out, "restore.from_detection");
+    assert!(restore.max <= switch_h + 1e-9, "{restore:?}");
+}
+
 /// A rolling update whose every batch fails never moves a user: each rollout
 /// rolls back, nothing reaches production, so nothing is exposed.
 #[test]

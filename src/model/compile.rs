@@ -578,7 +578,18 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
             }
             steps.push(RolloutStep::Wait(Dist::Const(b.switch.secs())));
             steps.push(RolloutStep::Weight(1.0));
+            // After the switch, with every user on the new colour.
+            if let Some(a) = b.post_promotion_analysis {
+                steps.push(RolloutStep::Analysis {
+                    interval: a.interval.secs(),
+                    count: a.count.get(),
+                    failure_limit: a.failure_limit,
+                });
+            }
             let mut s = base(StrategyKind::BlueGreen, steps);
+            if let Some(a) = &b.analysis_detect_per_hour {
+                s.analysis = a.as_array().map(|x| x / HOUR);
+            }
             s.scale_down_delay = b.scale_down_delay.secs();
             s.switch = b.switch.secs();
             s.abort = Dist::Const(b.switch.secs());

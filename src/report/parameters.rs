@@ -331,14 +331,27 @@ fn strategy_words(model: &Model, st: &crate::model::StageModel) -> String {
                 .count();
             format!("a rolling update in {n} batches")
         }
-        StrategyKind::BlueGreen => format!(
-            "blue-green: deploy to the idle colour, {}switch traffic in {}; the old colour runs on for {} so a rollback is a switch back, until the next release is deployed to that colour",
-            promoter.map_or(String::new(), |p| format!(
-                "{p} promotes the validated colour (in working hours), then "
-            )),
-            duration(sg.switch),
-            duration(sg.scale_down_delay)
-        ),
+        StrategyKind::BlueGreen => {
+            let post = sg.steps.iter().find_map(|s| match s {
+                RolloutStep::Analysis {
+                    interval, count, ..
+                } => Some(format!(
+                    ", then {count} analysis measurement{} {} apart with every user on it",
+                    if *count == 1 { "" } else { "s" },
+                    duration(*interval)
+                )),
+                _ => None,
+            });
+            format!(
+                "blue-green: deploy to the idle colour, {}switch traffic in {}{}; the old colour runs on for {} so a rollback is a switch back, until the next release is deployed to that colour",
+                promoter.map_or(String::new(), |p| format!(
+                    "{p} promotes the validated colour (in working hours), then "
+                )),
+                duration(sg.switch),
+                post.unwrap_or_default(),
+                duration(sg.scale_down_delay)
+            )
+        }
         StrategyKind::Canary => {
             let weights: Vec<String> = sg
                 .steps

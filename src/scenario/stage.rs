@@ -67,6 +67,13 @@ pub struct BlueGreenSpec {
     pub scale_down_delay: Duration,
     #[serde(default, alias = "onNewer")]
     pub on_newer: OnNewer,
+    /// Argo's `postPromotionAnalysis`: measured with every user on the new
+    /// colour after the switch; a failure switches back.
+    #[serde(alias = "postPromotionAnalysis")]
+    pub post_promotion_analysis: Option<AnalysisSpec>,
+    /// Its sensitivity per hour per severity at 100 % (default: 10× monitoring).
+    #[serde(alias = "analysisDetectPerHour")]
+    pub analysis_detect_per_hour: Option<SeverityRates>,
 }
 
 fn thirty_seconds() -> Duration {

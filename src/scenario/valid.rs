@@ -251,6 +251,17 @@ pub struct BlueGreen {
     pub promoted_by: Option<PersonIndex>,
     pub scale_down_delay: Duration,
     pub on_newer: OnNewer,
+    /// Measured after the switch, every user on the new colour.
+    pub post_promotion_analysis: Option<AnalysisRun>,
+    pub analysis_detect_per_hour: Option<SeverityRates>,
+}
+
+/// `count` measurements `interval` apart; more than `failure_limit` failed abort.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalysisRun {
+    pub interval: PositiveDuration,
+    pub count: NonZeroU32,
+    pub failure_limit: u32,
 }
 
 #[derive(Debug, Clone)]

@@ -102,19 +102,18 @@ pub(super) fn analysis(
     Ok((steps, Some(inconclusive_of(file, &metrics[chosen])), wait))
 }
 
-/// A background analysis (`canary.analysis`): the metric that can fail it
-/// soonest (as for a step, every other one warned about), measured beside
-/// the steps. Returns `{interval, failure_limit, count}` as the scenario
-/// writes them (without `starting_step`, which the caller maps to the steps
-/// it wrote) and where they were read; `None` when no metric can be read.
-pub(super) fn background(
+/// The metric of an analysis outside the steps (`what`: a background or a
+/// post-promotion analysis) that can fail it soonest; every other metric and
+/// every template not in the file warned about. `None` when none can be read.
+fn chosen(
     file: &str,
-    bg: &Node,
+    a: &Node,
     docs: &[Node],
+    what: &str,
     warnings: &mut Vec<String>,
-) -> Result<Option<(String, String)>, InputError> {
-    bg.known(&["args", "dryRun", "measurementRetention", "startingStep"]);
-    let (metrics, missing) = read_metrics(file, bg, docs, warnings)?;
+) -> Result<Option<Metric>, InputError> {
+    a.known(&["args", "dryRun", "measurementRetention", "startingStep"]);
+    let (mut metrics, missing) = read_metrics(file, a, docs, warnings)?;
     for (m, l) in &missing {
         warnings.push(format!(
             "warning: {file}:{l}: {m}; its metrics are not simulated"
@@ -127,8 +126,8 @@ pub(super) fn background(
             .then(i.cmp(&j))
     }) else {
         warnings.push(format!(
-            "warning: {file}:{}: no metric of the background analysis can be read: it is not simulated",
-            bg.line
+            "warning: {file}:{}: no metric of the {what} can be read: it is not simulated",
+            a.line
         ));
         return Ok(None);
     };
@@ -136,11 +135,45 @@ pub(super) fn background(
     for (i, o) in metrics.iter().enumerate() {
         if i != chosen {
             warnings.push(format!(
-                "warning: {file}:{}: metric {} of {} is not simulated: Argo fails the background analysis when any metric fails, and the model measures one metric, the one that can fail it soonest ({} of {}, {file}:{})",
+                "warning: {file}:{}: metric {} of {} is not simulated: Argo fails the {what} when any metric fails, and the model measures one metric, the one that can fail it soonest ({} of {}, {file}:{})",
                 o.line, o.name, o.template, m.name, m.template, m.line
             ));
         }
     }
+    let n = metrics.len();
+    let mut m = metrics.swap_remove(chosen);
+    if n > 1 {
+        m.template = format!(
+            "{} (of {n} metrics, the one that can fail the analysis soonest)",
+            m.template
+        );
+    }
+    Ok(Some(m))
+}
+
+/// Where a chosen metric was read, for the comment.
+fn metric_at(file: &str, m: &Metric) -> String {
+    let mut at = format!("{file}:{} ({}, metric {}", m.line, m.template, m.name);
+    if m.interval.is_none() {
+        at.push_str(": no interval, measured once; 1m assumed");
+    }
+    at.push(')');
+    at
+}
+
+/// A background analysis (`canary.analysis`), measured beside the steps.
+/// Returns `interval, failure_limit[, count]` as the scenario writes them
+/// (without `starting_step`, which the caller maps to the steps it wrote)
+/// and where they were read; `None` when no metric can be read.
+pub(super) fn background(
+    file: &str,
+    bg: &Node,
+    docs: &[Node],
+    warnings: &mut Vec<String>,
+) -> Result<Option<(String, String)>, InputError> {
+    let Some(m) = chosen(file, bg, docs, "background analysis", warnings)? else {
+        return Ok(None);
+    };
     let interval = m.interval.clone().unwrap_or_else(|| "1m".into());
     let count = m
         .count
@@ -149,18 +182,46 @@ pub(super) fn background(
         "interval: {interval}, failure_limit: {}{count}",
         num(m.limit)
     );
-    let mut from = format!("{file}:{} ({}, metric {}", m.line, m.template, m.name);
-    if m.interval.is_none() {
-        from.push_str(": no interval, measured once; 1m assumed");
+    Ok(Some((text, metric_at(file, &m))))
+}
+
+/// A blue-green `postPromotionAnalysis`, measured after the switch: its
+/// `post_promotion_analysis` value. A metric without `count` runs until it
+/// fails; the model takes `failureLimit + 1` measurements (the fewest that
+/// can fail it), assumed and warned about.
+pub(super) fn post_promotion(
+    file: &str,
+    a: &Node,
+    docs: &[Node],
+    warnings: &mut Vec<String>,
+) -> Result<Option<Val>, InputError> {
+    let Some(m) = chosen(file, a, docs, "post-promotion analysis", warnings)? else {
+        return Ok(None);
+    };
+    let interval = m.interval.clone().unwrap_or_else(|| "1m".into());
+    let text = format!(
+        "{{interval: {interval}, count: {}, failure_limit: {}}}",
+        num(m.written_count()),
+        num(m.limit)
+    );
+    let at = metric_at(file, &m);
+    if m.count.is_some() {
+        return Ok(Some(Val::read(text, at)));
     }
-    if metrics.len() > 1 {
-        from.push_str(&format!(
-            "; of {} metrics, the one that can fail the analysis soonest",
-            metrics.len()
-        ));
-    }
-    from.push(')');
-    Ok(Some((text, from)))
+    warnings.push(format!(
+        "warning: {file}:{}: metric {} of {} has no `count`: Argo measures it until it fails, so the old colour is never scaled down; the model takes failureLimit + 1 = {} measurements, the fewest that can fail it",
+        m.line,
+        m.name,
+        m.template,
+        num(m.written_count())
+    ));
+    Ok(Some(Val::assumed(
+        text,
+        format!(
+            "count {} (failureLimit + 1): {at} has no count",
+            num(m.written_count())
+        ),
+    )))
 }
 
 /// The document of `kind` named `name` in the file.

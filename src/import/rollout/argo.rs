@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::analysis::{analysis, background};
+use super::analysis::{analysis, background, post_promotion};
 use super::{Fragment, PROMOTER, find};
 use crate::error::InputError;
 use crate::import::tree::Node;
@@ -45,7 +45,7 @@ pub fn argo(path: &Path) -> Result<Fragment, InputError> {
     if let Some(c) = strategy.get("canary") {
         canary(&file, c, spec.get("replicas"), &docs, &mut f)?;
     } else if let Some(bg) = strategy.get("blueGreen") {
-        blue_green(&file, bg, &mut f)?;
+        blue_green(&file, bg, &docs, &mut f)?;
     } else {
         return Err(strategy.error(
             &file,
@@ -448,7 +448,7 @@ fn canary_settings(inconclusive: Option<Val>, needs_promoter: bool, f: &mut Frag
 const ARGO_NEWER: &str =
     "Argo Rollouts aborts an update in progress when a new revision arrives and starts the new one";
 
-fn blue_green(file: &str, bg: &Node, f: &mut Fragment) -> Result<(), InputError> {
+fn blue_green(file: &str, bg: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), InputError> {
     bg.known(&[
         "activeService",
         "previewService",
@@ -459,13 +459,16 @@ fn blue_green(file: &str, bg: &Node, f: &mut Fragment) -> Result<(), InputError>
         "previewMetadata",
         "abortScaleDownDelaySeconds",
     ]);
-    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
-        if let Some(a) = bg.get(key) {
-            a.mark_all();
-            f.warnings.push(format!("warning: {file}:{}: `{key}` is the stage's verification in the model (`verify:`); it was not imported", a.line));
-        }
+    if let Some(a) = bg.get("prePromotionAnalysis") {
+        a.mark_all();
+        f.warnings.push(format!("warning: {file}:{}: `prePromotionAnalysis` tests the preview colour, which serves no users: in the model that is the stage's verification (`verify:`); it was not imported", a.line));
     }
     f.strategy.open(0, "blue_green");
+    if let Some(a) = bg.get("postPromotionAnalysis")
+        && let Some(v) = post_promotion(file, a, docs, &mut f.warnings)?
+    {
+        f.strategy.kv(1, "post_promotion_analysis", &v);
+    }
     f.strategy.kv(
         1,
         "switch",

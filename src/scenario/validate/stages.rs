@@ -293,6 +293,12 @@ fn strategy(
                 .transpose()?,
             scale_down_delay: b.scale_down_delay,
             on_newer: b.on_newer,
+            post_promotion_analysis: b
+                .post_promotion_analysis
+                .as_ref()
+                .map(|a| analysis_run(a, &refuse))
+                .transpose()?,
+            analysis_detect_per_hour: b.analysis_detect_per_hour,
         }),
         StrategySpec::Canary(c) => Strategy::Canary(canary(c, people, &refuse)?),
     })
@@ -327,14 +333,14 @@ fn canary(
                             ));
                         }
                     },
-                    stage::CanaryStep::Analysis(a) => valid::CanaryStep::Analysis {
-                        interval: PositiveDuration::new(a.interval).ok_or_else(|| {
-                            refuse("analysis interval must be longer than zero".into())
-                        })?,
-                        // `count: 0` has always meant one measurement.
-                        count: NonZeroU32::new(a.count).unwrap_or(NonZeroU32::MIN),
-                        failure_limit: a.failure_limit,
-                    },
+                    stage::CanaryStep::Analysis(a) => {
+                        let r = analysis_run(a, refuse)?;
+                        valid::CanaryStep::Analysis {
+                            interval: r.interval,
+                            count: r.count,
+                            failure_limit: r.failure_limit,
+                        }
+                    }
                 });
             }
             let weights: Vec<f64> = steps
@@ -404,6 +410,20 @@ fn canary(
         promoter,
         on_newer: c.on_newer,
         background,
+    })
+}
+
+/// An analysis run: an interval above zero; `count: 0` has always meant
+/// one measurement.
+fn analysis_run(
+    a: &AnalysisSpec,
+    refuse: &dyn Fn(String) -> InputError,
+) -> Result<AnalysisRun, InputError> {
+    Ok(AnalysisRun {
+        interval: PositiveDuration::new(a.interval)
+            .ok_or_else(|| refuse("analysis interval must be longer than zero".into()))?,
+        count: NonZeroU32::new(a.count).unwrap_or(NonZeroU32::MIN),
+        failure_limit: a.failure_limit,
     })
 }
 
