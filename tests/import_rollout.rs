@@ -136,6 +136,41 @@ fn argo_post_promotion_analysis_is_measured_after_the_switch() {
     not_warned(&f.warnings, "no `count`");
 }
 
+/// A dry-run metric (`dryRun: [{metricName: …}]`, a regular expression) is
+/// measured by Argo but never fails the analysis: the model checks the
+/// other metric, and an analysis of dry runs only holds the rollout.
+#[test]
+fn argo_dry_run_metrics_never_fail_the_analysis() {
+    let (f, text, v) = argo_into_base("argo/dry-run.yaml");
+    let kinds = step_kinds(production_canary(&v));
+    assert_eq!(kinds, ["w20", "a300x4/3", "promote"]);
+    has(
+        &text,
+        "metric total-4xx-errors, has interval 5m and no count",
+    );
+    assert!(warned(
+        &f.warnings,
+        "metric total-5xx-errors of AnalysisTemplate error-rates is a dry run"
+    ));
+    not_warned(
+        &f.warnings,
+        "metric total-5xx-errors of AnalysisTemplate error-rates is not simulated",
+    );
+    // `.*`: every metric is a dry run; the step only holds (until promoted,
+    // as neither metric has a count).
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.yaml");
+    let original = std::fs::read_to_string(data("argo/dry-run.yaml")).unwrap();
+    std::fs::write(
+        &all,
+        original.replace("metricName: total-5xx-errors", "metricName: .*"),
+    )
+    .unwrap();
+    let (_, text, v) = merged(import::rollout::argo, &all);
+    assert_eq!(step_kinds(production_canary(&v)), ["w20", "promote"]);
+    has(&text, "is a dry run, which never fails it");
+}
+
 #[test]
 fn argo_args_placeholders_take_the_steps_value_or_the_templates() {
     let (_, _, v) = argo_into_base("argo/args.yaml");

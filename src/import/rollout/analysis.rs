@@ -1,6 +1,7 @@
 //! An Argo `analysis` step: its AnalysisTemplates or ClusterAnalysisTemplates
 //! in the same file, and the metric that can fail the analysis soonest.
 
+use super::dry_run::DryRun;
 use crate::error::InputError;
 use crate::import::duration_text;
 use crate::import::tree::Node;
@@ -25,6 +26,8 @@ struct Metric {
     count: Option<f64>,
     limit: f64,
     inconclusive: Option<(f64, u64)>,
+    /// The line of the `dryRun` rule that makes it a dry run: it never fails.
+    dry: Option<u64>,
 }
 
 impl Metric {
@@ -36,6 +39,9 @@ impl Metric {
     /// The earliest time it can fail the analysis: `failureLimit + 1`
     /// failed measurements; never when it measures fewer times than that.
     fn fails_after(&self) -> f64 {
+        if self.dry.is_some() {
+            return f64::INFINITY;
+        }
         match self.count {
             Some(c) if self.limit + 1.0 > c => f64::INFINITY,
             _ => (self.limit + 1.0) * self.secs,
@@ -68,13 +74,10 @@ pub(super) fn analysis(
 ) -> Result<Analysis, InputError> {
     a.known(&["args", "dryRun", "measurementRetention"]);
     let (metrics, missing) = read_metrics(file, a, docs, warnings)?;
-    // The metric that can fail the analysis soonest; the first on a tie.
-    let Some(chosen) = (0..metrics.len()).min_by(|&i, &j| {
-        metrics[i]
-            .fails_after()
-            .total_cmp(&metrics[j].fails_after())
-            .then(i.cmp(&j))
-    }) else {
+    if !metrics.is_empty() && soonest(&metrics).is_none() {
+        return Ok(dry_hold(file, a, &metrics));
+    }
+    let Some(chosen) = soonest(&metrics) else {
         let why = missing
             .iter()
             .map(|(m, l)| format!("{m} ({file}:{l})"))
@@ -119,21 +122,21 @@ fn chosen(
             "warning: {file}:{l}: {m}; its metrics are not simulated"
         ));
     }
-    let Some(chosen) = (0..metrics.len()).min_by(|&i, &j| {
-        metrics[i]
-            .fails_after()
-            .total_cmp(&metrics[j].fails_after())
-            .then(i.cmp(&j))
-    }) else {
+    let Some(chosen) = soonest(&metrics) else {
+        let why = if metrics.is_empty() {
+            "no metric of it can be read"
+        } else {
+            "every metric of it is a dry run, which never fails it"
+        };
         warnings.push(format!(
-            "warning: {file}:{}: no metric of the {what} can be read: it is not simulated",
+            "warning: {file}:{}: the {what} is not simulated: {why}",
             a.line
         ));
         return Ok(None);
     };
     let m = &metrics[chosen];
     for (i, o) in metrics.iter().enumerate() {
-        if i != chosen {
+        if i != chosen && o.dry.is_none() {
             warnings.push(format!(
                 "warning: {file}:{}: metric {} of {} is not simulated: Argo fails the {what} when any metric fails, and the model measures one metric, the one that can fail it soonest ({} of {}, {file}:{})",
                 o.line, o.name, o.template, m.name, m.template, m.line
@@ -224,6 +227,19 @@ pub(super) fn post_promotion(
     )))
 }
 
+/// The metric that can fail the analysis soonest, the first on a tie; a
+/// dry run never can. `None` when every metric is a dry run (or none).
+fn soonest(metrics: &[Metric]) -> Option<usize> {
+    (0..metrics.len())
+        .filter(|&i| metrics[i].dry.is_none())
+        .min_by(|&i, &j| {
+            metrics[i]
+                .fails_after()
+                .total_cmp(&metrics[j].fails_after())
+                .then(i.cmp(&j))
+        })
+}
+
 /// The document of `kind` named `name` in the file.
 fn named<'a>(docs: &'a [Node], kind: &str, name: &str) -> Option<&'a Node> {
     docs.iter().find(|d| {
@@ -249,6 +265,10 @@ fn read_metrics(
 ) -> Result<(Vec<Metric>, Vec<Missing>), InputError> {
     let mut metrics: Vec<Metric> = Vec::new();
     let mut missing: Vec<Missing> = Vec::new();
+    // Argo's AnalysisRun takes the dry-run rules of the analysis and of
+    // every template it lists, for all its metrics.
+    let mut dry = DryRun::default();
+    dry.add(file, a.get("dryRun"), warnings);
     let mut listed = a.get("templates").and_then(Node::list).unwrap_or_default();
     // Argo before v0.9 named one template in the analysis itself.
     if listed.is_empty() && a.get("templateName").is_some() {
@@ -300,12 +320,63 @@ fn read_metrics(
             missing.push((format!("{kind} {name:?} {what}"), t.line));
             continue;
         }
-        let args = args_of(a, doc.expect("a template with metrics"));
+        let doc = doc.expect("a template with metrics");
+        dry.add(
+            file,
+            doc.get("spec").and_then(|s| s.get("dryRun")),
+            warnings,
+        );
+        let args = args_of(a, doc);
         for m in list {
             metrics.push(metric(file, m, format!("{kind} {name}"), &args)?);
         }
     }
+    mark_dry(file, &dry, &mut metrics, warnings);
     Ok((metrics, missing))
+}
+
+/// Marks the metrics the rules make dry runs, each said once; a rule that
+/// matches no metric is said too (Argo refuses such a run).
+fn mark_dry(file: &str, dry: &DryRun, metrics: &mut [Metric], warnings: &mut Vec<String>) {
+    for m in metrics.iter_mut() {
+        m.dry = dry.matches(&m.name);
+        if let Some(line) = m.dry {
+            warnings.push(format!(
+                "warning: {file}:{}: metric {} of {} is a dry run ({file}:{line}): Argo measures it but it never fails the analysis, so the model does not check it",
+                m.line, m.name, m.template
+            ));
+        }
+    }
+    let names: Vec<String> = metrics.iter().map(|m| m.name.clone()).collect();
+    for (pattern, line) in dry.unmatched(&names) {
+        warnings.push(format!(
+            "warning: {file}:{line}: dryRun metricName {pattern:?} matches no metric of the analysis (Argo refuses such a run)"
+        ));
+    }
+}
+
+/// An analysis step whose every metric is a dry run cannot fail: it holds
+/// the rollout as long as its longest metric (a `pause: {}` for the
+/// promoter when one has no end), without checks.
+fn dry_hold(file: &str, a: &Node, metrics: &[Metric]) -> Analysis {
+    let l = metrics
+        .iter()
+        .max_by(|x, y| x.length().total_cmp(&y.length()))
+        .expect("some metric");
+    let why = format!(
+        "{file}:{} (every metric of the analysis at {file}:{} is a dry run, which never fails it; the longest, {} of {}, holds the rollout",
+        l.line, a.line, l.name, l.template
+    );
+    if l.length().is_infinite() {
+        let v = Val::read(
+            "pause: {}",
+            format!("{why} until someone promotes the step)"),
+        );
+        return (vec![v], None, true);
+    }
+    let d = crate::time::Duration(crate::time::SimDuration(l.length()));
+    let v = Val::read(format!("pause: {{duration: {d}}}"), format!("{why})"));
+    (vec![v], None, false)
 }
 
 /// An analysis argument's name and its value, when the file gives one.
@@ -423,6 +494,7 @@ fn metric(file: &str, m: &Node, template: String, args: &Args) -> Result<Metric,
         limit,
         inconclusive: field(file, m, "inconclusiveLimit", args)?
             .and_then(|n| Some((n.number()?, n.line))),
+        dry: None,
     })
 }
 
@@ -487,7 +559,7 @@ fn steps_of(
         ),
     }];
     for (i, o) in metrics.iter().enumerate() {
-        if i != chosen {
+        if i != chosen && o.dry.is_none() {
             warnings.push(format!(
                 "warning: {file}:{}: metric {} of {} is not simulated: Argo fails the analysis when any metric fails, and the model checks one metric per analysis step, the one that can fail it soonest ({} of {}, {file}:{}){}",
                 o.line,

@@ -13,6 +13,7 @@
 
 mod analysis;
 mod argo;
+mod dry_run;
 mod flagger;
 
 use super::tree::Node;
