@@ -171,6 +171,34 @@ fn argo_dry_run_metrics_never_fail_the_analysis() {
     has(&text, "is a dry run, which never fails it");
 }
 
+/// A metric's `initialDelay` holds the analysis step before its first
+/// measurement: a pause at that weight, before the analysis.
+#[test]
+fn argo_initial_delay_is_a_pause_before_the_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let delayed = dir.path().join("delayed.yaml");
+    let original = std::fs::read_to_string(data("argo/canary.yaml")).unwrap();
+    std::fs::write(
+        &delayed,
+        original.replace(
+            "    interval: 5m\n    count: 3\n",
+            "    interval: 5m\n    initialDelay: 90s\n    count: 3\n",
+        ),
+    )
+    .unwrap();
+    let (_, text, v) = merged(import::rollout::argo, &delayed);
+    assert_eq!(
+        step_kinds(production_canary(&v)),
+        [
+            "w20", "promote", "w40", "p600", "p90", "a300x3/1", "w60", "p300", "w80", "p3600"
+        ]
+    );
+    has(
+        &text,
+        "metric success-rate, initialDelay): Argo's first measurement waits this long",
+    );
+}
+
 #[test]
 fn argo_args_placeholders_take_the_steps_value_or_the_templates() {
     let (_, _, v) = argo_into_base("argo/args.yaml");

@@ -28,13 +28,17 @@ struct Metric {
     inconclusive: Option<(f64, u64)>,
     /// The line of the `dryRun` rule that makes it a dry run: it never fails.
     dry: Option<u64>,
+    /// `initialDelay` in seconds (0 without), and its line: the first
+    /// measurement waits that long.
+    delay: f64,
+    delay_line: u64,
 }
 
 impl Metric {
     /// How long Argo measures it: `count` measurements `interval` apart;
     /// without end when it has no count.
     fn length(&self) -> f64 {
-        self.count.map_or(f64::INFINITY, |c| c * self.secs)
+        self.delay + self.count.map_or(f64::INFINITY, |c| c * self.secs)
     }
     /// The earliest time it can fail the analysis: `failureLimit + 1`
     /// failed measurements; never when it measures fewer times than that.
@@ -44,7 +48,7 @@ impl Metric {
         }
         match self.count {
             Some(c) if self.limit + 1.0 > c => f64::INFINITY,
-            _ => (self.limit + 1.0) * self.secs,
+            _ => self.delay + (self.limit + 1.0) * self.secs,
         }
     }
     /// The count written: `count`, or for a metric without end the fewest
@@ -142,6 +146,12 @@ fn chosen(
                 o.line, o.name, o.template, m.name, m.template, m.line
             ));
         }
+    }
+    if m.delay > 0.0 {
+        warnings.push(format!(
+            "warning: {file}:{}: metric {} of {}: its initialDelay is not simulated in a {what}, whose first measurement comes one interval after it starts",
+            m.delay_line, m.name, m.template
+        ));
     }
     let n = metrics.len();
     let mut m = metrics.swap_remove(chosen);
@@ -480,6 +490,17 @@ fn metric(file: &str, m: &Node, template: String, args: &Args) -> Result<Metric,
         _ => Some(1.0),
     };
     let limit = whole("failureLimit", 0.0, 0.0)?;
+    let (delay, delay_line) = match field(file, m, "initialDelay", args)? {
+        Some(n) => {
+            let d = duration_text(&n)
+                .and_then(|t| crate::time::Duration::parse(&t).ok())
+                .ok_or_else(|| {
+                    n.error(file, "expected a metric `initialDelay` such as 30s or 5m")
+                })?;
+            (d.secs(), n.line)
+        }
+        None => (0.0, 0),
+    };
     whole("inconclusiveLimit", 0.0, 0.0)?;
     Ok(Metric {
         template,
@@ -495,6 +516,8 @@ fn metric(file: &str, m: &Node, template: String, args: &Args) -> Result<Metric,
         inconclusive: field(file, m, "inconclusiveLimit", args)?
             .and_then(|n| Some((n.number()?, n.line))),
         dry: None,
+        delay,
+        delay_line,
     })
 }
 
@@ -535,7 +558,20 @@ fn steps_of(
         num(m.written_count()),
         num(m.limit)
     );
-    let mut steps = vec![match (&m.interval, m.count) {
+    let mut steps = Vec::new();
+    if m.delay > 0.0 {
+        steps.push(Val::read(
+            format!(
+                "pause: {{duration: {}}}",
+                crate::time::Duration(crate::time::SimDuration(m.delay))
+            ),
+            format!(
+                "{file}:{} ({}, metric {}, initialDelay): Argo's first measurement waits this long; the users at this weight are exposed, not checked",
+                m.delay_line, m.template, m.name
+            ),
+        ));
+    }
+    steps.push(match (&m.interval, m.count) {
         (Some(_), None) => Val::assumed(
             step,
             format!(
@@ -557,7 +593,7 @@ fn steps_of(
                 m.template, m.line, m.name
             ),
         ),
-    }];
+    });
     for (i, o) in metrics.iter().enumerate() {
         if i != chosen && o.dry.is_none() {
             warnings.push(format!(
