@@ -330,3 +330,56 @@ fn azure_values_cite_a_line_or_say_they_are_assumed() {
         }
     }
 }
+
+/// A stage whose condition tests another branch (`develop`, `dev/*`) never
+/// runs for a push to main: it is left out with the stages waiting on it,
+/// while the stages whose condition holds on main stay. Azure's stage names
+/// are case-insensitive: `dependsOn: DevDeploy` waits for `Devdeploy`.
+#[test]
+fn azure_stages_for_other_branches_are_left_out() {
+    let i = import::azure::import(
+        &data("azure/sweep2/branches/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Devdeploy", "IATDeploy", "Livedeploy"]);
+    assert_eq!(deps(&v, 1), ["Devdeploy"], "DevDeploy is Devdeploy");
+    assert_eq!(deps(&v, 2), ["IATDeploy"]);
+    assert!(v.stages[2].production && !v.stages[1].production);
+    for stage in ["IATvNextDeploy", "E2EvNextDeploy"] {
+        assert!(
+            warned(
+                &i.warnings,
+                &format!("stage {stage} does not run for a push to main")
+            ),
+            "{stage}: {:?}",
+            i.warnings
+        );
+    }
+    has(&i.yaml, "a branch condition, true for a push to main");
+}
+
+/// Template expressions know the branch (`variables['Build.SourceBranch']`
+/// is set before templates expand), `/path` templates are read from the
+/// repository's root, and `${{ each parameter in parameters }}` passes a
+/// template's parameters on (dotnet/arcade's post-build templates).
+#[test]
+fn azure_template_expressions_know_the_branch_and_root_paths() {
+    let i = import::azure::import(
+        &data("azure/sweep2/arcade/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(v.build.batch, Batch::Run);
+    has(
+        &i.yaml,
+        "the build: stage(s) build, Validate, publish_using_darc, PromoteToLatest",
+    );
+    for w in ["is not evaluated", "loops over", "cannot read the template"] {
+        not_warned(&i.warnings, w);
+    }
+}

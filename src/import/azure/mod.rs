@@ -38,6 +38,8 @@ struct Item {
 struct Reader {
     roots: Vec<(String, Node)>,
     warnings: Vec<String>,
+    /// The branch whose pushes the model follows (`main`, or `master`).
+    branch: String,
 }
 
 /// The person assumed to deploy a manual stage.
@@ -47,8 +49,11 @@ pub const DEPLOYER: &str = "release-manager";
 pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Imported, InputError> {
     let (file, root) = read_one(path, "pipeline file")?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut r = Reader::default();
-    let root = templates::root(&file, &root, &mut r.warnings);
+    let mut r = Reader {
+        branch: main_branch(&root),
+        ..Reader::default()
+    };
+    let root = templates::root(&file, &root, &r.branch, &mut r.warnings);
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -168,12 +173,35 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
             "warning: {at}: the pipeline runs on its schedule {cron:?} (and by hand) only and deploys nothing; the build-only scenario builds each push, so the wait for the scheduled run is not in its lead time"
         ));
     }
+    tidy_notes(&mut d.build_notes);
+    // A template used several times warns once per use: once is enough.
+    let mut seen = std::collections::HashSet::new();
+    r.warnings.retain(|w| seen.insert(w.clone()));
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported {
         yaml,
         warnings: r.warnings,
     })
+}
+
+/// The most build notes written: a YAML reader buffers a limited number of
+/// comments in a row (the scenario would not read back), and a long list
+/// (a pool per job) says little more than its first lines.
+const MAX_BUILD_NOTES: usize = 24;
+
+/// Build notes without repeats (the same template's pool read for each
+/// job), at most [`MAX_BUILD_NOTES`] of them.
+fn tidy_notes(notes: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    notes.retain(|n| seen.insert(n.clone()));
+    if notes.len() > MAX_BUILD_NOTES {
+        let more = notes.len() - (MAX_BUILD_NOTES - 1);
+        notes.truncate(MAX_BUILD_NOTES - 1);
+        notes.push(format!(
+            "... and {more} more notes of the same kinds (jobs' pools and matrices)"
+        ));
+    }
 }
 
 /// A pipeline resource with a `trigger` runs this pipeline each time that
@@ -207,6 +235,28 @@ fn pipeline_resource_trigger(file: &str, res: &Node, d: &mut Draft) {
     d.build_notes.push(format!(
         "{at}: runs each time pipeline {source:?} completes (a pipeline resource trigger): the build stands for that pipeline's run, and each one is deployed"
     ));
+}
+
+/// The branch the model follows: `master` when the CI trigger names it and
+/// not `main`, else `main`.
+fn main_branch(root: &Node) -> String {
+    let named = |b: &str| {
+        root.get("trigger").is_some_and(|t| {
+            let list = t
+                .get("branches")
+                .and_then(|b| b.get("include"))
+                .unwrap_or(t);
+            list.one_or_many()
+                .iter()
+                .filter_map(|n| n.scalar())
+                .any(|x| x.trim_start_matches("refs/heads/") == b)
+        })
+    };
+    if named("master") && !named("main") {
+        "master".into()
+    } else {
+        "main".into()
+    }
 }
 
 fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
@@ -534,5 +584,22 @@ impl Reader {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_BUILD_NOTES, tidy_notes};
+
+    #[test]
+    fn build_notes_are_kept_once_and_capped() {
+        // A job template used for each platform notes its pool each time.
+        let mut notes = vec!["pool a".to_string(); 100];
+        tidy_notes(&mut notes);
+        assert_eq!(notes, ["pool a"]);
+        let mut notes: Vec<String> = (0..100).map(|i| format!("pool {i}")).collect();
+        tidy_notes(&mut notes);
+        assert_eq!(notes.len(), MAX_BUILD_NOTES);
+        assert!(notes.last().unwrap().contains("77 more notes"));
     }
 }
