@@ -383,3 +383,25 @@ fn azure_template_expressions_know_the_branch_and_root_paths() {
         not_warned(&i.warnings, w);
     }
 }
+
+/// `${{ variables.NAME }}` of a variable the YAML sets is its value when
+/// templates expand, a stage's own variable first: each stage deploys to
+/// its own environment, and two build stages are one `build` dependency.
+#[test]
+fn azure_stage_variables_fill_template_parameters() {
+    let i = import::azure::import(
+        &data("azure/sweep2/stage-variables/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Devdeploy", "QAdeploy", "Livedeploy"]);
+    assert!(deps(&v, 0).is_empty(), "both build stages are the build");
+    assert_eq!(deps(&v, 2), ["QAdeploy"], "the default: the previous stage");
+    for env in ["Ess-dev", "Ess-qa", "Ess-Live"] {
+        has(&i.yaml, &format!("environment {env} ("));
+    }
+    assert!(!i.yaml.contains("${{"), "{}", i.yaml);
+    has(&i.yaml, "depends_on: [build]  #");
+}

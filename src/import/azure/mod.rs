@@ -12,6 +12,7 @@ mod runtime;
 mod stages;
 mod templates;
 mod validation;
+mod variables;
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,8 @@ struct Reader {
     warnings: Vec<String>,
     /// The branch whose pushes the model follows (`main`, or `master`).
     branch: String,
+    /// The pipeline's literal variables, for `${{ variables.NAME }}`.
+    vars: Vec<(String, String)>,
 }
 
 /// The person assumed to deploy a manual stage.
@@ -54,6 +57,7 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         ..Reader::default()
     };
     let root = templates::root(&file, &root, &r.branch, &mut r.warnings);
+    r.vars = variables::literal(root.get("variables"));
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -116,7 +120,8 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     };
     let stages = match body.get("stages") {
         Some(list) => {
-            let items = r.expand(&body_file, list, &body_dir, "stages", 0)?;
+            let filled = variables::fill(list, &[&r.vars]);
+            let items = r.expand(&body_file, &filled, &body_dir, "stages", 0)?;
             list.mark_all();
             items
         }
@@ -455,7 +460,8 @@ impl Reader {
             if let Some(name) = name {
                 if st.environment.as_ref().is_some_and(|e| *e != name) {
                     self.warnings.push(format!("warning: {at}: a second environment ({name}) in one stage; the stage is modelled on its first"));
-                } else {
+                } else if st.environment.is_none() {
+                    // A second job on the same environment adds nothing to say.
                     st.notes.push(format!("approvals: environment {name} ({}:{}): Azure sets approvals and checks on the environment, not in the YAML; none assumed, give them in a sidecar (docs/import.md)", j.file, env.line));
                     st.environment = Some(name);
                 }

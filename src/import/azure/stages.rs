@@ -101,6 +101,9 @@ fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Opt
             None => stage_name(dep),
         })
         .collect();
+    // Two build stages are one `build`.
+    let mut seen = std::collections::HashSet::new();
+    deps.retain(|d| seen.insert(d.clone()));
     if deps.is_empty() {
         deps.push(crate::scenario::BUILD.to_string());
     }
@@ -264,7 +267,10 @@ impl Reader {
             };
             let jobs = match n.get("jobs") {
                 Some(list) => {
-                    let items = self.expand(&it.file, list, &it.dir, "jobs", 0)?;
+                    // The stage's variables hide the pipeline's.
+                    let own = super::variables::literal(n.get("variables"));
+                    let filled = super::variables::fill(list, &[&own, &self.vars]);
+                    let items = self.expand(&it.file, &filled, &it.dir, "jobs", 0)?;
                     list.mark_all();
                     items
                 }
