@@ -405,3 +405,36 @@ fn azure_stage_variables_fill_template_parameters() {
     assert!(!i.yaml.contains("${{"), "{}", i.yaml);
     has(&i.yaml, "depends_on: [build]  #");
 }
+
+/// Azure's environment names are case-insensitive: jobs deploying to
+/// `S100PG-DEV` and `S100PG-Dev` deploy to one environment, without a
+/// "second environment" warning.
+#[test]
+fn azure_environment_names_match_case_insensitively() {
+    let i = import::azure::import(
+        &data("azure/sweep2/env-case/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Devdeploy"]);
+    not_warned(&i.warnings, "second environment");
+    has(&i.yaml, "environment S100PG-DEV (");
+}
+
+/// A `paths` filter starts a run only for pushes changing those paths: a
+/// comment says so, as the model's commits should count only those.
+#[test]
+fn azure_paths_filter_is_noted() {
+    let i =
+        import::azure::import(&data("azure/sweep2/paths-filter.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Deploy"]);
+    assert_eq!(v.build.batch, Batch::None);
+    has(
+        &i.yaml,
+        "paths-filter.yml:9: a `paths` filter: only pushes with changes under src/CommunicationApi/* start a run",
+    );
+    not_warned(&i.warnings, "not understood");
+}

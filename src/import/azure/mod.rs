@@ -310,7 +310,8 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
             branches.join(", ")
         ));
     }
-    t.known(&["paths", "tags"]);
+    t.known(&["tags"]);
+    paths_note(file, t, d);
     let batch = t.get("batch").and_then(Node::boolean).unwrap_or(false);
     d.batch = if batch {
         Val::read(
@@ -320,6 +321,36 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
     } else {
         Val::read("none", format!("{at} (no `batch`: a run per push)"))
     };
+}
+
+/// A `paths` filter: only pushes that change those paths start a run, so
+/// the model's commits should count only those.
+fn paths_note(file: &str, t: &Node, d: &mut Draft) {
+    let Some(p) = t.get("paths") else {
+        return;
+    };
+    let at = format!("{file}:{}", p.line);
+    p.mark_all();
+    let list = |k: &str| {
+        p.get(k)
+            .map(|l| {
+                l.one_or_many()
+                    .iter()
+                    .filter_map(|n| n.scalar())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let (inc, exc) = (list("include"), list("exclude"));
+    let what = match (inc.is_empty(), exc.is_empty()) {
+        (false, true) => format!("changes under {inc}"),
+        (true, false) => format!("changes outside {exc}"),
+        _ => format!("changes under {inc} outside {exc}"),
+    };
+    d.build_notes.push(format!(
+        "{at}: a `paths` filter: only pushes with {what} start a run; set commits to the rate of those pushes, not of all commits"
+    ));
 }
 
 fn read_pool(file: &str, pool: Option<&Node>, d: &mut Draft) {
@@ -458,7 +489,12 @@ impl Reader {
                 .map(|t| t.split('.').next().unwrap_or(t).to_string())
                 .or_else(|| env.get("name").and_then(Node::scalar));
             if let Some(name) = name {
-                if st.environment.as_ref().is_some_and(|e| *e != name) {
+                // Azure's environment names are case-insensitive: `X-DEV` is `X-Dev`.
+                if st
+                    .environment
+                    .as_ref()
+                    .is_some_and(|e| !e.eq_ignore_ascii_case(&name))
+                {
                     self.warnings.push(format!("warning: {at}: a second environment ({name}) in one stage; the stage is modelled on its first"));
                 } else if st.environment.is_none() {
                     // A second job on the same environment adds nothing to say.
