@@ -438,3 +438,29 @@ fn azure_paths_filter_is_noted() {
     );
     not_warned(&i.warnings, "not understood");
 }
+
+/// A CI trigger for tags only lets no push to main run the pipeline: a
+/// warning says so, and the stage testing for a tag is left out.
+#[test]
+fn azure_trigger_for_tags_only_is_warned_about() {
+    let i = import::azure::import(
+        &data("azure/sweep2/tags-only/azure-pipelines-cd.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert!(v.stages.is_empty(), "{}", i.yaml);
+    assert!(
+        warned(
+            &i.warnings,
+            "azure-pipelines-cd.yml:8: the CI trigger runs for refs/tags/* only, which no push to main matches"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    assert!(warned(
+        &i.warnings,
+        "stage Deploy does not run for a push to main"
+    ));
+}

@@ -101,6 +101,9 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         }
     }
     read_trigger(&file, &root, &mut d);
+    if let Some(w) = misses_branch(&file, &root, &r.branch) {
+        r.warnings.push(w);
+    }
     if let Some(res) = root.get("resources") {
         pipeline_resource_trigger(&file, res, &mut d);
     }
@@ -261,6 +264,51 @@ fn main_branch(root: &Node) -> String {
         "master".into()
     } else {
         "main".into()
+    }
+}
+
+/// A warning when the CI trigger's branch filter lets no push to `branch`
+/// run the pipeline (it builds tags, or other branches only).
+fn misses_branch(file: &str, root: &Node, branch: &str) -> Option<String> {
+    let t = root.get("trigger")?;
+    let list = t
+        .get("branches")
+        .and_then(|b| b.get("include"))
+        .or_else(|| {
+            // A plain list of branches; `none` is read as no CI trigger.
+            t.list()
+                .filter(|l| !l.iter().any(|n| n.text() == Some("none")))?;
+            Some(t)
+        })?;
+    let names: Vec<String> = list
+        .one_or_many()
+        .iter()
+        .filter_map(|n| n.scalar())
+        .collect();
+    let full = format!("refs/heads/{branch}");
+    let hit = names
+        .iter()
+        .any(|p| wildcard(p, branch) || wildcard(p, &full));
+    (!names.is_empty() && !hit).then(|| format!(
+        "warning: {file}:{}: the CI trigger runs for {} only, which no push to {branch} matches: Azure does not run this pipeline for such pushes, while the scenario builds (and deploys) each one",
+        list.line,
+        names.join(", ")
+    ))
+}
+
+/// Azure's branch filter: `*` matches any run of characters.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern.eq_ignore_ascii_case(name),
+        Some((head, rest)) => {
+            let lower = name.to_ascii_lowercase();
+            let Some(tail) = lower.strip_prefix(&head.to_ascii_lowercase()) else {
+                return false;
+            };
+            (0..=tail.len())
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| wildcard(rest, &tail[i..]))
+        }
     }
 }
 
@@ -632,6 +680,14 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::{MAX_BUILD_NOTES, tidy_notes};
+
+    #[test]
+    fn branch_filters_match_with_wildcards() {
+        use super::wildcard;
+        assert!(wildcard("main", "main") && wildcard("refs/heads/*", "refs/heads/main"));
+        assert!(wildcard("*", "main") && wildcard("ma*n", "main"));
+        assert!(!wildcard("refs/tags/*", "refs/heads/main") && !wildcard("release/*", "main"));
+    }
 
     #[test]
     fn build_notes_are_kept_once_and_capped() {
