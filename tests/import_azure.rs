@@ -464,3 +464,29 @@ fn azure_trigger_for_tags_only_is_warned_about() {
         "stage Deploy does not run for a push to main"
     ));
 }
+
+/// A pipeline parameter without a default is given when a run is queued:
+/// where it names a stage or an environment, its name stands for the value,
+/// with a warning, instead of the expression's text.
+#[test]
+fn azure_queue_time_parameters_stand_for_their_names() {
+    let i = import::azure::import(
+        &data("azure/sweep2/queued-parameters.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["environment"]);
+    assert_eq!(v.stages[0].lock, LockPolicy::Sequential);
+    assert!(matches!(v.stages[0].trigger, Trigger::Manual { .. }));
+    has(&i.yaml, "approvals: environment environment (");
+    assert!(
+        warned(
+            &i.warnings,
+            "queued-parameters.yml:11: parameter environment has no default"
+        ),
+        "{:?}",
+        i.warnings
+    );
+}

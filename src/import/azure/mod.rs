@@ -534,7 +534,11 @@ impl Reader {
             env.known(&["resourceName", "resourceType", "resourceId", "tags"]);
             let name = env
                 .text()
-                .map(|t| t.split('.').next().unwrap_or(t).to_string())
+                // `name.resource`; a dot inside an expression left as written is no resource.
+                .map(|t| match t.contains("${{") {
+                    true => t.to_string(),
+                    false => t.split('.').next().unwrap_or(t).to_string(),
+                })
                 .or_else(|| env.get("name").and_then(Node::scalar));
             if let Some(name) = name {
                 // Azure's environment names are case-insensitive: `X-DEV` is `X-Dev`.

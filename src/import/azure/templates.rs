@@ -39,8 +39,30 @@ pub(super) fn declared(root: &Node) -> Vec<(String, Node)> {
 /// template expressions evaluated for a push to `branch`.
 pub(super) fn root(file: &str, root: &Node, branch: &str, warnings: &mut Vec<String>) -> Node {
     let mut params = declared(root);
+    params.extend(queued(file, root, warnings));
     params.extend(branch_variables(branch, root));
     expr::evaluate(&substitute(root, &params), &params, file, warnings)
+}
+
+/// The pipeline's parameters without a default: a person gives them when
+/// queuing a run, so the file does not know them. Each stands for its own
+/// name (a stage `${{ parameters.environment }}` is named `environment`),
+/// with a warning.
+fn queued(file: &str, root: &Node, warnings: &mut Vec<String>) -> Vec<(String, Node)> {
+    let Some(list) = root.get("parameters").and_then(Node::list) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter(|p| p.get("default").is_none())
+        .filter_map(|p| {
+            let name = p.get("name")?.scalar()?;
+            warnings.push(format!(
+                "warning: {file}:{}: parameter {name} has no default: it is given when a run is queued; where the file uses it, its name `{name}` stands for the value",
+                p.line
+            ));
+            Some((name.clone(), Node::new(Kind::Text(name), p.line, p.column)))
+        })
+        .collect()
 }
 
 /// The predefined variables a template expression knows for a push to
