@@ -330,3 +330,163 @@ fn azure_values_cite_a_line_or_say_they_are_assumed() {
         }
     }
 }
+
+/// A stage whose condition tests another branch (`develop`, `dev/*`) never
+/// runs for a push to main: it is left out with the stages waiting on it,
+/// while the stages whose condition holds on main stay. Azure's stage names
+/// are case-insensitive: `dependsOn: DevDeploy` waits for `Devdeploy`.
+#[test]
+fn azure_stages_for_other_branches_are_left_out() {
+    let i = import::azure::import(
+        &data("azure/sweep2/branches/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Devdeploy", "IATDeploy", "Livedeploy"]);
+    assert_eq!(deps(&v, 1), ["Devdeploy"], "DevDeploy is Devdeploy");
+    assert_eq!(deps(&v, 2), ["IATDeploy"]);
+    assert!(v.stages[2].production && !v.stages[1].production);
+    for stage in ["IATvNextDeploy", "E2EvNextDeploy"] {
+        assert!(
+            warned(
+                &i.warnings,
+                &format!("stage {stage} does not run for a push to main")
+            ),
+            "{stage}: {:?}",
+            i.warnings
+        );
+    }
+    has(&i.yaml, "a branch condition, true for a push to main");
+}
+
+/// Template expressions know the branch (`variables['Build.SourceBranch']`
+/// is set before templates expand), `/path` templates are read from the
+/// repository's root, and `${{ each parameter in parameters }}` passes a
+/// template's parameters on (dotnet/arcade's post-build templates).
+#[test]
+fn azure_template_expressions_know_the_branch_and_root_paths() {
+    let i = import::azure::import(
+        &data("azure/sweep2/arcade/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(v.build.batch, Batch::Run);
+    has(
+        &i.yaml,
+        "the build: stage(s) build, Validate, publish_using_darc, PromoteToLatest",
+    );
+    for w in ["is not evaluated", "loops over", "cannot read the template"] {
+        not_warned(&i.warnings, w);
+    }
+}
+
+/// `${{ variables.NAME }}` of a variable the YAML sets is its value when
+/// templates expand, a stage's own variable first: each stage deploys to
+/// its own environment, and two build stages are one `build` dependency.
+#[test]
+fn azure_stage_variables_fill_template_parameters() {
+    let i = import::azure::import(
+        &data("azure/sweep2/stage-variables/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Devdeploy", "QAdeploy", "Livedeploy"]);
+    assert!(deps(&v, 0).is_empty(), "both build stages are the build");
+    assert_eq!(deps(&v, 2), ["QAdeploy"], "the default: the previous stage");
+    for env in ["Ess-dev", "Ess-qa", "Ess-Live"] {
+        has(&i.yaml, &format!("environment {env} ("));
+    }
+    assert!(!i.yaml.contains("${{"), "{}", i.yaml);
+    has(&i.yaml, "depends_on: [build]  #");
+}
+
+/// Azure's environment names are case-insensitive: jobs deploying to
+/// `S100PG-DEV` and `S100PG-Dev` deploy to one environment, without a
+/// "second environment" warning.
+#[test]
+fn azure_environment_names_match_case_insensitively() {
+    let i = import::azure::import(
+        &data("azure/sweep2/env-case/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Devdeploy"]);
+    not_warned(&i.warnings, "second environment");
+    has(&i.yaml, "environment S100PG-DEV (");
+}
+
+/// A `paths` filter starts a run only for pushes changing those paths: a
+/// comment says so, as the model's commits should count only those.
+#[test]
+fn azure_paths_filter_is_noted() {
+    let i =
+        import::azure::import(&data("azure/sweep2/paths-filter.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Deploy"]);
+    assert_eq!(v.build.batch, Batch::None);
+    has(
+        &i.yaml,
+        "paths-filter.yml:9: a `paths` filter: only pushes with changes under src/CommunicationApi/* start a run",
+    );
+    not_warned(&i.warnings, "not understood");
+}
+
+/// A CI trigger for tags only lets no push to main run the pipeline: a
+/// warning says so, and the stage testing for a tag is left out.
+#[test]
+fn azure_trigger_for_tags_only_is_warned_about() {
+    let i = import::azure::import(
+        &data("azure/sweep2/tags-only/azure-pipelines-cd.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert!(v.stages.is_empty(), "{}", i.yaml);
+    assert!(
+        warned(
+            &i.warnings,
+            "azure-pipelines-cd.yml:8: the CI trigger runs for refs/tags/* only, which no push to main matches"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    assert!(warned(
+        &i.warnings,
+        "stage Deploy does not run for a push to main"
+    ));
+}
+
+/// A pipeline parameter without a default is given when a run is queued:
+/// where it names a stage or an environment, its name stands for the value,
+/// with a warning, instead of the expression's text.
+#[test]
+fn azure_queue_time_parameters_stand_for_their_names() {
+    let i = import::azure::import(
+        &data("azure/sweep2/queued-parameters.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["environment"]);
+    assert_eq!(v.stages[0].lock, LockPolicy::Sequential);
+    assert!(matches!(v.stages[0].trigger, Trigger::Manual { .. }));
+    has(&i.yaml, "approvals: environment environment (");
+    assert!(
+        warned(
+            &i.warnings,
+            "queued-parameters.yml:11: parameter environment has no default"
+        ),
+        "{:?}",
+        i.warnings
+    );
+}

@@ -3,10 +3,12 @@
 //! (`${{ each x in parameters.list }}:`) over template parameters with
 //! literal values, as list items or as mapping keys, and `${{ insert }}` of a
 //! mapping parameter's keys. Conditions are `eq`,
-//! `ne`, `and`, `or`, `not`, `length`, booleans, numbers, quoted strings and
-//! `parameters.NAME`. Anything else (variables,
-//! other functions) cannot be known before a run: it is warned about with
-//! its `file:line` and its content left out.
+//! `ne`, `and`, `or`, `not`, `length`, `startsWith`, `endsWith`, `contains`,
+//! `in`, `notIn`, booleans, numbers, quoted strings, `parameters.NAME` and
+//! the variables the caller knows (a parameter named `variables.NAME`, e.g.
+//! the branch's). Anything else (other variables, other functions) cannot be
+//! known before a run: it is warned about with its `file:line` and its
+//! content left out.
 
 use super::tree::{Kind, Node};
 
@@ -137,7 +139,7 @@ fn branch(
         None => {
             *chain = Chain::Unknown;
             warnings.push(format!(
-                "warning: {file}:{}: the template expression `${{{{ {d} }}}}` is not evaluated (only eq, ne, and, or, not and length over literals and parameters are); its content was left out",
+                "warning: {file}:{}: the template expression `${{{{ {d} }}}}` is not evaluated (only eq, ne, and, or, not, length, startsWith, endsWith, contains, in and notIn over literals, parameters and the branch's variables are); its content was left out",
                 key.line
             ));
             Some(false)
@@ -279,6 +281,10 @@ fn map(
 /// `x in parameters.list`: the loop variable and the list's items.
 fn each(rest: &str, params: &Params) -> Option<(String, Vec<Node>)> {
     let (var, src) = rest.split_once(" in ")?;
+    if src.trim() == "parameters" {
+        // Every parameter as `key`/`value`: a template passing its own on.
+        return Some((var.trim().to_string(), all_params(params)));
+    }
     let name = src.trim().strip_prefix("parameters.")?;
     let (_, value) = params.iter().find(|(n, _)| n == name)?;
     let items = match &value.kind {
@@ -300,6 +306,26 @@ fn each(rest: &str, params: &Params) -> Option<(String, Vec<Node>)> {
         _ => return None,
     };
     Some((var.trim().to_string(), items))
+}
+
+/// The template's parameters as `key`/`value` mappings, leaving out the
+/// known variables (their names have a dot, which no parameter's has).
+fn all_params(params: &Params) -> Vec<Node> {
+    params
+        .iter()
+        .filter(|(n, _)| !n.contains('.'))
+        .map(|(n, v)| {
+            let k = text_node(n, v);
+            Node::new(
+                Kind::Map(vec![
+                    (text_node("key", v), k),
+                    (text_node("value", v), v.clone()),
+                ]),
+                v.line,
+                v.column,
+            )
+        })
+        .collect()
 }
 
 fn text_node(s: &str, at: &Node) -> Node {
@@ -492,6 +518,20 @@ impl Parser<'_> {
             }
             return call(&w.to_ascii_lowercase(), &args);
         }
+        if w.eq_ignore_ascii_case("variables") && self.eat('[') {
+            // `variables['Build.SourceBranch']`: known only when given.
+            let Val::Text(name) = self.expr()? else {
+                return None;
+            };
+            return self.eat(']').then(|| self.variable(&name))?;
+        }
+        if let Some(name) = w
+            .split_once('.')
+            .filter(|(v, _)| v.eq_ignore_ascii_case("variables"))
+            .map(|(_, n)| n.to_string())
+        {
+            return self.variable(&name);
+        }
         if let Some(name) = w.strip_prefix("parameters.") {
             let (_, node) = self.params.iter().find(|(n, _)| n == name)?;
             return match &node.kind {
@@ -511,7 +551,36 @@ impl Parser<'_> {
     }
 }
 
+impl Parser<'_> {
+    /// A variable known before the run (the branch's, given as a parameter
+    /// named `variables.NAME`); `None` for any other.
+    fn variable(&self, name: &str) -> Option<Val> {
+        let key = format!("variables.{name}");
+        let (_, node) = self
+            .params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&key))?;
+        node.scalar().map(Val::Text)
+    }
+}
+
+/// A string test, case-insensitive as Azure's.
+fn text_test(f: &str, args: &[Val]) -> Option<bool> {
+    let t: Vec<String> = args.iter().map(|a| a.text().to_lowercase()).collect();
+    Some(match (f, t.as_slice()) {
+        ("startswith", [a, b]) => a.starts_with(b.as_str()),
+        ("endswith", [a, b]) => a.ends_with(b.as_str()),
+        ("contains", [a, b]) => a.contains(b.as_str()),
+        ("in", [a, rest @ ..]) if !rest.is_empty() => rest.contains(a),
+        ("notin", [a, rest @ ..]) if !rest.is_empty() => !rest.contains(a),
+        _ => return None,
+    })
+}
+
 fn call(f: &str, args: &[Val]) -> Option<Val> {
+    if let Some(b) = text_test(f, args) {
+        return Some(Val::Bool(b));
+    }
     if let ("length", [a]) = (f, args) {
         return Some(Val::Num(match a {
             Val::Items(n) => *n as f64,
@@ -557,8 +626,27 @@ mod tests {
         assert_eq!(c("parameters.prod"), Some(true));
         // Not known before a run: variables, other functions, unknown parameters.
         assert_eq!(c("eq(variables['Build.Reason'], 'Schedule')"), None);
-        assert_eq!(c("startsWith(parameters.region, 'E')"), None);
         assert_eq!(c("eq(parameters.nope, 1)"), None);
+        // String tests, case-insensitive as Azure's.
+        assert_eq!(c("startsWith(parameters.region, 'E')"), Some(true));
+        assert_eq!(c("in(parameters.region, 'us', 'EU')"), Some(true));
+        assert_eq!(c("notIn(parameters.region, 'us', 'eu')"), Some(false));
+        // A variable the caller knows (the branch's) is read, either spelling.
+        let mut p = params();
+        p.push((
+            "variables.Build.SourceBranch".into(),
+            Node::new(Kind::Text("refs/heads/main".into()), 1, 1),
+        ));
+        let c = |s| condition(s, &p);
+        assert_eq!(
+            c("eq(variables['Build.SourceBranch'], 'refs/heads/main')"),
+            Some(true)
+        );
+        assert_eq!(
+            c("ne(variables.build.sourceBranch, 'refs/heads/main')"),
+            Some(false)
+        );
+        assert_eq!(c("eq(variables['Build.Reason'], 'Schedule')"), None);
     }
 
     /// In an `each` loop the loop value may be used inside a condition: it

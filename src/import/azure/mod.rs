@@ -12,6 +12,7 @@ mod runtime;
 mod stages;
 mod templates;
 mod validation;
+mod variables;
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +39,10 @@ struct Item {
 struct Reader {
     roots: Vec<(String, Node)>,
     warnings: Vec<String>,
+    /// The branch whose pushes the model follows (`main`, or `master`).
+    branch: String,
+    /// The pipeline's literal variables, for `${{ variables.NAME }}`.
+    vars: Vec<(String, String)>,
 }
 
 /// The person assumed to deploy a manual stage.
@@ -47,8 +52,12 @@ pub const DEPLOYER: &str = "release-manager";
 pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Imported, InputError> {
     let (file, root) = read_one(path, "pipeline file")?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut r = Reader::default();
-    let root = templates::root(&file, &root, &mut r.warnings);
+    let mut r = Reader {
+        branch: main_branch(&root),
+        ..Reader::default()
+    };
+    let root = templates::root(&file, &root, &r.branch, &mut r.warnings);
+    r.vars = variables::literal(root.get("variables"));
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -92,6 +101,9 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         }
     }
     read_trigger(&file, &root, &mut d);
+    if let Some(w) = misses_branch(&file, &root, &r.branch) {
+        r.warnings.push(w);
+    }
     if let Some(res) = root.get("resources") {
         pipeline_resource_trigger(&file, res, &mut d);
     }
@@ -111,7 +123,8 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     };
     let stages = match body.get("stages") {
         Some(list) => {
-            let items = r.expand(&body_file, list, &body_dir, "stages", 0)?;
+            let filled = variables::fill(list, &[&r.vars]);
+            let items = r.expand(&body_file, &filled, &body_dir, "stages", 0)?;
             list.mark_all();
             items
         }
@@ -168,12 +181,35 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
             "warning: {at}: the pipeline runs on its schedule {cron:?} (and by hand) only and deploys nothing; the build-only scenario builds each push, so the wait for the scheduled run is not in its lead time"
         ));
     }
+    tidy_notes(&mut d.build_notes);
+    // A template used several times warns once per use: once is enough.
+    let mut seen = std::collections::HashSet::new();
+    r.warnings.retain(|w| seen.insert(w.clone()));
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported {
         yaml,
         warnings: r.warnings,
     })
+}
+
+/// The most build notes written: a YAML reader buffers a limited number of
+/// comments in a row (the scenario would not read back), and a long list
+/// (a pool per job) says little more than its first lines.
+const MAX_BUILD_NOTES: usize = 24;
+
+/// Build notes without repeats (the same template's pool read for each
+/// job), at most [`MAX_BUILD_NOTES`] of them.
+fn tidy_notes(notes: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    notes.retain(|n| seen.insert(n.clone()));
+    if notes.len() > MAX_BUILD_NOTES {
+        let more = notes.len() - (MAX_BUILD_NOTES - 1);
+        notes.truncate(MAX_BUILD_NOTES - 1);
+        notes.push(format!(
+            "... and {more} more notes of the same kinds (jobs' pools and matrices)"
+        ));
+    }
 }
 
 /// A pipeline resource with a `trigger` runs this pipeline each time that
@@ -207,6 +243,73 @@ fn pipeline_resource_trigger(file: &str, res: &Node, d: &mut Draft) {
     d.build_notes.push(format!(
         "{at}: runs each time pipeline {source:?} completes (a pipeline resource trigger): the build stands for that pipeline's run, and each one is deployed"
     ));
+}
+
+/// The branch the model follows: `master` when the CI trigger names it and
+/// not `main`, else `main`.
+fn main_branch(root: &Node) -> String {
+    let named = |b: &str| {
+        root.get("trigger").is_some_and(|t| {
+            let list = t
+                .get("branches")
+                .and_then(|b| b.get("include"))
+                .unwrap_or(t);
+            list.one_or_many()
+                .iter()
+                .filter_map(|n| n.scalar())
+                .any(|x| x.trim_start_matches("refs/heads/") == b)
+        })
+    };
+    if named("master") && !named("main") {
+        "master".into()
+    } else {
+        "main".into()
+    }
+}
+
+/// A warning when the CI trigger's branch filter lets no push to `branch`
+/// run the pipeline (it builds tags, or other branches only).
+fn misses_branch(file: &str, root: &Node, branch: &str) -> Option<String> {
+    let t = root.get("trigger")?;
+    let list = t
+        .get("branches")
+        .and_then(|b| b.get("include"))
+        .or_else(|| {
+            // A plain list of branches; `none` is read as no CI trigger.
+            t.list()
+                .filter(|l| !l.iter().any(|n| n.text() == Some("none")))?;
+            Some(t)
+        })?;
+    let names: Vec<String> = list
+        .one_or_many()
+        .iter()
+        .filter_map(|n| n.scalar())
+        .collect();
+    let full = format!("refs/heads/{branch}");
+    let hit = names
+        .iter()
+        .any(|p| wildcard(p, branch) || wildcard(p, &full));
+    (!names.is_empty() && !hit).then(|| format!(
+        "warning: {file}:{}: the CI trigger runs for {} only, which no push to {branch} matches: Azure does not run this pipeline for such pushes, while the scenario builds (and deploys) each one",
+        list.line,
+        names.join(", ")
+    ))
+}
+
+/// Azure's branch filter: `*` matches any run of characters.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern.eq_ignore_ascii_case(name),
+        Some((head, rest)) => {
+            let lower = name.to_ascii_lowercase();
+            let Some(tail) = lower.strip_prefix(&head.to_ascii_lowercase()) else {
+                return false;
+            };
+            (0..=tail.len())
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| wildcard(rest, &tail[i..]))
+        }
+    }
 }
 
 fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
@@ -255,7 +358,8 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
             branches.join(", ")
         ));
     }
-    t.known(&["paths", "tags"]);
+    t.known(&["tags"]);
+    paths_note(file, t, d);
     let batch = t.get("batch").and_then(Node::boolean).unwrap_or(false);
     d.batch = if batch {
         Val::read(
@@ -265,6 +369,36 @@ fn read_trigger(file: &str, root: &Node, d: &mut Draft) {
     } else {
         Val::read("none", format!("{at} (no `batch`: a run per push)"))
     };
+}
+
+/// A `paths` filter: only pushes that change those paths start a run, so
+/// the model's commits should count only those.
+fn paths_note(file: &str, t: &Node, d: &mut Draft) {
+    let Some(p) = t.get("paths") else {
+        return;
+    };
+    let at = format!("{file}:{}", p.line);
+    p.mark_all();
+    let list = |k: &str| {
+        p.get(k)
+            .map(|l| {
+                l.one_or_many()
+                    .iter()
+                    .filter_map(|n| n.scalar())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let (inc, exc) = (list("include"), list("exclude"));
+    let what = match (inc.is_empty(), exc.is_empty()) {
+        (false, true) => format!("changes under {inc}"),
+        (true, false) => format!("changes outside {exc}"),
+        _ => format!("changes under {inc} outside {exc}"),
+    };
+    d.build_notes.push(format!(
+        "{at}: a `paths` filter: only pushes with {what} start a run; set commits to the rate of those pushes, not of all commits"
+    ));
 }
 
 fn read_pool(file: &str, pool: Option<&Node>, d: &mut Draft) {
@@ -400,12 +534,22 @@ impl Reader {
             env.known(&["resourceName", "resourceType", "resourceId", "tags"]);
             let name = env
                 .text()
-                .map(|t| t.split('.').next().unwrap_or(t).to_string())
+                // `name.resource`; a dot inside an expression left as written is no resource.
+                .map(|t| match t.contains("${{") {
+                    true => t.to_string(),
+                    false => t.split('.').next().unwrap_or(t).to_string(),
+                })
                 .or_else(|| env.get("name").and_then(Node::scalar));
             if let Some(name) = name {
-                if st.environment.as_ref().is_some_and(|e| *e != name) {
+                // Azure's environment names are case-insensitive: `X-DEV` is `X-Dev`.
+                if st
+                    .environment
+                    .as_ref()
+                    .is_some_and(|e| !e.eq_ignore_ascii_case(&name))
+                {
                     self.warnings.push(format!("warning: {at}: a second environment ({name}) in one stage; the stage is modelled on its first"));
-                } else {
+                } else if st.environment.is_none() {
+                    // A second job on the same environment adds nothing to say.
                     st.notes.push(format!("approvals: environment {name} ({}:{}): Azure sets approvals and checks on the environment, not in the YAML; none assumed, give them in a sidecar (docs/import.md)", j.file, env.line));
                     st.environment = Some(name);
                 }
@@ -534,5 +678,30 @@ impl Reader {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_BUILD_NOTES, tidy_notes};
+
+    #[test]
+    fn branch_filters_match_with_wildcards() {
+        use super::wildcard;
+        assert!(wildcard("main", "main") && wildcard("refs/heads/*", "refs/heads/main"));
+        assert!(wildcard("*", "main") && wildcard("ma*n", "main"));
+        assert!(!wildcard("refs/tags/*", "refs/heads/main") && !wildcard("release/*", "main"));
+    }
+
+    #[test]
+    fn build_notes_are_kept_once_and_capped() {
+        // A job template used for each platform notes its pool each time.
+        let mut notes = vec!["pool a".to_string(); 100];
+        tidy_notes(&mut notes);
+        assert_eq!(notes, ["pool a"]);
+        let mut notes: Vec<String> = (0..100).map(|i| format!("pool {i}")).collect();
+        tidy_notes(&mut notes);
+        assert_eq!(notes.len(), MAX_BUILD_NOTES);
+        assert!(notes.last().unwrap().contains("77 more notes"));
     }
 }

@@ -30,7 +30,7 @@ enum Cond {
     Manual,
 }
 
-fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
+fn condition(file: &str, n: &Node, branch: &str, warnings: &mut Vec<String>) -> Cond {
     let text = n.scalar().unwrap_or_default();
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let at = format!("{file}:{}", n.line);
@@ -47,10 +47,14 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
     if reason && compact.contains("'PullRequest'") {
         return Cond::Auto(Some(format!("{at}: not a pull request: always so on main")));
     }
-    if compact.contains("Build.SourceBranch") {
-        return Cond::Auto(Some(format!(
-            "{at}: a branch condition: the model simulates one branch, taken as matching"
-        )));
+    if compact.to_ascii_lowercase().contains("build.sourcebranch") {
+        // False on the branch: the stage is left out before this is asked.
+        let known = runtime::on_branch(&text, branch) == runtime::Truth::True;
+        return Cond::Auto(Some(if known {
+            format!("{at}: a branch condition, true for a push to {branch}")
+        } else {
+            format!("{at}: a branch condition: the model simulates one branch, taken as matching")
+        }));
     }
     // Known true when everything before succeeded (`succeeded()`, `always()`,
     // `succeededOrFailed()` and their combinations): the model's path.
@@ -65,7 +69,9 @@ fn condition(file: &str, n: &Node, warnings: &mut Vec<String>) -> Cond {
 
 /// The stage `id` names, if it comes before stage `i`.
 fn earlier(read: &[Read], i: usize, id: &str) -> Option<usize> {
-    read.iter().position(|r| r.id == id).filter(|&j| j < i)
+    read.iter()
+        .position(|r| r.id.eq_ignore_ascii_case(id))
+        .filter(|&j| j < i)
 }
 
 /// Marks the build: stages that deploy nothing and follow only other such stages.
@@ -84,17 +90,20 @@ fn mark_build(read: &mut [Read]) {
 /// dropped, one on a build stage is on the build.
 fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Option<Val> {
     let n = &it.node;
-    let position = |dep: &str| read.iter().position(|r| r.id == dep);
+    let position = |dep: &str| read.iter().position(|r| r.id.eq_ignore_ascii_case(dep));
     let mut deps: Vec<String> = read[i]
         .deps
         .iter()
-        .filter(|dep| !position(dep).is_some_and(|j| read[j].on_failure))
+        .filter(|dep| position(dep).is_none_or(|j| read[j].skipped.is_none()))
         .map(|dep| match position(dep) {
             Some(j) if read[j].build => crate::scenario::BUILD.to_string(),
             Some(j) => stage_name(&read[j].id),
             None => stage_name(dep),
         })
         .collect();
+    // Two build stages are one `build`.
+    let mut seen = std::collections::HashSet::new();
+    deps.retain(|d| seen.insert(d.clone()));
     if deps.is_empty() {
         deps.push(crate::scenario::BUILD.to_string());
     }
@@ -118,10 +127,28 @@ fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Opt
     })
 }
 
-/// A condition false whenever everything before it succeeded: the stage runs
-/// only after a failure or a cancellation (see [`runtime`]).
-fn only_on_failure(n: &Node) -> bool {
-    runtime::on_success_path(&n.scalar().unwrap_or_default()) == runtime::Truth::False
+/// Why a stage is never on the path a release of `branch` takes when all
+/// goes well: its condition is false whenever everything before it succeeded
+/// (it runs only after a failure or a cancellation), or false for a push to
+/// the branch (it runs for other branches), see [`runtime`].
+fn skipped_by(n: &Node, branch: &str) -> Option<Skip> {
+    let text = n.scalar().unwrap_or_default();
+    if runtime::on_success_path(&text) == runtime::Truth::False {
+        Some(Skip::Failure)
+    } else if runtime::on_branch(&text, branch) == runtime::Truth::False {
+        Some(Skip::Branch)
+    } else {
+        None
+    }
+}
+
+/// Why a stage is left out of the scenario.
+#[derive(Clone, Copy, PartialEq)]
+enum Skip {
+    /// It runs only after a failure (a rollback path).
+    Failure,
+    /// Its condition is false for a push to the main branch.
+    Branch,
 }
 
 /// The stage is triggered by hand by [`DEPLOYER`] (assumed), for `why`.
@@ -140,8 +167,8 @@ struct Read {
     deploys: bool,
     /// It deploys nothing and follows only other such stages: the build.
     build: bool,
-    /// It runs only after a failure: left out.
-    on_failure: bool,
+    /// Never on the success path of a push to main: left out.
+    skipped: Option<Skip>,
 }
 
 /// Where the pipeline's stages are, for the stage being written: the stages
@@ -166,12 +193,12 @@ impl Reader {
         mark_build(&mut read);
         self.mark_failure_paths(stages, &mut read);
         let kept: Vec<usize> = (0..read.len())
-            .filter(|&i| !read[i].build && !read[i].on_failure)
+            .filter(|&i| !read[i].build && read[i].skipped.is_none())
             .collect();
         let scheduled_somewhere = kept.iter().any(|&i| {
             stages[read[i].item].node.get("condition").is_some_and(|c| {
                 matches!(
-                    condition(&stages[i].file, c, &mut Vec::new()),
+                    condition(&stages[i].file, c, &self.branch, &mut Vec::new()),
                     Cond::Schedule
                 )
             })
@@ -240,7 +267,10 @@ impl Reader {
             };
             let jobs = match n.get("jobs") {
                 Some(list) => {
-                    let items = self.expand(&it.file, list, &it.dir, "jobs", 0)?;
+                    // The stage's variables hide the pipeline's.
+                    let own = super::variables::literal(n.get("variables"));
+                    let filled = super::variables::fill(list, &[&own, &self.vars]);
+                    let items = self.expand(&it.file, &filled, &it.dir, "jobs", 0)?;
                     list.mark_all();
                     items
                 }
@@ -254,34 +284,41 @@ impl Reader {
                 jobs,
                 deploys,
                 build: false,
-                on_failure: false,
+                skipped: None,
             });
         }
         Ok(read)
     }
 
     /// Stages that run only after a failure (`condition: failed()`, a
-    /// rollback path), and those that wait on them with the default
-    /// condition: never on the path a release takes when all goes well.
+    /// rollback path) or only for other branches than main, and those that
+    /// wait on them with the default condition (Azure skips a stage whose
+    /// dependency was skipped): never on the path a release takes when all
+    /// goes well.
     fn mark_failure_paths(&mut self, stages: &[Item], read: &mut [Read]) {
         for i in 0..read.len() {
             let n = &stages[read[i].item].node;
-            read[i].on_failure = match n.get("condition") {
-                Some(c) => only_on_failure(c),
+            read[i].skipped = match n.get("condition") {
+                Some(c) => skipped_by(c, &self.branch),
                 None => read[i]
                     .deps
                     .iter()
-                    .any(|dep| earlier(read, i, dep).is_some_and(|j| read[j].on_failure)),
+                    .find_map(|dep| earlier(read, i, dep).and_then(|j| read[j].skipped)),
             };
-            if read[i].on_failure {
-                // Left out on purpose: its keys are not "not understood".
-                n.mark_all();
-                read[i].jobs.iter().for_each(|j| j.node.mark_all());
-                self.warnings.push(format!(
-                    "warning: {}:{}: stage {} runs only after a failure (its condition, or a stage it waits for): a failure path, left out of the scenario",
-                    stages[read[i].item].file, n.line, read[i].id
-                ));
-            }
+            let Some(why) = read[i].skipped else {
+                continue;
+            };
+            // Left out on purpose: its keys are not "not understood".
+            n.mark_all();
+            read[i].jobs.iter().for_each(|j| j.node.mark_all());
+            let what = match why {
+                Skip::Failure => "runs only after a failure (its condition, or a stage it waits for): a failure path".to_string(),
+                Skip::Branch => format!("does not run for a push to {} (its condition, or a stage it waits for, tests another branch)", self.branch),
+            };
+            self.warnings.push(format!(
+                "warning: {}:{}: stage {} {what}, left out of the scenario",
+                stages[read[i].item].file, n.line, read[i].id
+            ));
         }
     }
 
@@ -339,7 +376,7 @@ impl Reader {
         );
         let cond = n
             .get("condition")
-            .map(|c| condition(&it.file, c, &mut self.warnings));
+            .map(|c| condition(&it.file, c, &self.branch, &mut self.warnings));
         let decided = matches!(cond, Some(Cond::Schedule | Cond::Manual));
         match cond {
             Some(Cond::Schedule) => match schedule {

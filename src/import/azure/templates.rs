@@ -36,10 +36,50 @@ pub(super) fn declared(root: &Node) -> Vec<(String, Node)> {
 }
 
 /// The pipeline file's root with its parameters' defaults filled in and its
-/// template expressions evaluated.
-pub(super) fn root(file: &str, root: &Node, warnings: &mut Vec<String>) -> Node {
-    let params = declared(root);
+/// template expressions evaluated for a push to `branch`.
+pub(super) fn root(file: &str, root: &Node, branch: &str, warnings: &mut Vec<String>) -> Node {
+    let mut params = declared(root);
+    params.extend(queued(file, root, warnings));
+    params.extend(branch_variables(branch, root));
     expr::evaluate(&substitute(root, &params), &params, file, warnings)
+}
+
+/// The pipeline's parameters without a default: a person gives them when
+/// queuing a run, so the file does not know them. Each stands for its own
+/// name (a stage `${{ parameters.environment }}` is named `environment`),
+/// with a warning.
+fn queued(file: &str, root: &Node, warnings: &mut Vec<String>) -> Vec<(String, Node)> {
+    let Some(list) = root.get("parameters").and_then(Node::list) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter(|p| p.get("default").is_none())
+        .filter_map(|p| {
+            let name = p.get("name")?.scalar()?;
+            warnings.push(format!(
+                "warning: {file}:{}: parameter {name} has no default: it is given when a run is queued; where the file uses it, its name `{name}` stands for the value",
+                p.line
+            ));
+            Some((name.clone(), Node::new(Kind::Text(name), p.line, p.column)))
+        })
+        .collect()
+}
+
+/// The predefined variables a template expression knows for a push to
+/// `branch` (Azure sets them before it expands templates), as the
+/// `variables.NAME` entries [`expr`] reads.
+fn branch_variables(branch: &str, at: &Node) -> Vec<(String, Node)> {
+    let text = |s: String| Node::new(Kind::Text(s), at.line, at.column);
+    vec![
+        (
+            "variables.Build.SourceBranch".into(),
+            text(format!("refs/heads/{branch}")),
+        ),
+        (
+            "variables.Build.SourceBranchName".into(),
+            text(branch.rsplit('/').next().unwrap_or(branch).to_string()),
+        ),
+    ]
 }
 
 impl Reader {
@@ -75,7 +115,11 @@ impl Reader {
                 ));
                 return Ok(None);
             }
-            None => dir.join(rel.trim_start_matches('/')),
+            // A path from `/` is from the repository's root, as `@self` is.
+            None if rel.starts_with('/') => {
+                self_path(dir, rel).unwrap_or_else(|| dir.join(rel.trim_start_matches('/')))
+            }
+            None => dir.join(rel),
         };
         let (tfile, troot) = read_one(&path, "template").map_err(|e| {
             if e.line.is_none() {
@@ -93,6 +137,7 @@ impl Reader {
                 params.push((k, v.clone()));
             }
         }
+        params.extend(branch_variables(&self.branch, &troot));
         let filled = substitute(&troot, &params);
         let filled = expr::evaluate(&filled, &params, &tfile, &mut self.warnings);
         filled.known(&["parameters"]);

@@ -1,0 +1,104 @@
+//! `${{ variables.NAME }}`: a template expression naming a variable the
+//! YAML sets (pipeline or stage `variables`, a literal value) is replaced by
+//! that value, as Azure does when it expands templates. A stage's own
+//! variables hide the pipeline's. Variable groups and variables set at run
+//! time are not known then: their expressions stay as written.
+
+use crate::import::tree::{Kind, Node};
+
+/// The literal variables a `variables` block sets: the list form
+/// (`- name: x, value: v`; groups and templates skipped) or the mapping
+/// form (`x: v`).
+pub(super) fn literal(block: Option<&Node>) -> Vec<(String, String)> {
+    let Some(b) = block else {
+        return Vec::new();
+    };
+    if let Some(items) = b.list() {
+        return items
+            .iter()
+            .filter_map(|i| Some((i.get("name")?.scalar()?, i.get("value")?.scalar()?)))
+            .collect();
+    }
+    b.entries()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, v)| Some((k.scalar()?, v.scalar()?)))
+        .collect()
+}
+
+/// `node` with every `${{ variables.NAME }}` (or `variables['NAME']`) of a
+/// known variable replaced by its value; the first of `scopes` to set a name
+/// wins.
+pub(super) fn fill(node: &Node, scopes: &[&[(String, String)]]) -> Node {
+    let kind = match &node.kind {
+        Kind::Text(s) if s.contains("${{") => Kind::Text(replace(s, scopes)),
+        Kind::List(items) => Kind::List(items.iter().map(|i| fill(i, scopes)).collect()),
+        Kind::Map(e) => Kind::Map(
+            e.iter()
+                .map(|(k, v)| (fill(k, scopes), fill(v, scopes)))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    Node::new(kind, node.line, node.column)
+}
+
+fn replace(s: &str, scopes: &[&[(String, String)]]) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${{") {
+        let Some(len) = rest[start..].find("}}") else {
+            break;
+        };
+        let whole = &rest[start..start + len + 2];
+        let value = name_of(&whole[3..whole.len() - 2]).and_then(|n| {
+            scopes
+                .iter()
+                .find_map(|sc| sc.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)))
+        });
+        out.push_str(&rest[..start]);
+        match value {
+            Some((_, v)) => out.push_str(v),
+            None => out.push_str(whole),
+        }
+        rest = &rest[start + len + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `variables.NAME` or `variables['NAME']`: NAME.
+fn name_of(inner: &str) -> Option<&str> {
+    let inner = inner.trim();
+    if let Some(n) = inner.strip_prefix("variables.") {
+        return Some(n.trim());
+    }
+    inner
+        .strip_prefix("variables[")?
+        .strip_suffix(']')?
+        .trim()
+        .strip_prefix('\'')?
+        .strip_suffix('\'')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace;
+
+    #[test]
+    fn known_variables_are_replaced_the_stage_first() {
+        let stage = [("Environment".to_string(), "qa".to_string())];
+        let pipeline = [
+            ("Environment".to_string(), "dev".to_string()),
+            ("Container".to_string(), "img:1".to_string()),
+        ];
+        let scopes: [&[(String, String)]; 2] = [&stage, &pipeline];
+        assert_eq!(replace("Ess-${{variables.Environment}}", &scopes), "Ess-qa");
+        assert_eq!(replace("${{ variables['container'] }}", &scopes), "img:1");
+        // Not set in the YAML (a group's, or the run's): left as written.
+        assert_eq!(
+            replace("${{ variables.Other }}-x", &scopes),
+            "${{ variables.Other }}-x"
+        );
+    }
+}
