@@ -571,3 +571,69 @@ fn github_local_callee_per_matrix_leg_is_a_stage_per_environment() {
         "leg 2 of 2 of job deploy's matrix over environments",
     );
 }
+
+/// Several workflow files (the second sweep's finding 2).
+fn gh_many(rels: &[&str]) -> (import::Imported, promosim::scenario::valid::Validated) {
+    let paths: Vec<PathBuf> = rels.iter().map(|r| data(r)).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let i = import::github::import(&refs, None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    (i, v)
+}
+
+/// GSA-TTS/FAC: dev deploys on pushes to main, staging when someone merges
+/// into the `prod` branch, production on a release tag. Only the main
+/// workflow runs on the model's pushes: the others are started by hand.
+#[test]
+fn github_a_push_to_another_branch_than_main_is_a_manual_promotion() {
+    let (i, v) = gh_many(&[
+        "github/sweep2/fac/deploy-development.yml",
+        "github/sweep2/fac/deploy-staging.yml",
+        "github/sweep2/fac/deploy-production.yml",
+    ]);
+    assert_eq!(names(&v), ["dev", "staging", "production"], "{}", i.yaml);
+    assert!(matches!(v.stages[0].trigger, Trigger::Auto));
+    assert!(matches!(v.stages[1].trigger, Trigger::Manual { .. }));
+    assert!(matches!(v.stages[2].trigger, Trigger::Manual { .. }));
+    assert!(warned(
+        &i.warnings,
+        "deploy-staging.yml:6: `push` to prod, not to main"
+    ));
+    has(&i.yaml, "deploy-staging.yml:6 (`push` to prod: someone merges into it)");
+    // The build is the main workflow's: a run per push to main.
+    has(&i.yaml, "deploy-development.yml:6 (`push` without workflow concurrency");
+    // The scan after staging verifies it.
+    assert_eq!(v.stages[1].verify.len(), 1);
+}
+
+/// cds-snc/ai-answers tf_apply_production.yml runs when a release is
+/// published: someone's act, not every push.
+#[test]
+fn github_a_workflow_on_release_only_is_a_manual_release() {
+    let (i, v) = gh("github/sweep2/ai-answers-tf-apply-production.yml");
+    assert_eq!(names(&v), ["production"]);
+    assert!(matches!(v.stages[0].trigger, Trigger::Manual { .. }), "{}", i.yaml);
+    has(&i.yaml, "`release`: someone publishes a release");
+    not_warned(&i.warnings, "`release` event is not simulated");
+    // The fork guard holds: no warning about the condition.
+    not_warned(&i.warnings, "not understood");
+}
+
+/// govuk-one-login/onboarding-self-service-experience deploy-dev.yml runs
+/// for the merge queue and pull requests only: none of its jobs runs on a
+/// push to main, said once for the workflow, not per job.
+#[test]
+fn github_a_workflow_of_pull_requests_only_adds_no_stage() {
+    let (i, v) = gh_many(&[
+        "github/sweep2/onboarding-deploy-dev.yml",
+        "github/sweep2/onboarding-deploy-prod.yml",
+    ]);
+    assert_eq!(names(&v), ["production"], "{}", i.yaml);
+    assert!(warned(
+        &i.warnings,
+        "onboarding-deploy-dev.yml:6: nothing the model simulates starts this workflow"
+    ));
+    not_warned(&i.warnings, "never runs");
+    not_warned(&i.warnings, "not understood");
+    assert_eq!(v.build.batch, Batch::Run);
+}

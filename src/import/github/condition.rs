@@ -13,6 +13,7 @@ pub(super) enum Event {
     Schedule,
     WorkflowRun,
     Dispatch,
+    Release,
 }
 
 impl Event {
@@ -22,6 +23,7 @@ impl Event {
             Event::Schedule => "schedule",
             Event::WorkflowRun => "workflow_run",
             Event::Dispatch => "workflow_dispatch",
+            Event::Release => "release",
         }
     }
 }
@@ -31,6 +33,9 @@ pub(super) struct Context<'a> {
     pub event: Event,
     /// The branch runs are on: the first plain name of `on.push.branches`, else `main`.
     pub branch: &'a str,
+    /// A run on a tag (a push of tags, a release): the start its name is
+    /// known to have (`v1.` for `v1.*`; empty when nothing is known).
+    pub tag: Option<&'a str>,
     /// `workflow_dispatch` inputs and their defaults.
     pub inputs: &'a [(String, Option<String>)],
     /// In a called (reusable) workflow: its `workflow_call` inputs, from the
@@ -340,8 +345,17 @@ impl Parser<'_> {
                 _ => V::Unknown,
             }
         };
+        // On a tag, only the start of its name is known.
+        let tag = |prefix: &str| match cx.tag {
+            Some(t) if !t.is_empty() => V::Str(format!("{prefix}{t}")),
+            _ => V::Unknown,
+        };
         match p.as_slice() {
             ["github", "event_name"] => V::Str(cx.event.name().into()),
+            ["github", "ref"] if cx.tag.is_some() => tag("refs/tags/"),
+            ["github", "ref_name"] if cx.tag.is_some() => tag(""),
+            ["github", "ref_type"] if cx.tag.is_some() => V::Str("tag".into()),
+            ["github", "event", "release", ..] if cx.event == Event::Release => V::Unknown,
             ["github", "ref"] => V::Str(format!("refs/heads/{}", cx.branch)),
             ["github", "ref_name"] => V::Str(cx.branch.into()),
             ["github", "ref_type"] => V::Str("branch".into()),
@@ -416,6 +430,7 @@ mod tests {
             &Context {
                 event,
                 branch: "main",
+                tag: None,
                 inputs: &inputs,
                 with: None,
             },
@@ -480,6 +495,7 @@ mod tests {
         let cx = |event| Context {
             event,
             branch: "main",
+            tag: None,
             inputs: &inputs,
             with: Some(&with),
         };

@@ -93,8 +93,9 @@ pub fn import(
     );
     let mut warnings = Vec::new();
     let mut any_push = false;
+    let trunk = on::trunk(&roots);
     for (file, root) in &roots {
-        any_push |= workflow(file, root, &mut d, &mut warnings)?;
+        any_push |= workflow(file, root, &trunk, &mut d, &mut warnings)?;
     }
     production::prefer_named(&mut d, &mut warnings);
     if !any_push {
@@ -122,11 +123,26 @@ pub fn import(
 fn workflow(
     file: &str,
     root: &Node,
+    trunk: &str,
     d: &mut Draft,
     warnings: &mut Vec<String>,
 ) -> Result<bool, InputError> {
     root.known(&["name", "run-name", "env", "defaults", "permissions"]);
-    let on = read_on(file, root, d, warnings);
+    let on = read_on(file, root, trunk, d, warnings);
+    if on.never_runs() {
+        // Only pull requests, a merge queue…: none of its jobs runs on the model's runs.
+        let line = root
+            .entries()
+            .and_then(|e| {
+                e.iter()
+                    .find(|(k, _)| k.scalar().as_deref() == Some("on"))
+                    .map(|(k, _)| k.line)
+            })
+            .unwrap_or(root.line);
+        warnings.push(format!("warning: {file}:{line}: nothing the model simulates starts this workflow (no push to {trunk}, schedule, dispatch, release or workflow_run): its jobs are left out of the scenario"));
+        root.mark_all();
+        return Ok(false);
+    }
     let wf_lock = root
         .get("concurrency")
         .and_then(|c| concurrency(file, c, warnings));
