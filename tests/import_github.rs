@@ -604,6 +604,32 @@ fn github_a_push_to_another_branch_than_main_is_a_manual_promotion() {
     has(&i.yaml, "deploy-development.yml:6 (`push` without workflow concurrency");
     // The scan after staging verifies it.
     assert_eq!(v.stages[1].verify.len(), 1);
+    // Users get the release at production: dev and staging, which nothing
+    // depends on, are test systems, not production regions.
+    let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
+    assert_eq!(prod, [false, false, true], "{}", i.yaml);
+    assert!(warned(&i.warnings, "stages dev, staging (nothing depends on them"));
+}
+
+/// CMSgov/easi-app deploy_pipeline.yml: the frontend assets are built per
+/// environment, prod's included, before dev, impl and prod deploy in turn;
+/// users get the release at the prod deployment, not at prod's asset build
+/// that it needs.
+#[test]
+fn github_the_production_deployment_after_a_job_reading_production_is_production() {
+    let (i, v) = gh("github/sweep2/easi/deploy_pipeline.yml");
+    assert_eq!(
+        names(&v),
+        ["dev", "impl", "prod", "dev-deploy_dev", "impl-deploy_impl", "prod-deploy_prod"]
+    );
+    let prod: Vec<&str> = v
+        .stages
+        .iter()
+        .filter(|s| s.production)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(prod, ["prod-deploy_prod"], "{}", i.yaml);
+    not_warned(&i.warnings, "is taken as the production stage");
 }
 
 /// cds-snc/ai-answers tf_apply_production.yml runs when a release is
