@@ -663,3 +663,15 @@ fn github_a_workflow_of_pull_requests_only_adds_no_stage() {
     not_warned(&i.warnings, "not understood");
     assert_eq!(v.build.batch, Batch::Run);
 }
+
+/// CMSgov/bcda-app deploy-all.yml calling migrate-db.yml: the called job's
+/// `environment: ${{ inputs.env || 'dev' }}` is evaluated with the caller's
+/// `with` (dev on a dispatch by default), not left as an expression named
+/// by the job id.
+#[test]
+fn github_a_called_jobs_environment_expression_is_evaluated_with_its_inputs() {
+    let (i, v) = gh("github/sweep2/bcda/deploy-all.yml");
+    assert_eq!(names(&v), ["dev", "dev-migrate_db"], "{}", i.yaml);
+    has(&i.yaml, "bcda/migrate-db.yml:17): required reviewers");
+    not_warned(&i.warnings, "is an expression");
+}
