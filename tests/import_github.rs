@@ -675,3 +675,13 @@ fn github_a_called_jobs_environment_expression_is_evaluated_with_its_inputs() {
     has(&i.yaml, "bcda/migrate-db.yml:17): required reviewers");
     not_warned(&i.warnings, "is an expression");
 }
+
+/// alphagov/govuk-mobile-backend publish.yaml: `contains(fromJSON('[…]'),
+/// github.ref_name)` holds on a push to main; the condition is understood.
+#[test]
+fn github_from_json_of_a_branch_list_is_understood() {
+    let (i, v) = gh("github/sweep2/govuk-mobile-backend/publish.yaml");
+    assert_eq!(names(&v), ["dev", "build-stage"], "{}", i.yaml);
+    not_warned(&i.warnings, "not understood");
+    has(&i.yaml, "holds on a push to main");
+}
