@@ -599,16 +599,25 @@ fn github_a_push_to_another_branch_than_main_is_a_manual_promotion() {
         &i.warnings,
         "deploy-staging.yml:6: `push` to prod, not to main"
     ));
-    has(&i.yaml, "deploy-staging.yml:6 (`push` to prod: someone merges into it)");
+    has(
+        &i.yaml,
+        "deploy-staging.yml:6 (`push` to prod: someone merges into it)",
+    );
     // The build is the main workflow's: a run per push to main.
-    has(&i.yaml, "deploy-development.yml:6 (`push` without workflow concurrency");
+    has(
+        &i.yaml,
+        "deploy-development.yml:6 (`push` without workflow concurrency",
+    );
     // The scan after staging verifies it.
     assert_eq!(v.stages[1].verify.len(), 1);
     // Users get the release at production: dev and staging, which nothing
     // depends on, are test systems, not production regions.
     let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
     assert_eq!(prod, [false, false, true], "{}", i.yaml);
-    assert!(warned(&i.warnings, "stages dev, staging (nothing depends on them"));
+    assert!(warned(
+        &i.warnings,
+        "stages dev, staging (nothing depends on them"
+    ));
 }
 
 /// CMSgov/easi-app deploy_pipeline.yml: the frontend assets are built per
@@ -620,7 +629,14 @@ fn github_the_production_deployment_after_a_job_reading_production_is_production
     let (i, v) = gh("github/sweep2/easi/deploy_pipeline.yml");
     assert_eq!(
         names(&v),
-        ["dev", "impl", "prod", "dev-deploy_dev", "impl-deploy_impl", "prod-deploy_prod"]
+        [
+            "dev",
+            "impl",
+            "prod",
+            "dev-deploy_dev",
+            "impl-deploy_impl",
+            "prod-deploy_prod"
+        ]
     );
     let prod: Vec<&str> = v
         .stages
@@ -638,7 +654,11 @@ fn github_the_production_deployment_after_a_job_reading_production_is_production
 fn github_a_workflow_on_release_only_is_a_manual_release() {
     let (i, v) = gh("github/sweep2/ai-answers-tf-apply-production.yml");
     assert_eq!(names(&v), ["production"]);
-    assert!(matches!(v.stages[0].trigger, Trigger::Manual { .. }), "{}", i.yaml);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{}",
+        i.yaml
+    );
     has(&i.yaml, "`release`: someone publishes a release");
     not_warned(&i.warnings, "`release` event is not simulated");
     // The fork guard holds: no warning about the condition.

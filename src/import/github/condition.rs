@@ -494,7 +494,10 @@ mod tests {
         // alphagov/govuk-mobile-backend publish.yaml
         let listed = "${{ github.head_ref || contains(fromJSON('[\"main\", \"production\"]'), github.ref_name) }}";
         assert_eq!(push(listed), Some(true));
-        assert_eq!(push("contains(fromJSON('[\"prod\"]'), github.ref_name)"), Some(false));
+        assert_eq!(
+            push("contains(fromJSON('[\"prod\"]'), github.ref_name)"),
+            Some(false)
+        );
         assert_eq!(push("fromJSON('true')"), Some(true));
         assert_eq!(
             push("(github.event_name == 'push' || github.event_name == 'workflow_dispatch')"),
@@ -513,7 +516,10 @@ mod tests {
         };
         let tagged = "startsWith(github.ref, 'refs/tags/v')";
         assert_eq!(runs(tagged, &cx("v1.")), Some(true));
-        assert_eq!(runs("github.ref == 'refs/heads/main'", &cx("v1.")), Some(false));
+        assert_eq!(
+            runs("github.ref == 'refs/heads/main'", &cx("v1.")),
+            Some(false)
+        );
         assert_eq!(runs("github.ref_type == 'tag'", &cx("")), Some(true));
         // `tags: ['*']`: nothing is known of the name.
         assert_eq!(runs(tagged, &cx("")), None);

@@ -142,7 +142,9 @@ pub(super) fn trunk(roots: &[(String, Node)]) -> String {
             continue;
         }
         if let Some(b) = push.get("branches") {
-            lists.push(Some(b.one_or_many().iter().filter_map(|b| b.scalar()).collect()));
+            lists.push(Some(
+                b.one_or_many().iter().filter_map(|b| b.scalar()).collect(),
+            ));
         }
     }
     let names = |n: &str| lists.iter().flatten().flatten().any(|b| b == n);
@@ -285,7 +287,12 @@ fn push(
         warnings.push(format!("warning: {file}:{line}: `push` of tags only: runs start when someone pushes a release tag, taken as a manual trigger"));
         let tag = list("tags")
             .and_then(|t| t.into_iter().next())
-            .map(|t| t.split(['*', '?', '[', '!']).next().unwrap_or("").to_string())
+            .map(|t| {
+                t.split(['*', '?', '[', '!'])
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .unwrap_or_default();
         by_hand(
             on,

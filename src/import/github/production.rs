@@ -96,7 +96,10 @@ pub(super) fn prefer_named(d: &mut Draft, warnings: &mut Vec<String>) {
             sink(i)
                 && !ends.contains(&i)
                 && !after_named.contains(&i)
-                && !d.stages[i].environment.as_deref().is_some_and(production_like)
+                && !d.stages[i]
+                    .environment
+                    .as_deref()
+                    .is_some_and(production_like)
         })
         .collect();
     if ends.is_empty()
@@ -146,7 +149,9 @@ pub(super) fn prefer_named(d: &mut Draft, warnings: &mut Vec<String>) {
             format!("{} (nothing depends on it)", st.from),
         ));
     }
-    let at = ends.first().map_or(String::new(), |&i| d.stages[i].from.clone());
+    let at = ends
+        .first()
+        .map_or(String::new(), |&i| d.stages[i].from.clone());
     if !after_named.is_empty() {
         warnings.push(format!(
             "warning: {at}: stage {chosen} deploys to an environment named for production; {}, which nothing depends on, is reached from a production-named stage by way of other stages: {chosen} is taken as the production stage (lead time ends there), not {}; set `production:` by hand to measure to another",
