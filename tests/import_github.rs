@@ -691,9 +691,28 @@ fn github_a_workflow_of_pull_requests_only_adds_no_stage() {
 #[test]
 fn github_a_called_jobs_environment_expression_is_evaluated_with_its_inputs() {
     let (i, v) = gh("github/sweep2/bcda/deploy-all.yml");
-    assert_eq!(names(&v), ["dev", "dev-migrate_db"], "{}", i.yaml);
+    assert_eq!(
+        names(&v),
+        ["dev", "dev-migrate_db", "dev-deploy"],
+        "{}",
+        i.yaml
+    );
     has(&i.yaml, "bcda/migrate-db.yml:17): required reviewers");
     not_warned(&i.warnings, "is an expression");
+    // The same expression on two jobs: said once, naming both lines.
+    assert!(warned(
+        &i.warnings,
+        "deploy-all.yml:24 (also line 39): environment \"${{ inputs.env || 'dev' }}\" is \"dev\""
+    ));
+    assert_eq!(
+        i.warnings
+            .iter()
+            .filter(|w| w.contains("is \"dev\" on"))
+            .count(),
+        1,
+        "{:?}",
+        i.warnings
+    );
 }
 
 /// alphagov/govuk-mobile-backend publish.yaml: `contains(fromJSON('[…]'),

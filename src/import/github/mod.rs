@@ -114,9 +114,49 @@ pub fn import(
     // A job read once per matrix leg says each thing once.
     let mut seen = std::collections::HashSet::new();
     warnings.retain(|w| seen.insert(w.clone()));
+    let warnings = merge_lines(warnings);
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported { yaml, warnings })
+}
+
+/// Warnings that say the same of several lines of one file (the same
+/// environment expression on five jobs) said once, naming the lines:
+/// `warning: f.yml:114 (also lines 160, 259): …`.
+fn merge_lines(warnings: Vec<String>) -> Vec<String> {
+    // (file, rest): the lines it is said of, in order; other warnings as they are.
+    let mut out: Vec<(Option<(String, String)>, Vec<String>, String)> = Vec::new();
+    for w in warnings {
+        let Some((file, line, rest)) = cited_line(&w) else {
+            out.push((None, Vec::new(), w));
+            continue;
+        };
+        let key = Some((file.to_string(), rest.to_string()));
+        match out.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, lines, _)) => lines.push(line.to_string()),
+            None => out.push((key, vec![line.to_string()], w)),
+        }
+    }
+    out.into_iter()
+        .map(|(key, lines, w)| match key {
+            Some((file, rest)) if lines.len() > 1 => format!(
+                "warning: {file}:{} (also line{} {}): {rest}",
+                lines[0],
+                if lines.len() > 2 { "s" } else { "" },
+                lines[1..].join(", ")
+            ),
+            _ => w,
+        })
+        .collect()
+}
+
+/// `warning: FILE:LINE: REST` as its three parts.
+fn cited_line(w: &str) -> Option<(&str, &str, &str)> {
+    let body = w.strip_prefix("warning: ")?;
+    let (head, rest) = body.split_once(": ")?;
+    let (file, line) = head.rsplit_once(':')?;
+    let digits = !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit());
+    digits.then_some((file, line, rest))
 }
 
 /// Reads one workflow into the draft; says whether it runs on push.
