@@ -124,28 +124,42 @@ pub fn import(
 /// environment expression on five jobs) said once, naming the lines:
 /// `warning: f.yml:114 (also lines 160, 259): …`.
 fn merge_lines(warnings: Vec<String>) -> Vec<String> {
-    // (file, rest): the lines it is said of, in order; other warnings as they are.
-    let mut out: Vec<(Option<(String, String)>, Vec<String>, String)> = Vec::new();
+    /// A warning, and when it cites one line of a file, what it says of
+    /// it (file, text) and every line it is said of.
+    struct Said {
+        text: String,
+        of: Option<(String, String)>,
+        lines: Vec<String>,
+    }
+    let mut out: Vec<Said> = Vec::new();
     for w in warnings {
         let Some((file, line, rest)) = cited_line(&w) else {
-            out.push((None, Vec::new(), w));
+            out.push(Said {
+                text: w,
+                of: None,
+                lines: Vec::new(),
+            });
             continue;
         };
-        let key = Some((file.to_string(), rest.to_string()));
-        match out.iter_mut().find(|(k, _, _)| *k == key) {
-            Some((_, lines, _)) => lines.push(line.to_string()),
-            None => out.push((key, vec![line.to_string()], w)),
+        let of = Some((file.to_string(), rest.to_string()));
+        match out.iter_mut().find(|s| s.of == of) {
+            Some(s) => s.lines.push(line.to_string()),
+            None => out.push(Said {
+                lines: vec![line.to_string()],
+                of,
+                text: w,
+            }),
         }
     }
     out.into_iter()
-        .map(|(key, lines, w)| match key {
-            Some((file, rest)) if lines.len() > 1 => format!(
+        .map(|s| match s.of {
+            Some((file, rest)) if s.lines.len() > 1 => format!(
                 "warning: {file}:{} (also line{} {}): {rest}",
-                lines[0],
-                if lines.len() > 2 { "s" } else { "" },
-                lines[1..].join(", ")
+                s.lines[0],
+                if s.lines.len() > 2 { "s" } else { "" },
+                s.lines[1..].join(", ")
             ),
-            _ => w,
+            _ => s.text,
         })
         .collect()
 }
