@@ -571,3 +571,156 @@ fn github_local_callee_per_matrix_leg_is_a_stage_per_environment() {
         "leg 2 of 2 of job deploy's matrix over environments",
     );
 }
+
+/// Several workflow files (the second sweep's finding 2).
+fn gh_many(rels: &[&str]) -> (import::Imported, promosim::scenario::valid::Validated) {
+    let paths: Vec<PathBuf> = rels.iter().map(|r| data(r)).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let i = import::github::import(&refs, None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    (i, v)
+}
+
+/// GSA-TTS/FAC: dev deploys on pushes to main, staging when someone merges
+/// into the `prod` branch, production on a release tag. Only the main
+/// workflow runs on the model's pushes: the others are started by hand.
+#[test]
+fn github_a_push_to_another_branch_than_main_is_a_manual_promotion() {
+    let (i, v) = gh_many(&[
+        "github/sweep2/fac/deploy-development.yml",
+        "github/sweep2/fac/deploy-staging.yml",
+        "github/sweep2/fac/deploy-production.yml",
+    ]);
+    assert_eq!(names(&v), ["dev", "staging", "production"], "{}", i.yaml);
+    assert!(matches!(v.stages[0].trigger, Trigger::Auto));
+    assert!(matches!(v.stages[1].trigger, Trigger::Manual { .. }));
+    assert!(matches!(v.stages[2].trigger, Trigger::Manual { .. }));
+    assert!(warned(
+        &i.warnings,
+        "deploy-staging.yml:6: `push` to prod, not to main"
+    ));
+    has(
+        &i.yaml,
+        "deploy-staging.yml:6 (`push` to prod: someone merges into it)",
+    );
+    // The build is the main workflow's: a run per push to main.
+    has(
+        &i.yaml,
+        "deploy-development.yml:6 (`push` without workflow concurrency",
+    );
+    // The scan after staging verifies it.
+    assert_eq!(v.stages[1].verify.len(), 1);
+    // Users get the release at production: dev and staging, which nothing
+    // depends on, are test systems, not production regions.
+    let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
+    assert_eq!(prod, [false, false, true], "{}", i.yaml);
+    assert!(warned(
+        &i.warnings,
+        "stages dev, staging (nothing depends on them"
+    ));
+}
+
+/// CMSgov/easi-app deploy_pipeline.yml: the frontend assets are built per
+/// environment, prod's included, before dev, impl and prod deploy in turn;
+/// users get the release at the prod deployment, not at prod's asset build
+/// that it needs.
+#[test]
+fn github_the_production_deployment_after_a_job_reading_production_is_production() {
+    let (i, v) = gh("github/sweep2/easi/deploy_pipeline.yml");
+    assert_eq!(
+        names(&v),
+        [
+            "dev",
+            "impl",
+            "prod",
+            "dev-deploy_dev",
+            "impl-deploy_impl",
+            "prod-deploy_prod"
+        ]
+    );
+    let prod: Vec<&str> = v
+        .stages
+        .iter()
+        .filter(|s| s.production)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(prod, ["prod-deploy_prod"], "{}", i.yaml);
+    not_warned(&i.warnings, "is taken as the production stage");
+}
+
+/// cds-snc/ai-answers tf_apply_production.yml runs when a release is
+/// published: someone's act, not every push.
+#[test]
+fn github_a_workflow_on_release_only_is_a_manual_release() {
+    let (i, v) = gh("github/sweep2/ai-answers-tf-apply-production.yml");
+    assert_eq!(names(&v), ["production"]);
+    assert!(
+        matches!(v.stages[0].trigger, Trigger::Manual { .. }),
+        "{}",
+        i.yaml
+    );
+    has(&i.yaml, "`release`: someone publishes a release");
+    not_warned(&i.warnings, "`release` event is not simulated");
+    // The fork guard holds: no warning about the condition.
+    not_warned(&i.warnings, "not understood");
+}
+
+/// govuk-one-login/onboarding-self-service-experience deploy-dev.yml runs
+/// for the merge queue and pull requests only: none of its jobs runs on a
+/// push to main, said once for the workflow, not per job.
+#[test]
+fn github_a_workflow_of_pull_requests_only_adds_no_stage() {
+    let (i, v) = gh_many(&[
+        "github/sweep2/onboarding-deploy-dev.yml",
+        "github/sweep2/onboarding-deploy-prod.yml",
+    ]);
+    assert_eq!(names(&v), ["production"], "{}", i.yaml);
+    assert!(warned(
+        &i.warnings,
+        "onboarding-deploy-dev.yml:6: nothing the model simulates starts this workflow"
+    ));
+    not_warned(&i.warnings, "never runs");
+    not_warned(&i.warnings, "not understood");
+    assert_eq!(v.build.batch, Batch::Run);
+}
+
+/// CMSgov/bcda-app deploy-all.yml calling migrate-db.yml: the called job's
+/// `environment: ${{ inputs.env || 'dev' }}` is evaluated with the caller's
+/// `with` (dev on a dispatch by default), not left as an expression named
+/// by the job id.
+#[test]
+fn github_a_called_jobs_environment_expression_is_evaluated_with_its_inputs() {
+    let (i, v) = gh("github/sweep2/bcda/deploy-all.yml");
+    assert_eq!(
+        names(&v),
+        ["dev", "dev-migrate_db", "dev-deploy"],
+        "{}",
+        i.yaml
+    );
+    has(&i.yaml, "bcda/migrate-db.yml:17): required reviewers");
+    not_warned(&i.warnings, "is an expression");
+    // The same expression on two jobs: said once, naming both lines.
+    assert!(warned(
+        &i.warnings,
+        "deploy-all.yml:24 (also line 39): environment \"${{ inputs.env || 'dev' }}\" is \"dev\""
+    ));
+    assert_eq!(
+        i.warnings
+            .iter()
+            .filter(|w| w.contains("is \"dev\" on"))
+            .count(),
+        1,
+        "{:?}",
+        i.warnings
+    );
+}
+
+/// alphagov/govuk-mobile-backend publish.yaml: `contains(fromJSON('[…]'),
+/// github.ref_name)` holds on a push to main; the condition is understood.
+#[test]
+fn github_from_json_of_a_branch_list_is_understood() {
+    let (i, v) = gh("github/sweep2/govuk-mobile-backend/publish.yaml");
+    assert_eq!(names(&v), ["dev", "build-stage"], "{}", i.yaml);
+    not_warned(&i.warnings, "not understood");
+    has(&i.yaml, "holds on a push to main");
+}

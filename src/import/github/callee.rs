@@ -136,6 +136,14 @@ pub(super) fn callee(
                 return None;
             }
             let at = format!("{cfile}:{}", e.line);
+            // `${{ inputs.env || 'dev' }}`: evaluated with the inputs, as `if:` is.
+            if name.contains("${{") {
+                match eval_value(&con, &raw) {
+                    Some(v) if v.trim().is_empty() => return None,
+                    Some(v) => name = v,
+                    None => {}
+                }
+            }
             if name.contains("${{") {
                 unresolved = Some(format!("warning: {at}: environment {raw:?} of the reusable workflow's job {cid} is an expression that neither the caller's `with` (job {id}, {file}:{line}) nor the input defaults give; the job id is used as its name"));
                 name = cid.clone();

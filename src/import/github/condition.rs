@@ -13,6 +13,7 @@ pub(super) enum Event {
     Schedule,
     WorkflowRun,
     Dispatch,
+    Release,
 }
 
 impl Event {
@@ -22,6 +23,7 @@ impl Event {
             Event::Schedule => "schedule",
             Event::WorkflowRun => "workflow_run",
             Event::Dispatch => "workflow_dispatch",
+            Event::Release => "release",
         }
     }
 }
@@ -31,6 +33,9 @@ pub(super) struct Context<'a> {
     pub event: Event,
     /// The branch runs are on: the first plain name of `on.push.branches`, else `main`.
     pub branch: &'a str,
+    /// A run on a tag (a push of tags, a release): the start its name is
+    /// known to have (`v1.` for `v1.*`; empty when nothing is known).
+    pub tag: Option<&'a str>,
     /// `workflow_dispatch` inputs and their defaults.
     pub inputs: &'a [(String, Option<String>)],
     /// In a called (reusable) workflow: its `workflow_call` inputs, from the
@@ -47,6 +52,8 @@ enum V {
     /// Equal to any string: `github.repository` (the model simulates the
     /// repository whose file this is, so a fork guard holds).
     ThisRepo,
+    /// An array of strings: `fromJSON('["main", "production"]')`.
+    List(Vec<String>),
     Unknown,
 }
 
@@ -57,7 +64,7 @@ impl V {
             V::Bool(b) => Some(*b),
             V::Num(x) => Some(*x != 0.0 && !x.is_nan()),
             V::Str(s) => Some(!s.is_empty()),
-            V::ThisRepo => Some(true),
+            V::ThisRepo | V::List(_) => Some(true),
             V::Unknown => None,
         }
     }
@@ -69,7 +76,7 @@ impl V {
             V::Num(x) => Some(*x),
             V::Str(s) if s.trim().is_empty() => Some(0.0),
             V::Str(s) => Some(s.trim().parse().unwrap_or(f64::NAN)),
-            V::ThisRepo | V::Unknown => None,
+            V::ThisRepo | V::List(_) | V::Unknown => None,
         }
     }
 }
@@ -97,7 +104,7 @@ pub(super) fn value(text: &str, cx: &Context) -> Option<String> {
         V::Bool(b) => Some(b.to_string()),
         V::Num(x) => Some(crate::import::writer::num(x)),
         V::Str(s) => Some(s),
-        V::ThisRepo | V::Unknown => None,
+        V::ThisRepo | V::List(_) | V::Unknown => None,
     }
 }
 
@@ -294,7 +301,16 @@ impl Parser<'_> {
             // The model follows the path a release takes when all goes well.
             "success" | "always" => V::Bool(true),
             "failure" | "cancelled" => V::Bool(false),
-            "contains" => both(|a, b| a.contains(b)),
+            "contains" => match (args.first(), args.get(1).and_then(text)) {
+                (Some(V::List(items)), Some(b)) => {
+                    V::Bool(items.iter().any(|x| x.to_lowercase() == b))
+                }
+                _ => both(|a, b| a.contains(b)),
+            },
+            "fromjson" => match args.first() {
+                Some(V::Str(json)) => from_json(json),
+                _ => V::Unknown,
+            },
             "startswith" => both(|a, b| a.starts_with(b)),
             "endswith" => both(|a, b| a.ends_with(b)),
             _ => V::Unknown,
@@ -340,8 +356,17 @@ impl Parser<'_> {
                 _ => V::Unknown,
             }
         };
+        // On a tag, only the start of its name is known.
+        let tag = |prefix: &str| match cx.tag {
+            Some(t) if !t.is_empty() => V::Str(format!("{prefix}{t}")),
+            _ => V::Unknown,
+        };
         match p.as_slice() {
             ["github", "event_name"] => V::Str(cx.event.name().into()),
+            ["github", "ref"] if cx.tag.is_some() => tag("refs/tags/"),
+            ["github", "ref_name"] if cx.tag.is_some() => tag(""),
+            ["github", "ref_type"] if cx.tag.is_some() => V::Str("tag".into()),
+            ["github", "event", "release", ..] if cx.event == Event::Release => V::Unknown,
             ["github", "ref"] => V::Str(format!("refs/heads/{}", cx.branch)),
             ["github", "ref_name"] => V::Str(cx.branch.into()),
             ["github", "ref_type"] => V::Str("branch".into()),
@@ -358,6 +383,23 @@ impl Parser<'_> {
             ["github", "event", "pull_request" | "release" | "issue", ..] => V::Null,
             _ => V::Unknown,
         }
+    }
+}
+
+/// `fromJSON` of a literal: a scalar, or an array of strings.
+fn from_json(json: &str) -> V {
+    use serde_json::Value as J;
+    match serde_json::from_str::<J>(json) {
+        Ok(J::Null) => V::Null,
+        Ok(J::Bool(b)) => V::Bool(b),
+        Ok(J::Number(n)) => n.as_f64().map_or(V::Unknown, V::Num),
+        Ok(J::String(s)) => V::Str(s),
+        Ok(J::Array(items)) => items
+            .iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map_or(V::Unknown, V::List),
+        _ => V::Unknown,
     }
 }
 
@@ -416,6 +458,7 @@ mod tests {
             &Context {
                 event,
                 branch: "main",
+                tag: None,
                 inputs: &inputs,
                 with: None,
             },
@@ -448,10 +491,38 @@ mod tests {
             Some(false)
         );
         assert_eq!(push("github.repository == 'pallets/flask'"), Some(true));
+        // alphagov/govuk-mobile-backend publish.yaml
+        let listed = "${{ github.head_ref || contains(fromJSON('[\"main\", \"production\"]'), github.ref_name) }}";
+        assert_eq!(push(listed), Some(true));
+        assert_eq!(
+            push("contains(fromJSON('[\"prod\"]'), github.ref_name)"),
+            Some(false)
+        );
+        assert_eq!(push("fromJSON('true')"), Some(true));
         assert_eq!(
             push("(github.event_name == 'push' || github.event_name == 'workflow_dispatch')"),
             Some(true)
         );
+    }
+
+    #[test]
+    fn a_tag_push_knows_the_start_of_its_tag() {
+        let cx = |tag| Context {
+            event: Event::Push,
+            branch: "main",
+            tag: Some(tag),
+            inputs: &[],
+            with: None,
+        };
+        let tagged = "startsWith(github.ref, 'refs/tags/v')";
+        assert_eq!(runs(tagged, &cx("v1.")), Some(true));
+        assert_eq!(
+            runs("github.ref == 'refs/heads/main'", &cx("v1.")),
+            Some(false)
+        );
+        assert_eq!(runs("github.ref_type == 'tag'", &cx("")), Some(true));
+        // `tags: ['*']`: nothing is known of the name.
+        assert_eq!(runs(tagged, &cx("")), None);
     }
 
     #[test]
@@ -480,6 +551,7 @@ mod tests {
         let cx = |event| Context {
             event,
             branch: "main",
+            tag: None,
             inputs: &inputs,
             with: Some(&with),
         };

@@ -45,9 +45,8 @@ pub(super) fn environment(
             Some(v) if v.trim().is_empty() => return None,
             Some(v) => {
                 warnings.push(format!(
-                    "warning: {file}:{n}: environment {name:?} is {v:?} on a {} to {}",
-                    on.event_words(),
-                    on.branch
+                    "warning: {file}:{n}: environment {name:?} is {v:?} on a {}",
+                    on.runs_words()
                 ));
                 return Some((v, n));
             }
@@ -74,15 +73,7 @@ pub(super) fn environment(
 
 /// A text that is one expression, evaluated for the workflow's runs.
 pub(super) fn eval_value(on: &On, text: &str) -> Option<String> {
-    condition::value(
-        text,
-        &condition::Context {
-            event: on.event(),
-            branch: &on.branch,
-            inputs: &on.inputs,
-            with: on.with.as_deref(),
-        },
-    )
+    condition::value(text, &on.context(on.event()))
 }
 
 pub(super) fn job_id_hint(job: &Node) -> String {

@@ -93,8 +93,9 @@ pub fn import(
     );
     let mut warnings = Vec::new();
     let mut any_push = false;
+    let trunk = on::trunk(&roots);
     for (file, root) in &roots {
-        any_push |= workflow(file, root, &mut d, &mut warnings)?;
+        any_push |= workflow(file, root, &trunk, &mut d, &mut warnings)?;
     }
     production::prefer_named(&mut d, &mut warnings);
     if !any_push {
@@ -113,20 +114,89 @@ pub fn import(
     // A job read once per matrix leg says each thing once.
     let mut seen = std::collections::HashSet::new();
     warnings.retain(|w| seen.insert(w.clone()));
+    let warnings = merge_lines(warnings);
     let yaml = d.render();
     check_scenario(&yaml, out)?;
     Ok(Imported { yaml, warnings })
+}
+
+/// Warnings that say the same of several lines of one file (the same
+/// environment expression on five jobs) said once, naming the lines:
+/// `warning: f.yml:114 (also lines 160, 259): …`.
+fn merge_lines(warnings: Vec<String>) -> Vec<String> {
+    /// A warning, and when it cites one line of a file, what it says of
+    /// it (file, text) and every line it is said of.
+    struct Said {
+        text: String,
+        of: Option<(String, String)>,
+        lines: Vec<String>,
+    }
+    let mut out: Vec<Said> = Vec::new();
+    for w in warnings {
+        let Some((file, line, rest)) = cited_line(&w) else {
+            out.push(Said {
+                text: w,
+                of: None,
+                lines: Vec::new(),
+            });
+            continue;
+        };
+        let of = Some((file.to_string(), rest.to_string()));
+        match out.iter_mut().find(|s| s.of == of) {
+            Some(s) => s.lines.push(line.to_string()),
+            None => out.push(Said {
+                lines: vec![line.to_string()],
+                of,
+                text: w,
+            }),
+        }
+    }
+    out.into_iter()
+        .map(|s| match s.of {
+            Some((file, rest)) if s.lines.len() > 1 => format!(
+                "warning: {file}:{} (also line{} {}): {rest}",
+                s.lines[0],
+                if s.lines.len() > 2 { "s" } else { "" },
+                s.lines[1..].join(", ")
+            ),
+            _ => s.text,
+        })
+        .collect()
+}
+
+/// `warning: FILE:LINE: REST` as its three parts.
+fn cited_line(w: &str) -> Option<(&str, &str, &str)> {
+    let body = w.strip_prefix("warning: ")?;
+    let (head, rest) = body.split_once(": ")?;
+    let (file, line) = head.rsplit_once(':')?;
+    let digits = !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit());
+    digits.then_some((file, line, rest))
 }
 
 /// Reads one workflow into the draft; says whether it runs on push.
 fn workflow(
     file: &str,
     root: &Node,
+    trunk: &str,
     d: &mut Draft,
     warnings: &mut Vec<String>,
 ) -> Result<bool, InputError> {
     root.known(&["name", "run-name", "env", "defaults", "permissions"]);
-    let on = read_on(file, root, d, warnings);
+    let on = read_on(file, root, trunk, d, warnings);
+    if on.never_runs() {
+        // Only pull requests, a merge queue…: none of its jobs runs on the model's runs.
+        let line = root
+            .entries()
+            .and_then(|e| {
+                e.iter()
+                    .find(|(k, _)| k.scalar().as_deref() == Some("on"))
+                    .map(|(k, _)| k.line)
+            })
+            .unwrap_or(root.line);
+        warnings.push(format!("warning: {file}:{line}: nothing the model simulates starts this workflow (no push to {trunk}, schedule, dispatch, release or workflow_run): its jobs are left out of the scenario"));
+        root.mark_all();
+        return Ok(false);
+    }
     let wf_lock = root
         .get("concurrency")
         .and_then(|c| concurrency(file, c, warnings));

@@ -13,6 +13,14 @@ fn named_production(env: &str) -> bool {
     matches!(env.to_ascii_lowercase().as_str(), "production" | "prod")
 }
 
+/// Whether an environment's name has a word for production in it (`prod-eu`,
+/// `production_west`): a region or ring of production, not a test system.
+fn production_like(env: &str) -> bool {
+    env.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "production" | "prod" | "prd"))
+}
+
 /// The stage names a `depends_on` value (`[a, "b c"]`) lists.
 fn dep_names(text: &str) -> Vec<String> {
     text.trim()
@@ -62,8 +70,10 @@ pub(super) fn prefer_named(d: &mut Draft, warnings: &mut Vec<String>) {
     let mut chain = vec![false; n];
     for i in 0..n {
         let first = named[i] && !up[i].iter().any(|&k| named[k]);
-        let next =
-            named[i] && deps[i].iter().any(|&k| chain[k]) && deps[i].iter().all(|&k| named[k]);
+        // A production-named stage that needs one of the run continues it
+        // (a publish after signing, the deployment after a build that
+        // reads production's settings).
+        let next = named[i] && deps[i].iter().any(|&k| chain[k]);
         chain[i] = first || next;
     }
     let ends: Vec<usize> = (0..n)
@@ -78,7 +88,24 @@ pub(super) fn prefer_named(d: &mut Draft, warnings: &mut Vec<String>) {
     let after_named: Vec<usize> = (0..n)
         .filter(|&i| sink(i) && !ends.contains(&i) && up[i].iter().any(|&k| named[k]))
         .collect();
-    if after_named.is_empty() || d.stages.iter().any(|s| s.production.is_some()) {
+    // Stages nothing depends on that no production-named stage leads to and
+    // whose environment is no production (dev, staging deployed side by
+    // side or by another workflow): test systems, not where users are.
+    let side: Vec<usize> = (0..n)
+        .filter(|&i| {
+            sink(i)
+                && !ends.contains(&i)
+                && !after_named.contains(&i)
+                && !d.stages[i]
+                    .environment
+                    .as_deref()
+                    .is_some_and(production_like)
+        })
+        .collect();
+    if ends.is_empty()
+        || (after_named.is_empty() && side.is_empty())
+        || d.stages.iter().any(|s| s.production.is_some())
+    {
         return;
     }
     let names = |v: &[usize]| {
@@ -87,40 +114,75 @@ pub(super) fn prefer_named(d: &mut Draft, warnings: &mut Vec<String>) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (chosen, sinks) = (names(&ends), names(&after_named));
+    let chosen = names(&ends);
+    let not: Vec<usize> = after_named.iter().chain(&side).copied().collect();
+    let sinks = names(&not);
+    let (after_names, side_names) = (names(&after_named), names(&side));
     for &i in &ends {
         let st = &mut d.stages[i];
         let env = st.environment.clone().unwrap_or_default();
         st.production = Some(Val::read(
             "true",
             format!(
-                "{} (environment {env}: users get the release here; not production: {sinks}, reached from a production-named stage by way of other stages)",
+                "{} (environment {env}: users get the release here; not production: {sinks}, which nothing depends on)",
                 st.from
             ),
         ));
     }
-    // Stages nothing depends on that no production-named stage leads to
-    // stay production, as by default.
-    for i in (0..n).filter(|&i| sink(i) && !after_named.contains(&i) && !ends.contains(&i)) {
+    for &i in &side {
+        let st = &mut d.stages[i];
+        let env = st.environment.clone().unwrap_or_default();
+        st.production = Some(Val::read(
+            "false",
+            format!(
+                "{} (environment {env} is not production: users get the release at {chosen})",
+                st.from
+            ),
+        ));
+    }
+    // Stages nothing depends on that no production-named stage leads to,
+    // on a production region (`prod-eu`), stay production, as by default.
+    for i in (0..n).filter(|&i| sink(i) && !not.contains(&i) && !ends.contains(&i)) {
         let st = &mut d.stages[i];
         st.production = Some(Val::read(
             "true",
             format!("{} (nothing depends on it)", st.from),
         ));
     }
-    warnings.push(format!(
-        "warning: {}: stage {chosen} deploys to an environment named for production; {sinks}, which nothing depends on, is reached from a production-named stage by way of other stages: {chosen} is taken as the production stage (lead time ends there), not {sinks}; set `production:` by hand to measure to another",
-        ends.first().map_or(String::new(), |&i| d.stages[i].from.clone())
-    ));
+    let at = ends
+        .first()
+        .map_or(String::new(), |&i| d.stages[i].from.clone());
+    if !after_named.is_empty() {
+        warnings.push(format!(
+            "warning: {at}: stage {chosen} deploys to an environment named for production; {}, which nothing depends on, is reached from a production-named stage by way of other stages: {chosen} is taken as the production stage (lead time ends there), not {}; set `production:` by hand to measure to another",
+            after_names, after_names
+        ));
+    }
+    if !side.is_empty() {
+        warnings.push(format!(
+            "warning: {at}: stage {chosen} deploys to an environment named for production; stages {} (nothing depends on them, no production-named stage leads to them, and their environments are not named for production) are not taken as production stages: lead time does not end there and users are not split onto them; set `production:` by hand if one is",
+            side_names
+        ));
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::dep_names;
+    use super::{dep_names, production_like};
 
     #[test]
     fn depends_on_lists_are_read_back() {
         assert_eq!(dep_names("[build]"), ["build"]);
         assert_eq!(dep_names("[qa, \"a b\"]"), ["qa", "a b"]);
+    }
+
+    #[test]
+    fn production_regions_are_told_from_test_systems() {
+        for env in ["prod-eu", "Production_West", "prd", "production"] {
+            assert!(production_like(env), "{env}");
+        }
+        for env in ["preprod", "staging", "dev", "meta", "product-demo"] {
+            assert!(!production_like(env), "{env}");
+        }
     }
 }

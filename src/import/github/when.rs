@@ -42,16 +42,15 @@ pub(super) fn leaves_out(
         return false;
     }
     if on.event() != condition::Event::Dispatch
-        && on.dispatch
+        && on.dispatch_event
         && runs(on, condition::Event::Dispatch, &text) != Some(false)
     {
         return false; // started by hand: `condition` makes it manual
     }
     warnings.push(format!(
-        "warning: {file}:{line}: job {} never runs on a {} to {} (`if: {}`): left out of the scenario",
+        "warning: {file}:{line}: job {} never runs on a {} (`if: {}`): left out of the scenario",
         job.id,
-        on.event_words(),
-        on.branch,
+        on.runs_words(),
         text.trim()
     ));
     true
@@ -59,15 +58,7 @@ pub(super) fn leaves_out(
 
 /// Whether `if:` text holds for `event` (`None`: unknown).
 pub(super) fn runs(on: &On, event: condition::Event, text: &str) -> Option<bool> {
-    condition::runs(
-        text,
-        &condition::Context {
-            event,
-            branch: &on.branch,
-            inputs: &on.inputs,
-            with: on.with.as_deref(),
-        },
-    )
+    condition::runs(text, &on.context(event))
 }
 
 /// A job's `if:`, for a job that runs: one that holds only when someone
@@ -94,9 +85,8 @@ pub(super) fn job_if(
             add_person(&mut d.people, DISPATCHER, assumed_reaction());
         }
         (Some(true), Some(st)) => st.notes.push(format!(
-            "{at}: condition {text:?} holds on a {} to {}",
-            on.event_words(),
-            on.branch
+            "{at}: condition {text:?} holds on a {}",
+            on.runs_words()
         )),
         (Some(_), None) => {}
         (None, _) => unknown_condition(on, file, job, warnings),
