@@ -75,16 +75,14 @@ fn argo_background_analysis_is_measured_from_its_starting_step() {
     // A step the model skips before it moves the start to the step written
     // for Argo's step 2 (the first pause).
     let dir = tempfile::tempdir().unwrap();
-    let scaled = dir.path().join("scaled.yaml");
-    let original = std::fs::read_to_string(data("argo/background.yaml")).unwrap();
-    std::fs::write(
-        &scaled,
-        original.replace(
-            "      steps:\n",
-            "      steps:\n      - setCanaryScale: {replicas: 1}\n",
-        ),
-    )
-    .unwrap();
+    let bg = "argo/background.yaml";
+    let scaled = variant(
+        dir.path(),
+        bg,
+        "scaled.yaml",
+        "      steps:\n",
+        "      steps:\n      - setCanaryScale: {replicas: 1}\n",
+    );
     let (f, text, v) = merged(import::rollout::argo, &scaled);
     assert_eq!(
         production_canary(&v).background.map(|b| b.starting_step),
@@ -93,12 +91,14 @@ fn argo_background_analysis_is_measured_from_its_starting_step() {
     has(&text, "(Argo's step 2 is step 1 of the steps written here)");
     assert!(warned(&f.warnings, "setCanaryScale"));
     // Starting after every step written: not simulated, and said.
-    std::fs::write(
-        &scaled,
-        original.replace("startingStep: 2", "startingStep: 8"),
-    )
-    .unwrap();
-    let (f, _, v) = merged(import::rollout::argo, &scaled);
+    let late = variant(
+        dir.path(),
+        bg,
+        "late.yaml",
+        "startingStep: 2",
+        "startingStep: 8",
+    );
+    let (f, _, v) = merged(import::rollout::argo, &late);
     assert!(production_canary(&v).background.is_none());
     assert!(warned(&f.warnings, "after every step the model simulates"));
 }
@@ -123,13 +123,13 @@ fn argo_post_promotion_analysis_is_measured_after_the_switch() {
     not_warned(&f.warnings, "not understood");
     // With a count, it is read as written.
     let dir = tempfile::tempdir().unwrap();
-    let counted = dir.path().join("counted.yaml");
-    let original = std::fs::read_to_string(data("argo/bluegreen-post.yaml")).unwrap();
-    std::fs::write(
-        &counted,
-        original.replace("    interval: 5m\n", "    interval: 5m\n    count: 3\n"),
-    )
-    .unwrap();
+    let counted = variant(
+        dir.path(),
+        "argo/bluegreen-post.yaml",
+        "counted.yaml",
+        "    interval: 5m\n",
+        "    interval: 5m\n    count: 3\n",
+    );
     let (f, _, v) = merged(import::rollout::argo, &counted);
     let run = blue_green(&v, 1).post_promotion_analysis.unwrap();
     assert_eq!((run.count.get(), run.failure_limit), (3, 3));
@@ -159,13 +159,13 @@ fn argo_dry_run_metrics_never_fail_the_analysis() {
     // `.*`: every metric is a dry run; the step only holds (until promoted,
     // as neither metric has a count).
     let dir = tempfile::tempdir().unwrap();
-    let all = dir.path().join("all.yaml");
-    let original = std::fs::read_to_string(data("argo/dry-run.yaml")).unwrap();
-    std::fs::write(
-        &all,
-        original.replace("metricName: total-5xx-errors", "metricName: .*"),
-    )
-    .unwrap();
+    let all = variant(
+        dir.path(),
+        "argo/dry-run.yaml",
+        "all.yaml",
+        "metricName: total-5xx-errors",
+        "metricName: .*",
+    );
     let (_, text, v) = merged(import::rollout::argo, &all);
     assert_eq!(step_kinds(production_canary(&v)), ["w20", "promote"]);
     has(&text, "is a dry run, which never fails it");
@@ -176,16 +176,13 @@ fn argo_dry_run_metrics_never_fail_the_analysis() {
 #[test]
 fn argo_initial_delay_is_a_pause_before_the_analysis() {
     let dir = tempfile::tempdir().unwrap();
-    let delayed = dir.path().join("delayed.yaml");
-    let original = std::fs::read_to_string(data("argo/canary.yaml")).unwrap();
-    std::fs::write(
-        &delayed,
-        original.replace(
-            "    interval: 5m\n    count: 3\n",
-            "    interval: 5m\n    initialDelay: 90s\n    count: 3\n",
-        ),
-    )
-    .unwrap();
+    let delayed = variant(
+        dir.path(),
+        "argo/canary.yaml",
+        "delayed.yaml",
+        "    interval: 5m\n    count: 3\n",
+        "    interval: 5m\n    initialDelay: 90s\n    count: 3\n",
+    );
     let (_, text, v) = merged(import::rollout::argo, &delayed);
     assert_eq!(
         step_kinds(production_canary(&v)),

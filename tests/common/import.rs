@@ -127,12 +127,17 @@ pub fn verify_names(v: &Validated, stage: usize) -> Vec<&str> {
 }
 
 /// `flagger/podinfo.yaml` with `from` replaced by `to`, written to `dir`.
-pub fn podinfo_with(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
-    let yaml = std::fs::read_to_string(data("flagger/podinfo.yaml")).unwrap();
+/// Test file `file` with its first `from` replaced by `to`, written to `dir/name`.
+pub fn variant(dir: &Path, file: &str, name: &str, from: &str, to: &str) -> PathBuf {
+    let yaml = std::fs::read_to_string(data(file)).unwrap();
     assert!(yaml.contains(from), "{from}");
     let p = dir.join(name);
     std::fs::write(&p, yaml.replacen(from, to, 1)).unwrap();
     p
+}
+
+pub fn podinfo_with(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
+    variant(dir, "flagger/podinfo.yaml", name, from, to)
 }
 
 /// The GitHub Actions sweep's cut-down copies of real workflows
