@@ -1,7 +1,8 @@
 //! `promosim import`: what every format shares. Camel-case names validate
 //! to the same model, the command writes a scenario `validate` accepts, and
 //! bad input exits 2 with file, line and column. Each format's own tests are
-//! in tests/import_{azure,github,rollout}.rs.
+//! in tests/import_{azure,github,argo,flagger}.rs, and what both rollout
+//! formats share in tests/import_rollout.rs.
 
 #[path = "common/import.rs"]
 mod import_common;
