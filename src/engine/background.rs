@@ -9,18 +9,26 @@ use super::rollout::Awaiting;
 use super::{Ev, State};
 
 impl State<'_> {
-    /// The rollout at stage `s` reached the background analysis's starting
-    /// step: its first measurement is one interval away. A new token makes
-    /// every event of an earlier run (an aborted or superseded rollout) stale.
-    pub(super) fn start_background(&mut self, s: usize) {
+    /// When the rollout at stage `s` is about to run the background
+    /// analysis's starting step and it has not begun: its first measurement
+    /// is one interval away. A new token makes every event of an earlier run
+    /// (an aborted or superseded rollout) stale.
+    pub(super) fn start_background_if_due(&mut self, s: usize) {
         let Some(bg) = self.m.stages[s].strategy.background else {
             return;
         };
+        let due = self.stages[s]
+            .traffic
+            .rollout
+            .as_ref()
+            .is_some_and(|r| r.bg_token == 0 && r.step == bg.from_step);
+        if !due {
+            return;
+        }
         let token = self.canary.next_bg_token(s);
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
-        r.bg_started = true;
         r.bg_taken = 0;
         r.bg_failures = 0;
         r.bg_token = token;

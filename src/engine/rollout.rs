@@ -29,9 +29,8 @@ pub(super) struct Rollout {
     pub run_open: bool,
     /// Aborted by its analysis (a real failure or a false alarm): a retry may follow.
     pub analysis_abort: bool,
-    /// The background analysis: begun, its measurements and failures so
-    /// far, and the token its events carry (0: none is current).
-    pub bg_started: bool,
+    /// The background analysis: its measurements and failures so far, and
+    /// the token its events carry (0: not begun).
     pub bg_taken: u32,
     pub bg_failures: u32,
     pub bg_token: u32,
@@ -52,7 +51,6 @@ impl Rollout {
             run_false_at: None,
             run_open: false,
             analysis_abort: false,
-            bg_started: false,
             bg_taken: 0,
             bg_failures: 0,
             bg_token: 0,
@@ -167,12 +165,7 @@ impl State<'_> {
     fn advance_rollout(&mut self, s: usize) {
         let strategy = &self.m.stages[s].strategy;
         loop {
-            let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
-                return;
-            };
-            if strategy.background.is_some_and(|b| b.from_step == r.step) && !r.bg_started {
-                self.start_background(s);
-            }
+            self.start_background_if_due(s);
             let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
                 return;
             };
