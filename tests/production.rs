@@ -134,16 +134,25 @@ fn canary_hold_exposure_matches_closed_form() {
 /// one after another, then runs at 100 %, with a background analysis every
 /// `dt` hours from the start of hold `from` on that aborts at its
 /// `limit + 1`-th failed measurement over the rollout; each measurement fails
-/// with q = 1 − e^{−a·s·dt} at the share s it is taken at. Detection is the
+/// with q = 1 − e^{−a·∫s}, the share integrated over its interval (a weight
+/// change inside it counts for the time each weight held). Detection is the
 /// first of monitoring (rate r·s) and the abort, so with P(τ > t) =
 /// e^{−r∫s} · P(at most `limit` failures among the measurements up to t):
 /// E = ∫ s(t)·P(τ > t) dt over the holds + P(τ > T)·(1/r + d).
-fn background_exposure(holds: &[(f64, f64)], from: usize, dt: f64, limit: usize, a: f64) -> f64 {
+/// (`at_end`: each measurement at the share it ends at instead, for contrast.)
+fn background_exposure(
+    holds: &[(f64, f64)],
+    from: usize,
+    dt: f64,
+    limit: usize,
+    a: f64,
+    at_end: bool,
+) -> f64 {
     let start: f64 = holds[..from].iter().map(|h| h.1).sum();
     // dist[k]: P(k failures so far), for k ≤ limit (beyond: aborted).
     let mut dist = vec![0.0; limit + 1];
     dist[0] = 1.0;
-    let (mut t, mut mon, mut exposure) = (0.0, 1.0, 0.0);
+    let (mut t, mut mon, mut exposure, mut dose) = (0.0, 1.0, 0.0, 0.0);
     let mut next = start + dt;
     let step = 1e-4;
     for &(s, len) in holds {
@@ -154,9 +163,13 @@ fn background_exposure(holds: &[(f64, f64)], from: usize, dt: f64, limit: usize,
             // Midpoint rule on e^{−r s t}, exact enough at this step.
             exposure += s * mon * (-R * s * (to - t) / 2.0).exp() * alive * (to - t);
             mon *= (-R * s * (to - t)).exp();
+            if t >= start - 1e-12 {
+                dose += s * (to - t);
+            }
             t = to;
             if (t - next).abs() < 1e-9 {
-                let q = 1.0 - (-a * s * dt).exp();
+                let q = 1.0 - (-a * if at_end { s * dt } else { dose }).exp();
+                dose = 0.0;
                 for k in (0..=limit).rev() {
                     let stay = dist[k] * (1.0 - q);
                     let moved = if k > 0 { dist[k - 1] * q } else { 0.0 };
@@ -197,7 +210,7 @@ fn background_analysis_exposure_matches_closed_form() {
     let a = 4.0;
     let one = [(5.0, 10.5)];
     let out = run(&model(&background_stage(&one, 0, 0, a), ""));
-    let want = background_exposure(&[(0.05, 10.5)], 0, 1.0, 0, a);
+    let want = background_exposure(&[(0.05, 10.5)], 0, 1.0, 0, a, false);
     assert_covers(metric(&out, "blast_radius.share_hours"), want);
     // Without it the same hold exposes 1/r + e^{−rsT}·d (the test above).
     let without = 1.0 / R + (-R * 0.05 * 10.5f64).exp() * ROLLBACK_H;
@@ -207,12 +220,27 @@ fn background_analysis_exposure_matches_closed_form() {
     let out = run(&model(&background_stage(&two, 0, 1, a), ""));
     assert_covers(
         metric(&out, "blast_radius.share_hours"),
-        background_exposure(&shares, 1, 1.0, 0, a),
+        background_exposure(&shares, 1, 1.0, 0, a, false),
     );
     let out = run(&model(&background_stage(&two, 1, 0, a), ""));
     assert_covers(
         metric(&out, "blast_radius.share_hours"),
-        background_exposure(&shares, 0, 1.0, 1, a),
+        background_exposure(&shares, 0, 1.0, 1, a, false),
+    );
+    // A weight change half-way through the first measurement: it sees half
+    // an hour at 5 % and half an hour at 50 %. Taken at the weight of its
+    // end it would fail far more often, and expose far less.
+    let step = [(5.0, 0.5), (50.0, 4.5)];
+    let shares = [(0.05, 0.5), (0.50, 4.5)];
+    let out = run(&model(&background_stage(&step, 0, 0, a), ""));
+    let want = background_exposure(&shares, 0, 1.0, 0, a, false);
+    let got = metric(&out, "blast_radius.share_hours");
+    assert_covers(got, want);
+    let at_end = background_exposure(&shares, 0, 1.0, 0, a, true);
+    println!("taken at the weight it ends at: {at_end:.4}");
+    assert!(
+        (got.mean - at_end).abs() > 3.0 * got.ci95,
+        "{at_end} vs {got:?}"
     );
 }
 

@@ -32,6 +32,8 @@ impl State<'_> {
         r.bg_taken = 0;
         r.bg_failures = 0;
         r.bg_token = token;
+        r.bg_dose = 0.0;
+        r.bg_since = self.now;
         // One analysis run, as Argo creates one AnalysisRun for it.
         self.canary.runs += u64::from(self.counting());
         self.at(
@@ -55,7 +57,13 @@ impl State<'_> {
         if !current {
             return;
         }
-        let failed = self.analysis_fails(s, bg.interval);
+        self.close_background_dose(s);
+        let dose = self.stages[s]
+            .traffic
+            .rollout
+            .as_mut()
+            .map_or(0.0, |r| std::mem::take(&mut r.bg_dose));
+        let failed = self.analysis_fails(s, bg.interval, Some(dose));
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
@@ -74,5 +82,29 @@ impl State<'_> {
                 token,
             },
         );
+    }
+
+    /// Adds the canary's weighted traffic since `bg_since` to the running
+    /// background measurement's dose, before the weight changes or a
+    /// measurement is taken: a measurement sees every weight of its interval
+    /// for the time it held.
+    pub(super) fn close_background_dose(&mut self, s: usize) {
+        let w = self.stages[s].traffic.w;
+        let now = self.now;
+        let Some(r) = self.stages[s].traffic.rollout.as_ref() else {
+            return;
+        };
+        if r.bg_token == 0 {
+            return;
+        }
+        let since = r.bg_since;
+        let served = match &self.m.incidents.traffic {
+            None => now - since,
+            Some(t) => t.integral(since, now),
+        };
+        if let Some(r) = self.stages[s].traffic.rollout.as_mut() {
+            r.bg_dose += w * served;
+            r.bg_since = now;
+        }
     }
 }

@@ -34,6 +34,10 @@ pub(super) struct Rollout {
     pub bg_taken: u32,
     pub bg_failures: u32,
     pub bg_token: u32,
+    /// The weighted traffic (weight × factor-seconds) the canary served since
+    /// the last background measurement, up to `bg_since`.
+    pub bg_dose: f64,
+    pub bg_since: f64,
 }
 
 impl Rollout {
@@ -54,6 +58,8 @@ impl Rollout {
             bg_taken: 0,
             bg_failures: 0,
             bg_token: 0,
+            bg_dose: 0.0,
+            bg_since: 0.0,
         }
     }
 }
@@ -176,6 +182,7 @@ impl State<'_> {
             let rel = r.rel;
             match step {
                 RolloutStep::Weight(w) => {
+                    self.close_background_dose(s);
                     self.stages[s].traffic.w = *w;
                     self.log(TraceKind::Weight, Some(rel), Some(s), Some(*w));
                     self.refresh_exposure();
@@ -321,7 +328,7 @@ impl State<'_> {
         {
             return self.inconclusive(s, interval);
         }
-        let failed = self.analysis_fails(s, interval);
+        let failed = self.analysis_fails(s, interval, None);
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
@@ -351,13 +358,24 @@ impl State<'_> {
     /// Whether a canary analysis measurement over the `interval` just ended
     /// fails: each of the canary's defects makes it fail with probability
     /// 1 − exp(−sensitivity × weight × traffic served), one draw per defect.
-    pub(super) fn analysis_fails(&mut self, s: usize, interval: f64) -> bool {
+    /// `weighted`: the canary's weight × traffic over the measurement, when
+    /// the weight may have changed inside it (a background measurement);
+    /// `None`: the weight held all `interval` (an analysis step).
+    pub(super) fn analysis_fails(
+        &mut self,
+        s: usize,
+        interval: f64,
+        weighted: Option<f64>,
+    ) -> bool {
         let analysis = self.m.stages[s].strategy.analysis;
         let mut failed = false;
         for k in 0..self.stages[s].traffic.new_defects.len() {
             let d = self.stages[s].traffic.new_defects[k];
             let def = &self.defects[d as usize];
-            let (share, served) = self.analysis_dose(s, d, interval);
+            let (share, served) = match weighted {
+                None => self.analysis_dose(s, d, interval),
+                Some(dose) => (self.flag_factor(d), dose),
+            };
             let p = 1.0 - (-analysis[def.severity.index()] * share * served).exp();
             if uniform(&mut self.incidents_rng) < p {
                 failed = true;
