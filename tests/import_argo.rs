@@ -81,7 +81,18 @@ fn argo_background_analysis_is_measured_from_its_starting_step() {
     );
     let (f, _, v) = merged(import::rollout::argo, &late);
     assert!(production_canary(&v).background.is_none());
-    assert!(warned(&f.warnings, "after every step the model simulates"));
+    assert!(warned(&f.warnings, "after every step the model simulates")); // A metric's initialDelay is the background run's `initial_delay`.
+    let delayed = variant(
+        dir.path(),
+        bg,
+        "delayed.yaml",
+        "    interval: 5m\n",
+        "    interval: 5m\n    initialDelay: 2m\n",
+    );
+    let (f, _, v) = merged(import::rollout::argo, &delayed);
+    let bg = production_canary(&v).background.unwrap();
+    assert_eq!(bg.initial_delay.secs(), 120.0);
+    not_warned(&f.warnings, "initialDelay");
 }
 
 /// A blue-green `postPromotionAnalysis` is measured after the switch: the
@@ -115,6 +126,19 @@ fn argo_post_promotion_analysis_is_measured_after_the_switch() {
     let run = blue_green(&v, 1).post_promotion_analysis.unwrap();
     assert_eq!((run.count.get(), run.failure_limit), (3, 3));
     not_warned(&f.warnings, "no `count`");
+    assert_eq!(run.initial_delay.secs(), 0.0);
+    // A metric's initialDelay is the run's `initial_delay`.
+    let delayed = variant(
+        dir.path(),
+        "argo/bluegreen-post.yaml",
+        "delayed.yaml",
+        "    interval: 5m\n",
+        "    interval: 5m\n    count: 3\n    initialDelay: 1m\n",
+    );
+    let (f, _, v) = merged(import::rollout::argo, &delayed);
+    let run = blue_green(&v, 1).post_promotion_analysis.unwrap();
+    assert_eq!(run.initial_delay.secs(), 60.0);
+    not_warned(&f.warnings, "initialDelay");
 }
 
 /// A dry-run metric (`dryRun: [{metricName: …}]`, a regular expression) is

@@ -33,11 +33,12 @@ impl State<'_> {
         r.bg_failures = 0;
         r.bg_token = token;
         r.bg_dose = 0.0;
-        r.bg_since = self.now;
+        // The first measurement is over the interval after the delay.
+        r.bg_since = self.now + bg.delay;
         // One analysis run, as Argo creates one AnalysisRun for it.
         self.canary.runs += u64::from(self.counting());
         self.at(
-            self.now + bg.interval,
+            self.now + bg.delay + bg.interval,
             Ev::Background {
                 stage: s as u16,
                 token,
@@ -98,6 +99,9 @@ impl State<'_> {
             return;
         }
         let since = r.bg_since;
+        if now <= since {
+            return; // still in the initial delay
+        }
         let served = match &self.m.incidents.traffic {
             None => now - since,
             Some(t) => t.integral(since, now),

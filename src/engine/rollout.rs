@@ -206,7 +206,10 @@ impl State<'_> {
                 }
                 RolloutStep::Promote(p) => return self.wait_for(rel, s, *p, Awaiting::Step),
                 RolloutStep::Analysis {
-                    interval, count, ..
+                    interval,
+                    count,
+                    delay,
+                    ..
                 } => {
                     r.measurements_left = *count;
                     r.failures_step = 0;
@@ -220,7 +223,8 @@ impl State<'_> {
                         };
                         self.open_run(s, n);
                     }
-                    return self.rollout_wait(s, *interval, Awaiting::Measurement);
+                    // The first measurement is over the interval after the delay.
+                    return self.rollout_wait(s, delay + interval, Awaiting::Measurement);
                 }
             }
         }

@@ -584,6 +584,7 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
                     interval: a.interval.secs(),
                     count: a.count.get(),
                     failure_limit: a.failure_limit,
+                    delay: a.initial_delay.secs(),
                 });
             }
             let mut s = base(StrategyKind::BlueGreen, steps);
@@ -618,6 +619,7 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
                 failure_limit: b.failure_limit,
                 from_step: b.starting_step,
                 count: b.count.map(|n| n.get()),
+                delay: b.initial_delay.secs(),
             });
             s
         }
@@ -638,10 +640,12 @@ fn canary_steps(plan: &valid::CanaryPlan) -> (Vec<RolloutStep>, Option<u32>) {
                         interval,
                         count,
                         failure_limit,
+                        initial_delay,
                     } => RolloutStep::Analysis {
                         interval: interval.secs(),
                         count: count.get(),
                         failure_limit: *failure_limit,
+                        delay: initial_delay.secs(),
                     },
                 })
                 .collect();
@@ -660,6 +664,7 @@ fn canary_steps(plan: &valid::CanaryPlan) -> (Vec<RolloutStep>, Option<u32>) {
                     interval: interval.secs(),
                     count: 1,
                     failure_limit: u32::MAX,
+                    delay: 0.0,
                 });
             }
             (steps, Some(threshold.get()))

@@ -166,6 +166,8 @@ pub enum RolloutStep {
         interval: f64,
         count: u32,
         failure_limit: u32,
+        /// Seconds before the first measurement's interval begins.
+        delay: f64,
     },
 }
 
@@ -221,6 +223,8 @@ pub struct Background {
     pub(crate) failure_limit: u32,
     pub(crate) from_step: usize,
     pub(crate) count: Option<u32>,
+    /// Seconds before the first measurement's interval begins.
+    pub(crate) delay: f64,
 }
 
 /// What a newer release reaching a production stage's lock does to the

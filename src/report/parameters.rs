@@ -334,9 +334,17 @@ fn strategy_words(model: &Model, st: &crate::model::StageModel) -> String {
         StrategyKind::BlueGreen => {
             let post = sg.steps.iter().find_map(|s| match s {
                 RolloutStep::Analysis {
-                    interval, count, ..
+                    interval,
+                    count,
+                    delay,
+                    ..
                 } => Some(format!(
-                    ", then {count} analysis measurement{} {} apart with every user on it",
+                    ", then {}{count} analysis measurement{} {} apart with every user on it",
+                    if *delay > 0.0 {
+                        format!("after {}, ", duration(*delay))
+                    } else {
+                        String::new()
+                    },
                     if *count == 1 { "" } else { "s" },
                     duration(*interval)
                 )),
@@ -367,9 +375,14 @@ fn strategy_words(model: &Model, st: &crate::model::StageModel) -> String {
                 .any(|s| matches!(s, RolloutStep::Analysis { .. }));
             let background = sg.background.map_or(String::new(), |b| {
                 format!(
-                    ", and a background analysis every {} from step {} on that aborts after {} failed measurement{}",
+                    ", and a background analysis every {} from step {} on{} that aborts after {} failed measurement{}",
                     duration(b.interval),
                     b.from_step,
+                    if b.delay > 0.0 {
+                        format!(" (after {})", duration(b.delay))
+                    } else {
+                        String::new()
+                    },
                     b.failure_limit + 1,
                     if b.failure_limit == 0 { "" } else { "s" }
                 )

@@ -137,6 +137,10 @@ pub struct BackgroundSpec {
     /// rollout ends.
     #[serde(default)]
     pub count: u32,
+    /// Time from the start before the first measurement's interval begins
+    /// (Argo's metric `initialDelay`).
+    #[serde(default, alias = "initialDelay")]
+    pub initial_delay: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -165,6 +169,10 @@ pub struct AnalysisSpec {
     /// Failed measurements tolerated; one more aborts (Argo default 0).
     #[serde(default, alias = "failureLimit")]
     pub failure_limit: u32,
+    /// Time from the step's start before the first measurement's interval
+    /// begins (Argo's metric `initialDelay`).
+    #[serde(default, alias = "initialDelay")]
+    pub initial_delay: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]

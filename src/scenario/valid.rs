@@ -262,6 +262,8 @@ pub struct AnalysisRun {
     pub interval: PositiveDuration,
     pub count: NonZeroU32,
     pub failure_limit: u32,
+    /// Before the first measurement's interval begins.
+    pub initial_delay: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -290,6 +292,8 @@ pub struct Background {
     pub failure_limit: u32,
     pub starting_step: usize,
     pub count: Option<NonZeroU32>,
+    /// Before the first measurement's interval begins.
+    pub initial_delay: Duration,
 }
 
 /// Argo Rollouts steps or the Flagger shorthand, exactly one. Weights increase
@@ -317,6 +321,7 @@ pub enum CanaryStep {
         interval: PositiveDuration,
         count: NonZeroU32,
         failure_limit: u32,
+        initial_delay: Duration,
     },
 }
 

@@ -113,6 +113,7 @@ pub fn step_kinds(c: &Canary) -> Vec<String> {
                 interval,
                 count,
                 failure_limit,
+                ..
             } => format!("a{}x{}/{}", interval.secs(), count, failure_limit),
         })
         .collect()

@@ -35,6 +35,18 @@ struct Metric {
 }
 
 impl Metric {
+    /// `, initial_delay: 5m` when it has an `initialDelay`.
+    fn delay_text(&self) -> String {
+        if self.delay > 0.0 {
+            format!(
+                ", initial_delay: {}",
+                crate::time::Duration(crate::time::SimDuration(self.delay))
+            )
+        } else {
+            String::new()
+        }
+    }
+
     /// How long Argo measures it: `count` measurements `interval` apart;
     /// without end when it has no count.
     fn length(&self) -> f64 {
@@ -147,12 +159,6 @@ fn chosen(
             ));
         }
     }
-    if m.delay > 0.0 {
-        warnings.push(format!(
-            "warning: {file}:{}: metric {} of {}: its initialDelay is not simulated in a {what}, whose first measurement comes one interval after it starts",
-            m.delay_line, m.name, m.template
-        ));
-    }
     let n = metrics.len();
     let mut m = metrics.swap_remove(chosen);
     if n > 1 {
@@ -192,8 +198,9 @@ pub(super) fn background(
         .count
         .map_or(String::new(), |c| format!(", count: {}", num(c)));
     let text = format!(
-        "interval: {interval}, failure_limit: {}{count}",
-        num(m.limit)
+        "interval: {interval}, failure_limit: {}{count}{}",
+        num(m.limit),
+        m.delay_text()
     );
     Ok(Some((text, metric_at(file, &m))))
 }
@@ -213,9 +220,10 @@ pub(super) fn post_promotion(
     };
     let interval = m.interval.clone().unwrap_or_else(|| "1m".into());
     let text = format!(
-        "{{interval: {interval}, count: {}, failure_limit: {}}}",
+        "{{interval: {interval}, count: {}, failure_limit: {}{}}}",
         num(m.written_count()),
-        num(m.limit)
+        num(m.limit),
+        m.delay_text()
     );
     let at = metric_at(file, &m);
     if m.count.is_some() {

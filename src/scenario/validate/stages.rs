@@ -339,6 +339,7 @@ fn canary(
                             interval: r.interval,
                             count: r.count,
                             failure_limit: r.failure_limit,
+                            initial_delay: r.initial_delay,
                         }
                     }
                 });
@@ -424,6 +425,7 @@ fn analysis_run(
             .ok_or_else(|| refuse("analysis interval must be longer than zero".into()))?,
         count: NonZeroU32::new(a.count).unwrap_or(NonZeroU32::MIN),
         failure_limit: a.failure_limit,
+        initial_delay: a.initial_delay,
     })
 }
 
@@ -457,6 +459,7 @@ fn background(
         failure_limit: b.failure_limit,
         starting_step,
         count: NonZeroU32::new(b.count),
+        initial_delay: b.initial_delay,
     }))
 }
 
