@@ -523,3 +523,38 @@ fn argo_metric_without_count_is_measured_until_someone_promotes() {
         f.warnings
     );
 }
+
+/// Blue-green `autoPromotionSeconds` (argoproj/argo-rollouts
+/// docs/features/bluegreen.md): with auto-promotion on, the switch waits that
+/// long after the preview is ready; with `autoPromotionEnabled: false` Argo
+/// ignores it and the promoter promotes, said in a warning.
+#[test]
+fn argo_auto_promotion_seconds_delay_the_switch() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = "      scaleDownDelaySeconds: 600 # 10 minutes\n";
+    let delayed = variant(
+        dir.path(),
+        "argo/bluegreen-post.yaml",
+        "auto.yaml",
+        from,
+        &format!("{from}      autoPromotionSeconds: 30\n"),
+    );
+    let (f, text, v) = merged(import::rollout::argo, &delayed);
+    let bg = blue_green(&v, 1);
+    assert_eq!(bg.auto_promotion_delay.secs(), 30.0);
+    assert!(bg.promoted_by.is_none());
+    has(&text, "(autoPromotionSeconds)");
+    not_warned(&f.warnings, "autoPromotionSeconds");
+    let manual = variant(
+        dir.path(),
+        "argo/bluegreen-post.yaml",
+        "manual.yaml",
+        from,
+        &format!("{from}      autoPromotionEnabled: false\n      autoPromotionSeconds: 30\n"),
+    );
+    let (f, _, v) = merged(import::rollout::argo, &manual);
+    let bg = blue_green(&v, 1);
+    assert_eq!(bg.auto_promotion_delay.secs(), 0.0);
+    assert!(bg.promoted_by.is_some());
+    assert!(warned(&f.warnings, "ignores the delay"));
+}

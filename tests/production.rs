@@ -492,3 +492,32 @@ fn rolling_update_ramps_exposure_in_batches() {
     println!("rolling peak share {:.3} ± {:.3}", peak.mean, peak.ci95);
     assert!(peak.mean > 0.25 && peak.mean + peak.ci95 < 1.0, "{peak:?}");
 }
+
+/// Blue-green auto-promotion after a delay: the release waits on the idle
+/// colour, which serves no users. Without defects every delivered commit's
+/// lead time grows by exactly the delay (the wait draws nothing: the same
+/// random numbers); with them, an incident still exposes 1/r + switch.
+#[test]
+fn blue_green_auto_promotion_delay_adds_to_lead_time_only() {
+    let stage = |delay: &str| {
+        format!(
+            "  - name: production\n    trigger: {{schedule: \"0 3 * * *\"}}\n    strategy:\n      blue_green: {{switch: 30m, scale_down_delay: 30d{delay}}}"
+        )
+    };
+    let delay = ", auto_promotion_delay: 2h";
+    let lead = |out: &Results| metric(out, "lead_time.mean").mean;
+    let base = run(&model_with_defects(&stage(""), "", 0.0));
+    let delayed = run(&model_with_defects(&stage(delay), "", 0.0));
+    let gap = lead(&delayed) - lead(&base);
+    assert!((gap - 2.0).abs() < 1e-6, "lead time grew by {gap} h");
+    let out = run(&model(&stage(delay), ""));
+    assert_covers(metric(&out, "blast_radius.share_hours"), 1.0 / R + 0.5);
+    // With a promoter, Argo ignores the delay: refused, said plainly.
+    let e = refused(
+        "  - name: production\n    strategy: {blue_green: {promoted_by: ops, auto_promotion_delay: 1h}}",
+    );
+    assert!(
+        e.starts_with("bad.yaml:") && e.contains("auto_promotion_delay"),
+        "{e}"
+    );
+}

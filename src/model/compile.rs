@@ -539,6 +539,7 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
         abort: f.incidents.rollback.compile(),
         scale_down_delay: 0.0,
         switch: 0.0,
+        promotion_delay: 0.0,
         failure_budget: None,
         analysis: monitoring.map(|m| 10.0 * m),
         false_alarm: 0.0,
@@ -575,6 +576,11 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
             let mut steps = Vec::new();
             if let Some(p) = b.promoted_by {
                 steps.push(RolloutStep::Promote(p));
+            } else if b.auto_promotion_delay.secs() > 0.0 {
+                // Auto-promotion after a delay, the release on the idle colour.
+                steps.push(RolloutStep::Wait(Dist::Const(
+                    b.auto_promotion_delay.secs(),
+                )));
             }
             steps.push(RolloutStep::Wait(Dist::Const(b.switch.secs())));
             steps.push(RolloutStep::Weight(1.0));
@@ -593,6 +599,7 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
             }
             s.scale_down_delay = b.scale_down_delay.secs();
             s.switch = b.switch.secs();
+            s.promotion_delay = b.auto_promotion_delay.secs();
             s.abort = Dist::Const(b.switch.secs());
             s.on_newer = on_newer(b.on_newer);
             s

@@ -192,6 +192,8 @@ pub struct Strategy {
     pub(crate) scale_down_delay: f64,
     /// Blue-green: moving traffic between colours.
     pub(crate) switch: f64,
+    /// Blue-green: auto-promotion's wait before the switch (a `Wait` step).
+    pub(crate) promotion_delay: f64,
     /// Flagger's threshold: failed measurements over the whole rollout that abort it.
     pub(crate) failure_budget: Option<u32>,
     /// Canary analysis hazard per second at 100 % weight, per severity.

@@ -352,9 +352,15 @@ fn strategy_words(model: &Model, st: &crate::model::StageModel) -> String {
             });
             format!(
                 "blue-green: deploy to the idle colour, {}switch traffic in {}{}; the old colour runs on for {} so a rollback is a switch back, until the next release is deployed to that colour",
-                promoter.map_or(String::new(), |p| format!(
-                    "{p} promotes the validated colour (in working hours), then "
-                )),
+                match promoter {
+                    Some(p) =>
+                        format!("{p} promotes the validated colour (in working hours), then "),
+                    None if sg.promotion_delay > 0.0 => format!(
+                        "promote it automatically {} after it is ready, then ",
+                        duration(sg.promotion_delay)
+                    ),
+                    None => String::new(),
+                },
                 duration(sg.switch),
                 post.unwrap_or_default(),
                 duration(sg.scale_down_delay)

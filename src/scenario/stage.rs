@@ -61,6 +61,10 @@ pub struct BlueGreenSpec {
     /// Who promotes the idle colour after the smoke test (`verify`): nobody
     /// (auto-promotion, Argo's default) or a person.
     pub promoted_by: Option<NameRef>,
+    /// Auto-promotion waits this long with the release on the idle colour
+    /// before the switch (Argo's `autoPromotionSeconds`).
+    #[serde(default, alias = "autoPromotionDelay")]
+    pub auto_promotion_delay: Duration,
     /// The old colour keeps running this long after the switch (Argo default 30s):
     /// rollback within it is a switch back.
     #[serde(default = "thirty_seconds", alias = "scaleDownDelay")]

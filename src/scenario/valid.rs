@@ -249,6 +249,8 @@ pub struct BlueGreen {
     pub switch: Duration,
     /// Who promotes the idle colour; `None`: auto-promotion.
     pub promoted_by: Option<PersonIndex>,
+    /// Auto-promotion's wait before the switch (zero with a promoter).
+    pub auto_promotion_delay: Duration,
     pub scale_down_delay: Duration,
     pub on_newer: OnNewer,
     /// Measured after the switch, every user on the new colour.

@@ -485,12 +485,24 @@ fn blue_green(file: &str, bg: &Node, docs: &[Node], f: &mut Fragment) -> Result<
     }
     if let Some(s) = bg.get("autoPromotionSeconds") {
         let promoter = auto.and_then(Node::boolean) == Some(false);
-        f.warnings.push(if promoter {
+        if promoter {
             // argoproj/argo-rollouts#2000: the delay only acts with auto-promotion on.
-            format!("warning: {file}:{}: `autoPromotionSeconds` with `autoPromotionEnabled: false`: Argo Rollouts waits for a manual promotion and ignores the delay, so the promoter promotes", s.line)
+            f.warnings.push(format!("warning: {file}:{}: `autoPromotionSeconds` with `autoPromotionEnabled: false`: Argo Rollouts waits for a manual promotion and ignores the delay, so the promoter promotes", s.line));
         } else {
-            format!("warning: {file}:{}: `autoPromotionSeconds` (automatic promotion after a delay) is not simulated: promotion is at once", s.line)
-        });
+            match duration_text(s) {
+                Some(d) => f.strategy.kv(
+                    1,
+                    "auto_promotion_delay",
+                    &Val::read(d, format!("{file}:{} (autoPromotionSeconds)", s.line)),
+                ),
+                None => {
+                    return Err(s.error(
+                        file,
+                        "expected `autoPromotionSeconds` to be a number of seconds",
+                    ));
+                }
+            }
+        }
     }
     f.strategy.kv(
         1,

@@ -284,8 +284,16 @@ fn strategy(
                 on_newer: r.on_newer,
             })
         }
+        StrategySpec::BlueGreen(b)
+            if b.promoted_by.is_some() && b.auto_promotion_delay.secs() > 0.0 =>
+        {
+            return Err(refuse(
+                "blue-green `auto_promotion_delay` is auto-promotion's wait; with `promoted_by` the promoter promotes (Argo ignores `autoPromotionSeconds` without auto-promotion)".into(),
+            ));
+        }
         StrategySpec::BlueGreen(b) => Strategy::BlueGreen(BlueGreen {
             switch: b.switch,
+            auto_promotion_delay: b.auto_promotion_delay,
             promoted_by: b
                 .promoted_by
                 .as_ref()
