@@ -724,3 +724,49 @@ fn github_from_json_of_a_branch_list_is_understood() {
     not_warned(&i.warnings, "not understood");
     has(&i.yaml, "holds on a push to main");
 }
+
+/// A called workflow's `confirm_deploy` job on `${{ inputs.env }}_gate`,
+/// which the deploying jobs need (CMSgov/easi-app): GitHub holds it until
+/// the gate environment's reviewers approve, and the deployment waits for
+/// it, so the sidecar's approvals and wait timer for `prod_gate` hold the
+/// `prod` stage (they were dropped as a "plan or verification step"). The
+/// stage has one approval: with approvals on both `impl_gate` and `impl`,
+/// the gate's is kept, with a warning; the gate's deploy values are not the
+/// deployment's.
+#[test]
+fn github_gate_environment_in_a_called_workflow_keeps_its_approvals() {
+    let side = import::sidecar::read(&data("github/gate/sidecar.yaml")).unwrap();
+    let p = data("github/gate/deploy_pipeline.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["dev", "impl", "prod"]);
+    let prod = &v.stages[2];
+    let a = prod
+        .approval
+        .as_ref()
+        .expect("prod_gate's reviewers hold prod");
+    assert_eq!(v.people[a.approvers[0]].name, "release-managers");
+    assert_eq!(prod.gates.len(), 1, "prod_gate's wait timer");
+    assert!((prod.gates[0].delay.secs() - 600.0).abs() < 1e-9);
+    assert!(
+        v.stages[0].approval.is_none(),
+        "no sidecar entry for dev_gate"
+    );
+    let a = v.stages[1]
+        .approval
+        .as_ref()
+        .expect("impl_gate's reviewers");
+    assert_eq!(v.people[a.approvers[0]].name, "release-managers");
+    assert!(warned(
+        &i.warnings,
+        "the gate's, asked first, is kept and impl's is left out"
+    ));
+    assert!(warned(
+        &i.warnings,
+        "deploy values for the gate environment impl_gate"
+    ));
+    has(&i.yaml, "duration: 5m");
+    not_warned(&i.warnings, "matches no environment");
+    not_warned(&i.warnings, "plan or verification step");
+    has(&i.yaml, "gate: environment dev_gate");
+}
