@@ -770,3 +770,25 @@ fn github_gate_environment_in_a_called_workflow_keeps_its_approvals() {
     not_warned(&i.warnings, "plan or verification step");
     has(&i.yaml, "gate: environment dev_gate");
 }
+
+/// Two deployments that run only when someone dispatches the workflow
+/// (`if: github.event_name == 'workflow_dispatch'`), the second needing the
+/// first through a plain job: one dispatch runs both, so only the first is
+/// manual and the second follows it automatically (it was a second manual
+/// trigger, as if a second person started it). The fixture is written for
+/// the test: no public workflow with such a chain was found.
+#[test]
+fn github_jobs_of_one_dispatch_share_its_manual_trigger() {
+    let p = data("github/dispatch-chain/deploy.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production", "production-eu"]);
+    assert!(matches!(v.stages[0].trigger, Trigger::Auto));
+    assert!(matches!(v.stages[1].trigger, Trigger::Manual { .. }));
+    assert!(matches!(v.stages[2].trigger, Trigger::Auto), "{}", i.yaml);
+    assert_eq!(deps(&v, 2), ["production"]);
+    has(
+        &i.yaml,
+        "deploy.yml:42 (only on workflow_dispatch, as stage production it follows",
+    );
+}

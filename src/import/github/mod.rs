@@ -214,6 +214,7 @@ fn workflow(
         lock: wf_lock.as_ref().map(|(v, _)| v),
         run_start: std::cell::Cell::new(None),
         gated: std::cell::RefCell::new(Vec::new()),
+        dispatched: std::cell::RefCell::new(Vec::new()),
     };
     // For each job, the stages (deploy jobs) it follows, through plain jobs.
     let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
@@ -268,6 +269,10 @@ struct Workflow<'a> {
     run_start: std::cell::Cell<Option<usize>>,
     /// The stages held by a called workflow's gate environments.
     gated: std::cell::RefCell<Vec<gate::Gated>>,
+    /// The stages that run only when someone dispatches the workflow (an
+    /// `if:` true only on `workflow_dispatch`, or following such a stage):
+    /// a later one of them is started by the same dispatch.
+    dispatched: std::cell::RefCell<Vec<String>>,
 }
 
 /// The keys of a job read as they are, or not needed by the model.
@@ -595,6 +600,7 @@ fn leg_stage(
         start_trigger(cx.on, &mut st, d);
     }
     job_if(cx.on, file, job, Some(&mut st), d, warnings);
+    when::same_dispatch(cx, job, deps, &mut st);
     // A later leg run one at a time starts when the one before ends,
     // whatever started the job.
     if let Some((_, at)) = &sequential_leg {
