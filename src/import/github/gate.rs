@@ -17,7 +17,7 @@ pub(super) type Gated = (usize, Vec<(String, Env)>);
 /// The note a gated stage carries until the sidecar gives the gate's rules.
 pub(super) fn note(job: &str, gate: &str, env: &Env, deployer: &str) -> String {
     format!(
-        "gate: environment {} ({}) of the called job {gate}, which {deployer} needs, holds the deployment (job {job}): its required reviewers and wait timer are repository settings, not in the file; none assumed, give them in a sidecar under {}",
+        "gate: environment {} ({}) of the called job {gate}, which {deployer} waits for, holds the deployment (job {job}): its required reviewers and wait timer are repository settings, not in the file; none assumed, give them in a sidecar under {}",
         env.name, env.at, env.name
     )
 }
