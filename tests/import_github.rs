@@ -159,8 +159,9 @@ fn github_local_reusable_workflows_are_read_when_next_to_the_caller() {
 /// then `apply`, which needs it, in `<env>-apply`, as in
 /// Azure-Samples/github-terraform-oidc-ci-cd): the stage is the job that
 /// deploys, the last environment in the callee's job order, so the sidecar's
-/// reviewers on the apply environment apply; the plan environment is named in
-/// a warning. The callee's job `concurrency` is the lock when the caller's job
+/// reviewers on the apply environment apply; the plan environment, which
+/// apply needs, is named in a warning (not a stage of its own; sidecar
+/// approvals for it would hold the stage, as a gate's do). The callee's job `concurrency` is the lock when the caller's job
 /// has none, and every value read in the callee cites the callee's file:line.
 #[test]
 fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
