@@ -159,8 +159,9 @@ fn github_local_reusable_workflows_are_read_when_next_to_the_caller() {
 /// then `apply`, which needs it, in `<env>-apply`, as in
 /// Azure-Samples/github-terraform-oidc-ci-cd): the stage is the job that
 /// deploys, the last environment in the callee's job order, so the sidecar's
-/// reviewers on the apply environment apply; the plan environment is named in
-/// a warning. The callee's job `concurrency` is the lock when the caller's job
+/// reviewers on the apply environment apply; the plan environment, which
+/// apply needs, is named in a warning (not a stage of its own; sidecar
+/// approvals for it would hold the stage, as a gate's do). The callee's job `concurrency` is the lock when the caller's job
 /// has none, and every value read in the callee cites the callee's file:line.
 #[test]
 fn github_called_workflow_deploys_with_its_last_environment_and_its_job_lock() {
@@ -723,4 +724,72 @@ fn github_from_json_of_a_branch_list_is_understood() {
     assert_eq!(names(&v), ["dev", "build-stage"], "{}", i.yaml);
     not_warned(&i.warnings, "not understood");
     has(&i.yaml, "holds on a push to main");
+}
+
+/// A called workflow's `confirm_deploy` job on `${{ inputs.env }}_gate`,
+/// which the deploying jobs need (CMSgov/easi-app): GitHub holds it until
+/// the gate environment's reviewers approve, and the deployment waits for
+/// it, so the sidecar's approvals and wait timer for `prod_gate` hold the
+/// `prod` stage (they were dropped as a "plan or verification step"). The
+/// stage has one approval: with approvals on both `impl_gate` and `impl`,
+/// the gate's is kept, with a warning; the gate's deploy values are not the
+/// deployment's.
+#[test]
+fn github_gate_environment_in_a_called_workflow_keeps_its_approvals() {
+    let side = import::sidecar::read(&data("github/gate/sidecar.yaml")).unwrap();
+    let p = data("github/gate/deploy_pipeline.yml");
+    let i = import::github::import(&[p.as_path()], Some(&side), "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["dev", "impl", "prod"]);
+    let prod = &v.stages[2];
+    let a = prod
+        .approval
+        .as_ref()
+        .expect("prod_gate's reviewers hold prod");
+    assert_eq!(v.people[a.approvers[0]].name, "release-managers");
+    assert_eq!(prod.gates.len(), 1, "prod_gate's wait timer");
+    assert!((prod.gates[0].delay.secs() - 600.0).abs() < 1e-9);
+    assert!(
+        v.stages[0].approval.is_none(),
+        "no sidecar entry for dev_gate"
+    );
+    let a = v.stages[1]
+        .approval
+        .as_ref()
+        .expect("impl_gate's reviewers");
+    assert_eq!(v.people[a.approvers[0]].name, "release-managers");
+    assert!(warned(
+        &i.warnings,
+        "the gate's, asked first, is kept and impl's is left out"
+    ));
+    assert!(warned(
+        &i.warnings,
+        "deploy values for the gate environment impl_gate"
+    ));
+    has(&i.yaml, "duration: 5m");
+    not_warned(&i.warnings, "matches no environment");
+    not_warned(&i.warnings, "plan or verification step");
+    has(&i.yaml, "gate: environment dev_gate");
+}
+
+/// Two deployments that run only when someone dispatches the workflow
+/// (`if: github.event_name == 'workflow_dispatch'`), the second needing the
+/// first through a plain job: one dispatch runs both, so only the first is
+/// manual and the second follows it automatically (it was a second manual
+/// trigger, as if a second person started it). The fixture is written for
+/// the test: no public workflow with such a chain was found.
+#[test]
+fn github_jobs_of_one_dispatch_share_its_manual_trigger() {
+    let p = data("github/dispatch-chain/deploy.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production", "production-eu"]);
+    assert!(matches!(v.stages[0].trigger, Trigger::Auto));
+    assert!(matches!(v.stages[1].trigger, Trigger::Manual { .. }));
+    assert!(matches!(v.stages[2].trigger, Trigger::Auto), "{}", i.yaml);
+    assert_eq!(deps(&v, 2), ["production"]);
+    has(
+        &i.yaml,
+        "deploy.yml:42 (only on workflow_dispatch, as stage production it follows",
+    );
 }

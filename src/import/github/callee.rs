@@ -26,6 +26,12 @@ pub(super) struct Callee {
     /// The callee's other environments (job id, environment): plan or
     /// verification steps, not simulated as a stage.
     pub others: Vec<(String, Env)>,
+    /// The environments of callee jobs the deploying job needs, directly or
+    /// through others (job id, environment): a `confirm_deploy` job on
+    /// `${{ inputs.env }}_gate`. GitHub holds such a job until its reviewers
+    /// approve and its wait timer passes, and the deployment waits for it,
+    /// so their protection rules hold the stage.
+    pub gates: Vec<(String, Env)>,
     /// The callee's other jobs on the deploying job's environment: steps of
     /// the same deployment, which the stage's deploy covers.
     pub same: Vec<String>,
@@ -184,6 +190,7 @@ pub(super) fn callee(
         env: None,
         deployer: None,
         others: Vec::new(),
+        gates: Vec::new(),
         same: Vec::new(),
         plain: Vec::new(),
         lock: None,
@@ -207,6 +214,7 @@ pub(super) fn callee(
         .unwrap_or(last);
     let deployer = &cjobs[d];
     let denv = deployer.env.clone().expect("found by its environment");
+    let upstream = needed_by(&cjobs, d);
     for &j in &with_env {
         let job = &cjobs[j];
         let e = job.env.as_ref().expect("has an environment");
@@ -224,6 +232,12 @@ pub(super) fn callee(
             if !after_failure(job) {
                 c.same.push(job.id.clone());
             }
+            continue;
+        }
+        if upstream.contains(&j) {
+            // A gate the deployment waits for: its protection rules hold the stage.
+            warnings.push(format!("warning: {}: environment {:?} of the reusable workflow's job {} (called by job {id} at {file}:{line}) is not simulated as a stage: a called job becomes one stage, that of the job that deploys, the last environment in the callee's job order ({:?}, job {}, {}); {} waits for {}, so GitHub holds the deployment until {:?}'s protection rules pass: the sidecar's approvals and wait timer for {:?} apply to that stage, and the job's duration is left out", e.at, e.name, job.id, denv.name, deployer.id, denv.at, deployer.id, job.id, e.name, e.name));
+            c.gates.push((job.id.clone(), e.clone()));
             continue;
         }
         warnings.push(format!("warning: {}: environment {:?} of the reusable workflow's job {} (called by job {id} at {file}:{line}) is not simulated as a stage: a called job becomes one stage, that of the job that deploys, the last environment in the callee's job order ({:?}, job {}, {}); {} is taken as a plan or verification step, and its protection rules and duration are left out", e.at, e.name, job.id, denv.name, deployer.id, denv.at, job.id));
@@ -258,6 +272,23 @@ pub(super) fn callee(
     c.deployer = Some((deployer.id.clone(), deployer.node.line));
     c.env = Some(denv);
     Ok(Some(c))
+}
+
+/// The jobs job `j` needs, directly or through others.
+fn needed_by(jobs: &[Job], j: usize) -> Vec<usize> {
+    let mut found: Vec<usize> = Vec::new();
+    let mut todo = vec![j];
+    while let Some(k) = todo.pop() {
+        for n in &jobs[k].needs {
+            if let Some(x) = jobs.iter().position(|x| &x.id == n)
+                && !found.contains(&x)
+            {
+                found.push(x);
+                todo.push(x);
+            }
+        }
+    }
+    found
 }
 
 /// Whether a job also runs when what it needs failed (`if: always()`): a

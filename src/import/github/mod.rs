@@ -13,6 +13,7 @@ mod callee;
 mod condition;
 mod dispatch;
 mod environment;
+mod gate;
 mod matrix;
 mod on;
 mod production;
@@ -94,8 +95,10 @@ pub fn import(
     let mut warnings = Vec::new();
     let mut any_push = false;
     let trunk = on::trunk(&roots);
+    // Stages held by a called workflow's gate environments.
+    let mut gated: Vec<gate::Gated> = Vec::new();
     for (file, root) in &roots {
-        any_push |= workflow(file, root, &trunk, &mut d, &mut warnings)?;
+        any_push |= workflow(file, root, &trunk, &mut d, &mut gated, &mut warnings)?;
     }
     production::prefer_named(&mut d, &mut warnings);
     if !any_push {
@@ -103,7 +106,8 @@ pub fn import(
             .push("no workflow runs on `push`: the model still builds each push to main".into());
     }
     if let Some(s) = sidecar {
-        s.apply(&mut d, &mut warnings);
+        gate::without_gates(s, &gated, &d).apply(&mut d, &mut warnings);
+        gate::apply(s, &gated, &mut d, &mut warnings);
     }
     for (file, root) in &roots {
         warn_unread(file, root, &mut warnings);
@@ -179,6 +183,7 @@ fn workflow(
     root: &Node,
     trunk: &str,
     d: &mut Draft,
+    gated: &mut Vec<gate::Gated>,
     warnings: &mut Vec<String>,
 ) -> Result<bool, InputError> {
     root.known(&["name", "run-name", "env", "defaults", "permissions"]);
@@ -208,6 +213,8 @@ fn workflow(
         on: &on,
         lock: wf_lock.as_ref().map(|(v, _)| v),
         run_start: std::cell::Cell::new(None),
+        gated: std::cell::RefCell::new(Vec::new()),
+        dispatched: std::cell::RefCell::new(Vec::new()),
     };
     // For each job, the stages (deploy jobs) it follows, through plain jobs.
     let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
@@ -247,6 +254,7 @@ fn workflow(
         }
         stage_of[j] = job_stages(&cx, job, &deps, note, d, warnings);
     }
+    gated.append(&mut cx.gated.borrow_mut());
     Ok(on.push)
 }
 
@@ -259,6 +267,12 @@ struct Workflow<'a> {
     /// The stage that took the workflow's manual trigger: the other jobs
     /// the same run starts take its release (see `dispatch`).
     run_start: std::cell::Cell<Option<usize>>,
+    /// The stages held by a called workflow's gate environments.
+    gated: std::cell::RefCell<Vec<gate::Gated>>,
+    /// The stages that run only when someone dispatches the workflow (an
+    /// `if:` true only on `workflow_dispatch`, or following such a stage):
+    /// a later one of them is started by the same dispatch.
+    dispatched: std::cell::RefCell<Vec<String>>,
 }
 
 /// The keys of a job read as they are, or not needed by the model.
@@ -437,12 +451,48 @@ fn job_stages(
         }
         st.notes.extend(note.clone());
         matrix_stage(job, leg, &env.name, &mut st);
+        let gates = leg_gates(cx, job, leg, name);
+        if let Some((deployer, _)) = job.callee.as_ref().and_then(|c| c.deployer.as_ref()) {
+            for (g, e) in &gates {
+                st.notes.push(gate::note(&job.id, g, e, deployer));
+            }
+        }
+        if !gates.is_empty() {
+            cx.gated.borrow_mut().push((d.stages.len(), gates));
+        }
         leg_stages.push(d.stages.len());
         d.stages.push(st);
     }
     match &job.matrix {
         Some(m) if m.sequential => leg_stages.last().copied().into_iter().collect(),
         _ => leg_stages,
+    }
+}
+
+/// The gate environments a called job's leg waits for: the callee's as
+/// read, or for a later matrix leg, as read with that leg's value.
+fn leg_gates(cx: &Workflow, job: &Job, leg: usize, value: &str) -> Vec<(String, Env)> {
+    let Some(c) = &job.callee else {
+        return Vec::new();
+    };
+    match &job.matrix {
+        Some(m) if leg > 0 => {
+            let mut ignored = Vec::new();
+            callee(
+                cx.file,
+                &job.id,
+                job.node.line,
+                job.node,
+                cx.on,
+                Some((&m.axis, value)),
+                &mut ignored,
+            )
+            .ok()
+            .flatten()
+            .map(|c| c.gates)
+            .unwrap_or_default()
+        }
+        _ => c.gates.clone(),
     }
 }
 
@@ -550,6 +600,7 @@ fn leg_stage(
         start_trigger(cx.on, &mut st, d);
     }
     job_if(cx.on, file, job, Some(&mut st), d, warnings);
+    when::same_dispatch(cx, job, deps, &mut st);
     // A later leg run one at a time starts when the one before ends,
     // whatever started the job.
     if let Some((_, at)) = &sequential_leg {

@@ -1,7 +1,7 @@
 //! Whether a job runs on the model's runs: its `if:`, and the jobs it needs.
 
 use super::on::On;
-use super::{DISPATCHER, Job, condition};
+use super::{DISPATCHER, Job, Workflow, condition};
 use crate::import::draft::{Draft, StageDraft, add_person};
 use crate::import::sidecar::assumed_reaction;
 use crate::import::tree::Node;
@@ -99,5 +99,31 @@ pub(super) fn unknown_condition(on: &On, file: &str, job: &Job, warnings: &mut V
     let text = c.scalar().unwrap_or_default();
     if runs(on, on.event(), &text).is_none() {
         warnings.push(format!("warning: {file}:{}: condition {text:?} of job {} is not understood; the job runs when its needs succeeded", c.line, job.id));
+    }
+}
+
+/// Jobs of one dispatch: a stage whose `if:` holds only on
+/// `workflow_dispatch` (made manual by `job_if`) that follows another stage
+/// run only by a dispatch is started by that same dispatch, not by a second
+/// person: it follows automatically. Records the stages run only by a
+/// dispatch (those made manual, and the ones after them).
+pub(super) fn same_dispatch(cx: &Workflow, job: &Job, deps: &[String], st: &mut StageDraft) {
+    let mut dispatched = cx.dispatched.borrow_mut();
+    let after = deps.iter().find(|n| dispatched.contains(n)).cloned();
+    let only_dispatch = job
+        .node
+        .get("if")
+        .filter(|c| runs(cx.on, cx.on.event(), &c.scalar().unwrap_or_default()) == Some(false));
+    if let (Some(c), Some(first)) = (only_dispatch, &after) {
+        st.trigger = Val::read(
+            "auto",
+            format!(
+                "{}:{} (only on workflow_dispatch, as stage {first} it follows: the dispatch that starts {first} runs this job too, when {first} has succeeded)",
+                cx.file, c.line
+            ),
+        );
+    }
+    if only_dispatch.is_some() || after.is_some() {
+        dispatched.push(st.name.clone());
     }
 }
