@@ -300,7 +300,7 @@ fn compare_pages_align_rows_only_one_scenario_has() {
         let md = String::from_utf8(read(&out.join("report.md"))).unwrap();
         let row = md
             .lines()
-            .find(|l| l.starts_with("| Canary analysis runs |"))
+            .find(|l| l.starts_with("| Analysis runs |"))
             .expect("the canary row");
         // measure, two scenarios, unit.
         assert_eq!(row.matches('|').count(), 5, "{row}");

@@ -542,7 +542,7 @@ pub static METRICS: &[Def] = &[
         "canary.runs",
         Unit::PerWeek,
         Better::Neither,
-        "Canary analysis runs opened after the warm-up (an Argo `analysis` step, or a Flagger rollout's whole analysis), per week.",
+        "Analysis runs opened after the warm-up, per week: an Argo canary `analysis` step or background analysis, a blue-green post-promotion analysis, or a Flagger rollout's whole analysis.",
         |r| r.canary.runs_per_week,
     ),
     run(

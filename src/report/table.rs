@@ -284,7 +284,7 @@ fn incidents_and_dora(o: &mut String, s: &Summary) {
         ("change failure rate", "production.change_failure_rate"),
         ("rollbacks of the running release", "production.rollbacks"),
         ("rollouts aborted", "production.aborts"),
-        ("canary analysis runs per week", "canary.runs"),
+        ("analysis runs per week", "canary.runs"),
         ("  false alarms per week", "canary.false_alarms"),
         ("  hours held per false alarm", "canary.false_alarm_cost"),
         (

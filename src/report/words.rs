@@ -137,7 +137,7 @@ fn key_figures_with(s: &Summary, optional: Optional) -> Vec<KeyFigure> {
     ];
     // Canary analysis figures only where a canary ran an analysis.
     if optional.canary {
-        figures.push(row("Canary analysis runs", "canary.runs", "per week", 1.0));
+        figures.push(row("Analysis runs", "canary.runs", "per week", 1.0));
     }
     if optional.false_alarms {
         figures.extend([
