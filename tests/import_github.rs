@@ -793,3 +793,32 @@ fn github_jobs_of_one_dispatch_share_its_manual_trigger() {
         "deploy.yml:42 (only on workflow_dispatch, as stage production it follows",
     );
 }
+
+/// A deployment that needs a plain job run only on a dispatch (its own
+/// `if: github.event_name == 'workflow_dispatch'`, or one it needs) is
+/// skipped by GitHub on every push: it is manual, started by the dispatch,
+/// and that plain job, run after staging only on a dispatch, is not one of
+/// staging's verification steps. The fixture is written for the test.
+#[test]
+fn github_a_deployment_needing_a_dispatch_only_job_is_manual() {
+    let p = data("github/dispatch-plain/deploy.yml");
+    let i = import::github::import(&[p.as_path()], None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["staging", "production"]);
+    assert!(matches!(v.stages[0].trigger, Trigger::Auto));
+    assert!(
+        matches!(v.stages[1].trigger, Trigger::Manual { .. }),
+        "{}",
+        i.yaml
+    );
+    assert_eq!(deps(&v, 1), ["staging"]);
+    assert!(verify_names(&v, 0).is_empty(), "{:?}", verify_names(&v, 0));
+    has(
+        &i.yaml,
+        "deploy.yml:28 (job package, which job deploy-production needs, runs only on workflow_dispatch",
+    );
+    has(
+        &i.yaml,
+        "job load-test runs after it only when someone dispatches the workflow",
+    );
+}

@@ -215,6 +215,7 @@ fn workflow(
         run_start: std::cell::Cell::new(None),
         gated: std::cell::RefCell::new(Vec::new()),
         dispatched: std::cell::RefCell::new(Vec::new()),
+        dispatch_plain: std::cell::RefCell::new(Vec::new()),
     };
     // For each job, the stages (deploy jobs) it follows, through plain jobs.
     let mut after: Vec<Vec<usize>> = vec![Vec::new(); jobs.len()];
@@ -237,10 +238,20 @@ fn workflow(
         let note = matrix_note(file, job);
         if job.env.is_none() {
             d.build_notes.extend(note);
-            // A plain job after a deployment verifies it.
+            let only_dispatch = when::plain_dispatch_only(&cx, job);
+            // A plain job after a deployment verifies it, unless it runs only
+            // on a dispatch the deployment does not.
             if let Some(&k) = after[j].first() {
                 let s = *stage_of[k].last().expect("a deploy job has a stage");
-                d.stages[s].verify.push((job.id.clone(), job_duration()));
+                match &only_dispatch {
+                    Some(at) if !cx.dispatched.borrow().contains(&d.stages[s].name) => {
+                        d.stages[s].notes.push(format!("job {} runs after it only when someone dispatches the workflow ({at}): not a verification of every release", job.id));
+                    }
+                    _ => d.stages[s].verify.push((job.id.clone(), job_duration())),
+                }
+            }
+            if let Some(at) = only_dispatch {
+                cx.dispatch_plain.borrow_mut().push((job.id.clone(), at));
             }
             job_if(&on, file, job, None, d, warnings);
             continue;
@@ -273,6 +284,10 @@ struct Workflow<'a> {
     /// `if:` true only on `workflow_dispatch`, or following such a stage):
     /// a later one of them is started by the same dispatch.
     dispatched: std::cell::RefCell<Vec<String>>,
+    /// Plain jobs that run only when someone dispatches the workflow (their
+    /// `if:`, or a plain job they need), with that `if:`'s place: a
+    /// deployment needing one is skipped on every other run.
+    dispatch_plain: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 /// The keys of a job read as they are, or not needed by the model.
@@ -600,7 +615,7 @@ fn leg_stage(
         start_trigger(cx.on, &mut st, d);
     }
     job_if(cx.on, file, job, Some(&mut st), d, warnings);
-    when::same_dispatch(cx, job, deps, &mut st);
+    when::same_dispatch(cx, job, deps, &mut st, d);
     // A later leg run one at a time starts when the one before ends,
     // whatever started the job.
     if let Some((_, at)) = &sequential_leg {

@@ -107,13 +107,34 @@ pub(super) fn unknown_condition(on: &On, file: &str, job: &Job, warnings: &mut V
 /// run only by a dispatch is started by that same dispatch, not by a second
 /// person: it follows automatically. Records the stages run only by a
 /// dispatch (those made manual, and the ones after them).
-pub(super) fn same_dispatch(cx: &Workflow, job: &Job, deps: &[String], st: &mut StageDraft) {
+///
+/// A deployment that needs a plain job run only on a dispatch (see
+/// [`plain_dispatch_only`]) is skipped by GitHub on every other run: it is
+/// started by that dispatch, a manual trigger as an `if:` of its own would make it.
+pub(super) fn same_dispatch(
+    cx: &Workflow,
+    job: &Job,
+    deps: &[String],
+    st: &mut StageDraft,
+    d: &mut Draft,
+) {
     let mut dispatched = cx.dispatched.borrow_mut();
     let after = deps.iter().find(|n| dispatched.contains(n)).cloned();
     let only_dispatch = job
         .node
         .get("if")
         .filter(|c| runs(cx.on, cx.on.event(), &c.scalar().unwrap_or_default()) == Some(false));
+    let through = needed_plain(cx, job);
+    if let (None, None, Some((plain, at))) = (&only_dispatch, &after, &through) {
+        st.trigger = Val::read(
+            format!("{{manual: {{by: {DISPATCHER}}}}}"),
+            format!(
+                "{at} (job {plain}, which job {} needs, runs only on workflow_dispatch, so GitHub skips this job on every other run; who starts it is assumed)",
+                job.id
+            ),
+        );
+        add_person(&mut d.people, DISPATCHER, assumed_reaction());
+    }
     if let (Some(c), Some(first)) = (only_dispatch, &after) {
         st.trigger = Val::read(
             "auto",
@@ -123,7 +144,34 @@ pub(super) fn same_dispatch(cx: &Workflow, job: &Job, deps: &[String], st: &mut 
             ),
         );
     }
-    if only_dispatch.is_some() || after.is_some() {
+    if only_dispatch.is_some() || after.is_some() || through.is_some() {
         dispatched.push(st.name.clone());
     }
+}
+
+/// The first plain job `job` needs that runs only on a dispatch, and the
+/// place of the `if:` that makes it so.
+fn needed_plain(cx: &Workflow, job: &Job) -> Option<(String, String)> {
+    let plain = cx.dispatch_plain.borrow();
+    job.needs
+        .iter()
+        .find_map(|n| plain.iter().find(|(id, _)| id == n).cloned())
+}
+
+/// Whether a plain job runs only when someone dispatches the workflow: its
+/// own `if:` holds only then (`leaves_out` kept it for that), or it needs a
+/// plain job that does, without `always()` to run it regardless. The place
+/// of that `if:`.
+pub(super) fn plain_dispatch_only(cx: &Workflow, job: &Job) -> Option<String> {
+    let cond = job.node.get("if");
+    let text = cond.and_then(Node::scalar).unwrap_or_default();
+    if let Some(c) = cond
+        && runs(cx.on, cx.on.event(), &text) == Some(false)
+    {
+        return Some(format!("{}:{}", cx.file, c.line));
+    }
+    if text.contains("always()") {
+        return None;
+    }
+    needed_plain(cx, job).map(|(_, at)| at)
 }
