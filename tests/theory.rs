@@ -591,3 +591,37 @@ fn a_team_of_reviewers_is_erlang_c() {
         a / f64::from(c),
     );
 }
+
+/// Gates with a minimum duration of steady success (Azure's "minimum
+/// duration for steady results"): evaluations every Δ from `delay` on, each
+/// healthy with probability p, pass at the first run of m = 1 + ⌈D/Δ⌉
+/// healthy ones in a row. The number of evaluations until a run of m
+/// successes has mean (1 − pᵐ)/((1 − p)pᵐ), so the mean check wait of a
+/// passed release is delay + (that − 1)·Δ. One release a day, no timeout in
+/// reach: nothing else moves it.
+#[test]
+fn gates_with_a_steady_success_duration_match_the_run_of_successes() {
+    let (p, delay_h, step_h) = (0.6f64, 5.0 / 60.0, 10.0 / 60.0);
+    for steady_min in [0u32, 20] {
+        let yaml = format!(
+            "
+run: {{start: 2026-01-05 00:00, horizon: 400d, warm_up: 10d, seed: 7}}
+commits:
+  poisson: {{per_day: 4}}
+build: {{duration: 0s}}
+stages:
+  - name: production
+    trigger: {{schedule: \"0 3 * * *\"}}
+    checks:
+      gates:
+        - {{delay: 5m, interval: 10m, timeout: 20h, minimum_success_duration: {steady_min}m, condition: {{pass_probability: {p}}}}}
+    deploy: {{duration: 0s}}
+"
+        );
+        let out = run(&scenario(&yaml), 60);
+        let m = 1 + (f64::from(steady_min) / 10.0).ceil() as i32;
+        let evaluations = (1.0 - p.powi(m)) / ((1.0 - p) * p.powi(m));
+        let want = delay_h + (evaluations - 1.0) * step_h;
+        assert_covers(metric(&out, "stage.production.check_wait"), want);
+    }
+}

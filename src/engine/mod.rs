@@ -116,7 +116,8 @@ struct Visit {
     triggered: f64,
     /// The deploy started (lock taken).
     locked: f64,
-    approvals: u32,
+    /// Approvals so far (approving), or healthy gate evaluations in a row (gating).
+    count: u32,
     deadline: f64,
     /// Seconds spent per part so far (closed phases).
     parts: Parts,
@@ -128,7 +129,7 @@ const NO_VISIT: Visit = Visit {
     eligible: 0.0,
     triggered: 0.0,
     locked: 0.0,
-    approvals: 0,
+    count: 0,
     deadline: 0.0,
     parts: [0.0; 8],
 };

@@ -140,7 +140,7 @@ impl State<'_> {
         match &self.m.stages[s].approval {
             Some(a) => {
                 self.set_phase(rel, s, Phase::Approving);
-                self.visit_mut(rel, s).approvals = 0;
+                self.visit_mut(rel, s).count = 0;
                 let mut can_answer = 0;
                 for &p in &a.approvers {
                     let d = match &a.response {
@@ -195,8 +195,8 @@ impl State<'_> {
         }
         let min = self.m.stages[s].approval.as_ref().map_or(1, |a| a.min);
         let v = self.visit_mut(rel, s);
-        v.approvals += 1;
-        if v.approvals >= min {
+        v.count += 1;
+        if v.count >= min {
             self.log(TraceKind::Approved, Some(rel), Some(s), None);
             self.start_gates(rel, s);
         }
@@ -207,7 +207,9 @@ impl State<'_> {
             Some(g) => {
                 let now = self.now;
                 self.set_phase(rel, s, Phase::Gating);
-                self.visit_mut(rel, s).deadline = now + g.delay.0 + g.timeout.0;
+                let v = self.visit_mut(rel, s);
+                v.deadline = now + g.delay.0 + g.timeout.0;
+                v.count = 0;
                 self.at(
                     now + g.delay.0,
                     Ev::GatePoll {
@@ -226,7 +228,11 @@ impl State<'_> {
         };
         let healthy = (!g.no_open_defects || self.open_caught == 0)
             & chance(&mut self.stages[s].rng, g.pass_probability);
-        if healthy {
+        // Healthy evaluations in a row: a minimum duration of steady
+        // success needs more than one, and an unhealthy one starts it over.
+        let v = self.visit_mut(rel, s);
+        v.count = if healthy { v.count + 1 } else { 0 };
+        if v.count >= g.healthy_in_a_row {
             self.log(TraceKind::GatesPassed, Some(rel), Some(s), None);
             self.through_window(rel, s);
         } else if self.now + g.interval.0 > self.visit(rel, s).deadline {

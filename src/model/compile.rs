@@ -297,10 +297,17 @@ fn gates(g: &[GateSpec]) -> Option<Gates> {
         return None;
     }
     let min_of = |f: fn(&GateSpec) -> f64| g.iter().map(f).fold(f64::INFINITY, f64::min);
+    let interval = min_of(|g| g.interval.secs());
+    let steady = g
+        .iter()
+        .map(|g| g.minimum_success_duration.secs())
+        .fold(0.0, f64::max);
     Some(Gates {
         delay: SimDuration(g.iter().map(|g| g.delay.secs()).fold(0.0, f64::max)),
-        interval: SimDuration(min_of(|g| g.interval.secs())),
+        interval: SimDuration(interval),
         timeout: SimDuration(min_of(|g| g.timeout.secs())),
+        // Validation keeps intervals above zero.
+        healthy_in_a_row: 1 + (steady / interval).ceil() as u32,
         no_open_defects: g
             .iter()
             .any(|g| matches!(g.condition, GateCondition::NoOpenDefects)),

@@ -327,6 +327,9 @@ pub struct Gates {
     pub(crate) interval: SimDuration,
     /// The earliest timeout of the stage's gates.
     pub(crate) timeout: SimDuration,
+    /// Healthy evaluations in a row that pass the gates: one, and one more
+    /// per interval of the longest `minimum_success_duration` (rounded up).
+    pub(crate) healthy_in_a_row: u32,
     pub(crate) no_open_defects: bool,
     /// Product of the pass probabilities of the probabilistic gates.
     pub(crate) pass_probability: f64,

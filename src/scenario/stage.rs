@@ -279,6 +279,11 @@ pub struct GateSpec {
     pub interval: Duration,
     /// The release fails the stage when the gate is not healthy by then.
     pub timeout: Duration,
+    /// Healthy evaluations must hold this long, every one in it healthy,
+    /// before the gate passes (Azure's "minimum duration for steady results
+    /// after a successful gates evaluation", `minimumSuccessDuration`).
+    #[serde(default, alias = "minimumSuccessDuration")]
+    pub minimum_success_duration: Duration,
     pub condition: GateCondition,
 }
 
