@@ -490,3 +490,33 @@ fn azure_queue_time_parameters_stand_for_their_names() {
         i.warnings
     );
 }
+
+/// UKHO's pipelines deploy to Dev, then QA beside IAT, PreProd and Live:
+/// QA, which nothing depends on, would be production by the scenario's
+/// default. `live` is a word for production (`FSS-Live`), so users get the
+/// release at LiveDeploy, and QA is marked not production, with a warning.
+#[test]
+fn azure_live_stage_is_production_not_the_qa_stage_beside_it() {
+    let i =
+        import::azure::import(&data("azure/sweep3/live-beside-qa.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(
+        names(&v),
+        [
+            "DevDeploy",
+            "IatDeploy",
+            "PreProdDeploy",
+            "QaDeploy",
+            "LiveDeploy"
+        ]
+    );
+    assert_eq!(deps(&v, 3), ["DevDeploy"]);
+    let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
+    assert_eq!(prod, [false, false, false, false, true], "{}", i.yaml);
+    has(&i.yaml, "(environment FSS-QA is not production");
+    assert!(
+        warned(&i.warnings, "stages QaDeploy (nothing depends on them"),
+        "{:?}",
+        i.warnings
+    );
+}

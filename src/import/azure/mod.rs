@@ -650,7 +650,9 @@ impl Reader {
         None
     }
 
-    /// Strategies stay on production stages only (the scenario refuses them elsewhere).
+    /// Strategies stay on production stages only (the scenario refuses them
+    /// elsewhere): those [`crate::import::production::prefer_named`] marked,
+    /// else the stages nothing depends on.
     fn strategies(&mut self, d: &mut Draft) {
         let used: Vec<String> = d
             .stages
@@ -667,8 +669,16 @@ impl Reader {
                 None => vec![],
             })
             .collect();
+        // Once a stage sets `production`, the scenario's default no longer applies.
+        let set = d.stages.iter().any(|s| s.production.is_some());
         for st in &mut d.stages {
-            if used.contains(&st.name)
+            // Production as set (a production-named stage something follows),
+            // else by the scenario's default (nothing depends on it).
+            let production = match &st.production {
+                Some(p) => p.text == "true",
+                None => !set && !used.contains(&st.name),
+            };
+            if !production
                 && let Some(s) = st.strategy.take()
                 && s.lines.first().is_some_and(|l| l.text != "all_at_once")
             {

@@ -234,6 +234,9 @@ impl Reader {
         for j in read.iter().flat_map(|r| &r.jobs) {
             warn_unread(&j.file, &j.node, &mut self.warnings);
         }
+        // Which stages are production (a QA stage nothing depends on, beside
+        // Live, is not): before the strategies, which stay on production only.
+        crate::import::production::prefer_named(d, &mut self.warnings);
         self.strategies(d);
         Ok(())
     }
