@@ -520,3 +520,49 @@ fn azure_live_stage_is_production_not_the_qa_stage_beside_it() {
         i.warnings
     );
 }
+
+/// PowerShell's release stages: stages whose only jobs are agentless
+/// `ManualValidation` approvals are no part of the build and no stage of
+/// their own: each is the approval of the stage that waits for it (asked
+/// once: a stage after one that waited for it does not ask again), and the
+/// publishing stages after them are stages, not build. A validation that
+/// no stage waits for (the last stage) is warned about.
+#[test]
+fn azure_manual_validation_stages_are_the_approval_of_the_stages_after_them() {
+    let i = import::azure::import(
+        &data("azure/sweep3/pwsh-release/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["PublishGitHubRelease", "PublishNugetRelease"]);
+    assert!(
+        deps(&v, 0).is_empty(),
+        "after the build, through the validations"
+    );
+    assert_eq!(deps(&v, 1), ["PublishGitHubRelease"]);
+    for s in 0..2 {
+        let a = v.stages[s].approval.as_ref().expect("an approval");
+        assert_eq!(v.people[a.approvers[0]].name, "validator");
+        assert_eq!(a.timeout.secs(), 2880.0 * 60.0, "approvalJob.yml's default");
+        assert!(verify_names(&v, s).is_empty(), "{:?}", verify_names(&v, s));
+    }
+    has(
+        &i.yaml,
+        "the build: stage(s) setReleaseTagAndChangelog, validateSdk (no deployment job)",
+    );
+    has(&i.yaml, "stage PushGitTagAndMakeDraftPublic (");
+    // UpdateChangeLog was answered before PublishGitHubRelease: not again.
+    let nuget = &i.yaml[i.yaml.find("- name: PublishNugetRelease").unwrap()..];
+    assert!(!nuget.contains("stage UpdateChangeLog ("), "{nuget}");
+    assert!(
+        warned(
+            &i.warnings,
+            "stage ReleaseClose only waits for a manual validation"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    not_warned(&i.warnings, "not understood");
+}

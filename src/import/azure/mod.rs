@@ -493,8 +493,9 @@ impl Reader {
     }
 
     /// A job of a deployment stage: the environment and strategy of a
-    /// deployment job, or a verification step for a plain job.
-    fn stage_job(&mut self, j: &Item, st: &mut StageDraft) {
+    /// deployment job, or a verification step for a plain job (when
+    /// `verifies`; else the plain jobs are the stage's deploy).
+    fn stage_job(&mut self, j: &Item, st: &mut StageDraft, verifies: bool) {
         let n = &j.node;
         n.known(&[
             "displayName",
@@ -519,6 +520,9 @@ impl Reader {
                 return;
             }
             n.known(&["strategy"]);
+            if !verifies {
+                return;
+            }
             let name = job.scalar().unwrap_or_else(|| "job".into());
             st.verify.push((
                 name,

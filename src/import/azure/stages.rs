@@ -74,10 +74,13 @@ fn earlier(read: &[Read], i: usize, id: &str) -> Option<usize> {
         .filter(|&j| j < i)
 }
 
-/// Marks the build: stages that deploy nothing and follow only other such stages.
+/// Marks the build: stages that deploy nothing and follow only other such
+/// stages. A manual validation is no part of it (the build does not wait
+/// for a person), nor is what follows one.
 fn mark_build(read: &mut [Read]) {
     for i in 0..read.len() {
         read[i].build = !read[i].deploys
+            && !read[i].validation
             && read[i]
                 .deps
                 .iter()
@@ -85,14 +88,71 @@ fn mark_build(read: &mut [Read]) {
     }
 }
 
+/// The stages stage `i` waits for, a manual-validation stage replaced by
+/// what it waits for in turn (it is not a stage of the scenario).
+fn through_validations(read: &[Read], i: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for dep in &read[i].deps {
+        match earlier(read, i, dep) {
+            Some(j) if read[j].validation => out.extend(through_validations(read, j)),
+            _ => out.push(dep.clone()),
+        }
+    }
+    out
+}
+
+/// The manual-validation stages stage `i` waits for directly (or through
+/// other such stages).
+fn validations_waited(read: &[Read], i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for dep in &read[i].deps {
+        if let Some(j) = earlier(read, i, dep).filter(|&j| read[j].validation) {
+            out.extend(validations_waited(read, j));
+            out.push(j);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Every stage upstream of stage `i`.
+fn upstream(read: &[Read], i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for dep in &read[i].deps {
+        if let Some(j) = earlier(read, i, dep) {
+            out.push(j);
+            out.extend(upstream(read, j));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The manual validations that are stage `i`'s approval: those it waits
+/// for, less those a stage it waits for (not a validation) waited for
+/// already, as Azure asks each once per run.
+fn validations_before(read: &[Read], i: usize) -> Vec<usize> {
+    let answered: Vec<usize> = through_validations(read, i)
+        .iter()
+        .filter_map(|dep| earlier(read, i, dep))
+        .flat_map(|k| upstream(read, k))
+        .collect();
+    validations_waited(read, i)
+        .into_iter()
+        .filter(|v| !answered.contains(v))
+        .collect()
+}
+
 /// `depends_on` of kept stage `i`, when it is not the default (the previous
 /// kept stage, or the build for the first): dependencies on failure paths
-/// dropped, one on a build stage is on the build.
+/// dropped, one on a build stage is on the build, one on a manual
+/// validation is on what that waits for.
 fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Option<Val> {
     let n = &it.node;
     let position = |dep: &str| read.iter().position(|r| r.id.eq_ignore_ascii_case(dep));
-    let mut deps: Vec<String> = read[i]
-        .deps
+    let mut deps: Vec<String> = through_validations(read, i)
         .iter()
         .filter(|dep| position(dep).is_none_or(|j| read[j].skipped.is_none()))
         .map(|dep| match position(dep) {
@@ -165,6 +225,9 @@ struct Read {
     /// Its jobs, templates expanded.
     jobs: Vec<Item>,
     deploys: bool,
+    /// Its only jobs are manual validations (agentless `ManualValidation`
+    /// jobs): the approval of the stages that wait for it, not a stage.
+    validation: bool,
     /// It deploys nothing and follows only other such stages: the build.
     build: bool,
     /// Never on the success path of a push to main: left out.
@@ -193,8 +256,9 @@ impl Reader {
         mark_build(&mut read);
         self.mark_failure_paths(stages, &mut read);
         let kept: Vec<usize> = (0..read.len())
-            .filter(|&i| !read[i].build && read[i].skipped.is_none())
+            .filter(|&i| !read[i].build && read[i].skipped.is_none() && !read[i].validation)
             .collect();
+        self.warn_lone_validations(stages, &read, &kept);
         let scheduled_somewhere = kept.iter().any(|&i| {
             stages[read[i].item].node.get("condition").is_some_and(|c| {
                 matches!(
@@ -280,12 +344,17 @@ impl Reader {
                 None => Vec::new(),
             };
             let deploys = jobs.iter().any(|j| j.node.get("deployment").is_some());
+            let validation = !jobs.is_empty()
+                && jobs
+                    .iter()
+                    .all(|j| super::validation::validation_step(&j.node).is_some());
             read.push(Read {
                 id,
                 item: i,
                 deps,
                 jobs,
                 deploys,
+                validation,
                 build: false,
                 skipped: None,
             });
@@ -353,11 +422,82 @@ impl Reader {
                 Val::assumed("run_latest", "Azure's default lockBehavior (runLatest); it applies when the environment has an Exclusive Lock check")
             }),
         };
+        // A manual-validation stage before this one: the run waits for a
+        // person before it starts, as an approval does.
+        let validations = validations_before(cx.read, i);
+        // A stage that deploys nothing right after one is the work the
+        // person let through (a publish): its jobs are its deploy.
+        let jobs_deploy = !r.deploys && !validations.is_empty();
+        for v in validations {
+            let vr = &cx.read[v];
+            let vit = &cx.stages[vr.item];
+            vit.node.mark_all();
+            st.notes.push(format!(
+                "approval: stage {} ({}:{}) only waits for a manual validation, and this stage waits for it: the validation is this stage's approval",
+                vr.id, vit.file, vit.node.line
+            ));
+            for j in &vr.jobs {
+                j.node.mark_all();
+                super::validation::approval(j, &mut st, d, &mut self.warnings);
+            }
+        }
+        if jobs_deploy {
+            st.notes.push(format!(
+                "no deployment job: the stage runs after a manual validation, so it is no part of the build; its jobs ({}) are taken as its deploy",
+                r.jobs
+                    .iter()
+                    .filter_map(|j| j.node.get("job").and_then(Node::scalar))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         for j in &r.jobs {
-            self.stage_job(j, &mut st);
+            self.stage_job(j, &mut st, !jobs_deploy);
             super::validation::approval(j, &mut st, d, &mut self.warnings);
         }
         st
+    }
+
+    /// A manual-validation stage that no kept stage waits for (the last
+    /// stage, or before a failure path): the person's wait is not simulated.
+    fn warn_lone_validations(&mut self, stages: &[Item], read: &[Read], kept: &[usize]) {
+        let mut lone: Vec<(String, String)> = Vec::new();
+        for (v, r) in read.iter().enumerate() {
+            if !r.validation || r.skipped.is_some() {
+                continue;
+            }
+            let it = &stages[r.item];
+            let waiting: Vec<&str> = kept
+                .iter()
+                .filter(|&&i| validations_before(read, i).contains(&v))
+                .map(|&i| read[i].id.as_str())
+                .collect();
+            if waiting.is_empty() {
+                it.node.mark_all();
+                r.jobs.iter().for_each(|j| j.node.mark_all());
+                lone.push((format!("{}:{}", it.file, it.node.line), r.id.clone()));
+            } else if waiting.len() > 1 {
+                self.warnings.push(format!(
+                    "warning: {}:{}: stages {} wait for the manual validation of stage {}: Azure asks once, the model asks once per stage (an approval each)",
+                    it.file,
+                    it.node.line,
+                    waiting.join(", "),
+                    r.id
+                ));
+            }
+        }
+        // One warning for them all (PowerShell's release ends in eight).
+        if let Some((at, _)) = lone.first() {
+            let ids: Vec<&str> = lone.iter().map(|(_, id)| id.as_str()).collect();
+            let (what, verb) = match ids.len() {
+                1 => ("stage", "waits"),
+                _ => ("stages", "wait"),
+            };
+            self.warnings.push(format!(
+                "warning: {at}: {what} {} only {verb} for a manual validation and no stage of the scenario waits for it: the wait is not simulated",
+                ids.join(", ")
+            ));
+        }
     }
 
     fn trigger(
