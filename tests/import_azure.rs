@@ -566,3 +566,85 @@ fn azure_manual_validation_stages_are_the_approval_of_the_stages_after_them() {
     );
     not_warned(&i.warnings, "not understood");
 }
+
+/// Variable templates are read where a `variables` list names them (the
+/// pipeline's, a stage's, each stage's own file named by `${{ each }}`), so
+/// `environment: ${{ variables.environmentName }}` is each stage's
+/// environment; `prod` is production, and the test stage after it is not.
+#[test]
+fn azure_variable_templates_fill_variables_expressions() {
+    let i = import::azure::import(
+        &data("azure/sweep3/variable-templates/azure-pipelines.yaml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(
+        names(&v),
+        [
+            "deploy_dev",
+            "test_dev",
+            "deploy_qa",
+            "test_qa",
+            "deploy_prd",
+            "test_prd"
+        ]
+    );
+    for env in ["dev", "qa", "prod"] {
+        has(&i.yaml, &format!("approvals: environment {env} ("));
+    }
+    assert!(!i.yaml.contains("${{"), "{}", i.yaml);
+    let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
+    assert_eq!(prod, [false, false, false, false, true, false]);
+    not_warned(&i.warnings, "not understood");
+}
+
+/// A variable group is set in Azure DevOps: its variables are unknown, and
+/// it is noted once; the variable template beside it is read.
+#[test]
+fn azure_variable_groups_are_noted_and_templates_read() {
+    let i = import::azure::import(
+        &data("azure/sweep3/mlops-cd/diabetes_regression-cd.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    validated(&i.yaml);
+    has(
+        &i.yaml,
+        "# variable groups devopsforai-aml-vg: set in Azure DevOps",
+    );
+    assert_eq!(i.yaml.matches("variable groups").count(), 1);
+    not_warned(&i.warnings, "not understood");
+    not_warned(&i.warnings, "diabetes_regression-variables-template.yml");
+}
+
+/// A variable template that is not there (the pipeline copied without its
+/// repository) is warned about, and the import goes on.
+#[test]
+fn azure_missing_variable_template_is_warned_about() {
+    let dir = std::env::temp_dir().join(format!("promosim-az-vars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("diabetes_regression-cd.yml");
+    std::fs::copy(
+        data("azure/sweep3/mlops-cd/diabetes_regression-cd.yml"),
+        &file,
+    )
+    .unwrap();
+    let i = import::azure::import(&file, None, "out.yaml").unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    validated(&i.yaml);
+    assert!(
+        warned(
+            &i.warnings,
+            "diabetes_regression-cd.yml:25: template \"diabetes_regression-variables-template.yml\""
+        ),
+        "{:?}",
+        i.warnings
+    );
+    assert!(warned(
+        &i.warnings,
+        "the import goes on without its variables"
+    ));
+}

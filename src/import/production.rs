@@ -30,10 +30,11 @@ fn production_like(env: &str) -> bool {
     })
 }
 
-/// Whether a stage is named for production: its environment, else (a stage
-/// deploying to no named environment) its own name.
+/// Whether a stage deploys to an environment named for production. A stage
+/// without an environment is not, whatever its name: `test_prd` tests
+/// production, it does not deploy to it.
 fn named_production(st: &StageDraft) -> bool {
-    production_like(st.environment.as_deref().unwrap_or(&st.name))
+    st.environment.as_deref().is_some_and(production_like)
 }
 
 /// The stage names a `depends_on` value (`[a, "b c"]`) lists.

@@ -43,6 +43,8 @@ struct Reader {
     branch: String,
     /// The pipeline's literal variables, for `${{ variables.NAME }}`.
     vars: Vec<(String, String)>,
+    /// Variable groups named (`- group: name`): set outside the file.
+    groups: Vec<String>,
 }
 
 /// The person assumed to deploy a manual stage.
@@ -57,7 +59,7 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         ..Reader::default()
     };
     let root = templates::root(&file, &root, &r.branch, &mut r.warnings);
-    r.vars = variables::literal(root.get("variables"));
+    r.vars = r.variables(&file, &dir, root.get("variables"), 0)?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -179,6 +181,12 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     ) {
         r.warnings.push(format!(
             "warning: {at}: the pipeline runs on its schedule {cron:?} (and by hand) only and deploys nothing; the build-only scenario builds each push, so the wait for the scheduled run is not in its lead time"
+        ));
+    }
+    if !r.groups.is_empty() {
+        d.build_notes.push(format!(
+            "variable groups {}: set in Azure DevOps, not in the file; their variables are unknown here (template expressions naming them stay as written, and conditions on them are not known)",
+            r.groups.join(", ")
         ));
     }
     tidy_notes(&mut d.build_notes);

@@ -30,7 +30,13 @@ enum Cond {
     Manual,
 }
 
-fn condition(file: &str, n: &Node, branch: &str, warnings: &mut Vec<String>) -> Cond {
+fn condition(
+    file: &str,
+    n: &Node,
+    branch: &str,
+    vars: &[(String, String)],
+    warnings: &mut Vec<String>,
+) -> Cond {
     let text = n.scalar().unwrap_or_default();
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let at = format!("{file}:{}", n.line);
@@ -60,6 +66,12 @@ fn condition(file: &str, n: &Node, branch: &str, warnings: &mut Vec<String>) -> 
     // `succeededOrFailed()` and their combinations): the model's path.
     if runtime::on_success_path(&text) == runtime::Truth::True {
         return Cond::Auto(None);
+    }
+    // True by the variables the file sets (a variable template's).
+    if runtime::on_branch_with(&text, branch, vars) == runtime::Truth::True {
+        return Cond::Auto(Some(format!(
+            "{at}: true for a push to {branch}, by the variables the file sets"
+        )));
     }
     warnings.push(format!(
         "warning: {at}: condition {text:?} is not understood; the stage runs when its dependencies succeeded"
@@ -191,11 +203,11 @@ fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Opt
 /// goes well: its condition is false whenever everything before it succeeded
 /// (it runs only after a failure or a cancellation), or false for a push to
 /// the branch (it runs for other branches), see [`runtime`].
-fn skipped_by(n: &Node, branch: &str) -> Option<Skip> {
+fn skipped_by(n: &Node, branch: &str, vars: &[(String, String)]) -> Option<Skip> {
     let text = n.scalar().unwrap_or_default();
     if runtime::on_success_path(&text) == runtime::Truth::False {
         Some(Skip::Failure)
-    } else if runtime::on_branch(&text, branch) == runtime::Truth::False {
+    } else if runtime::on_branch_with(&text, branch, vars) == runtime::Truth::False {
         Some(Skip::Branch)
     } else {
         None
@@ -232,6 +244,9 @@ struct Read {
     build: bool,
     /// Never on the success path of a push to main: left out.
     skipped: Option<Skip>,
+    /// The literal variables it sees: the pipeline's, then its own (which
+    /// win), variable templates read.
+    vars: Vec<(String, String)>,
 }
 
 /// Where the pipeline's stages are, for the stage being written: the stages
@@ -262,7 +277,13 @@ impl Reader {
         let scheduled_somewhere = kept.iter().any(|&i| {
             stages[read[i].item].node.get("condition").is_some_and(|c| {
                 matches!(
-                    condition(&stages[i].file, c, &self.branch, &mut Vec::new()),
+                    condition(
+                        &stages[i].file,
+                        c,
+                        &self.branch,
+                        &read[i].vars,
+                        &mut Vec::new()
+                    ),
                     Cond::Schedule
                 )
             })
@@ -332,10 +353,10 @@ impl Reader {
                     .map(|p: &Read| vec![p.id.clone()])
                     .unwrap_or_default(),
             };
+            // The stage's variables hide the pipeline's.
+            let own = self.variables(&it.file, &it.dir, n.get("variables"), 0)?;
             let jobs = match n.get("jobs") {
                 Some(list) => {
-                    // The stage's variables hide the pipeline's.
-                    let own = super::variables::literal(n.get("variables"));
                     let filled = super::variables::fill(list, &[&own, &self.vars]);
                     let items = self.expand(&it.file, &filled, &it.dir, "jobs", 0)?;
                     list.mark_all();
@@ -357,6 +378,7 @@ impl Reader {
                 validation,
                 build: false,
                 skipped: None,
+                vars: self.vars.iter().chain(&own).cloned().collect(),
             });
         }
         Ok(read)
@@ -371,7 +393,7 @@ impl Reader {
         for i in 0..read.len() {
             let n = &stages[read[i].item].node;
             read[i].skipped = match n.get("condition") {
-                Some(c) => skipped_by(c, &self.branch),
+                Some(c) => skipped_by(c, &self.branch, &read[i].vars),
                 None => read[i]
                     .deps
                     .iter()
@@ -385,7 +407,7 @@ impl Reader {
             read[i].jobs.iter().for_each(|j| j.node.mark_all());
             let what = match why {
                 Skip::Failure => "runs only after a failure (its condition, or a stage it waits for): a failure path".to_string(),
-                Skip::Branch => format!("does not run for a push to {} (its condition, or a stage it waits for, tests another branch)", self.branch),
+                Skip::Branch => format!("does not run for a push to {} (its condition, or a stage it waits for, tests another branch, or a variable the file sets to another value)", self.branch),
             };
             self.warnings.push(format!(
                 "warning: {}:{}: stage {} {what}, left out of the scenario",
@@ -408,14 +430,7 @@ impl Reader {
         let mut st = StageDraft::new(&stage_name(&r.id), format!("{}:{}", it.file, n.line));
         st.title = n.get("displayName").and_then(Node::scalar);
         st.depends_on = depends_on(cx.read, i, previous, it);
-        self.trigger(
-            it,
-            cx.schedule,
-            cx.scheduled_somewhere,
-            previous.is_none(),
-            &mut st,
-            d,
-        );
+        self.trigger(cx, i, previous.is_none(), &mut st, d);
         st.lock = match n.get("lockBehavior") {
             Some(l) => lock_of(&it.file, l, &mut self.warnings),
             None => cx.lock.cloned().unwrap_or_else(|| {
@@ -500,15 +515,10 @@ impl Reader {
         }
     }
 
-    fn trigger(
-        &mut self,
-        it: &Item,
-        schedule: Option<&(String, String)>,
-        scheduled_somewhere: bool,
-        first: bool,
-        st: &mut StageDraft,
-        d: &mut Draft,
-    ) {
+    fn trigger(&mut self, cx: &Context, i: usize, first: bool, st: &mut StageDraft, d: &mut Draft) {
+        let (schedule, scheduled_somewhere) = (cx.schedule, cx.scheduled_somewhere);
+        let it = &cx.stages[cx.read[i].item];
+        let vars = &cx.read[i].vars;
         let n = &it.node;
         st.trigger = Val::read(
             "auto",
@@ -519,7 +529,7 @@ impl Reader {
         );
         let cond = n
             .get("condition")
-            .map(|c| condition(&it.file, c, &self.branch, &mut self.warnings));
+            .map(|c| condition(&it.file, c, &self.branch, vars, &mut self.warnings));
         let decided = matches!(cond, Some(Cond::Schedule | Cond::Manual));
         match cond {
             Some(Cond::Schedule) => match schedule {
