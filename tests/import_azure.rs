@@ -490,3 +490,161 @@ fn azure_queue_time_parameters_stand_for_their_names() {
         i.warnings
     );
 }
+
+/// UKHO's pipelines deploy to Dev, then QA beside IAT, PreProd and Live:
+/// QA, which nothing depends on, would be production by the scenario's
+/// default. `live` is a word for production (`FSS-Live`), so users get the
+/// release at LiveDeploy, and QA is marked not production, with a warning.
+#[test]
+fn azure_live_stage_is_production_not_the_qa_stage_beside_it() {
+    let i =
+        import::azure::import(&data("azure/sweep3/live-beside-qa.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(
+        names(&v),
+        [
+            "DevDeploy",
+            "IatDeploy",
+            "PreProdDeploy",
+            "QaDeploy",
+            "LiveDeploy"
+        ]
+    );
+    assert_eq!(deps(&v, 3), ["DevDeploy"]);
+    let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
+    assert_eq!(prod, [false, false, false, false, true], "{}", i.yaml);
+    has(&i.yaml, "(environment FSS-QA is not production");
+    assert!(
+        warned(&i.warnings, "stages QaDeploy (nothing depends on them"),
+        "{:?}",
+        i.warnings
+    );
+}
+
+/// PowerShell's release stages: stages whose only jobs are agentless
+/// `ManualValidation` approvals are no part of the build and no stage of
+/// their own: each is the approval of the stage that waits for it (asked
+/// once: a stage after one that waited for it does not ask again), and the
+/// publishing stages after them are stages, not build. A validation that
+/// no stage waits for (the last stage) is warned about.
+#[test]
+fn azure_manual_validation_stages_are_the_approval_of_the_stages_after_them() {
+    let i = import::azure::import(
+        &data("azure/sweep3/pwsh-release/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["PublishGitHubRelease", "PublishNugetRelease"]);
+    assert!(
+        deps(&v, 0).is_empty(),
+        "after the build, through the validations"
+    );
+    assert_eq!(deps(&v, 1), ["PublishGitHubRelease"]);
+    for s in 0..2 {
+        let a = v.stages[s].approval.as_ref().expect("an approval");
+        assert_eq!(v.people[a.approvers[0]].name, "validator");
+        assert_eq!(a.timeout.secs(), 2880.0 * 60.0, "approvalJob.yml's default");
+        assert!(verify_names(&v, s).is_empty(), "{:?}", verify_names(&v, s));
+    }
+    has(
+        &i.yaml,
+        "the build: stage(s) setReleaseTagAndChangelog, validateSdk (no deployment job)",
+    );
+    has(&i.yaml, "stage PushGitTagAndMakeDraftPublic (");
+    // UpdateChangeLog was answered before PublishGitHubRelease: not again.
+    let nuget = &i.yaml[i.yaml.find("- name: PublishNugetRelease").unwrap()..];
+    assert!(!nuget.contains("stage UpdateChangeLog ("), "{nuget}");
+    assert!(
+        warned(
+            &i.warnings,
+            "stage ReleaseClose only waits for a manual validation"
+        ),
+        "{:?}",
+        i.warnings
+    );
+    not_warned(&i.warnings, "not understood");
+}
+
+/// Variable templates are read where a `variables` list names them (the
+/// pipeline's, a stage's, each stage's own file named by `${{ each }}`), so
+/// `environment: ${{ variables.environmentName }}` is each stage's
+/// environment; `prod` is production, and the test stage after it is not.
+#[test]
+fn azure_variable_templates_fill_variables_expressions() {
+    let i = import::azure::import(
+        &data("azure/sweep3/variable-templates/azure-pipelines.yaml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(
+        names(&v),
+        [
+            "deploy_dev",
+            "test_dev",
+            "deploy_qa",
+            "test_qa",
+            "deploy_prd",
+            "test_prd"
+        ]
+    );
+    for env in ["dev", "qa", "prod"] {
+        has(&i.yaml, &format!("approvals: environment {env} ("));
+    }
+    assert!(!i.yaml.contains("${{"), "{}", i.yaml);
+    let prod: Vec<bool> = v.stages.iter().map(|s| s.production).collect();
+    assert_eq!(prod, [false, false, false, false, true, false]);
+    not_warned(&i.warnings, "not understood");
+}
+
+/// A variable group is set in Azure DevOps: its variables are unknown, and
+/// it is noted once; the variable template beside it is read.
+#[test]
+fn azure_variable_groups_are_noted_and_templates_read() {
+    let i = import::azure::import(
+        &data("azure/sweep3/mlops-cd/diabetes_regression-cd.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    validated(&i.yaml);
+    has(
+        &i.yaml,
+        "# variable groups devopsforai-aml-vg: set in Azure DevOps",
+    );
+    assert_eq!(i.yaml.matches("variable groups").count(), 1);
+    not_warned(&i.warnings, "not understood");
+    not_warned(&i.warnings, "diabetes_regression-variables-template.yml");
+}
+
+/// A variable template that is not there (the pipeline copied without its
+/// repository) is warned about, and the import goes on.
+#[test]
+fn azure_missing_variable_template_is_warned_about() {
+    let dir = std::env::temp_dir().join(format!("promosim-az-vars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("diabetes_regression-cd.yml");
+    std::fs::copy(
+        data("azure/sweep3/mlops-cd/diabetes_regression-cd.yml"),
+        &file,
+    )
+    .unwrap();
+    let i = import::azure::import(&file, None, "out.yaml").unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    validated(&i.yaml);
+    assert!(
+        warned(
+            &i.warnings,
+            "diabetes_regression-cd.yml:25: template \"diabetes_regression-variables-template.yml\""
+        ),
+        "{:?}",
+        i.warnings
+    );
+    assert!(warned(
+        &i.warnings,
+        "the import goes on without its variables"
+    ));
+}

@@ -17,6 +17,7 @@ pub mod draft;
 pub mod expr;
 pub mod github;
 pub mod merge;
+pub mod production;
 pub mod rollout;
 pub mod sidecar;
 pub mod tree;

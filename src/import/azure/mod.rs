@@ -43,6 +43,8 @@ struct Reader {
     branch: String,
     /// The pipeline's literal variables, for `${{ variables.NAME }}`.
     vars: Vec<(String, String)>,
+    /// Variable groups named (`- group: name`): set outside the file.
+    groups: Vec<String>,
 }
 
 /// The person assumed to deploy a manual stage.
@@ -57,7 +59,7 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
         ..Reader::default()
     };
     let root = templates::root(&file, &root, &r.branch, &mut r.warnings);
-    r.vars = variables::literal(root.get("variables"));
+    r.vars = r.variables(&file, &dir, root.get("variables"), 0)?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -179,6 +181,12 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     ) {
         r.warnings.push(format!(
             "warning: {at}: the pipeline runs on its schedule {cron:?} (and by hand) only and deploys nothing; the build-only scenario builds each push, so the wait for the scheduled run is not in its lead time"
+        ));
+    }
+    if !r.groups.is_empty() {
+        d.build_notes.push(format!(
+            "variable groups {}: set in Azure DevOps, not in the file; their variables are unknown here (template expressions naming them stay as written, and conditions on them are not known)",
+            r.groups.join(", ")
         ));
     }
     tidy_notes(&mut d.build_notes);
@@ -493,8 +501,9 @@ impl Reader {
     }
 
     /// A job of a deployment stage: the environment and strategy of a
-    /// deployment job, or a verification step for a plain job.
-    fn stage_job(&mut self, j: &Item, st: &mut StageDraft) {
+    /// deployment job, or a verification step for a plain job (when
+    /// `verifies`; else the plain jobs are the stage's deploy).
+    fn stage_job(&mut self, j: &Item, st: &mut StageDraft, verifies: bool) {
         let n = &j.node;
         n.known(&[
             "displayName",
@@ -519,6 +528,9 @@ impl Reader {
                 return;
             }
             n.known(&["strategy"]);
+            if !verifies {
+                return;
+            }
             let name = job.scalar().unwrap_or_else(|| "job".into());
             st.verify.push((
                 name,
@@ -650,7 +662,9 @@ impl Reader {
         None
     }
 
-    /// Strategies stay on production stages only (the scenario refuses them elsewhere).
+    /// Strategies stay on production stages only (the scenario refuses them
+    /// elsewhere): those [`crate::import::production::prefer_named`] marked,
+    /// else the stages nothing depends on.
     fn strategies(&mut self, d: &mut Draft) {
         let used: Vec<String> = d
             .stages
@@ -667,8 +681,16 @@ impl Reader {
                 None => vec![],
             })
             .collect();
+        // Once a stage sets `production`, the scenario's default no longer applies.
+        let set = d.stages.iter().any(|s| s.production.is_some());
         for st in &mut d.stages {
-            if used.contains(&st.name)
+            // Production as set (a production-named stage something follows),
+            // else by the scenario's default (nothing depends on it).
+            let production = match &st.production {
+                Some(p) => p.text == "true",
+                None => !set && !used.contains(&st.name),
+            };
+            if !production
                 && let Some(s) = st.strategy.take()
                 && s.lines.first().is_some_and(|l| l.text != "all_at_once")
             {

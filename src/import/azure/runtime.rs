@@ -57,21 +57,29 @@ impl V {
 /// `Unknown` for anything not understood, including text that is not an
 /// expression.
 pub(super) fn on_success_path(condition: &str) -> Truth {
-    evaluate(condition, None)
+    evaluate(condition, None, &[])
 }
 
 /// `condition` on the success path of a push to `branch` (`main`): the
 /// branch variables are known.
 pub(super) fn on_branch(condition: &str, branch: &str) -> Truth {
-    evaluate(condition, Some(branch))
+    evaluate(condition, Some(branch), &[])
 }
 
-fn evaluate(condition: &str, branch: Option<&str>) -> Truth {
+/// [`on_branch`], with the variables the YAML sets to a literal value (its
+/// own and its variable templates'; a value holding `$(…)` or `$[…]` is
+/// known only at run time) known too.
+pub(super) fn on_branch_with(condition: &str, branch: &str, vars: &[(String, String)]) -> Truth {
+    evaluate(condition, Some(branch), vars)
+}
+
+fn evaluate(condition: &str, branch: Option<&str>, vars: &[(String, String)]) -> Truth {
     let text: Vec<char> = condition.chars().collect();
     let mut p = Parser {
         text,
         at: 0,
         branch,
+        vars,
     };
     let t = p.expr();
     p.skip_space();
@@ -85,6 +93,8 @@ struct Parser<'a> {
     text: Vec<char>,
     at: usize,
     branch: Option<&'a str>,
+    /// Variables set in the YAML to a literal value.
+    vars: &'a [(String, String)],
 }
 
 impl Parser<'_> {
@@ -170,7 +180,13 @@ impl Parser<'_> {
         match name.to_ascii_lowercase().as_str() {
             "build.sourcebranch" => V::S(format!("refs/heads/{b}")),
             "build.sourcebranchname" => V::S(b.rsplit('/').next().unwrap_or(b).to_string()),
-            _ => V::Unknown,
+            _ => self
+                .vars
+                .iter()
+                .rev()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .filter(|(_, v)| !v.contains("$(") && !v.contains("$["))
+                .map_or(V::Unknown, |(_, v)| V::S(v.clone())),
         }
     }
 
@@ -346,6 +362,28 @@ mod tests {
         assert_eq!(
             on_success_path("eq(variables['Build.SourceBranch'], 'refs/heads/develop')"),
             Unknown
+        );
+    }
+
+    #[test]
+    fn variables_the_file_sets_are_known_run_time_ones_are_not() {
+        use super::on_branch_with;
+        let vars = [
+            ("deployTo".to_string(), "qa".to_string()),
+            (
+                "isMain".to_string(),
+                "$[eq(variables['Build.SourceBranch'], 'refs/heads/main')]".to_string(),
+            ),
+        ];
+        let c = "and(succeeded(), eq(variables['deployTo'], 'qa'))";
+        assert_eq!(on_branch_with(c, "main", &vars), Truth::True);
+        let c = "and(succeeded(), eq(variables.deployTo, 'prod'))";
+        assert_eq!(on_branch_with(c, "main", &vars), Truth::False);
+        let c = "eq(variables['isMain'], 'True')";
+        assert_eq!(on_branch_with(c, "main", &vars), Truth::Unknown);
+        assert_eq!(
+            on_branch_with("variables['Other']", "main", &vars),
+            Truth::Unknown
         );
     }
 }

@@ -30,7 +30,13 @@ enum Cond {
     Manual,
 }
 
-fn condition(file: &str, n: &Node, branch: &str, warnings: &mut Vec<String>) -> Cond {
+fn condition(
+    file: &str,
+    n: &Node,
+    branch: &str,
+    vars: &[(String, String)],
+    warnings: &mut Vec<String>,
+) -> Cond {
     let text = n.scalar().unwrap_or_default();
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     let at = format!("{file}:{}", n.line);
@@ -61,6 +67,12 @@ fn condition(file: &str, n: &Node, branch: &str, warnings: &mut Vec<String>) -> 
     if runtime::on_success_path(&text) == runtime::Truth::True {
         return Cond::Auto(None);
     }
+    // True by the variables the file sets (a variable template's).
+    if runtime::on_branch_with(&text, branch, vars) == runtime::Truth::True {
+        return Cond::Auto(Some(format!(
+            "{at}: true for a push to {branch}, by the variables the file sets"
+        )));
+    }
     warnings.push(format!(
         "warning: {at}: condition {text:?} is not understood; the stage runs when its dependencies succeeded"
     ));
@@ -74,10 +86,13 @@ fn earlier(read: &[Read], i: usize, id: &str) -> Option<usize> {
         .filter(|&j| j < i)
 }
 
-/// Marks the build: stages that deploy nothing and follow only other such stages.
+/// Marks the build: stages that deploy nothing and follow only other such
+/// stages. A manual validation is no part of it (the build does not wait
+/// for a person), nor is what follows one.
 fn mark_build(read: &mut [Read]) {
     for i in 0..read.len() {
         read[i].build = !read[i].deploys
+            && !read[i].validation
             && read[i]
                 .deps
                 .iter()
@@ -85,14 +100,71 @@ fn mark_build(read: &mut [Read]) {
     }
 }
 
+/// The stages stage `i` waits for, a manual-validation stage replaced by
+/// what it waits for in turn (it is not a stage of the scenario).
+fn through_validations(read: &[Read], i: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for dep in &read[i].deps {
+        match earlier(read, i, dep) {
+            Some(j) if read[j].validation => out.extend(through_validations(read, j)),
+            _ => out.push(dep.clone()),
+        }
+    }
+    out
+}
+
+/// The manual-validation stages stage `i` waits for directly (or through
+/// other such stages).
+fn validations_waited(read: &[Read], i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for dep in &read[i].deps {
+        if let Some(j) = earlier(read, i, dep).filter(|&j| read[j].validation) {
+            out.extend(validations_waited(read, j));
+            out.push(j);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Every stage upstream of stage `i`.
+fn upstream(read: &[Read], i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for dep in &read[i].deps {
+        if let Some(j) = earlier(read, i, dep) {
+            out.push(j);
+            out.extend(upstream(read, j));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The manual validations that are stage `i`'s approval: those it waits
+/// for, less those a stage it waits for (not a validation) waited for
+/// already, as Azure asks each once per run.
+fn validations_before(read: &[Read], i: usize) -> Vec<usize> {
+    let answered: Vec<usize> = through_validations(read, i)
+        .iter()
+        .filter_map(|dep| earlier(read, i, dep))
+        .flat_map(|k| upstream(read, k))
+        .collect();
+    validations_waited(read, i)
+        .into_iter()
+        .filter(|v| !answered.contains(v))
+        .collect()
+}
+
 /// `depends_on` of kept stage `i`, when it is not the default (the previous
 /// kept stage, or the build for the first): dependencies on failure paths
-/// dropped, one on a build stage is on the build.
+/// dropped, one on a build stage is on the build, one on a manual
+/// validation is on what that waits for.
 fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Option<Val> {
     let n = &it.node;
     let position = |dep: &str| read.iter().position(|r| r.id.eq_ignore_ascii_case(dep));
-    let mut deps: Vec<String> = read[i]
-        .deps
+    let mut deps: Vec<String> = through_validations(read, i)
         .iter()
         .filter(|dep| position(dep).is_none_or(|j| read[j].skipped.is_none()))
         .map(|dep| match position(dep) {
@@ -131,11 +203,11 @@ fn depends_on(read: &[Read], i: usize, previous: Option<&str>, it: &Item) -> Opt
 /// goes well: its condition is false whenever everything before it succeeded
 /// (it runs only after a failure or a cancellation), or false for a push to
 /// the branch (it runs for other branches), see [`runtime`].
-fn skipped_by(n: &Node, branch: &str) -> Option<Skip> {
+fn skipped_by(n: &Node, branch: &str, vars: &[(String, String)]) -> Option<Skip> {
     let text = n.scalar().unwrap_or_default();
     if runtime::on_success_path(&text) == runtime::Truth::False {
         Some(Skip::Failure)
-    } else if runtime::on_branch(&text, branch) == runtime::Truth::False {
+    } else if runtime::on_branch_with(&text, branch, vars) == runtime::Truth::False {
         Some(Skip::Branch)
     } else {
         None
@@ -165,10 +237,16 @@ struct Read {
     /// Its jobs, templates expanded.
     jobs: Vec<Item>,
     deploys: bool,
+    /// Its only jobs are manual validations (agentless `ManualValidation`
+    /// jobs): the approval of the stages that wait for it, not a stage.
+    validation: bool,
     /// It deploys nothing and follows only other such stages: the build.
     build: bool,
     /// Never on the success path of a push to main: left out.
     skipped: Option<Skip>,
+    /// The literal variables it sees: the pipeline's, then its own (which
+    /// win), variable templates read.
+    vars: Vec<(String, String)>,
 }
 
 /// Where the pipeline's stages are, for the stage being written: the stages
@@ -193,12 +271,19 @@ impl Reader {
         mark_build(&mut read);
         self.mark_failure_paths(stages, &mut read);
         let kept: Vec<usize> = (0..read.len())
-            .filter(|&i| !read[i].build && read[i].skipped.is_none())
+            .filter(|&i| !read[i].build && read[i].skipped.is_none() && !read[i].validation)
             .collect();
+        self.warn_lone_validations(stages, &read, &kept);
         let scheduled_somewhere = kept.iter().any(|&i| {
             stages[read[i].item].node.get("condition").is_some_and(|c| {
                 matches!(
-                    condition(&stages[i].file, c, &self.branch, &mut Vec::new()),
+                    condition(
+                        &stages[i].file,
+                        c,
+                        &self.branch,
+                        &read[i].vars,
+                        &mut Vec::new()
+                    ),
                     Cond::Schedule
                 )
             })
@@ -234,6 +319,9 @@ impl Reader {
         for j in read.iter().flat_map(|r| &r.jobs) {
             warn_unread(&j.file, &j.node, &mut self.warnings);
         }
+        // Which stages are production (a QA stage nothing depends on, beside
+        // Live, is not): before the strategies, which stay on production only.
+        crate::import::production::prefer_named(d, &mut self.warnings);
         self.strategies(d);
         Ok(())
     }
@@ -265,10 +353,10 @@ impl Reader {
                     .map(|p: &Read| vec![p.id.clone()])
                     .unwrap_or_default(),
             };
+            // The stage's variables hide the pipeline's.
+            let own = self.variables(&it.file, &it.dir, n.get("variables"), 0)?;
             let jobs = match n.get("jobs") {
                 Some(list) => {
-                    // The stage's variables hide the pipeline's.
-                    let own = super::variables::literal(n.get("variables"));
                     let filled = super::variables::fill(list, &[&own, &self.vars]);
                     let items = self.expand(&it.file, &filled, &it.dir, "jobs", 0)?;
                     list.mark_all();
@@ -277,14 +365,20 @@ impl Reader {
                 None => Vec::new(),
             };
             let deploys = jobs.iter().any(|j| j.node.get("deployment").is_some());
+            let validation = !jobs.is_empty()
+                && jobs
+                    .iter()
+                    .all(|j| super::validation::validation_step(&j.node).is_some());
             read.push(Read {
                 id,
                 item: i,
                 deps,
                 jobs,
                 deploys,
+                validation,
                 build: false,
                 skipped: None,
+                vars: self.vars.iter().chain(&own).cloned().collect(),
             });
         }
         Ok(read)
@@ -299,7 +393,7 @@ impl Reader {
         for i in 0..read.len() {
             let n = &stages[read[i].item].node;
             read[i].skipped = match n.get("condition") {
-                Some(c) => skipped_by(c, &self.branch),
+                Some(c) => skipped_by(c, &self.branch, &read[i].vars),
                 None => read[i]
                     .deps
                     .iter()
@@ -313,7 +407,7 @@ impl Reader {
             read[i].jobs.iter().for_each(|j| j.node.mark_all());
             let what = match why {
                 Skip::Failure => "runs only after a failure (its condition, or a stage it waits for): a failure path".to_string(),
-                Skip::Branch => format!("does not run for a push to {} (its condition, or a stage it waits for, tests another branch)", self.branch),
+                Skip::Branch => format!("does not run for a push to {} (its condition, or a stage it waits for, tests another branch, or a variable the file sets to another value)", self.branch),
             };
             self.warnings.push(format!(
                 "warning: {}:{}: stage {} {what}, left out of the scenario",
@@ -336,36 +430,95 @@ impl Reader {
         let mut st = StageDraft::new(&stage_name(&r.id), format!("{}:{}", it.file, n.line));
         st.title = n.get("displayName").and_then(Node::scalar);
         st.depends_on = depends_on(cx.read, i, previous, it);
-        self.trigger(
-            it,
-            cx.schedule,
-            cx.scheduled_somewhere,
-            previous.is_none(),
-            &mut st,
-            d,
-        );
+        self.trigger(cx, i, previous.is_none(), &mut st, d);
         st.lock = match n.get("lockBehavior") {
             Some(l) => lock_of(&it.file, l, &mut self.warnings),
             None => cx.lock.cloned().unwrap_or_else(|| {
                 Val::assumed("run_latest", "Azure's default lockBehavior (runLatest); it applies when the environment has an Exclusive Lock check")
             }),
         };
+        // A manual-validation stage before this one: the run waits for a
+        // person before it starts, as an approval does.
+        let validations = validations_before(cx.read, i);
+        // A stage that deploys nothing right after one is the work the
+        // person let through (a publish): its jobs are its deploy.
+        let jobs_deploy = !r.deploys && !validations.is_empty();
+        for v in validations {
+            let vr = &cx.read[v];
+            let vit = &cx.stages[vr.item];
+            vit.node.mark_all();
+            st.notes.push(format!(
+                "approval: stage {} ({}:{}) only waits for a manual validation, and this stage waits for it: the validation is this stage's approval",
+                vr.id, vit.file, vit.node.line
+            ));
+            for j in &vr.jobs {
+                j.node.mark_all();
+                super::validation::approval(j, &mut st, d, &mut self.warnings);
+            }
+        }
+        if jobs_deploy {
+            st.notes.push(format!(
+                "no deployment job: the stage runs after a manual validation, so it is no part of the build; its jobs ({}) are taken as its deploy",
+                r.jobs
+                    .iter()
+                    .filter_map(|j| j.node.get("job").and_then(Node::scalar))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         for j in &r.jobs {
-            self.stage_job(j, &mut st);
+            self.stage_job(j, &mut st, !jobs_deploy);
             super::validation::approval(j, &mut st, d, &mut self.warnings);
         }
         st
     }
 
-    fn trigger(
-        &mut self,
-        it: &Item,
-        schedule: Option<&(String, String)>,
-        scheduled_somewhere: bool,
-        first: bool,
-        st: &mut StageDraft,
-        d: &mut Draft,
-    ) {
+    /// A manual-validation stage that no kept stage waits for (the last
+    /// stage, or before a failure path): the person's wait is not simulated.
+    fn warn_lone_validations(&mut self, stages: &[Item], read: &[Read], kept: &[usize]) {
+        let mut lone: Vec<(String, String)> = Vec::new();
+        for (v, r) in read.iter().enumerate() {
+            if !r.validation || r.skipped.is_some() {
+                continue;
+            }
+            let it = &stages[r.item];
+            let waiting: Vec<&str> = kept
+                .iter()
+                .filter(|&&i| validations_before(read, i).contains(&v))
+                .map(|&i| read[i].id.as_str())
+                .collect();
+            if waiting.is_empty() {
+                it.node.mark_all();
+                r.jobs.iter().for_each(|j| j.node.mark_all());
+                lone.push((format!("{}:{}", it.file, it.node.line), r.id.clone()));
+            } else if waiting.len() > 1 {
+                self.warnings.push(format!(
+                    "warning: {}:{}: stages {} wait for the manual validation of stage {}: Azure asks once, the model asks once per stage (an approval each)",
+                    it.file,
+                    it.node.line,
+                    waiting.join(", "),
+                    r.id
+                ));
+            }
+        }
+        // One warning for them all (PowerShell's release ends in eight).
+        if let Some((at, _)) = lone.first() {
+            let ids: Vec<&str> = lone.iter().map(|(_, id)| id.as_str()).collect();
+            let (what, verb) = match ids.len() {
+                1 => ("stage", "waits"),
+                _ => ("stages", "wait"),
+            };
+            self.warnings.push(format!(
+                "warning: {at}: {what} {} only {verb} for a manual validation and no stage of the scenario waits for it: the wait is not simulated",
+                ids.join(", ")
+            ));
+        }
+    }
+
+    fn trigger(&mut self, cx: &Context, i: usize, first: bool, st: &mut StageDraft, d: &mut Draft) {
+        let (schedule, scheduled_somewhere) = (cx.schedule, cx.scheduled_somewhere);
+        let it = &cx.stages[cx.read[i].item];
+        let vars = &cx.read[i].vars;
         let n = &it.node;
         st.trigger = Val::read(
             "auto",
@@ -376,7 +529,7 @@ impl Reader {
         );
         let cond = n
             .get("condition")
-            .map(|c| condition(&it.file, c, &self.branch, &mut self.warnings));
+            .map(|c| condition(&it.file, c, &self.branch, vars, &mut self.warnings));
         let decided = matches!(cond, Some(Cond::Schedule | Cond::Manual));
         match cond {
             Some(Cond::Schedule) => match schedule {

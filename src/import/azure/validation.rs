@@ -30,6 +30,15 @@ pub(super) fn approval(j: &Item, st: &mut StageDraft, d: &mut Draft, warnings: &
     };
     step.mark_all();
     let at = format!("{}:{}", j.file, step.line);
+    // Validations one after another (a stage's, then a job's): the model's
+    // stage has one approval, the first; the others are noted.
+    if !st.approval.is_empty() {
+        let job = j.node.get("job").and_then(Node::scalar).unwrap_or_default();
+        st.notes.push(format!(
+            "{at}: a further manual validation (job {job}): the model's approval stands for the first one only"
+        ));
+        return;
+    }
     st.approval.push((
         "approvers".into(),
         Val::read(

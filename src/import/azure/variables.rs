@@ -2,9 +2,87 @@
 //! YAML sets (pipeline or stage `variables`, a literal value) is replaced by
 //! that value, as Azure does when it expands templates. A stage's own
 //! variables hide the pipeline's. Variable groups and variables set at run
-//! time are not known then: their expressions stay as written.
+//! time are not known then: their expressions stay as written. A variable
+//! template (`- template: vars.yml`, a file in the repository with its own
+//! `variables:`) is read in place, as Azure reads it; a variable group
+//! (`- group: name`) is set in Azure DevOps, and is noted once.
 
+use std::path::Path;
+
+use super::Reader;
+use crate::error::InputError;
+use crate::import::MAX_TEMPLATE_DEPTH;
 use crate::import::tree::{Kind, Node};
+
+/// Sets `name` to `value`: a later definition replaces an earlier one, as
+/// in Azure (a template's value, then the pipeline's own after it).
+fn set(vars: &mut Vec<(String, String)>, name: String, value: String) {
+    vars.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+    vars.push((name, value));
+}
+
+impl Reader {
+    /// The literal variables a `variables` block of `file` sets, its
+    /// variable templates read (relative to `dir`, or from the repository's
+    /// root for `/path` and `@self`) and its groups noted.
+    pub(super) fn variables(
+        &mut self,
+        file: &str,
+        dir: &Path,
+        block: Option<&Node>,
+        depth: usize,
+    ) -> Result<Vec<(String, String)>, InputError> {
+        let Some(b) = block else {
+            return Ok(Vec::new());
+        };
+        let Some(items) = b.list() else {
+            return Ok(literal(Some(b)));
+        };
+        let mut out = Vec::new();
+        for i in items {
+            if let (Some(n), Some(v)) = (
+                i.get("name").and_then(Node::scalar),
+                i.get("value").and_then(Node::scalar),
+            ) {
+                set(&mut out, n, v);
+            } else if let Some(g) = i.get("group").and_then(Node::scalar) {
+                if !self.groups.contains(&g) {
+                    self.groups.push(g);
+                }
+            } else if i.get("template").is_some() {
+                if depth >= MAX_TEMPLATE_DEPTH {
+                    return Err(i.error(file, format!("variable templates nest more than {MAX_TEMPLATE_DEPTH} deep (a template that includes itself?)")));
+                }
+                // A variable template not there (the pipeline imported
+                // without its repository) is warned about: the import goes
+                // on without its variables, which only fill expressions.
+                let read = match self.template(file, i, dir) {
+                    Err(e) if e.message.contains("cannot read") => {
+                        i.mark_all();
+                        self.warnings.push(format!(
+                            "warning: {file}:{}: {}: the import goes on without its variables",
+                            i.line, e.message
+                        ));
+                        continue;
+                    }
+                    other => other?,
+                };
+                let Some((tfile, filled, tdir)) = read else {
+                    continue;
+                };
+                let inner = self.variables(&tfile, &tdir, filled.get("variables"), depth + 1)?;
+                if let Some(v) = filled.get("variables") {
+                    v.mark_all();
+                }
+                for (n, v) in inner {
+                    set(&mut out, n, v);
+                }
+                self.roots.push((tfile, filled));
+            }
+        }
+        Ok(out)
+    }
+}
 
 /// The literal variables a `variables` block sets: the list form
 /// (`- name: x, value: v`; groups and templates skipped) or the mapping
