@@ -45,6 +45,11 @@ fn azure_multistage_with_schedule_batch_and_environments() {
     assert_eq!(v.people[approval.approvers[0]].name, "management");
     assert!((approval.rejection.0 - 0.02).abs() < 1e-12);
     assert!(v.stages[..3].iter().all(|s| s.approval.is_none()));
+    // Checks the sidecar names are the stage's gates.
+    let gates = &v.stages[2].gates;
+    assert_eq!(gates.len(), 1, "{}", i.yaml);
+    assert_eq!(gates[0].minimum_success_duration.secs(), 900.0);
+    assert!(v.stages[3].gates.is_empty());
     assert!(v.stages[3].production && !v.stages[2].production);
     match &v.stages[3].strategy {
         Strategy::Rolling(r) => {
@@ -647,4 +652,18 @@ fn azure_missing_variable_template_is_warned_about() {
         &i.warnings,
         "the import goes on without its variables"
     ));
+}
+
+/// A sidecar gate is checked where it is read: a mistake names its line.
+#[test]
+fn a_sidecar_gate_is_checked_where_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("side.yaml");
+    std::fs::write(
+        &p,
+        "environments:\n  production:\n    gates:\n      - {name: health, interval: 5m}\n",
+    )
+    .unwrap();
+    let e = import::sidecar::read(&p).unwrap_err().to_string();
+    assert!(e.contains("side.yaml:4:") && e.contains("a gate"), "{e}");
 }

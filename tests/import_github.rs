@@ -318,9 +318,8 @@ fn github_environment_input_without_a_callee_environment_is_not_gated() {
         i.warnings
     );
     assert!(
-        i.warnings
-            .iter()
-            .any(|w| w.contains("approvals and wait timer for environment `prod` are not applied")),
+        i.warnings.iter().any(|w| w
+            .contains("approvals, wait timer and gates for environment `prod` are not applied")),
         "{:?}",
         i.warnings
     );

@@ -16,6 +16,8 @@
 //!     rejection: 2%
 //!     timeout: 3d
 //!     wait_timer: 30m
+//!     gates:
+//!       - {name: health, interval: 5m, timeout: 1h, minimum_success_duration: 15m, condition: {pass_probability: 0.9}}
 //!     deploy: {duration: 10m, failure: 1%}
 //! ```
 //!
@@ -30,6 +32,7 @@ use super::tree::{Kind, Node};
 use super::writer::{Val, num, quote};
 use crate::dist::DistSpec;
 use crate::error::InputError;
+use crate::scenario::stage::GateSpec;
 use crate::scenario::values::Probability;
 use crate::time::Duration;
 
@@ -39,6 +42,10 @@ pub struct EnvSettings {
     pub approval: Vec<(String, Val)>,
     pub approvers: Vec<String>,
     pub wait_timer: Option<Val>,
+    /// Checks evaluated until they pass (Azure's Invoke REST API, Azure
+    /// Monitor and classic gates; GitHub's custom protection rules), as the
+    /// scenario's `checks.gates` items.
+    pub gates: Vec<Val>,
     pub deploy: Vec<(String, Val)>,
 }
 
@@ -170,6 +177,17 @@ fn read_env(file: &str, e: &Node) -> Result<EnvSettings, InputError> {
                 .approval
                 .push((key.into(), checked::<Duration>(file, x, key)?)),
             "wait_timer" => s.wait_timer = Some(checked::<Duration>(file, x, key)?),
+            "gates" => {
+                let items = x.list().ok_or_else(|| {
+                    x.error(
+                        file,
+                        "expected a list of gates, as `checks.gates` in a scenario",
+                    )
+                })?;
+                for g in items {
+                    s.gates.push(checked::<GateSpec>(file, g, "a gate")?);
+                }
+            }
             "deploy" => {
                 for (dk, dv) in map_entries(file, x, "deploy")? {
                     let dkey = dk.text().unwrap_or("");
@@ -191,7 +209,7 @@ fn read_env(file: &str, e: &Node) -> Result<EnvSettings, InputError> {
                 return Err(k.error(
                     file,
                     format!(
-                        "unknown key `{other}`: expected approvers, min, response, rejection, timeout, wait_timer or deploy"
+                        "unknown key `{other}`: expected approvers, min, response, rejection, timeout, wait_timer, gates or deploy"
                     ),
                 ));
             }
@@ -230,9 +248,12 @@ impl Sidecar {
                 }
                 found = true;
                 if let Some(why) = &st.unprotected {
-                    if !settings.approval.is_empty() || settings.wait_timer.is_some() {
+                    if !settings.approval.is_empty()
+                        || settings.wait_timer.is_some()
+                        || !settings.gates.is_empty()
+                    {
                         warnings.push(format!(
-                            "warning: the sidecar's approvals and wait timer for environment `{name}` are not applied to stage {} ({}): {why}",
+                            "warning: the sidecar's approvals, wait timer and gates for environment `{name}` are not applied to stage {} ({}): {why}",
                             st.name, st.from
                         ));
                     }
@@ -247,6 +268,9 @@ impl Sidecar {
                         ),
                         why: w.why.clone(),
                     });
+                }
+                if st.unprotected.is_none() {
+                    st.gates.extend(settings.gates.iter().cloned());
                 }
                 for (k, v) in &settings.deploy {
                     if let Some(slot) = st.deploy.iter_mut().find(|(dk, _)| dk == k) {
