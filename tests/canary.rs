@@ -122,6 +122,38 @@ fn false_alarms_match_their_probability_per_argo_run() {
     assert_eq!(aborts, alarms, "no defect: every abort is a false alarm");
 }
 
+/// A background analysis with a count places a false alarm as an analysis
+/// step's run does; without a count it has none (no fixed number of
+/// measurements to place one among).
+#[test]
+fn false_alarms_match_their_probability_per_counted_background_run() {
+    let p = 0.12;
+    let steps = "        steps:
+          - set_weight: 10
+          - pause: {duration: 30m}
+          - set_weight: 50
+          - pause: {duration: 30m}";
+    let counted = compile(
+        &defect_free(&format!(
+            "{steps}\n        background: {{interval: 10m, count: 4}}\n        false_alarm: {p}"
+        )),
+        Path::new("background.yaml"),
+    );
+    let out = run_all(&counted);
+    let (runs, alarms, _) = totals(&out);
+    assert_within("background false alarms", alarms, runs, p);
+    let aborts: u64 = out.replications.iter().map(|r| r.incidents.aborts).sum();
+    assert_eq!(aborts, alarms, "no defect: every abort is a false alarm");
+    let open = compile(
+        &defect_free(&format!(
+            "{steps}\n        background: {{interval: 10m}}\n        false_alarm: {p}"
+        )),
+        Path::new("background.yaml"),
+    );
+    let (runs, alarms, _) = totals(&run_all(&open));
+    assert!(runs > 2000 && alarms == 0, "{alarms} of {runs}");
+}
+
 #[test]
 fn false_alarms_match_their_probability_per_flagger_rollout() {
     let p = 0.15;

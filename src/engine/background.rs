@@ -7,6 +7,7 @@
 
 use super::rollout::Awaiting;
 use super::{Ev, State};
+use crate::rng::{chance, uniform};
 
 impl State<'_> {
     /// When the rollout at stage `s` is about to run the background
@@ -26,9 +27,21 @@ impl State<'_> {
             return;
         }
         let token = self.canary.next_bg_token(s);
+        // A run with a count places a false alarm as an analysis step's run
+        // does: one draw whether, one which measurement (none when p is 0).
+        let p = self.m.stages[s].strategy.false_alarm;
+        let false_at = match bg.count {
+            Some(n) if p > 0.0 => {
+                let rng = &mut self.stages[s].rng;
+                chance(rng, p)
+                    .then(|| ((uniform(rng) * f64::from(n)) as u32).min(n.saturating_sub(1)))
+            }
+            _ => None,
+        };
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
+        r.bg_false_at = false_at;
         r.bg_taken = 0;
         r.bg_failures = 0;
         r.bg_token = token;
@@ -68,10 +81,14 @@ impl State<'_> {
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
+        let false_alarm = r.bg_false_at == Some(r.bg_taken);
         r.bg_taken += 1;
         r.bg_failures += u32::from(failed);
         if r.bg_failures > bg.failure_limit {
             return self.analysis_failed(s);
+        }
+        if false_alarm {
+            return self.false_alarm(s);
         }
         if bg.count.is_some_and(|c| r.bg_taken >= c) {
             return;

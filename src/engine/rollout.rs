@@ -38,6 +38,8 @@ pub(super) struct Rollout {
     /// the last background measurement, up to `bg_since`.
     pub bg_dose: f64,
     pub bg_since: f64,
+    /// The background measurement (0-based) a false alarm fails, if any.
+    pub bg_false_at: Option<u32>,
 }
 
 impl Rollout {
@@ -60,6 +62,7 @@ impl Rollout {
             bg_token: 0,
             bg_dose: 0.0,
             bg_since: 0.0,
+            bg_false_at: None,
         }
     }
 }
@@ -347,16 +350,23 @@ impl State<'_> {
             return self.analysis_failed(s);
         }
         if false_alarm {
-            // Fails the run whatever the limits; it pins no defect.
-            r.analysis_abort = true;
-            let rel = r.rel;
-            let counted = self.counting();
-            self.canary.false_alarms += u64::from(counted);
-            *CanaryBook::slot(&mut self.canary.alarm, s) = Some((self.now, counted));
-            self.log(TraceKind::FalseAlarm, Some(rel), Some(s), None);
-            return self.abort_rollout(s);
+            return self.false_alarm(s);
         }
         self.measured(s, interval);
+    }
+
+    /// A false alarm fails the run whatever the limits; it pins no defect.
+    pub(super) fn false_alarm(&mut self, s: usize) {
+        let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
+            return;
+        };
+        r.analysis_abort = true;
+        let rel = r.rel;
+        let counted = self.counting();
+        self.canary.false_alarms += u64::from(counted);
+        *CanaryBook::slot(&mut self.canary.alarm, s) = Some((self.now, counted));
+        self.log(TraceKind::FalseAlarm, Some(rel), Some(s), None);
+        self.abort_rollout(s);
     }
 
     /// Whether a canary analysis measurement over the `interval` just ended
