@@ -5,9 +5,8 @@
 //! measurements count over the whole rollout: one more than its limit
 //! aborts it, as a failed analysis step does. See `docs/model.md`.
 
-use super::rollout::Awaiting;
+use super::rollout::{Awaiting, place_false_alarm};
 use super::{Ev, State};
-use crate::rng::{chance, uniform};
 
 impl State<'_> {
     /// When the rollout at stage `s` is about to run the background
@@ -27,17 +26,11 @@ impl State<'_> {
             return;
         }
         let token = self.canary.next_bg_token(s);
-        // A run with a count places a false alarm as an analysis step's run
-        // does: one draw whether, one which measurement (none when p is 0).
+        // A run with a count places a false alarm as an analysis step's run does.
         let p = self.m.stages[s].strategy.false_alarm;
-        let false_at = match bg.count {
-            Some(n) if p > 0.0 => {
-                let rng = &mut self.stages[s].rng;
-                chance(rng, p)
-                    .then(|| ((uniform(rng) * f64::from(n)) as u32).min(n.saturating_sub(1)))
-            }
-            _ => None,
-        };
+        let false_at = bg
+            .count
+            .and_then(|n| place_false_alarm(&mut self.stages[s].rng, p, n));
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };

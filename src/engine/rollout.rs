@@ -7,7 +7,7 @@ use super::production::HISTORY;
 use super::{DefectId, Ev, Outcome, ReleaseId, State};
 use crate::metrics::{CanaryResult, StagePart, Stall};
 use crate::model::{OnNewer, RolloutStep, StrategyKind};
-use crate::rng::{chance, uniform};
+use crate::rng::{SimRng, chance, uniform};
 use crate::time::{HOUR, SimDuration, SimTime};
 
 #[derive(Debug)]
@@ -256,9 +256,7 @@ impl State<'_> {
     fn open_run(&mut self, s: usize, n: u32) {
         let p = self.m.stages[s].strategy.false_alarm;
         self.canary.runs += u64::from(self.counting());
-        let rng = &mut self.stages[s].rng;
-        let false_at = (p > 0.0 && chance(rng, p))
-            .then(|| ((uniform(rng) * f64::from(n)) as u32).min(n.saturating_sub(1)));
+        let false_at = place_false_alarm(&mut self.stages[s].rng, p, n);
         let Some(r) = self.stages[s].traffic.rollout.as_mut() else {
             return;
         };
@@ -621,4 +619,11 @@ impl State<'_> {
             false_alarm_cost_h: per(c.cost_secs / HOUR, c.cost_n),
         }
     }
+}
+
+/// The measurement (0-based, of `n`) a run's false alarm fails, if it has
+/// one (probability `p`): one draw whether, one which; none when `p` is 0.
+pub(super) fn place_false_alarm(rng: &mut SimRng, p: f64, n: u32) -> Option<u32> {
+    (p > 0.0 && chance(rng, p))
+        .then(|| ((uniform(rng) * f64::from(n)) as u32).min(n.saturating_sub(1)))
 }
