@@ -9,7 +9,7 @@ mod import_common;
 use assert_cmd::cargo::cargo_bin_cmd;
 use import_common::*;
 use promosim::import;
-use promosim::scenario::valid::{CanaryPlan, CanaryStep, Strategy};
+use promosim::scenario::valid::{CanaryPlan, CanaryStep};
 
 #[test]
 fn argo_canary_steps_into_a_scenario() {
@@ -262,31 +262,15 @@ fn argo_blue_green_and_flagger_canaries() {
 
     let f = import::rollout::flagger(&data("flagger/podinfo.yaml")).unwrap();
     let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
-    let Strategy::Canary(c) = &v.stages[1].strategy else {
-        panic!()
-    };
-    let CanaryPlan::Flagger {
-        weights,
-        interval,
-        threshold,
-    } = &c.plan
-    else {
-        panic!()
-    };
+    let (weights, interval, threshold) = flagger_plan(&v);
     assert_eq!(weights, &[10.0, 20.0, 30.0, 40.0, 50.0]);
-    assert_eq!(interval.secs(), 60.0);
-    assert_eq!(threshold.get(), 5);
+    assert_eq!(interval, 60.0);
+    assert_eq!(threshold, 5);
     assert!(f.warnings.is_empty(), "{:?}", f.warnings);
 
     let f = import::rollout::flagger(&data("flagger/stepweights.yaml")).unwrap();
     let v = validated(&import::merge::into(&data("base.yaml"), &f, None).unwrap());
-    let Strategy::Canary(c) = &v.stages[1].strategy else {
-        panic!()
-    };
-    let CanaryPlan::Flagger { weights, .. } = &c.plan else {
-        panic!()
-    };
-    assert_eq!(weights, &[1.0, 10.0, 25.0, 50.0, 80.0]);
+    assert_eq!(flagger_plan(&v).0, &[1.0, 10.0, 25.0, 50.0, 80.0]);
     assert!(
         f.warnings
             .iter()

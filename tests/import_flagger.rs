@@ -8,7 +8,7 @@ mod import_common;
 use assert_cmd::cargo::cargo_bin_cmd;
 use import_common::*;
 use promosim::import;
-use promosim::scenario::valid::{CanaryPlan, Strategy};
+use promosim::scenario::valid::Strategy;
 
 /// Flagger's A/B mode (`match`): the matched users run the new version
 /// during the analysis; the import says the model does not simulate them,
@@ -140,13 +140,7 @@ fn flagger_skip_analysis_is_all_at_once() {
 #[test]
 fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
     let (_, text, v) = flagger_into_base("flagger/no-interval.yaml");
-    let Strategy::Canary(c) = &v.stages[1].strategy else {
-        panic!()
-    };
-    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
-        panic!()
-    };
-    assert_eq!(interval.secs(), 60.0);
+    assert_eq!(flagger_plan(&v).1, 60.0);
     assert!(
         text.contains("interval: 1m  # ASSUMED: no analysis.interval: Flagger's default 60s"),
         "{text}"
@@ -161,13 +155,7 @@ fn flagger_interval_defaults_to_60s_and_is_at_least_10s() {
     let f = import::rollout::flagger(&short).unwrap();
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
-    let Strategy::Canary(c) = &v.stages[1].strategy else {
-        panic!()
-    };
-    let CanaryPlan::Flagger { interval, .. } = &c.plan else {
-        panic!()
-    };
-    assert_eq!(interval.secs(), 10.0);
+    assert_eq!(flagger_plan(&v).1, 10.0);
     assert!(text.contains("short.yaml:13 (interval: 5s;"), "{text}");
     assert!(
         f.warnings
@@ -246,19 +234,9 @@ fn flagger_canary_analysis_is_the_older_name_of_analysis() {
     let f = import::rollout::flagger(&old).unwrap();
     let text = import::merge::into(&data("base.yaml"), &f, None).unwrap();
     let v = validated(&text);
-    let Strategy::Canary(c) = &v.stages[1].strategy else {
-        panic!("{:?}", v.stages[1].strategy)
-    };
-    let CanaryPlan::Flagger {
-        weights,
-        interval,
-        threshold,
-    } = &c.plan
-    else {
-        panic!()
-    };
+    let (weights, interval, threshold) = flagger_plan(&v);
     assert_eq!(weights, &[10.0, 20.0, 30.0, 40.0, 50.0]);
-    assert_eq!((interval.secs(), threshold.get()), (60.0, 5));
+    assert_eq!((interval, threshold), (60.0, 5));
     assert!(text.contains("step_weight: 10  # from ") && text.contains("old.yaml:29"));
     assert!(f.warnings.is_empty(), "{:?}", f.warnings);
     // With both, Flagger reads `analysis`; the other is said.

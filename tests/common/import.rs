@@ -59,6 +59,22 @@ pub fn production_canary(v: &Validated) -> &Canary {
     c
 }
 
+/// The production stage's Flagger plan: (weights, interval in seconds, threshold).
+pub fn flagger_plan(v: &Validated) -> (&[f64], f64, u32) {
+    let CanaryPlan::Flagger {
+        weights,
+        interval,
+        threshold,
+    } = &production_canary(v).plan
+    else {
+        panic!(
+            "a Flagger plan expected, got {:?}",
+            production_canary(v).plan
+        )
+    };
+    (weights, interval.secs(), threshold.get())
+}
+
 /// A rollout file imported by `importer` into `base.yaml`: the fragment,
 /// the scenario text and the scenario.
 pub fn into_base(
