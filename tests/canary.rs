@@ -301,6 +301,103 @@ fn inconclusive_pauses_match_the_binomial_tail() {
     );
 }
 
+/// Inconclusive background measurements (Argo: the background AnalysisRun
+/// ends Inconclusive and the rollout pauses). A run of n measurements, each
+/// inconclusive with probability p, pauses the rollout when more than `limit`
+/// are: P(Binomial(n, p) > limit) per run. The pause holds the steps: the
+/// current one (a 60-minute pause) runs on its clock, and the rollout moves
+/// on only when the promoter resumes it, 2 h after the pause. So a rollout
+/// paused at measurement k (10 minutes apart) lasts 10k + 120 minutes,
+/// otherwise 60, and since 10k + 120 > 60 a resumed rollout completes at
+/// once: each rollout has one run.
+#[test]
+fn background_inconclusive_pauses_match_the_binomial_tail_and_hold_the_steps() {
+    let (n, p, limit) = (4u32, 0.15f64, 0u32);
+    let canary = format!(
+        "        steps:
+          - set_weight: 10
+          - pause: {{duration: 60m}}
+        background: {{interval: 10m, count: {n}, inconclusive: {p}, inconclusive_limit: {limit}}}
+        promoter: sre"
+    );
+    let yaml = defect_free(&canary).replace("reaction: 30m", "reaction: 2h");
+    let m = compile(&yaml, Path::new("background-inconclusive.yaml"));
+    let out = run_all(&m);
+    let (runs, alarms, pauses) = totals(&out);
+    assert_eq!(alarms, 0);
+    let q = tail_above(n, p, limit);
+    assert_within("background inconclusive pauses", pauses, runs, q);
+    for r in &out.replications {
+        assert_eq!(r.incidents.aborts, 0);
+        assert_eq!(r.conservation.rejected, 0);
+    }
+    // The pause at measurement k: exactly `limit` inconclusive among the
+    // first k − 1, then one more.
+    let choose = |n: u32, k: u32| (0..k).fold(1.0, |c, i| c * f64::from(n - i) / f64::from(i + 1));
+    let at = |k: u32| {
+        choose(k - 1, limit) * p.powi(limit as i32 + 1) * (1.0 - p).powi((k - 1 - limit) as i32)
+    };
+    let paused: f64 = (limit + 1..=n).map(at).sum();
+    assert!((paused - q).abs() < 1e-12, "{paused} vs {q}");
+    let want = (1.0 - q) * 60.0
+        + (limit + 1..=n)
+            .map(|k| at(k) * (10.0 * f64::from(k) + 120.0))
+            .sum::<f64>();
+    // Rollout durations (start to running at 100 %) over a few replications.
+    let mut minutes = Vec::new();
+    for rep in 0..3 {
+        let t = traced(&m, rep);
+        let mut started: HashMap<u32, f64> = HashMap::new();
+        for r in &t.trace {
+            match (r.event, r.release) {
+                (TraceKind::RolloutStart, Some(rel)) => {
+                    started.insert(rel, r.time.0);
+                }
+                (TraceKind::Running, Some(rel)) => {
+                    if let Some(t0) = started.remove(&rel) {
+                        minutes.push((r.time.0 - t0) / 60.0);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for &d in &minutes {
+        let paused_at = (d - 120.0) / 10.0;
+        assert!(
+            (d - 60.0).abs() < 1e-6 || (paused_at - paused_at.round()).abs() < 1e-6,
+            "a rollout of {d} min is neither 60 nor 10k + 120"
+        );
+    }
+    let k = minutes.len() as f64;
+    let mean = minutes.iter().sum::<f64>() / k;
+    let sd = (minutes.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+    let half = 1.959_964 * sd / k.sqrt();
+    println!("rollout minutes: {mean:.3} ± {half:.3} over {k}, closed form {want:.3}");
+    assert!(
+        k > 2000.0 && (mean - want).abs() <= half,
+        "{mean} ± {half} vs {want}"
+    );
+}
+
+#[test]
+fn background_inconclusive_without_a_promoter_is_refused() {
+    let yaml = defect_free(
+        "        steps:
+          - set_weight: 10
+          - pause: {duration: 60m}
+        background: {interval: 10m, inconclusive: 0.1}",
+    );
+    let err = promosim::scenario::parse(&yaml, Path::new("bad.yaml"))
+        .and_then(|s| promosim::model::compile(&s).map(|_| ()))
+        .expect_err("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("bad.yaml:") && msg.contains("promoter"),
+        "{msg}"
+    );
+}
+
 #[test]
 fn inconclusive_without_a_promoter_is_refused() {
     let yaml = defect_free(&format!("{ARGO_STEPS}\n        inconclusive: 0.1"));

@@ -81,7 +81,8 @@ fn argo_background_analysis_is_measured_from_its_starting_step() {
     );
     let (f, _, v) = merged(import::rollout::argo, &late);
     assert!(production_canary(&v).background.is_none());
-    assert!(warned(&f.warnings, "after every step the model simulates")); // A metric's initialDelay is the background run's `initial_delay`.
+    assert!(warned(&f.warnings, "after every step the model simulates"));
+    // A metric's initialDelay is the background run's `initial_delay`.
     let delayed = variant(
         dir.path(),
         bg,
@@ -93,6 +94,19 @@ fn argo_background_analysis_is_measured_from_its_starting_step() {
     let bg = production_canary(&v).background.unwrap();
     assert_eq!(bg.initial_delay.secs(), 120.0);
     not_warned(&f.warnings, "initialDelay");
+    // Its inconclusiveLimit is the run's; how often a measurement is
+    // inconclusive is not in the file (0 unless the team says).
+    let limited = variant(
+        dir.path(),
+        "argo/background.yaml",
+        "limited.yaml",
+        "    interval: 5m\n",
+        "    interval: 5m\n    inconclusiveLimit: 2\n",
+    );
+    let (_, _, v) = merged(import::rollout::argo, &limited);
+    let bg = production_canary(&v).background.unwrap();
+    assert_eq!(bg.inconclusive_limit, 2);
+    assert_eq!(bg.inconclusive.0, 0.0);
 }
 
 /// A blue-green `postPromotionAnalysis` is measured after the switch: the

@@ -244,11 +244,18 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
                 ""
             };
             // Half the canaries also measure in the background, from the
-            // first pause, with one failure tolerated over the rollout.
-            let background = if n.is_multiple_of(2) {
-                ", background: {interval: 20m, failure_limit: 1, starting_step: 1}"
-            } else {
-                ""
+            // first pause, with one failure tolerated over the rollout; with
+            // false alarms, some measurements are inconclusive too and pause
+            // the rollout for the promoter.
+            let background = match (n.is_multiple_of(2), ext.false_alarm) {
+                (false, _) => "",
+                (true, false) => {
+                    ", background: {interval: 20m, failure_limit: 1, starting_step: 1}"
+                }
+                (true, true) => {
+                    ", background: {interval: 20m, failure_limit: 1, starting_step: 1, \
+                     inconclusive: 0.2}, promoter: ops"
+                }
             };
             let strategy = match spec.strategy {
                 0 => "all_at_once".to_string(),

@@ -62,6 +62,11 @@ pub(super) enum Ev {
         stage: u16,
         token: u32,
     },
+    /// The promoter resumes a rollout its background analysis paused.
+    BackgroundResume {
+        stage: u16,
+        token: u32,
+    },
     FlagStep,
     /// A release's soak time upstream is over.
     Soaked {
@@ -95,6 +100,7 @@ impl Ev {
             Ev::Detect { .. } => "incident detected",
             Ev::Restore { .. } => "rollback lands",
             Ev::Background { .. } => "background analysis measurement",
+            Ev::BackgroundResume { .. } => "background analysis resumed",
             Ev::FlagStep => "feature-flag step",
             Ev::FlagKill { .. } => "kill switch",
             Ev::Soaked { .. } => "soak time over",

@@ -649,6 +649,7 @@ impl<'m> State<'m> {
             Ev::Detect { defect } => self.detect_event(defect, seq),
             Ev::Restore { stage, seq } => self.restore_event(stage as usize, seq),
             Ev::Background { stage, token } => self.background_measure(stage as usize, token),
+            Ev::BackgroundResume { stage, token } => self.background_resumed(stage as usize, token),
             Ev::FlagStep => self.refresh_exposure(),
             Ev::Soaked { rel, stage } => {
                 if self.phase(rel, stage as usize) == Phase::Soaking {

@@ -40,6 +40,13 @@ pub(super) struct Rollout {
     pub bg_since: f64,
     /// The background measurement (0-based) a false alarm fails, if any.
     pub bg_false_at: Option<u32>,
+    /// The background run's inconclusive measurements so far.
+    pub bg_inconclusive: u32,
+    /// The background run had more inconclusive measurements than its limit:
+    /// the steps do not move on until the promoter resumes the rollout.
+    pub bg_paused: bool,
+    /// While paused, the step that ended at this time waits for the resume.
+    pub held_since: Option<f64>,
 }
 
 impl Rollout {
@@ -63,6 +70,9 @@ impl Rollout {
             bg_dose: 0.0,
             bg_since: 0.0,
             bg_false_at: None,
+            bg_inconclusive: 0,
+            bg_paused: false,
+            held_since: None,
         }
     }
 }
@@ -84,7 +94,7 @@ pub(super) enum Awaiting {
 pub(super) struct CanaryBook {
     pub(super) runs: u64,
     false_alarms: u64,
-    pauses: u64,
+    pub(super) pauses: u64,
     cost_secs: f64,
     cost_n: u64,
     /// Per stage: when a false alarm aborted a rollout whose next start is
@@ -170,9 +180,17 @@ impl State<'_> {
         self.advance_rollout(s);
     }
 
-    /// Runs rollout steps until one has to wait.
-    fn advance_rollout(&mut self, s: usize) {
+    /// Runs rollout steps until one has to wait. While its background
+    /// analysis has it paused, the next step waits for the resume instead.
+    pub(super) fn advance_rollout(&mut self, s: usize) {
         let strategy = &self.m.stages[s].strategy;
+        let now = self.now;
+        if let Some(r) = self.stages[s].traffic.rollout.as_mut()
+            && r.bg_paused
+        {
+            r.held_since.get_or_insert(now);
+            return;
+        }
         loop {
             self.start_background_if_due(s);
             let Some(r) = self.stages[s].traffic.rollout.as_mut() else {

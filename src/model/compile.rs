@@ -634,6 +634,8 @@ fn strategy(spec: &valid::Strategy, f: &Validated, monitoring: &[f64; 3]) -> Str
                 from_step: b.starting_step,
                 count: b.count.map(|n| n.get()),
                 delay: b.initial_delay.secs(),
+                inconclusive: b.inconclusive.0,
+                inconclusive_limit: b.inconclusive_limit,
             });
             s
         }

@@ -227,6 +227,9 @@ pub struct Background {
     pub(crate) count: Option<u32>,
     /// Seconds before the first measurement's interval begins.
     pub(crate) delay: f64,
+    /// Chance that a measurement is inconclusive, and how many a run tolerates.
+    pub(crate) inconclusive: f64,
+    pub(crate) inconclusive_limit: u32,
 }
 
 /// What a newer release reaching a production stage's lock does to the

@@ -145,6 +145,13 @@ pub struct BackgroundSpec {
     /// (Argo's metric `initialDelay`).
     #[serde(default, alias = "initialDelay")]
     pub initial_delay: Duration,
+    /// Chance that one measurement comes back inconclusive.
+    #[serde(default)]
+    pub inconclusive: Probability,
+    /// Inconclusive measurements a run tolerates; one more pauses the rollout
+    /// for the promoter (Argo's `inconclusiveLimit`).
+    #[serde(default, alias = "inconclusiveLimit")]
+    pub inconclusive_limit: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -296,6 +296,9 @@ pub struct Background {
     pub count: Option<NonZeroU32>,
     /// Before the first measurement's interval begins.
     pub initial_delay: Duration,
+    /// Above zero only with the canary's promoter.
+    pub inconclusive: Probability,
+    pub inconclusive_limit: u32,
 }
 
 /// Argo Rollouts steps or the Flagger shorthand, exactly one. Weights increase

@@ -197,8 +197,14 @@ pub(super) fn background(
     let count = m
         .count
         .map_or(String::new(), |c| format!(", count: {}", num(c)));
+    // How often a measurement is inconclusive is the team's figure; the
+    // limit is the manifest's (Argo's default 0 is the model's too).
+    let limit = match m.inconclusive {
+        Some((l, _)) if l > 0.0 => format!(", inconclusive_limit: {}", num(l)),
+        _ => String::new(),
+    };
     let text = format!(
-        "interval: {interval}, failure_limit: {}{count}{}",
+        "interval: {interval}, failure_limit: {}{count}{}{limit}",
         num(m.limit),
         m.delay_text()
     );

@@ -408,6 +408,12 @@ fn canary(
         .map(|p| people.get(p, "canary retrier"))
         .transpose()?;
     let background = background(c, &plan, refuse)?;
+    if background.is_some_and(|b| b.inconclusive.0 > 0.0) && promoter.is_none() {
+        return Err(refuse(
+            "a background analysis with `inconclusive` above 0 pauses the rollout for a person, but the canary names no `promoter`"
+                .into(),
+        ));
+    }
     Ok(Canary {
         plan,
         analysis_detect_per_hour: c.analysis_detect_per_hour,
@@ -468,6 +474,8 @@ fn background(
         starting_step,
         count: NonZeroU32::new(b.count),
         initial_delay: b.initial_delay,
+        inconclusive: b.inconclusive,
+        inconclusive_limit: b.inconclusive_limit,
     }))
 }
 
