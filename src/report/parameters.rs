@@ -391,7 +391,19 @@ fn strategy_words(model: &Model, st: &crate::model::StageModel) -> String {
                     },
                     b.failure_limit + 1,
                     if b.failure_limit == 0 { "" } else { "s" }
-                )
+                ) + &if b.inconclusive > 0.0 {
+                    let n = b.inconclusive_limit + 1;
+                    let who = sg
+                        .resumer
+                        .map_or("the promoter", |p| model.people[p].name.as_str());
+                    format!(
+                        " and pauses the rollout until {who} resumes it after {n} inconclusive one{} ({} % of measurements)",
+                        if n == 1 { "" } else { "s" },
+                        fmt_num(b.inconclusive * 100.0)
+                    )
+                } else {
+                    String::new()
+                }
             });
             format!(
                 "canary: traffic {}{}{background}",

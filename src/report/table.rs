@@ -288,6 +288,10 @@ fn incidents_and_dora(o: &mut String, s: &Summary) {
         ("  false alarms per week", "canary.false_alarms"),
         ("  hours held per false alarm", "canary.false_alarm_cost"),
         (
+            "  inconclusive pauses per week",
+            "canary.inconclusive_pauses",
+        ),
+        (
             "production environment-hours",
             "production.environment_hours",
         ),

@@ -58,6 +58,7 @@ pub fn key_figure_rows(summaries: &[&Summary]) -> Vec<Vec<KeyFigure>> {
 struct Optional {
     canary: bool,
     false_alarms: bool,
+    pauses: bool,
 }
 
 impl Optional {
@@ -66,6 +67,7 @@ impl Optional {
         Optional {
             canary: any("canary.runs"),
             false_alarms: any("canary.false_alarms"),
+            pauses: any("canary.inconclusive_pauses"),
         }
     }
 }
@@ -154,6 +156,14 @@ fn key_figures_with(s: &Summary, optional: Optional) -> Vec<KeyFigure> {
                 1.0,
             ),
         ]);
+    }
+    if optional.pauses {
+        figures.push(row(
+            "Rollouts paused on inconclusive analysis",
+            "canary.inconclusive_pauses",
+            "per week",
+            1.0,
+        ));
     }
     figures.push(KeyFigure {
         label: "DORA performance band",
