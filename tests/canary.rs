@@ -380,14 +380,9 @@ fn background_inconclusive_pauses_match_the_binomial_tail_and_hold_the_steps() {
     );
 }
 
-#[test]
-fn background_inconclusive_without_a_promoter_is_refused() {
-    let yaml = defect_free(
-        "        steps:
-          - set_weight: 10
-          - pause: {duration: 60m}
-        background: {interval: 10m, inconclusive: 0.1}",
-    );
+/// `canary` keys without a promoter are refused, naming the file and the promoter.
+fn refused_without_a_promoter(canary: &str) {
+    let yaml = defect_free(canary);
     let err = promosim::scenario::parse(&yaml, Path::new("bad.yaml"))
         .and_then(|s| promosim::model::compile(&s).map(|_| ()))
         .expect_err("refused");
@@ -398,17 +393,16 @@ fn background_inconclusive_without_a_promoter_is_refused() {
     );
 }
 
+/// An inconclusive analysis step or background run pauses for a person,
+/// so either needs a promoter.
 #[test]
 fn inconclusive_without_a_promoter_is_refused() {
-    let yaml = defect_free(&format!("{ARGO_STEPS}\n        inconclusive: 0.1"));
-    let s = promosim::scenario::parse(&yaml, Path::new("bad.yaml"));
-    let err = s
-        .and_then(|s| promosim::model::compile(&s).map(|_| ()))
-        .expect_err("refused");
-    let msg = err.to_string();
-    assert!(
-        msg.contains("bad.yaml:") && msg.contains("promoter"),
-        "{msg}"
+    refused_without_a_promoter(&format!("{ARGO_STEPS}\n        inconclusive: 0.1"));
+    refused_without_a_promoter(
+        "        steps:
+          - set_weight: 10
+          - pause: {duration: 60m}
+        background: {interval: 10m, inconclusive: 0.1}",
     );
 }
 
