@@ -348,10 +348,19 @@ fn background_inconclusive_pauses_match_the_binomial_tail_and_hold_the_steps() {
     for rep in 0..3 {
         let t = traced(&m, rep);
         let mut started: HashMap<u32, f64> = HashMap::new();
+        let mut paused: HashMap<u32, f64> = HashMap::new();
         for r in &t.trace {
             match (r.event, r.release) {
                 (TraceKind::RolloutStart, Some(rel)) => {
                     started.insert(rel, r.time.0);
+                }
+                (TraceKind::InconclusivePause, Some(rel)) => {
+                    paused.insert(rel, r.time.0);
+                }
+                // The promoter (reaction 2 h, always at work) resumes it.
+                (TraceKind::InconclusiveResume, Some(rel)) => {
+                    let at = paused.remove(&rel).expect("a pause before the resume");
+                    assert!((r.time.0 - at - 7200.0).abs() < 1e-6, "{at} → {}", r.time.0);
                 }
                 (TraceKind::Running, Some(rel)) => {
                     if let Some(t0) = started.remove(&rel) {

@@ -173,6 +173,7 @@ impl State<'_> {
         };
         r.bg_paused = false;
         let (rel, held) = (r.rel, r.held_since.take());
+        self.log(TraceKind::InconclusiveResume, Some(rel), Some(s), None);
         if let Some(since) = held {
             if let Some(p) = self.m.stages[s].strategy.resumer {
                 let open = self.m.people[p]

@@ -73,6 +73,8 @@ pub enum TraceKind {
     FalseAlarm,
     /// A canary analysis run had more inconclusive measurements than its limit: the rollout pauses for the promoter.
     InconclusivePause,
+    /// The promoter resumed a rollout paused on inconclusive analysis.
+    InconclusiveResume,
     /// An analysis-aborted rollout is retried from its first step.
     RolloutRetry,
     /// The rollout is aborted; traffic returns to the stable release. Without a retry (`rollout_retry`) it is the last row of the release's visit: the release is rejected at the stage (no `rejected` row follows) and the time until a release with its commits comes counts as rework.
@@ -101,7 +103,7 @@ pub enum TraceKind {
 
 impl TraceKind {
     /// Every kind, in the order of the reference.
-    pub const ALL: [TraceKind; 44] = [
+    pub const ALL: [TraceKind; 45] = [
         TraceKind::Commit,
         TraceKind::DefectIntroduced,
         TraceKind::FixLands,
@@ -134,6 +136,7 @@ impl TraceKind {
         TraceKind::AnalysisFailed,
         TraceKind::FalseAlarm,
         TraceKind::InconclusivePause,
+        TraceKind::InconclusiveResume,
         TraceKind::RolloutRetry,
         TraceKind::RolloutAbort,
         TraceKind::Running,
@@ -183,6 +186,7 @@ impl TraceKind {
             TraceKind::AnalysisFailed => "analysis_failed",
             TraceKind::FalseAlarm => "false_alarm",
             TraceKind::InconclusivePause => "inconclusive_pause",
+            TraceKind::InconclusiveResume => "inconclusive_resume",
             TraceKind::RolloutRetry => "rollout_retry",
             TraceKind::RolloutAbort => "rollout_abort",
             TraceKind::Running => "running",
@@ -250,6 +254,9 @@ impl TraceKind {
             }
             TraceKind::InconclusivePause => {
                 "A canary analysis run had more inconclusive measurements than its limit: the rollout pauses for the promoter."
+            }
+            TraceKind::InconclusiveResume => {
+                "The promoter resumed a rollout paused on inconclusive analysis."
             }
             TraceKind::RolloutRetry => {
                 "An analysis-aborted rollout is retried from its first step."

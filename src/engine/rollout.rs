@@ -483,6 +483,8 @@ impl State<'_> {
         } else {
             r.step + 1
         };
+        let rel = r.rel;
+        self.log(TraceKind::InconclusiveResume, Some(rel), Some(s), None);
         self.advance_rollout(s);
     }
 
