@@ -9,10 +9,10 @@
 use super::TraceKind;
 use super::rollout::{Awaiting, place_false_alarm};
 use super::{Ev, State};
-use crate::metrics::{StagePart, Stall};
+use crate::metrics::StagePart;
 use crate::model::Background;
 use crate::rng::chance;
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimTime;
 
 impl State<'_> {
     /// When the rollout at stage `s` is about to run the background
@@ -139,20 +139,9 @@ impl State<'_> {
         let Some(p) = self.m.stages[s].strategy.resumer else {
             return;
         };
-        let person = &self.m.people[p];
-        let delay = person.reaction.sample(&mut self.people_rng[p]);
-        match person
-            .hours
-            .add_open_time(SimTime(self.now), SimDuration(delay))
-        {
-            Some(t) => self.at(
-                t.0,
-                Ev::BackgroundResume {
-                    stage: s as u16,
-                    token,
-                },
-            ),
-            None => self.stall(s, Stall::Promoter),
+        if let Some(t) = self.person_acts(s, p) {
+            let stage = s as u16;
+            self.at(t.0, Ev::BackgroundResume { stage, token });
         }
     }
 

@@ -254,18 +254,27 @@ impl State<'_> {
     /// Person `p` acts after their reaction, in their working hours: the
     /// rollout waits for them (its off-hours part goes to off-hours).
     fn wait_for(&mut self, rel: ReleaseId, s: usize, p: usize, awaiting: Awaiting) {
+        let now = SimTime(self.now);
+        if let Some(t) = self.person_acts(s, p) {
+            let open = self.m.people[p].hours.open_time_between(now, t).0;
+            self.off_hours(rel, s, StagePart::Executing, t.0 - now.0 - open);
+            self.rollout_wait(s, t.0 - self.now, awaiting);
+        }
+    }
+
+    /// When person `p` acts on stage `s`'s rollout: after their reaction,
+    /// counted in their working hours. `None` when they never work again:
+    /// the rollout holds here (a stall).
+    pub(super) fn person_acts(&mut self, s: usize, p: usize) -> Option<SimTime> {
         let person = &self.m.people[p];
         let delay = person.reaction.sample(&mut self.people_rng[p]);
-        let now = SimTime(self.now);
-        match person.hours.add_open_time(now, SimDuration(delay)) {
-            Some(t) => {
-                let open = person.hours.open_time_between(now, t).0;
-                self.off_hours(rel, s, StagePart::Executing, t.0 - now.0 - open);
-                self.rollout_wait(s, t.0 - self.now, awaiting);
-            }
-            // The person never works again: the rollout holds here.
-            None => self.stall(s, Stall::Promoter),
+        let t = person
+            .hours
+            .add_open_time(SimTime(self.now), SimDuration(delay));
+        if t.is_none() {
+            self.stall(s, Stall::Promoter);
         }
+        t
     }
 
     /// An analysis run of `n` measurements begins: whether it false-alarms,
