@@ -667,3 +667,28 @@ fn a_sidecar_gate_is_checked_where_it_is_read() {
     let e = import::sidecar::read(&p).unwrap_err().to_string();
     assert!(e.contains("side.yaml:4:") && e.contains("a gate"), "{e}");
 }
+
+/// `${{ variables.NAME }}` takes the innermost scope's value, as Azure's
+/// does: a job's own variables (literal, or a variable template's, also in a
+/// job template) hide its stage's, which hide the pipeline's.
+#[test]
+fn azure_job_variables_hide_the_stages_which_hide_the_pipelines() {
+    let i = import::azure::import(
+        &data("azure/job-variables/azure-pipelines.yml"),
+        None,
+        "out.yaml",
+    )
+    .unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(
+        names(&v),
+        ["deploy_qa", "deploy_staging", "deploy_uat", "deploy_prod"]
+    );
+    for env in ["qa", "staging", "uat", "prod"] {
+        has(&i.yaml, &format!("approvals: environment {env} ("));
+    }
+    assert!(!i.yaml.contains("pipeline-level"), "{}", i.yaml);
+    assert!(!i.yaml.contains("stage-level"), "{}", i.yaml);
+    assert!(!i.yaml.contains("${{"), "{}", i.yaml);
+    not_warned(&i.warnings, "vars-");
+}

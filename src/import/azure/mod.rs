@@ -125,7 +125,7 @@ pub fn import(path: &Path, sidecar: Option<&Sidecar>, out: &str) -> Result<Impor
     };
     let stages = match body.get("stages") {
         Some(list) => {
-            let filled = variables::fill(list, &[&r.vars]);
+            let filled = r.fill_stages(&body_file, &body_dir, list)?;
             let items = r.expand(&body_file, &filled, &body_dir, "stages", 0)?;
             list.mark_all();
             items

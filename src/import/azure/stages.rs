@@ -357,8 +357,15 @@ impl Reader {
             let own = self.variables(&it.file, &it.dir, n.get("variables"), 0)?;
             let jobs = match n.get("jobs") {
                 Some(list) => {
-                    let filled = super::variables::fill(list, &[&own, &self.vars]);
-                    let items = self.expand(&it.file, &filled, &it.dir, "jobs", 0)?;
+                    // A job's own variables hide the stage's, which hide the pipeline's.
+                    let list_own = self.job_variables(&it.file, &it.dir, list)?;
+                    let filled = super::variables::fill(&list_own, &[&own, &self.vars]);
+                    let mut items = self.expand(&it.file, &filled, &it.dir, "jobs", 0)?;
+                    // A job template's jobs are filled once expanded, in the same order.
+                    for j in items.iter_mut().filter(|j| j.file != it.file) {
+                        let vars = self.variables(&j.file, &j.dir, j.node.get("variables"), 0)?;
+                        j.node = super::variables::fill(&j.node, &[&vars, &own, &self.vars]);
+                    }
                     list.mark_all();
                     items
                 }

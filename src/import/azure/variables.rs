@@ -1,8 +1,8 @@
 //! `${{ variables.NAME }}`: a template expression naming a variable the
-//! YAML sets (pipeline or stage `variables`, a literal value) is replaced by
-//! that value, as Azure does when it expands templates. A stage's own
-//! variables hide the pipeline's. Variable groups and variables set at run
-//! time are not known then: their expressions stay as written. A variable
+//! YAML sets (pipeline, stage or job `variables`, a literal value) is
+//! replaced by that value, as Azure does when it expands templates. A job's
+//! own variables hide its stage's, and a stage's hide the pipeline's.
+//! Variable groups and variables set at run time are not known then: their expressions stay as written. A variable
 //! template (`- template: vars.yml`, a file in the repository with its own
 //! `variables:`) is read in place, as Azure reads it; a variable group
 //! (`- group: name`) is set in Azure DevOps, and is noted once.
@@ -82,6 +82,78 @@ impl Reader {
         }
         Ok(out)
     }
+}
+
+impl Reader {
+    /// `stages` with `${{ variables.NAME }}` filled as Azure scopes it: a
+    /// job's own variables first, then its stage's, then the pipeline's (a
+    /// template entry's parameters are the caller's: the pipeline's).
+    pub(super) fn fill_stages(
+        &mut self,
+        file: &str,
+        dir: &Path,
+        stages: &Node,
+    ) -> Result<Node, InputError> {
+        let pipeline = self.vars.clone();
+        let Some(items) = stages.list() else {
+            return Ok(fill(stages, &[&pipeline]));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for st in items {
+            let own = match st.get("variables") {
+                Some(block) if st.get("template").is_none() => {
+                    self.variables(file, dir, Some(block), 0)?
+                }
+                _ => Vec::new(),
+            };
+            let st = match st.get("jobs") {
+                Some(jobs) => with_value(st, "jobs", self.job_variables(file, dir, jobs)?),
+                None => st.clone(),
+            };
+            out.push(fill(&st, &[&own, &pipeline]));
+        }
+        Ok(Node::new(Kind::List(out), stages.line, stages.column))
+    }
+
+    /// `jobs`, each job written in it filled with its own `variables` (their
+    /// templates read): a job's variables hide the stage's and the
+    /// pipeline's, which fill what is left afterwards.
+    pub(super) fn job_variables(
+        &mut self,
+        file: &str,
+        dir: &Path,
+        jobs: &Node,
+    ) -> Result<Node, InputError> {
+        let Some(items) = jobs.list() else {
+            return Ok(jobs.clone());
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for j in items {
+            match j.get("variables") {
+                Some(block) if j.get("template").is_none() => {
+                    let vars = self.variables(file, dir, Some(block), 0)?;
+                    out.push(fill(j, &[&vars]));
+                }
+                _ => out.push(j.clone()),
+            }
+        }
+        Ok(Node::new(Kind::List(out), jobs.line, jobs.column))
+    }
+}
+
+/// `node` (a mapping) with `key`'s value replaced.
+fn with_value(node: &Node, key: &str, value: Node) -> Node {
+    let Kind::Map(entries) = &node.kind else {
+        return node.clone();
+    };
+    let entries = entries
+        .iter()
+        .map(|(k, v)| match k.text() == Some(key) {
+            true => (k.clone(), value.clone()),
+            false => (k.clone(), v.clone()),
+        })
+        .collect();
+    Node::new(Kind::Map(entries), node.line, node.column)
 }
 
 /// The literal variables a `variables` block sets: the list form
