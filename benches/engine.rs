@@ -63,6 +63,8 @@ fn shipped(name: &str) -> Model {
 }
 
 fn mm1_events(c: &mut Criterion) {
+    // As `promosim` itself runs (src/main.rs).
+    promosim::heap::keep_freed_memory();
     let m = model_from(MM1, Path::new("mm1.yaml"));
     let events = engine::run(&m, 0, Options::default()).result.events;
     let mut g = c.benchmark_group("engine");
@@ -80,6 +82,8 @@ fn mm1_events(c: &mut Criterion) {
 
 /// The bare loop on the same queue, in the same run as the engine's.
 fn bare_mm1_events(c: &mut Criterion) {
+    // As `promosim` itself runs (src/main.rs).
+    promosim::heap::keep_freed_memory();
     let events = bare::mm1(bare::ARRIVAL_MEAN, bare::SERVICE_MEAN, bare::HORIZON, 1);
     let mut g = c.benchmark_group("engine");
     g.sample_size(20);
@@ -99,6 +103,8 @@ fn bare_mm1_events(c: &mut Criterion) {
 
 /// One replication of `m`, measured per replication and per event.
 fn replication(c: &mut Criterion, name: &str, m: &Model, samples: usize) {
+    // As `promosim` itself runs (src/main.rs).
+    promosim::heap::keep_freed_memory();
     let events = engine::run(m, 0, Options::default()).result.events;
     let mut g = c.benchmark_group("engine");
     g.sample_size(samples);
@@ -144,6 +150,8 @@ fn tailspin_10x(agents: u32) -> Model {
 /// Per-event cost at 10× volume: 20 agents keep the build queue stable; with
 /// 2 it grows through the year (the releases waiting for an agent pile up).
 fn tailspin_10x_events(c: &mut Criterion) {
+    // As `promosim` itself runs (src/main.rs).
+    promosim::heap::keep_freed_memory();
     for (name, agents) in [("stable", 20), ("overloaded", 2)] {
         let m = tailspin_10x(agents);
         let events = engine::run(&m, 0, Options::default()).result.events;
@@ -162,6 +170,8 @@ fn tailspin_10x_events(c: &mut Criterion) {
 }
 
 fn tailspin_100_reps(c: &mut Criterion) {
+    // As `promosim` itself runs (src/main.rs).
+    promosim::heap::keep_freed_memory();
     let m = tailspin();
     let mut g = c.benchmark_group("experiment");
     g.sample_size(10);

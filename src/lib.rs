@@ -18,27 +18,28 @@
 //! 4. [`calendar`] — working hours, holidays, freeze windows, cron schedules.
 //! 5. [`fingerprint`] — FNV-1a, for scenario hashes and job identities.
 //! 6. [`interrupt`] — the Ctrl-C flag.
-//! 7. [`dist`] — distributions (`exp`, `lognormal`, …) and their sampling.
-//! 8. [`stream`] — commit streams: synthetic arrivals, replayed history.
-//! 9. [`history`] — exported run history (GitHub, Azure DevOps, CSV) as one table of stage events.
-//! 10. [`scenario`] — YAML → a checked scenario, errors with line and column.
-//! 11. [`model`] — the compiled, immutable model: calendars and schedules resolved.
-//! 12. [`metrics`] — the measurement vocabulary: what one replication measured
+//! 7. [`heap`] — the allocator's settings: freed memory kept for the next replication.
+//! 8. [`dist`] — distributions (`exp`, `lognormal`, …) and their sampling.
+//! 9. [`stream`] — commit streams: synthetic arrivals, replayed history.
+//! 10. [`history`] — exported run history (GitHub, Azure DevOps, CSV) as one table of stage events.
+//! 11. [`scenario`] — YAML → a checked scenario, errors with line and column.
+//! 12. [`model`] — the compiled, immutable model: calendars and schedules resolved.
+//! 13. [`metrics`] — the measurement vocabulary: what one replication measured
 //!     (the records the engine fills), summaries with Student-t intervals, the
 //!     DORA bands. Before the engine because the engine fills it.
-//! 13. [`engine`] — one replication: the event loop over the compiled model.
-//! 14. [`experiment`] — many replications in parallel, reduced in order: the
+//! 14. [`engine`] — one replication: the event loop over the compiled model.
+//! 15. [`experiment`] — many replications in parallel, reduced in order: the
 //!     run's [`Summary`](experiment::Summary), comparisons, sweeps, shards and
 //!     merge, early stopping, traced replications for charts, stall warnings.
-//! 15. [`calibrate`] — fitting the model's random inputs to a history: maximum
+//! 16. [`calibrate`] — fitting the model's random inputs to a history: maximum
 //!     likelihood, goodness of fit, the calibrated scenario YAML.
-//! 16. [`check`] — baselines and the regression verdict on paired differences.
-//! 17. [`report`] — every rendering and every file written: tables, JSON, CSV,
+//! 17. [`check`] — baselines and the regression verdict on paired differences.
+//! 18. [`report`] — every rendering and every file written: tables, JSON, CSV,
 //!     charts, the HTML page, `report.md`, the check's markdown and JUnit XML.
-//! 18. [`import`] — pipeline definitions (Azure Pipelines, GitHub Actions,
+//! 19. [`import`] — pipeline definitions (Azure Pipelines, GitHub Actions,
 //!     Argo Rollouts, Flagger) turned into scenario text, assumptions commented.
-//! 19. [`cli`] — the commands: parse → options → call → print.
-//! 20. [`fuzzing`] — the entry points of the fuzz targets.
+//! 20. [`cli`] — the commands: parse → options → call → print.
+//! 21. [`fuzzing`] — the entry points of the fuzz targets.
 
 pub mod calendar;
 pub mod calibrate;
@@ -50,6 +51,7 @@ pub mod error;
 pub mod experiment;
 pub mod fingerprint;
 pub mod fuzzing;
+pub mod heap;
 pub mod history;
 pub mod import;
 pub mod interrupt;

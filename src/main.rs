@@ -3,6 +3,7 @@ use std::io::Write;
 use clap::Parser;
 
 fn main() {
+    promosim::heap::keep_freed_memory();
     let cli = match promosim::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
