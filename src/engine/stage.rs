@@ -61,7 +61,14 @@ impl State<'_> {
     /// The release may be taken by the stage's trigger now.
     pub(super) fn soaked(&mut self, rel: ReleaseId, s: usize) {
         let now = self.now;
-        self.set_phase(rel, s, Phase::Eligible);
+        match &self.m.stages[s].trigger {
+            // Taken at once: the visit's next phase begins at this instant,
+            // so it is never seen eligible (a zero-length phase changes no sum).
+            Trigger::Auto if self.visit(rel, s).phase == Phase::None => {
+                return self.trigger(rel, s);
+            }
+            _ => self.set_phase(rel, s, Phase::Eligible),
+        }
         match &self.m.stages[s].trigger {
             Trigger::Auto => self.trigger(rel, s),
             Trigger::Schedule { .. } => self.set_candidate(rel, s),
@@ -278,9 +285,18 @@ impl State<'_> {
         {
             return self.supersede(rel, s);
         }
+        let st = &self.stages[s];
+        if st.holder.is_none() && st.deployed.is_none_or(|d| d < rel) {
+            // The lock is free and the release takes it at this instant: its
+            // wait for it is never seen (a zero-length phase changes no sum).
+            self.acquire(rel, s);
+            self.restart_with_newest(s, false);
+            return;
+        }
         self.set_phase(rel, s, Phase::LockQueue);
         let st = &self.stages[s];
         if st.holder.is_none() {
+            // Turned away as not newer than what the stage runs.
             self.acquire(rel, s);
         } else if !run_latest {
             self.stages[s].queue.push_back(rel);
