@@ -300,8 +300,9 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
     (m, y)
 }
 
-/// One replication, and the scenario with its history for failure messages.
-fn replicate(spec: &Spec) -> (Replication, String) {
+/// One replication (traced), the same untraced, and the scenario with its
+/// history for failure messages.
+fn replicate(spec: &Spec) -> (Replication, Replication, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (m, yaml) = scenario(spec, dir.path());
     let history = std::fs::read_to_string(dir.path().join("history.csv")).unwrap_or_default();
@@ -315,7 +316,8 @@ fn replicate(spec: &Spec) -> (Replication, String) {
             ..Options::default()
         },
     );
-    (rep, format!("{yaml}\n--- history.csv\n{history}"))
+    let plain = engine::run(&m, 0, Options::default());
+    (rep, plain, format!("{yaml}\n--- history.csv\n{history}"))
 }
 
 /// Cases per run: `PROPTEST_CASES` when set, else 400.
@@ -332,9 +334,17 @@ proptest! {
 
     #[test]
     fn random_pipelines_keep_the_invariants(spec in spec()) {
-        let (rep, text) = replicate(&spec);
+        let (rep, plain, text) = replicate(&spec);
         let r = &rep.result;
         prop_assert_eq!(&r.stop, &promosim::metrics::StopReason::Horizon);
+
+        // Keeping the event log changes no figure: an untraced run, which
+        // folds a deploy and its machine verification into one event, gives
+        // every metric bit for bit (the event count included).
+        let bits = |r: &promosim::metrics::ReplicationResult| -> Vec<(String, u64)> {
+            r.metrics().into_iter().map(|m| (m.key, m.value.to_bits())).collect()
+        };
+        prop_assert_eq!(bits(r), bits(&plain.result), "traced vs untraced\n{}", text);
 
         // Conservation: the pipeline is idle long before the horizon.
         let c = &r.conservation;
@@ -381,4 +391,62 @@ proptest! {
             "{} rollbacks for {} incidents", r.incidents.rollbacks, r.incidents.incidents
         );
     }
+}
+
+/// A horizon that falls after a deploy's end but before its verification's:
+/// the untraced run, which folds the two into one event, still counts the
+/// deploy's end as an event, so every figure (the event count included) is
+/// the traced run's. The stage is always busy (a commit every 3 minutes, a
+/// 10-minute deploy, an hour of tests), so most replications end inside one.
+#[test]
+fn a_horizon_inside_a_folded_deploy_changes_no_figure() {
+    let text = "\
+name: cut
+run: {start: 2026-01-05 00:00, horizon: 3d, seed: 11}
+commits:
+  poisson: {per_day: 480}
+build: {agents: 4, duration: 1m}
+stages:
+  - name: dev
+    deploy: {duration: 10m}
+    verify:
+      - {name: tests, duration: {exp: 1h}}
+  - name: prod
+";
+    let s = promosim::scenario::parse(text, Path::new("cut.yaml")).expect("a valid scenario");
+    let m = promosim::model::compile(&s).expect("compiles");
+    let traced = Options {
+        trace: true,
+        ..Options::default()
+    };
+    let mut cut = 0;
+    for rep in 0..12 {
+        let a = engine::run(&m, rep, traced);
+        let b = engine::run(&m, rep, Options::default());
+        // The last deploy's release never finished its verification.
+        use engine::TraceKind::{Deployed, Passed, Rejected};
+        if let Some(i) = a
+            .trace
+            .iter()
+            .rposition(|r| r.event == Deployed && r.stage == Some(0))
+        {
+            let rel = a.trace[i].release;
+            let verified = a.trace[i + 1..]
+                .iter()
+                .any(|r| r.release == rel && matches!(r.event, Passed | Rejected));
+            cut += usize::from(!verified);
+        }
+        let bits = |r: &promosim::metrics::ReplicationResult| -> Vec<(String, u64)> {
+            r.metrics()
+                .into_iter()
+                .map(|m| (m.key, m.value.to_bits()))
+                .collect()
+        };
+        assert_eq!(bits(&a.result), bits(&b.result), "replication {rep}");
+    }
+    // The case the test is for.
+    assert!(
+        cut >= 3,
+        "only {cut} of 12 replications ended inside a verification"
+    );
 }

@@ -45,6 +45,12 @@ pub(super) enum Ev {
         rel: ReleaseId,
         stage: u16,
     },
+    /// A deploy that succeeded and its machine-only verification, as one
+    /// event at the verification's end (see `State::acquire`).
+    DeployVerified {
+        rel: ReleaseId,
+        stage: u16,
+    },
     Rollout {
         stage: u16,
         seq: u32,
@@ -96,6 +102,7 @@ impl Ev {
             Ev::WindowOpens { .. } => "window opens",
             Ev::DeployDone { .. } => "deploy done",
             Ev::VerifyDone { .. } => "verification done",
+            Ev::DeployVerified { .. } => "deploy and verification done",
             Ev::Rollout { .. } => "rollout step",
             Ev::Detect { .. } => "incident detected",
             Ev::Restore { .. } => "rollback lands",

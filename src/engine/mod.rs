@@ -177,6 +177,13 @@ struct StageState<'m> {
     /// Releases whose visit here is under way (eligible → passed or ended).
     live: Fifo<ReleaseId>,
     leads_to_production: bool,
+    /// A successful deploy and its verification can be one event: the stage
+    /// serves no users, draws nothing else from its stream (no approval, no
+    /// gates) and verifies by machine only. Not when a trace is kept, whose
+    /// `deployed` line needs the deploy's own event.
+    folds_verify: bool,
+    /// The end of the deploy a pending `DeployVerified` stands for.
+    folded_deploy_end: Option<f64>,
     /// Combined detection probability of all verification steps, per severity.
     detect: [f64; 3],
     /// What users run (production stages).
@@ -338,6 +345,17 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
         }
         s.handle(ev, seq);
     }
+    // A folded deploy that ended by then was an event of its own.
+    let until = if matches!(stop, StopReason::Horizon) {
+        horizon
+    } else {
+        s.now
+    };
+    s.events += s
+        .stages
+        .iter()
+        .filter(|st| st.folded_deploy_end.is_some_and(|t| t <= until))
+        .count() as u64;
     s.now = horizon;
     let mut out = s.finish(replication);
     out.result.stop = stop;
@@ -390,6 +408,12 @@ impl<'m> State<'m> {
                     hop: Hop::default(),
                     live: Fifo::new(),
                     leads_to_production: leads[i],
+                    folds_verify: !opts.trace
+                        && !st.production
+                        && st.approval.is_none()
+                        && st.gates.is_none()
+                        && st.verify.iter().all(|v| v.by.is_none()),
+                    folded_deploy_end: None,
                     detect,
                     traffic: Traffic::default(),
                     plan: Vec::new(),
@@ -645,6 +669,7 @@ impl<'m> State<'m> {
             }
             Ev::DeployDone { rel, stage, ok } => self.deploy_done(rel, stage as usize, ok),
             Ev::VerifyDone { rel, stage } => self.verify_done(rel, stage as usize),
+            Ev::DeployVerified { rel, stage } => self.deploy_verified(rel, stage as usize),
             Ev::Rollout { stage, seq } => self.rollout_event(stage as usize, seq),
             Ev::Detect { defect } => self.detect_event(defect, seq),
             Ev::Restore { stage, seq } => self.restore_event(stage as usize, seq),

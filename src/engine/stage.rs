@@ -351,6 +351,9 @@ impl State<'_> {
         self.set_phase(rel, s, Phase::Executing);
         self.visit_mut(rel, s).locked = now;
         self.log(TraceKind::DeployStart, Some(rel), Some(s), None);
+        if ok && self.stages[s].folds_verify {
+            return self.deploy_and_verify(rel, s, now + total);
+        }
         self.at(
             now + total,
             Ev::DeployDone {
@@ -359,6 +362,35 @@ impl State<'_> {
                 ok,
             },
         );
+    }
+
+    /// A successful deploy ending at `end` and the machine steps after it as
+    /// one event. Their durations are drawn now rather than at `end`: nothing
+    /// else draws from the stage's stream in between (the lock is held and
+    /// the stage has no approval, gates or rollout), so every draw and every
+    /// sum is the two events' own.
+    fn deploy_and_verify(&mut self, rel: ReleaseId, s: usize, end: f64) {
+        let mut t = SimTime(end);
+        for step in &self.m.stages[s].verify {
+            t = t + SimDuration(step.duration.sample(&mut self.stages[s].rng));
+        }
+        self.stages[s].folded_deploy_end = Some(end);
+        self.at(
+            t.0,
+            Ev::DeployVerified {
+                rel,
+                stage: s as u16,
+            },
+        );
+    }
+
+    /// The folded deploy's end (counted as the event it stands for), then its
+    /// verification's.
+    pub(super) fn deploy_verified(&mut self, rel: ReleaseId, s: usize) {
+        self.events += 1;
+        self.stages[s].folded_deploy_end = None;
+        self.stages[s].deployed = Some(rel);
+        self.verify_done(rel, s);
     }
 
     pub(super) fn next_in_lock(&mut self, s: usize) {
