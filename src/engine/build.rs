@@ -166,7 +166,8 @@ impl State<'_> {
             self.close_batch(rel);
         }
         // Keep the newest release: conservation at the horizon looks at it.
-        let done = self.releases[..self.releases.len().saturating_sub(1)]
+        let window: &[Release] = &self.releases;
+        let done = window[..window.len().saturating_sub(1)]
             .iter()
             .take_while(|r| r.active == 0)
             .count();

@@ -4,7 +4,7 @@
 //! Why not `VecDeque`: the engine indexes its windows (releases, visits,
 //! pending commits, frontiers, live visits) far more often than it pushes or
 //! pops, and a `VecDeque` index wraps around its ring on every access. Here an
-//! index is a plain slice index. The consumed front is dropped in one move
+//! index is one bounds-checked access to the buffer. The consumed front is dropped in one move
 //! once it is [`SLACK`] times as long as the live part, so an element moves a
 //! quarter of a time on average and the buffer stays within about five times
 //! the live length. (Moving the front as soon as it was as long as the live
@@ -12,7 +12,7 @@
 //! stays a `VecDeque`: its 96-byte segments are dropped one by one as
 //! deliveries pass them, and there a pop moves nothing.
 
-use std::ops::{Deref, DerefMut};
+use std::ops::{Deref, DerefMut, Index, IndexMut};
 
 #[derive(Debug)]
 pub(super) struct Fifo<T> {
@@ -41,8 +41,15 @@ impl<T> Fifo<T> {
         }
     }
 
+    /// Live elements. (Inherent, as `Index` is below: through `Deref` each
+    /// would first slice the buffer from the front, a second bounds check.)
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.buf.len() - self.head
+    }
+
     pub fn front(&self) -> Option<&T> {
-        self.first()
+        self.buf.get(self.head)
     }
 
     pub fn back(&self) -> Option<&T> {
@@ -102,6 +109,21 @@ impl<'a, T> IntoIterator for &'a Fifo<T> {
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
+    }
+}
+
+impl<T> Index<usize> for Fifo<T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        &self.buf[self.head + i]
+    }
+}
+
+impl<T> IndexMut<usize> for Fifo<T> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.buf[self.head + i]
     }
 }
 
