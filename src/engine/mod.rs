@@ -2,6 +2,11 @@
 //!
 //! Events are a plain enum in a three-tier queue (`queue`) ordered by (time, sequence number),
 //! so ties run in the order they were scheduled and a run is reproducible.
+//! Where no one can observe the instant between them, two events are one: a
+//! successful deploy and its machine-only verification at a stage that serves
+//! no users (`stage::deploy_and_verify`); zero-length phases (eligible under
+//! an auto trigger, the lock queue with the lock free) are skipped. Neither
+//! changes a draw, a sum or the event count.
 //! Each replication owns its state, its queue and its random streams; it knows
 //! nothing of files, threads or charts. Statistics are accumulated as it goes.
 //!
