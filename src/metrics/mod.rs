@@ -40,13 +40,19 @@ impl TimeWeighted {
         }
     }
 
+    /// `last` starts at `from` and only moves past it, so the area runs from
+    /// `last`; and no value is NaN, so plain comparisons give `f64::max`'s
+    /// answer (without its NaN handling, on a path taken several times per
+    /// commit).
     #[inline]
     pub fn add(&mut self, t: f64, delta: f64) {
         if t > self.from {
-            self.area += self.value * (t - self.last.max(self.from));
+            self.area += self.value * (t - self.last);
             self.last = t;
             // The value held until now counts once the warm-up is over.
-            self.max = self.max.max(self.value);
+            if self.value > self.max {
+                self.max = self.value;
+            }
         }
         self.value += delta;
         if t >= self.from && self.value > self.max {
