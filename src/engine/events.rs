@@ -46,7 +46,7 @@ pub(super) enum Ev {
         stage: u16,
     },
     /// A deploy that succeeded and its machine-only verification, as one
-    /// event at the verification's end (see `State::acquire`).
+    /// event at the verification's end (see `State::deploy_and_verify`).
     DeployVerified {
         rel: ReleaseId,
         stage: u16,

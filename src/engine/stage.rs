@@ -61,14 +61,13 @@ impl State<'_> {
     /// The release may be taken by the stage's trigger now.
     pub(super) fn soaked(&mut self, rel: ReleaseId, s: usize) {
         let now = self.now;
-        match &self.m.stages[s].trigger {
+        let trigger = &self.m.stages[s].trigger;
+        if matches!(trigger, Trigger::Auto) && self.visit(rel, s).phase == Phase::None {
             // Taken at once: the visit's next phase begins at this instant,
             // so it is never seen eligible (a zero-length phase changes no sum).
-            Trigger::Auto if self.visit(rel, s).phase == Phase::None => {
-                return self.trigger(rel, s);
-            }
-            _ => self.set_phase(rel, s, Phase::Eligible),
+            return self.trigger(rel, s);
         }
+        self.set_phase(rel, s, Phase::Eligible);
         match &self.m.stages[s].trigger {
             Trigger::Auto => self.trigger(rel, s),
             Trigger::Schedule { .. } => self.set_candidate(rel, s),

@@ -647,7 +647,7 @@ pub static METRICS: &[Def] = &[
         "events",
         Unit::Events,
         Better::Neither,
-        "Simulation events processed.",
+        "Simulation events processed (a deploy and its verification that the engine runs as one event count as the two they are).",
         |r| r.events as f64,
     ),
     run(
