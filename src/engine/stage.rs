@@ -284,8 +284,7 @@ impl State<'_> {
         {
             return self.supersede(rel, s);
         }
-        let st = &self.stages[s];
-        if st.holder.is_none() && st.deployed.is_none_or(|d| d < rel) {
+        if self.stages[s].holder.is_none() {
             // The lock is free and the release takes it at this instant: its
             // wait for it is never seen (a zero-length phase changes no sum).
             self.acquire(rel, s);
@@ -294,10 +293,7 @@ impl State<'_> {
         }
         self.set_phase(rel, s, Phase::LockQueue);
         let st = &self.stages[s];
-        if st.holder.is_none() {
-            // Turned away as not newer than what the stage runs.
-            self.acquire(rel, s);
-        } else if !run_latest {
+        if !run_latest {
             self.stages[s].queue.push_back(rel);
         } else if st.holder > Some(rel) || st.queue.iter().any(|&q| q > rel) {
             // Run-latest: a newer release already holds or waits for the lock.
@@ -321,8 +317,12 @@ impl State<'_> {
 
     pub(super) fn acquire(&mut self, rel: ReleaseId, s: usize) {
         let now = self.now;
-        // Never roll a stage back to an older release than it runs.
+        // Never roll a stage back to an older release than it runs: it is
+        // turned away from the lock queue (entered here when the lock was free).
         if self.stages[s].deployed.is_some_and(|d| d >= rel) {
+            if self.visit(rel, s).phase != Phase::LockQueue {
+                self.set_phase(rel, s, Phase::LockQueue);
+            }
             self.supersede(rel, s);
             return self.next_in_lock(s);
         }
