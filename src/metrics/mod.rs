@@ -89,7 +89,7 @@ pub struct LeadTime {
 
 impl LeadTime {
     /// Exact order statistics (nearest rank) without a full sort.
-    pub fn from_samples(mut v: Vec<f64>) -> LeadTime {
+    pub fn from_samples(v: Vec<f64>) -> LeadTime {
         if v.is_empty() {
             return LeadTime {
                 count: 0,
@@ -102,14 +102,17 @@ impl LeadTime {
         }
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n as f64;
+        // Selected as integers in `f64::total_cmp`'s order: the same values,
+        // with a plain compare in the partitions instead of a float one.
+        let mut v: Vec<i64> = v.into_iter().map(total_order_key).collect();
         // Ascending quantiles: each selection leaves the larger values after
         // its rank, so the next one searches only those.
         let mut from = 0;
         let mut q = |p: f64| {
             let k = rank(p, n).max(from);
-            let x = *v[from..].select_nth_unstable_by(k - from, f64::total_cmp).1;
+            let x = *v[from..].select_nth_unstable(k - from).1;
             from = k;
-            x
+            from_total_order_key(x)
         };
         let (p50, p85, p95, p99) = (q(0.50), q(0.85), q(0.95), q(0.99));
         LeadTime {
@@ -121,6 +124,23 @@ impl LeadTime {
             p99,
         }
     }
+}
+
+/// `x` as the integer `f64::total_cmp` orders it by: the integers compare as
+/// the floats do in that order.
+fn total_order_key(x: f64) -> i64 {
+    flip_magnitude(x.to_bits() as i64)
+}
+
+/// The float whose [`total_order_key`] is `k`.
+fn from_total_order_key(k: i64) -> f64 {
+    f64::from_bits(flip_magnitude(k) as u64)
+}
+
+/// Flips every bit but the sign of a negative value; its own inverse, since
+/// the sign it looks at is kept.
+fn flip_magnitude(b: i64) -> i64 {
+    b ^ (((b >> 63) as u64) >> 1) as i64
 }
 
 /// The index of the p-quantile among n sorted samples, by nearest rank: the
@@ -503,6 +523,39 @@ mod tests {
                 m.key,
                 m.unit
             );
+        }
+    }
+
+    #[test]
+    fn quantiles_by_integer_key_are_those_of_a_sort() {
+        // Ties, zeros of both signs, negatives and wide magnitudes.
+        let mut x: u64 = 7;
+        let v: Vec<f64> = (0..2_000)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                match i % 7 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    2 => -((x >> 40) as f64),
+                    3 => (x >> 60) as f64,
+                    _ => f64::from_bits(x >> 2),
+                }
+            })
+            .collect();
+        for n in [1, 2, 3, 10, 99, 2_000] {
+            let s = &v[..n];
+            let mut sorted = s.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let l = LeadTime::from_samples(s.to_vec());
+            for (got, p) in [(l.p50, 0.5), (l.p85, 0.85), (l.p95, 0.95), (l.p99, 0.99)] {
+                assert_eq!(
+                    got.to_bits(),
+                    quantile(&sorted, p).to_bits(),
+                    "n {n}, p {p}"
+                );
+            }
         }
     }
 
