@@ -692,3 +692,46 @@ fn azure_job_variables_hide_the_stages_which_hide_the_pipelines() {
     assert!(!i.yaml.contains("${{"), "{}", i.yaml);
     not_warned(&i.warnings, "vars-");
 }
+
+/// Jobs that run only after a failure, for another branch, or with a
+/// variable set to another value are neither a stage's deploy nor its
+/// verification; a job waiting on one with the default condition goes too.
+#[test]
+fn azure_jobs_off_the_success_path_are_left_out_of_their_stage() {
+    let i = import::azure::import(&data("azure/job-conditions.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Prod"]);
+    // SmokeTest has no condition; LoadTest's holds by the stage's variable;
+    // InfraCheck's variable is set nowhere in the file: it runs, with a warning.
+    assert_eq!(verify_names(&v, 0), ["SmokeTest", "LoadTest", "InfraCheck"]);
+    assert!(
+        i.warnings
+            .iter()
+            .any(|w| w.contains("job InfraCheck: condition") && w.contains("is not known")),
+        "{:?}",
+        i.warnings
+    );
+    for (job, why) in [
+        ("NotifyFailure", "runs only after a failure"),
+        ("Rollback", "runs only after a failure"),
+        // Its own `runExtra: 'false'` hides the stage's 'true'.
+        ("ExtraTest", "does not run for a push to main"),
+        ("ReleaseNotes", "does not run for a push to main"),
+        // No condition, but it waits on ReleaseNotes.
+        ("PublishNotes", "does not run for a push to main"),
+    ] {
+        assert!(
+            i.warnings
+                .iter()
+                .any(|w| w.contains(&format!("job {job} {why}"))),
+            "{job}: {:?}",
+            i.warnings
+        );
+    }
+    assert!(
+        !i.warnings.iter().any(|w| w.contains("not understood")
+            || (w.contains("is not known") && !w.contains("InfraCheck"))),
+        "{:?}",
+        i.warnings
+    );
+}

@@ -214,6 +214,17 @@ fn skipped_by(n: &Node, branch: &str, vars: &[(String, String)]) -> Option<Skip>
     }
 }
 
+/// A job's `condition` is known to hold on the success path of a push to
+/// `branch` (with the variables it sees), or only excludes pull requests,
+/// which main's pushes never are.
+fn job_runs(n: &Node, branch: &str, vars: &[(String, String)]) -> bool {
+    let text = n.scalar().unwrap_or_default();
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    runtime::on_success_path(&text) == runtime::Truth::True
+        || runtime::on_branch_with(&text, branch, vars) == runtime::Truth::True
+        || compact.contains("ne(variables['Build.Reason'],'PullRequest')")
+}
+
 /// Why a stage is left out of the scenario.
 #[derive(Clone, Copy, PartialEq)]
 enum Skip {
@@ -371,6 +382,15 @@ impl Reader {
                 }
                 None => Vec::new(),
             };
+            let vars: Vec<(String, String)> = self.vars.iter().chain(&own).cloned().collect();
+            // A stage left out by its own condition leaves its jobs with it.
+            let left_out = n
+                .get("condition")
+                .is_some_and(|c| skipped_by(c, &self.branch, &vars).is_some());
+            let jobs = match left_out {
+                true => jobs,
+                false => self.jobs_on_success_path(jobs, &vars),
+            };
             let deploys = jobs.iter().any(|j| j.node.get("deployment").is_some());
             let validation = !jobs.is_empty()
                 && jobs
@@ -385,10 +405,73 @@ impl Reader {
                 validation,
                 build: false,
                 skipped: None,
-                vars: self.vars.iter().chain(&own).cloned().collect(),
+                vars,
             });
         }
         Ok(read)
+    }
+
+    /// A stage's jobs that run on the path a release of the branch takes
+    /// when all goes well. A job whose `condition` is false there (it runs
+    /// only after a failure, or for another branch; its own literal
+    /// variables hide the stage's), or that waits on such a job with the
+    /// default condition (Azure skips a job whose dependency was skipped), is
+    /// left out, with a warning: it is neither the stage's deploy nor a
+    /// verification step.
+    fn jobs_on_success_path(&mut self, jobs: Vec<Item>, vars: &[(String, String)]) -> Vec<Item> {
+        let mut kept = Vec::with_capacity(jobs.len());
+        let mut left_out: Vec<(String, Skip)> = Vec::new();
+        for j in jobs {
+            let n = &j.node;
+            let name = ["job", "deployment"]
+                .iter()
+                .find_map(|k| n.get(k).and_then(Node::scalar))
+                .unwrap_or_else(|| "job".into());
+            let skip = match n.get("condition") {
+                Some(c) => {
+                    let own = super::variables::literal(n.get("variables"));
+                    let all: Vec<(String, String)> = vars.iter().cloned().chain(own).collect();
+                    let skip = skipped_by(c, &self.branch, &all);
+                    if skip.is_none() && !job_runs(c, &self.branch, &all) {
+                        self.warnings.push(format!(
+                            "warning: {}:{}: job {name}: condition {:?} is not known for a push to {}; the job is taken as running when the jobs it waits for succeeded",
+                            j.file,
+                            c.line,
+                            c.scalar().unwrap_or_default(),
+                            self.branch
+                        ));
+                    }
+                    skip
+                }
+                None => n.get("dependsOn").and_then(|d| {
+                    d.one_or_many()
+                        .iter()
+                        .filter_map(|x| x.scalar())
+                        .find_map(|dep| {
+                            left_out
+                                .iter()
+                                .find(|(id, _)| *id == dep)
+                                .map(|&(_, why)| why)
+                        })
+                }),
+            };
+            let Some(why) = skip else {
+                kept.push(j);
+                continue;
+            };
+            // Left out on purpose: its keys are not "not understood".
+            n.mark_all();
+            let what = match why {
+                Skip::Failure => "runs only after a failure (its condition, or a job it waits for): a failure path".to_string(),
+                Skip::Branch => format!("does not run for a push to {} (its condition, or a job it waits for, tests another branch, or a variable the file sets to another value)", self.branch),
+            };
+            self.warnings.push(format!(
+                "warning: {}:{}: job {name} {what}, left out of its stage",
+                j.file, n.line
+            ));
+            left_out.push((name, why));
+        }
+        kept
     }
 
     /// Stages that run only after a failure (`condition: failed()`, a
