@@ -293,14 +293,29 @@ fn argo_blue_green_and_flagger_canaries() {
 }
 
 /// A step with two actions has each unsimulated one named; a canary whose
-/// steps set no weight is refused at its steps, not imported as a fragment
-/// that `--into` then cannot use.
+/// steps set no weight runs them with no user on the canary, then moves
+/// every user at once (Argo's full promotion after the steps), as a last
+/// `set_weight: 100` that `--into` can use.
 #[test]
-fn argo_steps_without_a_weight_are_refused_and_every_skipped_key_is_named() {
-    let e = import::rollout::argo(&data("argo/mirror-only.yaml")).unwrap_err();
-    let text = e.to_string();
-    assert!(text.contains("mirror-only.yaml:10:"), "{text}");
-    assert!(text.contains("no `setWeight` step"), "{text}");
+fn argo_steps_without_a_weight_end_at_full_weight_and_every_skipped_key_is_named() {
+    let (f, text, v) = argo_into_base("argo/mirror-only.yaml");
+    assert_eq!(
+        step_kinds(production_canary(&v)),
+        ["promote", "w100"],
+        "{text}"
+    );
+    assert!(
+        text.contains("set_weight: 100  # from")
+            && text.contains("mirror-only.yaml:10 (no setWeight step"),
+        "{text}"
+    );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("mirror-only.yaml:10: the canary's steps set no traffic weight")),
+        "{:?}",
+        f.warnings
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let two = dir.path().join("two.yaml");

@@ -107,12 +107,51 @@ fn rollout_messages_say_what_flagger_argo_and_helm_do() {
     let start = yaml.find("      steps:\n").unwrap();
     let end = yaml.find("  template:\n").unwrap();
     std::fs::write(&nosteps, format!("{}{}", &yaml[..start], &yaml[end..])).unwrap();
-    let e = import::rollout::argo(&nosteps).unwrap_err().to_string();
+    // With trafficRouting and no steps, Argo moves every user at once.
+    let f = import::rollout::argo(&nosteps).unwrap();
+    let text = f.render();
+    assert!(text.contains("all_at_once  # from"), "{text}");
+    assert!(text.contains("with `trafficRouting`"), "{text}");
+    // Without trafficRouting, a plain rolling update of the pods: 5 replicas,
+    // maxSurge 1 and maxUnavailable 25 % (Argo's default, 1 pod): 2 new pods
+    // at a time, 3 batches. With both fenceposts written, the count is read.
+    let plain = dir.path().join("plain.yaml");
+    let yaml = std::fs::read_to_string(&nosteps).unwrap();
+    let start = yaml.find("      trafficRouting:\n").unwrap();
+    let end = yaml.find("  template:\n").unwrap();
+    std::fs::write(
+        &plain,
+        format!("{}      maxSurge: 1\n{}", &yaml[..start], &yaml[end..]),
+    )
+    .unwrap();
+    let (f, text, v) = merged(import::rollout::argo, &plain);
+    // maxUnavailable is Argo's default, not written: the count is assumed.
+    assert!(text.contains("batches: 3  # ASSUMED"), "{text}");
+    assert!(text.contains("batch_duration: 2m  # ASSUMED"), "{text}");
+    let prod = v.stages.iter().find(|s| s.name == "production").unwrap();
     assert!(
-        e.contains("a canary needs `steps:`")
-            && e.contains("`strategy: rolling` or `strategy: all_at_once`"),
-        "{e}"
+        format!("{:?}", prod.strategy).starts_with("Rolling"),
+        "{:?}",
+        prod.strategy
     );
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.contains("plain rolling update") && w.contains("2 new pods at a time")),
+        "{:?}",
+        f.warnings
+    );
+    std::fs::write(
+        &plain,
+        std::fs::read_to_string(&plain).unwrap().replace(
+            "      maxSurge: 1\n",
+            "      maxSurge: 0\n      maxUnavailable: 40%\n",
+        ),
+    )
+    .unwrap();
+    // 40 % of 5 is 2 pods down at a time, none surging: 3 batches.
+    let (_, text, _) = merged(import::rollout::argo, &plain);
+    assert!(text.contains("batches: 3  # from"), "{text}");
 
     let helm = dir.path().join("helm.yaml");
     std::fs::write(

@@ -124,26 +124,18 @@ fn canary(
         "minPodsPerReplicaSet",
         "pingPong",
     ]);
-    let steps = c
-        .get("steps")
-        .and_then(Node::list)
-        .ok_or_else(|| {
-            c.error(
-                file,
-                "a canary needs `steps:`: without them Argo does a plain rolling update (by `maxSurge`/`maxUnavailable`), or with `trafficRouting` moves every user at once; promosim's canary moves users by weight steps: write `strategy: rolling` or `strategy: all_at_once` by hand (docs/scenario.md)",
-            )
-        })?;
+    let Some(steps) = c.get("steps").and_then(Node::list) else {
+        return super::rolling_update::no_steps(file, c, replicas, f);
+    };
     // Without a weight step Argo moves every user at the end of the steps
     // (mirroring, header routes and experiments carry no production share):
-    // said here, not as a failed --into later.
-    if !steps.iter().any(|s| s.get("setWeight").is_some()) {
-        let at = c.get("steps").unwrap_or(c);
-        return Err(at.error(
-            file,
-            "the canary's steps set no traffic weight (no `setWeight` step), so Argo moves every user at once after them; promosim's canary moves users by weight steps: write `strategy: all_at_once` by hand, or add the weights (docs/scenario.md)",
-        ));
-    }
-    let scaled = pod_scaling(file, c, replicas, f)?;
+    // the steps run at weight 0, then a last step at 100 %.
+    let no_weight = !steps.iter().any(|s| s.get("setWeight").is_some());
+    // Weights as shares of pods matter only where a step sets one.
+    let scaled = match no_weight {
+        true => None,
+        false => pod_scaling(file, c, replicas, f)?,
+    };
     f.strategy.open(0, "canary");
     f.strategy.open(1, "steps");
     let mut needs_promoter = false;
@@ -195,6 +187,27 @@ fn canary(
             }
         }
         s.mark_all();
+    }
+    if no_weight {
+        let at = c.get("steps").unwrap_or(c);
+        f.strategy.item(
+            2,
+            &Val::read(
+                "set_weight: 100",
+                format!(
+                    "{file}:{} (no setWeight step: Argo moves every user at once after the steps)",
+                    at.line
+                ),
+            ),
+        );
+        let analyses = match steps.iter().any(|s| s.get("analysis").is_some()) {
+            true => " (its analyses measure no users' traffic in the model)",
+            false => "",
+        };
+        f.warnings.push(format!(
+            "warning: {file}:{}: the canary's steps set no traffic weight: they run with no user on the canary{analyses}, then every user moves at once (`set_weight: 100`)",
+            at.line
+        ));
     }
     if let Some(bg) = c.get("analysis") {
         background_kv(file, bg, docs, &written_before, written(f), f)?;

@@ -15,6 +15,7 @@ mod analysis;
 mod argo;
 mod dry_run;
 mod flagger;
+mod rolling_update;
 
 use super::tree::Node;
 use super::writer::Block;
