@@ -110,8 +110,8 @@ fn rollout_messages_say_what_flagger_argo_and_helm_do() {
     // With trafficRouting and no steps, Argo moves every user at once.
     let f = import::rollout::argo(&nosteps).unwrap();
     let text = f.render();
-    assert!(text.contains("all_at_once  # from"), "{text}");
-    assert!(text.contains("with `trafficRouting`"), "{text}");
+    has(&text, "all_at_once  # from");
+    has(&text, "with `trafficRouting`");
     // Without trafficRouting, a plain rolling update of the pods: 5 replicas,
     // maxSurge 1 and maxUnavailable 25 % (Argo's default, 1 pod): 2 new pods
     // at a time, 3 batches. With both fenceposts written, the count is read.
@@ -119,39 +119,28 @@ fn rollout_messages_say_what_flagger_argo_and_helm_do() {
     let yaml = std::fs::read_to_string(&nosteps).unwrap();
     let start = yaml.find("      trafficRouting:\n").unwrap();
     let end = yaml.find("  template:\n").unwrap();
-    std::fs::write(
-        &plain,
-        format!("{}      maxSurge: 1\n{}", &yaml[..start], &yaml[end..]),
-    )
-    .unwrap();
+    let body = |fenceposts: &str| format!("{}{fenceposts}{}", &yaml[..start], &yaml[end..]);
+    std::fs::write(&plain, body("      maxSurge: 1\n")).unwrap();
     let (f, text, v) = merged(import::rollout::argo, &plain);
     // maxUnavailable is Argo's default, not written: the count is assumed.
-    assert!(text.contains("batches: 3  # ASSUMED"), "{text}");
-    assert!(text.contains("batch_duration: 2m  # ASSUMED"), "{text}");
+    has(&text, "batches: 3  # ASSUMED");
+    has(&text, "batch_duration: 2m  # ASSUMED");
     let prod = v.stages.iter().find(|s| s.name == "production").unwrap();
     assert!(
         format!("{:?}", prod.strategy).starts_with("Rolling"),
         "{:?}",
         prod.strategy
     );
-    assert!(
-        f.warnings
-            .iter()
-            .any(|w| w.contains("plain rolling update") && w.contains("2 new pods at a time")),
-        "{:?}",
-        f.warnings
-    );
+    let part = "2 new pods at a time";
+    assert!(warned(&f.warnings, part), "{:?}", f.warnings);
+    // 40 % of 5 is 2 pods down at a time, none surging: 3 batches, read.
     std::fs::write(
         &plain,
-        std::fs::read_to_string(&plain).unwrap().replace(
-            "      maxSurge: 1\n",
-            "      maxSurge: 0\n      maxUnavailable: 40%\n",
-        ),
+        body("      maxSurge: 0\n      maxUnavailable: 40%\n"),
     )
     .unwrap();
-    // 40 % of 5 is 2 pods down at a time, none surging: 3 batches.
     let (_, text, _) = merged(import::rollout::argo, &plain);
-    assert!(text.contains("batches: 3  # from"), "{text}");
+    has(&text, "batches: 3  # from");
 
     let helm = dir.path().join("helm.yaml");
     std::fs::write(
