@@ -48,7 +48,7 @@ pub(super) fn no_steps(
             .text
             .push_str(", taken as 1 pod: Argo never lets both be 0");
     }
-    let wave = surge.pods + unavailable.pods;
+    let wave = (surge.pods + unavailable.pods).min(n.max(1));
     let batches = n.max(1).div_ceil(wave);
     let how = format!(
         "{} replicas ({n_at}), {wave} new pods at a time: maxSurge {}, maxUnavailable {}",
@@ -139,7 +139,7 @@ fn fencepost(
         .text()
         .and_then(|t| t.trim().strip_suffix('%'))
         .and_then(|p| p.trim().parse::<f64>().ok())
-        .filter(|p| (0.0..=100.0).contains(p))
+        .filter(|p| *p >= 0.0)
         .ok_or_else(|| {
             m.error(
                 file,
