@@ -124,9 +124,12 @@ fn canary(
         "minPodsPerReplicaSet",
         "pingPong",
     ]);
-    let Some(steps) = c.get("steps").and_then(Node::list) else {
+    let Some(steps) = c.get("steps") else {
         return super::rolling_update::no_steps(file, c, replicas, f);
     };
+    let steps = steps
+        .list()
+        .ok_or_else(|| steps.error(file, "expected `steps` to be a list of canary steps"))?;
     // Without a weight step Argo moves every user at the end of the steps
     // (mirroring, header routes and experiments carry no production share):
     // the steps run at weight 0, then a last step at 100 %.
