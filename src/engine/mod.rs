@@ -314,6 +314,7 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
     // Events since the clock last moved, and what the last of them were.
     let mut still = 0u64;
     let mut stuck: Vec<(&'static str, u64)> = Vec::new();
+    let mut next_check = 0x1_0000u64;
     while let Some(e) = s.pop() {
         let (t, ev) = (e.t(), e.ev);
         let seq = e.seq();
@@ -337,8 +338,11 @@ pub fn run(model: &Model, replication: u64, opts: Options) -> Replication {
         }
         s.now = t;
         s.events += 1;
-        // Runaway guard and Ctrl-C, looked at every 65 536 events.
-        if s.events & 0xFFFF == 0 {
+        // Runaway guard and Ctrl-C, looked at every 65 536 events. A
+        // threshold, not a mask: a folded deploy counts two at once and may
+        // step over a multiple.
+        if s.events >= next_check {
+            next_check = (s.events | 0xFFFF) + 1;
             if s.events > model.max_events {
                 stop = StopReason::EventBudget;
                 break;
