@@ -294,10 +294,7 @@ fn pod_scaling(
     let routed = c.get("trafficRouting").is_some();
     Ok(match (routed, replicas) {
         (false, Some(r)) => {
-            let n = r
-                .number()
-                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
-                .ok_or_else(|| r.error(file, "expected `replicas` to be a whole number"))?;
+            let n = f64::from(replica_count(file, r)?);
             // Argo's default maxSurge for a canary is 25%, at least one pod.
             let surge = match c.get("maxSurge") {
                 None => n > 0.0,
@@ -460,8 +457,16 @@ fn canary_settings(inconclusive: Option<Val>, needs_promoter: bool, f: &mut Frag
     );
 }
 
+/// `spec.replicas`: a whole number of pods.
+pub(super) fn replica_count(file: &str, r: &Node) -> Result<u32, InputError> {
+    r.number()
+        .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+        .map(|x| x as u32)
+        .ok_or_else(|| r.error(file, "expected `replicas` to be a whole number"))
+}
+
 /// Why an imported rollout restarts with a newer release.
-const ARGO_NEWER: &str =
+pub(super) const ARGO_NEWER: &str =
     "Argo Rollouts aborts an update in progress when a new revision arrives and starts the new one";
 
 fn blue_green(file: &str, bg: &Node, docs: &[Node], f: &mut Fragment) -> Result<(), InputError> {

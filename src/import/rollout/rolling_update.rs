@@ -30,13 +30,10 @@ pub(super) fn no_steps(
         return Ok(());
     }
     let (n, n_at) = match replicas {
-        Some(r) => {
-            let n = r
-                .number()
-                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
-                .ok_or_else(|| r.error(file, "expected `replicas` to be a whole number"))?;
-            (n as u32, format!("{file}:{}", r.line))
-        }
+        Some(r) => (
+            super::argo::replica_count(file, r)?,
+            format!("{file}:{}", r.line),
+        ),
         None => (1, "Argo's default of 1 replica".to_string()),
     };
     let surge = fencepost(file, c.get("maxSurge"), n, true, "maxSurge")?;
@@ -88,10 +85,7 @@ pub(super) fn no_steps(
     f.strategy.kv(
         1,
         "on_newer",
-        &Val::assumed(
-            "restart_with_newest",
-            "Argo Rollouts aborts an update in progress when a new revision arrives and starts the new one",
-        ),
+        &Val::assumed("restart_with_newest", super::argo::ARGO_NEWER),
     );
     Ok(())
 }
