@@ -39,6 +39,8 @@ struct StageSpec {
     sequential: bool,
     deploy_failure: f64,
     verify: Option<(bool, f64)>,
+    /// The deploy and a machine verification step are jobs on the build's agents.
+    agent: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -97,15 +99,17 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
         any::<bool>(),
         prop_oneof![Just(0.0), Just(0.1)],
         prop_oneof![Just(None), (any::<bool>(), 0.0f64..1.0).prop_map(Some)],
+        any::<bool>(),
     )
         .prop_map(
-            |(trigger, approval, window, sequential, deploy_failure, verify)| StageSpec {
+            |(trigger, approval, window, sequential, deploy_failure, verify, agent)| StageSpec {
                 trigger,
                 approval,
                 window,
                 sequential,
                 deploy_failure,
                 verify,
+                agent,
             },
         )
 }
@@ -225,11 +229,15 @@ fn scenario(spec: &Spec, dir: &Path) -> (Model, String) {
         let _ = writeln!(y, "    lock: {lock}");
         let _ = writeln!(
             y,
-            "    deploy: {{duration: {{uniform: [0s, 3h]}}, failure: {}}}",
-            st.deploy_failure
+            "    deploy: {{duration: {{uniform: [0s, 3h]}}, failure: {}, agent: {}}}",
+            st.deploy_failure, st.agent
         );
         if let Some((manual, p)) = st.verify {
-            let by = if manual { ", by: tester" } else { "" };
+            let by = match (manual, st.agent) {
+                (true, _) => ", by: tester",
+                (false, true) => ", agent: true",
+                (false, false) => "",
+            };
             let _ = writeln!(
                 y,
                 "    verify: [{{name: t, duration: {{uniform: [10m, 4h]}}{by}, detect: {p}}}]"
@@ -373,6 +381,12 @@ proptest! {
             }
         }
         prop_assert_eq!(delivered, c.delivered);
+
+        // Agents: builds and stage jobs never hold more agents than there are.
+        prop_assert!(
+            r.build.utilisation <= 1.0 + 1e-9,
+            "agent utilisation {} with {} agents\n{}", r.build.utilisation, spec.agents, text
+        );
 
         // Exposure: a share of at most 1 for the hours anyone was exposed.
         let i = &r.incidents;

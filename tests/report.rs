@@ -205,8 +205,11 @@ fn chart_data_match_the_summary_and_the_replication() {
                 .iter()
                 .position(|c| c == stage)
                 .expect("stage bar");
-            for (k, part) in StagePart::ALL.iter().enumerate() {
-                let k = k + 1; // after the agent wait
+            // A stage's agent wait is drawn as the build's ("waiting for an
+            // agent", first); the other parts follow in order.
+            let others = StagePart::ALL.iter().filter(|&&p| p != StagePart::Agent);
+            let order = std::iter::once((0, &StagePart::Agent)).chain((1..).zip(others));
+            for (k, part) in order {
                 assert_eq!(
                     values[i][k],
                     mean(&r.summary, &format!("where.{stage}.{}", part.key())),

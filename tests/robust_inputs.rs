@@ -338,3 +338,12 @@ fn a_template_line_starting_with_percent_is_named_as_a_directive_not_an_indent()
     assert!(err.contains("directive"), "{err}");
     assert!(!err.contains("mis-indented"), "{err}");
 }
+
+#[test]
+fn a_persons_step_on_an_agent_is_refused_at_the_person() {
+    let text = edited(
+        "    trigger: auto\n",
+        "    trigger: auto\n    verify: [{name: manual, duration: 1h, by: ann, agent: true}]\n",
+    );
+    refused_at(&text, 27, &["\"manual\"", "ann", "runs on no agent"]);
+}

@@ -23,7 +23,10 @@ use crate::metrics::{Breakdown, StageBreakdown, StagePart};
 use crate::time::{HOUR, SimTime};
 
 /// Seconds per [`StagePart`].
-pub(super) type Parts = [f64; 8];
+pub(super) type Parts = [f64; StagePart::ALL.len()];
+
+/// No seconds in any part.
+pub(super) const NO_PARTS: Parts = [0.0; StagePart::ALL.len()];
 
 /// What a visit in `phase` is doing, if it is still at the stage.
 pub(super) fn part_of(phase: Phase) -> Option<StagePart> {
@@ -32,6 +35,7 @@ pub(super) fn part_of(phase: Phase) -> Option<StagePart> {
         Phase::Soaking | Phase::Approving | Phase::Gating => Some(StagePart::Checks),
         Phase::Window => Some(StagePart::Window),
         Phase::LockQueue => Some(StagePart::Lock),
+        Phase::AgentQueue => Some(StagePart::Agent),
         Phase::Executing => Some(StagePart::Executing),
         Phase::None | Phase::Passed | Phase::Ended => None,
     }
@@ -208,7 +212,7 @@ impl<'m> Timeline<'m> {
                 l.add(l.start, now, self.hours, &mut cum);
                 (cum, l.runmax)
             }
-            None => ([0.0; 8], 0),
+            None => (NO_PARTS, 0),
         };
         if part.is_some() && upto < before {
             self.dips.push_back(self.first + self.segs.len() as u64);
@@ -245,7 +249,7 @@ impl<'m> Timeline<'m> {
         let last = self.segs.back_mut().expect("a last segment");
         if n == 1 {
             // Pushed anew, it would start the sums from zero.
-            last.cum = [0.0; 8];
+            last.cum = NO_PARTS;
         }
         last.part = part;
         last.upto = upto;
@@ -360,7 +364,7 @@ impl<'m> Timeline<'m> {
             let end = self.segs.get(k + 1).map_or(f64::INFINITY, |n| n.start);
             let (from, to) = (seg.start.max(a0), end.min(b));
             if to > from {
-                let mut lost = [0.0; 8];
+                let mut lost = NO_PARTS;
                 seg.add(from, to, self.hours, &mut lost);
                 move_to_rework(&mut own, &lost);
             }
@@ -570,7 +574,7 @@ mod tests {
         t.set(5.0, None, 0);
         t.set(7.0, Some(StagePart::Executing), 3); // an older release, not holding commit 5
         t.set(9.0, Some(StagePart::Trigger), 20);
-        let mut p = [0.0; 8];
+        let mut p = NO_PARTS;
         t.split(2.0, 12.0, 5, &mut p);
         assert_eq!(p[StagePart::Lock.index()], 3.0);
         assert_eq!(p[StagePart::Rework.index()], 4.0);
@@ -586,7 +590,7 @@ mod tests {
                 part: None,
                 upto: 0,
                 runmax: 0,
-                cum: [0.0; 8],
+                cum: NO_PARTS,
             })
             .collect();
         for end in 0..=segs.len() {

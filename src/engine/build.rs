@@ -6,6 +6,7 @@ use std::rc::Rc;
 use super::TraceKind;
 use super::attribution::BuildAdvance;
 use super::commits::Catcher;
+use super::jobs::Job;
 use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State};
 use crate::model::Batch;
 
@@ -49,7 +50,7 @@ impl State<'_> {
             None,
             Some(self.arrived as f64),
         );
-        self.build_queue.push_back(rel);
+        self.agent_queue.push_back(Job::Build(rel));
         self.build_queue_len.add(self.now, 1.0);
         self.log_queue(rel, None);
         if self.now >= self.warm {
@@ -61,8 +62,15 @@ impl State<'_> {
 
     pub(super) fn start_builds(&mut self) {
         while self.free_agents > 0 {
-            let Some(rel) = self.build_queue.pop_front() else {
-                break;
+            let rel = match self.agent_queue.pop_front() {
+                None => break,
+                Some(Job::Build(rel)) => rel,
+                Some(Job::Stage { rel, stage }) => {
+                    self.free_agents -= 1;
+                    self.busy.add(self.now, 1.0);
+                    self.agent_granted(rel, stage as usize);
+                    continue;
+                }
             };
             self.build_queue_len.add(self.now, -1.0);
             self.log_queue(rel, None);

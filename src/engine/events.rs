@@ -85,6 +85,16 @@ pub(super) enum Ev {
     },
     TaskReady(people::TaskId),
     TaskDone(people::TaskId),
+    /// The previous verification steps are over: the next, a job, asks for an agent.
+    StepDue {
+        rel: ReleaseId,
+        stage: u16,
+    },
+    /// A verification step's job is done: its agent is free.
+    JobDone {
+        rel: ReleaseId,
+        stage: u16,
+    },
 }
 
 impl Ev {
@@ -113,6 +123,8 @@ impl Ev {
             Ev::Soaked { .. } => "soak time over",
             Ev::TaskReady(_) => "person takes a task up",
             Ev::TaskDone(_) => "person's task done",
+            Ev::StepDue { .. } => "verification step due",
+            Ev::JobDone { .. } => "verification job done",
         }
     }
 }

@@ -46,6 +46,7 @@ impl State<'_> {
             r.trigger_wait = mean(r.trigger_wait);
             r.check_wait = mean(r.check_wait);
             r.lock_wait = mean(r.lock_wait);
+            r.agent_wait = mean(r.agent_wait);
             r.executing = mean(r.executing);
             r.deployments_per_week = k as f64 / weeks;
             r.queue_mean = q_mean;

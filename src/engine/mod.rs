@@ -32,6 +32,7 @@ mod delivery;
 mod events;
 mod fifo;
 mod finish;
+mod jobs;
 mod options;
 mod people;
 mod periods;
@@ -50,7 +51,7 @@ use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
-use attribution::{Advance, BuildAdvance, BuildHop, Hop, Parts, Timeline};
+use attribution::{Advance, BuildAdvance, BuildHop, Hop, NO_PARTS, Parts, Timeline};
 use events::{Ev, Scheduled};
 use fifo::Fifo;
 pub use options::{KindSet, Options, StopToken, TraceFilter};
@@ -107,6 +108,8 @@ enum Phase {
     Gating,
     Window,
     LockQueue,
+    /// Holding the lock, its deploy or verification job waits for an agent.
+    AgentQueue,
     Executing,
     Passed,
     Ended,
@@ -136,7 +139,7 @@ const NO_VISIT: Visit = Visit {
     locked: 0.0,
     count: 0,
     deadline: 0.0,
-    parts: [0.0; 8],
+    parts: NO_PARTS,
 };
 
 struct Defect {
@@ -199,6 +202,8 @@ struct StageState<'m> {
     plan_at: usize,
     plan_off: f64,
     plan_wait: f64,
+    /// The lock holder's job waiting in the agent queue.
+    pending_job: Option<jobs::StageJob>,
 }
 
 struct State<'m> {
@@ -253,7 +258,8 @@ struct State<'m> {
 
     // Build.
     free_agents: u32,
-    build_queue: VecDeque<ReleaseId>,
+    /// Builds, and stage jobs with `agent: true`, waiting for an agent, in the order they asked.
+    agent_queue: VecDeque<jobs::Job>,
     batch_open: Option<ReleaseId>,
     batch_pending: bool,
     build_queue_len: TimeWeighted,
@@ -406,7 +412,7 @@ impl<'m> State<'m> {
                         name: st.name.clone(),
                         ..Default::default()
                     },
-                    sums: [0.0; 8],
+                    sums: NO_PARTS,
                     front: Fifo::new(),
                     front_upto: 0,
                     passed_upto: 0,
@@ -421,11 +427,13 @@ impl<'m> State<'m> {
                         && !st.production
                         && st.approval.is_none()
                         && st.gates.is_none()
-                        && st.verify.iter().all(|v| v.by.is_none()),
+                        && !st.deploy_agent
+                        && st.verify.iter().all(|v| v.by.is_none() && !v.agent),
                     folded_deploy_end: None,
                     detect,
                     traffic: Traffic::default(),
                     plan: Vec::new(),
+                    pending_job: None,
                     plan_at: 0,
                     plan_off: 0.0,
                     plan_wait: 0.0,
@@ -470,7 +478,7 @@ impl<'m> State<'m> {
             base: 0,
             n_stages: n,
             free_agents: m.build.agents,
-            build_queue: VecDeque::new(),
+            agent_queue: VecDeque::new(),
             batch_open: None,
             batch_pending: false,
             build_queue_len: TimeWeighted::new(warm),
@@ -693,6 +701,11 @@ impl<'m> State<'m> {
             Ev::FlagKill { defect } => self.flag_killed(defect),
             Ev::TaskReady(id) => self.task_ready(id),
             Ev::TaskDone(id) => self.task_done(id),
+            Ev::StepDue { rel, stage } => self.verify_from(rel, stage as usize, SimTime(self.now)),
+            Ev::JobDone { rel, stage } => {
+                self.free_agent();
+                self.verify_from(rel, stage as usize, SimTime(self.now));
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 
+use super::jobs::StageJob;
 use super::{Ev, Phase, ReleaseId, State, TraceKind};
 use crate::metrics::{PersonResult, StagePart, Stall, TimeWeighted};
 use crate::model::Model;
@@ -63,7 +64,8 @@ impl PersonState {
 /// its deploy is done (so the random streams do not depend on queueing).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Planned {
-    Machine(f64),
+    /// Seconds; with `agent`, a job on one of the build's agents.
+    Machine { secs: f64, agent: bool },
     Person {
         person: usize,
         reaction: f64,
@@ -73,12 +75,28 @@ pub(super) enum Planned {
 
 impl State<'_> {
     /// Walks stage `s`'s verification plan from its next step at `t`: machine
-    /// steps in turn, up to the next person's step (a task) or the end.
+    /// steps in turn, up to the next person's step (a task), the next step
+    /// that is a job on an agent (asked for when the steps before it end), or
+    /// the end.
     pub(super) fn verify_from(&mut self, rel: ReleaseId, s: usize, mut t: SimTime) {
         while let Some(&step) = self.stages[s].plan.get(self.stages[s].plan_at) {
             self.stages[s].plan_at += 1;
             match step {
-                Planned::Machine(d) => t = t + SimDuration(d),
+                Planned::Machine { secs, agent: false } => t = t + SimDuration(secs),
+                Planned::Machine { secs, agent: true } => {
+                    if t.0 > self.now {
+                        // Asks for its agent when the steps before it are over.
+                        self.stages[s].plan_at -= 1;
+                        return self.at(
+                            t.0,
+                            Ev::StepDue {
+                                rel,
+                                stage: s as u16,
+                            },
+                        );
+                    }
+                    return self.ask_agent(rel, s, StageJob::Step(secs));
+                }
                 Planned::Person {
                     person,
                     reaction,

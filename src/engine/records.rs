@@ -41,12 +41,16 @@ pub enum TraceKind {
     GatesPassed,
     /// A gate timed out.
     GateTimeout,
-    /// The deployment starts (the lock is taken).
+    /// Holding the stage's lock, the release's deploy or verification job waits for one of the build's agents (`agent: true`).
+    JobQueued,
+    /// The deployment starts (the lock is taken; with `deploy.agent`, once it has an agent).
     DeployStart,
     /// The deployment failed every attempt.
     DeployFailed,
     /// The deployment finished; verification follows.
     Deployed,
+    /// A verification step with `agent: true` gets an agent and starts; value: its duration in hours.
+    JobStart,
     /// A person's task (a manual test, a review) waits for a free member; value: the person (index in name order).
     TaskQueued,
     /// A member starts work on a person's task; value: the person.
@@ -103,7 +107,7 @@ pub enum TraceKind {
 
 impl TraceKind {
     /// Every kind, in the order of the reference.
-    pub const ALL: [TraceKind; 45] = [
+    pub const ALL: [TraceKind; 47] = [
         TraceKind::Commit,
         TraceKind::DefectIntroduced,
         TraceKind::FixLands,
@@ -120,9 +124,11 @@ impl TraceKind {
         TraceKind::ApprovalTimeout,
         TraceKind::GatesPassed,
         TraceKind::GateTimeout,
+        TraceKind::JobQueued,
         TraceKind::DeployStart,
         TraceKind::DeployFailed,
         TraceKind::Deployed,
+        TraceKind::JobStart,
         TraceKind::TaskQueued,
         TraceKind::TaskStart,
         TraceKind::TaskDone,
@@ -170,9 +176,11 @@ impl TraceKind {
             TraceKind::ApprovalTimeout => "approval_timeout",
             TraceKind::GatesPassed => "gates_passed",
             TraceKind::GateTimeout => "gate_timeout",
+            TraceKind::JobQueued => "job_queued",
             TraceKind::DeployStart => "deploy_start",
             TraceKind::DeployFailed => "deploy_failed",
             TraceKind::Deployed => "deployed",
+            TraceKind::JobStart => "job_start",
             TraceKind::TaskQueued => "task_queued",
             TraceKind::TaskStart => "task_start",
             TraceKind::TaskDone => "task_done",
@@ -229,9 +237,17 @@ impl TraceKind {
             TraceKind::ApprovalTimeout => "The approval timed out.",
             TraceKind::GatesPassed => "Every gate passed.",
             TraceKind::GateTimeout => "A gate timed out.",
-            TraceKind::DeployStart => "The deployment starts (the lock is taken).",
+            TraceKind::JobQueued => {
+                "Holding the stage's lock, the release's deploy or verification job waits for one of the build's agents (`agent: true`)."
+            }
+            TraceKind::DeployStart => {
+                "The deployment starts (the lock is taken; with `deploy.agent`, once it has an agent)."
+            }
             TraceKind::DeployFailed => "The deployment failed every attempt.",
             TraceKind::Deployed => "The deployment finished; verification follows.",
+            TraceKind::JobStart => {
+                "A verification step with `agent: true` gets an agent and starts; value: its duration in hours."
+            }
             TraceKind::TaskQueued => {
                 "A person's task (a manual test, a review) waits for a free member; value: the person (index in name order)."
             }

@@ -4,6 +4,7 @@
 use super::TraceKind;
 use super::attribution::{Advance, part_of};
 use super::commits::Catcher;
+use super::jobs::StageJob;
 use super::people::Planned;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
 use crate::metrics::{StagePart, Stall};
@@ -333,21 +334,31 @@ impl State<'_> {
             self.through_window(rel, s);
             return self.next_in_lock(s);
         }
-        if self.m.stages[s].production {
-            self.deploy_begins(s);
-        }
         let st = &mut self.stages[s];
         st.holder = Some(rel);
         st.waiting.add(now, -1.0);
+        self.log_queue(rel, Some(s));
+        if self.m.stages[s].deploy_agent {
+            return self.ask_agent(rel, s, StageJob::Deploy);
+        }
+        self.set_phase(rel, s, Phase::Executing);
+        self.start_deploy(rel, s);
+    }
+
+    /// The holder of stage `s`'s lock starts deploying (with `deploy.agent`,
+    /// on the agent it just took); every attempt is drawn now.
+    pub(super) fn start_deploy(&mut self, rel: ReleaseId, s: usize) {
+        let now = self.now;
+        if self.m.stages[s].production {
+            self.deploy_begins(s);
+        }
         let sm = &self.m.stages[s];
         let (total, ok) = super::attempts(
             &sm.deploy_duration,
             sm.deploy_failure,
             sm.deploy_retries,
-            &mut st.rng,
+            &mut self.stages[s].rng,
         );
-        self.log_queue(rel, Some(s));
-        self.set_phase(rel, s, Phase::Executing);
         self.visit_mut(rel, s).locked = now;
         self.log(TraceKind::DeployStart, Some(rel), Some(s), None);
         if ok && self.stages[s].folds_verify {
@@ -418,6 +429,9 @@ impl State<'_> {
     }
 
     pub(super) fn deploy_done(&mut self, rel: ReleaseId, s: usize, ok: bool) {
+        if self.m.stages[s].deploy_agent {
+            self.free_agent();
+        }
         if !ok {
             self.stages[s].stats.deploy_failures += u64::from(self.counting());
             self.log(TraceKind::DeployFailed, Some(rel), Some(s), None);
@@ -432,7 +446,10 @@ impl State<'_> {
         plan.clear();
         for step in &self.m.stages[s].verify {
             plan.push(match step.by {
-                None => Planned::Machine(step.duration.sample(&mut self.stages[s].rng)),
+                None => Planned::Machine {
+                    secs: step.duration.sample(&mut self.stages[s].rng),
+                    agent: step.agent,
+                },
                 Some(p) => {
                     let reaction = self.m.people[p].reaction.sample(&mut self.people_rng[p]);
                     let effort = step.duration.sample(&mut self.people_rng[p]);
@@ -478,11 +495,13 @@ impl State<'_> {
             let trigger = triggered - eligible - self.m.stages[s].soak;
             let checks = part(StagePart::Checks) + part(StagePart::Window);
             let lock = part(StagePart::Lock);
+            let agent = part(StagePart::Agent);
             st.stats.deployments += 1;
             st.stats.trigger_wait += trigger;
             st.stats.check_wait += checks;
             st.stats.lock_wait += lock;
-            st.stats.executing += now - eligible - trigger - checks - lock;
+            st.stats.agent_wait += agent;
+            st.stats.executing += now - eligible - trigger - checks - lock - agent;
         }
         self.log(TraceKind::Passed, Some(rel), Some(s), None);
         let snap = self.release(rel).snapshot;

@@ -203,6 +203,13 @@ pub static METRICS: &[Def] = &[
         |_, b| b.get(StagePart::Lock),
     ),
     stage(
+        "where.{stage}.agent",
+        Unit::Hours,
+        Better::Lower,
+        "Mean hours per delivered commit its release, holding the stage's lock, waited for one of the build's agents to deploy or verify (`agent: true`).",
+        |_, b| b.get(StagePart::Agent),
+    ),
+    stage(
         "where.{stage}.person",
         Unit::Hours,
         Better::Lower,
@@ -283,14 +290,14 @@ pub static METRICS: &[Def] = &[
         "build.utilisation",
         Unit::Share,
         Better::Higher,
-        "Busy agent time / (agents × time).",
+        "Busy agent time / (agents × time): builds, and the deploy and verification jobs of stages with `agent: true`.",
         |r| r.build.utilisation,
     ),
     run(
         "build.agent_hours",
         Unit::Hours,
         Better::Lower,
-        "Agent hours spent building.",
+        "Agent hours spent building, and on the deploy and verification jobs of stages with `agent: true`.",
         |r| r.build.agent_hours,
     ),
     run(
@@ -329,10 +336,17 @@ pub static METRICS: &[Def] = &[
         |s, _| s.lock_wait,
     ),
     stage(
+        "stage.{stage}.agent_wait",
+        Unit::Hours,
+        Better::Lower,
+        "Mean hours per passed release, holding the stage's lock, waiting for one of the build's agents for its deploy and verification jobs (`agent: true`).",
+        |s, _| s.agent_wait,
+    ),
+    stage(
         "stage.{stage}.executing",
         Unit::Hours,
         Better::Lower,
-        "Mean hours per passed release deploying and verifying.",
+        "Mean hours per passed release deploying and verifying (its waits for an agent not included).",
         |s, _| s.executing,
     ),
     stage(

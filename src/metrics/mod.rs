@@ -185,6 +185,9 @@ pub enum StagePart {
     Window,
     /// Waiting for the stage's lock (another release deploying or verifying there).
     Lock,
+    /// Holding the lock, a deploy or verification job waiting for one of the
+    /// build's agents (a stage with `agent: true`; builds queue for them too).
+    Agent,
     /// Waiting, in their working hours, for a person or team busy with other
     /// tasks (a manual test, a review); their reaction time is not in it.
     Person,
@@ -199,11 +202,12 @@ pub enum StagePart {
 }
 
 impl StagePart {
-    pub const ALL: [StagePart; 8] = [
+    pub const ALL: [StagePart; 9] = [
         StagePart::Trigger,
         StagePart::Checks,
         StagePart::Window,
         StagePart::Lock,
+        StagePart::Agent,
         StagePart::Person,
         StagePart::Executing,
         StagePart::OffHours,
@@ -221,6 +225,7 @@ impl StagePart {
             StagePart::Checks => "checks",
             StagePart::Window => "window",
             StagePart::Lock => "lock",
+            StagePart::Agent => "agent",
             StagePart::Person => "person",
             StagePart::Executing => "executing",
             StagePart::OffHours => "off_hours",
@@ -235,6 +240,7 @@ impl StagePart {
             StagePart::Checks => "waiting for checks",
             StagePart::Window => "waiting for the window",
             StagePart::Lock => "waiting for the lock",
+            StagePart::Agent => "waiting for an agent",
             StagePart::Person => "waiting for a person",
             StagePart::Executing => "deploying and verifying",
             StagePart::OffHours => "person off work",
@@ -246,7 +252,7 @@ impl StagePart {
 /// Hours per [`StagePart`], indexed by [`StagePart::index`].
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct StageBreakdown {
-    pub parts: [f64; 8],
+    pub parts: [f64; StagePart::ALL.len()],
 }
 
 impl StageBreakdown {
@@ -304,6 +310,8 @@ pub struct StageResult {
     pub trigger_wait: f64,
     pub check_wait: f64,
     pub lock_wait: f64,
+    /// Holding the lock, waiting for an agent for its deploy or verification jobs.
+    pub agent_wait: f64,
     pub executing: f64,
     /// Releases waiting for checks or the lock.
     pub queue_mean: f64,

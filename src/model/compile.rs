@@ -253,6 +253,7 @@ fn stage(
         deploy_duration: st.deploy.duration.compile(),
         deploy_failure: st.deploy.failure.0,
         deploy_retries: st.deploy.retries,
+        deploy_agent: st.deploy.agent,
         verify: st
             .verify
             .iter()
@@ -261,6 +262,7 @@ fn stage(
                 duration: v.duration.compile(),
                 by: v.by,
                 detect: Detection(v.detect.0),
+                agent: v.agent,
             })
             .collect(),
         production: st.production,

@@ -344,6 +344,8 @@ pub struct VerifyStep {
     pub(crate) duration: Dist,
     pub(crate) by: Option<PersonId>,
     pub(crate) detect: Detection,
+    /// A job on one of the build's agents (never a person's step).
+    pub(crate) agent: bool,
 }
 
 /// A named change freeze: no deployment starts in `[from, to)`.
@@ -376,6 +378,8 @@ pub struct StageModel {
     pub(crate) deploy_duration: Dist,
     pub(crate) deploy_failure: f64,
     pub(crate) deploy_retries: u32,
+    /// The deploy is a job on one of the build's agents.
+    pub(crate) deploy_agent: bool,
     pub(crate) verify: Vec<VerifyStep>,
     pub(crate) production: bool,
     /// How users move to a new release (production stages).

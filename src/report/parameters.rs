@@ -242,8 +242,13 @@ fn stage_words(model: &Model, s: usize) -> (String, String) {
         LockPolicy::Sequential => "one release at a time, waiting releases in order".into(),
     });
     let mut deploy = format!(
-        "a deployment takes about {}",
-        duration(st.deploy_duration.mean())
+        "a deployment takes about {}{}",
+        duration(st.deploy_duration.mean()),
+        if st.deploy_agent {
+            " on a build agent"
+        } else {
+            ""
+        }
     );
     if st.deploy_failure > 0.0 {
         // Each attempt fails so often; the release fails when every retry does.
@@ -267,7 +272,12 @@ fn stage_words(model: &Model, s: usize) -> (String, String) {
                     model.people[p].name,
                     duration(v.duration.mean())
                 ),
-                None => format!("{} (about {})", v.name, duration(v.duration.mean())),
+                None => format!(
+                    "{} (about {}{})",
+                    v.name,
+                    duration(v.duration.mean()),
+                    if v.agent { ", on a build agent" } else { "" }
+                ),
             })
             .collect();
         parts.push(format!("then {}", steps.join(", then ")));

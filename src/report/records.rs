@@ -155,7 +155,8 @@ pub fn trace_reference_markdown() -> String {
          soak), when a window opens (from the calendar and freezes), and when each\n\
          verification step starts (after the previous one; a person's step starts\n\
          with their reaction, and `task_queued` appears only when the task has to wait\n\
-         for a free member). `summary.json`'s `where.*` figures are the per-commit\n\
+         for a free member; a step with `agent: true` logs `job_queued` when it has to\n\
+         wait for an agent and `job_start` when it gets one). `summary.json`'s `where.*` figures are the per-commit\n\
          parts of `docs/model.md`, averaged over the counted commits.\n",
     );
     s

@@ -247,6 +247,9 @@ pub fn where_words(model: &Model, w: Where) -> String {
         StagePart::Lock => {
             format!("waiting for {stage}'s lock (another release deploying or being tested there)")
         }
+        StagePart::Agent => {
+            format!("waiting at {stage} for a free agent (builds and deploy jobs share them)")
+        }
         StagePart::Person => {
             let mut who: Vec<&str> = st
                 .verify

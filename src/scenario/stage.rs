@@ -331,6 +331,9 @@ pub struct DeploySpec {
     pub failure: Probability,
     #[serde(default)]
     pub retries: u32,
+    /// The deploy is a job on one of the build's agents (an Azure deployment job).
+    #[serde(default)]
+    pub agent: bool,
 }
 
 impl Default for DeploySpec {
@@ -339,6 +342,7 @@ impl Default for DeploySpec {
             duration: zero_dist(),
             failure: Probability(0.0),
             retries: 0,
+            agent: false,
         }
     }
 }
@@ -357,4 +361,7 @@ pub struct VerifySpec {
     pub by: Option<NameRef>,
     #[serde(default)]
     pub detect: Detection,
+    /// A machine step that is a job on one of the build's agents.
+    #[serde(default)]
+    pub agent: bool,
 }

@@ -208,6 +208,8 @@ pub struct Verify {
     pub duration: DistSpec,
     pub by: Option<PersonIndex>,
     pub detect: Detection,
+    /// A machine step (never `by` a person) that runs on one of the build's agents.
+    pub agent: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -55,8 +55,9 @@ pub fn lead_time_cdf(scenarios: &[Charted]) -> Chart {
     Chart::LeadTimeCdf { title, series }
 }
 
-/// The ways a commit spends its lead time, as stacked components: an agent
-/// wait, the stage parts ([`StagePart::ALL`], in order), and before the build.
+/// The ways a commit spends its lead time, as stacked components: waiting for
+/// an agent (a build's or a stage job's), the other stage parts
+/// ([`StagePart::ALL`], in order), and before the build.
 pub const WHERE_COMPONENTS: [&str; 10] = [
     "waiting for an agent",
     "waiting for trigger",
@@ -70,12 +71,17 @@ pub const WHERE_COMPONENTS: [&str; 10] = [
     "before the build",
 ];
 
-// An agent wait, every stage part, and before the build.
-const _: () = assert!(WHERE_COMPONENTS.len() == StagePart::ALL.len() + 2);
+// Every stage part but the agent wait (shared with the build's), and before the build.
+const _: () = assert!(WHERE_COMPONENTS.len() == StagePart::ALL.len() + 1);
 
-/// The component index of a stage part.
+/// The component index of a stage part: a stage job's agent wait is drawn
+/// with the build's, as one "waiting for an agent".
 pub(super) fn component(p: StagePart) -> usize {
-    1 + p.index()
+    match p {
+        StagePart::Agent => 0,
+        _ if p.index() < StagePart::Agent.index() => 1 + p.index(),
+        _ => p.index(),
+    }
 }
 
 /// The `where.*` parts of one scenario as (category, component index, part):

@@ -235,11 +235,22 @@ fn stage(
         .verify
         .iter()
         .map(|v| {
+            if let (true, Some(by)) = (v.agent, &v.by) {
+                return Err(at(
+                    file,
+                    by,
+                    format!(
+                        "stage {name:?}: verify step {:?} is done by {:?} and has `agent: true`; a person's step runs on no agent (drop one of the two)",
+                        v.name, by.value
+                    ),
+                ));
+            }
             Ok(Verify {
                 name: v.name.clone(),
                 duration: v.duration.clone(),
                 by: v.by.as_ref().map(|p| people.get(p, "tester")).transpose()?,
                 detect: v.detect,
+                agent: v.agent,
             })
         })
         .collect::<Result<Vec<_>, InputError>>()?;
