@@ -727,3 +727,24 @@ fn azure_jobs_off_the_success_path_are_left_out_of_their_stage() {
     }
     not_warned(&i.warnings, "not understood");
 }
+
+#[test]
+fn azure_deployment_and_test_jobs_take_agents_and_agentless_jobs_do_not() {
+    let i = import::azure::import(&data("azure/agentless-job.yml"), None, "out.yaml").unwrap();
+    let v = validated(&i.yaml);
+    assert_eq!(names(&v), ["Prod"]);
+    // The deployment job runs on an agent (a parallel job), cited to its line.
+    assert!(v.stages[0].deploy.agent, "{}", i.yaml);
+    has(
+        &i.yaml,
+        "agentless-job.yml:17 (a deployment job runs on an agent",
+    );
+    assert_eq!(verify_names(&v, 0), ["Smoke", "WaitForMonitors"]);
+    let agents: Vec<bool> = v.stages[0].verify.iter().map(|s| s.agent).collect();
+    assert_eq!(
+        agents,
+        [true, false],
+        "`pool: server` is agentless\n{}",
+        i.yaml
+    );
+}

@@ -37,8 +37,9 @@ pub struct StageDraft {
     pub gates: Vec<Val>,
     pub lock: Val,
     pub deploy: Vec<(String, Val)>,
-    /// Verification steps: name, duration.
-    pub verify: Vec<(String, Val)>,
+    /// Verification steps: name, duration, and `agent: true` (why) when the
+    /// step is a job that takes one of the build's agents.
+    pub verify: Vec<(String, Val, Option<Val>)>,
     /// A production strategy, already written (under `strategy:`).
     pub strategy: Option<Block>,
     pub notes: Vec<String>,
@@ -254,13 +255,16 @@ fn render_stage(b: &mut Block, st: &StageDraft) {
     }
     if !st.verify.is_empty() {
         b.open(2, "verify");
-        for (name, d) in &st.verify {
+        for (name, d, agent) in &st.verify {
             b.push(
                 3,
                 format!("- name: {}", quote(name)),
                 super::writer::Why::Plain,
             );
             b.kv(4, "duration", d);
+            if let Some(a) = agent {
+                b.kv(4, "agent", a);
+            }
             b.kv(
                 4,
                 "detect",

@@ -195,10 +195,11 @@ fn read_env(file: &str, e: &Node) -> Result<EnvSettings, InputError> {
                         "duration" => checked::<DistSpec>(file, dv, dkey)?,
                         "failure" => checked::<Probability>(file, dv, dkey)?,
                         "retries" => checked::<u32>(file, dv, dkey)?,
+                        "agent" => checked::<bool>(file, dv, dkey)?,
                         other => {
                             return Err(dk.error(
                                 file,
-                                format!("unknown key `deploy.{other}`: expected duration, failure or retries"),
+                                format!("unknown key `deploy.{other}`: expected duration, failure, retries or agent"),
                             ));
                         }
                     };

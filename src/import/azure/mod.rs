@@ -409,6 +409,13 @@ fn paths_note(file: &str, t: &Node, d: &mut Draft) {
     ));
 }
 
+/// A job takes an agent (a parallel job) unless it is agentless (`pool: server`).
+fn on_agent(job: &Node) -> bool {
+    !job.get("pool")
+        .and_then(Node::text)
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("server"))
+}
+
 fn read_pool(file: &str, pool: Option<&Node>, d: &mut Draft) {
     let Some(p) = pool else {
         return;
@@ -532,9 +539,19 @@ impl Reader {
                 return;
             }
             let name = job.scalar().unwrap_or_else(|| "job".into());
+            let agent = on_agent(n).then(|| {
+                Val::read(
+                    "true",
+                    format!(
+                        "{}:{} (a job runs on an agent: a parallel job)",
+                        j.file, job.line
+                    ),
+                )
+            });
             st.verify.push((
                 name,
                 Val::assumed("10m", "a job's duration is not in the file; calibrate it"),
+                agent,
             ));
             return;
         }
@@ -542,6 +559,15 @@ impl Reader {
             return;
         };
         let at = format!("{}:{}", j.file, dep.line);
+        if on_agent(n) && !st.deploy.iter().any(|(k, _)| k == "agent") {
+            st.deploy.push((
+                "agent".into(),
+                Val::read(
+                    "true",
+                    format!("{at} (a deployment job runs on an agent: a parallel job)"),
+                ),
+            ));
+        }
         if let Some(env) = n.get("environment") {
             env.known(&["resourceName", "resourceType", "resourceId", "tags"]);
             let name = env

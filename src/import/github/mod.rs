@@ -247,7 +247,9 @@ fn workflow(
                     Some(at) if !cx.dispatched.borrow().contains(&d.stages[s].name) => {
                         d.stages[s].notes.push(format!("job {} runs after it only when someone dispatches the workflow ({at}): not a verification of every release", job.id));
                     }
-                    _ => d.stages[s].verify.push((job.id.clone(), job_duration())),
+                    _ => d.stages[s]
+                        .verify
+                        .push((job.id.clone(), job_duration(), None)),
                 }
             }
             if let Some(at) = only_dispatch {
@@ -670,7 +672,7 @@ fn callee_notes(job: &Job, c: &Callee, st: &mut StageDraft) {
         ));
     }
     for p in &c.plain {
-        st.verify.push((p.clone(), job_duration()));
+        st.verify.push((p.clone(), job_duration(), None));
     }
 }
 
