@@ -435,6 +435,31 @@ fn a_manual_trigger_held_over_the_weekend_is_off_hours_before_and_after_a_supers
     }
 }
 
+/// One agent; a `dev` stage (its keys in `dev`, each line indented for the
+/// stage) before production; builds of `build`; commits at 0 and at
+/// `second` minutes. Replication 0.
+fn one_agent(build: &str, dev: &str, second: f64) -> Replication {
+    let m = model(
+        &format!(
+            "run: {{start: 2026-01-05 00:00, horizon: 2d, seed: 1}}\n\
+             build: {{agents: 1, duration: {build}}}\n\
+             stages:\n  - name: dev\n{dev}  - {{name: production}}\n"
+        ),
+        &[(0.0, false), (second / 60.0, false)],
+    );
+    replicate(&m, 0)
+}
+
+/// Commit `c`'s lead time in minutes.
+fn lead_min(c: &CommitRecord) -> f64 {
+    (c.delivered.expect("delivered").hours() - c.arrived.hours()) * 60.0
+}
+
+/// Commit `c`'s `p` part at dev, in minutes.
+fn dev_min(c: &CommitRecord, p: StagePart) -> f64 {
+    part(c, 0, p) * 60.0
+}
+
 /// `agent: true`: a stage's deploy and verification jobs take the build's
 /// agents, in one queue with the builds, in the order they asked. One agent,
 /// builds of 10 min, commits at 0 and 1 min: release 0's deploy asks at
@@ -443,48 +468,40 @@ fn a_manual_trigger_held_over_the_weekend_is_off_hours_before_and_after_a_supers
 /// deploys 35–45 and verifies 45–50 with the agent free.
 #[test]
 fn stage_jobs_queue_for_the_build_agents_in_the_order_they_asked() {
-    let m = model(
-        "run: {start: 2026-01-05 00:00, horizon: 2d, seed: 1}\n\
-         build: {agents: 1, duration: 10m}\n\
-         stages:\n\
-         \x20 - name: dev\n\
-         \x20   deploy: {duration: 10m, agent: true}\n\
-         \x20   verify: [{name: smoke, duration: 5m, agent: true}]\n\
-         \x20 - {name: production}\n",
-        &[(0.0, false), (1.0 / 60.0, false)],
+    let rep = one_agent(
+        "10m",
+        "    deploy: {duration: 10m, agent: true}\n    verify: [{name: smoke, duration: 5m, agent: true}]\n",
+        1.0,
     );
-    let rep = replicate(&m, 0);
-    let min = 1.0 / 60.0;
     let c = &rep.commits;
-    let lead = |i: usize| c[i].delivered.expect("delivered").hours() - c[i].arrived.hours();
-    assert!(close(lead(0), 35.0 * min), "lead time {} h", lead(0));
-    assert!(close(lead(1), 49.0 * min), "lead time {} h", lead(1));
-    assert!(close(part(&c[0], 0, StagePart::Agent), 10.0 * min));
-    assert!(close(part(&c[0], 0, StagePart::Executing), 15.0 * min));
+    assert!(
+        close(lead_min(&c[0]), 35.0),
+        "lead time {} min",
+        lead_min(&c[0])
+    );
+    assert!(
+        close(lead_min(&c[1]), 49.0),
+        "lead time {} min",
+        lead_min(&c[1])
+    );
+    assert!(close(dev_min(&c[0], StagePart::Agent), 10.0));
+    assert!(close(dev_min(&c[0], StagePart::Executing), 15.0));
     let b1 = c[1].breakdown.as_ref().expect("delivered");
     assert!(
-        close(b1.agent_wait, 9.0 * min),
+        close(b1.agent_wait * 60.0, 9.0),
         "build agent wait {}",
         b1.agent_wait
     );
-    assert!(close(part(&c[1], 0, StagePart::Lock), 15.0 * min));
-    assert!(close(part(&c[1], 0, StagePart::Agent), 0.0));
-    let r = &rep.result;
-    assert!(
-        close(r.stages[0].agent_wait, 5.0 * min),
-        "{}",
-        r.stages[0].agent_wait
-    );
-    assert!(
-        close(r.stages[0].executing, 15.0 * min),
-        "{}",
-        r.stages[0].executing
-    );
+    assert!(close(dev_min(&c[1], StagePart::Lock), 15.0));
+    assert!(close(dev_min(&c[1], StagePart::Agent), 0.0));
+    let (dev, build) = (&rep.result.stages[0], &rep.result.build);
+    assert!(close(dev.agent_wait * 60.0, 5.0), "{}", dev.agent_wait);
+    assert!(close(dev.executing * 60.0, 15.0), "{}", dev.executing);
     // The agent ran two builds and two deploys and smoke tests: 50 minutes.
     assert!(
-        close(r.build.agent_hours, 50.0 * min),
+        close(build.agent_hours * 60.0, 50.0),
         "{}",
-        r.build.agent_hours
+        build.agent_hours
     );
 }
 
@@ -495,27 +512,25 @@ fn stage_jobs_queue_for_the_build_agents_in_the_order_they_asked() {
 /// 22 min) runs 25–45 while B runs 25–37; C asks at 37 and runs 45–50.
 #[test]
 fn a_later_verification_job_asks_for_its_agent_when_the_steps_before_it_end() {
-    let m = model(
-        "run: {start: 2026-01-05 00:00, horizon: 2d, seed: 1}\n\
-         build: {agents: 1, duration: 20m}\n\
-         stages:\n\
-         \x20 - name: dev\n\
-         \x20   verify:\n\
-         \x20     - {name: a, duration: 5m, agent: true}\n\
-         \x20     - {name: b, duration: 12m}\n\
-         \x20     - {name: c, duration: 5m, agent: true}\n\
-         \x20 - {name: production}\n",
-        &[(0.0, false), (22.0 / 60.0, false)],
+    let rep = one_agent(
+        "20m",
+        "    verify:\n      - {name: a, duration: 5m, agent: true}\n      - {name: b, duration: 12m}\n      - {name: c, duration: 5m, agent: true}\n",
+        22.0,
     );
-    let rep = replicate(&m, 0);
-    let min = 1.0 / 60.0;
     let c = &rep.commits;
-    let lead = |i: usize| c[i].delivered.expect("delivered").hours() - c[i].arrived.hours();
-    assert!(close(lead(0), 50.0 * min), "lead time {} h", lead(0));
-    assert!(close(part(&c[0], 0, StagePart::Agent), 8.0 * min));
-    assert!(close(part(&c[0], 0, StagePart::Executing), 22.0 * min));
-    assert!(close(lead(1), 50.0 * min), "lead time {} h", lead(1));
-    assert!(close(part(&c[1], 0, StagePart::Lock), 5.0 * min));
-    assert!(close(part(&c[1], 0, StagePart::Agent), 0.0));
-    assert!(close(part(&c[1], 0, StagePart::Executing), 22.0 * min));
+    assert!(
+        close(lead_min(&c[0]), 50.0),
+        "lead time {} min",
+        lead_min(&c[0])
+    );
+    assert!(close(dev_min(&c[0], StagePart::Agent), 8.0));
+    assert!(close(dev_min(&c[0], StagePart::Executing), 22.0));
+    assert!(
+        close(lead_min(&c[1]), 50.0),
+        "lead time {} min",
+        lead_min(&c[1])
+    );
+    assert!(close(dev_min(&c[1], StagePart::Lock), 5.0));
+    assert!(close(dev_min(&c[1], StagePart::Agent), 0.0));
+    assert!(close(dev_min(&c[1], StagePart::Executing), 22.0));
 }
