@@ -7,7 +7,12 @@ use super::TraceKind;
 use super::attribution::BuildAdvance;
 use super::commits::Catcher;
 use super::jobs::Job;
-use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State};
+use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State, Visit};
+use crate::scenario::MAX_STAGES;
+
+/// A release's visits before any begins, for every stage there can be: copied
+/// as one block when its build starts.
+static NO_VISITS: [Visit; MAX_STAGES] = [NO_VISIT; MAX_STAGES];
 use crate::model::Batch;
 
 impl State<'_> {
@@ -82,7 +87,7 @@ impl State<'_> {
                 self.visits.len(),
                 (rel.0 - self.base) as usize * self.n_stages
             );
-            self.visits.push_n(self.n_stages, NO_VISIT);
+            self.visits.extend_from_slice(&NO_VISITS[..self.n_stages]);
             let now = self.now;
             let r = self.release_mut(rel);
             r.started = now;

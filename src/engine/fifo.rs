@@ -61,11 +61,12 @@ impl<T> Fifo<T> {
     }
 
     /// Appends `n` copies of `x`.
-    pub fn push_n(&mut self, n: usize, x: T)
+    /// Appends copies of `xs` (one block copy, not one write per element).
+    pub fn extend_from_slice(&mut self, xs: &[T])
     where
-        T: Clone,
+        T: Copy,
     {
-        self.buf.resize(self.buf.len() + n, x);
+        self.buf.extend_from_slice(xs);
     }
 
     /// Removes the last element.
@@ -163,7 +164,7 @@ mod tests {
                 assert_eq!(f.pop_back(), d.pop_back());
             }
             if round % 17 == 0 {
-                f.push_n(3, x);
+                f.extend_from_slice(&[x; 3]);
                 d.extend([x; 3]);
                 x += 1;
             }
