@@ -8,7 +8,7 @@ use super::attribution::BuildAdvance;
 use super::commits::Catcher;
 use super::jobs::Job;
 use super::{Ev, NO_VISIT, Outcome, Release, ReleaseId, State, Visit};
-use crate::scenario::MAX_STAGES;
+use crate::model::MAX_STAGES;
 
 /// A release's visits before any begins, for every stage there can be: copied
 /// as one block when its build starts.

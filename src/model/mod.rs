@@ -10,6 +10,8 @@ pub use traffic::TrafficProfile;
 
 use crate::calendar::{Clock, IntervalSet};
 use crate::dist::Dist;
+/// The most stages a scenario may have (the scenario check refuses more).
+pub use crate::scenario::MAX_STAGES;
 use crate::stream::Severity;
 use crate::time::{HOUR, SimDuration, SimTime};
 
