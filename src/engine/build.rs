@@ -67,20 +67,19 @@ impl State<'_> {
 
     pub(super) fn start_builds(&mut self) {
         while self.free_agents > 0 {
-            let rel = match self.agent_queue.pop_front() {
-                None => break,
-                Some(Job::Build(rel)) => rel,
-                Some(Job::Stage { rel, stage }) => {
-                    self.free_agents -= 1;
-                    self.busy.add(self.now, 1.0);
+            let Some(job) = self.agent_queue.pop_front() else {
+                break;
+            };
+            self.occupy_agent();
+            let rel = match job {
+                Job::Build(rel) => rel,
+                Job::Stage { rel, stage } => {
                     self.agent_granted(rel, stage as usize);
                     continue;
                 }
             };
             self.build_queue_len.add(self.now, -1.0);
             self.log_queue(rel, None);
-            self.free_agents -= 1;
-            self.busy.add(self.now, 1.0);
             // Its visits begin with its build: a queue of releases waiting for
             // an agent holds no visits (agents take releases in trigger order).
             debug_assert_eq!(

@@ -32,9 +32,15 @@ impl State<'_> {
         if self.free_agents == 0 || !self.agent_queue.is_empty() {
             return false;
         }
+        self.occupy_agent();
+        true
+    }
+
+    /// One more agent is busy (a build or a stage job took it).
+    #[inline]
+    pub(super) fn occupy_agent(&mut self) {
         self.free_agents -= 1;
         self.busy.add(self.now, 1.0);
-        true
     }
 
     /// A stage job is over: its agent goes to the next job in the queue.
