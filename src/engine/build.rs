@@ -73,8 +73,8 @@ impl State<'_> {
             self.occupy_agent();
             let rel = match job {
                 Job::Build(rel) => rel,
-                Job::Stage { rel, stage } => {
-                    self.agent_granted(rel, stage as usize);
+                Job::Stage { rel, stage, job } => {
+                    self.job_starts(rel, stage as usize, job);
                     continue;
                 }
             };

@@ -4,15 +4,19 @@
 
 use super::TraceKind;
 use super::{Ev, Phase, ReleaseId, State};
+use crate::time::HOUR;
 
 /// What waits in the agent queue.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Job {
     /// A release's build.
     Build(ReleaseId),
-    /// The job of the release holding stage `stage`'s lock (what it runs is
-    /// the stage's `pending_job`).
-    Stage { rel: ReleaseId, stage: u16 },
+    /// `job` of the release holding stage `stage`'s lock.
+    Stage {
+        rel: ReleaseId,
+        stage: u16,
+        job: StageJob,
+    },
 }
 
 /// A stage job waiting for an agent.
@@ -58,31 +62,23 @@ impl State<'_> {
             return self.job_starts(rel, s, job);
         }
         self.set_phase(rel, s, Phase::AgentQueue);
-        self.stages[s].pending_job = Some(job);
         self.agent_queue.push_back(Job::Stage {
             rel,
             stage: s as u16,
+            job,
         });
         self.log(TraceKind::JobQueued, Some(rel), Some(s), None);
     }
 
-    /// An agent was taken for stage `s`'s waiting job.
-    pub(super) fn agent_granted(&mut self, rel: ReleaseId, s: usize) {
-        let job = self.stages[s]
-            .pending_job
-            .take()
-            .expect("a stage job in the agent queue has its job");
-        self.job_starts(rel, s, job);
-    }
-
-    fn job_starts(&mut self, rel: ReleaseId, s: usize, job: StageJob) {
+    /// Stage `s`'s job starts on the agent it took.
+    pub(super) fn job_starts(&mut self, rel: ReleaseId, s: usize, job: StageJob) {
         if self.visit(rel, s).phase != Phase::Executing {
             self.set_phase(rel, s, Phase::Executing);
         }
         match job {
             StageJob::Deploy => self.start_deploy(rel, s),
             StageJob::Step(d) => {
-                self.log(TraceKind::JobStart, Some(rel), Some(s), Some(d / 3600.0));
+                self.log(TraceKind::JobStart, Some(rel), Some(s), Some(d / HOUR));
                 self.at(
                     self.now + d,
                     Ev::JobDone {

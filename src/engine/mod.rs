@@ -202,8 +202,6 @@ struct StageState<'m> {
     plan_at: usize,
     plan_off: f64,
     plan_wait: f64,
-    /// The lock holder's job waiting in the agent queue.
-    pending_job: Option<jobs::StageJob>,
 }
 
 struct State<'m> {
@@ -433,7 +431,6 @@ impl<'m> State<'m> {
                     detect,
                     traffic: Traffic::default(),
                     plan: Vec::new(),
-                    pending_job: None,
                     plan_at: 0,
                     plan_off: 0.0,
                     plan_wait: 0.0,
