@@ -465,7 +465,8 @@ fn dev_min(c: &CommitRecord, p: StagePart) -> f64 {
 /// builds of 10 min, commits at 0 and 1 min: release 0's deploy asks at
 /// 10 min behind release 1's build (queued at 1 min) and starts at 20; its
 /// smoke test runs 30–35. Release 1 waits for dev's lock from 20 to 35, then
-/// deploys 35–45 and verifies 45–50 with the agent free.
+/// deploys 35–45 and verifies 45–50 with the agent free. Dev's queue counts
+/// both waits.
 #[test]
 fn stage_jobs_queue_for_the_build_agents_in_the_order_they_asked() {
     let rep = one_agent(
@@ -497,12 +498,40 @@ fn stage_jobs_queue_for_the_build_agents_in_the_order_they_asked() {
     let (dev, build) = (&rep.result.stages[0], &rep.result.build);
     assert!(close(dev.agent_wait * 60.0, 5.0), "{}", dev.agent_wait);
     assert!(close(dev.executing * 60.0, 15.0), "{}", dev.executing);
+    // Dev's queue holds release 0 waiting for the agent (10–20 min), then
+    // release 1 waiting for the lock (20–35): 25 minutes of one release, over
+    // the two days.
+    assert!(
+        close(dev.queue_mean * 2.0 * 24.0 * 60.0, 25.0),
+        "dev queue mean {}",
+        dev.queue_mean
+    );
+    assert_eq!(dev.queue_max, 1.0);
     // The agent ran two builds and two deploys and smoke tests: 50 minutes.
     assert!(
         close(build.agent_hours * 60.0, 50.0),
         "{}",
         build.agent_hours
     );
+}
+
+/// A queue's maximum counts only lengths held for a while: builds and
+/// releases taken at once (free agents, a free lock) never waited.
+#[test]
+fn a_queue_nobody_waited_in_has_a_maximum_of_zero() {
+    let m = model(
+        "run: {start: 2026-01-05 00:00, horizon: 2d, seed: 1}\n\
+         build: {agents: 2, duration: 10m}\n\
+         stages:\n  - {name: dev, deploy: {duration: 5m}}\n  - {name: production}\n",
+        &[(0.0, false), (1.0, false)],
+    );
+    let r = replicate(&m, 0).result;
+    assert_eq!(r.build.queue_max, 0.0);
+    assert_eq!(r.build.queue_mean, 0.0);
+    for st in &r.stages {
+        assert_eq!((st.queue_max, st.queue_mean), (0.0, 0.0));
+    }
+    assert_eq!(r.lead_time.count, 2);
 }
 
 /// A verification job after other steps asks for its agent when they end, and

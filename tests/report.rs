@@ -144,9 +144,37 @@ fn every_chart_renders_for_every_shipped_scenario() {
     }
 }
 
+/// Tailspin with dev's deploy and smoke test as jobs on one build agent: its
+/// queue chart and queue metrics count the releases waiting for the agent.
+fn tailspin_on_one_agent(dir: &Path) -> PathBuf {
+    let text = fs::read_to_string(repo().join("scenarios/tailspin.yaml")).expect("tailspin");
+    let edits = [
+        ("  agents: 2", "  agents: 1"),
+        (
+            "deploy: {duration: {uniform: [2m, 4m]}, failure: 1%, retries: 1}",
+            "deploy: {duration: {uniform: [2m, 4m]}, failure: 1%, retries: 1, agent: true}",
+        ),
+        (
+            "{name: smoke, duration: 3m,",
+            "{name: smoke, duration: 3m, agent: true,",
+        ),
+    ];
+    let mut text = text;
+    for (from, to) in edits {
+        assert!(text.contains(from), "tailspin.yaml no longer has {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    let path = dir.join("tailspin-one-agent.yaml");
+    fs::write(&path, text).expect("write the variant");
+    path
+}
+
 #[test]
 fn chart_data_match_the_summary_and_the_replication() {
-    for path in shipped() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut paths = shipped();
+    paths.push(tailspin_on_one_agent(tmp.path()));
+    for path in paths {
         let r = run(&path);
         let name = &r.model.name();
         let sc = Charted {

@@ -62,6 +62,9 @@ impl State<'_> {
             return self.job_starts(rel, s, job);
         }
         self.set_phase(rel, s, Phase::AgentQueue);
+        // It waits at the stage: the stage's queue counts it.
+        self.stages[s].waiting.add(self.now, 1.0);
+        self.log_queue(rel, Some(s));
         self.agent_queue.push_back(Job::Stage {
             rel,
             stage: s as u16,
@@ -72,6 +75,10 @@ impl State<'_> {
 
     /// Stage `s`'s job starts on the agent it took.
     pub(super) fn job_starts(&mut self, rel: ReleaseId, s: usize, job: StageJob) {
+        if self.visit(rel, s).phase == Phase::AgentQueue {
+            self.stages[s].waiting.add(self.now, -1.0);
+            self.log_queue(rel, Some(s));
+        }
         if self.visit(rel, s).phase != Phase::Executing {
             self.set_phase(rel, s, Phase::Executing);
         }

@@ -170,6 +170,7 @@ struct StageState<'m> {
     queue: VecDeque<ReleaseId>,
     act_pending: bool,
     next_fire: usize,
+    /// Releases waiting for checks, the window, the lock or an agent.
     waiting: TimeWeighted,
     stats: StageResult,
     /// Seconds per part over delivered commits.

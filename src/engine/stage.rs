@@ -550,7 +550,7 @@ impl State<'_> {
     pub(super) fn close_visit(&mut self, rel: ReleaseId, s: usize) {
         let was_waiting = matches!(
             self.visit(rel, s).phase,
-            Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue
+            Phase::Approving | Phase::Gating | Phase::Window | Phase::LockQueue | Phase::AgentQueue
         );
         self.set_phase(rel, s, Phase::Ended);
         if was_waiting {

@@ -353,14 +353,14 @@ pub static METRICS: &[Def] = &[
         "stage.{stage}.queue.mean",
         Unit::Releases,
         Better::Lower,
-        "Time-weighted mean number of releases waiting for checks or the lock.",
+        "Time-weighted mean number of releases waiting for checks, the lock or (holding it, `agent: true`) an agent.",
         |s, _| s.queue_mean,
     ),
     stage(
         "stage.{stage}.queue.max",
         Unit::Releases,
         Better::Lower,
-        "Most releases waiting for checks or the lock at once.",
+        "Most releases waiting for checks, the lock or an agent at once.",
         |s, _| s.queue_max,
     ),
     stage(

@@ -43,21 +43,19 @@ impl TimeWeighted {
     /// `last` starts at `from` and only moves past it, so the area runs from
     /// `last`; and no value is NaN, so plain comparisons give `f64::max`'s
     /// answer (without its NaN handling, on a path taken several times per
-    /// commit).
+    /// commit). The maximum is of values held for a positive time after the
+    /// warm-up: a release queued and taken at one instant (a free lock or
+    /// agent) never waited, so it does not count.
     #[inline]
     pub fn add(&mut self, t: f64, delta: f64) {
-        if t > self.from {
+        if t > self.last {
             self.area += self.value * (t - self.last);
             self.last = t;
-            // The value held until now counts once the warm-up is over.
             if self.value > self.max {
                 self.max = self.value;
             }
         }
         self.value += delta;
-        if t >= self.from && self.value > self.max {
-            self.max = self.value;
-        }
     }
 
     pub fn value(&self) -> f64 {
@@ -70,7 +68,12 @@ impl TimeWeighted {
         let span = until - self.from;
         (
             if span > 0.0 { area / span } else { f64::NAN },
-            self.max.max(self.value),
+            // The last value counts when it held for a while before `until`.
+            if until > self.last {
+                self.max.max(self.value)
+            } else {
+                self.max
+            },
         )
     }
 }
@@ -313,7 +316,7 @@ pub struct StageResult {
     /// Holding the lock, waiting for an agent for its deploy or verification jobs.
     pub agent_wait: f64,
     pub executing: f64,
-    /// Releases waiting for checks or the lock.
+    /// Releases waiting for checks, the window, the lock or an agent.
     pub queue_mean: f64,
     pub queue_max: f64,
     pub defects_caught: u64,
@@ -583,6 +586,26 @@ mod tests {
         let (mean, max) = q.finish(20.0);
         assert!((mean - (5.0 * 2.0 + 2.0 * 5.0) / 10.0).abs() < 1e-12);
         assert_eq!(max, 5.0);
+    }
+
+    #[test]
+    fn the_maximum_counts_only_values_held_for_a_while() {
+        let mut q = TimeWeighted::new(0.0);
+        q.add(1.0, 1.0);
+        q.add(1.0, -1.0); // queued and taken at once: never waited
+        q.add(2.0, 3.0);
+        q.add(2.0, -1.0); // 2 from t = 2 on
+        q.add(4.0, 5.0);
+        assert_eq!(
+            q.finish(4.0).1,
+            2.0,
+            "7 at the horizon's instant held for no time"
+        );
+        assert_eq!(q.finish(5.0).1, 7.0);
+        let mut idle = TimeWeighted::new(0.0);
+        idle.add(3.0, 1.0);
+        idle.add(3.0, -1.0);
+        assert_eq!(idle.finish(10.0), (0.0, 0.0));
     }
 
     #[test]

@@ -104,8 +104,8 @@ pub fn run_figures(scenario: &Charted) -> Vec<Figure> {
         out.push(fig(
             "queues",
             queues_weekly(m, scenario.traces),
-            "Releases waiting for checks or the lock in each stage, and builds waiting for an \
-             agent; grey stretches are change freezes.",
+            "Releases waiting in each stage (for checks, the window, the lock or an agent), and \
+             builds waiting for an agent; grey stretches are change freezes.",
         ));
         out.push(fig(
             "queues-detail",
