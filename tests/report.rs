@@ -510,3 +510,50 @@ fn compare_and_sweep_write_a_report_page_unless_told_not_to() {
         }
     }
 }
+
+/// The "where the time goes" tables (terminal, report.md, index.html) leave
+/// out the stage parts no commit spent time in, keep every other, and say how
+/// many they left out.
+#[test]
+fn where_tables_leave_out_only_the_parts_nobody_spent_time_in() {
+    use promosim::metrics::Where;
+    use promosim::report::{markdown, table, words};
+    for path in shipped() {
+        let r = run(&path);
+        let (m, s) = (&r.model, &r.summary);
+        let md = markdown::run_markdown(m, s, &[]);
+        let page = html::run_page(m, s, &[]);
+        let text = table::render(s);
+        let mut left_out = 0;
+        let all = Where::all(s.stages.iter().map(String::as_str));
+        for w in &all {
+            let metric = s.get(&w.key()).expect("where metric");
+            let never = matches!(w, Where::Stage(..)) && metric.min == 0.0 && metric.max == 0.0;
+            left_out += usize::from(never);
+            // Rows are in pipeline order, one per kept part.
+            let cell = format!("<td>{}</td>", html::escape(&words::where_words(m, *w)));
+            assert_eq!(page.contains(&cell), !never, "{}: {cell}", m.name());
+        }
+        let md_rows = md
+            .lines()
+            .skip_while(|l| !l.starts_with("| mean per delivered commit"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .count();
+        assert_eq!(
+            md_rows,
+            all.len() - left_out,
+            "{}: report.md rows",
+            m.name()
+        );
+        assert!(left_out > 0, "{}: every part was spent", m.name());
+        let note = words::left_out_note(left_out).expect("a note");
+        assert!(md.contains(&note), "{}: {note}", m.name());
+        assert!(page.contains(&html::escape(&note)), "{}: {note}", m.name());
+        assert!(
+            text.contains(&format!("({left_out} stage parts where")),
+            "{}: {text}",
+            m.name()
+        );
+    }
+}

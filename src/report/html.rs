@@ -54,7 +54,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 dl.params{display:grid;grid-template-columns:max-content 1fr;gap:6px 18px;margin:0}\
 dl.params dt{font-weight:600}dl.params dd{margin:0}\
 figure{margin:28px 0}figure svg{display:block;width:100%;max-width:1000px;height:auto;border:1px solid #eee}\
-figcaption{color:#555;font-size:14px;margin-top:6px}\
+figcaption,p.note{color:#555;font-size:14px;margin-top:6px}\
 .band{display:inline-block;padding:0 8px;border-radius:4px;background:#e8f1f8;font-weight:600}\
 footer{color:#777;font-size:13px;margin-top:40px}\
 div.scroll{overflow-x:auto;max-width:100%}\
@@ -161,7 +161,8 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
     figures_html(&mut out, figures);
 
     out.push_str("<h2>Where the time goes, in numbers</h2>\n<table class=\"where\">\n<tr><th>mean per delivered commit</th><th class=\"num\">hours</th><th class=\"num\">share</th></tr>\n");
-    for r in words::where_rows(model, summary) {
+    let (rows, left_out) = words::where_table(model, summary);
+    for r in rows {
         out.push_str(&format!(
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
             escape(&r.what),
@@ -170,6 +171,9 @@ pub fn run_page(model: &Model, summary: &Summary, figures: &[(Figure, String)]) 
         ));
     }
     out.push_str("</table>\n");
+    if let Some(note) = words::left_out_note(left_out) {
+        out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(&note)));
+    }
     let people = super::people::rows(model, summary);
     if !people.is_empty() {
         out.push_str("<h2>People</h2>\n<p>Manual tasks (tests by a person, reviews with an effort), one at a time per member, in their working hours.</p>\n<table class=\"where\">\n<tr><th>person or team</th>");

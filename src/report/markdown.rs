@@ -80,13 +80,17 @@ pub fn run_markdown(model: &Model, summary: &Summary, figures: &[Figure]) -> Str
         ));
     }
     out.push_str("\n<details><summary>Where the time goes</summary>\n\n| mean per delivered commit | hours | share |\n|---|---:|---:|\n");
-    for r in words::where_rows(model, summary) {
+    let (rows, left_out) = words::where_table(model, summary);
+    for r in rows {
         out.push_str(&format!(
             "| {} | {} | {} |\n",
             cell(&r.what),
             cell(&where_hours(summary, &r)),
             percent(r.share)
         ));
+    }
+    if let Some(note) = words::left_out_note(left_out) {
+        out.push_str(&format!("\n{note}\n"));
     }
     let people = super::people::rows(model, summary);
     if !people.is_empty() {

@@ -157,7 +157,7 @@ fn where_the_time_goes(o: &mut String, s: &Summary) {
             Where::Building => "build: executing".to_string(),
             Where::Stage(st, p) => {
                 // A part no commit ever spent time in is left out (and said so below).
-                if s.get(&key).is_some_and(|m| m.max == 0.0 && m.min == 0.0) {
+                if crate::report::words::never_spent(s, &w) {
                     zero += 1;
                     continue;
                 }

@@ -202,6 +202,39 @@ pub fn where_rows(model: &Model, s: &Summary) -> Vec<WhereRow> {
         .collect()
 }
 
+/// A stage's part no commit spent any time in, in any replication (a check the
+/// stage has not, an agent it does not take): the tables leave it out and say
+/// how many they left out. The build's rows always stay.
+pub fn never_spent(s: &Summary, w: &Where) -> bool {
+    matches!(w, Where::Stage(..))
+        && s.get(&w.key())
+            .is_some_and(|m| m.max == 0.0 && m.min == 0.0)
+}
+
+/// The rows of the "where the time goes" tables: [`where_rows`] without the
+/// stage parts no commit spent time in, and how many those were.
+pub fn where_table(model: &Model, s: &Summary) -> (Vec<WhereRow>, usize) {
+    let all = where_rows(model, s);
+    let n = all.len();
+    let kept: Vec<WhereRow> = all
+        .into_iter()
+        .zip(crate::report::figures::where_keys(s))
+        .filter(|(_, (_, _, w))| !never_spent(s, w))
+        .map(|(r, _)| r)
+        .collect();
+    let left_out = n - kept.len();
+    (kept, left_out)
+}
+
+/// The note under a "where the time goes" table that left rows out.
+pub fn left_out_note(left_out: usize) -> Option<String> {
+    (left_out > 0).then(|| {
+        format!(
+            "{left_out} stage parts where no commit spent any time (in any replication) are left out."
+        )
+    })
+}
+
 /// What a `where.*` part means for this scenario, as the end of a sentence.
 pub fn where_words(model: &Model, w: Where) -> String {
     let (stage, part) = match w {
