@@ -77,6 +77,21 @@ pub fn gantt_bars(trace: &[TraceRecord], a: f64, b: f64, n_lanes: usize) -> Vec<
                 }
                 open.insert((rel, lane), (t, false));
             }
+            // A verification job waiting for an agent mid-visit (`agent:
+            // true`): the work so far, then a wait, then work again. (A
+            // deploy job waits before its `deploy_start`, already a wait.)
+            (TraceKind::JobQueued, true) => {
+                if let Some((s, false)) = open.get(&(rel, lane)).copied() {
+                    push(lane, s, t, BarKind::Normal, label());
+                    open.insert((rel, lane), (t, true));
+                }
+            }
+            (TraceKind::JobStart, true) => {
+                if let Some((s, true)) = open.get(&(rel, lane)).copied() {
+                    push(lane, s, t, BarKind::Waiting, None);
+                    open.insert((rel, lane), (t, false));
+                }
+            }
             (TraceKind::BuildDone, false) | (TraceKind::Passed, true) => {
                 if let Some((s, false)) = open.remove(&(rel, lane)) {
                     push(lane, s, t, BarKind::Normal, label());
@@ -211,4 +226,49 @@ fn segments(points: &[(f64, f64)], end: f64) -> impl Iterator<Item = (f64, f64, 
         let next = points.get(i + 1).map_or(end, |p| p.0);
         (t, next.max(t), x)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimTime;
+
+    fn rec(h: f64, event: TraceKind) -> TraceRecord {
+        TraceRecord {
+            time: SimTime(h * 3600.0),
+            event,
+            release: Some(3),
+            stage: Some(0),
+            value: None,
+            defect: None,
+        }
+    }
+
+    #[test]
+    fn a_verification_job_waiting_for_an_agent_is_drawn_as_a_wait() {
+        use TraceKind::*;
+        let trace = [
+            rec(1.0, Triggered),
+            rec(1.0, JobQueued), // the deploy's job: already waiting
+            rec(2.0, DeployStart),
+            rec(3.0, JobQueued), // a verification step's job
+            rec(5.0, JobStart),
+            rec(6.0, Passed),
+        ];
+        let bars = gantt_bars(&trace, 0.0, 10.0, 2);
+        let mut got: Vec<(f64, f64, bool)> = bars
+            .iter()
+            .map(|b| (b.start_h, b.end_h, b.kind == BarKind::Waiting))
+            .collect();
+        got.sort_by(|x, y| x.0.total_cmp(&y.0));
+        assert_eq!(
+            got,
+            [
+                (1.0, 2.0, true),
+                (2.0, 3.0, false),
+                (3.0, 5.0, true),
+                (5.0, 6.0, false)
+            ]
+        );
+    }
 }
