@@ -481,16 +481,33 @@ fn rolling_update_that_always_fails_never_exposes_users() {
     }
 }
 
-/// A successful rolling update over N batches exposes a defect to k/N of the
-/// users after batch k: the peak share of an incident detected mid-roll is
-/// below 1, and over all incidents the mean peak share is between 1/N and 1.
+/// A successful rolling update over N batches of τ hours exposes a defect to
+/// k/N of the users after batch k (none during the first), then to all. With
+/// detection at rate r × share, the exposure accumulated until detection,
+/// W(T) = ∫₀ᵀ w dt, is exponential with mean 1/r whatever the ramp; the
+/// rollback then takes d at the share reached, w(T). So E[share·h] =
+/// 1/r + E[w(T)]·d and the mean peak share is E[w(T)], where detection falls
+/// in batch k + 1 (share k/N) with probability e^{−H_k} − e^{−H_{k+1}},
+/// H_k = r·τ·Σ_{j<k} j/N, and after the roll (share 1) with e^{−H_N}.
 #[test]
 fn rolling_update_ramps_exposure_in_batches() {
+    let (n, tau) = (4u32, 2.0);
     let stage = "  - name: production\n    strategy: {rolling: {batches: 4, batch_duration: 2h}}";
     let out = run(&model(stage, ""));
-    let peak = metric(&out, "blast_radius.peak_share");
-    println!("rolling peak share {:.3} ± {:.3}", peak.mean, peak.ci95);
-    assert!(peak.mean > 0.25 && peak.mean + peak.ci95 < 1.0, "{peak:?}");
+    let mut h = 0.0;
+    let mut mean_share = 0.0;
+    for k in 0..n {
+        let w = f64::from(k) / f64::from(n);
+        let next = h + R * tau * w;
+        mean_share += w * ((-h).exp() - (-next).exp());
+        h = next;
+    }
+    mean_share += (-h).exp();
+    assert_covers(metric(&out, "blast_radius.peak_share"), mean_share);
+    assert_covers(
+        metric(&out, "blast_radius.share_hours"),
+        1.0 / R + mean_share * ROLLBACK_H,
+    );
 }
 
 /// Blue-green auto-promotion after a delay: the release waits on the idle
