@@ -75,11 +75,12 @@ impl State<'_> {
 
     /// Stage `s`'s job starts on the agent it took.
     pub(super) fn job_starts(&mut self, rel: ReleaseId, s: usize, job: StageJob) {
-        if self.visit(rel, s).phase == Phase::AgentQueue {
+        let phase = self.visit(rel, s).phase;
+        if phase == Phase::AgentQueue {
             self.stages[s].waiting.add(self.now, -1.0);
             self.log_queue(rel, Some(s));
         }
-        if self.visit(rel, s).phase != Phase::Executing {
+        if phase != Phase::Executing {
             self.set_phase(rel, s, Phase::Executing);
         }
         match job {

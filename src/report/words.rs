@@ -185,21 +185,22 @@ pub struct WhereRow {
 
 /// Every `where.*` component, in pipeline order.
 pub fn where_rows(model: &Model, s: &Summary) -> Vec<WhereRow> {
-    let total = mean(s, "lead_time.mean");
     crate::report::figures::where_keys(s)
         .into_iter()
-        .map(|(_, _, w)| {
-            let key = w.key();
-            let m = mean(s, &key);
-            WhereRow {
-                what: where_words(model, w),
-                mean: m,
-                ci95: ci(s, &key),
-                share: m / total,
-                key,
-            }
-        })
+        .map(|(_, _, w)| where_row(model, s, w))
         .collect()
+}
+
+fn where_row(model: &Model, s: &Summary, w: Where) -> WhereRow {
+    let key = w.key();
+    let m = mean(s, &key);
+    WhereRow {
+        what: where_words(model, w),
+        mean: m,
+        ci95: ci(s, &key),
+        share: m / mean(s, "lead_time.mean"),
+        key,
+    }
 }
 
 /// A stage's part no commit spent any time in, in any replication (a check the
@@ -214,16 +215,12 @@ pub fn never_spent(s: &Summary, w: &Where) -> bool {
 /// The rows of the "where the time goes" tables: [`where_rows`] without the
 /// stage parts no commit spent time in, and how many those were.
 pub fn where_table(model: &Model, s: &Summary) -> (Vec<WhereRow>, usize) {
-    let all = where_rows(model, s);
-    let n = all.len();
-    let kept: Vec<WhereRow> = all
+    let (spent, never): (Vec<_>, Vec<_>) = crate::report::figures::where_keys(s)
         .into_iter()
-        .zip(crate::report::figures::where_keys(s))
-        .filter(|(_, (_, _, w))| !never_spent(s, w))
-        .map(|(r, _)| r)
-        .collect();
-    let left_out = n - kept.len();
-    (kept, left_out)
+        .map(|(_, _, w)| w)
+        .partition(|w| !never_spent(s, w));
+    let rows = spent.into_iter().map(|w| where_row(model, s, w)).collect();
+    (rows, never.len())
 }
 
 /// The note under a "where the time goes" table that left rows out.
