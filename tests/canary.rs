@@ -14,6 +14,9 @@ use promosim::model::Model;
 
 #[path = "common/rollbacks.rs"]
 mod rollbacks;
+#[path = "common/shares.rs"]
+mod shares;
+use shares::assert_within;
 
 /// Start of every scenario here, as a Unix time (2026-01-05 00:00 UTC).
 const START: u64 = 1_767_571_200;
@@ -46,28 +49,6 @@ fn traced(m: &Model, replication: u64) -> Replication {
             ..Options::default()
         },
     )
-}
-
-/// The 95 % Wilson score interval of a binomial share k / n.
-fn wilson(k: u64, n: u64) -> (f64, f64) {
-    let (k, n, z) = (k as f64, n as f64, 1.959_964);
-    let p = k / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    (centre - half, centre + half)
-}
-
-fn assert_within(what: &str, k: u64, n: u64, p: f64) {
-    let (lo, hi) = wilson(k, n);
-    println!(
-        "{what}: {k} / {n} = {:.4}, configured {p:.4}, 95 % [{lo:.4}, {hi:.4}]",
-        k as f64 / n as f64
-    );
-    assert!(n > 2000, "{what}: too few runs ({n})");
-    assert!(
-        lo <= p && p <= hi,
-        "{what}: {p} outside [{lo}, {hi}] ({k} / {n})"
-    );
 }
 
 /// No defects, a build every two hours or so, and a canary with `canary` keys.
