@@ -48,7 +48,7 @@ fn count(m: &Model, n: u64, stage: Option<usize>, kinds: &[TraceKind]) -> Vec<u6
     for r in 0..n {
         let rep = experiment::trace(m, r);
         for row in &rep.trace {
-            if row.stage.map(|s| s as usize) != stage {
+            if row.stage != stage {
                 continue;
             }
             if let Some(i) = kinds.iter().position(|&k| k == row.event) {
