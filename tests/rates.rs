@@ -181,3 +181,40 @@ stages:
         assert_within(&format!("escaped {severity}"), escaped, introduced, p);
     }
 }
+
+/// An approver who answers after an exponential time with mean m (no working
+/// hours: always at work) misses a timeout T with probability e^(−T/m); an
+/// answer in time is a rejection with the configured probability.
+#[test]
+fn an_approval_times_out_when_the_answer_would_come_later() {
+    let m = compile(
+        "
+name: timeouts
+run: {start: 2026-01-05 00:00, horizon: 60d, warm_up: 3d, seed: 17, replications: 4}
+people:
+  boss: {reaction: {exp: 2h}}
+commits:
+  poisson: {per_day: 48}
+build: {agents: 4, duration: {exp: 10m}}
+stages:
+  - name: production
+    lock: sequential
+    checks: {approval: {approvers: [boss], rejection: 20%, timeout: 1h}}
+    deploy: {duration: 5m}
+",
+    );
+    let a = count(
+        &m,
+        4,
+        Some(0),
+        &[
+            TraceKind::ApprovalTimeout,
+            TraceKind::ApprovalRejected,
+            TraceKind::Approved,
+        ],
+    );
+    let asked = a.iter().sum::<u64>();
+    let late = (-1.0f64 / 2.0).exp();
+    assert_within("approval timeouts", a[0], asked, late);
+    assert_within("approval rejections", a[1], asked, (1.0 - late) * 0.2);
+}

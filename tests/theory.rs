@@ -278,6 +278,41 @@ stages:
     }
 }
 
+/// Business hours Monday to Friday 09:00–17:00 (UTC), 24/7 Poisson commits, a
+/// near-instant build: a commit arrives uniformly in the week and, when the
+/// window is shut, waits the rest of that closed stretch. The week has four
+/// 16 h nights and a 64 h weekend, so the mean window wait is Σ L² / (2 × 168 h)
+/// = (4 × 16² + 64²) / 336 = 15.24 h. The counted window is whole weeks from a
+/// Monday 09:00 to a Monday 09:00, plus five minutes in which the last
+/// weekend's commits are delivered: a horizon inside a closed stretch would
+/// leave out the longest waits, and a part week would weigh its hours unevenly.
+#[test]
+fn business_hours_wait_is_the_rest_of_the_closed_stretch() {
+    let m = scenario(
+        "run:
+  start: 2026-01-05 00:00
+  horizon: 210d9h5m
+  warm_up: 7d9h
+  seed: 3
+calendars:
+  office:
+    working_hours:
+      mon-fri: \"09:00-17:00\"
+commits:
+  poisson: {per_day: 24}
+build:
+  duration: 10s
+stages:
+  - name: production
+    checks: {business_hours: office}
+    deploy: {duration: 1m}
+",
+    );
+    let out = run(&m, 40);
+    let theory = (4.0 * 16.0f64.powi(2) + 64.0f64.powi(2)) / (2.0 * 168.0);
+    assert_covers(metric(&out, "where.production.window"), theory);
+}
+
 /// A pipeline with every feature that can end or hold a release: defects,
 /// unit-test detection, verification that rejects, approvals with rejection and
 /// a working-hours approver, deploy failures, both lock policies, a manual
