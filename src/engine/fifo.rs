@@ -52,8 +52,13 @@ impl<T> Fifo<T> {
         self.buf.get(self.head)
     }
 
+    /// (Not through `Deref`, which would slice the buffer first.)
     pub fn back(&self) -> Option<&T> {
-        self.last()
+        if self.buf.len() > self.head {
+            self.buf.last()
+        } else {
+            None
+        }
     }
 
     pub fn push_back(&mut self, x: T) {
