@@ -1,0 +1,254 @@
+//! "Where the time goes" rebuilt from the event log alone, commit by commit,
+//! and compared with the engine's own split: an independent model of the rule
+//! in `docs/model.md` (Metrics), on a whole Tailspin year.
+//!
+//! For a stage whose only phases are waiting for its trigger, for its lock and
+//! executing (Tailspin's dev, test and staging), the trace gives every visit:
+//! eligible when its upstream passed it, `triggered`, `deploy_start` (lock
+//! taken) and its end (`passed`, `rejected`, `superseded`, `deploy_failed`).
+//! A commit's time at the stage runs from its upstream frontier (the first
+//! time upstream passed a release holding it) to the stage's frontier. The
+//! delivering release's own visit is split by its phases; the gap before it by
+//! what the newest release still at the stage was doing, or rework when that
+//! release does not hold the commit or none is there.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use promosim::engine::{self, CommitRecord, Options, TraceKind, TraceRecord};
+use promosim::metrics::StagePart;
+
+const HOUR: f64 = 3600.0;
+
+/// One release's visit at the stage, in hours.
+#[derive(Debug, Clone, Copy, Default)]
+struct Visit {
+    eligible: f64,
+    triggered: Option<f64>,
+    locked: Option<f64>,
+    end: Option<f64>,
+    passed: bool,
+}
+
+impl Visit {
+    /// 0: waiting for the trigger, 1: for the lock, 2: executing.
+    fn phase(&self, t: f64) -> usize {
+        if self.triggered.is_none_or(|x| t < x) {
+            0
+        } else if self.locked.is_none_or(|x| t < x) {
+            1
+        } else {
+            2
+        }
+    }
+}
+
+/// Trigger, lock, executing (with a person's time and off-hours), rework.
+type Groups = [f64; 4];
+
+/// For each commit delivered, where its time went at stage `s` by the rule;
+/// `upstream`: the stage before it, `None` for the build.
+fn oracle(trace: &[TraceRecord], s: usize, upstream: Option<usize>) -> Vec<Option<Groups>> {
+    let mut snapshot = Vec::new();
+    let mut visits: Vec<Option<Visit>> = Vec::new();
+    let mut upstream_passes = Vec::new();
+    for r in trace {
+        let t = r.time.0 / HOUR;
+        let Some(rel) = r.release.map(|x| x as usize) else {
+            continue;
+        };
+        if visits.len() <= rel {
+            visits.resize(rel + 1, None);
+            snapshot.resize(rel + 1, 0);
+        }
+        let passed_upstream = match upstream {
+            None => r.event == TraceKind::BuildDone,
+            Some(u) => r.stage == Some(u) && r.event == TraceKind::Passed,
+        };
+        if r.event == TraceKind::BuildQueued {
+            snapshot[rel] = r.value.expect("a release's commits") as u64;
+        } else if passed_upstream {
+            upstream_passes.push((t, snapshot[rel]));
+            visits[rel] = Some(Visit {
+                eligible: t,
+                ..Visit::default()
+            });
+        } else if r.stage == Some(s) {
+            let v = visits[rel].as_mut().expect("a visit starts upstream");
+            match r.event {
+                TraceKind::Triggered => v.triggered = Some(t),
+                TraceKind::DeployStart => v.locked = Some(t),
+                TraceKind::Passed => (v.end, v.passed) = (Some(t), true),
+                TraceKind::Rejected | TraceKind::Superseded | TraceKind::DeployFailed => {
+                    v.end = Some(t)
+                }
+                _ => {}
+            }
+        }
+    }
+    // The newest release at the stage between consecutive instants at which
+    // a visit begins, changes phase or ends. At one instant starts come before
+    // ends: a visit superseded as it begins is gone.
+    #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
+    enum Change {
+        Starts,
+        Phase,
+        Ends,
+    }
+    let mut changes: Vec<(f64, Change, usize)> = Vec::new();
+    for (rel, v) in visits.iter().enumerate() {
+        if let Some(v) = v {
+            changes.push((v.eligible, Change::Starts, rel));
+            for t in [v.triggered, v.locked].into_iter().flatten() {
+                changes.push((t, Change::Phase, rel));
+            }
+            if let Some(e) = v.end {
+                changes.push((e, Change::Ends, rel));
+            }
+        }
+    }
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut instants: Vec<f64> = Vec::new();
+    let mut newest: Vec<Option<usize>> = Vec::new();
+    let mut live = BTreeSet::new();
+    for (t, change, rel) in changes {
+        match change {
+            Change::Starts => {
+                live.insert(rel);
+            }
+            Change::Ends => {
+                live.remove(&rel);
+            }
+            Change::Phase => {}
+        }
+        if instants.last() == Some(&t) {
+            *newest.last_mut().unwrap() = live.last().copied();
+        } else {
+            instants.push(t);
+            newest.push(live.last().copied());
+        }
+    }
+    let mut stage_passes: Vec<(f64, u64, usize)> = visits
+        .iter()
+        .enumerate()
+        .filter_map(|(rel, v)| {
+            let v = (*v)?;
+            v.passed.then(|| (v.end.unwrap(), snapshot[rel], rel))
+        })
+        .collect();
+    stage_passes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    upstream_passes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let commits = snapshot.iter().copied().max().unwrap_or(0) as usize;
+    let first_holding =
+        |passes: &[(f64, u64)], c: u64| passes.iter().find(|p| p.1 > c).map(|p| p.0);
+    let up: Vec<Option<f64>> = (0..commits as u64)
+        .map(|c| first_holding(&upstream_passes, c))
+        .collect();
+    (0..commits)
+        .map(|c| {
+            let a = up[c]?;
+            let &(_, _, rel) = stage_passes.iter().find(|p| p.1 > c as u64)?;
+            let own = visits[rel].unwrap();
+            let b = own.eligible;
+            let mut g = [0.0; 4];
+            // The gap, instant by instant.
+            let mut i = instants.partition_point(|&x| x <= a).saturating_sub(1);
+            let mut t = a;
+            while t < b {
+                let next = instants.get(i + 1).copied().unwrap_or(f64::INFINITY).min(b);
+                let part = match newest.get(i).copied().flatten() {
+                    Some(n) if instants[i] <= t && snapshot[n] > c as u64 => {
+                        visits[n].unwrap().phase(t)
+                    }
+                    _ => 3,
+                };
+                g[part] += next - t;
+                t = next;
+                i += 1;
+            }
+            // The delivering release's own visit.
+            let end = own.end.unwrap();
+            let triggered = own.triggered.unwrap_or(end);
+            let locked = own.locked.unwrap_or(end);
+            g[0] += triggered - own.eligible;
+            g[1] += locked - triggered;
+            g[2] += end - locked;
+            Some(g)
+        })
+        .collect()
+}
+
+/// The engine's split of commit `c` at stage `s`, grouped as the oracle's.
+fn engine_groups(c: &CommitRecord, s: usize) -> Option<Groups> {
+    let st = &c.breakdown.as_ref()?.stages[s];
+    for p in [StagePart::Checks, StagePart::Window, StagePart::Agent] {
+        assert_eq!(
+            st.get(p),
+            0.0,
+            "commit {}: {p:?} at a stage without it",
+            c.commit
+        );
+    }
+    Some([
+        st.get(StagePart::Trigger),
+        st.get(StagePart::Lock),
+        st.get(StagePart::Executing) + st.get(StagePart::Person) + st.get(StagePart::OffHours),
+        st.get(StagePart::Rework),
+    ])
+}
+
+#[test]
+fn a_tailspin_year_splits_as_the_event_log_says() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tailspin.yaml");
+    let text = std::fs::read_to_string(&path).expect("tailspin scenario");
+    let s = promosim::scenario::parse(&text, &path).expect("parses");
+    let m = promosim::model::compile(&s).expect("compiles");
+    let rep = engine::run(
+        &m,
+        0,
+        Options {
+            trace: true,
+            commit_records: true,
+            commit_parts: true,
+            ..Options::default()
+        },
+    );
+    // dev after the build, test after dev; staging's manual trigger splits its
+    // wait into the tester's working and off hours, so its trigger and
+    // executing groups are compared together.
+    for (s, upstream, name) in [
+        (0, None, "dev"),
+        (1, Some(0), "test"),
+        (2, Some(1), "staging"),
+    ] {
+        let want = oracle(&rep.trace, s, upstream);
+        let mut compared = 0;
+        let mut gaps = 0;
+        for c in &rep.commits {
+            let Some(got) = engine_groups(c, s) else {
+                continue;
+            };
+            let w = want[c.commit as usize].expect("the oracle delivers what the engine does");
+            let (got, w) = if name == "staging" {
+                (
+                    [got[0] + got[2], got[1], 0.0, got[3]],
+                    [w[0] + w[2], w[1], 0.0, w[3]],
+                )
+            } else {
+                (got, w)
+            };
+            for k in 0..4 {
+                assert!(
+                    (got[k] - w[k]).abs() < 1e-6,
+                    "{name}, commit {}: engine {got:?} h, event log {w:?} h",
+                    c.commit
+                );
+            }
+            compared += 1;
+            gaps += usize::from(w[3] > 0.0 || w[1] > 0.0);
+        }
+        println!("{name}: {compared} commits agree ({gaps} with lock or rework)");
+        assert!(compared > 20_000, "{name}: only {compared} commits");
+        assert!(gaps > 100, "{name}: the gaps are exercised ({gaps})");
+    }
+}
