@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use promosim::engine::{self, Options, Replication, TraceKind};
-use promosim::experiment::{self, Plan, Results};
+use promosim::engine::{Replication, TraceKind};
+use promosim::experiment::Results;
 use promosim::model::Model;
 
 #[path = "common/rollbacks.rs"]
@@ -17,39 +17,12 @@ mod rollbacks;
 #[path = "common/shares.rs"]
 mod shares;
 use shares::assert_within;
+#[path = "common/sim.rs"]
+mod sim;
+use sim::{compile, run_all, traced};
 
 /// Start of every scenario here, as a Unix time (2026-01-05 00:00 UTC).
 const START: u64 = 1_767_571_200;
-
-fn compile(yaml: &str, path: &Path) -> Model {
-    let s = promosim::scenario::parse(yaml, path).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
-    promosim::model::compile(&s).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
-}
-
-fn run_all(m: &Model) -> Results {
-    experiment::run(
-        m,
-        Plan {
-            replications: m.replications(),
-            threads: None,
-            progress: false,
-        },
-    )
-    .expect("runs")
-}
-
-fn traced(m: &Model, replication: u64) -> Replication {
-    engine::run(
-        m,
-        replication,
-        Options {
-            trace: true,
-            commit_records: true,
-            commit_parts: true,
-            ..Options::default()
-        },
-    )
-}
 
 /// No defects, a build every two hours or so, and a canary with `canary` keys.
 fn defect_free(canary: &str) -> String {

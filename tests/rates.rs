@@ -8,37 +8,18 @@
 use std::path::Path;
 
 use promosim::engine::TraceKind;
-use promosim::experiment::{self, Plan, Results};
-use promosim::metrics::MetricSummary;
+use promosim::experiment;
 use promosim::model::Model;
 
 #[path = "common/shares.rs"]
 mod shares;
 use shares::assert_within;
+#[path = "common/sim.rs"]
+mod sim;
+use sim::{metric, run_all as run};
 
 fn compile(yaml: &str) -> Model {
-    let s = promosim::scenario::parse(yaml, Path::new("rates.yaml"))
-        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
-    promosim::model::compile(&s).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
-}
-
-fn run(m: &Model) -> Results {
-    experiment::run(
-        m,
-        Plan {
-            replications: m.replications(),
-            threads: None,
-            progress: false,
-        },
-    )
-    .expect("runs")
-}
-
-fn metric<'a>(out: &'a Results, key: &str) -> &'a MetricSummary {
-    out.summary
-        .iter()
-        .find(|s| s.key == key)
-        .unwrap_or_else(|| panic!("no metric {key}"))
+    sim::compile(yaml, Path::new("rates.yaml"))
 }
 
 /// Trace rows of each kind over replications `0..n`, at stage `stage` (`None`:

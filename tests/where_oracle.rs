@@ -15,8 +15,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use promosim::engine::{self, CommitRecord, Options, TraceKind, TraceRecord};
+use promosim::engine::{CommitRecord, TraceKind, TraceRecord};
 use promosim::metrics::StagePart;
+
+#[path = "common/sim.rs"]
+mod sim;
 
 const HOUR: f64 = 3600.0;
 
@@ -201,18 +204,7 @@ fn engine_groups(c: &CommitRecord, s: usize) -> Option<Groups> {
 fn a_tailspin_year_splits_as_the_event_log_says() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tailspin.yaml");
     let text = std::fs::read_to_string(&path).expect("tailspin scenario");
-    let s = promosim::scenario::parse(&text, &path).expect("parses");
-    let m = promosim::model::compile(&s).expect("compiles");
-    let rep = engine::run(
-        &m,
-        0,
-        Options {
-            trace: true,
-            commit_records: true,
-            commit_parts: true,
-            ..Options::default()
-        },
-    );
+    let rep = sim::traced(&sim::compile(&text, &path), 0);
     // dev after the build, test after dev; staging's manual trigger splits its
     // wait into the tester's working and off hours, so its trigger and
     // executing groups are compared together.
