@@ -12,7 +12,9 @@
 //! time upstream passed a release holding it) to the stage's frontier. The
 //! delivering release's own visit is split by its phases; the gap before it by
 //! what the newest release still at the stage was doing, or rework when that
-//! release does not hold the commit or none is there.
+//! release does not hold the commit or none is there. Before the stages, the
+//! first successful build holding the commit gives its time before the build,
+//! waiting for an agent and building.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -203,6 +205,40 @@ fn oracle(
         .collect()
 }
 
+/// For each commit, its time before and in the build: from its arrival to the
+/// trigger of the first successful build holding it (by when that build
+/// ended), the wait for an agent, and the build.
+fn build_oracle(trace: &[TraceRecord], commits: &[CommitRecord]) -> Vec<Option<[f64; 3]>> {
+    let mut builds: Vec<(f64, f64, f64, u64)> = Vec::new();
+    let mut open = std::collections::HashMap::new();
+    for r in trace {
+        let t = r.time.0 / HOUR;
+        let Some(rel) = r.release else { continue };
+        match r.event {
+            TraceKind::BuildQueued => {
+                open.insert(rel, (t, f64::NAN, r.value.expect("commits") as u64));
+            }
+            TraceKind::BuildStart => open.get_mut(&rel).expect("queued").1 = t,
+            TraceKind::BuildDone => {
+                let (queued, started, snapshot) = open[&rel];
+                builds.push((t, queued, started, snapshot));
+            }
+            _ => {}
+        }
+    }
+    commits
+        .iter()
+        .map(|c| {
+            let &(done, queued, started, _) = builds.iter().find(|b| b.3 > c.commit)?;
+            Some([
+                queued - c.arrived.0 / HOUR,
+                started - queued,
+                done - started,
+            ])
+        })
+        .collect()
+}
+
 /// The engine's split of commit `c` at stage `s`, grouped as the oracle's.
 fn engine_groups(c: &CommitRecord, s: usize) -> Option<Groups> {
     let st = &c.breakdown.as_ref()?.stages[s];
@@ -228,6 +264,23 @@ fn a_tailspin_year_splits_as_the_event_log_says() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tailspin.yaml");
     let text = std::fs::read_to_string(&path).expect("tailspin scenario");
     let rep = sim::traced(&sim::compile(&text, &path), 0);
+    let want = build_oracle(&rep.trace, &rep.commits);
+    let mut compared = 0;
+    for c in &rep.commits {
+        let Some(b) = &c.breakdown else { continue };
+        let got = [b.before_build, b.agent_wait, b.build];
+        let w = want[c.commit as usize].expect("a build delivered it");
+        for k in 0..3 {
+            assert!(
+                (got[k] - w[k]).abs() < 1e-6,
+                "build, commit {}: engine {got:?} h, event log {w:?} h",
+                c.commit
+            );
+        }
+        compared += 1;
+    }
+    println!("build: {compared} commits agree");
+    assert!(compared > 20_000, "build: only {compared} commits");
     // Each stage after the one before it (dev after the build). Staging's
     // manual trigger splits its wait into the tester's working and off hours,
     // so its trigger and executing groups are compared together.
