@@ -1,6 +1,6 @@
 //! "Where the time goes" rebuilt from the event log alone, commit by commit,
 //! and compared with the engine's own split: an independent model of the rule
-//! in `docs/model.md` (Metrics), on a whole Tailspin year.
+//! in `docs/model.md` (Metrics), on a whole Tailspin year (both shipped variants).
 //!
 //! For a stage whose phases are waiting for its trigger, for its approval, for
 //! its lock and executing (every Tailspin stage), the trace gives every visit:
@@ -275,10 +275,20 @@ fn engine_groups(c: &CommitRecord, s: usize) -> Option<Groups> {
     ])
 }
 
+/// A Tailspin year (with the 03:00 test schedule, or test on every dev
+/// release) split as its event log says, commit by commit.
 #[test]
 fn a_tailspin_year_splits_as_the_event_log_says() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tailspin.yaml");
-    let text = std::fs::read_to_string(&path).expect("tailspin scenario");
+    for file in ["tailspin.yaml", "tailspin-continuous.yaml"] {
+        agrees(file);
+    }
+}
+
+fn agrees(file: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
+    let text = std::fs::read_to_string(&path).expect("a shipped scenario");
     let rep = sim::traced(&sim::compile(&text, &path), 0);
     let want = build_oracle(&rep.trace, &rep.commits);
     let mut compared = 0;
@@ -295,7 +305,7 @@ fn a_tailspin_year_splits_as_the_event_log_says() {
         }
         compared += 1;
     }
-    println!("build: {compared} commits agree");
+    println!("{file}, build: {compared} commits agree");
     assert!(compared > 20_000, "build: only {compared} commits");
     // Each stage after the one before it (dev after the build). Staging's
     // manual trigger splits its wait into the tester's working and off hours,
@@ -330,7 +340,7 @@ fn a_tailspin_year_splits_as_the_event_log_says() {
             compared += 1;
             gaps += usize::from(w[2] > 0.0 || w[4] > 0.0);
         }
-        println!("{name}: {compared} commits agree ({gaps} with lock or rework)");
+        println!("{file}, {name}: {compared} commits agree ({gaps} with lock or rework)");
         assert!(compared > 20_000, "{name}: only {compared} commits");
         assert!(gaps > 100, "{name}: the gaps are exercised ({gaps})");
     }
