@@ -67,42 +67,45 @@ enum Rule {
     Furthest,
 }
 
-/// For each commit delivered, where its time went at stage `s` by `rule`;
-/// `upstream`: the stage before it, `None` for the build; `approval`: the
-/// stage asks for one.
-fn oracle(
-    trace: &[TraceRecord],
-    s: usize,
-    upstream: Option<usize>,
-    approval: bool,
-    rule: Rule,
-) -> Vec<Option<Groups>> {
-    let mut snapshot = Vec::new();
-    let mut visits: Vec<Option<Visit>> = Vec::new();
-    let mut upstream_passes = Vec::new();
+/// A stage's visits as the event log gives them.
+struct StageLog {
+    /// Per release: it holds commits below this.
+    snapshot: Vec<u64>,
+    visits: Vec<Option<Visit>>,
+    /// When upstream passed each release, with its snapshot.
+    upstream_passes: Vec<(f64, u64)>,
+}
+
+/// Stage `s`'s visits; `upstream`: the stage before it, `None` for the build.
+fn read_log(trace: &[TraceRecord], s: usize, upstream: Option<usize>) -> StageLog {
+    let mut log = StageLog {
+        snapshot: Vec::new(),
+        visits: Vec::new(),
+        upstream_passes: Vec::new(),
+    };
     for r in trace {
         let t = r.time.0 / HOUR;
         let Some(rel) = r.release.map(|x| x as usize) else {
             continue;
         };
-        if visits.len() <= rel {
-            visits.resize(rel + 1, None);
-            snapshot.resize(rel + 1, 0);
+        if log.visits.len() <= rel {
+            log.visits.resize(rel + 1, None);
+            log.snapshot.resize(rel + 1, 0);
         }
         let passed_upstream = match upstream {
             None => r.event == TraceKind::BuildDone,
             Some(u) => r.stage == Some(u) && r.event == TraceKind::Passed,
         };
         if r.event == TraceKind::BuildQueued {
-            snapshot[rel] = r.value.expect("a release's commits") as u64;
+            log.snapshot[rel] = r.value.expect("a release's commits") as u64;
         } else if passed_upstream {
-            upstream_passes.push((t, snapshot[rel]));
-            visits[rel] = Some(Visit {
+            log.upstream_passes.push((t, log.snapshot[rel]));
+            log.visits[rel] = Some(Visit {
                 eligible: t,
                 ..Visit::default()
             });
         } else if r.stage == Some(s) {
-            let v = visits[rel].as_mut().expect("a visit starts upstream");
+            let v = log.visits[rel].as_mut().expect("a visit starts upstream");
             match r.event {
                 TraceKind::Triggered => v.triggered = Some(t),
                 TraceKind::Approved => v.approved = Some(t),
@@ -118,9 +121,14 @@ fn oracle(
             }
         }
     }
-    // The releases at the stage between consecutive instants at which a
-    // visit begins, changes phase or ends. At one instant starts come before
-    // ends: a visit superseded as it begins is gone.
+    log.upstream_passes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    log
+}
+
+/// The releases at the stage (ascending) between consecutive instants at
+/// which a visit begins, changes phase or ends. At one instant starts come
+/// before ends: a visit superseded as it begins is gone.
+fn releases_over_time(visits: &[Option<Visit>]) -> (Vec<f64>, Vec<Vec<usize>>) {
     #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
     enum Change {
         Starts,
@@ -160,6 +168,25 @@ fn oracle(
             lives.push(live.iter().copied().collect());
         }
     }
+    (instants, lives)
+}
+
+/// For each commit delivered, where its time went at stage `s` by `rule`;
+/// `upstream`: the stage before it, `None` for the build; `approval`: the
+/// stage asks for one.
+fn oracle(
+    trace: &[TraceRecord],
+    s: usize,
+    upstream: Option<usize>,
+    approval: bool,
+    rule: Rule,
+) -> Vec<Option<Groups>> {
+    let StageLog {
+        snapshot,
+        visits,
+        upstream_passes,
+    } = read_log(trace, s, upstream);
+    let (instants, lives) = releases_over_time(&visits);
     let mut stage_passes: Vec<(f64, u64, usize)> = visits
         .iter()
         .enumerate()
@@ -169,16 +196,10 @@ fn oracle(
         })
         .collect();
     stage_passes.sort_by(|a, b| a.0.total_cmp(&b.0));
-    upstream_passes.sort_by(|a, b| a.0.total_cmp(&b.0));
     let commits = snapshot.iter().copied().max().unwrap_or(0) as usize;
-    let first_holding =
-        |passes: &[(f64, u64)], c: u64| passes.iter().find(|p| p.1 > c).map(|p| p.0);
-    let up: Vec<Option<f64>> = (0..commits as u64)
-        .map(|c| first_holding(&upstream_passes, c))
-        .collect();
     (0..commits)
         .map(|c| {
-            let a = up[c]?;
+            let a = upstream_passes.iter().find(|p| p.1 > c as u64)?.0;
             let &(_, _, rel) = stage_passes.iter().find(|p| p.1 > c as u64)?;
             let own = visits[rel].unwrap();
             let b = own.eligible;
@@ -198,8 +219,7 @@ fn oracle(
                     Rule::Newest => at.last().filter(holding).map(phase),
                     Rule::Furthest => at.iter().filter(holding).map(phase).max(),
                 };
-                let part = part.unwrap_or(4);
-                g[part] += next - t;
+                g[part.unwrap_or(4)] += next - t;
                 t = next;
                 i += 1;
             }
