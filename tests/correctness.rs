@@ -288,6 +288,35 @@ fn superseded_while_someone_tests_is_lock_time() {
     assert!(close(part(&rep.commits[2], 0, StagePart::Lock), 6.0));
 }
 
+/// Commit 0 carries a defect; its release is tested 8 h and rejected, while a
+/// newer release holding commit 0 waits at the lock. Commit 0 was under test
+/// all that time: `executing`, not `lock`. The newer release is tested next
+/// (8 h) and rejected too; the fix lands 12 h after the first catch (4 h of
+/// rework) and is tested 8 h.
+#[test]
+fn an_older_release_under_test_holding_the_commit_is_executing_not_lock() {
+    let m = model(
+        "run: {start: 2026-01-05 00:00, horizon: 10d, seed: 1}\nbuild: {duration: 0s}\n\
+         people: {tester: {}}\n\
+         stages:\n  - name: test\n    verify: [{name: manual, duration: 8h, by: tester, detect: 1}]\n  - {name: production}\n",
+        &[(0.0, true), (1.0, false)],
+    );
+    let rep = replicate(&m, 0);
+    let c0 = &rep.commits[0];
+    assert!(
+        close(c0.delivered.expect("delivered").hours(), 28.0),
+        "{c0:?}"
+    );
+    assert!(close(part(c0, 0, StagePart::Executing), 24.0), "{c0:?}");
+    assert!(close(part(c0, 0, StagePart::Lock), 0.0), "{c0:?}");
+    assert!(close(part(c0, 0, StagePart::Rework), 4.0), "{c0:?}");
+    // Commit 1 is not in the first release under test: it waits for the lock.
+    let c1 = &rep.commits[1];
+    assert!(close(part(c1, 0, StagePart::Lock), 7.0), "{c1:?}");
+    assert!(close(part(c1, 0, StagePart::Executing), 16.0), "{c1:?}");
+    assert!(close(part(c1, 0, StagePart::Rework), 4.0), "{c1:?}");
+}
+
 /// A tester working 09:00–17:00 starts a 4 h manual test at 15:00: 2 h today,
 /// 2 h tomorrow. The 16 h overnight are the person's off-hours, not executing.
 #[test]

@@ -6,21 +6,23 @@
 //! path (from the production stage that got it last, back through the latest
 //! upstream dependency, to its build), so the parts telescope to the lead time.
 //!
-//! At each stage a commit may wait longer than its delivering release's own
-//! visit: from the time its upstream first held it (in an earlier release) to
-//! the time the delivering release became eligible. That gap is split by the
-//! stage's *timeline*: what the stage's newest live visit was doing (waiting for
-//! a trigger, checks, the window, the lock, or executing), or *rework* when no
-//! release holding the commit was at the stage (earlier ones rejected, failed or
-//! aborted, the next one on its way). See `docs/model.md`.
-
-use std::collections::VecDeque;
+//! At each stage a commit's time runs from the time its upstream first held
+//! it to the time the stage first passed it. At each instant the
+//! furthest-along live visit of a release holding it decides the part (see
+//! `timeline`); none is *rework*. A delivering release that no visit holding
+//! its commits got ahead of is split by its own phases, which the timeline
+//! would give too; only the gap before it needs the timeline. See
+//! `docs/model.md`.
 
 use super::fifo::Fifo;
+use super::timeline::{Ahead, FURTHEST, Stair, rank};
+
+/// Rises a stage remembers: a visit that saw more is taken as behind for all
+/// its commits.
+pub(super) const RISERS: usize = 16;
 use super::{Phase, ReleaseId, State};
-use crate::calendar::IntervalSet;
 use crate::metrics::{Breakdown, StageBreakdown, StagePart};
-use crate::time::{HOUR, SimTime};
+use crate::time::HOUR;
 
 /// Seconds per [`StagePart`].
 pub(super) type Parts = [f64; StagePart::ALL.len()];
@@ -51,6 +53,51 @@ pub(super) struct Advance {
     pub eligible: f64,
     /// Its visit, eligible → passed, in seconds per part.
     pub parts: Parts,
+    /// Another live visit was further along at some time of its visit: the
+    /// timeline, not its own phases, splits it.
+    pub behind: bool,
+    /// Its visit's person and off-hours time inside its checks and executing.
+    pub detail: Detail,
+}
+
+/// The seconds a visit moved out of its checks and executing to a person's
+/// part: what its phases, which the timeline follows, do not show.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Detail {
+    moved: [f64; MOVES.len()],
+}
+
+/// The moves a [`Detail`] keeps. A manual trigger's off-hours are not among
+/// them: the timeline splits a trigger wait by the person's hours itself.
+const MOVES: [(StagePart, StagePart); 3] = [
+    (StagePart::Executing, StagePart::Person),
+    (StagePart::Executing, StagePart::OffHours),
+    (StagePart::Checks, StagePart::Person),
+];
+
+impl Detail {
+    pub const NONE: Detail = Detail {
+        moved: [0.0; MOVES.len()],
+    };
+
+    pub fn record(&mut self, from: StagePart, to: StagePart, secs: f64) {
+        if let Some(i) = MOVES.iter().position(|&m| m == (from, to)) {
+            self.moved[i] += secs;
+        }
+    }
+
+    /// Moves the recorded seconds in a commit's split at the stage, as far as
+    /// its `from` part goes (the visit may have been overtaken meanwhile by an
+    /// older one holding the commit; then the other's part counts).
+    fn apply(&self, parts: &mut Parts) {
+        for (&(from, to), &secs) in MOVES.iter().zip(&self.moved) {
+            let x = secs.min(parts[from.index()]);
+            if x > 0.0 {
+                parts[from.index()] -= x;
+                parts[to.index()] += x;
+            }
+        }
+    }
 }
 
 /// A step of the build's frontier: the first successful build holding commits below `upto`.
@@ -112,327 +159,12 @@ pub(super) struct BuildHop {
     adv: BuildAdvance,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Segment {
-    start: f64,
-    /// What the newest live visit does; `None`: no visit is live.
-    part: Option<StagePart>,
-    /// That visit's release holds commits below this.
-    upto: u64,
-    /// The largest `upto` of this and every earlier segment (never decreases).
-    runmax: u64,
-    /// Seconds per part of all earlier segments, each counted as its part
-    /// (`None` as rework): splits are differences of these.
-    cum: Parts,
-}
-
-impl Segment {
-    fn part_index(&self) -> usize {
-        self.part.unwrap_or(StagePart::Rework).index()
-    }
-
-    /// Adds the seconds of `[from, to)` (within this segment) to `cum` as its
-    /// part. Waiting for a person's manual trigger (`hours`: their working
-    /// hours) is split: off-hours outside them, as the visit's own parts are.
-    fn add(&self, from: f64, to: f64, hours: Hours, cum: &mut Parts) {
-        match (self.part, hours) {
-            (Some(StagePart::Trigger), Some(h)) => {
-                let open = h.open_time_between(SimTime(from), SimTime(to)).0;
-                cum[StagePart::Trigger.index()] += open;
-                cum[StagePart::OffHours.index()] += to - from - open;
-            }
-            _ => cum[self.part_index()] += to - from,
-        }
-    }
-}
-
-/// The working hours of the person who triggers the stage by hand, if one does.
-pub(super) type Hours<'a> = Option<&'a IntervalSet>;
-
-/// What a stage's newest live visit was doing over time.
-#[derive(Debug, Default)]
-pub(super) struct Timeline<'m> {
-    /// The working hours of the person who triggers the stage by hand.
-    hours: Hours<'m>,
-    segs: VecDeque<Segment>,
-    /// Index of `segs[0]` since the start (the front is dropped as time passes).
-    first: u64,
-    /// Indices of segments whose `upto` is below an earlier one's (an older
-    /// release became the newest live one again): the only ones, past the
-    /// start of a gap, that may not hold a commit.
-    dips: VecDeque<u64>,
-    /// The last split: commits delivered together mostly share their gap, so
-    /// `[a, b)` split for a commit below `valid_below` is reused as is.
-    last: Option<Split>,
-    /// Bumped by every change: `at_b` holds only while it is unchanged.
-    version: u64,
-    /// The last split's end: the segment holding it (index since the start)
-    /// and the seconds per part up to it. Commits delivered together share
-    /// their gap's end at each stage while its start moves commit by commit.
-    at_b: Option<End>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct End {
-    b: f64,
-    version: u64,
-    index: u64,
-    cum: Parts,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Split {
-    a: f64,
-    b: f64,
-    valid_below: u64,
-    parts: Parts,
-}
-
-impl<'m> Timeline<'m> {
-    pub fn new(hours: Hours<'m>) -> Self {
-        Timeline {
-            hours,
-            ..Timeline::default()
-        }
-    }
-
-    pub fn set(&mut self, now: f64, part: Option<StagePart>, upto: u64) {
-        self.version += 1;
-        if let Some(last) = self.segs.back() {
-            if last.part == part && last.upto == upto {
-                return;
-            }
-            if last.start == now {
-                return self.replace_last(part, upto);
-            }
-        }
-        let (cum, before) = match self.segs.back() {
-            Some(l) => {
-                let mut cum = l.cum;
-                l.add(l.start, now, self.hours, &mut cum);
-                (cum, l.runmax)
-            }
-            None => (NO_PARTS, 0),
-        };
-        if part.is_some() && upto < before {
-            self.dips.push_back(self.first + self.segs.len() as u64);
-        }
-        self.segs.push_back(Segment {
-            start: now,
-            part,
-            upto,
-            runmax: before.max(if part.is_some() { upto } else { 0 }),
-            cum,
-        });
-    }
-
-    /// A change at the same instant replaces the zero-length last segment, in
-    /// place: the same fields as dropping it and pushing anew would give (most
-    /// phase changes come several at one instant, e.g. eligible, lock, deploy).
-    fn replace_last(&mut self, part: Option<StagePart>, upto: u64) {
-        let n = self.segs.len();
-        let index = self.first + n as u64 - 1;
-        if self.dips.back() == Some(&index) {
-            self.dips.pop_back();
-        }
-        let (before, merges) = match n.checked_sub(2).map(|i| &self.segs[i]) {
-            Some(prev) => (prev.runmax, prev.part == part && prev.upto == upto),
-            None => (0, false),
-        };
-        if merges {
-            self.segs.pop_back();
-            return;
-        }
-        if part.is_some() && upto < before {
-            self.dips.push_back(index);
-        }
-        let last = self.segs.back_mut().expect("a last segment");
-        if n == 1 {
-            // Pushed anew, it would start the sums from zero.
-            last.cum = NO_PARTS;
-        }
-        last.part = part;
-        last.upto = upto;
-        last.runmax = before.max(if part.is_some() { upto } else { 0 });
-    }
-
-    /// Seconds per part from the first segment's start to `t`, counting each
-    /// segment as its part; `i` is the segment holding `t`.
-    fn at(&self, i: usize, t: f64) -> Parts {
-        let seg = &self.segs[i];
-        let mut cum = seg.cum;
-        seg.add(seg.start, t, self.hours, &mut cum);
-        cum
-    }
-
-    /// The segment holding `t` (the last starting at or before it), if any.
-    fn holding(&self, t: f64) -> Option<usize> {
-        gallop(&self.segs, self.segs.len(), |g| g.start <= t).checked_sub(1)
-    }
-
-    /// Adds to `parts` the seconds of `[a, b)` by what the stage's newest live
-    /// visit was doing, for commit `c`: a visit of a release not holding `c`,
-    /// or none, is rework. Calls come with non-decreasing `a`, so the past is
-    /// dropped. Returns the first later commit the same split may not hold for.
-    pub fn split(&mut self, a: f64, b: f64, c: u64, parts: &mut Parts) -> u64 {
-        while self.segs.len() > 1 && self.segs[1].start <= a {
-            self.segs.pop_front();
-            self.first += 1;
-        }
-        while self.dips.front().is_some_and(|&d| d < self.first) {
-            self.dips.pop_front();
-        }
-        if b <= a {
-            return u64::MAX;
-        }
-        if let Some(l) = self.last
-            && l.a == a
-            && l.b == b
-            && c < l.valid_below
-        {
-            for (p, x) in parts.iter_mut().zip(l.parts) {
-                *p += x;
-            }
-            return l.valid_below;
-        }
-        let rework = StagePart::Rework.index();
-        let Some(first) = self.segs.front() else {
-            parts[rework] += b - a;
-            return u64::MAX;
-        };
-        // Before the first segment no visit was ever live.
-        let a0 = a.max(first.start);
-        parts[rework] += a0.min(b) - a;
-        if b <= a0 {
-            return u64::MAX;
-        }
-        // After pruning, the first segment holds `a0`.
-        let ia = 0;
-        let (ib, mut own) = match self.at_b {
-            Some(e) if e.b == b && e.version == self.version => {
-                ((e.index - self.first) as usize, e.cum)
-            }
-            _ => {
-                let Some(ib) = self.holding(b) else {
-                    return u64::MAX;
-                };
-                let cum = self.at(ib, b);
-                self.at_b = Some(End {
-                    b,
-                    version: self.version,
-                    index: self.first + ib as u64,
-                    cum,
-                });
-                (ib, cum)
-            }
-        };
-        let from = self.at(ia, a0);
-        for (o, f) in own.iter_mut().zip(from) {
-            *o -= f;
-        }
-        // Segments not holding `c`: first those before the running maximum of
-        // `upto` passes `c` (all of them hold only older commits) ...
-        let j = gallop(&self.segs, ib + 1, |g| g.runmax <= c).max(ia);
-        // The same split holds for later commits until one of these reaches them.
-        let mut valid_below = if j <= ib {
-            self.segs[j].runmax
-        } else {
-            u64::MAX
-        };
-        if j > ia {
-            let t = if j <= ib { self.segs[j].start } else { b };
-            let mut lost = self.at(j - 1, t);
-            for (l, f) in lost.iter_mut().zip(from) {
-                *l -= f;
-            }
-            move_to_rework(&mut own, &lost);
-        }
-        // ... then the dips after it.
-        for &d in &self.dips {
-            let k = (d - self.first) as usize;
-            if k > ib {
-                break;
-            }
-            let seg = &self.segs[k];
-            if k < j {
-                continue;
-            }
-            if seg.upto > c {
-                valid_below = valid_below.min(seg.upto);
-                continue;
-            }
-            let end = self.segs.get(k + 1).map_or(f64::INFINITY, |n| n.start);
-            let (from, to) = (seg.start.max(a0), end.min(b));
-            if to > from {
-                let mut lost = NO_PARTS;
-                seg.add(from, to, self.hours, &mut lost);
-                move_to_rework(&mut own, &lost);
-            }
-        }
-        self.last = Some(Split {
-            a,
-            b,
-            valid_below,
-            parts: own,
-        });
-        for (p, x) in parts.iter_mut().zip(own) {
-            *p += x;
-        }
-        valid_below
-    }
-}
-
-/// The first of `segs[..end]` for which `pred` (true, then false) fails,
-/// searched from the front: a gap mostly spans the first few segments of a
-/// timeline that reaches on to now, so this touches a few neighbours where a
-/// binary search over the whole deque would touch a cache line per step.
-fn gallop(segs: &VecDeque<Segment>, end: usize, pred: impl Fn(&Segment) -> bool) -> usize {
-    let mut lo = 0;
-    let mut step = 1;
-    // Invariant: pred holds below `lo`.
-    loop {
-        let probe = lo + step;
-        if probe > end || !pred(&segs[probe - 1]) {
-            break;
-        }
-        lo = probe;
-        step *= 2;
-    }
-    let mut hi = (lo + step).min(end);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(&segs[mid]) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
-}
-
-/// Moves `lost` seconds of each part to rework.
-fn move_to_rework(own: &mut Parts, lost: &Parts) {
-    let rework = StagePart::Rework.index();
-    for (i, l) in lost.iter().enumerate() {
-        if i != rework {
-            own[i] -= l;
-            own[rework] += l;
-        }
-    }
-}
-
 impl State<'_> {
-    /// Stage `s`'s visit of `rel` changed phase: the stage's timeline follows
-    /// its newest live visit.
-    /// `new`: what its visit does now.
-    pub(super) fn touch_timeline(
-        &mut self,
-        rel: ReleaseId,
-        s: usize,
-        was_live: bool,
-        new: Option<StagePart>,
-    ) {
-        let live = new.is_some();
+    /// Stage `s`'s visit of `rel` changed phase, from `old` to `new`: the
+    /// stage's timeline follows its newest live visit and the older ones
+    /// further along than every newer one.
+    pub(super) fn touch_timeline(&mut self, rel: ReleaseId, s: usize, old: Phase, new: Phase) {
+        let (was_live, live) = (part_of(old).is_some(), part_of(new).is_some());
         let st = &mut self.stages[s];
         // Sorted; visits mostly start newest and end oldest, so at the ends.
         match (was_live, live) {
@@ -455,15 +187,131 @@ impl State<'_> {
             }
             _ => {}
         }
-        let (part, upto) = match st.live.back().copied() {
-            // An older visit changed: the newest one did not.
-            Some(n) if n > rel => return,
-            Some(n) if n == rel => (new, self.release(rel).snapshot),
-            Some(n) => (part_of(self.visit(n, s).phase), self.release(n).snapshot),
-            None => (None, 0),
-        };
+        self.track_behind(rel, s, old, new);
+        let st = &mut self.stages[s];
         let now = self.now;
-        self.stages[s].timeline.set(now, part, upto);
+        let Some(&newest) = st.live.back() else {
+            st.stair = Stair::EMPTY;
+            return st.timeline.set(now, None, 0, &Stair::EMPTY);
+        };
+        let st = &self.stages[s];
+        let top = self.visit(newest, s).phase;
+        let stair = if newest > rel {
+            // An older visit changed: the stair moves only if that visit was
+            // or is further along than the newest.
+            if rank(old) <= rank(top) && rank(new) <= rank(top) {
+                return;
+            }
+            self.walk(s)
+        } else if newest == rel && !was_live {
+            // A new newest visit: the one before it, then that one's stair.
+            let n = st.live.len();
+            let before = (n > 1).then(|| self.ahead(st.live[n - 2], s));
+            Stair::above(rank(new), before, &st.stair)
+        } else if newest == rel && rank(new) >= rank(old) {
+            Stair::above(rank(new), None, &st.stair)
+        } else {
+            self.walk(s)
+        };
+        let upto = self.release(newest).snapshot;
+        let st = &mut self.stages[s];
+        st.stair = stair;
+        st.timeline.set(now, part_of(top), upto, &stair);
+    }
+
+    /// Follows which visits another live one at stage `s` got further along
+    /// than, and the largest snapshot of those ahead (an upper bound): for
+    /// the commits below it, a visit's own phases may not be the rule's split.
+    /// A visit that gets ahead of every other is remembered as a *rise*; the
+    /// others read the rises since their last change when they next change.
+    fn track_behind(&mut self, rel: ReleaseId, s: usize, old: Phase, new: Phase) {
+        let (was_live, live) = (part_of(old).is_some(), part_of(new).is_some());
+        let st = &mut self.stages[s];
+        if was_live {
+            st.ranks[rank(old) as usize] -= 1;
+        }
+        if !live {
+            return;
+        }
+        let r = rank(new);
+        st.ranks[r as usize] += 1;
+        let top = st.ranks.iter().rposition(|&n| n > 0).unwrap_or(0) as u8;
+        let rises = r == top && st.ranks[r as usize] == 1 && (!was_live || rank(old) < r);
+        let mut behind = if was_live {
+            self.behind_upto(rel, s)
+        } else {
+            0
+        };
+        if r < top {
+            behind = behind.max(self.ahead_bound(rel, s));
+        }
+        let snapshot = self.release(rel).snapshot;
+        let st = &mut self.stages[s];
+        if rises {
+            st.epoch += 1;
+            st.risers[st.epoch as usize % RISERS] = (rel, snapshot);
+        }
+        let epoch = st.epoch;
+        let v = self.visit_mut(rel, s);
+        (v.behind, v.epoch) = (behind, epoch);
+    }
+
+    /// The largest snapshot of a visit that got ahead of `rel`'s at stage `s`
+    /// (a bound): its record, then the rises since.
+    pub(super) fn behind_upto(&self, rel: ReleaseId, s: usize) -> u64 {
+        let (st, v) = (&self.stages[s], self.visit(rel, s));
+        if st.epoch - v.epoch > RISERS as u32 {
+            return u64::MAX;
+        }
+        let mut behind = v.behind;
+        for e in v.epoch + 1..=st.epoch {
+            match st.risers[e as usize % RISERS] {
+                (x, _) if x == rel => {}
+                // A newer visit holds every commit `rel` holds.
+                (x, _) if x > rel => return u64::MAX,
+                (_, upto) => behind = behind.max(upto),
+            }
+        }
+        behind
+    }
+
+    /// A bound on the snapshots of the visits at stage `s` further along
+    /// than `rel`'s: the next older live visit's if `rel` is the newest.
+    fn ahead_bound(&self, rel: ReleaseId, s: usize) -> u64 {
+        let live = &self.stages[s].live;
+        match live.len() {
+            n if n > 1 && live[n - 1] == rel => self.release(live[n - 2]).snapshot,
+            _ => u64::MAX,
+        }
+    }
+
+    /// The visit of `rel` at stage `s` as a step of a stair.
+    fn ahead(&self, rel: ReleaseId, s: usize) -> Ahead {
+        let phase = self.visit(rel, s).phase;
+        Ahead {
+            upto: self.release(rel).snapshot,
+            rank: rank(phase),
+            part: part_of(phase).expect("a live visit has a part"),
+        }
+    }
+
+    /// Stage `s`'s stair, walked from its newest live visit back to the first
+    /// executing one (none is further along).
+    fn walk(&self, s: usize) -> Stair {
+        let live = &self.stages[s].live;
+        let mut stair = Stair::EMPTY;
+        let mut best = rank(self.visit(live[live.len() - 1], s).phase);
+        for &r in live.iter().rev().skip(1) {
+            if best == FURTHEST {
+                break;
+            }
+            let a = self.ahead(r, s);
+            if a.rank > best {
+                best = a.rank;
+                stair.push(a);
+            }
+        }
+        stair
     }
 
     /// Stage `s`'s hop for commit `c`: its advance, the latest upstream
@@ -485,10 +333,18 @@ impl State<'_> {
             until = until.min(u);
             upstream_reached = b.reached;
         }
-        let mut parts = a.parts;
+        // A visit never behind another is split by its own phases, as the
+        // timeline would split it.
+        let (mut parts, to) = match a.behind {
+            false => (a.parts, a.eligible),
+            true => (NO_PARTS, a.reached),
+        };
         let u = self.stages[s]
             .timeline
-            .split(upstream_reached, a.eligible, c, &mut parts);
+            .split(upstream_reached, to, c, &mut parts);
+        if a.behind {
+            a.detail.apply(&mut parts);
+        }
         Hop {
             until: until.min(u),
             parts,
@@ -561,60 +417,4 @@ fn own_build(o: &mut Breakdown, b: &BuildAdvance, arrived: f64) {
     o.before_build = (b.triggered - arrived) / HOUR;
     o.agent_wait = (b.started - b.triggered) / HOUR;
     o.build = (b.reached - b.started) / HOUR;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_gap_is_split_by_the_newest_visit_and_rework_where_none_holds_the_commit() {
-        let mut t = Timeline::default();
-        t.set(0.0, Some(StagePart::Lock), 10);
-        t.set(5.0, None, 0);
-        t.set(7.0, Some(StagePart::Executing), 3); // an older release, not holding commit 5
-        t.set(9.0, Some(StagePart::Trigger), 20);
-        let mut p = NO_PARTS;
-        t.split(2.0, 12.0, 5, &mut p);
-        assert_eq!(p[StagePart::Lock.index()], 3.0);
-        assert_eq!(p[StagePart::Rework.index()], 4.0);
-        assert_eq!(p[StagePart::Trigger.index()], 3.0);
-        assert_eq!(p.iter().sum::<f64>(), 10.0);
-    }
-
-    #[test]
-    fn the_search_from_the_front_finds_what_a_binary_search_finds() {
-        let segs: VecDeque<Segment> = (0..40)
-            .map(|i| Segment {
-                start: (i / 3) as f64,
-                part: None,
-                upto: 0,
-                runmax: 0,
-                cum: NO_PARTS,
-            })
-            .collect();
-        for end in 0..=segs.len() {
-            for t in -1..16 {
-                let t = t as f64 + 0.5 * (t % 2) as f64;
-                let want = segs
-                    .range(..end)
-                    .collect::<Vec<_>>()
-                    .partition_point(|g| g.start <= t);
-                assert_eq!(
-                    gallop(&segs, end, |g| g.start <= t),
-                    want,
-                    "end {end}, t {t}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn same_instant_changes_keep_the_last() {
-        let mut t = Timeline::default();
-        t.set(0.0, Some(StagePart::Lock), 10);
-        t.set(1.0, Some(StagePart::Trigger), 10);
-        t.set(1.0, Some(StagePart::Lock), 10);
-        assert_eq!(t.segs.len(), 1);
-    }
 }

@@ -324,6 +324,7 @@ impl State<'_> {
             let v = self.visit_mut(rel, s);
             v.parts[from.index()] -= secs;
             v.parts[to.index()] += secs;
+            v.detail.record(from, to, secs);
         }
     }
 }

@@ -18,7 +18,8 @@ impl State<'_> {
     pub(super) fn set_phase(&mut self, rel: ReleaseId, s: usize, phase: Phase) {
         let now = self.now;
         let v = self.visit_mut(rel, s);
-        let old = part_of(v.phase);
+        let old_phase = v.phase;
+        let old = part_of(old_phase);
         if let Some(p) = old {
             v.parts[p.index()] += now - v.since;
         }
@@ -28,7 +29,7 @@ impl State<'_> {
         // Between two phases of one part (e.g. an approval, then gates) the
         // stage's timeline does not change.
         if self.stages[s].leads_to_production && (old != new || old.is_none()) {
-            self.touch_timeline(rel, s, old.is_some(), new);
+            self.touch_timeline(rel, s, old_phase, phase);
         }
     }
 
@@ -487,7 +488,9 @@ impl State<'_> {
         let now = self.now;
         self.set_phase(rel, s, Phase::Passed);
         let v = self.visit(rel, s);
-        let (eligible, triggered, parts) = (v.eligible, v.triggered, v.parts);
+        let (eligible, triggered, parts, detail) = (v.eligible, v.triggered, v.parts, v.detail);
+        // Commits below the stage's frontier were delivered by earlier releases.
+        let behind = self.behind_upto(rel, s) > self.stages[s].front_upto;
         let counting = self.counting();
         let st = &mut self.stages[s];
         if counting {
@@ -514,6 +517,8 @@ impl State<'_> {
                 reached: now,
                 eligible,
                 parts,
+                behind,
+                detail,
             });
         }
         if self.m.stages[s].production {
