@@ -204,10 +204,17 @@ impl State<'_> {
             }
             self.walk(s)
         } else if newest == rel && !was_live {
-            // A new newest visit: the one before it, then that one's stair.
+            // A new newest visit: the one before it, then that one's stair
+            // (whose steps are further along than that one).
             let n = st.live.len();
-            let before = (n > 1).then(|| self.ahead(st.live[n - 2], s));
-            Stair::above(rank(new), before, &st.stair)
+            let before = (n > 1)
+                .then(|| st.live[n - 2])
+                .filter(|&b| rank(self.visit(b, s).phase) > rank(new));
+            match before {
+                None if st.stair.is_empty() => Stair::EMPTY,
+                None => Stair::above(rank(new), None, &st.stair),
+                Some(b) => Stair::above(rank(new), Some(self.ahead(b, s)), &st.stair),
+            }
         } else if newest == rel && rank(new) >= rank(old) {
             Stair::above(rank(new), None, &st.stair)
         } else {

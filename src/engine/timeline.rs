@@ -76,6 +76,10 @@ impl Stair {
         self.len += 1;
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     fn steps(&self) -> &[u64] {
         &self.steps[..self.len as usize]
     }
@@ -240,6 +244,7 @@ impl<'m> Timeline<'m> {
 
     /// From `now`, the newest live visit does `part` for a release holding
     /// commits below `upto`, and `stair` lists the older ones further along.
+    #[inline]
     pub fn set(&mut self, now: f64, part: Option<StagePart>, upto: u64, stair: &Stair) {
         let index = self.first + self.segs.len() as u64;
         if let Some(last) = self.segs.back()
