@@ -199,7 +199,7 @@ pub static METRICS: &[Def] = &[
         "where.{stage}.lock",
         Unit::Hours,
         Better::Lower,
-        "Mean hours per delivered commit the stage waited for its lock (another release deploying or verifying there).",
+        "Mean hours per delivered commit the stage waited for its lock (a release not holding the commit deploying or verifying there).",
         |_, b| b.get(StagePart::Lock),
     ),
     stage(

@@ -186,7 +186,7 @@ pub enum StagePart {
     Checks,
     /// Waiting for the deployment window to open (business hours, freezes).
     Window,
-    /// Waiting for the stage's lock (another release deploying or verifying there).
+    /// Waiting for the stage's lock (a release not holding the commit deploying or verifying there).
     Lock,
     /// Holding the lock, a deploy or verification job waiting for one of the
     /// build's agents (a stage with `agent: true`; builds queue for them too).

@@ -275,7 +275,9 @@ pub fn where_words(model: &Model, w: Where) -> String {
             format!("waiting for {stage}'s deployment window (business hours, freezes) to open")
         }
         StagePart::Lock => {
-            format!("waiting for {stage}'s lock (another release deploying or being tested there)")
+            format!(
+                "waiting for {stage}'s lock (a release without the commit deploying or being tested there)"
+            )
         }
         StagePart::Agent => {
             format!("waiting at {stage} for a free agent (builds and deploy jobs share them)")

@@ -86,9 +86,9 @@ pub fn run_figures(scenario: &Charted) -> Vec<Figure> {
         where_by_stage(s),
         "Mean hours a delivered commit spends in each stage, by what it waits for: a build \
          agent; the stage's trigger (a schedule, a person); its checks (approvals, gates, \
-         deployment windows); its lock (another release deploying). Executing is building, \
-         deploying and verifying; before the build is batching and rework. The bars add up \
-         to the mean lead time.",
+         deployment windows); its lock (a release without the commit deploying). Executing \
+         is building, deploying and verifying it, in the furthest-along release holding it; \
+         before the build is batching and rework. The bars add up to the mean lead time.",
     ));
     out.push(fig(
         "deploys",
