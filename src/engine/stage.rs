@@ -6,6 +6,7 @@ use super::attribution::{Advance, part_of};
 use super::commits::Catcher;
 use super::jobs::StageJob;
 use super::people::Planned;
+use super::timeline::rank;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
 use crate::metrics::{StagePart, Stall};
 use crate::model::Trigger;
@@ -25,10 +26,9 @@ impl State<'_> {
         }
         v.phase = phase;
         v.since = now;
-        let new = part_of(phase);
-        // Between two phases of one part (e.g. an approval, then gates) the
-        // stage's timeline does not change.
-        if self.stages[s].leads_to_production && (old != new || old.is_none()) {
+        // Between two phases of one rank (an approval, then gates: one part)
+        // the stage's timeline does not change.
+        if self.stages[s].leads_to_production && (old.is_none() || rank(old_phase) != rank(phase)) {
             self.touch_timeline(rel, s, old_phase, phase);
         }
     }
