@@ -16,13 +16,13 @@
 
 use super::fifo::Fifo;
 use super::timeline::{Ahead, FURTHEST, Stair, rank};
+use super::{Phase, ReleaseId, State};
+use crate::metrics::{Breakdown, StageBreakdown, StagePart};
+use crate::time::HOUR;
 
 /// Rises a stage remembers: a visit that saw more is taken as behind for all
 /// its commits.
 pub(super) const RISERS: usize = 16;
-use super::{Phase, ReleaseId, State};
-use crate::metrics::{Breakdown, StageBreakdown, StagePart};
-use crate::time::HOUR;
 
 /// Seconds per [`StagePart`].
 pub(super) type Parts = [f64; StagePart::ALL.len()];
