@@ -1,28 +1,24 @@
 //! Where a commit's lead time goes.
 //!
 //! Each stage that leads to production keeps a *frontier*: the first time it
-//! passed a release holding commits below `upto`, with that release's own
-//! visit split into parts. A delivered commit is attributed along its critical
-//! path (from the production stage that got it last, back through the latest
-//! upstream dependency, to its build), so the parts telescope to the lead time.
+//! passed a release holding commits below `upto`. A delivered commit is
+//! attributed along its critical path (from the production stage that got it
+//! last, back through the latest upstream dependency, to its build), so the
+//! parts telescope to the lead time.
 //!
 //! At each stage a commit's time runs from the time its upstream first held
 //! it to the time the stage first passed it. At each instant the
-//! furthest-along live visit of a release holding it decides the part (see
-//! `timeline`); none is *rework*. A delivering release that no visit holding
-//! its commits got ahead of is split by its own phases, which the timeline
-//! would give too; only the gap before it needs the timeline. See
+//! furthest-along live visit of a release holding it decides the part; none
+//! is *rework*. The stage's `timeline` adds that up for every commit as the
+//! stage changes; a delivered commit reads its tally there. See
 //! `docs/model.md`.
 
 use super::fifo::Fifo;
-use super::timeline::{Ahead, FURTHEST, Stair, rank};
+use super::stair::{Ahead, FURTHEST, Stair, rank};
+use super::timeline::{Nanos, Tally, nanos};
 use super::{Phase, ReleaseId, State};
 use crate::metrics::{Breakdown, StageBreakdown, StagePart};
 use crate::time::HOUR;
-
-/// Rises a stage remembers: a visit that saw more is taken as behind for all
-/// its commits.
-pub(super) const RISERS: usize = 16;
 
 /// Seconds per [`StagePart`].
 pub(super) type Parts = [f64; StagePart::ALL.len()];
@@ -49,13 +45,6 @@ pub(super) struct Advance {
     pub upto: u64,
     /// The release passed the stage.
     pub reached: f64,
-    /// The release became eligible at the stage.
-    pub eligible: f64,
-    /// Its visit, eligible → passed, in seconds per part.
-    pub parts: Parts,
-    /// Another live visit was further along at some time of its visit: the
-    /// timeline, not its own phases, splits it.
-    pub behind: bool,
     /// Its visit's person and off-hours time inside its checks and executing.
     pub detail: Detail,
 }
@@ -86,13 +75,13 @@ impl Detail {
         }
     }
 
-    /// Moves the recorded seconds in a commit's split at the stage, as far as
+    /// Moves the recorded time in a commit's tally at the stage, as far as
     /// its `from` part goes (the visit may have been overtaken meanwhile by an
     /// older one holding the commit; then the other's part counts).
-    fn apply(&self, parts: &mut Parts) {
+    fn apply(&self, parts: &mut Tally) {
         for (&(from, to), &secs) in MOVES.iter().zip(&self.moved) {
-            let x = secs.min(parts[from.index()]);
-            if x > 0.0 {
+            let x = nanos(secs).min(parts[from.index()]);
+            if x > 0 {
                 parts[from.index()] -= x;
                 parts[to.index()] += x;
             }
@@ -138,18 +127,35 @@ fn front_at<T: Upto + Copy>(front: &mut Fifo<T>, c: u64) -> (T, u64) {
     (front[0], until)
 }
 
+/// Time per part, summed over delivered commits (exact: nanoseconds).
+pub(super) type Sums = [i128; StagePart::ALL.len()];
+
 /// A stage's hop on the critical path, as traced for a commit: later commits
 /// take the same hop until `until` (the stage's or an upstream frontier moves
-/// on, or the gap's split changes). Commits delivered together mostly share
-/// every hop but the first stages'; each commit still adds its parts to the
-/// sums one by one, so the sums (and their rounding) are commit-by-commit's.
+/// on, or the commits' tallies differ). Commits delivered together mostly
+/// share every hop but the first stages'.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Hop {
     pub until: u64,
-    /// The visit and the gap before it, seconds per part.
-    parts: Parts,
+    /// The commit's tally at the stage.
+    parts: Tally,
     /// The upstream stage the path goes on to; `None`: the build.
     up: Option<usize>,
+    /// Commits that took it, not yet in the sums.
+    n: u64,
+}
+
+impl Hop {
+    /// Adds the commits that took the hop to `sums`.
+    fn settle(&mut self, sums: &mut Sums) {
+        if self.n > 0 {
+            let n = i128::from(self.n);
+            for (sum, &x) in sums.iter_mut().zip(&self.parts) {
+                *sum += i128::from(x) * n;
+            }
+            self.n = 0;
+        }
+    }
 }
 
 /// The build's hop: its frontier's advance, until it moves on.
@@ -187,8 +193,6 @@ impl State<'_> {
             }
             _ => {}
         }
-        self.track_behind(rel, s, old, new);
-        let st = &mut self.stages[s];
         let now = self.now;
         let Some(&newest) = st.live.back() else {
             st.stair = Stair::EMPTY;
@@ -226,69 +230,28 @@ impl State<'_> {
         st.timeline.set(now, part_of(top), upto, &stair);
     }
 
-    /// Follows which visits another live one at stage `s` got further along
-    /// than, and the largest snapshot of those ahead (an upper bound): for
-    /// the commits below it, a visit's own phases may not be the rule's split.
-    /// A visit that gets ahead of every other is remembered as a *rise*; the
-    /// others read the rises since their last change when they next change.
-    fn track_behind(&mut self, rel: ReleaseId, s: usize, old: Phase, new: Phase) {
-        let (was_live, live) = (part_of(old).is_some(), part_of(new).is_some());
-        let st = &mut self.stages[s];
-        if was_live {
-            st.ranks[rank(old) as usize] -= 1;
-        }
-        if !live {
-            return;
-        }
-        let r = rank(new);
-        st.ranks[r as usize] += 1;
-        let top = st.ranks.iter().rposition(|&n| n > 0).unwrap_or(0) as u8;
-        let rises = r == top && st.ranks[r as usize] == 1 && (!was_live || rank(old) < r);
-        let mut behind = if was_live {
-            self.behind_upto(rel, s)
-        } else {
-            0
-        };
-        if r < top {
-            behind = behind.max(self.ahead_bound(rel, s));
-        }
-        let snapshot = self.release(rel).snapshot;
-        let st = &mut self.stages[s];
-        if rises {
-            st.epoch += 1;
-            st.risers[st.epoch as usize % RISERS] = (rel, snapshot);
-        }
-        let epoch = st.epoch;
-        let v = self.visit_mut(rel, s);
-        (v.behind, v.epoch) = (behind, epoch);
-    }
-
-    /// The largest snapshot of a visit that got ahead of `rel`'s at stage `s`
-    /// (a bound): its record, then the rises since.
-    pub(super) fn behind_upto(&self, rel: ReleaseId, s: usize) -> u64 {
-        let (st, v) = (&self.stages[s], self.visit(rel, s));
-        if st.epoch - v.epoch > RISERS as u32 {
-            return u64::MAX;
-        }
-        let mut behind = v.behind;
-        for e in v.epoch + 1..=st.epoch {
-            match st.risers[e as usize % RISERS] {
-                (x, _) if x == rel => {}
-                // A newer visit holds every commit `rel` holds.
-                (x, _) if x > rel => return u64::MAX,
-                (_, upto) => behind = behind.max(upto),
+    /// Stage `s`'s frontier moved (`None`: the build's): the commits at it
+    /// and at the stages right after it change.
+    pub(super) fn front_moved(&mut self, s: Option<usize>) {
+        let (m, now) = (self.m, self.now);
+        let next: &[usize] = match s {
+            Some(s) => {
+                let st = &mut self.stages[s];
+                st.timeline.set_lo(now, st.front_upto);
+                &m.stages[s].downstream
             }
-        }
-        behind
-    }
-
-    /// A bound on the snapshots of the visits at stage `s` further along
-    /// than `rel`'s: the next older live visit's if `rel` is the newest.
-    fn ahead_bound(&self, rel: ReleaseId, s: usize) -> u64 {
-        let live = &self.stages[s].live;
-        match live.len() {
-            n if n > 1 && live[n - 1] == rel => self.release(live[n - 2]).snapshot,
-            _ => u64::MAX,
+            None => &m.first_stages,
+        };
+        for &d in next {
+            if self.stages[d].leads_to_production {
+                let hi = m.stages[d]
+                    .deps
+                    .iter()
+                    .map(|&u| self.stages[u].front_upto)
+                    .min()
+                    .unwrap_or(self.build_front_upto);
+                self.stages[d].timeline.set_hi(now, hi);
+            }
         }
     }
 
@@ -321,8 +284,9 @@ impl State<'_> {
         stair
     }
 
-    /// Stage `s`'s hop for commit `c`: its advance, the latest upstream
-    /// dependency's (or the build's), and the gap between them split by the timeline.
+    /// Stage `s`'s hop for commit `c`: its tally there, with the person's
+    /// time of the release that delivered it to the stage, and the latest
+    /// upstream dependency.
     fn hop(&mut self, s: usize, c: u64) -> Hop {
         let (a, mut until) = front_at(&mut self.stages[s].front, c);
         let mut up = None;
@@ -335,41 +299,38 @@ impl State<'_> {
                 up = Some(d);
             }
         }
-        if up.is_none() {
-            let (b, u) = front_at(&mut self.build_front, c);
-            until = until.min(u);
-            upstream_reached = b.reached;
-        }
-        // A visit never behind another is split by its own phases, as the
-        // timeline would split it.
-        let (mut parts, to) = match a.behind {
-            false => (a.parts, a.eligible),
-            true => (NO_PARTS, a.reached),
-        };
-        let u = self.stages[s]
-            .timeline
-            .split(upstream_reached, to, c, &mut parts);
-        if a.behind {
-            a.detail.apply(&mut parts);
-        }
+        let (mut parts, next) = self.stages[s].timeline.read(c);
+        a.detail.apply(&mut parts);
         Hop {
-            until: until.min(u),
+            until: until.min(next),
             parts,
             up,
+            n: 0,
         }
     }
 
-    /// The frontiers moved: every hop is traced afresh.
+    /// The frontiers moved: the hops so far go into the sums, and every hop
+    /// is traced afresh.
     pub(super) fn forget_hops(&mut self) {
         for st in &mut self.stages {
+            st.hop.settle(&mut st.sums);
             st.hop.until = 0;
         }
         self.build_hop.until = 0;
     }
 
+    /// Commits below `upto` are delivered: no stage's timeline keeps their marks.
+    pub(super) fn spend_timelines(&mut self, upto: u64) {
+        if let Some(c) = upto.checked_sub(1) {
+            for st in self.stages.iter_mut().filter(|st| st.leads_to_production) {
+                st.timeline.spend(c);
+            }
+        }
+    }
+
     /// Splits commit `c`'s lead time along its critical path (from the
     /// production stage that got it last, upstream along the latest dependency,
-    /// to its build) and adds it to the sums; returns the commit's own split
+    /// to its build) and counts it in the sums; returns the commit's own split
     /// (hours) when commit records are kept.
     pub(super) fn attribute(&mut self, c: u64, arrived: f64) -> Option<Breakdown> {
         let keep = self.opts.commit_records && self.opts.commit_parts;
@@ -388,19 +349,19 @@ impl State<'_> {
         }
         while let Some(s) = at {
             if c >= self.stages[s].hop.until {
-                self.stages[s].hop = self.hop(s, c);
+                let hop = self.hop(s, c);
+                let st = &mut self.stages[s];
+                st.hop.settle(&mut st.sums);
+                st.hop = hop;
             }
-            let st = &mut self.stages[s];
-            let parts = st.hop.parts;
-            for (sum, x) in st.sums.iter_mut().zip(parts) {
-                *sum += x;
-            }
+            let hop = &mut self.stages[s].hop;
+            hop.n += 1;
             if let Some(o) = own.as_mut() {
-                for (h, x) in o.stages[s].parts.iter_mut().zip(parts) {
-                    *h += x / HOUR;
+                for (h, &x) in o.stages[s].parts.iter_mut().zip(&hop.parts) {
+                    *h += hours(x);
                 }
             }
-            at = st.hop.up;
+            at = hop.up;
         }
         if c >= self.build_hop.until {
             let (adv, until) = front_at(&mut self.build_front, c);
@@ -415,6 +376,16 @@ impl State<'_> {
         }
         own
     }
+}
+
+/// Nanoseconds in hours.
+fn hours(x: Nanos) -> f64 {
+    x as f64 / 1e9 / HOUR
+}
+
+/// A sum of nanoseconds in seconds.
+pub(super) fn seconds(x: i128) -> f64 {
+    x as f64 / 1e9
 }
 
 /// A kept commit record's build parts, in hours. Out of line: inlined, the

@@ -57,6 +57,7 @@ impl State<'_> {
                 rec.breakdown = own;
             }
         }
+        self.spend_timelines(self.delivered);
         if n > 0 {
             self.delivered_counted += n;
             self.log(TraceKind::Delivered, Some(rel), None, Some(n as f64));

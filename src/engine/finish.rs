@@ -1,5 +1,6 @@
 //! Finishing a replication: the statistics gathered as it ran become its result.
 
+use super::attribution::seconds;
 use super::{Outcome, Replication, State};
 use crate::metrics::{
     Breakdown, Conservation, LeadTime, ReplicationResult, StageBreakdown, StopReason,
@@ -14,6 +15,8 @@ impl State<'_> {
         let weeks = span / WEEK;
         let per_commit = |x: f64, n: u64| if n > 0 { x / n as f64 / HOUR } else { f64::NAN };
         let n = self.delivered_counted;
+        // The last hops' commits into the sums.
+        self.forget_hops();
 
         let (bq_mean, bq_max) = self.build_queue_len.finish(end);
         let (busy_mean, _) = self.busy.finish(end);
@@ -53,7 +56,7 @@ impl State<'_> {
             r.queue_max = q_max;
             stages.push(r);
             breakdown.stages.push(StageBreakdown {
-                parts: st.sums.map(|x| per_commit(x, n)),
+                parts: st.sums.map(|x| per_commit(seconds(x), n)),
             });
         }
 

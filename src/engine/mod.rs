@@ -41,6 +41,7 @@ mod queue;
 mod records;
 mod rollout;
 mod stage;
+mod stair;
 mod timeline;
 
 use std::collections::VecDeque;
@@ -52,7 +53,7 @@ use crate::model::{Arrivals, Model, StageId, Trigger};
 use crate::rng::{self, SimRng, Source};
 use crate::stream::Severity;
 use crate::time::{HOUR, SimTime};
-use attribution::{Advance, BuildAdvance, BuildHop, Detail, Hop, NO_PARTS, Parts, RISERS};
+use attribution::{Advance, BuildAdvance, BuildHop, Detail, Hop, NO_PARTS, Parts, Sums};
 use events::{Ev, Scheduled};
 use fifo::Fifo;
 pub use options::{KindSet, Options, StopToken, TraceFilter};
@@ -60,7 +61,8 @@ use periods::QueuePeriods;
 use production::{Exposure, Traffic};
 use queue::{EventQueue, FAR};
 pub use records::{CommitRecord, Replication, TraceKind, TraceRecord};
-use timeline::{FURTHEST, Stair, Timeline};
+use stair::Stair;
+use timeline::Timeline;
 
 /// A release: a versioned snapshot of main, numbered in the order builds were triggered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -133,10 +135,6 @@ struct Visit {
     parts: Parts,
     /// Of those, what moved to a person's parts.
     detail: Detail,
-    /// A bound on the snapshots of the live visits that were further along
-    /// at some time up to its last change, `epoch` (see `StageState::epoch`).
-    behind: u64,
-    epoch: u32,
 }
 
 const NO_VISIT: Visit = Visit {
@@ -149,8 +147,6 @@ const NO_VISIT: Visit = Visit {
     deadline: 0.0,
     parts: NO_PARTS,
     detail: Detail::NONE,
-    behind: 0,
-    epoch: 0,
 };
 
 struct Defect {
@@ -184,8 +180,8 @@ struct StageState<'m> {
     /// Releases waiting for checks, the window, the lock or an agent.
     waiting: TimeWeighted,
     stats: StageResult,
-    /// Seconds per part over delivered commits.
-    sums: Parts,
+    /// Time per part over delivered commits.
+    sums: Sums,
     /// This stage's frontier and timeline; kept only for stages that lead to production.
     front: Fifo<Advance>,
     front_upto: u64,
@@ -196,15 +192,8 @@ struct StageState<'m> {
     hop: Hop,
     /// Releases whose visit here is under way (eligible → passed or ended).
     live: Fifo<ReleaseId>,
-    /// The older live visits further along than every newer one (see `timeline`).
+    /// The older live visits further along than every newer one (see `stair`).
     stair: Stair,
-    /// Live visits per rank (see `timeline::rank`).
-    ranks: [u32; FURTHEST as usize + 1],
-    /// Bumped when one visit gets further along than every other (a rise):
-    /// the other visits are behind it.
-    epoch: u32,
-    /// The last rises' visits and their snapshots, by `epoch`.
-    risers: [(ReleaseId, u64); RISERS],
     leads_to_production: bool,
     /// A successful deploy and its verification can be one event: the stage
     /// serves no users, draws nothing else from its stream (no approval, no
@@ -431,7 +420,7 @@ impl<'m> State<'m> {
                         name: st.name.clone(),
                         ..Default::default()
                     },
-                    sums: NO_PARTS,
+                    sums: Sums::default(),
                     front: Fifo::new(),
                     front_upto: 0,
                     passed_upto: 0,
@@ -442,9 +431,6 @@ impl<'m> State<'m> {
                     hop: Hop::default(),
                     live: Fifo::new(),
                     stair: Stair::EMPTY,
-                    ranks: [0; FURTHEST as usize + 1],
-                    epoch: 0,
-                    risers: [(ReleaseId(0), 0); RISERS],
                     leads_to_production: leads[i],
                     folds_verify: !opts.trace
                         && !st.production

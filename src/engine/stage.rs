@@ -6,7 +6,7 @@ use super::attribution::{Advance, part_of};
 use super::commits::Catcher;
 use super::jobs::StageJob;
 use super::people::Planned;
-use super::timeline::rank;
+use super::stair::rank;
 use super::{Ev, Outcome, Phase, ReleaseId, State};
 use crate::metrics::{StagePart, Stall};
 use crate::model::Trigger;
@@ -489,8 +489,6 @@ impl State<'_> {
         self.set_phase(rel, s, Phase::Passed);
         let v = self.visit(rel, s);
         let (eligible, triggered, parts, detail) = (v.eligible, v.triggered, v.parts, v.detail);
-        // Commits below the stage's frontier were delivered by earlier releases.
-        let behind = self.behind_upto(rel, s) > self.stages[s].front_upto;
         let counting = self.counting();
         let st = &mut self.stages[s];
         if counting {
@@ -515,11 +513,9 @@ impl State<'_> {
             st.front.push_back(Advance {
                 upto: snap,
                 reached: now,
-                eligible,
-                parts,
-                behind,
                 detail,
             });
+            self.front_moved(Some(s));
         }
         if self.m.stages[s].production {
             self.production_passed(rel);

@@ -54,6 +54,9 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
             stages[d].downstream.push(i);
         }
     }
+    let first_stages = (0..stages.len())
+        .filter(|&i| stages[i].deps.is_empty())
+        .collect();
     let production: Vec<StageId> = (0..stages.len())
         .filter(|&i| stages[i].production)
         .collect();
@@ -90,6 +93,7 @@ pub fn compile(s: &Scenario) -> Result<Model, InputError> {
         build: build(&f.build),
         stages,
         people,
+        first_stages,
         production,
         production_shares,
         expected_commits,

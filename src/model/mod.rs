@@ -39,6 +39,8 @@ pub struct Model {
     pub(crate) stages: Vec<StageModel>,
     pub(crate) people: Vec<PersonModel>,
     /// Stages whose passing means "running in production" (all must pass a commit).
+    /// Stages fed by the build (no upstream stage).
+    pub(crate) first_stages: Vec<StageId>,
     pub(crate) production: Vec<StageId>,
     /// Each production stage's share of all users (aligned with
     /// `production`); `None`: an equal split.
