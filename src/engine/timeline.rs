@@ -11,13 +11,11 @@
 //!
 //! Between two changes of the stage that split is constant. So each change
 //! adds the time since the one before to every range of commits the split
-//! had, as a difference at the range's two ends (a *mark*), and a commit's
-//! tally is the sum of the marks at or below it, read in commit order as
-//! commits are delivered. The cost is a few marks per change of the stage,
+//! had, as a difference at the range's two ends, and a commit's tally is the
+//! sum of the differences at or below it, read in commit order as commits
+//! are delivered. The cost is a few differences per change of the stage,
 //! whatever the number of commits. Time is counted in whole nanoseconds, so
 //! a range's two differences cancel exactly.
-
-use std::ops::Deref;
 
 use super::fifo::Fifo;
 use super::stair::Stair;
@@ -43,13 +41,6 @@ pub(super) fn nanos(secs: f64) -> Nanos {
     (secs * 1e9) as Nanos
 }
 
-/// The differences a range of commits' tallies take at commit `at`.
-#[derive(Debug, Clone, Copy)]
-struct Mark {
-    at: u64,
-    d: Tally,
-}
-
 /// What a stage's live visits did to the commits at the stage, over time.
 #[derive(Debug)]
 pub(super) struct Timeline<'m> {
@@ -67,12 +58,40 @@ pub(super) struct Timeline<'m> {
     /// The commits at the stage.
     lo: u64,
     hi: u64,
-    /// The marks in `[lo, hi]`, sorted by `at`: those a change may add to.
-    marks: Fifo<Mark>,
-    /// The marks below `lo`, sorted: final, read as commits are delivered.
-    done: Fifo<Mark>,
-    /// The tally of the commits from the last one read on, up to the first mark.
+    /// The difference between commit `base + k`'s tally and the one before's,
+    /// for the commits from the first unread one to `hi`.
+    diffs: Fifo<Tally>,
+    base: u64,
+    /// The tally of commit `base - 1`, the last one read.
     read: Tally,
+}
+
+/// The split of a change's time: a wait for a person's trigger splits by
+/// their working hours, computed once per change if a range needs it.
+struct Split<'a> {
+    hours: Hours<'a>,
+    from: f64,
+    now: f64,
+    dt: Nanos,
+    open: Option<Nanos>,
+}
+
+impl Split<'_> {
+    /// The time `part` gets, and what moves from it to `off_hours`.
+    #[inline]
+    fn of(&mut self, part: StagePart) -> (Nanos, Nanos) {
+        match (part, self.hours) {
+            (StagePart::Trigger, Some(h)) => {
+                let (from, now, dt) = (self.from, self.now, self.dt);
+                let open = *self.open.get_or_insert_with(|| {
+                    let open = h.open_time_between(SimTime(from), SimTime(now)).0;
+                    nanos(open).clamp(0, dt)
+                });
+                (open, dt - open)
+            }
+            _ => (self.dt, 0),
+        }
+    }
 }
 
 impl<'m> Timeline<'m> {
@@ -86,8 +105,8 @@ impl<'m> Timeline<'m> {
             stair: Stair::EMPTY,
             lo: 0,
             hi: 0,
-            marks: Fifo::new(),
-            done: Fifo::new(),
+            diffs: Fifo::new(),
+            base: 0,
             read: NO_TALLY,
         }
     }
@@ -107,9 +126,6 @@ impl<'m> Timeline<'m> {
     pub fn set_lo(&mut self, now: f64, lo: u64) {
         self.close(now);
         self.lo = lo;
-        let n = self.marks.partition_point(|m| m.at < lo);
-        self.done.extend_from_slice(&self.marks.deref()[..n]);
-        self.marks.drop_front(n);
     }
 
     /// From `now`, every stage before this one (or the build) has passed the
@@ -117,10 +133,15 @@ impl<'m> Timeline<'m> {
     pub fn set_hi(&mut self, now: f64, hi: u64) {
         self.close(now);
         self.hi = hi;
+        // A range's end may be `hi` itself.
+        while self.base + (self.diffs.len() as u64) <= hi {
+            self.diffs.push_back(NO_TALLY);
+        }
     }
 
     /// Adds the time since the last change to the commits at the stage, each
     /// range as the visit deciding for it did.
+    #[inline]
     fn close(&mut self, now: f64) {
         let t = nanos(now);
         let dt = t - self.since_ns;
@@ -129,104 +150,80 @@ impl<'m> Timeline<'m> {
         }
         let from = self.since;
         (self.since, self.since_ns) = (now, t);
-        if self.lo >= self.hi {
-            return;
+        if self.lo < self.hi {
+            self.add(from, now, dt);
         }
-        // A wait for a person's trigger splits by their working hours.
-        let hours = self.hours;
-        let mut open = None;
-        let mut trigger = || {
-            *open.get_or_insert_with(|| {
-                let h = hours.map_or(0.0, |h| h.open_time_between(SimTime(from), SimTime(now)).0);
-                nanos(h).clamp(0, dt)
-            })
+    }
+
+    /// Adds `dt` (`[from, now)`) to the commits at the stage, range by range.
+    fn add(&mut self, from: f64, now: f64, dt: Nanos) {
+        let mut split = Split {
+            hours: self.hours,
+            from,
+            now,
+            dt,
+            open: None,
         };
-        let newest = self.part.map(|p| (self.upto, p));
-        let stair = self.stair;
-        let ranges = stair
-            .oldest_first()
-            .map(|a| (a.upto, a.part))
-            .chain(newest)
-            .chain([(u64::MAX, StagePart::Rework)]);
         let mut a = self.lo;
-        let mut i = 0;
-        for (upto, part) in ranges {
-            let b = upto.min(self.hi);
-            if b <= a {
-                continue;
-            }
-            let (p, x, q, y) = match part {
-                StagePart::Trigger if hours.is_some() => {
-                    let open = trigger();
-                    (part, open, StagePart::OffHours, dt - open)
-                }
-                _ => (part, dt, part, 0),
-            };
-            i = self.mark(i, a);
-            let d = &mut self.marks[i].d;
-            d[p.index()] += x;
-            d[q.index()] += y;
-            i = self.mark(i, b);
-            let d = &mut self.marks[i].d;
-            d[p.index()] -= x;
-            d[q.index()] -= y;
-            a = b;
-            if a >= self.hi {
-                break;
-            }
+        let stair = self.stair;
+        for step in stair.oldest_first() {
+            a = self.range(a, step.upto, step.part, &mut split);
         }
+        if let Some(p) = self.part {
+            a = self.range(a, self.upto, p, &mut split);
+        }
+        self.range(a, u64::MAX, StagePart::Rework, &mut split);
     }
 
-    /// The index of the mark at commit `at`, inserted if there is none; the
-    /// marks before `from` are below `at`.
-    fn mark(&mut self, from: usize, at: u64) -> usize {
-        let n = self.marks.len();
-        // Mostly the newest visit's or the upstream's end: the last mark.
-        let i = match self.marks.back() {
-            None => n,
-            Some(l) if l.at < at => n,
-            Some(l) if l.at == at => return n - 1,
-            Some(_) => from + first_at_or_above(&self.marks.deref()[from..], at),
-        };
-        if self.marks.get(i).is_none_or(|m| m.at != at) {
-            self.marks.insert(i, Mark { at, d: NO_TALLY });
+    /// Adds the change's time to the commits from `a` up to `upto` (at most
+    /// `hi`) as `part`; returns where the range ends.
+    #[inline]
+    fn range(&mut self, a: u64, upto: u64, part: StagePart, split: &mut Split) -> u64 {
+        let b = upto.min(self.hi);
+        if b <= a {
+            return a;
         }
-        i
+        let (x, off) = split.of(part);
+        let (i, j) = ((a - self.base) as usize, (b - self.base) as usize);
+        self.diffs[i][part.index()] += x;
+        self.diffs[j][part.index()] -= x;
+        if off != 0 {
+            let o = StagePart::OffHours.index();
+            self.diffs[i][o] += off;
+            self.diffs[j][o] -= off;
+        }
+        b
     }
 
-    /// Commit `c`'s tally so far, and the first later commit whose tally may
-    /// differ. Commits are read in order (the marks at or below `c` are spent).
-    /// A commit the stage passed has its final tally: no change adds to it.
+    /// Commit `c`'s tally (the stage passed it: final), and the first later
+    /// commit whose tally may differ. Commits are read in order.
     pub fn read(&mut self, c: u64) -> (Tally, u64) {
         debug_assert!(c < self.lo, "commit {c} is still at the stage");
         self.spend(c);
-        (self.read, self.done.front().map_or(self.lo, |m| m.at))
+        // The commits after `c` with no difference share its tally.
+        let n = self.diffs.iter().take((self.lo - self.base) as usize);
+        let same = n.take_while(|d| **d == NO_TALLY).count();
+        self.diffs.drop_front(same);
+        self.base += same as u64;
+        (self.read, self.base)
     }
 
-    /// Folds the marks at or below commit `c` (which the stage passed) into
-    /// the tally read.
+    /// Adds the differences up to commit `c` (which the stage passed) to the
+    /// tally read.
     pub fn spend(&mut self, c: u64) {
-        while let Some(m) = self.done.front()
-            && m.at <= c
-        {
-            for (r, x) in self.read.iter_mut().zip(m.d) {
+        while self.base <= c {
+            let Some(d) = self.diffs.front() else {
+                // Commits the stage never held: no time at it.
+                self.base = c + 1;
+                break;
+            };
+            for (r, x) in self.read.iter_mut().zip(d) {
                 *r += x;
             }
-            self.done.drop_front(1);
+            self.diffs.drop_front(1);
+            self.base += 1;
         }
     }
-}
-
-/// The first of `marks` (sorted) at or above `at`, searched from the front:
-/// a change's ranges are consecutive, so the next end is mostly a mark or two on.
-fn first_at_or_above(marks: &[Mark], at: u64) -> usize {
-    let mut end = 1;
-    while end <= marks.len() && marks[end - 1].at < at {
-        end *= 2;
-    }
-    // The marks below `end / 2` are below `at`.
-    let lo = end / 2;
-    lo + marks[lo..end.min(marks.len())].partition_point(|m| m.at < at)
 }
 
 #[cfg(test)]
