@@ -79,6 +79,9 @@ impl Detail {
     /// its `from` part goes (the visit may have been overtaken meanwhile by an
     /// older one holding the commit; then the other's part counts).
     fn apply(&self, parts: &mut Tally) {
+        if self.moved == Detail::NONE.moved {
+            return;
+        }
         for (&(from, to), &secs) in MOVES.iter().zip(&self.moved) {
             let x = nanos(secs).min(parts[from.index()]);
             if x > 0 {
@@ -148,13 +151,21 @@ pub(super) struct Hop {
 impl Hop {
     /// Adds the commits that took the hop to `sums`.
     fn settle(&mut self, sums: &mut Sums) {
-        if self.n > 0 {
-            let n = i128::from(self.n);
-            for (sum, &x) in sums.iter_mut().zip(&self.parts) {
-                *sum += i128::from(x) * n;
+        match self.n {
+            0 => return,
+            // Mostly: at the first stages each release is a hop of its own.
+            1 => {
+                for (sum, &x) in sums.iter_mut().zip(&self.parts) {
+                    *sum += i128::from(x);
+                }
             }
-            self.n = 0;
+            n => {
+                for (sum, &x) in sums.iter_mut().zip(&self.parts) {
+                    *sum += i128::from(x) * i128::from(n);
+                }
+            }
         }
+        self.n = 0;
     }
 }
 

@@ -65,7 +65,6 @@ impl<T> Fifo<T> {
         self.buf.push(x);
     }
 
-    /// Appends `n` copies of `x`.
     /// Appends copies of `xs` (one block copy, not one write per element).
     pub fn extend_from_slice(&mut self, xs: &[T])
     where
