@@ -60,10 +60,18 @@ pub(super) struct Timeline<'m> {
     hi: u64,
     /// The difference between commit `base + k`'s tally and the one before's,
     /// for the commits from the first unread one to `hi`.
-    diffs: Fifo<Tally>,
+    diffs: Fifo<Row>,
     base: u64,
     /// The tally of commit `base - 1`, the last one read.
     read: Tally,
+}
+
+/// A commit's difference from the one before, and whether a range began or
+/// ended at it (mostly not: ranges end at releases' snapshots).
+#[derive(Debug, Clone, Copy, Default)]
+struct Row {
+    d: Tally,
+    set: bool,
 }
 
 /// The split of a change's time: a wait for a person's trigger splits by
@@ -135,7 +143,7 @@ impl<'m> Timeline<'m> {
         self.hi = hi;
         // A range's end may be `hi` itself.
         while self.base + (self.diffs.len() as u64) <= hi {
-            self.diffs.push_back(NO_TALLY);
+            self.diffs.push_back(Row::default());
         }
     }
 
@@ -185,13 +193,11 @@ impl<'m> Timeline<'m> {
         }
         let (x, off) = split.of(part);
         let (i, j) = ((a - self.base) as usize, (b - self.base) as usize);
-        self.diffs[i][part.index()] += x;
-        self.diffs[j][part.index()] -= x;
-        if off != 0 {
-            let o = StagePart::OffHours.index();
-            self.diffs[i][o] += off;
-            self.diffs[j][o] -= off;
-        }
+        let (p, o) = (part.index(), StagePart::OffHours.index());
+        let r = &mut self.diffs[i];
+        (r.d[p], r.d[o], r.set) = (r.d[p] + x, r.d[o] + off, true);
+        let r = &mut self.diffs[j];
+        (r.d[p], r.d[o], r.set) = (r.d[p] - x, r.d[o] - off, true);
         b
     }
 
@@ -202,7 +208,7 @@ impl<'m> Timeline<'m> {
         self.spend(c);
         // The commits after `c` with no difference share its tally.
         let n = self.diffs.iter().take((self.lo - self.base) as usize);
-        let same = n.take_while(|d| **d == NO_TALLY).count();
+        let same = n.take_while(|r| !r.set).count();
         self.diffs.drop_front(same);
         self.base += same as u64;
         (self.read, self.base)
@@ -212,13 +218,15 @@ impl<'m> Timeline<'m> {
     /// tally read.
     pub fn spend(&mut self, c: u64) {
         while self.base <= c {
-            let Some(d) = self.diffs.front() else {
+            let Some(row) = self.diffs.front() else {
                 // Commits the stage never held: no time at it.
                 self.base = c + 1;
                 break;
             };
-            for (r, x) in self.read.iter_mut().zip(d) {
-                *r += x;
+            if row.set {
+                for (r, x) in self.read.iter_mut().zip(row.d) {
+                    *r += x;
+                }
             }
             self.diffs.drop_front(1);
             self.base += 1;
