@@ -139,7 +139,9 @@ impl State<'_> {
                 if adv.upto > self.build_front_upto {
                     self.build_front_upto = adv.upto;
                     self.build_front.push_back(adv);
-                    self.front_moved(None);
+                    if self.n_stages > 0 {
+                        self.front_moved(None);
+                    }
                 }
                 if self.n_stages == 0 {
                     self.production_deploys += u64::from(now >= self.warm);

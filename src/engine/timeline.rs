@@ -195,9 +195,13 @@ impl<'m> Timeline<'m> {
         let (i, j) = ((a - self.base) as usize, (b - self.base) as usize);
         let (p, o) = (part.index(), StagePart::OffHours.index());
         let r = &mut self.diffs[i];
-        (r.d[p], r.d[o], r.set) = (r.d[p] + x, r.d[o] + off, true);
+        r.d[p] += x;
+        r.d[o] += off;
+        r.set = true;
         let r = &mut self.diffs[j];
-        (r.d[p], r.d[o], r.set) = (r.d[p] - x, r.d[o] - off, true);
+        r.d[p] -= x;
+        r.d[o] -= off;
+        r.set = true;
         b
     }
 
