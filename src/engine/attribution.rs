@@ -295,10 +295,11 @@ impl State<'_> {
         stair
     }
 
-    /// Stage `s`'s hop for commit `c`: its tally there, with the person's
-    /// time of the release that delivered it to the stage, and the latest
-    /// upstream dependency.
-    fn hop(&mut self, s: usize, c: u64) -> Hop {
+    /// Traces stage `s`'s hop afresh for commit `c` (the last one's commits
+    /// go into the sums): its tally there, with the person's time of the
+    /// release that delivered it to the stage, and the latest upstream
+    /// dependency.
+    fn retrace(&mut self, s: usize, c: u64) {
         let (a, mut until) = front_at(&mut self.stages[s].front, c);
         let mut up = None;
         let mut upstream_reached = f64::NEG_INFINITY;
@@ -310,14 +311,12 @@ impl State<'_> {
                 up = Some(d);
             }
         }
-        let (mut parts, next) = self.stages[s].timeline.read(c);
-        a.detail.apply(&mut parts);
-        Hop {
-            until: until.min(next),
-            parts,
-            up,
-            n: 0,
-        }
+        let st = &mut self.stages[s];
+        let hop = &mut st.hop;
+        hop.settle(&mut st.sums);
+        let next = st.timeline.read(c, &mut hop.parts);
+        a.detail.apply(&mut hop.parts);
+        (hop.until, hop.up) = (until.min(next), up);
     }
 
     /// The frontiers moved: the hops so far go into the sums, and every hop
@@ -360,10 +359,7 @@ impl State<'_> {
         }
         while let Some(s) = at {
             if c >= self.stages[s].hop.until {
-                let hop = self.hop(s, c);
-                let st = &mut self.stages[s];
-                st.hop.settle(&mut st.sums);
-                st.hop = hop;
+                self.retrace(s, c);
             }
             let hop = &mut self.stages[s].hop;
             hop.n += 1;

@@ -205,9 +205,9 @@ impl<'m> Timeline<'m> {
         b
     }
 
-    /// Commit `c`'s tally (the stage passed it: final), and the first later
-    /// commit whose tally may differ. Commits are read in order.
-    pub fn read(&mut self, c: u64) -> (Tally, u64) {
+    /// Commit `c`'s tally (the stage passed it: final), into `tally`; returns
+    /// the first later commit whose tally may differ. Commits are read in order.
+    pub fn read(&mut self, c: u64, tally: &mut Tally) -> u64 {
         debug_assert!(c < self.lo, "commit {c} is still at the stage");
         self.spend(c);
         // The commits after `c` with no difference share its tally.
@@ -215,7 +215,8 @@ impl<'m> Timeline<'m> {
         let same = n.take_while(|r| !r.set).count();
         self.diffs.drop_front(same);
         self.base += same as u64;
-        (self.read, self.base)
+        *tally = self.read;
+        self.base
     }
 
     /// Adds the differences up to commit `c` (which the stage passed) to the
