@@ -2,15 +2,14 @@
 //! its front: a `Vec` and the index of its first live element.
 //!
 //! Why not `VecDeque`: the engine indexes its windows (releases, visits,
-//! pending commits, frontiers, live visits) far more often than it pushes or
-//! pops, and a `VecDeque` index wraps around its ring on every access. Here an
-//! index is one bounds-checked access to the buffer. The consumed front is dropped in one move
-//! once it is [`SLACK`] times as long as the live part, so an element moves a
-//! quarter of a time on average and the buffer stays within about five times
-//! the live length. (Moving the front as soon as it was as long as the live
-//! part made the moves cost more than the indexing saved.) A stage's timeline
-//! stays a `VecDeque`: its 96-byte segments are dropped one by one as
-//! deliveries pass them, and there a pop moves nothing.
+//! pending commits, frontiers, live visits, the stages' per-commit tallies)
+//! far more often than it pushes or pops, and a `VecDeque` index wraps around
+//! its ring on every access. Here an index is one bounds-checked access to the
+//! buffer. The consumed front is dropped in one move once it is [`SLACK`]
+//! times as long as the live part, so an element moves a quarter of a time on
+//! average and the buffer stays within about five times the live length.
+//! (Moving the front as soon as it was as long as the live part made the
+//! moves cost more than the indexing saved.)
 
 use std::ops::{Deref, DerefMut, Index, IndexMut};
 

@@ -17,6 +17,8 @@
 //! whatever the number of commits. Time is counted in whole nanoseconds, so
 //! a range's two differences cancel exactly.
 
+use std::ops::Deref;
+
 use super::fifo::Fifo;
 use super::stair::Stair;
 use crate::calendar::IntervalSet;
@@ -211,8 +213,8 @@ impl<'m> Timeline<'m> {
         debug_assert!(c < self.lo, "commit {c} is still at the stage");
         self.spend(c);
         // The commits after `c` with no difference share its tally.
-        let n = self.diffs.iter().take((self.lo - self.base) as usize);
-        let same = n.take_while(|r| !r.set).count();
+        let rows = &self.diffs.deref()[..(self.lo - self.base) as usize];
+        let same = rows.iter().position(|r| r.set).unwrap_or(rows.len());
         self.diffs.drop_front(same);
         self.base += same as u64;
         *tally = self.read;
@@ -222,20 +224,18 @@ impl<'m> Timeline<'m> {
     /// Adds the differences up to commit `c` (which the stage passed) to the
     /// tally read.
     pub fn spend(&mut self, c: u64) {
-        while self.base <= c {
-            let Some(row) = self.diffs.front() else {
-                // Commits the stage never held: no time at it.
-                self.base = c + 1;
-                break;
-            };
-            if row.set {
-                for (r, x) in self.read.iter_mut().zip(row.d) {
-                    *r += x;
-                }
-            }
-            self.diffs.drop_front(1);
-            self.base += 1;
+        if c < self.base {
+            return;
         }
+        // Commits past the rows the stage never held: no time at it.
+        let n = ((c + 1 - self.base) as usize).min(self.diffs.len());
+        for row in self.diffs.deref()[..n].iter().filter(|r| r.set) {
+            for (r, x) in self.read.iter_mut().zip(row.d) {
+                *r += x;
+            }
+        }
+        self.diffs.drop_front(n);
+        self.base = c + 1;
     }
 }
 
