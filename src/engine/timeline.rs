@@ -13,9 +13,11 @@
 //! adds the time since the one before to every range of commits the split
 //! had, as a difference at the range's two ends, and a commit's tally is the
 //! sum of the differences at or below it, read in commit order as commits
-//! are delivered. The cost is a few differences per change of the stage,
-//! whatever the number of commits. Time is counted in whole nanoseconds, so
-//! a range's two differences cancel exactly.
+//! are delivered. The differences sit at the ranges' ends only (*marks*, at
+//! releases' snapshots), so the cost is a few marks per change of the stage
+//! and the memory a mark per range end, whatever the number of commits. Time
+//! is counted in whole nanoseconds, so a range's two differences cancel
+//! exactly.
 
 use std::ops::Deref;
 
@@ -60,20 +62,19 @@ pub(super) struct Timeline<'m> {
     /// The commits at the stage.
     lo: u64,
     hi: u64,
-    /// The difference between commit `base + k`'s tally and the one before's,
-    /// for the commits from the first unread one to `hi`.
-    diffs: Fifo<Row>,
-    base: u64,
-    /// The tally of commit `base - 1`, the last one read.
+    /// The marks in `[lo, hi]`, sorted by `at`: those a change may add to.
+    marks: Fifo<Mark>,
+    /// The marks below `lo`, sorted: final, read as commits are delivered.
+    done: Fifo<Mark>,
+    /// The tally of the commits from the last one read up to the first mark.
     read: Tally,
 }
 
-/// A commit's difference from the one before, and whether a range began or
-/// ended at it (mostly not: ranges end at releases' snapshots).
-#[derive(Debug, Clone, Copy, Default)]
-struct Row {
+/// The difference commit `at`'s tally takes from the one before's.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    at: u64,
     d: Tally,
-    set: bool,
 }
 
 /// The split of a change's time: a wait for a person's trigger splits by
@@ -115,8 +116,8 @@ impl<'m> Timeline<'m> {
             stair: Stair::EMPTY,
             lo: 0,
             hi: 0,
-            diffs: Fifo::new(),
-            base: 0,
+            marks: Fifo::new(),
+            done: Fifo::new(),
             read: NO_TALLY,
         }
     }
@@ -136,6 +137,10 @@ impl<'m> Timeline<'m> {
     pub fn set_lo(&mut self, now: f64, lo: u64) {
         self.close(now);
         self.lo = lo;
+        // The marks below are final.
+        let n = self.marks.partition_point(|m| m.at < lo);
+        self.done.extend_from_slice(&self.marks.deref()[..n]);
+        self.marks.drop_front(n);
     }
 
     /// From `now`, every stage before this one (or the build) has passed the
@@ -143,10 +148,6 @@ impl<'m> Timeline<'m> {
     pub fn set_hi(&mut self, now: f64, hi: u64) {
         self.close(now);
         self.hi = hi;
-        // A range's end may be `hi` itself.
-        while self.base + (self.diffs.len() as u64) <= hi {
-            self.diffs.push_back(Row::default());
-        }
     }
 
     /// Adds the time since the last change to the commits at the stage, each
@@ -174,7 +175,7 @@ impl<'m> Timeline<'m> {
             dt,
             open: None,
         };
-        let mut a = self.lo;
+        let mut a = (self.lo, 0);
         let stair = self.stair;
         for step in stair.oldest_first() {
             a = self.range(a, step.upto, step.part, &mut split);
@@ -185,26 +186,49 @@ impl<'m> Timeline<'m> {
         self.range(a, u64::MAX, StagePart::Rework, &mut split);
     }
 
-    /// Adds the change's time to the commits from `a` up to `upto` (at most
-    /// `hi`) as `part`; returns where the range ends.
+    /// Adds the change's time to the commits from `a` (with a mark index at
+    /// or below its mark's) up to `upto` (at most `hi`) as `part`; returns
+    /// where the range ends, with its mark's index.
     #[inline]
-    fn range(&mut self, a: u64, upto: u64, part: StagePart, split: &mut Split) -> u64 {
+    fn range(
+        &mut self,
+        a: (u64, usize),
+        upto: u64,
+        part: StagePart,
+        split: &mut Split,
+    ) -> (u64, usize) {
         let b = upto.min(self.hi);
-        if b <= a {
+        if b <= a.0 {
             return a;
         }
         let (x, off) = split.of(part);
-        let (i, j) = ((a - self.base) as usize, (b - self.base) as usize);
         let (p, o) = (part.index(), StagePart::OffHours.index());
-        let r = &mut self.diffs[i];
-        r.d[p] += x;
-        r.d[o] += off;
-        r.set = true;
-        let r = &mut self.diffs[j];
-        r.d[p] -= x;
-        r.d[o] -= off;
-        r.set = true;
-        b
+        let i = self.mark(a.1, a.0);
+        let d = &mut self.marks[i].d;
+        d[p] += x;
+        d[o] += off;
+        let j = self.mark(i, b);
+        let d = &mut self.marks[j].d;
+        d[p] -= x;
+        d[o] -= off;
+        (b, j)
+    }
+
+    /// The index of the mark at commit `at`, inserted if there is none; the
+    /// marks before `from` are below `at`.
+    fn mark(&mut self, from: usize, at: u64) -> usize {
+        let n = self.marks.len();
+        // Mostly the newest visit's or the upstream's end: the last mark.
+        let i = match self.marks.back() {
+            None => n,
+            Some(l) if l.at < at => n,
+            Some(l) if l.at == at => return n - 1,
+            Some(_) => from + first_at_or_above(&self.marks.deref()[from..], at),
+        };
+        if self.marks.get(i).is_none_or(|m| m.at != at) {
+            self.marks.insert(i, Mark { at, d: NO_TALLY });
+        }
+        i
     }
 
     /// Commit `c`'s tally (the stage passed it: final), into `tally`; returns
@@ -212,31 +236,34 @@ impl<'m> Timeline<'m> {
     pub fn read(&mut self, c: u64, tally: &mut Tally) -> u64 {
         debug_assert!(c < self.lo, "commit {c} is still at the stage");
         self.spend(c);
-        // The commits after `c` with no difference share its tally.
-        let rows = &self.diffs.deref()[..(self.lo - self.base) as usize];
-        let same = rows.iter().position(|r| r.set).unwrap_or(rows.len());
-        self.diffs.drop_front(same);
-        self.base += same as u64;
         *tally = self.read;
-        self.base
+        self.done.front().map_or(self.lo, |m| m.at)
     }
 
-    /// Adds the differences up to commit `c` (which the stage passed) to the
-    /// tally read.
+    /// Adds the marks up to commit `c` (which the stage passed) to the tally
+    /// read.
     pub fn spend(&mut self, c: u64) {
-        if c < self.base {
-            return;
-        }
-        // Commits past the rows the stage never held: no time at it.
-        let n = ((c + 1 - self.base) as usize).min(self.diffs.len());
-        for row in self.diffs.deref()[..n].iter().filter(|r| r.set) {
-            for (r, x) in self.read.iter_mut().zip(row.d) {
+        let done = self.done.deref();
+        let n = done.partition_point(|m| m.at <= c);
+        for m in &done[..n] {
+            for (r, x) in self.read.iter_mut().zip(m.d) {
                 *r += x;
             }
         }
-        self.diffs.drop_front(n);
-        self.base = c + 1;
+        self.done.drop_front(n);
     }
+}
+
+/// The first of `marks` (sorted) at or above `at`, searched from the front:
+/// a change's ranges are consecutive, so the next end is mostly a mark or two on.
+fn first_at_or_above(marks: &[Mark], at: u64) -> usize {
+    let mut end = 1;
+    while end <= marks.len() && marks[end - 1].at < at {
+        end *= 2;
+    }
+    // The marks below `end / 2` are below `at`.
+    let lo = end / 2;
+    lo + marks[lo..end.min(marks.len())].partition_point(|m| m.at < at)
 }
 
 #[cfg(test)]
