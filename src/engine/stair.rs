@@ -112,8 +112,9 @@ impl Stair {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_oldest_step_holding_the_commit_decides() {
+    /// A release waiting for the lock (commits below 9) and an older one
+    /// under test (below 4).
+    fn lock_then_testing() -> Stair {
         let mut s = Stair::EMPTY;
         s.push(Ahead {
             upto: 9,
@@ -125,6 +126,12 @@ mod tests {
             rank: FURTHEST,
             part: StagePart::Executing,
         });
+        s
+    }
+
+    #[test]
+    fn the_oldest_step_holding_the_commit_decides() {
+        let s = lock_then_testing();
         assert_eq!(s.deciding(2).map(|a| a.part), Some(StagePart::Executing));
         assert_eq!(s.deciding(4).map(|a| a.part), Some(StagePart::Lock));
         assert_eq!(s.deciding(9).map(|a| a.part), None);
@@ -132,17 +139,7 @@ mod tests {
 
     #[test]
     fn a_newer_visit_keeps_only_the_steps_further_along_than_it() {
-        let mut s = Stair::EMPTY;
-        s.push(Ahead {
-            upto: 9,
-            rank: rank(Phase::LockQueue),
-            part: StagePart::Lock,
-        });
-        s.push(Ahead {
-            upto: 4,
-            rank: FURTHEST,
-            part: StagePart::Executing,
-        });
+        let s = lock_then_testing();
         let above = Stair::above(rank(Phase::LockQueue), None, &s);
         assert_eq!(
             above.oldest_first().map(|a| a.upto).collect::<Vec<_>>(),
