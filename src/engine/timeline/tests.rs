@@ -76,6 +76,26 @@ fn same_instant_changes_count_only_the_last() {
     assert_eq!(part(&p, StagePart::Trigger), 0);
 }
 
+#[test]
+fn the_search_from_the_front_finds_what_a_binary_search_finds() {
+    let marks: Vec<Mark> = (0..40)
+        .map(|i| Mark {
+            at: i / 3,
+            d: NO_TALLY,
+        })
+        .collect();
+    for end in 0..=marks.len() {
+        for at in 0..16 {
+            let want = marks[..end].partition_point(|m| m.at < at);
+            assert_eq!(
+                first_at_or_above(&marks[..end], at),
+                want,
+                "end {end}, at {at}"
+            );
+        }
+    }
+}
+
 /// A change of the stage, at whole seconds.
 #[derive(Debug, Clone)]
 enum Change {
